@@ -1,0 +1,41 @@
+# tessera: `make run` and `make test` are all a new user needs.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/tessera
+# Debian packages the build and the tests need; `make deps` installs the missing ones.
+DEB_BUILD := libdlib-dev libdlib-data libopenblas-dev liblapack-dev libjpeg-dev libpng-dev pkg-config g++
+DEB_TEST := chromium dovecot-imapd wrk
+DEB_PKGS := $(DEB_BUILD) $(DEB_TEST)
+
+.PHONY: all deps build test vet run bench eval clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/tessera
+
+vet: deps
+	$(GO) vet ./...
+
+test: deps vet
+	$(GO) test -count=1 -timeout 30m ./...
+
+run: build
+	./$(BIN) serve
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./validate ./facedetect
+
+eval: build
+	./$(BIN) eval $${FACES:-../shared/faces}
+
+clean:
+	rm -rf bin

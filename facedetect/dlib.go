@@ -1,0 +1,202 @@
+package facedetect
+
+/*
+#cgo CXXFLAGS: -std=c++14 -O2
+#cgo pkg-config: dlib-1
+#include <stdlib.h>
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"runtime"
+	"unsafe"
+)
+
+// Options tune the dlib engine. The zero value selects the defaults.
+type Options struct {
+	// DetectSize is the longer side, in pixels, of the downscaled copy the
+	// face detector scans (default 480). Faces in ID photos fill much of the
+	// frame, so a small copy finds them and is fast; dlib's detector needs
+	// faces of about 80 pixels, so faces under a sixth of the frame may be
+	// missed at this size.
+	DetectSize int
+	// LandmarkSize is the face box width, in pixels, at which the shape
+	// predictor runs (default 320); larger faces are downscaled to it.
+	LandmarkSize int
+	// Workers bounds how many detections run at once (default GOMAXPROCS).
+	Workers int
+	// Threshold is added to dlib's detection threshold; negative values find
+	// more, less certain faces (default 0).
+	Threshold float64
+}
+
+// Engine is the dlib face engine. It is safe for concurrent use: the shape
+// predictor is read-only and shared, detectors are pooled, one per worker.
+type Engine struct {
+	opts      Options
+	predictor *C.tess_predictor
+	pool      chan *C.tess_detector
+	closed    chan struct{}
+}
+
+// ErrClosed is returned by Detect after Close.
+var ErrClosed = errors.New("facedetect: engine closed")
+
+// Open loads the shape predictor at modelPath and prepares the detectors.
+func Open(modelPath string, opts Options) (*Engine, error) {
+	if opts.DetectSize <= 0 {
+		opts.DetectSize = 480
+	}
+	if opts.LandmarkSize <= 0 {
+		opts.LandmarkSize = 320
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	cpath := C.CString(modelPath)
+	defer C.free(unsafe.Pointer(cpath))
+	var errbuf [512]C.char
+	p := C.tess_predictor_load(cpath, &errbuf[0], C.int(len(errbuf)))
+	if p == nil {
+		return nil, fmt.Errorf("facedetect: load shape predictor %s: %s", modelPath, C.GoString(&errbuf[0]))
+	}
+	if n := int(C.tess_predictor_parts(p)); n != NumLandmarks {
+		C.tess_predictor_free(p)
+		return nil, fmt.Errorf("facedetect: shape predictor %s has %d parts, want %d", modelPath, n, NumLandmarks)
+	}
+	e := &Engine{
+		opts:      opts,
+		predictor: p,
+		pool:      make(chan *C.tess_detector, opts.Workers),
+		closed:    make(chan struct{}),
+	}
+	for i := 0; i < opts.Workers; i++ {
+		d := C.tess_detector_new()
+		if d == nil {
+			e.Close()
+			return nil, errors.New("facedetect: cannot create dlib face detector")
+		}
+		e.pool <- d
+	}
+	return e, nil
+}
+
+// Close frees the engine once every running Detect has returned.
+func (e *Engine) Close() error {
+	select {
+	case <-e.closed:
+		return nil
+	default:
+	}
+	close(e.closed)
+	for i := 0; i < cap(e.pool); i++ {
+		d := <-e.pool
+		if d != nil {
+			C.tess_detector_free(d)
+		}
+	}
+	C.tess_predictor_free(e.predictor)
+	e.predictor = nil
+	return nil
+}
+
+// Detect finds the faces in img and fits the 68 landmarks to each, best
+// face first. Coordinates are pixels of img.
+func (e *Engine) Detect(ctx context.Context, img *image.Gray) ([]Face, error) {
+	if img == nil || img.Rect.Empty() {
+		return nil, errors.New("facedetect: empty image")
+	}
+	var det *C.tess_detector
+	select {
+	case <-e.closed:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case det = <-e.pool:
+	}
+	defer func() { e.pool <- det }()
+	select {
+	case <-e.closed:
+		return nil, ErrClosed
+	default:
+	}
+
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	scale := math.Min(1, float64(e.opts.DetectSize)/float64(max(w, h)))
+	small := shrink(img, img.Rect, scale)
+	// Scale back from the small copy, by the real size ratio.
+	sx := float64(w) / float64(small.Rect.Dx())
+	sy := float64(h) / float64(small.Rect.Dy())
+
+	const maxFaces = 32
+	var rects [4 * maxFaces]C.long
+	var scores [maxFaces]C.double
+	var errbuf [512]C.char
+	n := C.tess_detect(det, (*C.uint8_t)(unsafe.Pointer(&small.Pix[0])),
+		C.int(small.Rect.Dx()), C.int(small.Rect.Dy()), C.int(small.Stride),
+		0, C.double(e.opts.Threshold), &rects[0], &scores[0], maxFaces,
+		&errbuf[0], C.int(len(errbuf)))
+	runtime.KeepAlive(small)
+	if n < 0 {
+		return nil, fmt.Errorf("facedetect: detect: %s", C.GoString(&errbuf[0]))
+	}
+	faces := make([]Face, 0, min(int(n), maxFaces))
+	for i := 0; i < int(n) && i < maxFaces; i++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		box := image.Rect(
+			img.Rect.Min.X+int(math.Round(float64(rects[4*i])*sx)),
+			img.Rect.Min.Y+int(math.Round(float64(rects[4*i+1])*sy)),
+			img.Rect.Min.X+int(math.Round(float64(rects[4*i+2]+1)*sx)),
+			img.Rect.Min.Y+int(math.Round(float64(rects[4*i+3]+1)*sy)),
+		)
+		pts, err := e.landmarks(img, box)
+		if err != nil {
+			return nil, err
+		}
+		faces = append(faces, Face{Box: box, Score: float64(scores[i]), Landmarks: pts})
+	}
+	return faces, nil
+}
+
+// landmarks fits the shape model to the face in box. The region around the
+// face is cut out and, for large faces, scaled so the box is LandmarkSize wide.
+func (e *Engine) landmarks(img *image.Gray, box image.Rectangle) ([]Point, error) {
+	// A margin around the box: the model looks at pixels just outside it.
+	m := box.Dx() / 2
+	region := image.Rect(box.Min.X-m, box.Min.Y-m, box.Max.X+m, box.Max.Y+m).Intersect(img.Rect)
+	s := math.Min(1, float64(e.opts.LandmarkSize)/float64(max(1, box.Dx())))
+	crop := shrink(img, region, s)
+	kx := float64(region.Dx()) / float64(crop.Rect.Dx())
+	ky := float64(region.Dy()) / float64(crop.Rect.Dy())
+	l := C.long(math.Round(float64(box.Min.X-region.Min.X) / kx))
+	t := C.long(math.Round(float64(box.Min.Y-region.Min.Y) / ky))
+	r := C.long(math.Round(float64(box.Max.X-region.Min.X)/kx)) - 1
+	b := C.long(math.Round(float64(box.Max.Y-region.Min.Y)/ky)) - 1
+
+	var pts [2 * NumLandmarks]C.double
+	var errbuf [512]C.char
+	n := C.tess_landmarks(e.predictor, (*C.uint8_t)(unsafe.Pointer(&crop.Pix[0])),
+		C.int(crop.Rect.Dx()), C.int(crop.Rect.Dy()), C.int(crop.Stride),
+		l, t, r, b, &pts[0], NumLandmarks, &errbuf[0], C.int(len(errbuf)))
+	runtime.KeepAlive(crop)
+	if n < 0 {
+		return nil, fmt.Errorf("facedetect: landmarks: %s", C.GoString(&errbuf[0]))
+	}
+	out := make([]Point, NumLandmarks)
+	for i := range out {
+		// Pixel centres: part (x, y) of the crop covers [x, x+1) scaled.
+		out[i] = Point{
+			X: float64(region.Min.X) + (float64(pts[2*i])+0.5)*kx - 0.5,
+			Y: float64(region.Min.Y) + (float64(pts[2*i+1])+0.5)*ky - 0.5,
+		}
+	}
+	return out, nil
+}

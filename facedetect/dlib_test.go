@@ -1,0 +1,176 @@
+package facedetect
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/jpeg"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/models"
+)
+
+func openEngine(t testing.TB) *Engine {
+	t.Helper()
+	path, err := models.Find()
+	if err != nil {
+		t.Fatalf("model: %v", err)
+	}
+	e, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+func loadGray(t testing.TB, path string) *image.Gray {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := jpeg.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	g := image.NewGray(img.Bounds())
+	draw.Draw(g, g.Rect, img, img.Bounds().Min, draw.Src)
+	return g
+}
+
+// TestFacesOnSharedPhotos is the engine's accuracy on the labelled photos:
+// exactly one face in every face photo, none in nonface/, and the eye centres
+// (mean of the six eye landmarks) within 5 % of the inter-pupil distance of
+// the hand-placed template pupils for at least 95 % of the photos.
+func TestFacesOnSharedPhotos(t *testing.T) {
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral", "smiling", "canada", "lisa", "zoom", "nonface")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := openEngine(t)
+	var withFace, oneFace int
+	var contour, pupil eyeStats
+	for _, p := range photos {
+		faces, err := e.Detect(context.Background(), loadGray(t, p.Path))
+		if err != nil {
+			t.Fatalf("%s: %v", p.Path, err)
+		}
+		if p.Label == "nonface" {
+			if len(faces) != 0 {
+				t.Errorf("%s/%s: %d faces in a photo without faces", p.Label, p.Name, len(faces))
+			}
+			continue
+		}
+		withFace++
+		if len(faces) != 1 {
+			t.Errorf("%s/%s: %d faces, want 1", p.Label, p.Name, len(faces))
+			continue
+		}
+		oneFace++
+		// zoom/ templates use another, 83-point layout whose points 0 and 1
+		// are not the pupils: they cannot measure the eyes.
+		if !p.HasPupils() || len(p.Points) == 83 {
+			continue
+		}
+		f := faces[0]
+		gl := Point{p.Points[0][0], p.Points[0][1]}
+		gr := Point{p.Points[1][0], p.Points[1][1]}
+		contour.add(t, p, "contour", f.LeftEye(), f.RightEye(), gl, gr)
+		pl, pr := f.Pupils()
+		pupil.add(t, p, "pupil", pl, pr, gl, gr)
+	}
+	t.Logf("face photos: %d, exactly one face: %d; nonface photos: none found", withFace, oneFace)
+	t.Logf("mean of the six eye landmarks: %s", contour)
+	t.Logf("pupil estimate (contour centre + PupilShift): %s", pupil)
+	if share := pupil.share(); share < 0.95 {
+		t.Errorf("eye accuracy %.1f %% < 95 %%", 100*share)
+	}
+}
+
+// eyeStats counts photos whose two eye estimates both lie within 5 % of the
+// template inter-pupil distance.
+type eyeStats struct {
+	n, within  int
+	sum, worst float64
+}
+
+func (s *eyeStats) add(t *testing.T, p faceset.Photo, what string, l, r, gl, gr Point) {
+	iod := Dist(gl, gr)
+	el, er := Dist(l, gl)/iod, Dist(r, gr)/iod
+	m := max(el, er)
+	s.n++
+	s.sum += (el + er) / 2
+	s.worst = max(s.worst, m)
+	if m <= 0.05 {
+		s.within++
+	} else if what == "pupil" {
+		t.Logf("%s/%s: %s error %.1f %% of the inter-eye distance", p.Label, p.Name, what, 100*m)
+	}
+}
+
+func (s eyeStats) share() float64 { return float64(s.within) / float64(s.n) }
+
+func (s eyeStats) String() string {
+	return fmt.Sprintf("%d/%d photos within 5 %% = %.1f %% (mean error %.2f %%, worst %.1f %%)",
+		s.within, s.n, 100*s.share(), 100*s.sum/float64(s.n), 100*s.worst)
+}
+
+func TestConcurrentDetect(t *testing.T) {
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral")
+	if err != nil || len(photos) < 4 {
+		t.Fatalf("photos: %v (%d)", err, len(photos))
+	}
+	e := openEngine(t)
+	var wg sync.WaitGroup
+	for _, p := range photos[:8] {
+		g := loadGray(t, p.Path)
+		for k := 0; k < 2; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				faces, err := e.Detect(context.Background(), g)
+				if err != nil || len(faces) != 1 {
+					t.Errorf("%s: %d faces, %v", p.Name, len(faces), err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+}
+
+func TestDetectBlankAndEdgeCases(t *testing.T) {
+	e := openEngine(t)
+	tests := []struct {
+		name string
+		img  *image.Gray
+	}{
+		{"blank", image.NewGray(image.Rect(0, 0, 600, 800))},
+		{"one pixel", image.NewGray(image.Rect(0, 0, 1, 1))},
+		{"offset origin", image.NewGray(image.Rect(10, 20, 300, 400))},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			faces, err := e.Detect(context.Background(), tc.img)
+			if err != nil || len(faces) != 0 {
+				t.Fatalf("got %d faces, %v; want none", len(faces), err)
+			}
+		})
+	}
+	if _, err := e.Detect(context.Background(), nil); err == nil {
+		t.Fatal("nil image: no error")
+	}
+}
+
+func TestOpenMissingModel(t *testing.T) {
+	if _, err := Open("/nonexistent/model.dat", Options{}); err == nil {
+		t.Fatal("no error for a missing model")
+	}
+}

@@ -1,0 +1,137 @@
+// Package faceset reads the labelled face photo folder that tessera is
+// calibrated on (../shared/faces): one folder per label, photos as .jpg with
+// optional .tem landmark templates beside them.
+package faceset
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// EnvVar overrides where the face photos are.
+const EnvVar = "TESSERA_FACES"
+
+// Photo is one labelled photo.
+type Photo struct {
+	Path  string // path of the image
+	Label string // folder name: neutral, smiling, canada, lisa, zoom, nonface
+	Name  string // file name without extension
+	// Points are the .tem template points (nil without a template). Points
+	// 0 and 1 are the pupil centres, left and right in the image.
+	Points [][2]float64
+}
+
+// HasPupils reports whether the template gives the two pupil centres.
+func (p Photo) HasPupils() bool { return len(p.Points) >= 2 }
+
+// Dir returns the face folder: $TESSERA_FACES, else ../shared/faces found by
+// walking up from the working directory. ok is false when there is none.
+func Dir() (string, bool) {
+	if d := os.Getenv(EnvVar); d != "" {
+		st, err := os.Stat(d)
+		return d, err == nil && st.IsDir()
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", false
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		c := filepath.Join(dir, "..", "shared", "faces")
+		if st, err := os.Stat(c); err == nil && st.IsDir() {
+			return filepath.Clean(c), true
+		}
+		if filepath.Dir(dir) == dir {
+			return "", false
+		}
+	}
+}
+
+// Require returns the face folder or skips the test with the reason.
+func Require(t testing.TB) string {
+	t.Helper()
+	d, ok := Dir()
+	if !ok {
+		t.Skipf("face photos not found: put them in ../shared/faces beside the checkout or set %s", EnvVar)
+	}
+	return d
+}
+
+// Load reads every photo of the given labels under dir (all labels when
+// none are given), sorted by label then name.
+func Load(dir string, labels ...string) ([]Photo, error) {
+	if len(labels) == 0 {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("faceset: %w", err)
+		}
+		for _, e := range entries {
+			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+				labels = append(labels, e.Name())
+			}
+		}
+	}
+	var out []Photo
+	for _, label := range labels {
+		files, err := filepath.Glob(filepath.Join(dir, label, "*"))
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			ext := strings.ToLower(filepath.Ext(f))
+			if ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
+				continue
+			}
+			p := Photo{Path: f, Label: label, Name: strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))}
+			tem := strings.TrimSuffix(f, filepath.Ext(f)) + ".tem"
+			if _, err := os.Stat(tem); err == nil {
+				if p.Points, err = ReadTem(tem); err != nil {
+					return nil, err
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// ReadTem reads a webmorph .tem template: the point count, then one
+// "x<TAB>y" line per point.
+func ReadTem(path string) ([][2]float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("faceset: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() {
+		return nil, fmt.Errorf("faceset: %s: empty template", path)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(sc.Text()))
+	if err != nil || n < 0 {
+		return nil, fmt.Errorf("faceset: %s: bad point count %q", path, sc.Text())
+	}
+	pts := make([][2]float64, 0, n)
+	for len(pts) < n && sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) < 2 {
+			return nil, fmt.Errorf("faceset: %s: bad point line %q", path, sc.Text())
+		}
+		x, err1 := strconv.ParseFloat(fs[0], 64)
+		y, err2 := strconv.ParseFloat(fs[1], 64)
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("faceset: %s: bad point line %q", path, sc.Text())
+		}
+		pts = append(pts, [2]float64{x, y})
+	}
+	if len(pts) != n {
+		return nil, fmt.Errorf("faceset: %s: %d points, header says %d", path, len(pts), n)
+	}
+	return pts, sc.Err()
+}
