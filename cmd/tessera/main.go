@@ -1,0 +1,94 @@
+// Command tessera checks ID photos for the Italian electronic identity card
+// (CIE) against the Ministry's and ICAO rules.
+//
+// Usage:
+//
+//	tessera serve [--addr HOST:PORT]        web page and JSON API
+//	tessera check [flags] FILE|DIR|GLOB...  check photos, print a report
+//	tessera eval DIR                        measure the checks on a labelled folder
+//
+// Run "tessera COMMAND -h" for the flags of a command.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/tessera-cie/tessera/facedetect"
+	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// exitUsage is the exit status of a usage error.
+const exitUsage = 2
+
+// command is one subcommand: it gets its arguments and returns the exit status.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "serve the citizens' web page and the JSON API", runServe},
+		{"check", "check photos and print a report", runCheck},
+		{"eval", "measure the checks on a labelled folder of photos", runEval},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "tessera: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: tessera COMMAND [flags] [args]\n\ncommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-7s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'tessera COMMAND -h' for a command's flags.")
+}
+
+// openEngine loads the face engine from the model models.Find locates.
+func openEngine() (*facedetect.Engine, error) {
+	path, err := models.Find()
+	if err != nil {
+		return nil, err
+	}
+	return facedetect.Open(path, facedetect.Options{})
+}
+
+// newValidator returns a validator on a freshly loaded face engine; close
+// frees the engine.
+func newValidator() (v *validate.Validator, close func(), err error) {
+	eng, err := openEngine()
+	if err != nil {
+		return nil, nil, err
+	}
+	return validate.New(eng), func() { eng.Close() }, nil
+}

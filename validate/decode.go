@@ -1,0 +1,134 @@
+package validate
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+
+	"github.com/disintegration/imaging"
+)
+
+// DefaultMaxPixels is the largest image, in pixels, that is decoded: 50
+// megapixels. The header is read first, so a larger one costs no memory.
+const DefaultMaxPixels = 50_000_000
+
+// sniff names the format of data from its magic bytes: "jpeg" and "png" are
+// supported; the others are named so the citizen can be told what they sent.
+// It returns "" for bytes that are no image format it knows.
+func sniff(data []byte) string {
+	has := func(off int, magic string) bool {
+		return len(data) >= off+len(magic) && string(data[off:off+len(magic)]) == magic
+	}
+	switch {
+	case has(0, "\xff\xd8\xff"):
+		return "jpeg"
+	case has(0, "\x89PNG\r\n\x1a\n"):
+		return "png"
+	case has(0, "GIF87a"), has(0, "GIF89a"):
+		return "gif"
+	case has(0, "RIFF") && has(8, "WEBP"):
+		return "webp"
+	case has(0, "II*\x00"), has(0, "MM\x00*"):
+		return "tiff"
+	case has(0, "BM"):
+		return "bmp"
+	case has(0, "%PDF-"):
+		return "pdf"
+	case has(0, "\x00\x00\x00\x0cjP  "), has(0, "\xff\x4f\xff\x51"):
+		return "jpeg2000"
+	case has(0, "\xff\x0a"), has(0, "\x00\x00\x00\x0cJXL "):
+		return "jxl"
+	case has(4, "ftyp"):
+		if len(data) >= 12 {
+			switch string(data[8:12]) {
+			case "heic", "heix", "hevc", "hevx", "heim", "heis", "mif1", "msf1":
+				return "heic"
+			case "avif", "avis":
+				return "avif"
+			}
+		}
+	}
+	return ""
+}
+
+// header reads the dimensions of a JPEG or PNG without decoding pixels.
+func header(format string, data []byte) (image.Config, error) {
+	r := bytes.NewReader(data)
+	switch format {
+	case "jpeg":
+		return jpeg.DecodeConfig(r)
+	case "png":
+		return png.DecodeConfig(r)
+	}
+	return image.Config{}, fmt.Errorf("%w: %s", ErrUnsupported, format)
+}
+
+// decode decodes a JPEG or PNG whose header was already checked.
+func decode(format string, data []byte) (image.Image, error) {
+	r := bytes.NewReader(data)
+	switch format {
+	case "jpeg":
+		return jpeg.Decode(r)
+	case "png":
+		return png.Decode(r)
+	}
+	return nil, fmt.Errorf("%w: %s", ErrUnsupported, format)
+}
+
+// orient turns img as EXIF orientation o (1-8) says it should be displayed.
+func orient(img image.Image, o int) image.Image {
+	switch o {
+	case 2:
+		return imaging.FlipH(img)
+	case 3:
+		return imaging.Rotate180(img)
+	case 4:
+		return imaging.FlipV(img)
+	case 5:
+		return imaging.Transpose(img)
+	case 6:
+		return imaging.Rotate270(img)
+	case 7:
+		return imaging.Transverse(img)
+	case 8:
+		return imaging.Rotate90(img)
+	}
+	return img
+}
+
+// gray returns the luma of img. For JPEG's YCbCr the Y plane is shared, not
+// copied.
+func gray(img image.Image) *image.Gray {
+	b := img.Bounds()
+	switch m := img.(type) {
+	case *image.Gray:
+		return m
+	case *image.YCbCr:
+		return &image.Gray{Pix: m.Y, Stride: m.YStride, Rect: m.Rect}
+	case *image.NRGBA:
+		g := image.NewGray(b)
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			src := m.Pix[m.PixOffset(b.Min.X, y):]
+			dst := g.Pix[g.PixOffset(b.Min.X, y):]
+			for x := 0; x < b.Dx(); x++ {
+				r, gg, bb := uint32(src[4*x]), uint32(src[4*x+1]), uint32(src[4*x+2])
+				dst[x] = uint8((19595*r + 38470*gg + 7471*bb + 1<<15) >> 16)
+			}
+		}
+		return g
+	}
+	g := image.NewGray(b)
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			g.Pix[g.PixOffset(x, y)] = colorGray(img.At(x, y))
+		}
+	}
+	return g
+}
+
+func colorGray(c interface{ RGBA() (r, g, b, a uint32) }) uint8 {
+	r, g, b, _ := c.RGBA()
+	return uint8((19595*r + 38470*g + 7471*b + 1<<15) >> 24)
+}

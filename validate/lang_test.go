@@ -1,0 +1,22 @@
+package validate
+
+import "testing"
+
+func TestParseLang(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", "it"},
+		{"en", "en"},
+		{"EN-us", "en"},
+		{"it-IT", "it"},
+		{"fr", "it"},
+		{"en-GB,en;q=0.9,it;q=0.8", "en"},
+		{"it;q=0.9,en;q=0.5", "it"},
+		{"de,en;q=0.7", "en"},
+		{"en;q=0.2,it;q=0.8", "it"},
+	}
+	for _, tc := range tests {
+		if got := ParseLang(tc.in); got != tc.want {
+			t.Errorf("ParseLang(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+	"sort"
+
+	"github.com/tessera-cie/tessera/facedetect"
+)
+
+// measures are the numbers the checks judge.
+type measures struct {
+	faces []facedetect.Face
+	face  *faceGeom // set when exactly one face was found
+	color colorStats
+}
+
+// faceGeom is the geometry of the one face of the photo.
+type faceGeom struct {
+	f           facedetect.Face
+	left, right facedetect.Point // pupil estimates, left and right in the image
+	eyeMid      facedetect.Point
+	chin, crown facedetect.Point
+	crownFrom   string  // "estimate" or "outline"
+	roll        float64 // degrees, positive when the right eye is lower
+}
+
+func (g *faceGeom) info() *FaceInfo {
+	b := g.f.Box
+	fi := &FaceInfo{
+		Box:      [4]int{b.Min.X, b.Min.Y, b.Max.X, b.Max.Y},
+		LeftEye:  pt(g.left),
+		RightEye: pt(g.right),
+		Chin:     pt(g.chin),
+		Crown:    pt(g.crown),
+		Roll:     round1(g.roll),
+	}
+	for _, p := range g.f.Landmarks {
+		fi.Landmarks = append(fi.Landmarks, pt(p))
+	}
+	return fi
+}
+
+func pt(p facedetect.Point) [2]float64 { return [2]float64{round1(p.X), round1(p.Y)} }
+
+func round1(v float64) float64 { return math.Round(v*10) / 10 }
+
+// measure finds the faces and measures the photo.
+func (v *Validator) measure(ctx context.Context, ph *photo) (*measures, error) {
+	m := &measures{color: measureColor(ph.img)}
+	faces, err := v.det.Detect(ctx, ph.gray)
+	if err != nil {
+		return nil, fmt.Errorf("face detection: %w", err)
+	}
+	m.faces = faces
+	if len(faces) == 1 {
+		m.face = geometry(faces[0], ph.gray)
+	}
+	return m, nil
+}
+
+// geometry measures eyes, chin, crown and roll from the landmarks.
+func geometry(f facedetect.Face, g *image.Gray) *faceGeom {
+	l, r := f.Pupils()
+	mid := facedetect.Point{X: (l.X + r.X) / 2, Y: (l.Y + r.Y) / 2}
+	chin := f.Landmarks[facedetect.Chin]
+	fg := &faceGeom{f: f, left: l, right: r, eyeMid: mid, chin: chin}
+	fg.roll = math.Atan2(r.Y-l.Y, r.X-l.X) * 180 / math.Pi
+	// ICAO Doc 9303: the crown is the top of the head without hair. The eye
+	// line lies near the middle of the head, so the crown is as far above
+	// the eyes as the chin is below them.
+	fg.crown = facedetect.Point{X: 2*mid.X - chin.X, Y: 2*mid.Y - chin.Y}
+	fg.crownFrom = "estimate"
+	// Short hair or none: the visible head outline lies below the estimate,
+	// and then the outline is the crown.
+	if top, ok := headTop(g, f, mid, fg.crown.Y); ok && top > fg.crown.Y {
+		fg.crown = facedetect.Point{X: fg.crown.X + (mid.X-fg.crown.X)*(top-fg.crown.Y)/(mid.Y-fg.crown.Y), Y: top}
+		fg.crownFrom = "outline"
+	}
+	return fg
+}
+
+// headTop finds the top of the visible head outline above the eyes: going
+// down the columns between the eyes from the top edge, the first row that
+// differs clearly from the backdrop above the head. ok is false when the
+// backdrop cannot be seen (the head touches the top edge).
+func headTop(g *image.Gray, f facedetect.Face, mid facedetect.Point, crownY float64) (float64, bool) {
+	b := g.Rect
+	half := max(2, f.Box.Dx()/8)
+	x0, x1 := max(b.Min.X, int(mid.X)-half), min(b.Max.X, int(mid.X)+half)
+	// The backdrop: the first rows above where the head can start.
+	y0 := b.Min.Y
+	yEnd := min(b.Max.Y, int(mid.Y))
+	if int(crownY)-y0 < 4 || x1-x0 < 4 {
+		return 0, false
+	}
+	bgRows := max(2, min(int(crownY)-y0, f.Box.Dy()/10))
+	var bg []int
+	for y := y0; y < y0+bgRows; y++ {
+		for x := x0; x < x1; x++ {
+			bg = append(bg, int(g.Pix[g.PixOffset(x, y)]))
+		}
+	}
+	sort.Ints(bg)
+	med := bg[len(bg)/2]
+	// Spread of the backdrop sets the contrast a head must have.
+	spread := bg[len(bg)*9/10] - bg[len(bg)/10]
+	thr := max(24, 3*spread)
+	run := 0
+	need := max(3, f.Box.Dy()/40)
+	for y := y0 + bgRows; y < yEnd; y++ {
+		diff := 0
+		for x := x0; x < x1; x++ {
+			if d := int(g.Pix[g.PixOffset(x, y)]) - med; d > thr || d < -thr {
+				diff++
+			}
+		}
+		if diff*2 > x1-x0 {
+			run++
+			if run >= need {
+				return float64(y - need + 1), true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return 0, false
+}
+
+// colorStats summarise the colour of the photo in CIELAB.
+type colorStats struct {
+	p90Chroma float64 // 90th percentile of C*ab over the photo
+}
+
+// measureColor samples the photo on a grid of about 100x100 points.
+func measureColor(img image.Image) colorStats {
+	b := img.Bounds()
+	step := max(1, max(b.Dx(), b.Dy())/100)
+	var chroma []float64
+	for y := b.Min.Y + step/2; y < b.Max.Y; y += step {
+		for x := b.Min.X + step/2; x < b.Max.X; x += step {
+			_, a, bb := toLab(img.At(x, y))
+			chroma = append(chroma, math.Hypot(a, bb))
+		}
+	}
+	if len(chroma) == 0 {
+		return colorStats{}
+	}
+	sort.Float64s(chroma)
+	return colorStats{p90Chroma: chroma[len(chroma)*9/10]}
+}

@@ -1,0 +1,106 @@
+package validate
+
+import (
+	"errors"
+	"time"
+)
+
+// Status is the outcome of one check.
+type Status string
+
+// The statuses of a check, as in the spec.
+const (
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Warn Status = "warn" // cannot be judged, or close to the limit: a human should look
+	Skip Status = "skip" // not in this profile, or needs a face that was not found
+)
+
+// Report is the verdict on one photo: the JSON contract of
+// shared/spec/photo-rules.md.
+type Report struct {
+	File    string     `json:"file"`
+	Profile string     `json:"profile"`
+	Pass    bool       `json:"pass"`
+	Checks  []Check    `json:"checks"`
+	Image   *ImageInfo `json:"image,omitempty"`
+	Face    *FaceInfo  `json:"face,omitempty"`
+	Error   string     `json:"error"`
+	// Err is the error behind Error, for callers that map it to a status
+	// code: it wraps one of ErrNotImage, ErrUnsupported, ErrTooManyPixels or
+	// ErrUnreadable.
+	Err error `json:"-"`
+}
+
+// Check is the outcome of one rule.
+type Check struct {
+	ID      string `json:"id"`
+	Status  Status `json:"status"`
+	Value   any    `json:"value,omitempty"`
+	Limit   string `json:"limit,omitempty"`
+	Message string `json:"message,omitempty"`
+	Fix     string `json:"fix,omitempty"`
+}
+
+// ImageInfo describes the file as read.
+type ImageInfo struct {
+	Format string     `json:"format"` // jpeg, png, or the name of an unsupported format
+	Width  int        `json:"width"`  // as displayed, after EXIF orientation
+	Height int        `json:"height"`
+	Bytes  int        `json:"bytes"`
+	DPI    float64    `json:"dpi"` // declared resolution; 72 when the file declares none
+	Taken  *time.Time `json:"taken,omitempty"`
+	// DPISource says where the DPI was read: jfif, exif, png, or none.
+	DPISource string `json:"dpi_source,omitempty"`
+	// Orientation is the EXIF orientation that was applied (1 = none).
+	Orientation int `json:"orientation,omitempty"`
+}
+
+// FaceInfo gives the measured face, in pixels of the photo as displayed.
+type FaceInfo struct {
+	Box      [4]int     `json:"box"`       // x0, y0, x1, y1
+	LeftEye  [2]float64 `json:"left_eye"`  // eye on the left of the image
+	RightEye [2]float64 `json:"right_eye"` // eye on the right of the image
+	Chin     [2]float64 `json:"chin"`
+	Crown    [2]float64 `json:"crown"`
+	Roll     float64    `json:"roll"`
+	Yaw      float64    `json:"yaw"`
+	Pitch    float64    `json:"pitch"`
+	// Landmarks are the 68 points the measurements come from.
+	Landmarks [][2]float64 `json:"landmarks,omitempty"`
+}
+
+// Failed returns the checks that failed, in report order.
+func (r *Report) Failed() []Check {
+	var out []Check
+	for _, c := range r.Checks {
+		if c.Status == Fail {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Find returns the check with the given id.
+func (r *Report) Find(id string) (Check, bool) {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+// Errors wrapped by Report.Err.
+var (
+	// ErrNotImage: the bytes are no image format tessera recognises.
+	ErrNotImage = errors.New("not an image")
+	// ErrUnsupported: a recognised image format other than JPEG and PNG
+	// (HEIC, WebP, GIF, TIFF, BMP, PDF...).
+	ErrUnsupported = errors.New("unsupported image format")
+	// ErrTooManyPixels: the header declares more pixels than allowed
+	// (a decompression bomb or a huge scan); no pixels were decoded.
+	ErrTooManyPixels = errors.New("too many pixels")
+	// ErrUnreadable: an empty, truncated or corrupt file.
+	ErrUnreadable = errors.New("unreadable image")
+)

@@ -1,0 +1,168 @@
+// Package validate checks an ID photo against the rules of a profile (the
+// Italian CIE or ICAO) and writes a report that says, in Italian or English,
+// what is wrong and how to fix it.
+//
+// Data flows one way: bytes -> decode -> measure -> judge -> report. The
+// package does no I/O beyond the bytes it is handed; faces come from a
+// facedetect.Detector.
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"time"
+
+	"github.com/tessera-cie/tessera/facedetect"
+)
+
+// Options choose how a photo is judged.
+type Options struct {
+	Profile string    // profile name; "" is DefaultProfile
+	Lang    string    // "it" (default) or "en"
+	Now     time.Time // the time recency is judged at; zero is time.Now()
+}
+
+// Validator runs the pipeline. It is safe for concurrent use.
+type Validator struct {
+	det       facedetect.Detector
+	maxPixels int
+}
+
+// New returns a Validator that finds faces with det.
+func New(det facedetect.Detector) *Validator {
+	return &Validator{det: det, maxPixels: DefaultMaxPixels}
+}
+
+// WithMaxPixels returns a copy of v that refuses images larger than n pixels.
+func (v *Validator) WithMaxPixels(n int) *Validator {
+	c := *v
+	c.maxPixels = n
+	return &c
+}
+
+// Result is a report with the decoded photo it judged, for drawing on it.
+type Result struct {
+	Report *Report
+	// Image is the photo as displayed (EXIF orientation applied); nil when
+	// the file could not be decoded.
+	Image image.Image
+	// Profile is the profile the photo was judged by.
+	Profile *Profile
+}
+
+// ErrUnknownProfile is returned for a profile name that does not exist.
+var ErrUnknownProfile = errors.New("unknown profile")
+
+// Check judges one photo: name is how the report names it (a path or an
+// upload's file name), data the file's bytes. A file that cannot be read
+// gives a report with Error set, never a Go error; only an unknown profile
+// or a cancelled context does.
+func (v *Validator) Check(ctx context.Context, name string, data []byte, opts Options) (*Report, error) {
+	res, err := v.Analyze(ctx, name, data, opts)
+	if err != nil {
+		return nil, err
+	}
+	return res.Report, nil
+}
+
+// Analyze is Check that also returns the decoded photo.
+func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts Options) (*Result, error) {
+	prof, ok := LookupProfile(opts.Profile)
+	if !ok {
+		return nil, fmt.Errorf("validate: %w %q (known: %v)", ErrUnknownProfile, opts.Profile, ProfileNames())
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	lang := ParseLang(opts.Lang)
+	j := &judge{prof: prof, lang: lang, now: opts.Now}
+	rep := &Report{File: name, Profile: prof.Name, Checks: []Check{}}
+	res := &Result{Report: rep, Profile: prof}
+
+	ph, err := v.read(data)
+	if ph != nil {
+		rep.Image = ph.info
+	}
+	if err != nil {
+		rep.Err = err
+		rep.Error = j.errorText(err, ph)
+		j.fileChecks(rep, ph)
+		j.finish(rep)
+		return res, nil
+	}
+	res.Image = ph.img
+	j.fileChecks(rep, ph)
+
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m, err := v.measure(ctx, ph)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("validate: %s: %w", name, err)
+	}
+	if m.face != nil {
+		rep.Face = m.face.info()
+	}
+	j.faceChecks(rep, ph, m)
+	j.finish(rep)
+	return res, nil
+}
+
+// photo is a decoded file with what its metadata says.
+type photo struct {
+	info   *ImageInfo
+	format string
+	bytes  int
+	meta   meta
+	img    image.Image // as displayed
+	gray   *image.Gray // luma of img
+}
+
+// read identifies, measures and decodes data. It refuses images over the
+// pixel limit from their header, before decoding any pixel. On error the
+// photo returned carries what could be learnt (format, size).
+func (v *Validator) read(data []byte) (*photo, error) {
+	ph := &photo{bytes: len(data), info: &ImageInfo{Bytes: len(data)}}
+	if len(data) == 0 {
+		return ph, fmt.Errorf("%w: empty file", ErrUnreadable)
+	}
+	ph.format = sniff(data)
+	ph.info.Format = ph.format
+	switch ph.format {
+	case "":
+		ph.info.Format = "unknown"
+		return ph, ErrNotImage
+	case "jpeg", "png":
+	default:
+		return ph, fmt.Errorf("%w: %s", ErrUnsupported, ph.format)
+	}
+	cfg, err := header(ph.format, data)
+	if err != nil {
+		return ph, fmt.Errorf("%w: %s header: %v", ErrUnreadable, ph.format, err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return ph, fmt.Errorf("%w: %dx%d pixels", ErrUnreadable, cfg.Width, cfg.Height)
+	}
+	ph.info.Width, ph.info.Height = cfg.Width, cfg.Height
+	if int64(cfg.Width)*int64(cfg.Height) > int64(v.maxPixels) {
+		return ph, fmt.Errorf("%w: %dx%d is over %d megapixels", ErrTooManyPixels, cfg.Width, cfg.Height, v.maxPixels/1_000_000)
+	}
+	ph.meta = readMeta(ph.format, data)
+	ph.info.Orientation = ph.meta.orientation
+	ph.info.Taken = ph.meta.taken
+	ph.info.DPI, ph.info.DPISource = ph.meta.dpi, ph.meta.dpiSource
+	img, err := decode(ph.format, data)
+	if err != nil {
+		return ph, fmt.Errorf("%w: %v", ErrUnreadable, err)
+	}
+	ph.img = orient(img, ph.meta.orientation)
+	b := ph.img.Bounds()
+	ph.info.Width, ph.info.Height = b.Dx(), b.Dy()
+	ph.gray = gray(ph.img)
+	return ph, nil
+}
