@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"strings"
 	"time"
 
@@ -141,7 +142,8 @@ func pngDPI(data []byte) (float64, bool) {
 		if typ == "pHYs" && n >= 9 {
 			ppu := binary.BigEndian.Uint32(data[i+8:])
 			if data[i+16] == 1 && ppu > 0 {
-				return float64(ppu) * 0.0254, true
+				// 400 DPI is stored as 15748 pixels per metre: round to 0.01.
+				return math.Round(float64(ppu)*2.54) / 100, true
 			}
 			return 0, false
 		}
