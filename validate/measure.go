@@ -69,6 +69,11 @@ func (v *Validator) measure(ctx context.Context, ph *photo) (*measures, error) {
 // millimetres under the hair, which anthropometric tables put at 0.85-0.9.
 const CrownRatio = 0.88
 
+// MinCrownRatio bounds the head outline: on neutral/ the top of the hair is
+// never nearer the eyes than 0.83 times the eye-to-chin distance, so an
+// outline under 0.75 is something else.
+const MinCrownRatio = 0.75
+
 // geometry measures eyes, chin, crown and roll from the landmarks.
 func geometry(f facedetect.Face, g *image.Gray) *faceGeom {
 	l, r := f.Pupils()
@@ -83,7 +88,10 @@ func geometry(f facedetect.Face, g *image.Gray) *faceGeom {
 	fg.crownFrom = "estimate"
 	// Short hair or none: the visible head outline lies below the estimate,
 	// and then the outline is the crown.
-	if top, ok := headTop(g, f, mid, fg.crown.Y); ok && top > fg.crown.Y {
+	// An outline closer to the eyes than MinCrownRatio allows is the brows
+	// or the forehead of a head cut by the frame, not the top of the head.
+	lowest := mid.Y - MinCrownRatio*(chin.Y-mid.Y)
+	if top, ok := headTop(g, f, mid); ok && top > fg.crown.Y && top <= lowest {
 		fg.crown = facedetect.Point{X: fg.crown.X + (mid.X-fg.crown.X)*(top-fg.crown.Y)/(mid.Y-fg.crown.Y), Y: top}
 		fg.crownFrom = "outline"
 	}
@@ -91,34 +99,36 @@ func geometry(f facedetect.Face, g *image.Gray) *faceGeom {
 }
 
 // headTop finds the top of the visible head outline above the eyes: going
-// down the columns between the eyes from the top edge, the first row that
-// differs clearly from the backdrop above the head. ok is false when the
-// backdrop cannot be seen (the head touches the top edge).
-func headTop(g *image.Gray, f facedetect.Face, mid facedetect.Point, crownY float64) (float64, bool) {
+// down the columns between the eyes from the top edge, the first rows that
+// differ clearly from the backdrop. The backdrop is sampled in the two top
+// corners; ok is false when they disagree (no plain backdrop to compare with).
+func headTop(g *image.Gray, f facedetect.Face, mid facedetect.Point) (float64, bool) {
 	b := g.Rect
 	half := max(2, f.Box.Dx()/8)
 	x0, x1 := max(b.Min.X, int(mid.X)-half), min(b.Max.X, int(mid.X)+half)
-	// The backdrop: the first rows above where the head can start.
-	y0 := b.Min.Y
 	yEnd := min(b.Max.Y, int(mid.Y))
-	if int(crownY)-y0 < 4 || x1-x0 < 4 {
+	cw, ch := max(2, b.Dx()/12), max(2, b.Dy()/12)
+	corner := func(x0, y0 int) []int {
+		var v []int
+		for y := y0; y < y0+ch; y++ {
+			for x := x0; x < x0+cw; x++ {
+				v = append(v, int(g.Pix[g.PixOffset(x, y)]))
+			}
+		}
+		sort.Ints(v)
+		return v
+	}
+	left, right := corner(b.Min.X, b.Min.Y), corner(b.Max.X-cw, b.Min.Y)
+	ml, mr := left[len(left)/2], right[len(right)/2]
+	if ml-mr > 16 || mr-ml > 16 || x1-x0 < 4 {
 		return 0, false
 	}
-	bgRows := max(2, min(int(crownY)-y0, f.Box.Dy()/10))
-	var bg []int
-	for y := y0; y < y0+bgRows; y++ {
-		for x := x0; x < x1; x++ {
-			bg = append(bg, int(g.Pix[g.PixOffset(x, y)]))
-		}
-	}
-	sort.Ints(bg)
-	med := bg[len(bg)/2]
-	// Spread of the backdrop sets the contrast a head must have.
-	spread := bg[len(bg)*9/10] - bg[len(bg)/10]
+	med := (ml + mr) / 2
+	spread := max(left[len(left)*9/10]-left[len(left)/10], right[len(right)*9/10]-right[len(right)/10])
 	thr := max(24, 3*spread)
 	run := 0
 	need := max(3, f.Box.Dy()/40)
-	for y := y0 + bgRows; y < yEnd; y++ {
+	for y := b.Min.Y; y < yEnd; y++ {
 		diff := 0
 		for x := x0; x < x1; x++ {
 			if d := int(g.Pix[g.PixOffset(x, y)]) - med; d > thr || d < -thr {
@@ -128,7 +138,11 @@ func headTop(g *image.Gray, f facedetect.Face, mid facedetect.Point, crownY floa
 		if diff*2 > x1-x0 {
 			run++
 			if run >= need {
-				return float64(y - need + 1), true
+				top := y - need + 1
+				if top == b.Min.Y {
+					return 0, false // the head is cut by the top edge
+				}
+				return float64(top), true
 			}
 		} else {
 			run = 0

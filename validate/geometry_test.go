@@ -1,0 +1,134 @@
+package validate
+
+import (
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/disintegration/imaging"
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
+)
+
+// Template points of the Face Research Lab layout (neutral/, canada/):
+// 0 and 1 are the pupils, 129 the chin.
+const temChin = 129
+
+// framing describes a crop by where the face must land in it.
+type framing struct {
+	name       string
+	faceHeight float64 // chin to crown, fraction of the crop height
+	eyeHeight  float64 // eye line above the bottom edge, fraction of the height
+	centre     float64 // eye midpoint, fraction of the width
+	fails      string  // the one geometry check that must fail ("" none)
+}
+
+var framings = []framing{
+	{"well framed", 0.75, 0.60, 0.50, ""},
+	{"eyes too low", 0.75, 0.45, 0.50, "eye_height"},
+	{"eyes too high", 0.75, 0.75, 0.50, "eye_height"},
+	{"head too small", 0.60, 0.60, 0.50, "face_height"},
+	{"head too large", 0.90, 0.60, 0.50, "face_height"},
+	{"face left of centre", 0.75, 0.60, 0.38, "centering"},
+	{"face right of centre", 0.75, 0.60, 0.62, "centering"},
+}
+
+var geometryChecks = []string{"face_count", "face_height", "eye_height", "centering", "inter_eye", "roll"}
+
+// crop cuts a 35:45 crop from img so that, by the template's hand-placed
+// points, the face lands as fr says. ok is false when the crop does not fit.
+func crop(img image.Image, p faceset.Photo, fr framing) (image.Image, bool) {
+	eyeX := (p.Points[0][0] + p.Points[1][0]) / 2
+	eyeY := (p.Points[0][1] + p.Points[1][1]) / 2
+	chinY := p.Points[temChin][1]
+	crownY := eyeY - CrownRatio*(chinY-eyeY)
+	h := (chinY - crownY) / fr.faceHeight
+	w := h * 35 / 45
+	top := eyeY - (1-fr.eyeHeight)*h
+	left := eyeX - fr.centre*w
+	r := image.Rect(int(math.Round(left)), int(math.Round(top)), int(math.Round(left+w)), int(math.Round(top+h)))
+	if r.Dx() > 3*img.Bounds().Dx() || r.Dy() > 3*img.Bounds().Dy() {
+		return nil, false
+	}
+	if r.In(img.Bounds()) {
+		return imaging.Crop(img, r), true
+	}
+	// Out of the photo: extend the plain backdrop by repeating the edge
+	// pixels, as a studio backdrop larger than the frame would look.
+	out := image.NewNRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	b := img.Bounds()
+	for y := 0; y < r.Dy(); y++ {
+		sy := min(max(r.Min.Y+y, b.Min.Y), b.Max.Y-1)
+		for x := 0; x < r.Dx(); x++ {
+			sx := min(max(r.Min.X+x, b.Min.X), b.Max.X-1)
+			out.Set(x, y, img.At(sx, sy))
+		}
+	}
+	return out, true
+}
+
+// TestGeometryOnCrops crops the neutral/ and canada/ photos so that the eye
+// line and the head height are known from the template points, and checks
+// that a well-framed crop passes every geometry check while each defect
+// fails the right check and only that one.
+func TestGeometryOnCrops(t *testing.T) {
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral", "canada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type tally struct{ right, total int }
+	score := map[string]*tally{}
+	for _, p := range photos {
+		if len(p.Points) <= temChin {
+			continue
+		}
+		f, err := os.Open(p.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := jpeg.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fr := range framings {
+			c, ok := crop(img, p, fr)
+			if !ok {
+				t.Logf("%s/%s %s: crop does not fit the photo", p.Label, p.Name, fr.name)
+				continue
+			}
+			r := check(t, fixture.JPEG(c, 92, nil, nil), Options{Profile: "icao"})
+			s := score[fr.name]
+			if s == nil {
+				s = &tally{}
+				score[fr.name] = s
+			}
+			s.total++
+			var wrong []string
+			for _, id := range geometryChecks {
+				got := status(t, r, id)
+				want := Pass
+				if id == fr.fails {
+					want = Fail
+				}
+				if got.Status != want {
+					wrong = append(wrong, fmt.Sprintf("%s %v (%v)", id, got.Status, got.Value))
+				}
+			}
+			if len(wrong) == 0 {
+				s.right++
+			} else {
+				t.Errorf("%s/%s %s: %v", p.Label, p.Name, fr.name, wrong)
+			}
+		}
+	}
+	for _, fr := range framings {
+		if s := score[fr.name]; s != nil {
+			t.Logf("%-22s %d/%d crops judged right", fr.name, s.right, s.total)
+		}
+	}
+}
