@@ -11,17 +11,21 @@ func (j *judge) faceChecks(rep *Report, ph *photo, m *measures) {
 	j.add(rep, j.recency(ph))
 	j.add(rep, j.faceCount(m))
 	if m.face == nil {
-		j.skipAll(rep, j.say("Serve un solo volto", "Needs exactly one face"),
-			"face_height", "eye_height", "centering", "inter_eye", "roll")
-		return
+		j.skipAll(rep, j.noFace(), "face_height", "eye_height", "centering", "inter_eye", "roll")
+	} else {
+		w, h := float64(ph.info.Width), float64(ph.info.Height)
+		j.add(rep, j.faceHeight(m.face, h))
+		j.add(rep, j.eyeHeight(m.face, h))
+		j.add(rep, j.centering(m.face, w))
+		j.add(rep, j.interEye(m.face))
+		j.add(rep, j.roll(m.face))
 	}
-	w, h := float64(ph.info.Width), float64(ph.info.Height)
-	j.add(rep, j.faceHeight(m.face, h))
-	j.add(rep, j.eyeHeight(m.face, h))
-	j.add(rep, j.centering(m.face, w))
-	j.add(rep, j.interEye(m.face))
-	j.add(rep, j.roll(m.face))
+	j.featureChecks(rep, ph, m)
+	j.captureChecks(rep, ph, m)
 }
+
+// noFace is the reason face checks are skipped.
+func (j *judge) noFace() string { return j.say("Serve un solo volto", "Needs exactly one face") }
 
 func (j *judge) faceCount(m *measures) Check {
 	n := len(m.faces)

@@ -29,9 +29,7 @@ func (j *judge) say(it, en string, args ...any) string { return say(j.lang, it, 
 // skipAll reports the given checks as skipped for the reason given.
 func (j *judge) skipAll(rep *Report, msg string, ids ...string) {
 	for _, id := range ids {
-		if j.prof.runs(id) {
-			rep.Checks = append(rep.Checks, Check{ID: id, Status: Skip, Message: msg})
-		}
+		j.add(rep, Check{ID: id, Status: Skip, Message: msg})
 	}
 }
 
@@ -210,20 +208,5 @@ func (j *judge) recency(ph *photo) Check {
 		c.Status = Pass
 		c.Message = j.say("Scattata il %s", "Taken on %s", t.Format("02/01/2006"))
 	}
-	return c
-}
-
-func (j *judge) color(m *measures) Check {
-	p := j.prof
-	v := math.Round(m.color.p90Chroma*10) / 10
-	c := Check{ID: "color", Value: v, Limit: fmt.Sprintf("chroma >= %.0f", p.MinChroma)}
-	if m.color.p90Chroma >= p.MinChroma {
-		c.Status = Pass
-		c.Message = j.say("Foto a colori", "Colour photo")
-		return c
-	}
-	c.Status = Fail
-	c.Message = j.say("La foto è in bianco e nero o monocromatica", "The photo is black and white or monochrome")
-	c.Fix = j.say("Serve una foto a colori: scattala senza filtri (niente bianco e nero, seppia o \"mono\").", "A colour photo is needed: take it without filters (no black and white, sepia or \"mono\").")
 	return c
 }

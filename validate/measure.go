@@ -15,6 +15,12 @@ type measures struct {
 	faces []facedetect.Face
 	face  *faceGeom // set when exactly one face was found
 	color colorStats
+	// features are the expression, eye and pose measures (features.go);
+	// nil without a face.
+	features *featureMeasures
+	// capture are the background, exposure, sharpness and lighting
+	// measures (capture.go).
+	capture *captureMeasures
 }
 
 // faceGeom is the geometry of the one face of the photo.
@@ -57,7 +63,9 @@ func (v *Validator) measure(ctx context.Context, ph *photo) (*measures, error) {
 	m.faces = faces
 	if len(faces) == 1 {
 		m.face = geometry(faces[0], ph.gray)
+		m.features = measureFeatures(ph, m.face)
 	}
+	m.capture = measureCapture(ph, m)
 	return m, nil
 }
 
@@ -149,27 +157,4 @@ func headTop(g *image.Gray, f facedetect.Face, mid facedetect.Point) (float64, b
 		}
 	}
 	return 0, false
-}
-
-// colorStats summarise the colour of the photo in CIELAB.
-type colorStats struct {
-	p90Chroma float64 // 90th percentile of C*ab over the photo
-}
-
-// measureColor samples the photo on a grid of about 100x100 points.
-func measureColor(img image.Image) colorStats {
-	b := img.Bounds()
-	step := max(1, max(b.Dx(), b.Dy())/100)
-	var chroma []float64
-	for y := b.Min.Y + step/2; y < b.Max.Y; y += step {
-		for x := b.Min.X + step/2; x < b.Max.X; x += step {
-			_, a, bb := toLab(img.At(x, y))
-			chroma = append(chroma, math.Hypot(a, bb))
-		}
-	}
-	if len(chroma) == 0 {
-		return colorStats{}
-	}
-	sort.Float64s(chroma)
-	return colorStats{p90Chroma: chroma[len(chroma)*9/10]}
 }

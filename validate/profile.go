@@ -16,21 +16,23 @@ type Profile struct {
 	// listed are reported as skipped.
 	Checks []string
 
-	MaxBytes    int     // file_size: largest file
-	MinDPI      float64 // dpi: smallest declared resolution
-	DefaultDPI  float64 // dpi assumed when the file declares none
-	MinWidth    int     // resolution
-	MinHeight   int     // resolution
-	Aspect      float64 // aspect_ratio: width / height
-	AspectTol   float64 // aspect_ratio: relative tolerance
-	MaxAgeDays  int     // recency
-	FutureDays  float64 // recency: a capture date this far ahead fails
-	MinChroma   float64 // color: mean CIELAB chroma of the photo below this is monochrome
-	FaceHeight  Range   // face_height: chin to crown, fraction of the photo height
-	EyeHeight   Range   // eye_height: eye line above the bottom edge, fraction of the height
-	Centering   Range   // centering: eye midpoint, fraction of the width
-	MinInterEye float64 // inter_eye: pixels between the eye centres
-	MaxRoll     float64 // roll: degrees
+	MaxBytes    int           // file_size: largest file
+	MinDPI      float64       // dpi: smallest declared resolution
+	DefaultDPI  float64       // dpi assumed when the file declares none
+	MinWidth    int           // resolution
+	MinHeight   int           // resolution
+	Aspect      float64       // aspect_ratio: width / height
+	AspectTol   float64       // aspect_ratio: relative tolerance
+	MaxAgeDays  int           // recency
+	FutureDays  float64       // recency: a capture date this far ahead fails
+	MinChroma   float64       // color: mean CIELAB chroma of the photo below this is monochrome
+	FaceHeight  Range         // face_height: chin to crown, fraction of the photo height
+	EyeHeight   Range         // eye_height: eye line above the bottom edge, fraction of the height
+	Centering   Range         // centering: eye midpoint, fraction of the width
+	MinInterEye float64       // inter_eye: pixels between the eye centres
+	MaxRoll     float64       // roll: degrees
+	Features    FeatureLimits // pose, eyes, mouth, expression (features.go)
+	Capture     CaptureLimits // background, exposure, sharpness, lighting (capture.go)
 }
 
 // The CIE profile: the Ministry's rules for the Italian identity card.
@@ -38,7 +40,9 @@ var cie = Profile{
 	Name: "cie",
 	Checks: []string{
 		"format", "file_size", "dpi", "resolution", "aspect_ratio", "color", "recency",
-		"face_count", "face_height", "eye_height", "centering", "inter_eye", "roll",
+		"face_count", "face_height", "eye_height", "centering", "inter_eye", "roll", "yaw", "pitch",
+		"eyes_open", "mouth_closed", "expression", "eyes_visible",
+		"background_white", "background_uniform", "exposure", "sharpness", "lighting",
 	},
 	MaxBytes:    500 * 1024, // "at most 500 KB", as file managers count a KB
 	MinDPI:      400,        // the anagrafe's request: "almeno 400 DPI"
@@ -55,6 +59,8 @@ var cie = Profile{
 	Centering:   Range{0.45, 0.55},           // spec: eye midpoint at 45-55 % of the width
 	MinInterEye: 90,                          // ICAO minimum eye distance in pixels
 	MaxRoll:     8,                           // spec: eye line tilted at most 8 degrees
+	Features:    defaultFeatureLimits,
+	Capture:     cieCaptureLimits,
 }
 
 // The ICAO profile judges the face itself: geometry and capture, no file rules.
@@ -62,8 +68,11 @@ var icao = func() Profile {
 	p := cie
 	p.Name = "icao"
 	p.Checks = []string{
-		"color", "face_count", "face_height", "eye_height", "centering", "inter_eye", "roll",
+		"color", "face_count", "face_height", "eye_height", "centering", "inter_eye", "roll", "yaw", "pitch",
+		"eyes_open", "mouth_closed", "expression", "eyes_visible",
+		"background_white", "background_uniform", "exposure", "sharpness", "lighting",
 	}
+	p.Capture = icaoCaptureLimits
 	return p
 }()
 

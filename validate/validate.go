@@ -107,6 +107,9 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 	}
 	if m.face != nil {
 		rep.Face = m.face.info()
+		if f := m.features; f != nil {
+			rep.Face.Yaw, rep.Face.Pitch = round1(f.yaw), round1(f.pitch)
+		}
 	}
 	j.faceChecks(rep, ph, m)
 	j.finish(rep)
