@@ -21,11 +21,13 @@ import (
 // Options tune the dlib engine. The zero value selects the defaults.
 type Options struct {
 	// DetectSize is the longer side, in pixels, of the downscaled copy the
-	// face detector scans (default 480). Faces in ID photos fill much of the
-	// frame, so a small copy finds them and is fast; dlib's detector needs
-	// faces of about 80 pixels, so faces under a sixth of the frame may be
-	// missed at this size.
+	// face detector scans first (default 320). Faces in ID photos fill much
+	// of the frame, so a small copy finds them and is fast.
 	DetectSize int
+	// RetrySize is the longer side of the copy scanned when the first scan
+	// finds no face (default 1024): dlib's detector needs faces of about 80
+	// pixels, so a face under a quarter of the frame shows only here.
+	RetrySize int
 	// LandmarkSize is the face box width, in pixels, at which the shape
 	// predictor runs (default 320); larger faces are downscaled to it.
 	LandmarkSize int
@@ -51,7 +53,10 @@ var ErrClosed = errors.New("facedetect: engine closed")
 // Open loads the shape predictor at modelPath and prepares the detectors.
 func Open(modelPath string, opts Options) (*Engine, error) {
 	if opts.DetectSize <= 0 {
-		opts.DetectSize = 480
+		opts.DetectSize = 320
+	}
+	if opts.RetrySize <= 0 {
+		opts.RetrySize = 1024
 	}
 	if opts.LandmarkSize <= 0 {
 		opts.LandmarkSize = 320
@@ -128,9 +133,39 @@ func (e *Engine) Detect(ctx context.Context, img *image.Gray) ([]Face, error) {
 	}
 
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	scale := math.Min(1, float64(e.opts.DetectSize)/float64(max(w, h)))
+	boxes, err := e.detect(det, img, e.opts.DetectSize)
+	if err == nil && len(boxes) == 0 && max(w, h) > e.opts.DetectSize && e.opts.RetrySize > e.opts.DetectSize {
+		boxes, err = e.detect(det, img, e.opts.RetrySize)
+	}
+	if err != nil {
+		return nil, err
+	}
+	faces := make([]Face, 0, len(boxes))
+	for _, b := range boxes {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		pts, err := e.landmarks(img, b.box)
+		if err != nil {
+			return nil, err
+		}
+		faces = append(faces, Face{Box: b.box, Score: b.score, Landmarks: pts})
+	}
+	return faces, nil
+}
+
+type scored struct {
+	box   image.Rectangle
+	score float64
+}
+
+// detect scans a copy of img whose longer side is at most size pixels and
+// returns the face boxes in pixels of img, best first.
+func (e *Engine) detect(det *C.tess_detector, img *image.Gray, size int) ([]scored, error) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	scale := math.Min(1, float64(size)/float64(max(w, h)))
 	small := shrink(img, img.Rect, scale)
-	// Scale back from the small copy, by the real size ratio.
+	// Scale back from the small copy by the real size ratio.
 	sx := float64(w) / float64(small.Rect.Dx())
 	sy := float64(h) / float64(small.Rect.Dy())
 
@@ -146,24 +181,19 @@ func (e *Engine) Detect(ctx context.Context, img *image.Gray) ([]Face, error) {
 	if n < 0 {
 		return nil, fmt.Errorf("facedetect: detect: %s", C.GoString(&errbuf[0]))
 	}
-	faces := make([]Face, 0, min(int(n), maxFaces))
+	out := make([]scored, 0, min(int(n), maxFaces))
 	for i := 0; i < int(n) && i < maxFaces; i++ {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		box := image.Rect(
-			img.Rect.Min.X+int(math.Round(float64(rects[4*i])*sx)),
-			img.Rect.Min.Y+int(math.Round(float64(rects[4*i+1])*sy)),
-			img.Rect.Min.X+int(math.Round(float64(rects[4*i+2]+1)*sx)),
-			img.Rect.Min.Y+int(math.Round(float64(rects[4*i+3]+1)*sy)),
-		)
-		pts, err := e.landmarks(img, box)
-		if err != nil {
-			return nil, err
-		}
-		faces = append(faces, Face{Box: box, Score: float64(scores[i]), Landmarks: pts})
+		out = append(out, scored{
+			box: image.Rect(
+				img.Rect.Min.X+int(math.Round(float64(rects[4*i])*sx)),
+				img.Rect.Min.Y+int(math.Round(float64(rects[4*i+1])*sy)),
+				img.Rect.Min.X+int(math.Round(float64(rects[4*i+2]+1)*sx)),
+				img.Rect.Min.Y+int(math.Round(float64(rects[4*i+3]+1)*sy)),
+			),
+			score: float64(scores[i]),
+		})
 	}
-	return faces, nil
+	return out, nil
 }
 
 // landmarks fits the shape model to the face in box. The region around the

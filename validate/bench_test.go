@@ -1,0 +1,62 @@
+package validate
+
+import (
+	"context"
+	"image"
+	"testing"
+
+	"github.com/disintegration/imaging"
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
+)
+
+// benchPhoto makes a JPEG of w x h pixels from the first neutral/ photo,
+// the face framed as an ID photo.
+func benchPhoto(b *testing.B, w, h int) []byte {
+	b.Helper()
+	dir := faceset.Require(b)
+	photos, err := faceset.Load(dir, "neutral")
+	if err != nil || len(photos) == 0 {
+		b.Fatalf("photos: %v", err)
+	}
+	src, err := imaging.Open(photos[0].Path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// A 35:45 crop around the face, or a 4:3 frame for a camera-sized photo.
+	sb := src.Bounds()
+	var c image.Image
+	if w < h {
+		cw := sb.Dy() * 35 / 45
+		c = imaging.Crop(src, image.Rect((sb.Dx()-cw)/2, 0, (sb.Dx()+cw)/2, sb.Dy()))
+	} else {
+		ch := sb.Dx() * 3 / 4
+		c = imaging.Crop(src, image.Rect(0, (sb.Dy()-ch)/2, sb.Dx(), (sb.Dy()+ch)/2))
+	}
+	return fixture.JPEG(imaging.Resize(c, w, h, imaging.Lanczos), 90, nil, nil)
+}
+
+func benchCheck(b *testing.B, w, h int) {
+	data := benchPhoto(b, w, h)
+	v := testValidator(b)
+	ctx := context.Background()
+	r, err := v.Check(ctx, "bench", data, Options{Now: testNow})
+	if err != nil || r.Face == nil {
+		b.Fatalf("no face in the bench photo: %v", err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := v.Check(ctx, "bench", data, Options{Now: testNow}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/photo")
+}
+
+// BenchmarkCheck560x720 is a typical emailed ID photo (aim: 25 ms on one core).
+func BenchmarkCheck560x720(b *testing.B) { benchCheck(b, 560, 720) }
+
+// BenchmarkCheck4000x3000 is a 12-megapixel phone photo (aim: 300 ms on one core).
+func BenchmarkCheck4000x3000(b *testing.B) { benchCheck(b, 4000, 3000) }
