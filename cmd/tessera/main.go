@@ -35,9 +35,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"serve", "serve the citizens' web page and the JSON API", runServe},
 		{"check", "check photos and print a report", runCheck},
-		{"eval", "measure the checks on a labelled folder of photos", runEval},
 	}
 }
 
