@@ -5,6 +5,7 @@
 //
 //	tessera serve [--addr HOST:PORT]        web page and JSON API
 //	tessera check [flags] FILE|DIR|GLOB...  check photos, print a report
+//	tessera fix [flags] IN [OUT]            crop to 35x45 around the face, 400 DPI, under 500 KB
 //	tessera eval DIR                        measure the checks on a labelled folder
 //
 // Run "tessera COMMAND -h" for the flags of a command.
@@ -36,6 +37,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"check", "check photos and print a report", runCheck},
+		{"fix", "crop, scale and save a photo so the mechanical checks pass", runFix},
 	}
 }
 

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tessera-cie/tessera/photofix"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// runFix makes the mechanical fixes (crop to 35x45 around the face, scale,
+// DPI, JPEG under the size limit), writes the new file next to the old one
+// and checks it again. It exits 0 when the fixed photo passes, 1 when it
+// cannot be fixed or still fails a check that needs a new photo, 2 on a
+// usage error. The original is never touched.
+func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fix", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profile := fs.String("profile", validate.DefaultProfile, "rules to frame for: "+strings.Join(validate.ProfileNames(), ", "))
+	lang := fs.String("lang", "it", "language of messages: it or en")
+	force := fs.Bool("force", false, "overwrite OUT if it exists")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tessera fix [--profile cie|icao] [--lang it|en] [--force] IN [OUT]\n\nOUT defaults to IN's name with -tessera.jpg.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	if fs.NArg() < 1 || fs.NArg() > 2 {
+		fs.Usage()
+		return exitUsage
+	}
+	if _, ok := validate.LookupProfile(*profile); !ok {
+		fmt.Fprintf(stderr, "tessera fix: unknown profile %q (known: %s)\n", *profile, strings.Join(validate.ProfileNames(), ", "))
+		return exitUsage
+	}
+	if *lang != "it" && *lang != "en" {
+		fmt.Fprintf(stderr, "tessera fix: unknown language %q (it or en)\n", *lang)
+		return exitUsage
+	}
+	say := func(it, en string, a ...any) string {
+		if *lang == "en" {
+			return fmt.Sprintf(en, a...)
+		}
+		return fmt.Sprintf(it, a...)
+	}
+	in := fs.Arg(0)
+	out := fs.Arg(1)
+	if out == "" {
+		out = strings.TrimSuffix(in, filepath.Ext(in)) + "-tessera.jpg"
+	}
+	if same(in, out) {
+		fmt.Fprintln(stderr, say("tessera fix: il file corretto non può sostituire l'originale", "tessera fix: the fixed file may not replace the original"))
+		return exitUsage
+	}
+	data, err := os.ReadFile(in)
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera fix: %v\n", err)
+		return 1
+	}
+	v, closeEngine, err := newValidator()
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera fix: %v\n", err)
+		return 1
+	}
+	defer closeEngine()
+	opts := validate.Options{Profile: *profile, Lang: *lang}
+	res, err := v.Analyze(ctx, in, data, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera fix: %v\n", err)
+		return 1
+	}
+	if res.Report.Error != "" {
+		fmt.Fprintf(stderr, "tessera fix: %s: %s\n", in, res.Report.Error)
+		return 1
+	}
+	fixed, err := photofix.Fix(res)
+	switch {
+	case errors.Is(err, photofix.ErrNoFace):
+		fmt.Fprintln(stderr, say("tessera fix: %s: serve una foto con un solo volto ben visibile", "tessera fix: %s: the photo needs exactly one clearly visible face", in))
+		return 1
+	case errors.Is(err, photofix.ErrNoRoom):
+		fmt.Fprintln(stderr, say("tessera fix: %s: attorno alla testa non c'è spazio per un ritaglio 35x45 (%v): scatta una nuova foto più da lontano, con spazio sopra la testa e sotto il mento",
+			"tessera fix: %s: there is no room around the head for a 35x45 crop (%v): take a new photo from further away, with room above the head and below the chin", in, err))
+		return 1
+	case err != nil:
+		fmt.Fprintf(stderr, "tessera fix: %s: %v\n", in, err)
+		return 1
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if *force {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(out, flags, 0o644)
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera fix: %v (use --force to overwrite)\n", err)
+		return 1
+	}
+	if _, err := f.Write(fixed.JPEG); err != nil {
+		f.Close()
+		fmt.Fprintf(stderr, "tessera fix: write %s: %v\n", out, err)
+		return 1
+	}
+	if err := f.Close(); err != nil {
+		fmt.Fprintf(stderr, "tessera fix: write %s: %v\n", out, err)
+		return 1
+	}
+	fmt.Fprintln(stdout, say("%s: ritagliata %v, %dx%d pixel, %d DPI, JPEG qualità %d, %d KB",
+		"%s: cropped %v, %dx%d pixels, %d DPI, JPEG quality %d, %d KB",
+		out, fixed.Crop, fixed.Width, fixed.Height, fixed.DPI, fixed.Quality, (len(fixed.JPEG)+1023)/1024))
+	if fixed.Upscaled {
+		fmt.Fprintln(stdout, say("  attenzione: la foto aveva pochi pixel ed è stata ingrandita; se appare sfocata scattane una nuova",
+			"  note: the photo had few pixels and was enlarged; if it looks soft, take a new one"))
+	}
+	rep, err := v.Check(ctx, out, fixed.JPEG, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera fix: %v\n", err)
+		return 1
+	}
+	if rep.Pass {
+		fmt.Fprintln(stdout, say("  la foto corretta supera tutti i controlli", "  the fixed photo passes every check"))
+		return 0
+	}
+	fmt.Fprintln(stdout, say("  restano da correggere, con una nuova foto:", "  still to fix, with a new photo:"))
+	for _, c := range rep.Failed() {
+		fmt.Fprintf(stdout, "  fail %-18s %s\n       -> %s\n", c.ID, c.Message, c.Fix)
+	}
+	return 1
+}
+
+// same reports whether a and b name the same file.
+func same(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}

@@ -1,0 +1,158 @@
+package photofix
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/disintegration/imaging"
+	"github.com/tessera-cie/tessera/facedetect"
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
+	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+func validator(t *testing.T) *validate.Validator {
+	t.Helper()
+	path, err := models.Find()
+	if err != nil {
+		t.Fatalf("face model: %v", err)
+	}
+	eng, err := facedetect.Open(path, facedetect.Options{})
+	if err != nil {
+		t.Fatalf("face engine: %v", err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return validate.New(eng)
+}
+
+var now = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// fixedChecks are the checks Fix is responsible for.
+var fixedChecks = []string{"format", "file_size", "dpi", "resolution", "aspect_ratio", "face_height", "eye_height", "centering"}
+
+// TestFixRealPhotos fixes the square, 72-DPI photos of neutral/ and
+// canada/ (every one fails aspect_ratio, dpi and face_height as it comes)
+// and checks the output again: the checks Fix is responsible for pass.
+func TestFixRealPhotos(t *testing.T) {
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral", "canada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := validator(t)
+	ctx := context.Background()
+	opts := validate.Options{Now: now}
+	var fixed, good, noRoom int
+	for _, p := range photos {
+		data, err := os.ReadFile(p.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := v.Analyze(ctx, p.Path, data, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := Fix(res)
+		if errors.Is(err, ErrNoRoom) {
+			noRoom++
+			t.Logf("%s/%s: %v", p.Label, p.Name, err)
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s/%s: %v", p.Label, p.Name, err)
+			continue
+		}
+		fixed++
+		rep, err := v.Check(ctx, "fixed.jpg", out.JPEG, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wrong []string
+		for _, id := range fixedChecks {
+			if c, _ := rep.Find(id); c.Status != validate.Pass {
+				wrong = append(wrong, id+"="+string(c.Status))
+			}
+		}
+		if len(wrong) > 0 {
+			t.Logf("%s/%s: after fix %v (crop %v, %dx%d, q%d)", p.Label, p.Name, wrong, out.Crop, out.Width, out.Height, out.Quality)
+			continue
+		}
+		good++
+	}
+	t.Logf("fixed %d of %d photos (%d without room); %d of %d fixed photos pass every check Fix is responsible for", fixed, len(photos), noRoom, good, fixed)
+	if fixed < len(photos)*8/10 {
+		t.Errorf("only %d of %d photos could be fixed", fixed, len(photos))
+	}
+	if float64(good) < 0.95*float64(fixed) {
+		t.Errorf("only %d of %d fixed photos pass", good, fixed)
+	}
+}
+
+// TestFixNoRoom crops a photo right above the eyes' band so that no 35x45
+// frame can hold the head: Fix must refuse, not invent hair.
+func TestFixNoRoom(t *testing.T) {
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral")
+	if err != nil || len(photos) == 0 {
+		t.Fatalf("neutral photos: %v", err)
+	}
+	p := photos[0]
+	img, err := imaging.Open(p.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := validator(t)
+	res, err := v.Analyze(context.Background(), "full", fixture.JPEG(img, 90, nil, nil), validate.Options{Now: now})
+	if err != nil || res.Report.Face == nil {
+		t.Fatalf("no face in %s: %v", p.Path, err)
+	}
+	f := res.Report.Face
+	// Cut the photo just under the chin: no room below the face.
+	cut := imaging.Crop(img, image.Rect(0, 0, img.Bounds().Dx(), int(f.Chin[1])+5))
+	res, err = v.Analyze(context.Background(), "cut", fixture.JPEG(cut, 90, nil, nil), validate.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Report.Face == nil {
+		t.Skip("no face found in the cut photo")
+	}
+	if _, err := Fix(res); !errors.Is(err, ErrNoRoom) {
+		t.Errorf("Fix on a photo cut under the chin: err = %v, want ErrNoRoom", err)
+	}
+}
+
+func TestFixNoFace(t *testing.T) {
+	v := validator(t)
+	res, err := v.Analyze(context.Background(), "blank", fixture.JPEG(fixture.Gradient(600, 800), 90, nil, nil), validate.Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Fix(res); !errors.Is(err, ErrNoFace) {
+		t.Errorf("err = %v, want ErrNoFace", err)
+	}
+}
+
+func TestWithJFIF(t *testing.T) {
+	for _, dpi := range []int{300, 400, 600} {
+		data, q, err := encode(fixture.Gradient(551, 709), dpi, 512000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := imaging.Decode(bytes.NewReader(data))
+		if err != nil {
+			t.Fatalf("dpi %d: output does not decode: %v", dpi, err)
+		}
+		if img.Bounds().Dx() != 551 || q != 92 {
+			t.Errorf("dpi %d: %v at quality %d", dpi, img.Bounds(), q)
+		}
+		if data[2] != 0xFF || data[3] != 0xE0 || string(data[6:10]) != "JFIF" || int(data[14])<<8|int(data[15]) != dpi || data[13] != 1 {
+			t.Errorf("dpi %d: JFIF header % x", dpi, data[:20])
+		}
+	}
+}
