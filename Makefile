@@ -35,7 +35,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./validate ./facedetect
 
 eval: build
-	./$(BIN) eval $${FACES:-../shared/faces}
+	./$(BIN) eval -v $${TESSERA_FACES:-../shared/faces}
 
 clean:
 	rm -rf bin

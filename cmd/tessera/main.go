@@ -38,6 +38,7 @@ func commands() []command {
 	return []command{
 		{"check", "check photos and print a report", runCheck},
 		{"fix", "crop, scale and save a photo so the mechanical checks pass", runFix},
+		{"eval", "measure the checks on a labelled folder of photos", runEval},
 	}
 }
 

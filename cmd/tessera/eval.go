@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/tessera-cie/tessera/evaluate"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// runEval measures every check on a labelled folder (one subfolder per
+// label, as ../shared/faces) and prints per check a table of outcomes per
+// label and the accuracy against the labels' expected outcomes.
+func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profile := fs.String("profile", validate.DefaultProfile, "rules to apply: "+strings.Join(validate.ProfileNames(), ", "))
+	jobs := fs.Int("jobs", runtime.NumCPU(), "photos checked at once")
+	verbose := fs.Bool("v", false, "list the photos that missed the expected outcome")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tessera eval [--profile cie|icao] [--jobs N] [-v] DIR\n\nDIR holds one folder per label (neutral, smiling, canada, lisa, zoom, nonface).")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	if _, ok := validate.LookupProfile(*profile); !ok {
+		fmt.Fprintf(stderr, "tessera eval: unknown profile %q (known: %s)\n", *profile, strings.Join(validate.ProfileNames(), ", "))
+		return exitUsage
+	}
+	start := time.Now()
+	v, closeEngine, err := newValidator()
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera eval: %v\n", err)
+		return 1
+	}
+	defer closeEngine()
+	t, err := evaluate.Run(ctx, v, fs.Arg(0), validate.Options{Profile: *profile, Lang: "en"}, evaluate.SharedFaces, *jobs)
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera eval: %v\n", err)
+		return 1
+	}
+	if err := t.Write(stdout, *verbose); err != nil {
+		fmt.Fprintf(stderr, "tessera eval: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "%d photos in %.1f s\n", t.Photos, time.Since(start).Seconds())
+	return 0
+}

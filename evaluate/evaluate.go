@@ -1,0 +1,278 @@
+// Package evaluate measures the checks on a labelled folder of photos: one
+// subfolder per label (neutral, smiling, canada, ...), each label with the
+// outcome its photos should get from some checks. It counts, per check and
+// label, how many photos pass, fail, warn or are skipped, and how many got
+// the expected outcome.
+package evaluate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// Expectations say, per label, the outcome some checks should have on every
+// photo of that label. Checks not named have no expected outcome: their
+// counts are shown without an accuracy.
+type Expectations map[string]map[string]validate.Status
+
+// SharedFaces are the expectations of ../shared/faces, from its README: the
+// photos are not framed for an ID card (square, or 3:4), so the framing
+// checks (face_height, eye_height, centering, aspect_ratio, ...) have no
+// expected outcome; the face itself, the pose and the backdrop do.
+var SharedFaces = Expectations{
+	"neutral": merge(frontalNeutral, map[string]validate.Status{
+		"background_white": validate.Fail, // light grey backdrop, L* 75-80
+	}),
+	"canada": merge(frontalNeutral, map[string]validate.Status{
+		"background_white": validate.Fail, // lilac or pink backdrop
+	}),
+	"smiling": {
+		"face_count":       validate.Pass,
+		"expression":       validate.Fail, // every photo smiles; mouth_closed only "often" fails
+		"roll":             validate.Pass,
+		"background_white": validate.Fail,
+	},
+	"lisa": {
+		"face_count":         validate.Pass,
+		"background_white":   validate.Fail, // a room with a clock on the wall
+		"background_uniform": validate.Fail,
+	},
+	"zoom":    {"face_count": validate.Pass},
+	"nonface": {"face_count": validate.Fail}, // landscapes, flowers, animals
+}
+
+// frontalNeutral are the outcomes of a frontal, neutral, well-lit studio photo.
+var frontalNeutral = map[string]validate.Status{
+	"face_count": validate.Pass, "color": validate.Pass,
+	"roll": validate.Pass, "yaw": validate.Pass, "pitch": validate.Pass,
+	"eyes_open": validate.Pass, "mouth_closed": validate.Pass, "expression": validate.Pass, "eyes_visible": validate.Pass,
+	"exposure": validate.Pass, "sharpness": validate.Pass, "lighting": validate.Pass, "background_uniform": validate.Pass,
+}
+
+func merge(a, b map[string]validate.Status) map[string]validate.Status {
+	m := make(map[string]validate.Status, len(a)+len(b))
+	for k, v := range a {
+		m[k] = v
+	}
+	for k, v := range b {
+		m[k] = v
+	}
+	return m
+}
+
+// Cell counts the outcomes of one check on the photos of one label.
+type Cell struct {
+	Label    string
+	Counts   map[validate.Status]int
+	Expected validate.Status // "" when no outcome is expected
+	Misses   []string        // photos that did not get the expected outcome
+}
+
+// Total is the number of photos counted.
+func (c *Cell) Total() int {
+	n := 0
+	for _, v := range c.Counts {
+		n += v
+	}
+	return n
+}
+
+// Right is the number of photos with the expected outcome.
+func (c *Cell) Right() int { return c.Counts[c.Expected] }
+
+// Table is the result of an evaluation.
+type Table struct {
+	Profile string
+	Photos  int
+	Labels  []string
+	// Checks are the check ids in report order.
+	Checks []string
+	// Cells[check][label].
+	Cells map[string]map[string]*Cell
+	// Unreadable lists photos that could not be read.
+	Unreadable []string
+}
+
+// Accuracy is the share of photos with the expected outcome over every
+// label with an expectation for id; ok is false when there is none.
+func (t *Table) Accuracy(id string) (right, total int, ok bool) {
+	for _, c := range t.Cells[id] {
+		if c.Expected == "" {
+			continue
+		}
+		right += c.Right()
+		total += c.Total()
+		ok = true
+	}
+	return right, total, ok
+}
+
+// Cell returns the counts of check id on label, or nil.
+func (t *Table) Cell(id, label string) *Cell { return t.Cells[id][label] }
+
+// Run checks every .jpg, .jpeg and .png file of every subfolder of dir with
+// v, using jobs workers, and tabulates the outcomes against exp.
+func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.Options, exp Expectations, jobs int) (*Table, error) {
+	type item struct{ label, path string }
+	var items []item
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	t := &Table{Profile: opts.Profile, Cells: map[string]map[string]*Cell{}}
+	if t.Profile == "" {
+		t.Profile = validate.DefaultProfile
+	}
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("evaluate: %w", err)
+		}
+		n := 0
+		for _, f := range files {
+			switch strings.ToLower(filepath.Ext(f.Name())) {
+			case ".jpg", ".jpeg", ".png":
+				items = append(items, item{e.Name(), filepath.Join(dir, e.Name(), f.Name())})
+				n++
+			}
+		}
+		if n > 0 {
+			t.Labels = append(t.Labels, e.Name())
+		}
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("evaluate: no photos in the subfolders of %s", dir)
+	}
+	if jobs < 1 {
+		jobs = 1
+	}
+	reports := make([]*validate.Report, len(items))
+	errs := make([]error, len(items))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				data, err := os.ReadFile(items[i].path)
+				if err != nil {
+					errs[i] = err
+					continue
+				}
+				reports[i], errs[i] = v.Check(ctx, items[i].path, data, opts)
+			}
+		}()
+	}
+feed:
+	for i := range items {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for i, it := range items {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("evaluate: %s: %w", it.path, errs[i])
+		}
+		r := reports[i]
+		t.Photos++
+		if r.Error != "" {
+			t.Unreadable = append(t.Unreadable, it.path+": "+r.Error)
+			continue
+		}
+		for _, c := range r.Checks {
+			if !seen[c.ID] {
+				seen[c.ID] = true
+				t.Checks = append(t.Checks, c.ID)
+				t.Cells[c.ID] = map[string]*Cell{}
+			}
+			cell := t.Cells[c.ID][it.label]
+			if cell == nil {
+				cell = &Cell{Label: it.label, Counts: map[validate.Status]int{}, Expected: exp[it.label][c.ID]}
+				t.Cells[c.ID][it.label] = cell
+			}
+			cell.Counts[c.Status]++
+			if cell.Expected != "" && c.Status != cell.Expected {
+				cell.Misses = append(cell.Misses, filepath.Base(it.path))
+			}
+		}
+	}
+	for _, cells := range t.Cells {
+		for _, c := range cells {
+			sort.Strings(c.Misses)
+		}
+	}
+	return t, nil
+}
+
+// Write prints the table: per check, one line per label with the counts of
+// each outcome, the expected outcome and how many got it, then the check's
+// accuracy over the labels with an expectation.
+func (t *Table) Write(w io.Writer, verbose bool) error {
+	ew := &errWriter{w: w}
+	ew.printf("profile %s, %d photos in %d folders\n", t.Profile, t.Photos, len(t.Labels))
+	for _, u := range t.Unreadable {
+		ew.printf("unreadable: %s\n", u)
+	}
+	ew.printf("\n%-20s %-9s %5s %5s %5s %5s %5s  %-8s %s\n", "check", "folder", "n", "pass", "fail", "warn", "skip", "expected", "right")
+	for _, id := range t.Checks {
+		for _, label := range t.Labels {
+			c := t.Cells[id][label]
+			if c == nil {
+				continue
+			}
+			exp, right := "-", ""
+			if c.Expected != "" {
+				exp = string(c.Expected)
+				right = fmt.Sprintf("%d/%d (%.1f %%)", c.Right(), c.Total(), percent(c.Right(), c.Total()))
+			}
+			ew.printf("%-20s %-9s %5d %5d %5d %5d %5d  %-8s %s\n", id, label, c.Total(),
+				c.Counts[validate.Pass], c.Counts[validate.Fail], c.Counts[validate.Warn], c.Counts[validate.Skip], exp, right)
+			if verbose && len(c.Misses) > 0 {
+				ew.printf("%-20s   missed: %s\n", "", strings.Join(c.Misses, " "))
+			}
+		}
+		if r, n, ok := t.Accuracy(id); ok {
+			ew.printf("%-20s %-9s %5d %35s %d/%d (%.1f %%)\n", id, "accuracy", n, "", r, n, percent(r, n))
+		}
+		ew.printf("\n")
+	}
+	return ew.err
+}
+
+func percent(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * float64(a) / float64(b)
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, a ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, a...)
+	}
+}

@@ -1,0 +1,105 @@
+package evaluate
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tessera-cie/tessera/facedetect"
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
+	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+func validator(t *testing.T) *validate.Validator {
+	t.Helper()
+	path, err := models.Find()
+	if err != nil {
+		t.Fatalf("face model: %v", err)
+	}
+	eng, err := facedetect.Open(path, facedetect.Options{})
+	if err != nil {
+		t.Fatalf("face engine: %v", err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	return validate.New(eng)
+}
+
+var opts = validate.Options{Lang: "en", Now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+
+// TestTable builds a labelled folder of generated files and checks the
+// counts, the expected outcomes and the misses.
+func TestTable(t *testing.T) {
+	dir := t.TempDir()
+	write := func(label, name string, data []byte) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(dir, label), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, label, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	blank := fixture.JPEG(fixture.Gradient(600, 800), 90, nil, nil)
+	write("blank", "a.jpg", blank)
+	write("blank", "b.png", fixture.PNG(fixture.Gradient(600, 800), 0))
+	write("blank", "notes.txt", []byte("not a photo"))
+	write("broken", "c.jpg", blank[:len(blank)/3])
+	write(".hidden", "d.jpg", blank)
+	exp := Expectations{"blank": {"face_count": validate.Pass}}
+
+	tab, err := Run(context.Background(), validator(t), dir, opts, exp, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tab.Photos != 3 || len(tab.Unreadable) != 1 || strings.Join(tab.Labels, ",") != "blank,broken" {
+		t.Fatalf("photos %d, unreadable %v, labels %v", tab.Photos, tab.Unreadable, tab.Labels)
+	}
+	c := tab.Cell("face_count", "blank")
+	if c == nil || c.Total() != 2 || c.Counts[validate.Fail] != 2 || c.Right() != 0 || len(c.Misses) != 2 {
+		t.Fatalf("face_count on blank: %+v", c)
+	}
+	if r, n, ok := tab.Accuracy("face_count"); !ok || r != 0 || n != 2 {
+		t.Errorf("accuracy = %d/%d %v, want 0/2", r, n, ok)
+	}
+	if _, _, ok := tab.Accuracy("dpi"); ok {
+		t.Error("dpi has no expectation but got an accuracy")
+	}
+	var out bytes.Buffer
+	if err := tab.Write(&out, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"face_count", "accuracy", "0/2 (0.0 %)", "missed: a.jpg b.png"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// TestSharedFaces runs the evaluation on ../shared/faces, prints the table
+// and holds face_count to every photo right.
+func TestSharedFaces(t *testing.T) {
+	dir := faceset.Require(t)
+	tab, err := Run(context.Background(), validator(t), dir, opts, SharedFaces, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := tab.Write(&out, true); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", out.String())
+	if r, n, _ := tab.Accuracy("face_count"); r != n || n == 0 {
+		t.Errorf("face_count: %d/%d right", r, n)
+	}
+	for label := range SharedFaces {
+		if tab.Cell("face_count", label) == nil {
+			t.Errorf("no %s photos evaluated", label)
+		}
+	}
+}
