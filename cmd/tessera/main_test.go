@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tessera-cie/tessera/internal/faceset"
+)
+
+// runArgs runs the command line args and returns the exit status and output.
+func runArgs(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		want string // in stderr
+	}{
+		{nil, 2, "usage: tessera COMMAND"},
+		{[]string{"nope"}, 2, `unknown command "nope"`},
+		{[]string{"help"}, 0, "commands:"},
+		{[]string{"fix"}, 2, "usage: tessera fix"},
+		{[]string{"fix", "--profile", "xx", "a.jpg"}, 2, `unknown profile "xx"`},
+		{[]string{"fix", "--lang", "de", "a.jpg"}, 2, `unknown language "de"`},
+		{[]string{"fix", "a.jpg", "a.jpg"}, 2, "non può sostituire l'originale"},
+		{[]string{"eval"}, 2, "usage: tessera eval"},
+		{[]string{"eval", "--bogus", "x"}, 2, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := runArgs(t, tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.want) {
+			t.Errorf("tessera %v: exit %d, stderr %q; want exit %d and %q", tt.args, code, stderr, tt.code, tt.want)
+		}
+	}
+}
+
+// TestFixCommand fixes a real photo, refuses to overwrite the result, and
+// reports a file that is not a photo.
+func TestFixCommand(t *testing.T) {
+	faces := faceset.Require(t)
+	photos, err := faceset.Load(faces, "neutral")
+	if err != nil || len(photos) == 0 {
+		t.Fatalf("neutral photos: %v", err)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "foto.jpg")
+	data, err := os.ReadFile(photos[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(in, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runArgs(t, "fix", "--lang", "en", in)
+	out := filepath.Join(dir, "foto-tessera.jpg")
+	if _, err := os.Stat(out); err != nil {
+		t.Fatalf("fix wrote nothing (exit %d): %s %s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "400 DPI") {
+		t.Errorf("fix output: %s", stdout)
+	}
+	if orig, _ := os.ReadFile(in); !bytes.Equal(orig, data) {
+		t.Error("fix changed the original")
+	}
+	if code, _, stderr := runArgs(t, "fix", in); code != 1 || !strings.Contains(stderr, "--force") {
+		t.Errorf("second fix: exit %d, %q; want 1 and a hint to use --force", code, stderr)
+	}
+	txt := filepath.Join(dir, "note.txt")
+	os.WriteFile(txt, []byte("hello"), 0o644)
+	if code, _, stderr := runArgs(t, "fix", "--lang", "en", txt); code != 1 || !strings.Contains(stderr, "not a JPG or PNG image") {
+		t.Errorf("fix on a text file: exit %d, %q", code, stderr)
+	}
+}
