@@ -1,0 +1,24 @@
+# tessera in a container: the web page and API on :8080.
+#   docker build -t tessera . && docker run -p 8080:8080 tessera
+# Build stage: Go and dlib's headers; run stage: dlib's shared libraries and
+# the landmark model from Debian (see models/README.md for its licence).
+FROM golang:1.26-bookworm AS build
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        libdlib-dev libopenblas-dev liblapack-dev libjpeg-dev libpng-dev pkg-config g++ \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN go build -trimpath -o /out/tessera ./cmd/tessera
+
+FROM debian:bookworm-slim
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        libdlib19.1 libdlib-data libopenblas0 liblapack3 ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=build /out/tessera /usr/local/bin/tessera
+USER nobody
+ENV TESSERA_ADDR=:8080
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/tessera"]
+CMD ["serve"]
