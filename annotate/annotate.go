@@ -1,0 +1,233 @@
+// Package annotate draws what tessera measured on a photo: the face box, the
+// eye line, the chin and crown marks, and the 35x45 frame with the bands
+// where the eyes and the top of the head must fall for the photo to pass.
+//
+// It is pure Go (image/draw) and draws on a copy; the photo handed in is
+// never changed.
+package annotate
+
+import (
+	"image"
+	"image/color"
+	"image/draw"
+	"math"
+
+	"github.com/disintegration/imaging"
+
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// The colours of the marks (straight alpha), for legends that explain the picture. They are
+// chosen to read on white backgrounds and on skin alike.
+var (
+	// FrameColor outlines the 35x45 frame.
+	FrameColor = color.NRGBA{0x1f, 0x3a, 0x93, 0xff}
+	// OutsideColor dims the parts of the photo outside the frame.
+	OutsideColor = color.NRGBA{0x00, 0x00, 0x00, 0x60}
+	// EyeBandColor fills the band where the eye line must fall (eye_height).
+	EyeBandColor = color.NRGBA{0x00, 0xa0, 0x50, 0x50}
+	// CrownBandColor fills the band where the top of the head must fall for
+	// the measured chin (face_height).
+	CrownBandColor = color.NRGBA{0x20, 0x60, 0xe0, 0x48}
+	// BoxColor outlines the face box.
+	BoxColor = color.NRGBA{0xff, 0xc0, 0x00, 0xff}
+	// PassColor draws a measured line or mark whose check passed.
+	PassColor = color.NRGBA{0x00, 0xb0, 0x40, 0xff}
+	// FailColor draws a measured line or mark whose check failed.
+	FailColor = color.NRGBA{0xe0, 0x10, 0x20, 0xff}
+	// WarnColor draws a measured line or mark that could not be judged.
+	WarnColor = color.NRGBA{0xff, 0x80, 0x00, 0xff}
+)
+
+// Draw returns a copy of the photo of res at full size with the marks drawn
+// on it, or nil when the photo could not be decoded.
+func Draw(res *validate.Result) *image.RGBA {
+	return DrawScaled(res, 0)
+}
+
+// DrawScaled is Draw on a copy scaled down so that its longer side is at
+// most maxSide pixels (0: no limit). Web pages and reports need no more than
+// about 1000 pixels, and a 12-megapixel copy costs 48 MB.
+func DrawScaled(res *validate.Result, maxSide int) *image.RGBA {
+	if res == nil || res.Image == nil {
+		return nil
+	}
+	src := res.Image
+	b := src.Bounds()
+	scale := 1.0
+	var dst *image.RGBA
+	if maxSide > 0 && max(b.Dx(), b.Dy()) > maxSide {
+		scale = float64(maxSide) / float64(max(b.Dx(), b.Dy()))
+		w := max(1, int(math.Round(float64(b.Dx())*scale)))
+		h := max(1, int(math.Round(float64(b.Dy())*scale)))
+		n := imaging.Resize(src, w, h, imaging.Linear)
+		dst = image.NewRGBA(image.Rect(0, 0, w, h))
+		draw.Draw(dst, dst.Bounds(), n, n.Bounds().Min, draw.Src)
+	} else {
+		dst = image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(dst, dst.Bounds(), src, b.Min, draw.Src)
+	}
+	c := &canvas{img: dst, scale: scale}
+	c.stroke = max(2, int(math.Round(float64(max(dst.Bounds().Dx(), dst.Bounds().Dy()))/300)))
+	c.marks(res)
+	return dst
+}
+
+// canvas draws in photo coordinates on a possibly scaled copy.
+type canvas struct {
+	img    *image.RGBA
+	scale  float64 // copy pixels per photo pixel
+	stroke int     // line width in copy pixels
+}
+
+// marks draws everything, bands first so the lines stay on top.
+func (c *canvas) marks(res *validate.Result) {
+	rep := res.Report
+	b := c.img.Bounds()
+	W, H := float64(b.Dx())/c.scale, float64(b.Dy())/c.scale // photo size
+	prof := res.Profile
+	if prof == nil {
+		prof, _ = validate.LookupProfile(rep.Profile)
+	}
+	var face *validate.FaceInfo
+	if rep != nil {
+		face = rep.Face
+	}
+
+	// The 35x45 frame: the photo's full height (the checks measure against
+	// it), 35/45 as wide, centred on the eyes when there is a face.
+	aspect := 35.0 / 45.0
+	if prof != nil && prof.Aspect > 0 {
+		aspect = prof.Aspect
+	}
+	fw := H * aspect
+	cx := W / 2
+	if face != nil {
+		cx = (face.LeftEye[0] + face.RightEye[0]) / 2
+	}
+	fx0 := math.Max(0, math.Min(cx-fw/2, W-fw))
+	if fw >= W {
+		fx0 = (W - fw) / 2
+	}
+	fx1 := fx0 + fw
+	// Dim what lies outside the frame: a 35:45 crop would cut it off.
+	c.fill(0, 0, fx0, H, OutsideColor)
+	c.fill(fx1, 0, W, H, OutsideColor)
+
+	if prof != nil {
+		// Eye band: the eye line between EyeHeight.Min and .Max of the height,
+		// measured from the bottom edge.
+		c.fill(fx0, H*(1-prof.EyeHeight.Max), fx1, H*(1-prof.EyeHeight.Min), EyeBandColor)
+		// Crown band: for the measured chin, chin to crown must be
+		// FaceHeight.Min-.Max of the height.
+		if face != nil {
+			chin := face.Chin[1]
+			c.fill(fx0, chin-prof.FaceHeight.Max*H, fx1, chin-prof.FaceHeight.Min*H, CrownBandColor)
+		}
+	}
+	c.rect(fx0, 0, fx1, H, FrameColor, c.stroke+1)
+
+	if face == nil {
+		return
+	}
+	bx := face.Box
+	c.rect(float64(bx[0]), float64(bx[1]), float64(bx[2]), float64(bx[3]), BoxColor, c.stroke)
+
+	// Eye line, through both eye centres and out a little on each side.
+	l, r := face.LeftEye, face.RightEye
+	dx, dy := r[0]-l[0], r[1]-l[1]
+	ext := 0.6
+	c.line(l[0]-dx*ext, l[1]-dy*ext, r[0]+dx*ext, r[1]+dy*ext, statusColor(rep, "eye_height"), c.stroke)
+	eyeR := math.Max(3/c.scale, math.Hypot(dx, dy)/14)
+	c.cross(l[0], l[1], eyeR, statusColor(rep, "eye_height"))
+	c.cross(r[0], r[1], eyeR, statusColor(rep, "eye_height"))
+
+	// Chin and crown: horizontal ticks joined by a vertical bracket.
+	fc := statusColor(rep, "face_height")
+	half := math.Max(8/c.scale, float64(bx[2]-bx[0])/4)
+	for _, p := range [][2]float64{face.Chin, face.Crown} {
+		c.line(p[0]-half, p[1], p[0]+half, p[1], fc, c.stroke+1)
+	}
+	c.line(face.Chin[0], face.Chin[1], face.Crown[0], face.Crown[1], fc, c.stroke)
+}
+
+// statusColor is the colour of a check's outcome.
+func statusColor(rep *validate.Report, id string) color.NRGBA {
+	if rep == nil {
+		return WarnColor
+	}
+	ch, ok := rep.Find(id)
+	switch {
+	case !ok:
+		return WarnColor
+	case ch.Status == validate.Pass:
+		return PassColor
+	case ch.Status == validate.Fail:
+		return FailColor
+	default:
+		return WarnColor
+	}
+}
+
+// px converts a photo coordinate to a copy pixel.
+func (c *canvas) px(v float64) int { return int(math.Round(v * c.scale)) }
+
+// fill blends col over the rectangle (photo coordinates).
+func (c *canvas) fill(x0, y0, x1, y1 float64, col color.NRGBA) {
+	r := image.Rect(c.px(x0), c.px(y0), c.px(x1), c.px(y1)).Intersect(c.img.Bounds())
+	if r.Empty() {
+		return
+	}
+	draw.Draw(c.img, r, image.NewUniform(col), image.Point{}, draw.Over)
+}
+
+// solid paints an opaque rectangle in copy pixels.
+func (c *canvas) solid(r image.Rectangle, col color.NRGBA) {
+	r = r.Intersect(c.img.Bounds())
+	if r.Empty() {
+		return
+	}
+	draw.Draw(c.img, r, image.NewUniform(col), image.Point{}, draw.Over)
+}
+
+// rect outlines a rectangle (photo coordinates) with lines w pixels wide
+// drawn inside it, so a frame the size of the photo stays visible.
+func (c *canvas) rect(x0, y0, x1, y1 float64, col color.NRGBA, w int) {
+	a := image.Rect(c.px(x0), c.px(y0), c.px(x1), c.px(y1)).Intersect(c.img.Bounds())
+	if a.Empty() {
+		return
+	}
+	c.solid(image.Rect(a.Min.X, a.Min.Y, a.Max.X, a.Min.Y+w), col)
+	c.solid(image.Rect(a.Min.X, a.Max.Y-w, a.Max.X, a.Max.Y), col)
+	c.solid(image.Rect(a.Min.X, a.Min.Y, a.Min.X+w, a.Max.Y), col)
+	c.solid(image.Rect(a.Max.X-w, a.Min.Y, a.Max.X, a.Max.Y), col)
+}
+
+// line draws a segment (photo coordinates) w pixels wide.
+func (c *canvas) line(x0, y0, x1, y1 float64, col color.NRGBA, w int) {
+	ax, ay, bx, by := x0*c.scale, y0*c.scale, x1*c.scale, y1*c.scale
+	n := int(math.Ceil(math.Max(math.Abs(bx-ax), math.Abs(by-ay))))
+	if n > 1<<16 {
+		return // a runaway coordinate: nothing sensible to draw
+	}
+	lo, hi := -(w / 2), w-w/2
+	prev := image.Point{X: math.MinInt32}
+	for i := 0; i <= n; i++ {
+		t := 0.0
+		if n > 0 {
+			t = float64(i) / float64(n)
+		}
+		p := image.Pt(int(math.Round(ax+(bx-ax)*t)), int(math.Round(ay+(by-ay)*t)))
+		if p == prev {
+			continue
+		}
+		prev = p
+		c.solid(image.Rect(p.X+lo, p.Y+lo, p.X+hi, p.Y+hi), col)
+	}
+}
+
+// cross marks a point (photo coordinates) with an x of radius r.
+func (c *canvas) cross(x, y, r float64, col color.NRGBA) {
+	c.line(x-r, y-r, x+r, y+r, col, c.stroke)
+	c.line(x-r, y+r, x+r, y-r, col, c.stroke)
+}
