@@ -36,6 +36,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "serve the citizens' web page and the JSON API", runServe},
 		{"check", "check photos and print a report", runCheck},
 		{"fix", "crop, scale and save a photo so the mechanical checks pass", runFix},
 		{"eval", "measure the checks on a labelled folder of photos", runEval},

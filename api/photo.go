@@ -1,0 +1,280 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image/png"
+	"io"
+	"mime"
+	"mime/multipart"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tessera-cie/tessera/annotate"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// upload is a photo received in a request, with the form's fields.
+type upload struct {
+	name    string
+	data    []byte // valid only during the request
+	profile string // form field "profile" (web form); "" when absent
+	lang    string // form field "lang"
+}
+
+// maxFormField bounds the text fields of a form: profile and lang are short.
+const maxFormField = 64
+
+// readUpload takes the photo from a multipart form (field "photo") or from
+// the raw body with an image content type. Nothing is written to disk.
+func readUpload(c *fiber.Ctx) (*upload, *apiError) {
+	if ce := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); ce != "" && !strings.EqualFold(ce, "identity") {
+		return nil, errEncoding
+	}
+	body := c.Request().Body() // raw: c.Body() would inflate a compressed body without a limit
+	ct := c.Get(fiber.HeaderContentType)
+	if ct == "" {
+		return &upload{name: rawName(c), data: body}, nil
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return nil, errMediaType
+	}
+	switch {
+	case mt == "multipart/form-data":
+		return readMultipart(body, params["boundary"])
+	case strings.HasPrefix(mt, "image/"), mt == "application/octet-stream":
+		return &upload{name: rawName(c), data: body}, nil
+	default:
+		return nil, errMediaType
+	}
+}
+
+// rawName names a raw-body upload: ?name=, else the Content-Disposition
+// file name, else "photo".
+func rawName(c *fiber.Ctx) string {
+	if n := c.Query("name"); n != "" {
+		return path.Base(n)
+	}
+	if _, p, err := mime.ParseMediaType(c.Get(fiber.HeaderContentDisposition)); err == nil && p["filename"] != "" {
+		return path.Base(p["filename"])
+	}
+	return "photo"
+}
+
+func readMultipart(body []byte, boundary string) (*upload, *apiError) {
+	if boundary == "" {
+		return nil, errMultipart
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	up := &upload{}
+	found := false
+	for i := 0; ; i++ {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || i > 32 {
+			return nil, errMultipart
+		}
+		switch p.FormName() {
+		case "photo":
+			if found {
+				continue // the first photo counts
+			}
+			// The body is already under the limit, so this stays bounded.
+			data, err := io.ReadAll(p)
+			if err != nil {
+				return nil, errMultipart
+			}
+			up.data, up.name, found = data, path.Base(p.FileName()), true
+			if p.FileName() == "" {
+				up.name = "photo"
+			}
+		case "profile", "lang":
+			v, err := io.ReadAll(io.LimitReader(p, maxFormField))
+			if err != nil {
+				return nil, errMultipart
+			}
+			if p.FormName() == "profile" {
+				up.profile = strings.TrimSpace(string(v))
+			} else {
+				up.lang = strings.TrimSpace(string(v))
+			}
+		}
+	}
+	if !found {
+		return nil, errNoPhoto
+	}
+	return up, nil
+}
+
+// acquire takes an analysis slot, waiting in the bounded queue up to
+// Config.QueueTimeout. The caller must call release.
+func (s *Server) acquire(ctx context.Context) (release func(), e *apiError) {
+	release = func() {
+		<-s.slots
+		s.metrics.inFlight.Dec()
+	}
+	select {
+	case s.slots <- struct{}{}:
+		s.metrics.inFlight.Inc()
+		return release, nil
+	default:
+	}
+	if s.waiting.Add(1) > int64(s.cfg.MaxWaiting) {
+		s.waiting.Add(-1)
+		s.metrics.rejected.WithLabelValues("queue_full").Inc()
+		return nil, errQueueFull
+	}
+	s.metrics.waiting.Inc()
+	defer func() {
+		s.waiting.Add(-1)
+		s.metrics.waiting.Dec()
+	}()
+	t := time.NewTimer(s.cfg.QueueTimeout)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		s.metrics.inFlight.Inc()
+		return release, nil
+	case <-t.C:
+		s.metrics.rejected.WithLabelValues("busy").Inc()
+		return nil, errBusy
+	case <-ctx.Done():
+		s.metrics.rejected.WithLabelValues("timeout").Inc()
+		return nil, errTimeout
+	}
+}
+
+// job is the analysis of one request: the validator, its deadline and an
+// analysis slot.
+type job struct {
+	s       *Server
+	v       *validate.Validator
+	ctx     context.Context
+	cancel  context.CancelFunc
+	release func()
+	opts    validate.Options
+}
+
+// start checks the profile, then takes a slot for the request's analyses.
+// The caller must call done.
+func (s *Server) start(c *fiber.Ctx, profile, lang string) (*job, *apiError) {
+	v := s.val.Load()
+	if v == nil {
+		return nil, errNotReady
+	}
+	if _, ok := validate.LookupProfile(profile); !ok {
+		return nil, errProfile
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+	release, e := s.acquire(ctx)
+	if e != nil {
+		cancel()
+		return nil, e
+	}
+	return &job{s: s, v: v, ctx: ctx, cancel: cancel, release: release,
+		opts: validate.Options{Profile: profile, Lang: lang}}, nil
+}
+
+func (j *job) done() {
+	j.release()
+	j.cancel()
+}
+
+// analyze judges one photo. A photo that cannot be read gives a result
+// whose report has Err set, not an error.
+func (j *job) analyze(name string, data []byte) (*validate.Result, *apiError) {
+	res, err := j.v.Analyze(j.ctx, name, data, j.opts)
+	switch {
+	case err == nil:
+		j.s.metrics.report(res.Report)
+		return res, nil
+	case errors.Is(err, validate.ErrUnknownProfile):
+		return nil, errProfile
+	case j.ctx.Err() != nil:
+		return nil, errTimeout
+	default:
+		j.s.cfg.Logger.Error("analysis failed", "err", err)
+		return nil, errInternal
+	}
+}
+
+// checkOne reads the upload and analyses it under a slot; lang and profile
+// come from the query, else from the form.
+func (s *Server) checkOne(c *fiber.Ctx, then func(*validate.Result) error) error {
+	up, e := readUpload(c)
+	if e != nil {
+		return s.fail(c, e, nil)
+	}
+	profile, lang := requestOptions(c, up)
+	j, e := s.start(c, profile, lang)
+	if e != nil {
+		return s.fail(c, e, nil)
+	}
+	defer j.done()
+	res, e := j.analyze(up.name, up.data)
+	if e != nil {
+		return s.fail(c, e, nil)
+	}
+	return then(res)
+}
+
+// requestOptions picks profile and language: query first, then the form's
+// fields, then Accept-Language for the language.
+func requestOptions(c *fiber.Ctx, up *upload) (profile, lang string) {
+	profile = c.Query("profile", up.profile)
+	switch {
+	case c.Query("lang") != "":
+		lang = validate.ParseLang(c.Query("lang"))
+	case up.lang != "":
+		lang = validate.ParseLang(up.lang)
+	default:
+		lang = validate.ParseLang(c.Get(fiber.HeaderAcceptLanguage))
+	}
+	return profile, lang
+}
+
+// apiCheck is POST /v1/check: the report of one photo.
+func (s *Server) apiCheck(c *fiber.Ctx) error {
+	return s.checkOne(c, func(res *validate.Result) error {
+		if res.Report.Err != nil {
+			return s.fail(c, reportError(res.Report.Err), res.Report)
+		}
+		return c.JSON(res.Report)
+	})
+}
+
+// apiAnnotate is POST /v1/annotate: the photo with the measurements drawn
+// on it, as PNG; ?size= sets the long side (64-4096).
+func (s *Server) apiAnnotate(c *fiber.Ctx) error {
+	size := s.cfg.AnnotateSize
+	if q := c.Query("size"); q != "" {
+		n, err := strconv.Atoi(q)
+		if err != nil || n < 64 || n > 4096 {
+			return s.fail(c, &apiError{fiber.StatusBadRequest, "bad_size",
+				"Il parametro size deve essere un numero tra 64 e 4096.", "The size parameter must be a number from 64 to 4096."}, nil)
+		}
+		size = n
+	}
+	return s.checkOne(c, func(res *validate.Result) error {
+		if res.Report.Err != nil {
+			return s.fail(c, reportError(res.Report.Err), res.Report)
+		}
+		img := annotate.DrawScaled(res, size)
+		var buf bytes.Buffer
+		enc := png.Encoder{CompressionLevel: png.BestSpeed}
+		if err := enc.Encode(&buf, img); err != nil {
+			return s.fail(c, errInternal, nil)
+		}
+		c.Set("X-Tessera-Pass", strconv.FormatBool(res.Report.Pass))
+		c.Set(fiber.HeaderContentType, "image/png")
+		return c.Send(buf.Bytes())
+	})
+}

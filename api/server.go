@@ -1,0 +1,284 @@
+// Package api serves tessera over HTTP: the JSON API that checks a photo or
+// every photo of an email, an annotated picture of the photo, health and
+// Prometheus metrics, an OpenAPI document, and the citizens' web page that
+// works with and without JavaScript.
+//
+// Photos live only in memory for the length of a request: they are never
+// written to disk or logged. A bounded number of photos are analysed at
+// once; requests beyond that wait briefly in a bounded queue, then get 429
+// or 503.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// Defaults of Config.
+const (
+	DefaultBodyLimit       = 15 << 20 // a 12-megapixel phone JPEG is 3-8 MB; an email with a few of them fits
+	DefaultQueueTimeout    = 15 * time.Second
+	DefaultRequestTimeout  = 30 * time.Second // a 12 MP photo takes about a second; 30 s is a stuck request
+	DefaultAnnotateSize    = 1000             // long side of the annotated picture: plenty for a screen
+	DefaultShutdownTimeout = 20 * time.Second
+	minWaiting             = 64 // the queue holds at least this many requests (bodies only, a few MB)
+)
+
+// Config tunes a Server; zero fields take the defaults.
+type Config struct {
+	BodyLimit       int           // largest request body in bytes
+	MaxConcurrent   int           // photos analysed at once; default runtime.NumCPU()
+	MaxWaiting      int           // requests waiting for a slot before 429; default max(64, 16 x MaxConcurrent)
+	QueueTimeout    time.Duration // longest wait for a slot before 503
+	RequestTimeout  time.Duration // longest analysis of one request before 503
+	AnnotateSize    int           // long side of annotated pictures in pixels
+	ShutdownTimeout time.Duration // how long Serve waits for requests in flight on shutdown
+	Logger          *slog.Logger  // request log (method, path, status, time; never the photo); nil: none
+}
+
+func (c Config) withDefaults() Config {
+	if c.BodyLimit <= 0 {
+		c.BodyLimit = DefaultBodyLimit
+	}
+	if c.MaxConcurrent <= 0 {
+		c.MaxConcurrent = runtime.NumCPU()
+	}
+	if c.MaxWaiting <= 0 {
+		c.MaxWaiting = max(minWaiting, 16*c.MaxConcurrent)
+	}
+	if c.QueueTimeout <= 0 {
+		c.QueueTimeout = DefaultQueueTimeout
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.AnnotateSize <= 0 {
+		c.AnnotateSize = DefaultAnnotateSize
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = DefaultShutdownTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return c
+}
+
+// Server is the HTTP service. Create it with New.
+type Server struct {
+	cfg     Config
+	val     atomic.Pointer[validate.Validator]
+	slots   chan struct{} // one token per photo being analysed
+	waiting atomic.Int64  // requests waiting for a slot
+	app     *fiber.App
+	metrics *metrics
+	pages   *template.Template
+	paths   map[string]bool // route paths, the metrics' route labels
+}
+
+// New returns a Server that checks photos with v. v may be nil: the server
+// then answers 503 not_ready to checks (and /readyz) until SetValidator.
+func New(cfg Config, v *validate.Validator) *Server {
+	cfg = cfg.withDefaults()
+	s := &Server{
+		cfg:     cfg,
+		slots:   make(chan struct{}, cfg.MaxConcurrent),
+		metrics: newMetrics(),
+		pages:   parsePages(),
+	}
+	if v != nil {
+		s.val.Store(v)
+	}
+	s.app = fiber.New(fiber.Config{
+		AppName:                      "tessera",
+		BodyLimit:                    cfg.BodyLimit,
+		ReadTimeout:                  30 * time.Second, // a 15 MB upload on a slow phone link
+		WriteTimeout:                 30 * time.Second,
+		IdleTimeout:                  60 * time.Second,
+		DisableStartupMessage:        true,
+		DisablePreParseMultipartForm: true, // parsed in memory by readUpload, never spooled to disk
+		ErrorHandler:                 s.errorHandler,
+	})
+	s.routes()
+	return s
+}
+
+// SetValidator makes the server ready, checking photos with v.
+func (s *Server) SetValidator(v *validate.Validator) { s.val.Store(v) }
+
+// App returns the Fiber application, for tests and for mounting.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve answers requests on ln until ctx is done, then stops accepting
+// connections and waits up to Config.ShutdownTimeout for requests in flight.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.app.Listener(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("api: serve: %w", err)
+	case <-ctx.Done():
+	}
+	err := s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
+	<-errc
+	if err != nil {
+		return fmt.Errorf("api: shutdown: %w", err)
+	}
+	return nil
+}
+
+// route is one endpoint; routes() registers them and the OpenAPI test
+// compares them with the document.
+type route struct {
+	method, path string
+	handler      fiber.Handler
+}
+
+func (s *Server) routeTable() []route {
+	return []route{
+		{fiber.MethodGet, "/", s.index},
+		{fiber.MethodPost, "/check", s.webCheck},
+		{fiber.MethodGet, "/static/:name", s.static},
+		{fiber.MethodGet, "/healthz", s.healthz},
+		{fiber.MethodGet, "/readyz", s.readyz},
+		{fiber.MethodGet, "/metrics", s.metricsHandler()},
+		{fiber.MethodGet, "/openapi.json", s.openapi},
+		{fiber.MethodPost, "/v1/check", s.apiCheck},
+		{fiber.MethodPost, "/v1/annotate", s.apiAnnotate},
+		{fiber.MethodPost, "/v1/check/email", s.apiEmail},
+	}
+}
+
+func (s *Server) routes() {
+	s.app.Use(s.observe)
+	s.paths = map[string]bool{}
+	for _, r := range s.routeTable() {
+		s.app.Add(r.method, r.path, r.handler)
+		s.paths[r.path] = true
+	}
+}
+
+// observe logs and measures every request, turns handler errors into
+// answers, and turns a panic into a 500 rather than a dropped connection.
+func (s *Server) observe(c *fiber.Ctx) (err error) {
+	start := time.Now()
+	defer func() {
+		if p := recover(); p != nil {
+			s.cfg.Logger.Error("panic", "method", c.Method(), "path", c.Path(), "panic", fmt.Sprint(p))
+			err = s.fail(c, errInternal, nil)
+		}
+		status := c.Response().StatusCode()
+		d := time.Since(start)
+		s.metrics.request(s.routeLabel(c), c.Method(), status, d)
+		s.cfg.Logger.Info("request", "method", c.Method(), "path", c.Path(), "status", status, "ms", d.Milliseconds())
+	}()
+	if err := c.Next(); err != nil {
+		return s.errorHandler(c, err)
+	}
+	return nil
+}
+
+// routeLabel names the matched route for metrics; unmatched paths are
+// "other", so a scan of random URLs cannot grow the label set.
+func (s *Server) routeLabel(c *fiber.Ctx) string {
+	switch c.Response().StatusCode() {
+	case fiber.StatusNotFound, fiber.StatusMethodNotAllowed:
+		return "other" // Route() is then the middleware's, not a real route
+	}
+	if p := c.Route().Path; s.paths[p] {
+		return p
+	}
+	return "other"
+}
+
+// errorHandler answers errors raised by Fiber itself (404, 405, 413 from
+// the body limit, read timeouts) and any unexpected handler error.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var ae *apiError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &fe):
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			ae = errNotFound
+		case fiber.StatusMethodNotAllowed:
+			ae = errMethod
+		case fiber.StatusRequestEntityTooLarge:
+			ae = errTooLarge
+		case fiber.StatusRequestTimeout:
+			ae = &apiError{fiber.StatusRequestTimeout, "request_timeout",
+				"La richiesta è arrivata troppo lentamente. Riprova.", "The request arrived too slowly. Retry."}
+		default:
+			if fe.Code >= 500 {
+				ae = errInternal
+			} else {
+				ae = &apiError{fe.Code, errBadRequest.code, errBadRequest.it, errBadRequest.en}
+			}
+		}
+	default:
+		s.cfg.Logger.Error("handler error", "method", c.Method(), "path", c.Path(), "err", err)
+		ae = errInternal
+	}
+	return s.fail(c, ae, nil)
+}
+
+// fail writes an error answer: an HTML page for the web page's routes,
+// else JSON {"error", "message"} with the report when there is one.
+func (s *Server) fail(c *fiber.Ctx, e *apiError, rep *validate.Report) error {
+	lang := langOf(c)
+	var args []any
+	if e == errTooLarge {
+		args = append(args, s.cfg.BodyLimit>>20)
+	}
+	msg := e.message(lang, args...)
+	switch e.status {
+	case fiber.StatusTooManyRequests, fiber.StatusServiceUnavailable:
+		c.Set(fiber.HeaderRetryAfter, "2")
+	}
+	if s.isWeb(c) {
+		return s.renderError(c, e.status, lang, msg)
+	}
+	c.Status(e.status)
+	return c.JSON(errorBody{Error: e.code, Message: msg, Report: rep})
+}
+
+// isWeb reports whether the request belongs to the web page rather than
+// the API.
+func (s *Server) isWeb(c *fiber.Ctx) bool {
+	p := c.Path()
+	return p == "/" || p == "/check" || strings.HasPrefix(p, "/static/")
+}
+
+// langOf is the user's language: ?lang=, else the form's lang (web page),
+// else Accept-Language, else Italian.
+func langOf(c *fiber.Ctx) string {
+	if l := c.Query("lang"); l != "" {
+		return validate.ParseLang(l)
+	}
+	return validate.ParseLang(c.Get(fiber.HeaderAcceptLanguage))
+}
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.val.Load() == nil {
+		return s.fail(c, errNotReady, nil)
+	}
+	return c.JSON(fiber.Map{"status": "ready"})
+}

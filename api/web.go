@@ -1,0 +1,284 @@
+package api
+
+import (
+	"bytes"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"image/jpeg"
+	"mime"
+	"path"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/tessera-cie/tessera/annotate"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+//go:embed web/page.html web/static
+var webFS embed.FS
+
+// pageImageSize is the long side of the annotated photo on the result page:
+// sharp on a phone, and a JPEG of it is about 100 KB inline.
+const pageImageSize = 720
+
+func parsePages() *template.Template {
+	return template.Must(template.New("pages").ParseFS(webFS, "web/page.html"))
+}
+
+// texts are the words of the page in each language.
+var texts = map[string]map[string]string{
+	"it": {
+		"title":      "Controllo della foto per la Carta d'Identità Elettronica",
+		"other":      "English",
+		"lead":       "Scegli la foto che porterai in Comune o invierai all'anagrafe: ti diciamo subito se rispetta le regole della CIE e, se no, cosa correggere.",
+		"choose":     "Scegli la foto, scattala o trascinala qui",
+		"hint":       "JPG o PNG, come la invieresti all'anagrafe.",
+		"profile":    "Regole da applicare",
+		"cie":        "Carta d'Identità Elettronica (sfondo bianco, file JPG/PNG, 400 DPI, max 500 KB)",
+		"icao":       "Solo il viso (regole ICAO, qualsiasi sfondo chiaro)",
+		"submit":     "Controlla la foto",
+		"privacy":    "La foto non viene salvata né registrata: è controllata in memoria e subito scartata.",
+		"busy":       "Controllo in corso…",
+		"errtitle":   "Impossibile controllare la foto.",
+		"file":       "File",
+		"imgalt":     "La foto con le misure disegnate sopra: riquadro 35x45, fasce per occhi e sommità del capo, linea degli occhi, mento e sommità del capo.",
+		"legend":     "Come leggere la foto:",
+		"lframe":     "riquadro 35x45 mm",
+		"leyeband":   "fascia in cui devono stare gli occhi",
+		"lcrownband": "fascia in cui deve stare la sommità del capo",
+		"lbox":       "volto trovato",
+		"lok":        "misura corretta",
+		"lbad":       "misura da correggere",
+		"tofix":      "Cosa correggere",
+		"tocheck":    "Da verificare",
+		"allchecks":  "Controlli superati",
+		"passed":     "superati",
+		"skipped":    "Non verificati",
+		"pass":       "✔ La foto va bene per la carta d'identità",
+		"fail1":      "✘ La foto non va bene: c'è 1 cosa da correggere",
+		"failn":      "✘ La foto non va bene: ci sono %d cose da correggere",
+		"footer":     "tessera — regole del Ministero dell'Interno per la CIE e ICAO Doc 9303. Il controllo è automatico: in caso di dubbio decide l'ufficio anagrafe.",
+	},
+	"en": {
+		"title":      "Photo check for the Italian electronic identity card (CIE)",
+		"other":      "Italiano",
+		"lead":       "Choose the photo you will bring to the town hall or email to the registry office: you will see at once whether it meets the CIE rules and, if not, what to fix.",
+		"choose":     "Choose the photo, take it, or drag it here",
+		"hint":       "JPG or PNG, as you would send it to the registry office.",
+		"profile":    "Rules to apply",
+		"cie":        "Italian identity card (white background, JPG/PNG file, 400 DPI, at most 500 KB)",
+		"icao":       "The face only (ICAO rules, any light background)",
+		"submit":     "Check the photo",
+		"privacy":    "The photo is neither stored nor logged: it is checked in memory and discarded at once.",
+		"busy":       "Checking…",
+		"errtitle":   "The photo could not be checked.",
+		"file":       "File",
+		"imgalt":     "The photo with the measurements drawn on it: 35x45 frame, bands for the eyes and the top of the head, eye line, chin and top of the head.",
+		"legend":     "How to read the picture:",
+		"lframe":     "35x45 mm frame",
+		"leyeband":   "band where the eyes must be",
+		"lcrownband": "band where the top of the head must be",
+		"lbox":       "face found",
+		"lok":        "measure is right",
+		"lbad":       "measure to fix",
+		"tofix":      "What to fix",
+		"tocheck":    "To check",
+		"allchecks":  "Checks passed",
+		"passed":     "passed",
+		"skipped":    "Not checked",
+		"pass":       "✔ The photo is fine for the identity card",
+		"fail1":      "✘ The photo is not fine: 1 thing to fix",
+		"failn":      "✘ The photo is not fine: %d things to fix",
+		"footer":     "tessera — the Italian Ministry of the Interior's CIE rules and ICAO Doc 9303. The check is automatic: when in doubt, the registry office decides.",
+	},
+}
+
+// checkNames are the checks' names for people.
+var checkNames = map[string][2]string{ // id: it, en
+	"format":             {"Formato del file", "File format"},
+	"file_size":          {"Peso del file", "File size"},
+	"dpi":                {"Risoluzione dichiarata (DPI)", "Declared resolution (DPI)"},
+	"resolution":         {"Numero di pixel", "Number of pixels"},
+	"aspect_ratio":       {"Proporzioni 35x45", "35x45 proportions"},
+	"color":              {"Foto a colori", "Colour photo"},
+	"recency":            {"Foto recente", "Recent photo"},
+	"face_count":         {"Un solo volto", "One face"},
+	"face_height":        {"Altezza del viso", "Face height"},
+	"eye_height":         {"Altezza degli occhi", "Eye height"},
+	"centering":          {"Viso al centro", "Face centred"},
+	"inter_eye":          {"Distanza tra gli occhi", "Distance between the eyes"},
+	"roll":               {"Testa dritta", "Head upright"},
+	"yaw":                {"Viso rivolto all'obiettivo", "Facing the camera"},
+	"pitch":              {"Testa non inclinata", "Head not tilted up or down"},
+	"eyes_open":          {"Occhi aperti", "Eyes open"},
+	"mouth_closed":       {"Bocca chiusa", "Mouth closed"},
+	"expression":         {"Espressione neutra", "Neutral expression"},
+	"eyes_visible":       {"Occhi ben visibili", "Eyes clearly visible"},
+	"background_white":   {"Sfondo bianco", "White background"},
+	"background_uniform": {"Sfondo uniforme", "Plain background"},
+	"exposure":           {"Esposizione", "Exposure"},
+	"sharpness":          {"Nitidezza", "Sharpness"},
+	"lighting":           {"Luce uniforme sul viso", "Even light on the face"},
+}
+
+func checkName(id, lang string) string {
+	n, ok := checkNames[id]
+	if !ok {
+		return id
+	}
+	if lang == "en" {
+		return n[1]
+	}
+	return n[0]
+}
+
+// pageData feeds the page template.
+type pageData struct {
+	Lang, OtherLang string
+	T               map[string]string
+	Profile         string
+	Error           string
+	Result          *resultView
+}
+
+type resultView struct {
+	File                        string
+	Pass                        bool
+	Verdict                     string
+	Image                       template.URL // data: URI of the annotated JPEG
+	Width, Height               int
+	Fails, Warns, Passes, Skips []checkView
+}
+
+type checkView struct {
+	ID, Name, Message, Fix string
+}
+
+func newPage(lang string) pageData {
+	other := "en"
+	if lang == "en" {
+		other = "it"
+	}
+	return pageData{Lang: lang, OtherLang: other, T: texts[lang]}
+}
+
+// index is GET /: the page with the form.
+func (s *Server) index(c *fiber.Ctx) error {
+	return s.render(c, fiber.StatusOK, newPage(langOf(c)))
+}
+
+// webCheck is POST /check: the form's target. It renders the whole result
+// page, or only the result when the page's script asks (X-Requested-With).
+func (s *Server) webCheck(c *fiber.Ctx) error {
+	up, e := readUpload(c)
+	if e != nil {
+		return s.fail(c, e, nil)
+	}
+	profile, lang := requestOptions(c, up)
+	j, e := s.start(c, profile, lang)
+	if e != nil {
+		return s.renderError(c, e.status, lang, e.message(lang))
+	}
+	defer j.done()
+	res, e := j.analyze(up.name, up.data)
+	if e != nil {
+		return s.renderError(c, e.status, lang, e.message(lang))
+	}
+	rep := res.Report
+	if rep.Err != nil {
+		// Say why, with the format check's fix (HEIC: how to get a JPG).
+		msg := reportError(rep.Err).message(lang)
+		if ch, ok := rep.Find("format"); ok && ch.Status == validate.Fail && ch.Fix != "" {
+			msg += " " + ch.Fix
+		}
+		return s.renderError(c, reportError(rep.Err).status, lang, msg)
+	}
+	img := annotate.DrawScaled(res, pageImageSize)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
+		return s.fail(c, errInternal, nil)
+	}
+	p := newPage(lang)
+	p.Profile = rep.Profile
+	v := &resultView{
+		File:   rep.File,
+		Pass:   rep.Pass,
+		Image:  template.URL("data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())),
+		Width:  img.Bounds().Dx(),
+		Height: img.Bounds().Dy(),
+	}
+	for _, ch := range rep.Checks {
+		cv := checkView{ID: ch.ID, Name: checkName(ch.ID, lang), Message: ch.Message, Fix: ch.Fix}
+		switch ch.Status {
+		case validate.Fail:
+			v.Fails = append(v.Fails, cv)
+		case validate.Warn:
+			v.Warns = append(v.Warns, cv)
+		case validate.Pass:
+			v.Passes = append(v.Passes, cv)
+		default:
+			v.Skips = append(v.Skips, cv)
+		}
+	}
+	switch n := len(v.Fails); {
+	case n == 0:
+		v.Verdict = p.T["pass"]
+	case n == 1:
+		v.Verdict = p.T["fail1"]
+	default:
+		v.Verdict = fmt.Sprintf(p.T["failn"], n)
+	}
+	p.Result = v
+	return s.render(c, fiber.StatusOK, p)
+}
+
+// renderError shows msg on the page (or alone, for the page's script).
+func (s *Server) renderError(c *fiber.Ctx, status int, lang, msg string) error {
+	p := newPage(lang)
+	p.Error = msg
+	return s.render(c, status, p)
+}
+
+// render writes the page, or only its result part for the page's script.
+func (s *Server) render(c *fiber.Ctx, status int, p pageData) error {
+	name := "page"
+	if c.Get("X-Requested-With") == "fetch" {
+		name = "result"
+		if p.Error != "" {
+			name = "error"
+		}
+	}
+	var buf bytes.Buffer
+	if err := s.pages.ExecuteTemplate(&buf, name, p); err != nil {
+		s.cfg.Logger.Error("template", "err", err)
+		c.Status(fiber.StatusInternalServerError)
+		return c.SendString("internal error")
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	// Everything the page needs is served from here; the photo is inline.
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "no-referrer")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Status(status)
+	return c.Send(buf.Bytes())
+}
+
+// static is GET /static/:name: the page's embedded style and script.
+func (s *Server) static(c *fiber.Ctx) error {
+	name := path.Base(c.Params("name"))
+	data, err := webFS.ReadFile("web/static/" + name)
+	if err != nil {
+		return s.fail(c, errNotFound, nil)
+	}
+	ct := mime.TypeByExtension(path.Ext(name))
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	c.Set(fiber.HeaderContentType, ct)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.Send(data)
+}

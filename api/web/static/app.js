@@ -1,0 +1,52 @@
+// tessera: progressive enhancement of the form. Without this script the form
+// posts to /check and the server renders the result page; with it, the
+// result is fetched and shown in place, and a photo can be dragged in.
+(function () {
+  "use strict";
+  var form = document.getElementById("checkform");
+  var input = document.getElementById("photo");
+  var drop = document.getElementById("drop");
+  var result = document.getElementById("result");
+  var chosen = document.getElementById("chosen");
+  if (!form || !input || !result || !window.fetch || !window.FormData) { return; }
+
+  function busy(on) {
+    result.setAttribute("aria-busy", on ? "true" : "false");
+    if (on) { result.innerHTML = '<p class="busy">' + form.getAttribute("data-busy") + "</p>"; }
+  }
+
+  function send() {
+    if (!input.files || input.files.length === 0) { return; }
+    busy(true);
+    fetch(form.action, { method: "POST", body: new FormData(form), headers: { "X-Requested-With": "fetch" } })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        result.innerHTML = html;
+        busy(false);
+        var h = result.querySelector("h2, [role=alert]");
+        if (h) { h.setAttribute("tabindex", "-1"); h.focus(); }
+      })
+      .catch(function () { busy(false); form.submit(); });
+  }
+
+  form.addEventListener("submit", function (e) { e.preventDefault(); send(); });
+  input.addEventListener("change", function () {
+    if (chosen && input.files.length) { chosen.textContent = input.files[0].name; }
+    send();
+  });
+  if (drop) {
+    ["dragenter", "dragover"].forEach(function (t) {
+      drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.add("over"); });
+    });
+    ["dragleave", "drop"].forEach(function (t) {
+      drop.addEventListener(t, function (e) { e.preventDefault(); drop.classList.remove("over"); });
+    });
+    drop.addEventListener("drop", function (e) {
+      if (e.dataTransfer && e.dataTransfer.files.length) {
+        input.files = e.dataTransfer.files;
+        if (chosen) { chosen.textContent = input.files[0].name; }
+        send();
+      }
+    });
+  }
+})();

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime"
+
+	"github.com/tessera-cie/tessera/api"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// addrEnv overrides the default listen address of tessera serve.
+const addrEnv = "TESSERA_ADDR"
+
+// runServe serves the web page and the JSON API until ctx is done (SIGINT
+// or SIGTERM), then drains requests in flight. It listens at once and loads
+// the face model in the background: /readyz answers 503 until it is loaded.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	defAddr := os.Getenv(addrEnv)
+	if defAddr == "" {
+		defAddr = ":8080"
+	}
+	addr := fs.String("addr", defAddr, "listen address HOST:PORT (env "+addrEnv+")")
+	workers := fs.Int("workers", runtime.NumCPU(), "photos analysed at once")
+	bodyMB := fs.Int("body-limit-mb", api.DefaultBodyLimit>>20, "largest request body in MB")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tessera serve [--addr HOST:PORT] [--workers N] [--body-limit-mb N]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 || *workers < 1 || *bodyMB < 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	srv := api.New(api.Config{MaxConcurrent: *workers, BodyLimit: *bodyMB << 20, Logger: log}, nil)
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera serve: %v\n", err)
+		return 1
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "workers", *workers)
+
+	loadErr := make(chan error, 1)
+	var closeEngine func()
+	go func() {
+		eng, err := openEngine()
+		if err != nil {
+			loadErr <- err
+			return
+		}
+		closeEngine = func() { eng.Close() }
+		srv.SetValidator(validate.New(eng))
+		log.Info("face model loaded; ready")
+		loadErr <- nil
+	}()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ctx, ln) }()
+
+	code := 0
+	select {
+	case err := <-loadErr:
+		if err != nil {
+			fmt.Fprintf(stderr, "tessera serve: face model: %v\n", err)
+			cancel()
+			<-serveErr
+			return 1
+		}
+		err = <-serveErr
+		if err != nil {
+			fmt.Fprintf(stderr, "tessera serve: %v\n", err)
+			code = 1
+		}
+	case err := <-serveErr:
+		// Stopped before the model loaded; wait for the loader so the
+		// engine is not leaked.
+		if e := <-loadErr; e == nil {
+			closeEngine()
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "tessera serve: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	closeEngine()
+	log.Info("stopped")
+	return code
+}
