@@ -109,6 +109,7 @@ func New(cfg Config, v *validate.Validator) *Server {
 		WriteTimeout:                 30 * time.Second,
 		IdleTimeout:                  60 * time.Second,
 		DisableStartupMessage:        true,
+		Immutable:                    true, // strings from the request outlive it (metric labels, reports)
 		DisablePreParseMultipartForm: true, // parsed in memory by readUpload, never spooled to disk
 		ErrorHandler:                 s.errorHandler,
 	})

@@ -1,0 +1,220 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/tessera-cie/tessera/facedetect"
+	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// The real face engine, loaded once for the package (about 0.6 s).
+var (
+	engine    *facedetect.Engine
+	engineErr error
+)
+
+func TestMain(m *testing.M) {
+	var path string
+	if path, engineErr = models.Find(); engineErr == nil {
+		engine, engineErr = facedetect.Open(path, facedetect.Options{})
+	}
+	code := m.Run()
+	if engine != nil {
+		engine.Close()
+	}
+	os.Exit(code)
+}
+
+// realValidator is a validator on the real engine.
+func realValidator(t testing.TB) *validate.Validator {
+	t.Helper()
+	if engineErr != nil {
+		t.Fatalf("face engine: %v", engineErr)
+	}
+	return validate.New(engine)
+}
+
+// newTestServer is a server on the real engine with cfg.
+func newTestServer(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	return New(cfg, realValidator(t))
+}
+
+// response is an answer read whole.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) String() string {
+	b := r.body
+	if len(b) > 400 {
+		b = b[:400]
+	}
+	return fmt.Sprintf("%d %s", r.status, b)
+}
+
+// errorOf decodes a JSON error answer.
+func (r response) errorOf(t testing.TB) errorBody {
+	t.Helper()
+	var e errorBody
+	if err := json.Unmarshal(r.body, &e); err != nil {
+		t.Fatalf("error answer is not JSON: %v: %s", err, r)
+	}
+	if e.Error == "" || e.Message == "" {
+		t.Fatalf("error answer lacks code or message: %s", r)
+	}
+	return e
+}
+
+// do sends a request through the app in memory.
+func do(t testing.TB, s *Server, req *http.Request) response {
+	t.Helper()
+	resp, err := s.App().Test(req, -1)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+// rawRequest posts data as the body with content type ct ("" for none).
+func rawRequest(target, ct string, data []byte) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(data))
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	return req
+}
+
+// formRequest posts a multipart form with the photo under field (when
+// data is not nil) and the given text fields.
+func formRequest(t testing.TB, target, field, filename string, data []byte, fields map[string]string) *http.Request {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		if err := mw.WriteField(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if data != nil {
+		fw, err := mw.CreateFormFile(field, filename)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(data)
+	}
+	mw.Close()
+	req := httptest.NewRequest(http.MethodPost, target, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return req
+}
+
+// blockingDetector finds no face; it waits in Detect until released or the
+// context ends, and tells when it has entered.
+type blockingDetector struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func newBlockingDetector() *blockingDetector {
+	return &blockingDetector{entered: make(chan struct{}, 16), release: make(chan struct{})}
+}
+
+func (d *blockingDetector) Detect(ctx context.Context, _ *image.Gray) ([]facedetect.Face, error) {
+	d.entered <- struct{}{}
+	select {
+	case <-d.release:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// liveServer serves s on a loopback port until the test ends and returns
+// its address.
+func liveServer(t testing.TB, s *Server) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	return ln.Addr().String()
+}
+
+// doLive sends a request made with httptest.NewRequest over the network to
+// addr, as a browser or curl would.
+func doLive(t testing.TB, addr string, req *http.Request) response {
+	t.Helper()
+	req.RequestURI = ""
+	req.URL.Scheme, req.URL.Host = "http", addr
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{resp.StatusCode, resp.Header, b}
+}
+
+// doHeadersOnly sends only the request line and headers of req (with its
+// Content-Length) and reads the answer: a server must refuse an oversize
+// body from the declared length alone, and a client that stops there reads
+// the answer without racing the connection's reset.
+func doHeadersOnly(t testing.TB, addr string, req *http.Request) response {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	n, _ := io.Copy(io.Discard, req.Body)
+	fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", req.Method, req.URL.RequestURI(), addr, n)
+	for k, vs := range req.Header {
+		for _, v := range vs {
+			fmt.Fprintf(conn, "%s: %s\r\n", k, v)
+		}
+	}
+	fmt.Fprint(conn, "\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{resp.StatusCode, resp.Header, b}
+}
