@@ -123,7 +123,8 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 		name = ""
 	}
 	image := strings.HasPrefix(mt, "image/")
-	maybe := mt == "application/octet-stream" || strings.EqualFold(disp, "attachment") || strings.EqualFold(disp, "inline") && !strings.HasPrefix(mt, "text/")
+	maybe := mt == "application/octet-stream" || strings.EqualFold(disp, "attachment") ||
+		(strings.EqualFold(disp, "inline") && !strings.HasPrefix(mt, "text/"))
 	if !image && !maybe {
 		return nil
 	}
@@ -141,7 +142,10 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 	}
 	if name == "" {
 		ext := ".img"
-		if exts, _ := mime.ExtensionsByType(mt); len(exts) > 0 {
+		switch exts, _ := mime.ExtensionsByType(mt); {
+		case mt == "image/jpeg":
+			ext = ".jpg" // ExtensionsByType sorts .jfif first
+		case len(exts) > 0:
 			ext = exts[0]
 		}
 		name = fmt.Sprintf("image-%d%s", len(w.imgs)+1, ext)

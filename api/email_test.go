@@ -1,0 +1,206 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// b64 encodes data in 76-character lines, as mail clients do.
+func b64(data []byte) string {
+	s := base64.StdEncoding.EncodeToString(data)
+	var b strings.Builder
+	for len(s) > 76 {
+		b.WriteString(s[:76] + "\r\n")
+		s = s[76:]
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+// crlf turns the test's \n line ends into the wire's \r\n.
+func crlf(s string) []byte {
+	return []byte(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n"))
+}
+
+// fullEmail has an inline PNG in a multipart/related HTML body, a JPEG
+// attachment, an octet-stream JPEG known by its name, a PDF (not a photo)
+// and an attached message holding a HEIC.
+func fullEmail(photo []byte) []byte {
+	png := fixture.PNG(fixture.Gradient(120, 150), 0)
+	small := fixture.JPEG(fixture.Gradient(200, 260), 90, nil, nil)
+	return crlf(`From: Mario Rossi <mario@example.it>
+To: anagrafe@comune.example.it
+Subject: =?UTF-8?Q?Foto_per_la_carta_d'identit=C3=A0?=
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="mix"
+
+--mix
+Content-Type: multipart/related; boundary="rel"
+
+--rel
+Content-Type: text/html; charset=utf-8
+
+<p>Ecco la foto <img src="cid:inl"></p>
+--rel
+Content-Type: image/png
+Content-ID: <inl>
+Content-Disposition: inline
+Content-Transfer-Encoding: base64
+
+` + b64(png) + `
+--rel--
+--mix
+Content-Type: image/jpeg; name="foto.jpg"
+Content-Disposition: attachment; filename="foto.jpg"
+Content-Transfer-Encoding: base64
+
+` + b64(photo) + `
+--mix
+Content-Type: application/octet-stream
+Content-Disposition: attachment; filename="IMG_0001.JPG"
+Content-Transfer-Encoding: base64
+
+` + b64(small) + `
+--mix
+Content-Type: application/pdf
+Content-Disposition: attachment; filename="modulo.pdf"
+Content-Transfer-Encoding: base64
+
+` + b64(fixture.Magic["pdf"]) + `
+--mix
+Content-Type: message/rfc822
+
+From: Mario Rossi <mario@example.it>
+Subject: inoltro
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="inner"
+
+--inner
+Content-Type: text/plain; charset=iso-8859-1
+Content-Transfer-Encoding: quoted-printable
+
+vedi allegato, citt=E0
+--inner
+Content-Type: image/heic
+Content-Disposition: attachment; filename="IMG_0002.HEIC"
+Content-Transfer-Encoding: base64
+
+` + b64(fixture.Magic["heic"]) + `
+--inner--
+--mix--
+`)
+}
+
+func TestEmail(t *testing.T) {
+	dir := faceset.Require(t)
+	photo, err := os.ReadFile(filepath.Join(dir, "canada", "003f.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, Config{})
+	type want struct {
+		name   string
+		format string          // image.format
+		status validate.Status // of face_count ("" when unread)
+		err    bool            // report.error set
+	}
+	tests := []struct {
+		name    string
+		msg     []byte
+		subject string
+		reports []want
+	}{
+		{"attachments, inline, octet-stream, attached message", fullEmail(photo), "Foto per la carta d'identità", []want{
+			{"image-1.png", "png", validate.Fail, false},
+			{"foto.jpg", "jpeg", validate.Pass, false},
+			{"IMG_0001.JPG", "jpeg", validate.Fail, false},
+			{"IMG_0002.HEIC", "heic", "", true},
+		}},
+		{"the whole message is an image", crlf("From: a@b.it\nSubject: foto\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n" + b64(photo) + "\n"), "foto", []want{
+			{"image-1.jpg", "jpeg", validate.Pass, false},
+		}},
+		{"broken base64 in an image part", crlf("From: a@b.it\nSubject: x\nContent-Type: image/jpeg; name=rotta.jpg\nContent-Transfer-Encoding: base64\n\n!!!! not base64 ****\n"), "x", []want{
+			{"rotta.jpg", "", "", true},
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, s, rawRequest("/v1/check/email?lang=en", "message/rfc822", tc.msg))
+			if r.status != http.StatusOK {
+				t.Fatalf("%s", r)
+			}
+			var got EmailResult
+			if err := json.Unmarshal(r.body, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Subject != tc.subject || got.Images != len(tc.reports) || len(got.Reports) != len(tc.reports) {
+				t.Fatalf("subject %q, %d images, %d reports; want %q and %d", got.Subject, got.Images, len(got.Reports), tc.subject, len(tc.reports))
+			}
+			allPass := true
+			for i, w := range tc.reports {
+				rep := got.Reports[i]
+				allPass = allPass && rep.Pass
+				if rep.File != w.name {
+					t.Errorf("report %d names %q, want %q", i, rep.File, w.name)
+				}
+				if w.format != "" && (rep.Image == nil || rep.Image.Format != w.format) {
+					t.Errorf("%s: image %+v, want format %s", w.name, rep.Image, w.format)
+				}
+				if (rep.Error != "") != w.err {
+					t.Errorf("%s: error %q, want error %v", w.name, rep.Error, w.err)
+				}
+				if w.status != "" {
+					if c, _ := rep.Find("face_count"); c.Status != w.status {
+						t.Errorf("%s: face_count %s, want %s", w.name, c.Status, w.status)
+					}
+				}
+				if c, ok := rep.Find("format"); ok && c.Status == validate.Fail && !strings.Contains(c.Message+c.Fix, "JPG") && !strings.Contains(c.Message+c.Fix, "JPEG") {
+					t.Errorf("%s: format fail without a JPG fix: %+v", w.name, c)
+				}
+			}
+			if got.Pass != allPass {
+				t.Errorf("pass %v, reports say %v", got.Pass, allPass)
+			}
+		})
+	}
+}
+
+func TestEmailBad(t *testing.T) {
+	s := newTestServer(t, Config{})
+	tests := []struct {
+		name   string
+		target string
+		msg    []byte
+		status int
+		code   string
+	}{
+		{"text only", "/v1/check/email", crlf("From: a@b.it\nSubject: ciao\nContent-Type: text/plain\n\nVi mando la foto domani.\n"), 422, "no_images"},
+		{"only a PDF attached", "/v1/check/email", crlf("From: a@b.it\nSubject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nallegato\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=a.pdf\n\n%PDF-1.7\n--b--\n"), 422, "no_images"},
+		{"empty", "/v1/check/email", nil, 400, "malformed_email"},
+		{"no header, just words", "/v1/check/email", []byte("this is not an email at all"), 400, "malformed_email"},
+		{"binary garbage", "/v1/check/email", fixture.JPEG(fixture.Gradient(20, 20), 80, nil, nil), 400, "malformed_email"},
+		{"multipart cut short", "/v1/check/email", crlf("From: a@b.it\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n/9j/4AAQ"), 400, "malformed_email"},
+		{"multipart without a boundary", "/v1/check/email", crlf("From: a@b.it\nContent-Type: multipart/mixed\n\n--b\nContent-Type: image/jpeg\n\nxx\n--b--\n"), 400, "malformed_email"},
+		{"bad profile", "/v1/check/email?profile=nope", fullEmail(fixture.JPEG(fixture.Gradient(20, 20), 80, nil, nil)), 400, "unknown_profile"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, s, rawRequest(tc.target, "message/rfc822", tc.msg))
+			if r.status != tc.status {
+				t.Fatalf("%s, want %d", r, tc.status)
+			}
+			if e := r.errorOf(t); e.Error != tc.code {
+				t.Errorf("code %q, want %q", e.Error, tc.code)
+			}
+		})
+	}
+}
