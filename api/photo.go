@@ -31,7 +31,8 @@ type upload struct {
 const maxFormField = 64
 
 // readUpload takes the photo from a multipart form (field "photo") or from
-// the raw body with an image content type. Nothing is written to disk.
+// the raw body with an image content type. Nothing is written to disk. On
+// error the upload may still carry the form's fields.
 func readUpload(c *fiber.Ctx) (*upload, *apiError) {
 	if ce := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); ce != "" && !strings.EqualFold(ce, "identity") {
 		return nil, errEncoding
@@ -109,7 +110,7 @@ func readMultipart(body []byte, boundary string) (*upload, *apiError) {
 		}
 	}
 	if !found {
-		return nil, errNoPhoto
+		return up, errNoPhoto // with the form's lang, to answer in it
 	}
 	return up, nil
 }

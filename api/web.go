@@ -140,6 +140,8 @@ type pageData struct {
 	T               map[string]string
 	Profile         string
 	Error           string
+	Limit           int    // body limit in bytes, for the script's check before upload
+	TooLarge        string // what to say when the file is over it
 	Result          *resultView
 }
 
@@ -156,27 +158,31 @@ type checkView struct {
 	ID, Name, Message, Fix string
 }
 
-func newPage(lang string) pageData {
+func (s *Server) newPage(lang string) pageData {
 	other := "en"
 	if lang == "en" {
 		other = "it"
 	}
-	return pageData{Lang: lang, OtherLang: other, T: texts[lang]}
+	return pageData{Lang: lang, OtherLang: other, T: texts[lang], Limit: s.cfg.BodyLimit,
+		TooLarge: errTooLarge.message(lang, s.cfg.BodyLimit>>20)}
 }
 
 // index is GET /: the page with the form.
 func (s *Server) index(c *fiber.Ctx) error {
-	return s.render(c, fiber.StatusOK, newPage(langOf(c)))
+	return s.render(c, fiber.StatusOK, s.newPage(langOf(c)))
 }
 
 // webCheck is POST /check: the form's target. It renders the whole result
 // page, or only the result when the page's script asks (X-Requested-With).
 func (s *Server) webCheck(c *fiber.Ctx) error {
 	up, e := readUpload(c)
-	if e != nil {
-		return s.fail(c, e, nil)
+	if up == nil {
+		up = &upload{}
 	}
 	profile, lang := requestOptions(c, up)
+	if e != nil {
+		return s.renderError(c, e.status, lang, e.message(lang))
+	}
 	j, e := s.start(c, profile, lang)
 	if e != nil {
 		return s.renderError(c, e.status, lang, e.message(lang))
@@ -200,7 +206,7 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 85}); err != nil {
 		return s.fail(c, errInternal, nil)
 	}
-	p := newPage(lang)
+	p := s.newPage(lang)
 	p.Profile = rep.Profile
 	v := &resultView{
 		File:   rep.File,
@@ -236,7 +242,7 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 
 // renderError shows msg on the page (or alone, for the page's script).
 func (s *Server) renderError(c *fiber.Ctx, status int, lang, msg string) error {
-	p := newPage(lang)
+	p := s.newPage(lang)
 	p.Error = msg
 	return s.render(c, status, p)
 }

@@ -17,6 +17,13 @@
 
   function send() {
     if (!input.files || input.files.length === 0) { return; }
+    var limit = parseInt(form.getAttribute("data-limit"), 10);
+    if (limit && input.files[0].size > limit) {
+      // The server would refuse it before reading it: say so without uploading.
+      result.innerHTML = '<div class="error" role="alert"><p></p></div>';
+      result.querySelector("p").textContent = form.getAttribute("data-toolarge");
+      return;
+    }
     busy(true);
     fetch(form.action, { method: "POST", body: new FormData(form), headers: { "X-Requested-With": "fetch" } })
       .then(function (r) { return r.text(); })

@@ -1,0 +1,166 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"html"
+	"image/jpeg"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+func TestIndexPage(t *testing.T) {
+	s := New(Config{}, nil)
+	tests := []struct {
+		name, target, accept string
+		want                 []string
+	}{
+		{"Italian by default", "/", "", []string{`<html lang="it">`, `action="/check?lang=it"`, "Controlla la foto", `href="/?lang=en"`}},
+		{"English by query", "/?lang=en", "", []string{`<html lang="en">`, `action="/check?lang=en"`, "Check the photo", `href="/?lang=it"`}},
+		{"English by Accept-Language", "/", "en-US,en;q=0.8", []string{`<html lang="en">`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, tc.target, nil)
+			if tc.accept != "" {
+				req.Header.Set("Accept-Language", tc.accept)
+			}
+			r := do(t, s, req)
+			page := string(r.body)
+			if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+				t.Fatalf("%d %s", r.status, r.header.Get("Content-Type"))
+			}
+			want := append([]string{
+				`enctype="multipart/form-data"`, `method="post"`,
+				`<label class="drop" id="drop" for="photo">`,
+				`<input type="file" id="photo" name="photo" accept="image/*" required`, // the camera stays on offer
+				`<meta name="viewport" content="width=device-width, initial-scale=1">`,
+				`aria-live="polite"`,
+			}, tc.want...)
+			for _, w := range want {
+				if !strings.Contains(page, w) {
+					t.Errorf("page lacks %s", w)
+				}
+			}
+			if strings.Contains(page, "capture") {
+				t.Error("the file input forces the camera: a phone must offer the gallery too")
+			}
+			if regexp.MustCompile(`(src|href)="(https?:)?//`).MatchString(page) {
+				t.Error("the page loads something from another site")
+			}
+			if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+				t.Errorf("CSP %q", csp)
+			}
+		})
+	}
+}
+
+// TestFormPostWithoutJavaScript posts the page's form as a browser without
+// JavaScript does, over the network, and reads the result page.
+func TestFormPostWithoutJavaScript(t *testing.T) {
+	dir := faceset.Require(t)
+	s := newTestServer(t, Config{BodyLimit: 2 << 20})
+	addr := liveServer(t, s)
+	v := realValidator(t)
+	for _, name := range []string{"canada/003f.jpg", "lisa/lisa2.jpg", "nonface/flower-2071522_640.jpg"} {
+		for _, lang := range []string{"it", "en"} {
+			t.Run(name+"/"+lang, func(t *testing.T) {
+				data, err := os.ReadFile(filepath.Join(dir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				rep, err := v.Check(context.Background(), filepath.Base(name), data, validate.Options{Lang: lang})
+				if err != nil {
+					t.Fatal(err)
+				}
+				req := formRequest(t, "/check?lang="+lang, "photo", filepath.Base(name), data, map[string]string{"profile": "cie", "lang": lang})
+				r := doLive(t, addr, req)
+				page := string(r.body)
+				if r.status != 200 || !strings.Contains(page, `<html lang="`+lang+`">`) {
+					t.Fatalf("%s", r)
+				}
+				verdict := texts[lang]["pass"]
+				if !rep.Pass {
+					verdict = strings.SplitN(texts[lang]["failn"], ":", 2)[0]
+				}
+				if !strings.Contains(page, html.EscapeString(verdict)) {
+					t.Errorf("page lacks the verdict %q", verdict)
+				}
+				for _, c := range rep.Failed() {
+					if !strings.Contains(page, html.EscapeString(c.Fix)) || !strings.Contains(page, html.EscapeString(checkName(c.ID, lang))) {
+						t.Errorf("page lacks the failed check %s or its fix %q", c.ID, c.Fix)
+					}
+				}
+				m := regexp.MustCompile(`<img id="annotated" src="data:image/jpeg;base64,([^"]+)" width="(\d+)" height="(\d+)"`).FindStringSubmatch(page)
+				if m == nil {
+					t.Fatal("no inline annotated photo")
+				}
+				raw, err := base64.StdEncoding.DecodeString(html.UnescapeString(m[1]))
+				if err != nil {
+					t.Fatal(err)
+				}
+				img, err := jpeg.Decode(bytes.NewReader(raw))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if b := img.Bounds(); max(b.Dx(), b.Dy()) != min(pageImageSize, max(rep.Image.Width, rep.Image.Height)) {
+					t.Errorf("annotated photo %v", b)
+				}
+			})
+		}
+	}
+}
+
+func TestFormPostErrors(t *testing.T) {
+	s := newTestServer(t, Config{BodyLimit: 1 << 20})
+	addr := liveServer(t, s)
+	good := fixture.JPEG(fixture.Gradient(300, 386), 90, nil, nil)
+	tests := []struct {
+		name    string
+		req     *http.Request
+		status  int
+		want    string
+		headers bool // send headers only (oversize)
+	}{
+		{"GIF", formRequest(t, "/check", "photo", "a.gif", fixture.Magic["gif"], nil), 415, "Formato non accettato", false},
+		{"HEIC, English, with the JPG fix", formRequest(t, "/check?lang=en", "photo", "a.heic", fixture.Magic["heic"], nil), 415, "JPG", false},
+		{"no file chosen", formRequest(t, "/check", "photo", "", nil, map[string]string{"lang": "en"}), 400, "No photo received", false},
+		{"empty file", formRequest(t, "/check", "photo", "vuota.jpg", []byte{}, nil), 422, "Non riesco a leggere", false},
+		{"bad profile", formRequest(t, "/check", "photo", "a.jpg", good, map[string]string{"profile": "x"}), 400, "Profilo sconosciuto", false},
+		{"too large", formRequest(t, "/check", "photo", "big.jpg", make([]byte, 2<<20), nil), 413, "il limite è 1 MB", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var r response
+			if tc.headers {
+				r = doHeadersOnly(t, addr, tc.req)
+			} else {
+				r = doLive(t, addr, tc.req)
+			}
+			page := string(r.body)
+			if r.status != tc.status || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+				t.Fatalf("%d %s: %.300s", r.status, r.header.Get("Content-Type"), page)
+			}
+			if !strings.Contains(page, `role="alert"`) || !strings.Contains(page, html.EscapeString(tc.want)) || !strings.Contains(page, `id="checkform"`) {
+				t.Errorf("page lacks the alert %q or the form: %.600s", tc.want, page)
+			}
+		})
+	}
+	// The page's script asks for the result alone.
+	req := formRequest(t, "/check", "photo", "a.gif", fixture.Magic["gif"], nil)
+	req.Header.Set("X-Requested-With", "fetch")
+	r := doLive(t, addr, req)
+	if page := string(r.body); strings.Contains(page, "<html") || !strings.Contains(page, `role="alert"`) {
+		t.Errorf("fragment: %s", page)
+	}
+}
