@@ -1,0 +1,164 @@
+package api
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/tessera-cie/tessera/internal/faceset"
+)
+
+// chromiumPath finds Debian's chromium or skips the test.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	t.Skip("chromium not installed: run `make deps` (or apt-get install -y chromium) for the browser test")
+	return ""
+}
+
+// browser starts a fresh headless chromium with a 360 px wide window, the
+// width of a small phone.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(360, 780),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+// TestBrowser opens the page in headless chromium, uploads a photo, and
+// reads the verdict and the annotated photo: once with JavaScript (the
+// result arrives in place) and once without (the form posts and the server
+// renders the page).
+func TestBrowser(t *testing.T) {
+	chromiumPath(t)
+	dir := faceset.Require(t)
+	s := newTestServer(t, Config{})
+	base := "http://" + liveServer(t, s)
+	photo := filepath.Join(dir, "canada", "003f.jpg")
+	shots := os.Getenv("TESSERA_SCREENSHOTS") // keep the screenshots there
+	if shots == "" {
+		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name   string
+		js     bool
+		lang   string
+		submit bool // click the button (without JavaScript the choice alone does nothing)
+	}{
+		{"javascript-it", true, "it", false},
+		{"no-javascript-en", false, "en", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := browser(t)
+			if !tc.js {
+				if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+					t.Fatalf("disable JavaScript: %v", err)
+				}
+			}
+			steps := []chromedp.Action[chromedp.Void]{
+				// A small phone: 360 CSS pixels wide, touch, mobile layout.
+				chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+				chromedp.Navigate(base + "/?lang=" + tc.lang),
+				chromedp.WaitVisible(chromedp.ID("photo")),
+				chromedp.SetUploadFiles(chromedp.ID("photo"), []string{photo}),
+			}
+			if tc.submit {
+				steps = append(steps, chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
+			}
+			steps = append(steps, chromedp.WaitVisible(chromedp.ID("verdict")))
+			if err := chromedp.Do(ctx, steps...); err != nil {
+				t.Fatalf("browser: %v", err)
+			}
+			title, err := chromedp.Run(ctx, chromedp.Title())
+			if err != nil {
+				t.Fatal(err)
+			}
+			verdict, err := chromedp.Run(ctx, chromedp.Text(chromedp.ID("verdict")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The inline photo must have decoded: wait for it, then read its size.
+			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`(function(){var i=document.getElementById("annotated");return !!(i&&i.complete&&i.naturalWidth>0);})()`, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+				t.Errorf("annotated photo never loaded: %v", err)
+			}
+			eval := func(expr string) int {
+				v, err := chromedp.Run(ctx, chromedp.Evaluate[int](expr))
+				if err != nil {
+					t.Fatalf("%s: %v", expr, err)
+				}
+				return v
+			}
+			natural := eval(`document.getElementById("annotated").naturalWidth`)
+			scrollW := eval(`document.documentElement.scrollWidth`)
+			viewW := eval(`window.innerWidth`)
+			focused := false
+			if tc.js {
+				// The script moves the focus to the verdict for screen readers.
+				focused = eval(`(document.activeElement && document.activeElement.id === "verdict") ? 1 : 0`) == 1
+			}
+			shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+			if err != nil {
+				t.Fatalf("screenshot: %v", err)
+			}
+			path := filepath.Join(shots, "tessera-"+tc.name+".png")
+			if err := os.WriteFile(path, shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot %s (%d bytes)", path, len(shot))
+
+			if !strings.Contains(title, texts[tc.lang]["title"]) {
+				t.Errorf("title %q", title)
+			}
+			// canada/003f.jpg is a 727 KB studio photo that declares no DPI:
+			// it fails at least file_size and dpi.
+			wantVerdict := strings.SplitN(texts[tc.lang]["failn"], ":", 2)[0]
+			if !strings.Contains(verdict, wantVerdict) {
+				t.Errorf("verdict %q, want it to say %q", verdict, wantVerdict)
+			}
+			if natural <= 0 {
+				t.Errorf("annotated photo naturalWidth %d", natural)
+			}
+			if scrollW > viewW {
+				t.Errorf("page is %d px wide in a %d px window: it does not fit a phone", scrollW, viewW)
+			}
+			if tc.js && !focused {
+				t.Error("the verdict did not get the focus")
+			}
+		})
+	}
+}
