@@ -242,6 +242,9 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 
 // renderError shows msg on the page (or alone, for the page's script).
 func (s *Server) renderError(c *fiber.Ctx, status int, lang, msg string) error {
+	if status == fiber.StatusTooManyRequests || status == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, "2")
+	}
 	p := s.newPage(lang)
 	p.Error = msg
 	return s.render(c, status, p)
