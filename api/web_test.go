@@ -25,8 +25,8 @@ func TestIndexPage(t *testing.T) {
 		name, target, accept string
 		want                 []string
 	}{
-		{"Italian by default", "/", "", []string{`<html lang="it">`, `action="/check?lang=it"`, "Controlla la foto", `href="/?lang=en"`}},
-		{"English by query", "/?lang=en", "", []string{`<html lang="en">`, `action="/check?lang=en"`, "Check the photo", `href="/?lang=it"`}},
+		{"Italian by default", "/", "", []string{`<html lang="it">`, `action="/check?lang=it#result"`, "Controlla la foto", `href="/?lang=en"`}},
+		{"English by query", "/?lang=en", "", []string{`<html lang="en">`, `action="/check?lang=en#result"`, "Check the photo", `href="/?lang=it"`}},
 		{"English by Accept-Language", "/", "en-US,en;q=0.8", []string{`<html lang="en">`}},
 	}
 	for _, tc := range tests {
