@@ -170,6 +170,20 @@ func TestEmail(t *testing.T) {
 			if got.Pass != allPass {
 				t.Errorf("pass %v, reports say %v", got.Pass, allPass)
 			}
+			// The reply names every photo and gives every fix, in English.
+			if !strings.HasPrefix(got.Reply, "Hello") {
+				t.Errorf("reply not in English: %.80q", got.Reply)
+			}
+			for _, rep := range got.Reports {
+				if !strings.Contains(got.Reply, rep.File) {
+					t.Errorf("reply does not name %s", rep.File)
+				}
+				for _, c := range rep.Failed() {
+					if c.Fix != "" && !strings.Contains(got.Reply, c.Fix) {
+						t.Errorf("reply lacks the fix for %s of %s", c.ID, rep.File)
+					}
+				}
+			}
 		})
 	}
 }
