@@ -105,8 +105,8 @@ func New(cfg Config, v *validate.Validator) *Server {
 	s.app = fiber.New(fiber.Config{
 		AppName:                      "tessera",
 		BodyLimit:                    cfg.BodyLimit,
-		ReadTimeout:                  30 * time.Second, // a 15 MB upload on a slow phone link
-		WriteTimeout:                 30 * time.Second,
+		ReadTimeout:                  2 * time.Minute, // the whole request: 15 MB at 1 Mbit/s, a slow phone uplink
+		WriteTimeout:                 time.Minute,     // an annotated PNG of 1-2 MB to the same phone
 		IdleTimeout:                  60 * time.Second,
 		DisableStartupMessage:        true,
 		Immutable:                    true, // strings from the request outlive it (metric labels, reports)
