@@ -78,9 +78,11 @@ func TestBrowser(t *testing.T) {
 		js     bool
 		lang   string
 		submit bool // click the button (without JavaScript the choice alone does nothing)
+		drop   bool // drag a file onto the drop zone instead of choosing it
 	}{
-		{"javascript-it", true, "it", false},
-		{"no-javascript-en", false, "en", true},
+		{"javascript-it", true, "it", false, false},
+		{"no-javascript-en", false, "en", true, false},
+		{"drag-and-drop-it", true, "it", false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,7 +97,32 @@ func TestBrowser(t *testing.T) {
 				chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
 				chromedp.Navigate(base + "/?lang=" + tc.lang),
 				chromedp.WaitVisible(chromedp.ID("photo")),
-				chromedp.SetUploadFiles(chromedp.ID("photo"), []string{photo}),
+			}
+			if err := chromedp.Do(ctx, steps...); err != nil {
+				t.Fatalf("browser: %v", err)
+			}
+			// Keyboard: the language link, then the file chooser, take the focus.
+			for _, want := range []string{"A", "photo"} {
+				if err := chromedp.Do(ctx, chromedp.KeyEvent("\t")); err != nil {
+					t.Fatal(err)
+				}
+				got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id || document.activeElement.tagName`))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != want {
+					t.Errorf("tab moved the focus to %q, want %q", got, want)
+				}
+			}
+			steps = nil
+			if tc.drop {
+				// A 350x450 JPEG drawn in the page, dropped on the zone.
+				steps = append(steps, chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+					_, err := chromedp.Run(ctx, chromedp.Evaluate[bool](dropScript))
+					return err
+				}))
+			} else {
+				steps = append(steps, chromedp.SetUploadFiles(chromedp.ID("photo"), []string{photo}))
 			}
 			if tc.submit {
 				steps = append(steps, chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
@@ -145,7 +172,8 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("title %q", title)
 			}
 			// canada/003f.jpg is a 727 KB studio photo that declares no DPI:
-			// it fails at least file_size and dpi.
+			// it fails at least file_size and dpi; the dropped drawing has no
+			// face.
 			wantVerdict := strings.SplitN(texts[tc.lang]["failn"], ":", 2)[0]
 			if !strings.Contains(verdict, wantVerdict) {
 				t.Errorf("verdict %q, want it to say %q", verdict, wantVerdict)
@@ -162,3 +190,22 @@ func TestBrowser(t *testing.T) {
 		})
 	}
 }
+
+// dropScript draws a small JPEG in the page and drops it on the drop zone as
+// a user dragging a file from the desktop would.
+const dropScript = `(function () {
+	var c = document.createElement("canvas");
+	c.width = 350; c.height = 450;
+	var g = c.getContext("2d");
+	g.fillStyle = "#ffffff"; g.fillRect(0, 0, 350, 450);
+	g.fillStyle = "#c08060"; g.beginPath(); g.ellipse(175, 200, 80, 110, 0, 0, 2 * Math.PI); g.fill();
+	var bin = atob(c.toDataURL("image/jpeg", 0.9).split(",")[1]);
+	var bytes = new Uint8Array(bin.length);
+	for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+	var dt = new DataTransfer();
+	dt.items.add(new File([bytes], "trascinata.jpg", { type: "image/jpeg" }));
+	var zone = document.getElementById("drop");
+	zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+	zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+	return true;
+})()`
