@@ -33,6 +33,7 @@ run: build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./validate ./facedetect
+	./scripts/loadbench.sh
 
 eval: build
 	./$(BIN) eval -v $${TESSERA_FACES:-../shared/faces}
