@@ -159,6 +159,7 @@ func (s *Server) routeTable() []route {
 		{fiber.MethodGet, "/openapi.json", s.openapi},
 		{fiber.MethodPost, "/v1/check", s.apiCheck},
 		{fiber.MethodPost, "/v1/annotate", s.apiAnnotate},
+		{fiber.MethodPost, "/v1/fix", s.apiFix},
 		{fiber.MethodPost, "/v1/check/email", s.apiEmail},
 	}
 }

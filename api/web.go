@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tessera-cie/tessera/annotate"
+	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -59,6 +60,9 @@ var texts = map[string]map[string]string{
 		"pass":       "✔ La foto va bene per la carta d'identità",
 		"fail1":      "✘ La foto non va bene: c'è 1 cosa da correggere",
 		"failn":      "✘ La foto non va bene: ci sono %d cose da correggere",
+		"fixdl":      "Scarica la foto corretta",
+		"fixnote":    "Ritagliata in 35x45 attorno al viso, %dx%d pixel, 400 DPI, %d KB: corregge formato, dimensioni e inquadratura. Ciò che resta da correggere richiede una nuova foto.",
+		"fixno":      "Correzione automatica non possibile:",
 		"footer":     "tessera — regole del Ministero dell'Interno per la CIE e ICAO Doc 9303. Il controllo è automatico: in caso di dubbio decide l'ufficio anagrafe.",
 	},
 	"en": {
@@ -91,6 +95,9 @@ var texts = map[string]map[string]string{
 		"pass":       "✔ The photo is fine for the identity card",
 		"fail1":      "✘ The photo is not fine: 1 thing to fix",
 		"failn":      "✘ The photo is not fine: %d things to fix",
+		"fixdl":      "Download the fixed photo",
+		"fixnote":    "Cropped to 35x45 around the face, %dx%d pixels, 400 DPI, %d KB: it fixes format, size and framing. Whatever else is left needs a new photo.",
+		"fixno":      "No automatic fix possible:",
 		"footer":     "tessera — the Italian Ministry of the Interior's CIE rules and ICAO Doc 9303. The check is automatic: when in doubt, the registry office decides.",
 	},
 }
@@ -152,6 +159,12 @@ type resultView struct {
 	Image                       template.URL // data: URI of the annotated JPEG
 	Width, Height               int
 	Fails, Warns, Passes, Skips []checkView
+	// Fixed is the photo cropped, scaled and saved by photofix, as a data:
+	// URI to download, when a check it can fix failed; FixNote says what
+	// was done, or FixError why it could not be.
+	Fixed             template.URL
+	FixedName         string
+	FixNote, FixError string
 }
 
 type checkView struct {
@@ -235,6 +248,15 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 		v.Verdict = p.T["fail1"]
 	default:
 		v.Verdict = fmt.Sprintf(p.T["failn"], n)
+	}
+	if needsFix(rep) {
+		if out, err := photofix.Fix(res); err != nil {
+			v.FixError = fixReason(err, lang)
+		} else {
+			v.Fixed = template.URL("data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(out.JPEG))
+			v.FixedName = fixedName(rep.File)
+			v.FixNote = fmt.Sprintf(p.T["fixnote"], out.Width, out.Height, (len(out.JPEG)+1023)/1024)
+		}
 	}
 	p.Result = v
 	return s.render(c, fiber.StatusOK, p)
