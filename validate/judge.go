@@ -112,8 +112,8 @@ func (j *judge) fileSize(ph *photo) Check {
 	}
 	c.Status = Fail
 	c.Message = j.say("File di %.0f KB, oltre il massimo di %d KB", "File of %.0f KB, over the maximum of %d KB", kb, max/1024)
-	c.Fix = j.say("Riduci il file sotto i %d KB: salva di nuovo la foto in JPG con qualità 85 %% (\"tessera fix\" lo fa da sé), senza ridurla sotto 551x709 pixel.",
-		"Make the file smaller than %d KB: save the photo again as JPG at quality 85 %% (\"tessera fix\" does it for you), without shrinking it under 551x709 pixels.", max/1024)
+	c.Fix = j.say("Riduci il file sotto i %d KB: salva di nuovo la foto in JPG con qualità 85 %% (lo fa da sé la correzione automatica: \"Scarica la foto corretta\" sulla pagina, o \"tessera fix\"), senza ridurla sotto 551x709 pixel.",
+		"Make the file smaller than %d KB: save the photo again as JPG at quality 85 %% (the automatic fix does it for you: \"Download the fixed photo\" on the page, or \"tessera fix\"), without shrinking it under 551x709 pixels.", max/1024)
 	return c
 }
 
@@ -138,8 +138,8 @@ func (j *judge) dpi(ph *photo) Check {
 	} else {
 		c.Message = j.say("Il file non dichiara la risoluzione: vale come %.0f DPI, ne servono almeno %.0f", "The file declares no resolution: it counts as %.0f DPI, at least %.0f needed", dpi, p.MinDPI)
 	}
-	c.Fix = j.say("Imposta la risoluzione a %.0f DPI senza cambiare i pixel: in GIMP Immagine > Dimensione di stampa, in Anteprima (Mac) Strumenti > Regola dimensioni togliendo \"Ricampiona\"; oppure usa \"tessera fix\".",
-		"Set the resolution to %.0f DPI without changing the pixels: in GIMP Image > Print Size, in Preview (Mac) Tools > Adjust Size with \"Resample\" off; or use \"tessera fix\".", p.MinDPI)
+	c.Fix = j.say("Imposta la risoluzione a %.0f DPI senza cambiare i pixel: in GIMP Immagine > Dimensione di stampa, in Anteprima (Mac) Strumenti > Regola dimensioni togliendo \"Ricampiona\"; oppure usa la correzione automatica (\"Scarica la foto corretta\" sulla pagina, o \"tessera fix\").",
+		"Set the resolution to %.0f DPI without changing the pixels: in GIMP Image > Print Size, in Preview (Mac) Tools > Adjust Size with \"Resample\" off; or use the automatic fix (\"Download the fixed photo\" on the page, or \"tessera fix\").", p.MinDPI)
 	return c
 }
 
@@ -176,8 +176,8 @@ func (j *judge) aspect(ph *photo) Check {
 		cw, ch = h*p.Aspect, h
 	}
 	c.Message = j.say("Proporzioni %.3f invece di 35:45 (%.3f)", "Proportions %.3f instead of 35:45 (%.3f)", ratio, p.Aspect)
-	c.Fix = j.say("Ritaglia la foto in formato 35x45, per esempio %.0fx%.0f pixel, con il viso al centro (\"tessera fix\" lo fa da sé).",
-		"Crop the photo to 35x45, for example %.0fx%.0f pixels, with the face in the middle (\"tessera fix\" does it for you).", math.Floor(cw), math.Floor(ch))
+	c.Fix = j.say("Ritaglia la foto in formato 35x45, per esempio %.0fx%.0f pixel, con il viso al centro (lo fa da sé la correzione automatica: \"Scarica la foto corretta\" sulla pagina, o \"tessera fix\").",
+		"Crop the photo to 35x45, for example %.0fx%.0f pixels, with the face in the middle (the automatic fix does it for you: \"Download the fixed photo\" on the page, or \"tessera fix\").", math.Floor(cw), math.Floor(ch))
 	return c
 }
 
