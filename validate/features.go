@@ -1,33 +1,476 @@
 package validate
 
+import (
+	"fmt"
+	"image"
+	"math"
+	"sort"
+
+	"github.com/tessera-cie/tessera/facedetect"
+)
+
 // This file: pose (yaw, pitch), eyes_open, mouth_closed, expression and
 // eyes_visible, measured from the 68 landmarks and the pixels around them.
+//
+// Lengths are in eye distances (the distance between the two eye centres),
+// measured in the face's own frame: the landmarks rotated so the eye line is
+// level (see levelled in pose.go). Brightness is relative to the median luma
+// of the cheeks, so the light level of the photo does not matter.
 
 // FeatureLimits are the thresholds of the face feature checks.
 type FeatureLimits struct {
 	MaxYaw   float64 // yaw: degrees the head may turn left or right
 	MaxPitch float64 // pitch: degrees the head may tilt up or down
+	// PoseSlackYaw and PoseSlackPitch widen the limits into a warning
+	// band: the solver's spread on frontal faces (see pose.go).
+	PoseSlackYaw, PoseSlackPitch float64
+
+	MinEyeAspect float64 // eyes_open: eye height over eye width, each eye
+	MaxIrisLuma  float64 // eyes_open: darkest tenth inside the eye over the skin
+
+	MaxLipGap float64 // mouth_closed: gap between the inner lips, eye distances
+
+	MaxSmile float64 // expression: smile score (see smileScore)
+	MaxTeeth float64 // expression: share of teeth between parted lips
+
+	MinEyeRing  float64 // eyes_visible: skin around the eyes over the cheeks (tinted lenses)
+	MaxRimDip   float64 // eyes_visible: darkest line across the eye band below its surroundings (frames)
+	MaxEyeGlare float64 // eyes_visible: share of clipped pixels over the eye (reflections)
 }
 
 // defaultFeatureLimits are the spec's limits, shared by cie and icao.
 var defaultFeatureLimits = FeatureLimits{
 	MaxYaw:   5, // spec: at most 5 degrees
 	MaxPitch: 5, // spec: at most 5 degrees
+	// On the frontal neutral/ photos the solver reads yaw with a spread
+	// (SD) of 2.6° (at most 5.5°) and pitch with 4.5° (at most 10°): face
+	// proportions differ between people. Between the limit and limit +
+	// slack the check warns; beyond it the turn is clear and fails.
+	PoseSlackYaw:   3,
+	PoseSlackPitch: 7,
+
+	MinEyeAspect: 0.17, // open eyes on neutral/ and canada/ measure 0.22 and more; a shut lid under 0.12
+	MaxIrisLuma:  0.60, // an open eye's iris and lashes are under 0.45 of the skin; a shut lid is skin (about 0.8)
+
+	MaxLipGap: 0.09, // relaxed lips on neutral/ part up to 0.073 (canada/ 0.012); open smiles on smiling/ from 0.10
+
+	MaxSmile: 1.5,  // between the highest neutral/ score (1.48) and the lowest closed-lip smile that scores (1.56): a narrow gap
+	MaxTeeth: 0.08, // teeth fill 0.10-0.34 of an open smiling mouth; parted neutral lips 0.14 at most, but they are not parted past MaxLipGap
+
+	MinEyeRing:  0.45, // the skin around the eyes is 0.54-0.90 of the cheeks on every real photo (deep-set eyes the lowest); tinted lenses darken it
+	MaxRimDip:   0.60, // under the eyes bare cheeks dip at most 0.46 (lisa/, a shadow) on real photos; a frame's lower rim is a dark line
+	MaxEyeGlare: 0.05, // a catchlight clips at most 0.1 % of the eye box on real photos; a reflection on lenses covers much more
 }
 
 // featureMeasures are the face feature measurements.
 type featureMeasures struct {
-	yaw, pitch float64 // degrees
+	yaw, pitch float64 // degrees, sign convention in pose.go
+	poseOK     bool
+	poseResid  float64 // mean landmark distance from the fitted model, eye distances
+
+	eyeAspect [2]float64 // per eye, left and right in the image
+	irisLuma  [2]float64 // darkest tenth inside each eye over the skin
+
+	lipGap float64 // inner lips, eye distances
+
+	mouthWidth  float64 // corner to corner, eye distances
+	cornerDepth float64 // mouth corners between the nose (0) and the chin (1)
+	teeth       float64 // share of bright, colourless pixels between the outer lips
+	smile       float64 // smile score
+
+	eyeRing  [2]float64 // skin around each eye over the cheeks
+	rimDip   [2]float64 // darkest row in the bands above and below each eye
+	eyeGlare [2]float64 // share of clipped pixels in each eye box
+
+	skin float64 // median cheek luma, 0-255
+}
+
+// faceFrame maps the face's own frame (levelled, unit eye distance, origin
+// between the eye centres) to image pixels.
+type faceFrame struct {
+	mid  facedetect.Point
+	c, s float64 // cosine and sine of the eye line's angle
+	d    float64 // eye distance in pixels
+}
+
+func newFaceFrame(lm []facedetect.Point) (faceFrame, bool) {
+	l := facedetect.Mean(lm, facedetect.LeftEyeFirst, facedetect.LeftEyeLast)
+	r := facedetect.Mean(lm, facedetect.RightEyeFirst, facedetect.RightEyeLast)
+	d := facedetect.Dist(l, r)
+	if d < 1 {
+		return faceFrame{}, false
+	}
+	return faceFrame{mid: facedetect.Point{X: (l.X + r.X) / 2, Y: (l.Y + r.Y) / 2}, c: (r.X - l.X) / d, s: (r.Y - l.Y) / d, d: d}, true
+}
+
+func (f faceFrame) img(u, v float64) (int, int) {
+	x := f.mid.X + f.d*(f.c*u-f.s*v)
+	y := f.mid.Y + f.d*(f.s*u+f.c*v)
+	return int(math.Floor(x)), int(math.Floor(y))
+}
+
+// region samples the luma of the face-frame rectangle [u0,u1]x[v0,v1], one
+// sample per pixel, keeping those in the image for which keep (if not nil)
+// is true.
+func (f faceFrame) region(g *image.Gray, u0, u1, v0, v1 float64, keep func(u, v float64) bool) []float64 {
+	step := 1 / f.d
+	var out []float64
+	for v := v0; v <= v1; v += step {
+		for u := u0; u <= u1; u += step {
+			if keep != nil && !keep(u, v) {
+				continue
+			}
+			x, y := f.img(u, v)
+			if !(image.Point{x, y}.In(g.Rect)) {
+				continue
+			}
+			out = append(out, float64(g.Pix[g.PixOffset(x, y)]))
+		}
+	}
+	return out
+}
+
+// quantile returns the q-quantile of v (v is sorted in place); NaN when empty.
+func quantile(v []float64, q float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	sort.Float64s(v)
+	return v[min(len(v)-1, int(q*float64(len(v))))]
+}
+
+// inPoly reports whether (u, v) lies inside the polygon.
+func inPoly(poly [][2]float64, u, v float64) bool {
+	in := false
+	for i, j := 0, len(poly)-1; i < len(poly); j, i = i, i+1 {
+		a, b := poly[i], poly[j]
+		if (a[1] > v) != (b[1] > v) && u < (b[0]-a[0])*(v-a[1])/(b[1]-a[1])+a[0] {
+			in = !in
+		}
+	}
+	return in
 }
 
 // measureFeatures measures the face features of the one face g.
 func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
-	return &featureMeasures{}
+	lm := g.f.Landmarks
+	if len(lm) != facedetect.NumLandmarks {
+		return nil
+	}
+	q, ok := levelled(lm)
+	fr, ok2 := newFaceFrame(lm)
+	if !ok || !ok2 {
+		return nil
+	}
+	fm := &featureMeasures{}
+	fm.yaw, fm.pitch, fm.poseResid, fm.poseOK = fitPose(q, faceModel[:])
+
+	dist := func(a, b int) float64 { return math.Hypot(q[a][0]-q[b][0], q[a][1]-q[b][1]) }
+	poly := func(idx ...int) [][2]float64 {
+		out := make([][2]float64, len(idx))
+		for i, k := range idx {
+			out[i] = q[k]
+		}
+		return out
+	}
+	bounds := func(p [][2]float64) (u0, u1, v0, v1 float64) {
+		u0, v0, u1, v1 = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+		for _, a := range p {
+			u0, u1 = math.Min(u0, a[0]), math.Max(u1, a[0])
+			v0, v1 = math.Min(v0, a[1]), math.Max(v1, a[1])
+		}
+		return
+	}
+
+	// Skin: the cheeks beside the nose, under the eyes.
+	cheeks := fr.region(ph.gray, -0.55, -0.30, 0.40, 0.62, nil)
+	cheeks = append(cheeks, fr.region(ph.gray, 0.30, 0.55, 0.40, 0.62, nil)...)
+	fm.skin = quantile(cheeks, 0.5)
+	skin := math.Max(fm.skin, 1)
+
+	for e, first := range []int{facedetect.LeftEyeFirst, facedetect.RightEyeFirst} {
+		p := func(k int) int { return first + k }
+		// Eye aspect ratio: the two lid distances over the corner distance.
+		w := dist(p(0), p(3))
+		if w > 0 {
+			fm.eyeAspect[e] = (dist(p(1), p(5)) + dist(p(2), p(4))) / (2 * w)
+		}
+		eye := poly(p(0), p(1), p(2), p(3), p(4), p(5))
+		u0, u1, v0, v1 := bounds(eye)
+		inside := fr.region(ph.gray, u0, u1, v0, v1, func(u, v float64) bool { return inPoly(eye, u, v) })
+		fm.irisLuma[e] = quantile(inside, 0.1) / skin
+
+		// Around the eye: from the corners out by a third of the eye's
+		// width, from under the brow to under the lower lid, without the
+		// eye itself and its lashes.
+		m := w / 3
+		brow := q[19][1]
+		if e == 1 {
+			brow = q[24][1]
+		}
+		ring := fr.region(ph.gray, u0-m, u1+m, brow+0.06, v1+0.15, func(u, v float64) bool {
+			return !(u > u0-0.05 && u < u1+0.05 && v > v0-0.06 && v < v1+0.05)
+		})
+		fm.eyeRing[e] = quantile(ring, 0.5) / skin
+
+		// Frames: the darkest row across the eye's width in the band under
+		// the lower lid (bare cheek on every real photo, where a lower rim
+		// crosses), below the median of those rows.
+		var rows []float64
+		for v := v1 + 0.06; v <= v1+0.35; v += 1 / fr.d {
+			r := fr.region(ph.gray, u0, u1, v, v, nil)
+			if len(r) > 0 {
+				var s float64
+				for _, x := range r {
+					s += x
+				}
+				rows = append(rows, s/float64(len(r)))
+			}
+		}
+		if len(rows) > 0 {
+			lo := quantile(append([]float64(nil), rows...), 0)
+			fm.rimDip[e] = (quantile(rows, 0.5) - lo) / skin
+		}
+
+		// Glare: clipped pixels over the eye and the skin right around it.
+		box := fr.region(ph.gray, u0-0.05, u1+0.05, v0-0.08, v1+0.08, nil)
+		clipped := 0
+		for _, x := range box {
+			if x >= 250 {
+				clipped++
+			}
+		}
+		if len(box) > 0 {
+			fm.eyeGlare[e] = float64(clipped) / float64(len(box))
+		}
+	}
+
+	// Mouth.
+	fm.lipGap = (dist(61, 67) + dist(62, 66) + dist(63, 65)) / 3
+	fm.mouthWidth = dist(48, 54)
+	if span := q[facedetect.Chin][1] - q[33][1]; span > 0 {
+		fm.cornerDepth = ((q[48][1]+q[54][1])/2 - q[33][1]) / span
+	}
+	outer := poly(48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59)
+	u0, u1, v0, v1 := bounds(outer)
+	var mouth, bright int
+	step := 1 / fr.d
+	for v := v0; v <= v1; v += step {
+		for u := u0; u <= u1; u += step {
+			if !inPoly(outer, u, v) {
+				continue
+			}
+			x, y := fr.img(u, v)
+			if !(image.Point{x, y}.In(ph.img.Bounds())) {
+				continue
+			}
+			mouth++
+			_, a, bb := toLab(ph.img.At(x, y))
+			if float64(ph.gray.Pix[ph.gray.PixOffset(x, y)]) > 0.9*skin && math.Hypot(a, bb) < 15 {
+				bright++
+			}
+		}
+	}
+	if mouth > 0 {
+		fm.teeth = float64(bright) / float64(mouth)
+	}
+	fm.smile = smileScore(fm)
+	return fm
+}
+
+// Smile cues on the 24 photos of ../shared/faces/neutral: mean and standard
+// deviation of the mouth width (eye distances) and of how far down the mouth
+// corners sit between the nose (landmark 33) and the chin. A smile, even
+// with closed lips, widens the mouth and pulls its corners up; the paired
+// smiling/ photos of the same people have both wider and higher corners,
+// 24 of 24.
+const (
+	neutralMouthWidth   = 0.812
+	neutralMouthWidthSD = 0.041
+	neutralCornerDepth  = 0.322
+	neutralCornerSD     = 0.030
+)
+
+// smileScore is the mean of the two smile cues in neutral standard
+// deviations: about 0 for a neutral face, 3 or more for a broad smile.
+func smileScore(fm *featureMeasures) float64 {
+	w := (fm.mouthWidth - neutralMouthWidth) / neutralMouthWidthSD
+	c := (neutralCornerDepth - fm.cornerDepth) / neutralCornerSD
+	return (w + c) / 2
 }
 
 // featureChecks judges pose, eyes, mouth and expression; without exactly one
 // face they are skipped.
 func (j *judge) featureChecks(rep *Report, ph *photo, m *measures) {
 	ids := []string{"yaw", "pitch", "eyes_open", "mouth_closed", "expression", "eyes_visible"}
-	_ = ids
+	if m.face == nil || m.features == nil {
+		j.skipAll(rep, j.noFace(), ids...)
+		return
+	}
+	f := m.features
+	j.add(rep, j.yaw(f))
+	j.add(rep, j.pitch(f))
+	j.add(rep, j.eyesOpen(f))
+	j.add(rep, j.mouthClosed(f))
+	j.add(rep, j.expression(f))
+	j.add(rep, j.eyesVisible(f))
+}
+
+// poseBand judges an angle: pass within max, warn up to max+slack (the
+// solver's own spread on frontal faces: a human should look), fail beyond.
+func poseBand(a, max, slack float64) Status {
+	switch {
+	case math.Abs(a) <= max:
+		return Pass
+	case math.Abs(a) <= max+slack:
+		return Warn
+	}
+	return Fail
+}
+
+func (j *judge) yaw(f *featureMeasures) Check {
+	p := j.prof.Features
+	c := Check{ID: "yaw", Value: round1(f.yaw), Limit: fmt.Sprintf("<= %.0f°", p.MaxYaw)}
+	if !f.poseOK {
+		c.Status = Warn
+		c.Message = j.say("Non si riesce a stimare la rotazione della testa", "The head's turn cannot be estimated")
+		c.Fix = j.say("Guarda dritto nell'obiettivo, con il viso intero e ben illuminato nella foto.", "Look straight into the lens, with the whole face well lit in the photo.")
+		return c
+	}
+	c.Status = poseBand(f.yaw, p.MaxYaw, p.PoseSlackYaw)
+	side, sideEN := "destra", "right"
+	if f.yaw < 0 {
+		side, sideEN = "sinistra", "left"
+	}
+	switch c.Status {
+	case Pass:
+		c.Message = j.say("Viso di fronte (girato di %.0f°)", "Face frontal (turned %.0f°)", math.Abs(f.yaw))
+		return c
+	case Warn:
+		c.Message = j.say("Il viso sembra girato di circa %.0f° verso la %s della foto: al limite (massimo %.0f°)", "The face seems turned about %.0f° towards the %s of the photo: close to the limit (at most %.0f°)", math.Abs(f.yaw), side, p.MaxYaw)
+	default:
+		c.Message = j.say("Viso girato di circa %.0f° verso la %s della foto (massimo %.0f°)", "Face turned about %.0f° towards the %s of the photo (at most %.0f°)", math.Abs(f.yaw), side, p.MaxYaw)
+	}
+	c.Fix = j.say("Scatta di nuovo con il naso rivolto dritto all'obiettivo: le due orecchie (o i due lati del viso) devono vedersi allo stesso modo.",
+		"Take the photo again with your nose pointing straight at the lens: both ears (or both sides of the face) must show equally.")
+	_ = sideEN
+	return c
+}
+
+func (j *judge) pitch(f *featureMeasures) Check {
+	p := j.prof.Features
+	c := Check{ID: "pitch", Value: round1(f.pitch), Limit: fmt.Sprintf("<= %.0f°", p.MaxPitch)}
+	if !f.poseOK {
+		c.Status = Warn
+		c.Message = j.say("Non si riesce a stimare l'inclinazione della testa", "The head's tilt cannot be estimated")
+		c.Fix = j.say("Guarda dritto nell'obiettivo, con il viso intero e ben illuminato nella foto.", "Look straight into the lens, with the whole face well lit in the photo.")
+		return c
+	}
+	c.Status = poseBand(f.pitch, p.MaxPitch, p.PoseSlackPitch)
+	up := f.pitch > 0
+	switch {
+	case c.Status == Pass:
+		c.Message = j.say("Testa né alzata né abbassata (%.0f°)", "Head neither raised nor bowed (%.0f°)", math.Abs(f.pitch))
+		return c
+	case up:
+		c.Message = j.say("Mento alzato di circa %.0f° (massimo %.0f°)", "Chin raised by about %.0f° (at most %.0f°)", math.Abs(f.pitch), p.MaxPitch)
+		c.Fix = j.say("Abbassa leggermente il mento e tieni la fotocamera all'altezza degli occhi, poi scatta di nuovo.",
+			"Lower your chin a little and hold the camera at eye level, then take the photo again.")
+	default:
+		c.Message = j.say("Testa abbassata di circa %.0f° (massimo %.0f°)", "Head bowed by about %.0f° (at most %.0f°)", math.Abs(f.pitch), p.MaxPitch)
+		c.Fix = j.say("Alza leggermente il mento e tieni la fotocamera all'altezza degli occhi (non dall'alto), poi scatta di nuovo.",
+			"Raise your chin a little and hold the camera at eye level (not from above), then take the photo again.")
+	}
+	if c.Status == Warn {
+		c.Message += j.say(": al limite, da verificare", ": close to the limit, to be checked")
+	}
+	return c
+}
+
+func (j *judge) eyesOpen(f *featureMeasures) Check {
+	p := j.prof.Features
+	ear := math.Min(f.eyeAspect[0], f.eyeAspect[1])
+	iris := math.Max(f.irisLuma[0], f.irisLuma[1])
+	c := Check{ID: "eyes_open", Value: math.Round(ear*100) / 100, Limit: fmt.Sprintf(">= %.2f", p.MinEyeAspect)}
+	if ear >= p.MinEyeAspect && iris <= p.MaxIrisLuma {
+		c.Status = Pass
+		c.Message = j.say("Occhi aperti", "Eyes open")
+		return c
+	}
+	c.Status = Fail
+	if ear < p.MinEyeAspect {
+		c.Message = j.say("Occhi chiusi o socchiusi", "Eyes closed or half closed")
+	} else {
+		c.Message = j.say("Non si vedono l'iride e la pupilla di un occhio: occhio chiuso o coperto", "The iris and pupil of an eye cannot be seen: the eye is closed or covered")
+	}
+	c.Fix = j.say("Scatta di nuovo con gli occhi ben aperti e lo sguardo nell'obiettivo; se la luce ti abbaglia, spostala di lato.",
+		"Take the photo again with your eyes wide open, looking into the lens; if the light dazzles you, move it to the side.")
+	return c
+}
+
+func (j *judge) mouthClosed(f *featureMeasures) Check {
+	p := j.prof.Features
+	c := Check{ID: "mouth_closed", Value: math.Round(f.lipGap*1000) / 1000, Limit: fmt.Sprintf("<= %.2f", p.MaxLipGap)}
+	if f.lipGap <= p.MaxLipGap {
+		c.Status = Pass
+		c.Message = j.say("Bocca chiusa", "Mouth closed")
+		return c
+	}
+	c.Status = Fail
+	c.Message = j.say("Bocca aperta: le labbra sono separate", "Mouth open: the lips are apart")
+	c.Fix = j.say("Scatta di nuovo con le labbra chiuse e rilassate, senza mostrare i denti.",
+		"Take the photo again with your lips closed and relaxed, not showing your teeth.")
+	return c
+}
+
+func (j *judge) expression(f *featureMeasures) Check {
+	p := j.prof.Features
+	c := Check{ID: "expression", Value: math.Round(f.smile*100) / 100, Limit: fmt.Sprintf("smile <= %.1f", p.MaxSmile)}
+	teeth := f.lipGap > p.MaxLipGap && f.teeth > p.MaxTeeth
+	if f.smile <= p.MaxSmile && !teeth {
+		c.Status = Pass
+		c.Message = j.say("Espressione neutra", "Neutral expression")
+		return c
+	}
+	c.Status = Fail
+	if teeth {
+		c.Message = j.say("Espressione non neutra: si vedono i denti", "Expression not neutral: the teeth show")
+	} else {
+		c.Message = j.say("Espressione non neutra: sorriso (bocca allargata, angoli della bocca sollevati)", "Expression not neutral: a smile (mouth widened, corners raised)")
+	}
+	c.Fix = j.say("Scatta di nuovo con un'espressione neutra: bocca chiusa e rilassata, senza sorridere, angoli della bocca né alzati né abbassati.",
+		"Take the photo again with a neutral expression: mouth closed and relaxed, not smiling, the corners of the mouth neither raised nor lowered.")
+	return c
+}
+
+func (j *judge) eyesVisible(f *featureMeasures) Check {
+	p := j.prof.Features
+	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
+	dip := math.Max(f.rimDip[0], f.rimDip[1])
+	glare := math.Max(f.eyeGlare[0], f.eyeGlare[1])
+	c := Check{ID: "eyes_visible", Value: math.Round(ring*100) / 100,
+		Limit: fmt.Sprintf("ring >= %.2f, rim <= %.2f, glare <= %.0f %%", p.MinEyeRing, p.MaxRimDip, p.MaxEyeGlare*100)}
+	switch {
+	case ring < p.MinEyeRing:
+		c.Status = Fail
+		c.Message = j.say("Occhi coperti da lenti scure o colorate", "Eyes covered by dark or tinted lenses")
+		c.Fix = j.say("Togli gli occhiali da sole o con lenti colorate e scatta di nuovo: gli occhi devono vedersi chiaramente.",
+			"Take off sunglasses or tinted glasses and take the photo again: the eyes must be clearly visible.")
+	case glare > p.MaxEyeGlare:
+		c.Value = math.Round(glare*1000) / 10
+		c.Status = Fail
+		c.Message = j.say("Riflesso di luce sugli occhi", "Light reflection over the eyes")
+		c.Fix = j.say("Togli gli occhiali o inclinali leggermente verso il basso, e sposta la luce (o il flash) di lato, poi scatta di nuovo.",
+			"Take off your glasses or tilt them slightly down, and move the light (or flash) to the side, then take the photo again.")
+	case dip > p.MaxRimDip:
+		c.Value = math.Round(dip*100) / 100
+		c.Status = Fail
+		c.Message = j.say("Una montatura scura attraversa la zona degli occhi", "A dark frame crosses the eye area")
+		c.Fix = j.say("Togli gli occhiali (o usa occhiali con montatura sottile che non copra gli occhi) e scatta di nuovo.",
+			"Take off your glasses (or wear glasses with a thin frame that does not cover the eyes) and take the photo again.")
+	default:
+		c.Status = Pass
+		c.Message = j.say("Occhi ben visibili", "Eyes clearly visible")
+	}
+	return c
 }
