@@ -27,6 +27,7 @@ type FeatureLimits struct {
 
 	MinEyeAspect float64 // eyes_open: eye height over eye width, each eye
 	MaxIrisLuma  float64 // eyes_open: darkest tenth inside the eye over the skin
+	MinBrowGap   float64 // eyes_open: upper lid below the brow, eye distances
 
 	MaxLipGap float64 // mouth_closed: gap between the inner lips, eye distances
 
@@ -50,7 +51,8 @@ var defaultFeatureLimits = FeatureLimits{
 	PoseSlackPitch: 7,
 
 	MinEyeAspect: 0.17, // open eyes on neutral/ and canada/ measure 0.22 and more; a shut lid under 0.12
-	MaxIrisLuma:  0.60, // an open eye's iris and lashes are under 0.45 of the skin; a shut lid is skin (about 0.8)
+	MaxIrisLuma:  0.60, // an open eye's iris and lashes are under 0.48 of the skin on every real photo; bare skin is 0.7-1.1
+	MinBrowGap:   0.15, // 0.18 and more on every real photo; with no eye to see, the landmarks climb onto the brow
 
 	MaxLipGap: 0.09, // relaxed lips on neutral/ part up to 0.073 (canada/ 0.012); open smiles on smiling/ from 0.10
 
@@ -70,6 +72,7 @@ type featureMeasures struct {
 
 	eyeAspect [2]float64 // per eye, left and right in the image
 	irisLuma  [2]float64 // darkest tenth inside each eye over the skin
+	browGap   [2]float64 // upper lid below the brow, eye distances
 
 	lipGap float64 // inner lips, eye distances
 
@@ -196,6 +199,10 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 			fm.eyeAspect[e] = (dist(p(1), p(5)) + dist(p(2), p(4))) / (2 * w)
 		}
 		eye := poly(p(0), p(1), p(2), p(3), p(4), p(5))
+		// Brow to upper lid: with no eye to find (a shut or covered eye),
+		// the landmarks drift up onto the brow.
+		b0 := 18 + 4*e // 18-21 over the eye on the left, 22-25 over the other
+		fm.browGap[e] = (q[p(1)][1]+q[p(2)][1])/2 - (q[b0][1]+q[b0+1][1]+q[b0+2][1]+q[b0+3][1])/4
 		u0, u1, v0, v1 := bounds(eye)
 		inside := fr.region(ph.gray, u0, u1, v0, v1, func(u, v float64) bool { return inPoly(eye, u, v) })
 		fm.irisLuma[e] = quantile(inside, 0.1) / skin
@@ -391,8 +398,9 @@ func (j *judge) eyesOpen(f *featureMeasures) Check {
 	p := j.prof.Features
 	ear := math.Min(f.eyeAspect[0], f.eyeAspect[1])
 	iris := math.Max(f.irisLuma[0], f.irisLuma[1])
+	gap := math.Min(f.browGap[0], f.browGap[1])
 	c := Check{ID: "eyes_open", Value: math.Round(ear*100) / 100, Limit: fmt.Sprintf(">= %.2f", p.MinEyeAspect)}
-	if ear >= p.MinEyeAspect && iris <= p.MaxIrisLuma {
+	if ear >= p.MinEyeAspect && iris <= p.MaxIrisLuma && gap >= p.MinBrowGap {
 		c.Status = Pass
 		c.Message = j.say("Occhi aperti", "Eyes open")
 		return c

@@ -1,0 +1,419 @@
+package validate
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/disintegration/imaging"
+	"github.com/tessera-cie/tessera/facedetect"
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
+)
+
+// featureIDs are the checks of features.go.
+var featureIDs = []string{"yaw", "pitch", "eyes_open", "mouth_closed", "expression", "eyes_visible"}
+
+// TestPoseSolverRecoversRotation turns the generic model by known angles,
+// projects it, and checks that the solver reads the angles back; a roll of
+// the projected points must not change them.
+func TestPoseSolverRecoversRotation(t *testing.T) {
+	for _, yaw := range []float64{-10, -5, 0, 5, 10} {
+		for _, pitch := range []float64{-10, -5, 0, 5, 10} {
+			for _, roll := range []float64{0, 12} {
+				t.Run(fmt.Sprintf("yaw%+.0f_pitch%+.0f_roll%.0f", yaw, pitch, roll), func(t *testing.T) {
+					q := rotateModel(faceModel[:], yaw, pitch)
+					lm := make([]facedetect.Point, len(q))
+					c, s := math.Cos(roll*math.Pi/180), math.Sin(roll*math.Pi/180)
+					for i, p := range q {
+						// Image pixels: scale 100, roll, offset.
+						x, y := 100*p[0], 100*p[1]
+						lm[i] = facedetect.Point{X: 500 + c*x - s*y, Y: 400 + s*x + c*y}
+					}
+					gy, gp, _, ok := headPose(lm)
+					if !ok {
+						t.Fatal("no pose")
+					}
+					if math.Abs(gy-yaw) > 0.5 || math.Abs(gp-pitch) > 0.5 {
+						t.Errorf("got yaw %.2f pitch %.2f, want %.0f %.0f", gy, gp, yaw, pitch)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestPoseSolverDegenerate: bad landmarks give no pose and no panic.
+func TestPoseSolverDegenerate(t *testing.T) {
+	tests := []struct {
+		name string
+		lm   []facedetect.Point
+	}{
+		{"none", nil},
+		{"too few", make([]facedetect.Point, 10)},
+		{"all at one point", make([]facedetect.Point, facedetect.NumLandmarks)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, _, _, ok := headPose(tc.lm); ok {
+				t.Error("pose from degenerate landmarks")
+			}
+		})
+	}
+}
+
+// facePhoto is a real photo, decoded, with its landmarks as the engine finds
+// them.
+type facePhoto struct {
+	p   faceset.Photo
+	img image.Image
+	rep *Report
+}
+
+// loadFaces judges every photo of the labels (profile icao: the grey and
+// coloured backdrops are not the point here).
+func loadFaces(t *testing.T, labels ...string) []facePhoto {
+	t.Helper()
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, labels...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []facePhoto
+	for _, p := range photos {
+		data, err := os.ReadFile(p.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := imaging.Decode(strings.NewReader(string(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, facePhoto{p: p, img: img, rep: check(t, data, Options{Profile: "icao"})})
+	}
+	return out
+}
+
+// tally counts statuses of one check in one folder.
+type tally map[Status]int
+
+func (c tally) total() int { return c[Pass] + c[Fail] + c[Warn] + c[Skip] }
+
+func (c tally) String() string {
+	return fmt.Sprintf("pass %2d  warn %2d  fail %2d  skip %2d  of %2d", c[Pass], c[Warn], c[Fail], c[Skip], c.total())
+}
+
+// share is the fraction of the tally with status s.
+func (c tally) share(s ...Status) float64 {
+	n := 0
+	for _, x := range s {
+		n += c[x]
+	}
+	if c.total() == 0 {
+		return 0
+	}
+	return float64(n) / float64(c.total())
+}
+
+// TestFeaturesOnFaces runs the feature checks on every real photo and logs
+// the counts per folder and check; it asserts the calibration targets.
+func TestFeaturesOnFaces(t *testing.T) {
+	faces := loadFaces(t, "neutral", "canada", "smiling", "lisa", "zoom")
+	counts := map[string]map[string]tally{} // label -> id -> tally
+	for _, f := range faces {
+		if counts[f.p.Label] == nil {
+			counts[f.p.Label] = map[string]tally{}
+		}
+		var line []string
+		for _, id := range featureIDs {
+			c := status(t, f.rep, id)
+			if counts[f.p.Label][id] == nil {
+				counts[f.p.Label][id] = tally{}
+			}
+			counts[f.p.Label][id][c.Status]++
+			if c.Status == Fail || c.Status == Warn {
+				line = append(line, fmt.Sprintf("%s %s (%v)", id, c.Status, c.Value))
+				if c.Fix == "" {
+					t.Errorf("%s/%s: %s %s without a fix", f.p.Label, f.p.Name, id, c.Status)
+				}
+			}
+		}
+		if len(line) > 0 {
+			t.Logf("%s/%s: %s", f.p.Label, f.p.Name, strings.Join(line, ", "))
+		}
+	}
+	labels := make([]string, 0, len(counts))
+	for l := range counts {
+		labels = append(labels, l)
+	}
+	sort.Strings(labels)
+	for _, l := range labels {
+		for _, id := range featureIDs {
+			t.Logf("%-8s %-13s %v", l, id, counts[l][id])
+		}
+	}
+	tests := []struct {
+		label, id string
+		status    []Status
+		min       float64
+	}{
+		{"neutral", "expression", []Status{Pass}, 0.95},
+		{"canada", "expression", []Status{Pass}, 0.95},
+		{"smiling", "expression", []Status{Fail}, 0.90},
+		{"neutral", "eyes_open", []Status{Pass}, 0.97},
+		{"canada", "eyes_open", []Status{Pass}, 0.97},
+		{"smiling", "eyes_open", []Status{Pass}, 0.90},
+		{"neutral", "mouth_closed", []Status{Pass}, 0.97},
+		{"canada", "mouth_closed", []Status{Pass}, 0.97},
+		{"smiling", "mouth_closed", []Status{Fail}, 0.40}, // open-lip smiles only: 13 of 24 show teeth
+		{"neutral", "eyes_visible", []Status{Pass}, 1},
+		{"canada", "eyes_visible", []Status{Pass}, 1},
+		{"smiling", "eyes_visible", []Status{Pass}, 1},
+		// Pose: the solver's spread on frontal faces puts a few just past
+		// 5°, where the check warns (does not fail the photo).
+		{"neutral", "yaw", []Status{Pass, Warn}, 0.95},
+		{"canada", "yaw", []Status{Pass, Warn}, 0.95},
+		{"neutral", "pitch", []Status{Pass, Warn}, 0.95},
+		{"canada", "pitch", []Status{Pass, Warn}, 0.95},
+	}
+	for _, tc := range tests {
+		got := counts[tc.label][tc.id].share(tc.status...)
+		if got < tc.min {
+			t.Errorf("%s %s: %v on %.1f %%, want >= %.0f %%", tc.label, tc.id, tc.status, 100*got, 100*tc.min)
+		}
+	}
+	// Each check fails on some real photo that shows the defect; eyes_open
+	// and eyes_visible have none in the set: see TestEyeDefects.
+	for _, id := range []string{"yaw", "pitch", "mouth_closed", "expression"} {
+		if counts["smiling"][id][Fail] == 0 {
+			t.Errorf("%s fails on no smiling/ photo", id)
+		}
+	}
+}
+
+// rotated returns img turned by deg degrees anticlockwise around its centre,
+// the corners filled with the edge colour of the backdrop (top-left pixel).
+func rotated(img image.Image, deg float64) image.Image {
+	return imaging.Rotate(img, deg, img.At(img.Bounds().Min.X, img.Bounds().Min.Y))
+}
+
+// TestRotatedFaces turns the neutral/ photos in the image plane: by ±3° the
+// head stays straight enough (roll passes) and the turn (yaw) is unchanged;
+// by ±12° roll fails. Yaw and pitch must not see an in-plane rotation.
+func TestRotatedFaces(t *testing.T) {
+	faces := loadFaces(t, "neutral")
+	type result struct{ roll, yaw, yawStrict, pitch tally }
+	res := map[float64]*result{}
+	for _, deg := range []float64{-12, -3, 3, 12} {
+		res[deg] = &result{roll: tally{}, yaw: tally{}, yawStrict: tally{}, pitch: tally{}}
+	}
+	var maxShift float64
+	for _, f := range faces {
+		base := status(t, f.rep, "yaw")
+		for _, deg := range []float64{-12, -3, 3, 12} {
+			r := check(t, fixture.JPEG(rotated(f.img, deg), 92, nil, nil), Options{Profile: "icao"})
+			rs := res[deg]
+			rs.roll[status(t, r, "roll").Status]++
+			y := status(t, r, "yaw")
+			rs.yaw[y.Status]++
+			rs.pitch[status(t, r, "pitch").Status]++
+			if yv, ok := y.Value.(float64); ok {
+				if bv, ok := base.Value.(float64); ok {
+					maxShift = math.Max(maxShift, math.Abs(yv-bv))
+				}
+			}
+		}
+	}
+	for _, deg := range []float64{-12, -3, 3, 12} {
+		rs := res[deg]
+		t.Logf("rotated %+3.0f°: roll %v | yaw %v | pitch %v", deg, rs.roll, rs.yaw, rs.pitch)
+		if math.Abs(deg) < 8 {
+			if got := rs.roll.share(Pass); got < 0.98 {
+				t.Errorf("%+.0f°: roll passes on %.1f %%, want >= 98 %%", deg, 100*got)
+			}
+			if got := rs.yaw.share(Pass, Warn); got < 0.98 {
+				t.Errorf("%+.0f°: yaw does not fail on %.1f %%, want >= 98 %%", deg, 100*got)
+			}
+		} else if got := rs.roll.share(Fail); got < 0.98 {
+			t.Errorf("%+.0f°: roll fails on %.1f %%, want >= 98 %%", deg, 100*got)
+		}
+	}
+	t.Logf("largest change of yaw by an in-plane rotation: %.1f°", maxShift)
+	if maxShift > 2 {
+		t.Errorf("an in-plane rotation moved yaw by %.1f°, want <= 2°", maxShift)
+	}
+}
+
+// TestPoseOnRealLandmarks turns the levelled landmarks of each neutral/
+// photo in 3D (with the model's depths) and checks that the solver reads
+// the added turn within 2°.
+func TestPoseOnRealLandmarks(t *testing.T) {
+	faces := loadFaces(t, "neutral")
+	worst := 0.0
+	for _, f := range faces {
+		if f.rep.Face == nil || len(f.rep.Face.Landmarks) != facedetect.NumLandmarks {
+			continue
+		}
+		lm := make([]facedetect.Point, facedetect.NumLandmarks)
+		for i, p := range f.rep.Face.Landmarks {
+			lm[i] = facedetect.Point{X: p[0], Y: p[1]}
+		}
+		q, ok := levelled(lm)
+		if !ok {
+			t.Fatalf("%s: no frame", f.p.Name)
+		}
+		y0, p0, _, _ := fitPose(q, faceModel[:])
+		real := make([][3]float64, len(q))
+		for i := range q {
+			real[i] = [3]float64{q[i][0], q[i][1], modelZ[i]}
+		}
+		for _, turn := range [][2]float64{{10, 0}, {-10, 0}, {0, 10}, {0, -10}} {
+			y, p, _, ok := fitPose(rotateModel(real, turn[0], turn[1]), faceModel[:])
+			if !ok {
+				t.Fatalf("%s: no pose", f.p.Name)
+			}
+			e := math.Max(math.Abs(y-y0-turn[0]), math.Abs(p-p0-turn[1]))
+			worst = math.Max(worst, e)
+			if e > 2 {
+				t.Errorf("%s turned by %v: read %+.1f %+.1f from %+.1f %+.1f", f.p.Name, turn, y, p, y0, p0)
+			}
+		}
+	}
+	t.Logf("largest error over %d photos x 4 turns of 10°: %.2f°", len(faces), worst)
+}
+
+// eyeGeom gives the centre and the corner-to-corner width of each eye from
+// the report's landmarks, and the eye distance.
+func eyeGeom(fi *FaceInfo) (centres [2][2]float64, d float64) {
+	for e, first := range []int{36, 42} {
+		for k := 0; k < 6; k++ {
+			centres[e][0] += fi.Landmarks[first+k][0] / 6
+			centres[e][1] += fi.Landmarks[first+k][1] / 6
+		}
+	}
+	d = math.Hypot(centres[1][0]-centres[0][0], centres[1][1]-centres[0][1])
+	return centres, d
+}
+
+// paint returns a copy of img with fn applied to every pixel within the
+// ellipse of semi-axes a, b around each eye centre (and its offset dy).
+func paint(img image.Image, fi *FaceInfo, a, b, dy float64, fn func(x, y int, c color.NRGBA) color.NRGBA) *image.NRGBA {
+	out := imaging.Clone(img)
+	centres, d := eyeGeom(fi)
+	for _, c := range centres {
+		cx, cy := c[0], c[1]+dy*d
+		for y := int(cy - b*d - 1); y <= int(cy+b*d+1); y++ {
+			for x := int(cx - a*d - 1); x <= int(cx+a*d+1); x++ {
+				ux, uy := (float64(x)-cx)/(a*d), (float64(y)-cy)/(b*d)
+				if ux*ux+uy*uy > 1 || !(image.Point{x, y}.In(out.Rect)) {
+					continue
+				}
+				i := out.PixOffset(x, y)
+				p := color.NRGBA{out.Pix[i], out.Pix[i+1], out.Pix[i+2], 255}
+				q := fn(x, y, p)
+				out.Pix[i], out.Pix[i+1], out.Pix[i+2] = q.R, q.G, q.B
+			}
+		}
+	}
+	return out
+}
+
+func blend(c color.NRGBA, r, g, b uint8, alpha float64) color.NRGBA {
+	mix := func(a, b uint8) uint8 { return uint8(math.Round(float64(a)*(1-alpha) + float64(b)*alpha)) }
+	return color.NRGBA{mix(c.R, r), mix(c.G, g), mix(c.B, b), 255}
+}
+
+// eyeDefects are painted on real photos where the landmarks say the eyes are.
+var eyeDefects = []struct {
+	name, id string
+	says     string // in the English message
+	apply    func(img image.Image, fi *FaceInfo) image.Image
+}{
+	{"eyes painted shut", "eyes_open", "", func(img image.Image, fi *FaceInfo) image.Image {
+		centres, d := eyeGeom(fi)
+		var skins [2]color.NRGBA
+		for e, c := range centres {
+			// The mean colour of the cheek under each eye.
+			var r, g, b, n float64
+			for y := int(c[1] + 0.5*d); y < int(c[1]+0.6*d); y++ {
+				for x := int(c[0] - 0.05*d); x < int(c[0]+0.05*d); x++ {
+					p := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+					r, g, b, n = r+float64(p.R), g+float64(p.G), b+float64(p.B), n+1
+				}
+			}
+			skins[e] = color.NRGBA{uint8(r / n), uint8(g / n), uint8(b / n), 255}
+		}
+		return paint(img, fi, 0.36, 0.2, 0, func(x, y int, c color.NRGBA) color.NRGBA {
+			s := skins[0]
+			if float64(x) > (centres[0][0]+centres[1][0])/2 {
+				s = skins[1]
+			}
+			return s
+		})
+	}},
+	{"tinted lenses", "eyes_visible", "tinted", func(img image.Image, fi *FaceInfo) image.Image {
+		return paint(img, fi, 0.45, 0.32, 0.02, func(x, y int, c color.NRGBA) color.NRGBA { return blend(c, 25, 30, 40, 0.7) })
+	}},
+	{"reflection on the eyes", "eyes_visible", "reflection", func(img image.Image, fi *FaceInfo) image.Image {
+		return paint(img, fi, 0.16, 0.09, 0, func(x, y int, c color.NRGBA) color.NRGBA { return color.NRGBA{255, 255, 255, 255} })
+	}},
+	{"heavy frame", "eyes_visible", "frame", func(img image.Image, fi *FaceInfo) image.Image {
+		// Rims: two ellipses' rings, 0.05 eye distances thick.
+		outer := paint(img, fi, 0.48, 0.34, 0.02, func(x, y int, c color.NRGBA) color.NRGBA { return color.NRGBA{20, 20, 20, 255} })
+		return paint(outer, fi, 0.43, 0.29, 0.02, func(x, y int, c color.NRGBA) color.NRGBA {
+			return color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+		})
+	}},
+}
+
+// TestEyeDefects: no photo of ../shared/faces shows closed eyes or glasses,
+// so the defects are painted on the neutral/ photos, where the landmarks say
+// the eyes are: skin over both eyes (a shut lid without its lash line),
+// tinted lenses, a bright reflection, and a heavy dark frame whose rims
+// cross above and below the eyes. Each must fail its check on >= 90 % of
+// the photos (a painted defect is not a real one: these are the best
+// evidence available, not proof on real glasses).
+func TestEyeDefects(t *testing.T) {
+	faces := loadFaces(t, "neutral")
+	for _, df := range eyeDefects {
+		tl := tally{}
+		for _, f := range faces {
+			if f.rep.Face == nil || len(f.rep.Face.Landmarks) != facedetect.NumLandmarks {
+				t.Fatalf("%s: no face in the original", f.p.Name)
+			}
+			if got := status(t, f.rep, df.id); got.Status != Pass {
+				t.Errorf("%s: original %s %s (%v)", f.p.Name, df.id, got.Status, got.Value)
+			}
+			r := check(t, fixture.JPEG(df.apply(f.img, f.rep.Face), 92, nil, nil), Options{Profile: "icao", Lang: "en"})
+			c := status(t, r, df.id)
+			if c.Status == Fail && !strings.Contains(c.Message, df.says) {
+				c.Status = Warn // failed, but not for this defect: not counted
+			}
+			tl[c.Status]++
+			if c.Status != Fail {
+				t.Logf("%s: %s: %s %s (%v)", df.name, f.p.Name, df.id, c.Status, c.Value)
+			} else if c.Fix == "" {
+				t.Errorf("%s: %s fails without a fix", df.name, df.id)
+			}
+		}
+		t.Logf("%-24s %-12s %v", df.name, df.id, tl)
+		if got := tl.share(Fail); got < 0.9 {
+			t.Errorf("%s: %s fails on %.1f %%, want >= 90 %%", df.name, df.id, 100*got)
+		}
+	}
+}
+
+// TestFeatureChecksWithoutFace: no face, every feature check is skipped.
+func TestFeatureChecksWithoutFace(t *testing.T) {
+	r := check(t, fixture.JPEG(fixture.Gradient(600, 780), 90, nil, nil), Options{Lang: "en"})
+	for _, id := range featureIDs {
+		if c := status(t, r, id); c.Status != Skip {
+			t.Errorf("%s: %s, want skip", id, c.Status)
+		}
+	}
+}
