@@ -345,9 +345,9 @@ func (j *judge) yaw(f *featureMeasures) Check {
 		return c
 	}
 	c.Status = poseBand(f.yaw, p.MaxYaw, p.PoseSlackYaw)
-	side, sideEN := "destra", "right"
+	side := j.say("destra", "right")
 	if f.yaw < 0 {
-		side, sideEN = "sinistra", "left"
+		side = j.say("sinistra", "left")
 	}
 	switch c.Status {
 	case Pass:
@@ -360,7 +360,6 @@ func (j *judge) yaw(f *featureMeasures) Check {
 	}
 	c.Fix = j.say("Scatta di nuovo con il naso rivolto dritto all'obiettivo: le due orecchie (o i due lati del viso) devono vedersi allo stesso modo.",
 		"Take the photo again with your nose pointing straight at the lens: both ears (or both sides of the face) must show equally.")
-	_ = sideEN
 	return c
 }
 
@@ -400,6 +399,14 @@ func (j *judge) eyesOpen(f *featureMeasures) Check {
 	iris := math.Max(f.irisLuma[0], f.irisLuma[1])
 	gap := math.Min(f.browGap[0], f.browGap[1])
 	c := Check{ID: "eyes_open", Value: math.Round(ear*100) / 100, Limit: fmt.Sprintf(">= %.2f", p.MinEyeAspect)}
+	if math.IsNaN(iris) || math.IsNaN(ear) {
+		// An eye lies outside the photo or has no pixels to measure.
+		c.Value = nil
+		c.Status = Warn
+		c.Message = j.say("Non si riesce a vedere se gli occhi sono aperti", "Cannot tell whether the eyes are open")
+		c.Fix = j.say("Scatta di nuovo con tutto il viso nella foto, ben illuminato, e gli occhi aperti.", "Take the photo again with the whole face in the frame, well lit, eyes open.")
+		return c
+	}
 	if ear >= p.MinEyeAspect && iris <= p.MaxIrisLuma && gap >= p.MinBrowGap {
 		c.Status = Pass
 		c.Message = j.say("Occhi aperti", "Eyes open")
@@ -459,6 +466,12 @@ func (j *judge) eyesVisible(f *featureMeasures) Check {
 	c := Check{ID: "eyes_visible", Value: math.Round(ring*100) / 100,
 		Limit: fmt.Sprintf("ring >= %.2f, rim <= %.2f, glare <= %.0f %%", p.MinEyeRing, p.MaxRimDip, p.MaxEyeGlare*100)}
 	switch {
+	case math.IsNaN(ring) || math.IsNaN(dip) || math.IsNaN(glare):
+		// The eyes or the cheeks lie outside the photo.
+		c.Value = nil
+		c.Status = Warn
+		c.Message = j.say("Non si riesce a esaminare la zona degli occhi", "The area around the eyes cannot be examined")
+		c.Fix = j.say("Scatta di nuovo con tutto il viso nella foto, senza occhiali scuri e senza riflessi sugli occhi.", "Take the photo again with the whole face in the frame, without dark glasses or reflections over the eyes.")
 	case ring < p.MinEyeRing:
 		c.Status = Fail
 		c.Message = j.say("Occhi coperti da lenti scure o colorate", "Eyes covered by dark or tinted lenses")

@@ -431,3 +431,73 @@ func TestFeatureChecksWithoutFace(t *testing.T) {
 		}
 	}
 }
+
+// neutralMeasures are the measures of a frontal, neutral face.
+func neutralMeasures() *featureMeasures {
+	return &featureMeasures{
+		poseOK: true, yaw: 1, pitch: -2,
+		eyeAspect: [2]float64{0.33, 0.34}, irisLuma: [2]float64{0.25, 0.27}, browGap: [2]float64{0.25, 0.25},
+		lipGap: 0.01, mouthWidth: 0.8, cornerDepth: 0.33, smile: -0.3,
+		eyeRing: [2]float64{0.8, 0.8}, rimDip: [2]float64{0.15, 0.15},
+	}
+}
+
+// TestFeatureJudge judges made-up measures: each defect fails (or warns)
+// its own check, with a message and a fix in both languages.
+func TestFeatureJudge(t *testing.T) {
+	nan := math.NaN()
+	tests := []struct {
+		name   string
+		change func(f *featureMeasures)
+		id     string
+		want   Status
+	}{
+		{"frontal", func(f *featureMeasures) {}, "yaw", Pass},
+		{"turned 7° right", func(f *featureMeasures) { f.yaw = 7 }, "yaw", Warn},
+		{"turned 12° left", func(f *featureMeasures) { f.yaw = -12 }, "yaw", Fail},
+		{"no pose", func(f *featureMeasures) { f.poseOK = false }, "yaw", Warn},
+		{"level", func(f *featureMeasures) {}, "pitch", Pass},
+		{"chin up 15°", func(f *featureMeasures) { f.pitch = 15 }, "pitch", Fail},
+		{"head bowed 8°", func(f *featureMeasures) { f.pitch = -8 }, "pitch", Warn},
+		{"eyes open", func(f *featureMeasures) {}, "eyes_open", Pass},
+		{"one eye shut", func(f *featureMeasures) { f.eyeAspect[1] = 0.08 }, "eyes_open", Fail},
+		{"no iris", func(f *featureMeasures) { f.irisLuma[0] = 0.9 }, "eyes_open", Fail},
+		{"eye out of the photo", func(f *featureMeasures) { f.irisLuma[0] = nan }, "eyes_open", Warn},
+		{"lips closed", func(f *featureMeasures) {}, "mouth_closed", Pass},
+		{"lips apart", func(f *featureMeasures) { f.lipGap = 0.15 }, "mouth_closed", Fail},
+		{"neutral", func(f *featureMeasures) {}, "expression", Pass},
+		{"closed-lip smile", func(f *featureMeasures) { f.smile = 2.5 }, "expression", Fail},
+		{"teeth", func(f *featureMeasures) { f.lipGap, f.teeth = 0.15, 0.2 }, "expression", Fail},
+		{"eyes clear", func(f *featureMeasures) {}, "eyes_visible", Pass},
+		{"tinted", func(f *featureMeasures) { f.eyeRing[0] = 0.3 }, "eyes_visible", Fail},
+		{"frame", func(f *featureMeasures) { f.rimDip[1] = 0.8 }, "eyes_visible", Fail},
+		{"glare", func(f *featureMeasures) { f.eyeGlare[0] = 0.2 }, "eyes_visible", Fail},
+		{"cheeks out of the photo", func(f *featureMeasures) { f.eyeRing = [2]float64{nan, nan} }, "eyes_visible", Warn},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var texts [2]Check
+			for i, lang := range []string{"it", "en"} {
+				f := neutralMeasures()
+				tc.change(f)
+				j := &judge{prof: &cie, lang: lang, now: testNow}
+				rep := &Report{}
+				j.featureChecks(rep, nil, &measures{face: &faceGeom{}, features: f})
+				c := status(t, rep, tc.id)
+				if c.Status != tc.want {
+					t.Fatalf("%s: %s %s (%v), want %s", lang, tc.id, c.Status, c.Value, tc.want)
+				}
+				if c.Message == "" || (c.Status != Pass) != (c.Fix != "") {
+					t.Errorf("%s: message %q fix %q", lang, c.Message, c.Fix)
+				}
+				if v, ok := c.Value.(float64); ok && (math.IsNaN(v) || math.IsInf(v, 0)) {
+					t.Errorf("%s: value %v cannot be written as JSON", lang, v)
+				}
+				texts[i] = c
+			}
+			if texts[0].Message == texts[1].Message || (texts[0].Fix != "" && texts[0].Fix == texts[1].Fix) {
+				t.Errorf("Italian and English are the same: %q / %q", texts[0].Message, texts[0].Fix)
+			}
+		})
+	}
+}
