@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
@@ -499,5 +500,33 @@ func TestFeatureJudge(t *testing.T) {
 				t.Errorf("Italian and English are the same: %q / %q", texts[0].Message, texts[0].Fix)
 			}
 		})
+	}
+}
+
+// TestFeaturesFaceAtTheEdge cuts real photos through one eye or through the
+// mouth: the checks give a verdict (or a warning) and the report stays valid
+// JSON.
+func TestFeaturesFaceAtTheEdge(t *testing.T) {
+	faces := loadFaces(t, "neutral")[:3]
+	for _, f := range faces {
+		centres, d := eyeGeom(f.rep.Face)
+		b := f.img.Bounds()
+		cuts := map[string]image.Rectangle{
+			"through the right eye": image.Rect(b.Min.X, b.Min.Y, int(centres[1][0]), b.Max.Y),
+			"through the left eye":  image.Rect(int(centres[0][0]), b.Min.Y, b.Max.X, b.Max.Y),
+			"under the nose":        image.Rect(b.Min.X, b.Min.Y, b.Max.X, int(centres[0][1]+0.55*d)),
+		}
+		for name, r := range cuts {
+			rep := check(t, fixture.JPEG(imaging.Crop(f.img, r), 90, nil, nil), Options{Profile: "icao"})
+			if _, err := json.Marshal(rep); err != nil {
+				t.Errorf("%s cut %s: report is not JSON: %v", f.p.Name, name, err)
+			}
+			var got []string
+			for _, id := range featureIDs {
+				c := status(t, rep, id)
+				got = append(got, fmt.Sprintf("%s=%s", id, c.Status))
+			}
+			t.Logf("%s cut %s: %s", f.p.Name, name, strings.Join(got, " "))
+		}
 	}
 }
