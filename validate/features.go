@@ -300,6 +300,14 @@ const (
 
 // smileScore is the mean of the two smile cues in neutral standard
 // deviations: about 0 for a neutral face, 3 or more for a broad smile.
+//
+// The means, the deviations and MaxSmile were chosen on the same 24 people
+// they are tested on. Left out one person at a time (statistics and limit
+// from the other 23, the limit just above their highest neutral score), the
+// left-out neutral photo passes for 22 of 24 people and the smiling one
+// fails for 22 of 24 (with the teeth rule): the figure to expect on new
+// faces. A nasolabial-fold darkness cue was tried and dropped: it moved
+// that estimate by one photo, within noise.
 func smileScore(fm *featureMeasures) float64 {
 	w := (fm.mouthWidth - neutralMouthWidth) / neutralMouthWidthSD
 	c := (neutralCornerDepth - fm.cornerDepth) / neutralCornerSD
