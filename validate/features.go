@@ -24,6 +24,9 @@ type FeatureLimits struct {
 	// PoseSlackYaw and PoseSlackPitch widen the limits into a warning
 	// band: the solver's spread on frontal faces (see pose.go).
 	PoseSlackYaw, PoseSlackPitch float64
+	// MaxPoseResid: landmarks further than this from the fitted face (mean,
+	// eye distances) are no face the model explains; pose then warns.
+	MaxPoseResid float64
 
 	MinEyeAspect float64 // eyes_open: eye height over eye width, each eye
 	MaxIrisLuma  float64 // eyes_open: darkest tenth inside the eye over the skin
@@ -49,6 +52,7 @@ var defaultFeatureLimits = FeatureLimits{
 	// slack the check warns; beyond it the turn is clear and fails.
 	PoseSlackYaw:   3,
 	PoseSlackPitch: 7,
+	MaxPoseResid:   0.15, // real photos fit within 0.093 (the distorted 15 cm close-up of zoom/ the worst)
 
 	MinEyeAspect: 0.17, // open eyes on neutral/ and canada/ measure 0.22 and more; a shut lid under 0.12
 	MaxIrisLuma:  0.60, // an open eye's iris and lashes are under 0.48 of the skin on every real photo; bare skin is 0.7-1.1
@@ -346,7 +350,7 @@ func poseBand(a, max, slack float64) Status {
 func (j *judge) yaw(f *featureMeasures) Check {
 	p := j.prof.Features
 	c := Check{ID: "yaw", Value: round1(f.yaw), Limit: fmt.Sprintf("<= %.0f°", p.MaxYaw)}
-	if !f.poseOK {
+	if !f.poseOK || f.poseResid > p.MaxPoseResid {
 		c.Status = Warn
 		c.Message = j.say("Non si riesce a stimare la rotazione della testa", "The head's turn cannot be estimated")
 		c.Fix = j.say("Guarda dritto nell'obiettivo, con il viso intero e ben illuminato nella foto.", "Look straight into the lens, with the whole face well lit in the photo.")
@@ -374,7 +378,7 @@ func (j *judge) yaw(f *featureMeasures) Check {
 func (j *judge) pitch(f *featureMeasures) Check {
 	p := j.prof.Features
 	c := Check{ID: "pitch", Value: round1(f.pitch), Limit: fmt.Sprintf("<= %.0f°", p.MaxPitch)}
-	if !f.poseOK {
+	if !f.poseOK || f.poseResid > p.MaxPoseResid {
 		c.Status = Warn
 		c.Message = j.say("Non si riesce a stimare l'inclinazione della testa", "The head's tilt cannot be estimated")
 		c.Fix = j.say("Guarda dritto nell'obiettivo, con il viso intero e ben illuminato nella foto.", "Look straight into the lens, with the whole face well lit in the photo.")

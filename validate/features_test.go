@@ -457,6 +457,7 @@ func TestFeatureJudge(t *testing.T) {
 		{"turned 7° right", func(f *featureMeasures) { f.yaw = 7 }, "yaw", Warn},
 		{"turned 12° left", func(f *featureMeasures) { f.yaw = -12 }, "yaw", Fail},
 		{"no pose", func(f *featureMeasures) { f.poseOK = false }, "yaw", Warn},
+		{"landmarks fit no face", func(f *featureMeasures) { f.poseResid = 0.3 }, "pitch", Warn},
 		{"level", func(f *featureMeasures) {}, "pitch", Pass},
 		{"chin up 15°", func(f *featureMeasures) { f.pitch = 15 }, "pitch", Fail},
 		{"head bowed 8°", func(f *featureMeasures) { f.pitch = -8 }, "pitch", Warn},
