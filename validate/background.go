@@ -1,0 +1,250 @@
+package validate
+
+import (
+	"fmt"
+	"image"
+	"math"
+)
+
+// bgMeasures describe the backdrop around the head, in CIELAB.
+type bgMeasures struct {
+	n        int     // backdrop samples
+	fromFace bool    // the mask was built around a face (else border strips)
+	l, c     float64 // median L* and chroma
+	residual float64 // p90-p10 of L* after a plane fit
+	gradient float64 // L* range of the fitted plane over the backdrop
+	edges    float64 // share of samples with a colour step to a neighbour
+	shadow   float64 // median L* of the outer backdrop minus the band next to the head
+}
+
+// bgGridSide is the number of samples along the longer side of the photo.
+const bgGridSide = 140
+
+// bgEdgeDE is the CIELAB step between neighbouring samples (a few pixels
+// apart) that counts as an edge: JPEG noise and soft gradients stay under.
+const bgEdgeDE = 8
+
+// measureBackground samples the photo on a grid and measures the samples
+// of the backdrop: left and right of the head above the chin and above
+// the hair, outside a margin around the head; without a face, the top and
+// upper side strips.
+func measureBackground(img image.Image, g *faceGeom) bgMeasures {
+	b := img.Bounds()
+	step := max(1, float64(max(b.Dx(), b.Dy()))/bgGridSide)
+	gw, gh := int(float64(b.Dx())/step), int(float64(b.Dy())/step)
+	if gw < 4 || gh < 4 {
+		return bgMeasures{}
+	}
+	px := func(i int) float64 { return float64(b.Min.X) + (float64(i)+0.5)*step }
+	py := func(j int) float64 { return float64(b.Min.Y) + (float64(j)+0.5)*step }
+	// zone: 0 not backdrop, 1 backdrop, 2 backdrop next to the head.
+	zone := make([]uint8, gw*gh)
+	W, H := float64(b.Dx()), float64(b.Dy())
+	margin := 0.02 * max(W, H)
+	var head func(x, y, grow float64) bool
+	if g != nil {
+		fw := float64(g.f.Box.Dx())
+		cx := g.eyeMid.X
+		cy := (g.crown.Y + g.chin.Y) / 2
+		ry := (g.chin.Y - g.crown.Y) / 2 * 1.3 // hair above the crown
+		rx := fw / 2 * 1.5                     // hair and ears beside the face
+		head = func(x, y, grow float64) bool {
+			dx := (x - cx) / (rx * grow)
+			if y >= cy {
+				return math.Abs(dx) < 1
+			}
+			dy := (y - cy) / (ry * grow)
+			return dx*dx+dy*dy < 1
+		}
+	}
+	for j := range gh {
+		for i := range gw {
+			x, y := px(i), py(j)
+			if x < float64(b.Min.X)+margin || x > float64(b.Max.X)-margin || y < float64(b.Min.Y)+margin {
+				continue
+			}
+			if head == nil {
+				rx, ry := x-float64(b.Min.X), y-float64(b.Min.Y)
+				if ry < 0.12*H || (ry < 0.4*H && (rx < 0.1*W || rx > 0.9*W)) {
+					zone[j*gw+i] = 1
+				}
+				continue
+			}
+			if y > g.chin.Y || head(x, y, 1) {
+				continue
+			}
+			zone[j*gw+i] = 1
+			if head(x, y, 1.25) {
+				zone[j*gw+i] = 2
+			}
+		}
+	}
+	L := make([]float64, gw*gh)
+	A := make([]float64, gw*gh)
+	B := make([]float64, gw*gh)
+	var ls, cs []float64
+	var near, far []float64
+	// Plane fit L = p0 + p1 x + p2 y by least squares (normal equations).
+	var s [3][4]float64
+	for k, z := range zone {
+		if z == 0 {
+			continue
+		}
+		i, j := k%gw, k/gw
+		l, a, bb := toLab(img.At(int(px(i)), int(py(j))))
+		L[k], A[k], B[k] = l, a, bb
+		ls = append(ls, l)
+		cs = append(cs, math.Hypot(a, bb))
+		if z == 2 {
+			near = append(near, l)
+		} else {
+			far = append(far, l)
+		}
+		u, v := float64(i)/float64(gw), float64(j)/float64(gh)
+		row := [3]float64{1, u, v}
+		for r := range 3 {
+			for c := range 3 {
+				s[r][c] += row[r] * row[c]
+			}
+			s[r][3] += row[r] * l
+		}
+	}
+	m := bgMeasures{n: len(ls), fromFace: g != nil}
+	if m.n < 20 {
+		return m
+	}
+	m.l, m.c = median(append([]float64(nil), ls...)), median(cs)
+	if len(near) > 5 && len(far) > 5 {
+		m.shadow = median(far) - median(near)
+	}
+	p, ok := solve3(s)
+	var res []float64
+	lo, hi := math.Inf(1), math.Inf(-1)
+	edges, pairs := 0, 0
+	for k, z := range zone {
+		if z == 0 {
+			continue
+		}
+		i, j := k%gw, k/gw
+		u, v := float64(i)/float64(gw), float64(j)/float64(gh)
+		fit := m.l
+		if ok {
+			fit = p[0] + p[1]*u + p[2]*v
+		}
+		lo, hi = min(lo, fit), max(hi, fit)
+		res = append(res, L[k]-fit)
+		edge := false
+		for _, nk := range [2]int{k + 1, k + gw} {
+			if (nk == k+1 && i+1 >= gw) || nk >= len(zone) || zone[nk] == 0 {
+				continue
+			}
+			pairs++
+			if math.Sqrt(sq(L[k]-L[nk])+sq(A[k]-A[nk])+sq(B[k]-B[nk])) > bgEdgeDE {
+				edge = true
+			}
+		}
+		if edge {
+			edges++
+		}
+	}
+	m.residual = quantile(res, 0.9) - quantile(res, 0.1)
+	m.gradient = hi - lo
+	m.edges = float64(edges) / float64(m.n)
+	return m
+}
+
+func sq(v float64) float64 { return v * v }
+
+// solve3 solves the 3x3 system of the augmented matrix s by Gaussian
+// elimination with partial pivoting.
+func solve3(s [3][4]float64) ([3]float64, bool) {
+	for c := range 3 {
+		piv := c
+		for r := c + 1; r < 3; r++ {
+			if math.Abs(s[r][c]) > math.Abs(s[piv][c]) {
+				piv = r
+			}
+		}
+		if math.Abs(s[piv][c]) < 1e-9 {
+			return [3]float64{}, false
+		}
+		s[c], s[piv] = s[piv], s[c]
+		for r := range 3 {
+			if r == c {
+				continue
+			}
+			f := s[r][c] / s[c][c]
+			for k := c; k < 4; k++ {
+				s[r][k] -= f * s[c][k]
+			}
+		}
+	}
+	return [3]float64{s[0][3] / s[0][0], s[1][3] / s[1][1], s[2][3] / s[2][2]}, true
+}
+
+// noBackdrop is the check when too little backdrop is visible.
+func (j *judge) noBackdrop(id string) Check {
+	return Check{ID: id, Status: Warn,
+		Message: j.say("Lo sfondo attorno alla testa è troppo poco per essere misurato", "Too little background around the head to measure"),
+		Fix: j.say("Lascia uno spazio di sfondo visibile ai lati e sopra la testa (la testa deve occupare circa tre quarti dell'altezza, non tutta la foto).",
+			"Leave some background visible beside and above the head (the head should fill about three quarters of the height, not the whole photo).")}
+}
+
+func (j *judge) bgWhite(bg bgMeasures) Check {
+	if bg.n < 20 {
+		return j.noBackdrop("background_white")
+	}
+	p := j.prof.Capture
+	what := j.say(p.BgWhat[0], p.BgWhat[1])
+	c := Check{ID: "background_white", Value: round1(bg.l), Limit: fmt.Sprintf("L* >= %.0f, chroma <= %.0f", p.BgMinL, p.BgMaxChroma)}
+	switch {
+	case bg.l >= p.BgMinL && bg.c <= p.BgMaxChroma:
+		c.Status = Pass
+		c.Message = j.say("Sfondo %s (luminosità %.0f su 100)", "%s background (lightness %.0f of 100)", what, bg.l)
+	case bg.c > p.BgMaxChroma:
+		c.Status = Fail
+		c.Value = round1(bg.c)
+		c.Message = j.say("Lo sfondo è colorato (saturazione %.0f), deve essere %s", "The background is coloured (chroma %.0f); it must be %s", bg.c, what)
+		c.Fix = j.say("Scatta di nuovo davanti a una parete o un telo bianco e ben illuminato, senza luci colorate.",
+			"Take the photo again in front of a white, well-lit wall or sheet, without coloured lights.")
+	default:
+		c.Status = Fail
+		c.Message = j.say("Lo sfondo è troppo scuro o grigio (luminosità %.0f su 100, serve almeno %.0f): deve essere %s", "The background is too dark or grey (lightness %.0f of 100, at least %.0f needed): it must be %s", bg.l, p.BgMinL, what)
+		c.Fix = j.say("Scatta di nuovo davanti a una parete bianca, illuminandola bene (anche con una lampada rivolta verso la parete), a un metro di distanza da essa.",
+			"Take the photo again in front of a white wall, lighting it well (even with a lamp pointed at the wall), standing a metre away from it.")
+	}
+	return c
+}
+
+func (j *judge) bgUniform(bg bgMeasures) Check {
+	if bg.n < 20 {
+		return j.noBackdrop("background_uniform")
+	}
+	p := j.prof.Capture
+	c := Check{ID: "background_uniform", Value: round1(bg.residual),
+		Limit: fmt.Sprintf("spread <= %.0f, gradient <= %.0f, edges <= %.0f %%, shadow <= %.0f", p.BgMaxResidual, p.BgMaxGradient, p.BgMaxEdges*100, p.BgMaxShadow)}
+	c.Status = Fail
+	switch {
+	case bg.edges > p.BgMaxEdges || bg.residual > p.BgMaxResidual:
+		if bg.edges > p.BgMaxEdges {
+			c.Value = pct(bg.edges)
+		}
+		c.Message = j.say("Lo sfondo non è uniforme: ci sono oggetti, disegni o parti della stanza dietro la testa", "The background is not plain: there are objects, patterns or parts of the room behind the head")
+		c.Fix = j.say("Scatta di nuovo davanti a una parete liscia e vuota (niente quadri, mobili, porte o persone dietro di te).",
+			"Take the photo again in front of a smooth, bare wall (no pictures, furniture, doors or people behind you).")
+	case bg.shadow > p.BgMaxShadow:
+		c.Value = round1(bg.shadow)
+		c.Message = j.say("C'è l'ombra della testa sullo sfondo", "The head casts a shadow on the background")
+		c.Fix = j.say("Allontanati di un metro dalla parete e metti la luce davanti a te, non di lato, così l'ombra non cade dietro la testa.",
+			"Stand a metre away from the wall with the light in front of you, not at the side, so no shadow falls behind the head.")
+	case bg.gradient > p.BgMaxGradient:
+		c.Value = round1(bg.gradient)
+		c.Message = j.say("Lo sfondo passa da chiaro a scuro: è illuminato in modo non uniforme", "The background goes from light to dark: it is unevenly lit")
+		c.Fix = j.say("Illumina la parete in modo uniforme (luce diffusa, di fronte) e allontanati un po' da essa.",
+			"Light the wall evenly (diffused light, from the front) and move a little away from it.")
+	default:
+		c.Status = Pass
+		c.Message = j.say("Sfondo uniforme", "Plain background")
+	}
+	return c
+}
