@@ -14,7 +14,7 @@ type bgMeasures struct {
 	residual float64 // p90-p10 of L* after a plane fit
 	gradient float64 // L* range of the fitted plane over the backdrop
 	edges    float64 // share of samples with a colour step to a neighbour
-	shadow   float64 // median L* of the outer backdrop minus the band next to the head
+	shadow   float64 // L* the band next to the head is darker than the outer backdrop, on its darker side
 }
 
 // bgGridSide is the number of samples along the longer side of the photo.
@@ -47,7 +47,7 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 		cx := g.eyeMid.X
 		cy := (g.crown.Y + g.chin.Y) / 2
 		ry := (g.chin.Y - g.crown.Y) / 2 * 1.3 // hair above the crown
-		rx := fw / 2 * 1.5                     // hair and ears beside the face
+		rx := fw / 2 * 1.6                     // hair and ears beside the face
 		head = func(x, y, grow float64) bool {
 			dx := (x - cx) / (rx * grow)
 			if y >= cy {
@@ -83,7 +83,8 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 	A := make([]float64, gw*gh)
 	B := make([]float64, gw*gh)
 	var ls, cs []float64
-	var near, far []float64
+	var near [2][]float64 // left and right of the head
+	var far []float64
 	// Plane fit L = p0 + p1 x + p2 y by least squares (normal equations).
 	var s [3][4]float64
 	for k, z := range zone {
@@ -96,10 +97,14 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 		ls = append(ls, l)
 		cs = append(cs, math.Hypot(a, bb))
 		if z == 2 {
-			near = append(near, l)
-		} else {
-			far = append(far, l)
+			side := 0
+			if g != nil && px(i) > g.eyeMid.X {
+				side = 1
+			}
+			near[side] = append(near[side], l)
+			continue
 		}
+		far = append(far, l)
 		u, v := float64(i)/float64(gw), float64(j)/float64(gh)
 		row := [3]float64{1, u, v}
 		for r := range 3 {
@@ -110,19 +115,25 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 		}
 	}
 	m := bgMeasures{n: len(ls), fromFace: g != nil}
-	if m.n < 20 {
+	if m.n < 20 || len(far) < 20 {
 		return m
 	}
 	m.l, m.c = median(append([]float64(nil), ls...)), median(cs)
-	if len(near) > 5 && len(far) > 5 {
-		m.shadow = median(far) - median(near)
+	// A cast shadow darkens most of the band on one side; loose hair
+	// darkens only part of it, so the band's upper quartile is compared.
+	farL := median(far)
+	for _, nl := range near {
+		if len(nl) > 5 {
+			m.shadow = max(m.shadow, farL-quantile(nl, 0.75))
+		}
 	}
 	p, ok := solve3(s)
 	var res []float64
 	lo, hi := math.Inf(1), math.Inf(-1)
 	edges, pairs := 0, 0
+	// Spread, gradient and edges on the outer backdrop, clear of loose hair.
 	for k, z := range zone {
-		if z == 0 {
+		if z != 1 {
 			continue
 		}
 		i, j := k%gw, k/gw
@@ -135,7 +146,7 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 		res = append(res, L[k]-fit)
 		edge := false
 		for _, nk := range [2]int{k + 1, k + gw} {
-			if (nk == k+1 && i+1 >= gw) || nk >= len(zone) || zone[nk] == 0 {
+			if (nk == k+1 && i+1 >= gw) || nk >= len(zone) || zone[nk] != 1 {
 				continue
 			}
 			pairs++
@@ -149,7 +160,7 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 	}
 	m.residual = quantile(res, 0.9) - quantile(res, 0.1)
 	m.gradient = hi - lo
-	m.edges = float64(edges) / float64(m.n)
+	m.edges = float64(edges) / float64(len(res))
 	return m
 }
 

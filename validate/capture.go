@@ -41,15 +41,15 @@ var baseCaptureLimits = CaptureLimits{
 	BgMinL:        88, // spec: studio white is L* above about 88; the FRLL grey is 75-80
 	BgMaxChroma:   6,  // spec: no colour cast, chroma under about 6
 	BgWhat:        [2]string{"bianco", "white"},
-	BgMaxResidual: 12,   // see capture_test.go: plain backdrops stay well under, busy ones over
-	BgMaxGradient: 25,   // a lamp on one side of a plain wall stays under
-	BgMaxEdges:    0.08, // share of backdrop samples on an edge: objects and patterns
-	BgMaxShadow:   12,   // a head's cast shadow darkens the band next to it
-	SkinL:         Range{35, 88},
-	MaxClipped:    0.10, // a tenth of the skin burnt white is a lost face
-	MinSharp:      0.25, // see capture_test.go: blur drops it, sharp photos lie far above
-	MaxSideDiff:   14,   // one cheek clearly darker than the other
-	MaxHueShare:   0.92, // capture_test.go: real photos reach 0.85, sepia ones 0.99
+	BgMaxResidual: 12,            // capture_test.go: plain backdrops up to 5 (10.6 with loose curls beside the head), busy ones 16-24
+	BgMaxGradient: 22,            // capture_test.go: plain backdrops up to 20 L* across (spot-lit grey), the busy lisa/ ones 24 and more
+	BgMaxEdges:    0.08,          // capture_test.go: plain backdrops up to 0.063 (hair strands), a landscape 0.1-0.3
+	BgMaxShadow:   15,            // loose curls darken the band next to the head by up to 13 L*; a cast shadow by more
+	SkinL:         Range{35, 88}, // capture_test.go: real skin 50-76 L*; the photos darkened to 30 % reach 23 at most, the brightened ones 97
+	MaxClipped:    0.10,          // a tenth of the skin burnt white is a lost face
+	MinSharp:      0.25,          // capture_test.go: sharp photos 0.62-0.85, a blur of a fifteenth of the eye distance 0.06-0.09
+	MaxSideDiff:   10,            // capture_test.go: real photos up to 5.6 L* between the cheeks, one half darkened to 35 % at least 14.5
+	MaxHueShare:   0.92,          // capture_test.go: real photos reach 0.85, sepia ones 0.99
 }
 
 // The capture limits of each profile.

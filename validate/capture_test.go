@@ -1,0 +1,242 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"os"
+	"testing"
+
+	"github.com/disintegration/imaging"
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
+)
+
+// captureIDs are the checks of capture.go and background.go.
+var captureIDs = []string{"color", "background_white", "background_uniform", "exposure", "sharpness", "lighting"}
+
+// measured is one photo (or a variant made from it) read and measured by
+// the real pipeline.
+type measured struct {
+	name string
+	ph   *photo
+	m    *measures
+}
+
+func measureImage(t *testing.T, name string, img image.Image) measured {
+	t.Helper()
+	v := testValidator(t)
+	ph, err := v.read(fixture.JPEG(img, 92, nil, nil))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	m, err := v.measure(context.Background(), ph)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return measured{name: name, ph: ph, m: m}
+}
+
+// judgeCapture returns the status of every capture check under the profile.
+func judgeCapture(x measured, prof *Profile) map[string]Check {
+	j := &judge{prof: prof, lang: "en", now: testNow}
+	rep := &Report{}
+	j.add(rep, j.color(x.m))
+	j.captureChecks(rep, x.ph, x.m)
+	out := map[string]Check{}
+	for _, c := range rep.Checks {
+		out[c.ID] = c
+	}
+	return out
+}
+
+func (x measured) String() string {
+	c := x.m.capture
+	s := fmt.Sprintf("%-22s col c90 %5.1f hue %.3f | bg n %4d L %5.1f C %4.1f res %5.1f grad %5.1f edge %.3f shad %5.1f",
+		x.name, x.m.color.p90Chroma, x.m.color.hueShare, c.bg.n, c.bg.l, c.bg.c, c.bg.residual, c.bg.gradient, c.bg.edges, c.bg.shadow)
+	if c.hasFace {
+		s += fmt.Sprintf(" | skin %5.1f clip %.3f sharp %.2f (lap %4.1f) cheeks %5.1f/%5.1f", c.skinL, c.clipped, c.sharp, c.lapStd, c.leftL, c.rightL)
+	} else {
+		s += " | no face"
+	}
+	return s
+}
+
+func loadImages(t *testing.T, label string) []measured {
+	t.Helper()
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, label)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []measured
+	for _, p := range photos {
+		f, err := os.Open(p.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := imaging.Decode(f, imaging.AutoOrientation(true))
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, measureImage(t, label+"/"+p.Name, img))
+	}
+	return out
+}
+
+// scale multiplies the RGB channels of img by f(x), clipping at 255.
+func scale(img image.Image, f func(x, y int) float64) *image.NRGBA {
+	out := imaging.Clone(img)
+	for y := out.Rect.Min.Y; y < out.Rect.Max.Y; y++ {
+		for x := out.Rect.Min.X; x < out.Rect.Max.X; x++ {
+			k := f(x, y)
+			i := out.PixOffset(x, y)
+			for c := range 3 {
+				out.Pix[i+c] = uint8(min(255, float64(out.Pix[i+c])*k))
+			}
+		}
+	}
+	return out
+}
+
+// sepia tones img with the usual sepia matrix.
+func sepia(img image.Image) *image.NRGBA {
+	return imaging.AdjustFunc(img, func(c color.NRGBA) color.NRGBA {
+		r, g, b := float64(c.R), float64(c.G), float64(c.B)
+		cl := func(v float64) uint8 { return uint8(min(255, v)) }
+		return color.NRGBA{cl(0.393*r + 0.769*g + 0.189*b), cl(0.349*r + 0.686*g + 0.168*b), cl(0.272*r + 0.534*g + 0.131*b), c.A}
+	})
+}
+
+// TestCaptureOnFaces measures the capture checks on the real photos and on
+// defects made from the neutral ones, logs every figure and the counts per
+// folder and check, and asserts the calibration targets.
+func TestCaptureOnFaces(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real photos: slow")
+	}
+	counts := map[string]map[string]tally{} // folder -> check -> tally
+	record := func(folder string, x measured, prof *Profile) map[string]Check {
+		cs := judgeCapture(x, prof)
+		if counts[folder] == nil {
+			counts[folder] = map[string]tally{}
+		}
+		for id, c := range cs {
+			if counts[folder][id] == nil {
+				counts[folder][id] = tally{}
+			}
+			counts[folder][id][c.Status]++
+		}
+		t.Logf("%s  -> %s", x, statusLine(cs))
+		return cs
+	}
+	for _, label := range []string{"neutral", "canada", "lisa", "smiling"} {
+		for _, x := range loadImages(t, label) {
+			cs := record(label, x, &cie)
+			if label == "neutral" || label == "canada" {
+				if cs["background_white"].Status != Fail {
+					t.Errorf("%s: background_white %s on a grey or coloured backdrop", x.name, cs["background_white"].Status)
+				}
+			}
+			if label == "lisa" && cs["background_uniform"].Status != Fail {
+				t.Errorf("%s: background_uniform %s on a busy background", x.name, cs["background_uniform"].Status)
+			}
+		}
+	}
+	// Defects made from the neutral photos.
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type variant struct {
+		name, check string
+		make        func(img image.Image, x measured) image.Image
+	}
+	variants := []variant{
+		{"white", "", func(img image.Image, _ measured) image.Image { return fixture.WhitenBackdrop(img, 36) }},
+		{"dark", "exposure", func(img image.Image, _ measured) image.Image {
+			return scale(img, func(int, int) float64 { return 0.3 })
+		}},
+		{"bright", "exposure", func(img image.Image, _ measured) image.Image {
+			return scale(img, func(int, int) float64 { return 2.2 })
+		}},
+		{"blur", "sharpness", func(img image.Image, x measured) image.Image {
+			g := x.m.face
+			return imaging.Blur(img, math.Hypot(g.right.X-g.left.X, g.right.Y-g.left.Y)/15)
+		}},
+		{"softblur", "", func(img image.Image, x measured) image.Image {
+			g := x.m.face
+			return imaging.Blur(img, math.Hypot(g.right.X-g.left.X, g.right.Y-g.left.Y)/40)
+		}},
+		{"halfdark", "lighting", func(img image.Image, x measured) image.Image {
+			g := x.m.face
+			d := math.Hypot(g.right.X-g.left.X, g.right.Y-g.left.Y)
+			return scale(img, func(px, _ int) float64 {
+				// Full light right of the nose, 35 % at a cheek's width to the left.
+				return 0.35 + 0.65*math.Max(0, math.Min(1, 1-(g.eyeMid.X-float64(px))/(0.8*d)))
+			})
+		}},
+		{"sepia", "color", func(img image.Image, _ measured) image.Image { return sepia(img) }},
+		{"gray", "color", func(img image.Image, _ measured) image.Image { return imaging.Grayscale(img) }},
+	}
+	for _, p := range photos {
+		f, err := os.Open(p.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := imaging.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig := measureImage(t, p.Name, img)
+		if orig.m.face == nil {
+			t.Logf("%s: no face, no variants", p.Name)
+			continue
+		}
+		for _, v := range variants {
+			x := measureImage(t, "neutral-"+v.name+"/"+p.Name, v.make(img, orig))
+			cs := record("neutral-"+v.name, x, &cie)
+			if v.name == "white" {
+				if cs["background_white"].Status != Pass {
+					t.Errorf("%s: background_white %s on the whitened backdrop", x.name, cs["background_white"].Status)
+				}
+				if cs["background_uniform"].Status != Pass {
+					t.Errorf("%s: background_uniform %s on the whitened backdrop", x.name, cs["background_uniform"].Status)
+				}
+			}
+		}
+	}
+	for _, folder := range []string{"neutral", "canada", "lisa", "smiling", "neutral-white", "neutral-dark", "neutral-bright", "neutral-blur", "neutral-softblur", "neutral-halfdark", "neutral-sepia", "neutral-gray"} {
+		for _, id := range captureIDs {
+			t.Logf("%-17s %-19s %s", folder, id, counts[folder][id])
+		}
+	}
+	for _, folder := range []string{"neutral", "canada"} {
+		for _, id := range []string{"exposure", "sharpness", "lighting", "color"} {
+			if s := counts[folder][id].share(Pass); s < 0.95 {
+				t.Errorf("%s %s: pass on %.0f %%, want >= 95 %%", folder, id, s*100)
+			}
+		}
+	}
+	for _, v := range variants {
+		if v.check == "" {
+			continue
+		}
+		if n := counts["neutral-"+v.name][v.check][Fail]; n == 0 {
+			t.Errorf("%s: %s never fails", v.name, v.check)
+		}
+	}
+}
+
+func statusLine(cs map[string]Check) string {
+	s := ""
+	for _, id := range captureIDs {
+		s += fmt.Sprintf(" %s=%s", id, cs[id].Status)
+	}
+	return s
+}
