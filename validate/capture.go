@@ -57,8 +57,8 @@ var (
 	cieCaptureLimits  = baseCaptureLimits
 	icaoCaptureLimits = func() CaptureLimits {
 		c := baseCaptureLimits
-		c.BgMinL = 65      // icao: any light backdrop; light grey (L* 75-80) passes, dark grey does not
-		c.BgMaxChroma = 25 // light blue is accepted: chroma up to about 25
+		c.BgMinL = 68      // icao: any light backdrop; the FRLL greys measure 74-87, the canada/ light blues 69-85
+		c.BgMaxChroma = 18 // light blue passes (canada/ 11-14); the brown landscapes of lisa/ measure 20-23
 		c.BgWhat = [2]string{"chiaro", "light"}
 		return c
 	}()

@@ -136,6 +136,12 @@ func TestCaptureOnFaces(t *testing.T) {
 	for _, label := range []string{"neutral", "canada", "lisa", "smiling"} {
 		for _, x := range loadImages(t, label) {
 			cs := record(label, x, &cie)
+			// icao accepts any light backdrop: the FRLL grey must pass there.
+			if ic := judgeCapture(x, &icao)["background_white"]; label == "neutral" && ic.Status != Pass {
+				t.Errorf("%s: icao background_white %s (%v) on a light grey backdrop", x.name, ic.Status, ic.Value)
+			} else {
+				counts[label+"-icao"] = addTally(counts[label+"-icao"], ic.Status)
+			}
 			if label == "neutral" || label == "canada" {
 				if cs["background_white"].Status != Fail {
 					t.Errorf("%s: background_white %s on a grey or coloured backdrop", x.name, cs["background_white"].Status)
@@ -211,6 +217,9 @@ func TestCaptureOnFaces(t *testing.T) {
 			}
 		}
 	}
+	for _, folder := range []string{"neutral-icao", "canada-icao", "lisa-icao"} {
+		t.Logf("%-17s %-19s %s", folder, "background_white", counts[folder]["background_white"])
+	}
 	for _, folder := range []string{"neutral", "canada", "lisa", "smiling", "neutral-white", "neutral-dark", "neutral-bright", "neutral-blur", "neutral-softblur", "neutral-halfdark", "neutral-sepia", "neutral-gray"} {
 		for _, id := range captureIDs {
 			t.Logf("%-17s %-19s %s", folder, id, counts[folder][id])
@@ -239,4 +248,121 @@ func statusLine(cs map[string]Check) string {
 		s += fmt.Sprintf(" %s=%s", id, cs[id].Status)
 	}
 	return s
+}
+
+// TestCaptureJudge checks statuses, values and that every fail carries a fix
+// in both languages.
+func TestCaptureJudge(t *testing.T) {
+	plain := bgMeasures{n: 500, fromFace: true, l: 95, c: 2, residual: 2, gradient: 5}
+	face := captureMeasures{bg: plain, hasFace: true, skinL: 65, sharp: 0.7, leftL: 65, rightL: 63}
+	cases := []struct {
+		name, id string
+		prof     *Profile
+		edit     func(*captureMeasures)
+		want     Status
+	}{
+		{"white", "background_white", &cie, func(*captureMeasures) {}, Pass},
+		{"grey", "background_white", &cie, func(c *captureMeasures) { c.bg.l = 78 }, Fail},
+		{"grey icao", "background_white", &icao, func(c *captureMeasures) { c.bg.l = 78 }, Pass},
+		{"dark icao", "background_white", &icao, func(c *captureMeasures) { c.bg.l = 50 }, Fail},
+		{"cast", "background_white", &cie, func(c *captureMeasures) { c.bg.c = 12 }, Fail},
+		{"light blue icao", "background_white", &icao, func(c *captureMeasures) { c.bg.l, c.bg.c = 85, 15 }, Pass},
+		{"no backdrop", "background_white", &cie, func(c *captureMeasures) { c.bg.n = 3 }, Warn},
+		{"plain", "background_uniform", &cie, func(*captureMeasures) {}, Pass},
+		{"objects", "background_uniform", &cie, func(c *captureMeasures) { c.bg.edges = 0.2 }, Fail},
+		{"busy", "background_uniform", &cie, func(c *captureMeasures) { c.bg.residual = 20 }, Fail},
+		{"shadow", "background_uniform", &cie, func(c *captureMeasures) { c.bg.shadow = 25 }, Fail},
+		{"gradient", "background_uniform", &cie, func(c *captureMeasures) { c.bg.gradient = 40 }, Fail},
+		{"exposed", "exposure", &cie, func(*captureMeasures) {}, Pass},
+		{"dark", "exposure", &cie, func(c *captureMeasures) { c.skinL = 20 }, Fail},
+		{"bright", "exposure", &cie, func(c *captureMeasures) { c.skinL = 95 }, Fail},
+		{"burnt", "exposure", &cie, func(c *captureMeasures) { c.clipped = 0.3 }, Fail},
+		{"sharp", "sharpness", &cie, func(*captureMeasures) {}, Pass},
+		{"blurred", "sharpness", &cie, func(c *captureMeasures) { c.sharp = 0.1 }, Fail},
+		{"even", "lighting", &cie, func(*captureMeasures) {}, Pass},
+		{"left dark", "lighting", &cie, func(c *captureMeasures) { c.leftL = 40 }, Fail},
+		{"no face", "exposure", &cie, func(c *captureMeasures) { c.hasFace = false }, Skip},
+	}
+	for _, tc := range cases {
+		for _, lang := range []string{"it", "en"} {
+			t.Run(tc.name+"_"+lang, func(t *testing.T) {
+				cm := face
+				tc.edit(&cm)
+				j := &judge{prof: tc.prof, lang: lang, now: testNow}
+				rep := &Report{}
+				j.captureChecks(rep, &photo{img: image.NewGray(image.Rect(0, 0, 4, 4))}, &measures{capture: &cm})
+				c, ok := rep.Find(tc.id)
+				if !ok {
+					t.Fatalf("no %s in %+v", tc.id, rep.Checks)
+				}
+				if c.Status != tc.want {
+					t.Fatalf("%s = %s (%s), want %s", tc.id, c.Status, c.Message, tc.want)
+				}
+				if c.Message == "" {
+					t.Error("no message")
+				}
+				if (c.Status == Fail || c.Status == Warn) && c.Fix == "" {
+					t.Errorf("%s without a fix", c.Status)
+				}
+			})
+		}
+	}
+}
+
+// TestCaptureColorTint checks the tint rule on made-up stats.
+func TestCaptureColorTint(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cs   colorStats
+		want Status
+	}{
+		{"colour", colorStats{p90Chroma: 15, hueShare: 0.3}, Pass},
+		{"grey", colorStats{p90Chroma: 1, hueShare: 0}, Fail},
+		{"sepia", colorStats{p90Chroma: 28, hueShare: 0.99}, Fail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := &judge{prof: &cie, lang: "it", now: testNow}
+			if c := j.color(&measures{color: tc.cs}); c.Status != tc.want || (c.Status == Fail && c.Fix == "") {
+				t.Errorf("color = %+v, want %s", c, tc.want)
+			}
+		})
+	}
+}
+
+// TestCaptureWithoutFace judges a backdrop with no face from the border
+// strips and skips the face checks; a white image passes background_white,
+// a grey one fails it.
+func TestCaptureWithoutFace(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		v    uint8
+		want Status
+	}{{"white", 250, Pass}, {"grey", 190, Fail}} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := image.NewNRGBA(image.Rect(0, 0, 560, 720))
+			for i := range img.Pix {
+				img.Pix[i] = tc.v
+			}
+			rep := check(t, fixture.JPEG(img, 90, nil, nil), Options{})
+			if c := status(t, rep, "background_white"); c.Status != tc.want {
+				t.Errorf("background_white = %s (%v), want %s", c.Status, c.Value, tc.want)
+			}
+			if c := status(t, rep, "background_uniform"); c.Status != Pass {
+				t.Errorf("background_uniform = %s on a plain image", c.Status)
+			}
+			for _, id := range []string{"exposure", "sharpness", "lighting"} {
+				if c := status(t, rep, id); c.Status != Skip {
+					t.Errorf("%s = %s without a face", id, c.Status)
+				}
+			}
+		})
+	}
+}
+
+func addTally(m map[string]tally, s Status) map[string]tally {
+	if m == nil {
+		m = map[string]tally{"background_white": {}}
+	}
+	m["background_white"][s]++
+	return m
 }
