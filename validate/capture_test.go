@@ -366,3 +366,21 @@ func addTally(m map[string]tally, s Status) map[string]tally {
 	m["background_white"][s]++
 	return m
 }
+
+// BenchmarkMeasureCapture is the capture measures' share of a 560x720 check.
+func BenchmarkMeasureCapture(b *testing.B) {
+	v := testValidator(b)
+	ph, err := v.read(benchPhoto(b, 560, 720))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := v.measure(context.Background(), ph)
+	if err != nil || m.face == nil {
+		b.Fatalf("measure: %v, face %v", err, m != nil && m.face != nil)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		measureCapture(ph, m)
+		measureColor(ph.img)
+	}
+}
