@@ -97,7 +97,7 @@ func TestFormPostWithoutJavaScript(t *testing.T) {
 					t.Errorf("page lacks the verdict %q", verdict)
 				}
 				for _, c := range rep.Failed() {
-					if !strings.Contains(page, html.EscapeString(c.Fix)) || !strings.Contains(page, html.EscapeString(checkName(c.ID, lang))) {
+					if !strings.Contains(page, html.EscapeString(c.Fix)) || !strings.Contains(page, html.EscapeString(validate.CheckName(c.ID, lang))) {
 						t.Errorf("page lacks the failed check %s or its fix %q", c.ID, c.Fix)
 					}
 				}

@@ -14,10 +14,10 @@ import (
 // megapixels. The header is read first, so a larger one costs no memory.
 const DefaultMaxPixels = 50_000_000
 
-// sniff names the format of data from its magic bytes: "jpeg" and "png" are
+// Sniff names the format of data from its magic bytes: "jpeg" and "png" are
 // supported; the others are named so the citizen can be told what they sent.
 // It returns "" for bytes that are no image format it knows.
-func sniff(data []byte) string {
+func Sniff(data []byte) string {
 	has := func(off int, magic string) bool {
 		return len(data) >= off+len(magic) && string(data[off:off+len(magic)]) == magic
 	}

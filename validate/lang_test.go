@@ -20,3 +20,16 @@ func TestParseLang(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckNames: every check has a name for people in both languages.
+func TestCheckNames(t *testing.T) {
+	for _, id := range AllChecks {
+		it, en := CheckName(id, "it"), CheckName(id, "en")
+		if it == id || en == id || it == en && id != "dpi" {
+			t.Errorf("check %s: names %q (it), %q (en)", id, it, en)
+		}
+	}
+	if got := CheckName("nope", "it"); got != "nope" {
+		t.Errorf("unknown id named %q", got)
+	}
+}

@@ -134,7 +134,7 @@ func (v *Validator) read(data []byte) (*photo, error) {
 	if len(data) == 0 {
 		return ph, fmt.Errorf("%w: empty file", ErrUnreadable)
 	}
-	ph.format = sniff(data)
+	ph.format = Sniff(data)
 	ph.info.Format = ph.format
 	switch ph.format {
 	case "":
