@@ -8,96 +8,239 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
+	"time"
 
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/tessera-cie/tessera/batch"
+	"github.com/tessera-cie/tessera/facedetect"
+	"github.com/tessera-cie/tessera/models"
 	"github.com/tessera-cie/tessera/validate"
 )
 
 // checkFlags are the flags of "tessera check".
 type checkFlags struct {
-	profile string
-	lang    string
-	format  string
+	profile   string
+	lang      string
+	format    string
+	out       string
+	recursive bool
+	jobs      int
+	sortInto  string
 }
 
-// runCheck checks the files named by args and prints one report per file.
-// It exits 0 when every photo passes, 1 when any fails or cannot be read,
-// 2 on a usage error.
+// formats are the report formats of "tessera check".
+var formats = []string{"text", "json", "csv", "html"}
+
+// thumbSide is the longer side of the annotated thumbnails in the HTML report.
+const thumbSide = 320
+
+// runCheck checks the photos named by args (files, folders, glob patterns)
+// and prints a report. It exits 0 when every photo passes, 1 when any fails
+// or cannot be read (or none was found), 2 on a usage error.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var f checkFlags
 	fs.StringVar(&f.profile, "profile", validate.DefaultProfile, "rules to apply: "+strings.Join(validate.ProfileNames(), ", "))
 	fs.StringVar(&f.lang, "lang", "it", "language of messages and fixes: it or en")
-	fs.StringVar(&f.format, "format", "text", "output: text or json")
+	fs.StringVar(&f.format, "format", "text", "report format: "+strings.Join(formats, ", ")+" (default from the --out extension, else text)")
+	fs.StringVar(&f.out, "out", "", "write the report to this file instead of standard output")
+	fs.BoolVar(&f.recursive, "r", false, "walk into subfolders")
+	fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "photos checked at once")
+	fs.StringVar(&f.sortInto, "sort-into", "", "copy passing photos into DIR/ok and the others into DIR/ko (never overwrites)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tessera check [--profile cie|icao] [--lang it|en] [--format text|json] FILE...")
+		fmt.Fprintln(stderr, "usage: tessera check [flags] FILE|DIR|GLOB...")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return exitUsage
 	}
-	if _, ok := validate.LookupProfile(f.profile); !ok {
-		fmt.Fprintf(stderr, "tessera check: unknown profile %q (known: %s)\n", f.profile, strings.Join(validate.ProfileNames(), ", "))
-		return exitUsage
+	if code, ok := f.validate(fs, stderr); !ok {
+		return code
 	}
-	if f.lang != "it" && f.lang != "en" {
-		fmt.Fprintf(stderr, "tessera check: unknown language %q (it or en)\n", f.lang)
-		return exitUsage
-	}
-	if f.format != "text" && f.format != "json" {
-		fmt.Fprintf(stderr, "tessera check: unknown format %q (text or json)\n", f.format)
-		return exitUsage
-	}
-	if fs.NArg() == 0 {
+	if len(paths) == 0 {
 		fs.Usage()
 		return exitUsage
 	}
+	l := lang(f.lang)
 
-	v, closeEngine, err := newValidator()
+	start := time.Now()
+	var exclude []string
+	if f.sortInto != "" {
+		exclude = []string{f.sortInto}
+	}
+	inputs := batch.Collect(paths, batch.CollectOptions{Recursive: f.recursive, Exclude: exclude})
+
+	out := stdout
+	var outFile *os.File
+	if f.out != "" {
+		if outFile, err = os.Create(f.out); err != nil {
+			fmt.Fprintf(stderr, "tessera check: %v\n", err)
+			return 1
+		}
+		defer outFile.Close()
+		out = outFile
+	}
+	var sorter *batch.Sorter
+	if f.sortInto != "" {
+		sorter = &batch.Sorter{Dir: f.sortInto}
+		if err := sorter.Prepare(); err != nil {
+			fmt.Fprintf(stderr, "tessera check: %v\n", err)
+			return 1
+		}
+	}
+
+	eng, err := openEngineWorkers(f.jobs)
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera check: %v\n", err)
 		return 1
 	}
-	defer closeEngine()
+	defer eng.Close()
+	v := validate.New(eng)
 
-	opts := validate.Options{Profile: f.profile, Lang: f.lang}
-	reports := make([]*validate.Report, 0, fs.NArg())
-	for _, name := range fs.Args() {
-		rep, err := checkFile(ctx, v, name, opts)
-		if err != nil {
-			fmt.Fprintf(stderr, "tessera check: %v\n", err)
-			return 1
-		}
-		reports = append(reports, rep)
+	w := newReportWriter(f.format, out, l)
+	bar := newProgress(stderr, stdout, inputs, l)
+	var sum batch.Summary
+	var items []batch.Item // kept for the HTML report only
+	sortFailed := false
+	opts := batch.Options{Jobs: f.jobs, Check: validate.Options{Profile: f.profile, Lang: f.lang}}
+	if f.format == "html" {
+		opts.Thumb = thumbSide
 	}
-	if err := writeReports(stdout, f.format, lang(f.lang), reports); err != nil {
+	err = batch.Run(ctx, v, inputs, opts, func(it batch.Item) error {
+		sum.Add(it)
+		if sorter != nil {
+			if _, err := sorter.Place(it); err != nil {
+				bar.clear()
+				fmt.Fprintf(stderr, "tessera check: %v\n", err)
+				sortFailed = true
+			}
+		}
+		if f.format == "html" {
+			items = append(items, it)
+		} else {
+			bar.clear()
+			if err := w.write(it); err != nil {
+				return fmt.Errorf("write the report: %w", err)
+			}
+		}
+		bar.add()
+		return nil
+	})
+	bar.finish()
+	if err != nil {
 		fmt.Fprintf(stderr, "tessera check: %v\n", err)
 		return 1
 	}
-	for _, r := range reports {
-		if !r.Pass {
-			return 1
-		}
+	elapsed := time.Since(start)
+	if f.format == "html" {
+		err = batch.WriteHTML(out, items, sum, batch.HTMLInfo{Lang: f.lang, Profile: f.profile, Started: start, Elapsed: elapsed})
+	} else {
+		err = w.close()
+	}
+	if err == nil && outFile != nil {
+		err = outFile.Close()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera check: write the report: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stderr, sum.Line(f.lang, elapsed))
+	switch {
+	case sum.Photos == 0:
+		fmt.Fprintln(stderr, l.say("tessera check: nessuna foto da controllare", "tessera check: no photos to check"))
+		return 1
+	case sum.Fail > 0 || sum.Unreadable > 0 || sortFailed:
+		return 1
 	}
 	return 0
 }
 
-// checkFile reads and checks one file. A file that cannot be read becomes a
-// report with Error set; only a cancelled context is an error.
-func checkFile(ctx context.Context, v *validate.Validator, name string, opts validate.Options) (*validate.Report, error) {
-	data, err := os.ReadFile(name)
-	if err != nil {
-		msg := fmt.Sprintf("impossibile leggere il file: %v", err)
-		if opts.Lang == "en" {
-			msg = fmt.Sprintf("cannot read the file: %v", err)
+// validate checks the flag values; it returns the exit status and false on
+// a usage error.
+func (f *checkFlags) validate(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
+	formatSet := false
+	fs.Visit(func(fl *flag.Flag) { formatSet = formatSet || fl.Name == "format" })
+	if !formatSet && f.out != "" {
+		switch strings.ToLower(filepath.Ext(f.out)) {
+		case ".json":
+			f.format = "json"
+		case ".csv":
+			f.format = "csv"
+		case ".html", ".htm":
+			f.format = "html"
 		}
-		return &validate.Report{File: name, Profile: opts.Profile, Checks: []validate.Check{}, Error: msg, Err: err}, nil
 	}
-	return v.Check(ctx, name, data, opts)
+	switch {
+	case !profileKnown(f.profile):
+		fmt.Fprintf(stderr, "tessera check: unknown profile %q (known: %s)\n", f.profile, strings.Join(validate.ProfileNames(), ", "))
+	case f.lang != "it" && f.lang != "en":
+		fmt.Fprintf(stderr, "tessera check: unknown language %q (it or en)\n", f.lang)
+	case !contains(formats, f.format):
+		fmt.Fprintf(stderr, "tessera check: unknown format %q (%s)\n", f.format, strings.Join(formats, ", "))
+	case f.jobs < 1:
+		fmt.Fprintf(stderr, "tessera check: --jobs must be at least 1, not %d\n", f.jobs)
+	case f.sortInto != "" && isFile(f.sortInto):
+		fmt.Fprintf(stderr, "tessera check: --sort-into %s is a file, not a folder\n", f.sortInto)
+	default:
+		return 0, true
+	}
+	return exitUsage, false
+}
+
+func profileKnown(name string) bool { _, ok := validate.LookupProfile(name); return ok }
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.IsDir()
+}
+
+// parseInterspersed parses flags wherever they stand among the arguments
+// ("tessera check cartella -r"); "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var paths []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		// Parse stops at the first argument that is no flag, or after "--".
+		used := len(args) - fs.NArg()
+		if used > 0 && args[used-1] == "--" {
+			return append(paths, fs.Args()...), nil
+		}
+		if fs.NArg() == 0 {
+			return paths, nil
+		}
+		paths = append(paths, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// openEngineWorkers loads the face engine with one detector per job.
+func openEngineWorkers(jobs int) (*facedetect.Engine, error) {
+	path, err := models.Find()
+	if err != nil {
+		return nil, err
+	}
+	return facedetect.Open(path, facedetect.Options{Workers: jobs})
 }
 
 // lang picks between an Italian and an English text.
@@ -110,21 +253,66 @@ func (l lang) say(it, en string) string {
 	return it
 }
 
-// writeReports prints the reports as text (one block per photo, failed
-// checks first with their fix) or as a JSON array.
-func writeReports(w io.Writer, format string, l lang, reports []*validate.Report) error {
-	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(reports)
+// reportWriter streams items in one of the formats that can be written as
+// the results come: text, JSON and CSV.
+type reportWriter struct {
+	format string
+	w      io.Writer
+	l      lang
+	csv    *batch.CSVWriter
+	n      int // items written
+}
+
+func newReportWriter(format string, w io.Writer, l lang) *reportWriter {
+	rw := &reportWriter{format: format, w: w, l: l}
+	if format == "csv" {
+		rw.csv = batch.NewCSVWriter(w, string(l))
 	}
-	for i, r := range reports {
-		if i > 0 {
-			fmt.Fprintln(w)
+	return rw
+}
+
+func (rw *reportWriter) write(it batch.Item) error {
+	switch rw.format {
+	case "csv":
+		return rw.csv.Write(it)
+	case "json":
+		if it.Report == nil { // the JSON array holds reports: skipped files are in the summary
+			return nil
 		}
-		if err := writeText(w, l, r); err != nil {
+		sep := ",\n  "
+		if rw.n == 0 {
+			sep = "[\n  "
+		}
+		rw.n++
+		b, err := json.MarshalIndent(it.Report, "  ", "  ")
+		if err != nil {
 			return err
 		}
+		_, err = fmt.Fprintf(rw.w, "%s%s", sep, b)
+		return err
+	}
+	if it.Report == nil {
+		_, err := fmt.Fprintf(rw.w, "%s: %s (%s)\n", it.Path, rw.l.say("SALTATO", "SKIPPED"), it.Skip.Text(string(rw.l)))
+		return err
+	}
+	if rw.n > 0 {
+		fmt.Fprintln(rw.w)
+	}
+	rw.n++
+	return writeText(rw.w, rw.l, it.Report)
+}
+
+func (rw *reportWriter) close() error {
+	switch rw.format {
+	case "csv":
+		return rw.csv.Close()
+	case "json":
+		if rw.n == 0 {
+			_, err := fmt.Fprintln(rw.w, "[]")
+			return err
+		}
+		_, err := fmt.Fprintln(rw.w, "\n]")
+		return err
 	}
 	return nil
 }
@@ -132,6 +320,8 @@ func writeReports(w io.Writer, format string, l lang, reports []*validate.Report
 // statusOrder puts failed checks first, then warnings, passes and skips.
 var statusOrder = []validate.Status{validate.Fail, validate.Warn, validate.Pass, validate.Skip}
 
+// writeText prints one report as a block: the verdict, then the checks,
+// failed ones first, each with its fix.
 func writeText(w io.Writer, l lang, r *validate.Report) error {
 	verdict := l.say("NON VALIDA", "FAIL")
 	if r.Pass {
@@ -166,4 +356,46 @@ func writeText(w io.Writer, l lang, r *validate.Report) error {
 		}
 	}
 	return nil
+}
+
+// progress is a progress bar on stderr when stderr is a terminal, and
+// nothing otherwise (a pipe, a file, a test).
+type progress struct {
+	bar *progressbar.ProgressBar
+}
+
+func newProgress(stderr, stdout io.Writer, inputs []batch.Input, l lang) *progress {
+	f, ok := stderr.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return &progress{}
+	}
+	bar := progressbar.NewOptions(len(inputs),
+		progressbar.OptionSetWriter(stderr),
+		progressbar.OptionSetDescription(l.say("controllo", "checking")),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+	)
+	return &progress{bar: bar}
+}
+
+func (p *progress) add() {
+	if p.bar != nil {
+		p.bar.Add(1)
+	}
+}
+
+// clear wipes the bar before a line is printed, so the two do not mix.
+func (p *progress) clear() {
+	if p.bar != nil {
+		p.bar.Clear()
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
 }

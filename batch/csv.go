@@ -1,0 +1,114 @@
+package batch
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// CSVHeader names the columns of the CSV report. The names and the verdict
+// values (pass, fail, error, skipped) are fixed, so that spreadsheets and
+// scripts can rely on them; the error column is in the report's language.
+var CSVHeader = []string{
+	"file", "verdict", "failed", "warned", "dpi", "bytes", "width", "height",
+	"eye_height", "face_height", "error",
+}
+
+// CSVWriter writes one row per item, as they come.
+type CSVWriter struct {
+	w    *csv.Writer
+	lang string
+	head bool
+}
+
+// NewCSVWriter returns a writer of CSV rows to w; lang is the language of
+// the error column.
+func NewCSVWriter(w io.Writer, lang string) *CSVWriter {
+	return &CSVWriter{w: csv.NewWriter(w), lang: lang}
+}
+
+// Write writes the row of one item (and the header before the first).
+func (c *CSVWriter) Write(it Item) error {
+	if !c.head {
+		c.head = true
+		if err := c.w.Write(CSVHeader); err != nil {
+			return err
+		}
+	}
+	if err := c.w.Write(CSVRow(it, c.lang)); err != nil {
+		return err
+	}
+	c.w.Flush() // a row at a time: the file can be followed while it grows
+	return c.w.Error()
+}
+
+// Close writes the header when no row was written, and flushes.
+func (c *CSVWriter) Close() error {
+	if !c.head {
+		c.head = true
+		if err := c.w.Write(CSVHeader); err != nil {
+			return err
+		}
+	}
+	c.w.Flush()
+	return c.w.Error()
+}
+
+// CSVRow is the row of one item, in the order of CSVHeader. Failed and
+// warned check ids are separated by spaces; eye and face height are
+// percentages of the photo height, as in the report; cells that do not
+// apply are empty.
+func CSVRow(it Item, lang string) []string {
+	row := make([]string, len(CSVHeader))
+	row[0] = it.Path
+	row[1] = string(it.Verdict())
+	r := it.Report
+	if r == nil {
+		row[10] = it.Skip.Text(lang)
+		return row
+	}
+	var failed, warned []string
+	for _, c := range r.Checks {
+		switch c.Status {
+		case validate.Fail:
+			failed = append(failed, c.ID)
+		case validate.Warn:
+			warned = append(warned, c.ID)
+		}
+	}
+	row[2] = strings.Join(failed, " ")
+	row[3] = strings.Join(warned, " ")
+	if im := r.Image; im != nil {
+		if im.Width > 0 {
+			if im.DPISource != "" {
+				row[4] = num(im.DPI)
+			}
+			row[6] = strconv.Itoa(im.Width)
+			row[7] = strconv.Itoa(im.Height)
+		}
+		row[5] = strconv.Itoa(im.Bytes)
+	}
+	row[8] = checkValue(r, "eye_height")
+	row[9] = checkValue(r, "face_height")
+	row[10] = r.Error
+	return row
+}
+
+// checkValue is the measured value of a check that was judged.
+func checkValue(r *validate.Report, id string) string {
+	c, ok := r.Find(id)
+	if !ok || c.Value == nil || c.Status == validate.Skip {
+		return ""
+	}
+	if f, ok := c.Value.(float64); ok {
+		return num(f)
+	}
+	return fmt.Sprint(c.Value)
+}
+
+// num prints a number without trailing zeros.
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
