@@ -10,6 +10,7 @@ import (
 type bgMeasures struct {
 	n        int     // backdrop samples
 	fromFace bool    // the mask was built around a face (else border strips)
+	tight    bool    // a tightly framed photo: the backdrop was told from the hair by colour
 	l, c     float64 // median L* and chroma
 	residual float64 // p90-p10 of L* after a plane fit
 	gradient float64 // L* range of the fitted plane over the backdrop
@@ -24,16 +25,37 @@ const bgGridSide = 140
 // apart) that counts as an edge: JPEG noise and soft gradients stay under.
 const bgEdgeDE = 8
 
-// measureBackground samples the photo on a grid and measures the samples
-// of the backdrop: left and right of the head above the chin and above
-// the hair, outside a margin around the head; without a face, the top and
-// upper side strips.
-func measureBackground(img image.Image, g *faceGeom) bgMeasures {
-	b := img.Bounds()
+// headScale is how many times the half-width of the face box the head
+// mask reaches beside the face (hair and ears), on a photo with room around
+// the head; tightHeadScale is the mask on a tightly framed one (a finished
+// 35x45 photo), where hair fills much of the little backdrop left and the
+// backdrop is told from it by colour (see smoothBackdrop).
+const (
+	headScale      = 1.6
+	tightHeadScale = 1.1
+)
+
+// minOuterBackdrop is the number of outer backdrop samples below which a
+// photo counts as tightly framed.
+const minOuterBackdrop = 60
+
+// zoneMap is the sampling grid over a photo and the backdrop zone of each
+// sample: 0 not backdrop, 1 backdrop, 2 backdrop next to the head.
+type zoneMap struct {
+	gw, gh int
+	zone   []uint8
+	px, py func(i int) float64 // grid index to image coordinate
+}
+
+// backdropZones lays the sampling grid over the photo bounds b and marks
+// the backdrop: left and right of the head above the chin and above the
+// hair, outside a margin around the head; without a face, the top and
+// upper side strips. ok is false for a photo too small to sample.
+func backdropZones(b image.Rectangle, g *faceGeom, k float64) (zoneMap, bool) {
 	step := max(1, float64(max(b.Dx(), b.Dy()))/bgGridSide)
 	gw, gh := int(float64(b.Dx())/step), int(float64(b.Dy())/step)
 	if gw < 4 || gh < 4 {
-		return bgMeasures{}
+		return zoneMap{}, false
 	}
 	px := func(i int) float64 { return float64(b.Min.X) + (float64(i)+0.5)*step }
 	py := func(j int) float64 { return float64(b.Min.Y) + (float64(j)+0.5)*step }
@@ -46,8 +68,8 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 		fw := float64(g.f.Box.Dx())
 		cx := g.eyeMid.X
 		cy := (g.crown.Y + g.chin.Y) / 2
-		ry := (g.chin.Y - g.crown.Y) / 2 * 1.3 // hair above the crown
-		rx := fw / 2 * 1.6                     // hair and ears beside the face
+		ry := (g.chin.Y - g.crown.Y) / 2 * (1 + (k-1)/2) // hair above the crown
+		rx := fw / 2 * k                                 // hair and ears beside the face
 		head = func(x, y, grow float64) bool {
 			dx := (x - cx) / (rx * grow)
 			if y >= cy {
@@ -79,9 +101,141 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 			}
 		}
 	}
+	return zoneMap{gw: gw, gh: gh, zone: zone, px: px, py: py}, true
+}
+
+// count returns the number of samples in zone z.
+func (zm zoneMap) count(z uint8) int {
+	n := 0
+	for _, v := range zm.zone {
+		if v == z {
+			n++
+		}
+	}
+	return n
+}
+
+// bgPatch is a smooth patch of backdrop candidates reaching the edge.
+type bgPatch struct {
+	id      int
+	size    int     // samples
+	l       float64 // mean L*
+	texture float64 // mean colour step between neighbours inside the patch
+}
+
+// smoothPatches splits the samples zm marks as backdrop into smooth
+// patches: samples joined through neighbours that differ by at most
+// bgEdgeDE. It returns the patches that reach the edge of the photo (left,
+// right or top) and each sample's patch id (0: none).
+func smoothPatches(zm zoneMap, L, A, B []float64) ([]bgPatch, []int) {
+	gw, gh, zone := zm.gw, zm.gh, zm.zone
+	in := func(i, j int) bool { return i >= 0 && j >= 0 && i < gw && j < gh && zone[j*gw+i] != 0 }
+	// On the edge: no backdrop sample further out, towards the border.
+	edge := func(i, j int) bool {
+		return (i < gw/2 && !in(i-1, j)) || (i >= gw/2 && !in(i+1, j)) || (j < gh/3 && !in(i, j-1))
+	}
+	de := func(a, b int) float64 { return math.Sqrt(sq(L[a]-L[b]) + sq(A[a]-A[b]) + sq(B[a]-B[b])) }
+	comp := make([]int, len(zone))
+	var patches []bgPatch
+	var queue []int
+	for k, z := range zone {
+		if z == 0 || comp[k] != 0 || !edge(k%gw, k/gw) {
+			continue
+		}
+		p := bgPatch{id: len(patches) + 1}
+		comp[k] = p.id
+		steps, sumDE := 0, 0.0
+		queue = append(queue[:0], k)
+		for len(queue) > 0 {
+			c := queue[len(queue)-1]
+			queue = queue[:len(queue)-1]
+			p.size++
+			p.l += L[c]
+			ci, cj := c%gw, c/gw
+			for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+				ni, nj := ci+d[0], cj+d[1]
+				if !in(ni, nj) {
+					continue
+				}
+				nk := nj*gw + ni
+				e := de(c, nk)
+				if e > bgEdgeDE || (comp[nk] != 0 && comp[nk] != p.id) {
+					continue
+				}
+				steps++
+				sumDE += e
+				if comp[nk] == 0 {
+					comp[nk] = p.id
+					queue = append(queue, nk)
+				}
+			}
+		}
+		p.l /= float64(p.size)
+		if steps > 0 {
+			p.texture = sumDE / float64(steps)
+		}
+		patches = append(patches, p)
+	}
+	return patches, comp
+}
+
+// bgMaxTexture is the mean colour step between neighbouring samples of a
+// smooth patch up to which it is backdrop. Measured on the neutral/ and
+// canada/ photos cropped to 35x45, with the backdrop told by the test
+// fixture that whitens it: backdrop patches 0.29-2.49 (two outliers, hair
+// the fixture whitened), hair and clothes 2.55 and up.
+const bgMaxTexture = 2.5
+
+// minPatch is the fewest samples a backdrop patch needs.
+const minPatch = 20
+
+// smoothBackdrop keeps as outer backdrop (zone 1) the samples zm marks as
+// backdrop that lie in a smooth patch (texture at most bgMaxTexture) of at
+// least minPatch samples reaching the edge: on a tightly framed photo, the
+// backdrop beside and above the head, and not the hair. The others are
+// dropped.
+func smoothBackdrop(zm zoneMap, L, A, B []float64) {
+	patches, comp := smoothPatches(zm, L, A, B)
+	keep := map[int]bool{}
+	for _, p := range patches {
+		if p.size >= minPatch && p.texture <= bgMaxTexture {
+			keep[p.id] = true
+		}
+	}
+	for k := range zm.zone {
+		if zm.zone[k] != 0 {
+			zm.zone[k] = 0
+			if keep[comp[k]] {
+				zm.zone[k] = 1
+			}
+		}
+	}
+}
+
+// measureBackground samples the photo on a grid and measures, in CIELAB,
+// the samples that backdropZones marks as backdrop.
+func measureBackground(img image.Image, g *faceGeom) bgMeasures {
+	zm, ok := backdropZones(img.Bounds(), g, headScale)
+	if !ok {
+		return bgMeasures{}
+	}
+	tight := false
+	if g != nil && zm.count(1) < minOuterBackdrop {
+		tight = true
+		zm, _ = backdropZones(img.Bounds(), g, tightHeadScale)
+	}
+	gw, gh, zone, px, py := zm.gw, zm.gh, zm.zone, zm.px, zm.py
 	L := make([]float64, gw*gh)
 	A := make([]float64, gw*gh)
 	B := make([]float64, gw*gh)
+	for k, z := range zone {
+		if z != 0 {
+			L[k], A[k], B[k] = toLab(img.At(int(px(k%gw)), int(py(k/gw))))
+		}
+	}
+	if tight {
+		smoothBackdrop(zm, L, A, B)
+	}
 	var ls, cs []float64
 	var near [2][]float64 // left and right of the head
 	var far []float64
@@ -92,8 +246,7 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 			continue
 		}
 		i, j := k%gw, k/gw
-		l, a, bb := toLab(img.At(int(px(i)), int(py(j))))
-		L[k], A[k], B[k] = l, a, bb
+		l, a, bb := L[k], A[k], B[k]
 		ls = append(ls, l)
 		cs = append(cs, math.Hypot(a, bb))
 		if z == 2 {
@@ -114,9 +267,9 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 			s[r][3] += row[r] * l
 		}
 	}
-	m := bgMeasures{n: len(ls), fromFace: g != nil}
+	m := bgMeasures{n: len(ls), fromFace: g != nil, tight: tight}
 	if m.n < 20 || len(far) < 20 {
-		return m
+		return bgMeasures{fromFace: g != nil, tight: tight} // too little to judge
 	}
 	m.l, m.c = median(append([]float64(nil), ls...)), median(cs)
 	// A cast shadow darkens most of the band on one side; loose hair

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"math"
 	"os"
+	"sort"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -238,6 +239,107 @@ func TestCaptureOnFaces(t *testing.T) {
 		}
 		if n := counts["neutral-"+v.name][v.check][Fail]; n == 0 {
 			t.Errorf("%s: %s never fails", v.name, v.check)
+		}
+	}
+}
+
+// frameCrop crops img to 35:45 as a finished ID photo is framed: the face,
+// chin to crown, fills 75 % of the height and the eyes lie 60 % up from the
+// bottom edge, centred between them.
+func frameCrop(img image.Image, g *faceGeom) image.Image {
+	h := (g.chin.Y - g.crown.Y) / 0.75
+	w := h * 35 / 45
+	top, left := g.eyeMid.Y-0.4*h, g.eyeMid.X-w/2
+	return imaging.Crop(img, image.Rect(int(left), int(top), int(left+w), int(top+h)))
+}
+
+// TestCaptureFramed measures the backdrop checks on the neutral/ and
+// canada/ photos cropped to 35x45 as a finished ID photo is: hair fills
+// most of the little backdrop left beside the head. The grey and coloured
+// backdrops must still fail background_white (and the grey pass icao's),
+// and, whitened after the crop by the test fixture, pass both backdrop
+// checks.
+func TestCaptureFramed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real photos: slow")
+	}
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral", "canada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[string]tally{} // variant and check -> statuses
+	n := 0
+	for _, p := range photos {
+		f, err := os.Open(p.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := imaging.Decode(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig := measureImage(t, p.Name, img)
+		if orig.m.face == nil {
+			t.Errorf("%s/%s: no face", p.Label, p.Name)
+			continue
+		}
+		n++
+		framed := frameCrop(img, orig.m.face)
+		for _, v := range []struct {
+			name string
+			img  image.Image
+		}{
+			{"framed", framed},
+			{"framed-white", fixture.WhitenBackdrop(framed, 36)},
+		} {
+			x := measureImage(t, v.name+"/"+p.Label+"/"+p.Name, v.img)
+			if v.name == "framed" && !x.m.capture.bg.tight {
+				t.Errorf("%s: not seen as tightly framed", x.name)
+			}
+			cs, ic := judgeCapture(x, &cie), judgeCapture(x, &icao)
+			t.Logf("%s -> %s | icao background_white %s", x, statusLine(cs), ic["background_white"].Status)
+			add := func(key string, s Status) {
+				if counts[key] == nil {
+					counts[key] = tally{}
+				}
+				counts[key][s]++
+			}
+			for _, id := range []string{"background_white", "background_uniform"} {
+				add(v.name+" "+id, cs[id].Status)
+			}
+			if p.Label == "neutral" {
+				add(v.name+" icao-grey background_white", ic["background_white"].Status)
+			}
+		}
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t.Logf("%-45s %s", k, counts[k])
+	}
+	// Measured: 33 of 34 framed grey and coloured backdrops fail (neutral
+	// 025_03's grey is lit to L* 89), 24 of 24 greys pass icao, 34 of 34
+	// whitened pass background_white and 33 of 34 background_uniform
+	// (canada 010f: the fixture whitens into the curls).
+	want := []struct {
+		key    string
+		status Status
+		share  float64
+	}{
+		{"framed background_white", Fail, 0.95},
+		{"framed icao-grey background_white", Pass, 0.95},
+		{"framed-white background_white", Pass, 0.95},
+		{"framed-white background_uniform", Pass, 0.9},
+		{"framed background_uniform", Pass, 0.85},
+	}
+	for _, w := range want {
+		if s := counts[w.key].share(w.status); s < w.share {
+			t.Errorf("%s: %s on %.0f %% of %d photos, want >= %.0f %%", w.key, w.status, s*100, n, w.share*100)
 		}
 	}
 }
