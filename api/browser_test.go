@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,48 +11,15 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/tessera-cie/tessera/internal/browsertest"
 	"github.com/tessera-cie/tessera/internal/faceset"
 )
-
-// chromiumPath finds Debian's chromium or skips the test.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	t.Skip("chromium not installed: run `make deps` (or apt-get install -y chromium) for the browser test")
-	return ""
-}
 
 // browser starts a fresh headless chromium with a 360 px wide window, the
 // width of a small phone.
 func browser(t *testing.T) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(360, 780),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelCtx()
-		cancelAlloc()
-	})
-	return ctx
+	return browsertest.New(t, 360, 780, 90*time.Second)
 }
 
 // TestBrowser opens the page in headless chromium, uploads a photo, and
@@ -61,7 +27,7 @@ func browser(t *testing.T) context.Context {
 // result arrives in place) and once without (the form posts and the server
 // renders the page).
 func TestBrowser(t *testing.T) {
-	chromiumPath(t)
+	browsertest.Path(t)
 	dir := faceset.Require(t)
 	s := newTestServer(t, Config{})
 	base := "http://" + liveServer(t, s)

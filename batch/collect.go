@@ -156,7 +156,17 @@ func (c *collector) glob(pattern string) {
 		c.add(Input{Path: pattern, Err: ErrNoMatch})
 		return
 	}
+	// As a shell does: hidden files match only a pattern that names them,
+	// and a link that leads nowhere is skipped like one inside a folder.
+	dotted := strings.HasPrefix(filepath.Base(pattern), ".")
 	for _, m := range matches { // Glob sorts them
+		if strings.HasPrefix(filepath.Base(m), ".") && !dotted {
+			continue
+		}
+		if _, err := os.Stat(m); errors.Is(err, fs.ErrNotExist) {
+			c.add(Input{Path: m, Skip: SkipBrokenLnk})
+			continue
+		}
 		c.arg(m)
 	}
 }

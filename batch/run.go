@@ -247,7 +247,7 @@ func ReadErrorText(err error, lang string) string {
 	case errors.Is(err, fs.ErrPermission):
 		return say("permesso negato: il file non si può leggere", "permission denied: the file cannot be read")
 	case errors.Is(err, ErrTooLarge):
-		return say("file troppo grande per essere una foto (oltre 64 MB)", "file too large to be a photo (over 64 MB)")
+		return say("file troppo grande per essere una foto", "file too large to be a photo")
 	}
 	return say("impossibile leggere il file: ", "cannot read the file: ") + err.Error()
 }
