@@ -34,6 +34,7 @@ run: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./validate ./facedetect
 	./scripts/loadbench.sh
+	./scripts/batchbench.sh
 
 eval: build
 	./$(BIN) eval -v $${TESSERA_FACES:-../shared/faces}
