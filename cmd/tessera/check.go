@@ -108,7 +108,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	v := validate.New(eng)
 
 	w := newReportWriter(f.format, out, l)
-	bar := newProgress(stderr, stdout, inputs, l)
+	bar := newProgress(stderr, out, inputs, l)
 	var sum batch.Summary
 	var items []batch.Item // kept for the HTML report only
 	sortFailed := false
@@ -362,11 +362,19 @@ func writeText(w io.Writer, l lang, r *validate.Report) error {
 // nothing otherwise (a pipe, a file, a test).
 type progress struct {
 	bar *progressbar.ProgressBar
+	// shared is true when the report goes to the same terminal: the bar
+	// is wiped before each line of it.
+	shared bool
 }
 
-func newProgress(stderr, stdout io.Writer, inputs []batch.Input, l lang) *progress {
-	f, ok := stderr.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newProgress(stderr, out io.Writer, inputs []batch.Input, l lang) *progress {
+	if !isTerminal(stderr) {
 		return &progress{}
 	}
 	bar := progressbar.NewOptions(len(inputs),
@@ -378,7 +386,7 @@ func newProgress(stderr, stdout io.Writer, inputs []batch.Input, l lang) *progre
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionClearOnFinish(),
 	)
-	return &progress{bar: bar}
+	return &progress{bar: bar, shared: isTerminal(out)}
 }
 
 func (p *progress) add() {
@@ -389,7 +397,7 @@ func (p *progress) add() {
 
 // clear wipes the bar before a line is printed, so the two do not mix.
 func (p *progress) clear() {
-	if p.bar != nil {
+	if p.bar != nil && p.shared {
 		p.bar.Clear()
 	}
 }
