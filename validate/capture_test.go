@@ -88,6 +88,16 @@ func loadImages(t *testing.T, label string) []measured {
 	return out
 }
 
+// openImage decodes a photo file.
+func openImage(t *testing.T, path string) image.Image {
+	t.Helper()
+	img, err := imaging.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
 // scale multiplies the RGB channels of img by f(x), clipping at 255.
 func scale(img image.Image, f func(x, y int) float64) *image.NRGBA {
 	out := imaging.Clone(img)
@@ -191,15 +201,7 @@ func TestCaptureOnFaces(t *testing.T) {
 		{"gray", "color", func(img image.Image, _ measured) image.Image { return imaging.Grayscale(img) }},
 	}
 	for _, p := range photos {
-		f, err := os.Open(p.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := imaging.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		img := openImage(t, p.Path)
 		orig := measureImage(t, p.Name, img)
 		if orig.m.face == nil {
 			t.Logf("%s: no face, no variants", p.Name)
@@ -271,15 +273,7 @@ func TestCaptureFramed(t *testing.T) {
 	counts := map[string]tally{} // variant and check -> statuses
 	n := 0
 	for _, p := range photos {
-		f, err := os.Open(p.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := imaging.Decode(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		img := openImage(t, p.Path)
 		orig := measureImage(t, p.Name, img)
 		if orig.m.face == nil {
 			t.Errorf("%s/%s: no face", p.Label, p.Name)
