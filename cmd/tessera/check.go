@@ -83,10 +83,13 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out := stdout
 	var outFile *os.File
 	if f.out != "" {
-		if outFile, err = os.Create(f.out); err != nil {
+		// The report is written beside its final name and renamed when
+		// complete: a half-written file never carries the name.
+		if outFile, err = os.CreateTemp(filepath.Dir(f.out), "."+filepath.Base(f.out)+".*.part"); err != nil {
 			fmt.Fprintf(stderr, "tessera check: %v\n", err)
 			return 1
 		}
+		defer os.Remove(outFile.Name()) // fails once renamed
 		defer outFile.Close()
 		out = outFile
 	}
@@ -137,10 +140,13 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return nil
 	})
 	bar.finish()
-	if err != nil {
+	interrupted := errors.Is(err, context.Canceled)
+	if err != nil && !interrupted {
 		fmt.Fprintf(stderr, "tessera check: %v\n", err)
 		return 1
 	}
+	// Interrupted (Ctrl-C): the report and the summary still say what was
+	// checked so far.
 	elapsed := time.Since(start)
 	if f.format == "html" {
 		err = batch.WriteHTML(out, items, sum, batch.HTMLInfo{Lang: f.lang, Profile: f.profile, Started: start, Elapsed: elapsed})
@@ -148,7 +154,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		err = w.close()
 	}
 	if err == nil && outFile != nil {
-		err = outFile.Close()
+		if err = outFile.Chmod(0o644); err == nil {
+			err = outFile.Close()
+		}
+		if err == nil {
+			err = os.Rename(outFile.Name(), f.out)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera check: write the report: %v\n", err)
@@ -156,6 +167,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fmt.Fprintln(stderr, sum.Line(f.lang, elapsed))
 	switch {
+	case interrupted:
+		fmt.Fprintf(stderr, l.say("tessera check: interrotto dopo %d file su %d\n", "tessera check: interrupted after %d of %d files\n"), sum.Photos+sum.Skipped, len(inputs))
+		return 1
 	case sum.Photos == 0:
 		fmt.Fprintln(stderr, l.say("tessera check: nessuna foto da controllare", "tessera check: no photos to check"))
 		return 1

@@ -414,3 +414,31 @@ func TestCheckNothingFound(t *testing.T) {
 		t.Errorf("only junk: exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 }
+
+// TestCheckInterrupted: a run cancelled (Ctrl-C) still writes a valid
+// report of what was done, under its final name, and says it stopped.
+func TestCheckInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 3 {
+		writeFile(t, filepath.Join(dir, "in", fmt.Sprintf("%d.jpg", i)), fixture.JPEG(fixture.Gradient(40, 50), 90, nil, nil))
+	}
+	out := filepath.Join(dir, "report.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"check", "--lang", "en", "--out", out, filepath.Join(dir, "in")}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "interrupted after 0 of 3 files") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	data, err := os.ReadFile(out)
+	var reps []validate.Report
+	if err != nil || json.Unmarshal(data, &reps) != nil {
+		t.Errorf("report %q, %v", data, err)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("report mode %v, %v", fi.Mode(), err)
+	}
+	if left := listDir(t, dir); len(left) != 2 {
+		t.Errorf("files left beside the report: %v", left)
+	}
+}
