@@ -17,8 +17,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tessera-cie/tessera/batch"
-	"github.com/tessera-cie/tessera/facedetect"
-	"github.com/tessera-cie/tessera/models"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -102,7 +100,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 
-	eng, err := openEngineWorkers(f.jobs)
+	eng, err := openEngine(f.jobs)
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera check: %v\n", err)
 		return 1
@@ -246,15 +244,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		paths = append(paths, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-}
-
-// openEngineWorkers loads the face engine with one detector per job.
-func openEngineWorkers(jobs int) (*facedetect.Engine, error) {
-	path, err := models.Find()
-	if err != nil {
-		return nil, err
-	}
-	return facedetect.Open(path, facedetect.Options{Workers: jobs})
 }
 
 // lang picks between an Italian and an English text.

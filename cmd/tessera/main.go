@@ -76,19 +76,20 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'tessera COMMAND -h' for a command's flags.")
 }
 
-// openEngine loads the face engine from the model models.Find locates.
-func openEngine() (*facedetect.Engine, error) {
+// openEngine loads the face engine from the model models.Find locates,
+// with one detector per worker (0: one per CPU).
+func openEngine(workers int) (*facedetect.Engine, error) {
 	path, err := models.Find()
 	if err != nil {
 		return nil, err
 	}
-	return facedetect.Open(path, facedetect.Options{})
+	return facedetect.Open(path, facedetect.Options{Workers: workers})
 }
 
 // newValidator returns a validator on a freshly loaded face engine; close
 // frees the engine.
 func newValidator() (v *validate.Validator, close func(), err error) {
-	eng, err := openEngine()
+	eng, err := openEngine(0)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -58,7 +58,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	loadErr := make(chan error, 1)
 	var closeEngine func()
 	go func() {
-		eng, err := openEngine()
+		eng, err := openEngine(0)
 		if err != nil {
 			loadErr <- err
 			return
