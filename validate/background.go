@@ -10,7 +10,7 @@ import (
 type bgMeasures struct {
 	n        int     // backdrop samples
 	fromFace bool    // the mask was built around a face (else border strips)
-	tight    bool    // a tightly framed photo: the backdrop was told from the hair by colour
+	tight    bool    // a tightly framed photo: the backdrop was told from the hair by texture
 	l, c     float64 // median L* and chroma
 	residual float64 // p90-p10 of L* after a plane fit
 	gradient float64 // L* range of the fitted plane over the backdrop
@@ -29,7 +29,7 @@ const bgEdgeDE = 8
 // mask reaches beside the face (hair and ears), on a photo with room around
 // the head; tightHeadScale is the mask on a tightly framed one (a finished
 // 35x45 photo), where hair fills much of the little backdrop left and the
-// backdrop is told from it by colour (see smoothBackdrop).
+// backdrop is told from it by texture (see smoothBackdrop).
 const (
 	headScale      = 1.6
 	tightHeadScale = 1.1
