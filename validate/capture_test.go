@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"os"
 	"sort"
 	"testing"
 
@@ -74,24 +73,16 @@ func loadImages(t *testing.T, label string) []measured {
 	}
 	var out []measured
 	for _, p := range photos {
-		f, err := os.Open(p.Path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := imaging.Decode(f, imaging.AutoOrientation(true))
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
+		img := openImage(t, p.Path, imaging.AutoOrientation(true))
 		out = append(out, measureImage(t, label+"/"+p.Name, img))
 	}
 	return out
 }
 
 // openImage decodes a photo file.
-func openImage(t *testing.T, path string) image.Image {
+func openImage(t *testing.T, path string, opts ...imaging.DecodeOption) image.Image {
 	t.Helper()
-	img, err := imaging.Open(path)
+	img, err := imaging.Open(path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

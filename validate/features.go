@@ -347,14 +347,20 @@ func poseBand(a, max, slack float64) Status {
 	return Fail
 }
 
+// poseUnknown is the pose check c as a warning when the landmarks fit no
+// face well enough to measure the pose; msg says which angle.
+func (j *judge) poseUnknown(c Check, msg string) Check {
+	c.Status = Warn
+	c.Message = msg
+	c.Fix = j.say("Guarda dritto nell'obiettivo, con il viso intero e ben illuminato nella foto.", "Look straight into the lens, with the whole face well lit in the photo.")
+	return c
+}
+
 func (j *judge) yaw(f *featureMeasures) Check {
 	p := j.prof.Features
 	c := Check{ID: "yaw", Value: round1(f.yaw), Limit: fmt.Sprintf("<= %.0f°", p.MaxYaw)}
 	if !f.poseOK || f.poseResid > p.MaxPoseResid {
-		c.Status = Warn
-		c.Message = j.say("Non si riesce a stimare la rotazione della testa", "The head's turn cannot be estimated")
-		c.Fix = j.say("Guarda dritto nell'obiettivo, con il viso intero e ben illuminato nella foto.", "Look straight into the lens, with the whole face well lit in the photo.")
-		return c
+		return j.poseUnknown(c, j.say("Non si riesce a stimare la rotazione della testa", "The head's turn cannot be estimated"))
 	}
 	c.Status = poseBand(f.yaw, p.MaxYaw, p.PoseSlackYaw)
 	side := j.say("destra", "right")
@@ -379,10 +385,7 @@ func (j *judge) pitch(f *featureMeasures) Check {
 	p := j.prof.Features
 	c := Check{ID: "pitch", Value: round1(f.pitch), Limit: fmt.Sprintf("<= %.0f°", p.MaxPitch)}
 	if !f.poseOK || f.poseResid > p.MaxPoseResid {
-		c.Status = Warn
-		c.Message = j.say("Non si riesce a stimare l'inclinazione della testa", "The head's tilt cannot be estimated")
-		c.Fix = j.say("Guarda dritto nell'obiettivo, con il viso intero e ben illuminato nella foto.", "Look straight into the lens, with the whole face well lit in the photo.")
-		return c
+		return j.poseUnknown(c, j.say("Non si riesce a stimare l'inclinazione della testa", "The head's tilt cannot be estimated"))
 	}
 	c.Status = poseBand(f.pitch, p.MaxPitch, p.PoseSlackPitch)
 	up := f.pitch > 0
