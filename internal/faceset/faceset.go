@@ -5,6 +5,7 @@ package faceset
 
 import (
 	"bufio"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +26,16 @@ type Photo struct {
 	// Points are the .tem template points (nil without a template). Points
 	// 0 and 1 are the pupil centres, left and right in the image.
 	Points [][2]float64
+	// Person is the sitter from a people.csv of the folder (ID "" when
+	// none lists the photo): the same person in neutral/ and smiling/.
+	Person Person
+}
+
+// Person is one row of a people.csv: who is in the photos whose names
+// start with ID and an underscore (001_03.jpg, 001_08.jpg).
+type Person struct {
+	ID, Gender, Group string // Group is the ethnicity column
+	Age               int
 }
 
 // HasPupils reports whether the template gives the two pupil centres.
@@ -76,6 +87,10 @@ func Load(dir string, labels ...string) ([]Photo, error) {
 			}
 		}
 	}
+	people, err := People(dir)
+	if err != nil {
+		return nil, err
+	}
 	var out []Photo
 	for _, label := range labels {
 		files, err := filepath.Glob(filepath.Join(dir, label, "*"))
@@ -89,6 +104,7 @@ func Load(dir string, labels ...string) ([]Photo, error) {
 				continue
 			}
 			p := Photo{Path: f, Label: label, Name: strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))}
+			p.Person = people[PersonID(p.Name)]
 			tem := strings.TrimSuffix(f, filepath.Ext(f)) + ".tem"
 			if _, err := os.Stat(tem); err == nil {
 				if p.Points, err = ReadTem(tem); err != nil {
@@ -99,6 +115,74 @@ func Load(dir string, labels ...string) ([]Photo, error) {
 		}
 	}
 	return out, nil
+}
+
+// PersonID is the person part of a photo name: what comes before the first
+// underscore ("001" for "001_03"), or the whole name.
+func PersonID(name string) string {
+	id, _, _ := strings.Cut(name, "_")
+	return id
+}
+
+// People reads every people.csv found one level under dir (neutral/
+// holds the one of ../shared/faces; smiling/ shows the same people) into a
+// map by person ID. The header names the columns: id, age, gender,
+// ethnicity; a folder without a people.csv adds nobody.
+func People(dir string) (map[string]Person, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*", "people.csv"))
+	if err != nil {
+		return nil, fmt.Errorf("faceset: %w", err)
+	}
+	out := map[string]Person{}
+	for _, path := range files {
+		if err := readPeople(path, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func readPeople(path string, into map[string]Person) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("faceset: %w", err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return fmt.Errorf("faceset: %s: %w", path, err)
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("faceset: %s: empty", path)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, need := range []string{"id", "ethnicity"} {
+		if _, ok := col[need]; !ok {
+			return fmt.Errorf("faceset: %s: no %q column", path, need)
+		}
+	}
+	get := func(row []string, name string) string {
+		if i, ok := col[name]; ok && i < len(row) {
+			return strings.TrimSpace(row[i])
+		}
+		return ""
+	}
+	for _, row := range rows[1:] {
+		p := Person{ID: get(row, "id"), Gender: get(row, "gender"), Group: get(row, "ethnicity")}
+		if p.ID == "" {
+			continue
+		}
+		if a := get(row, "age"); a != "" {
+			if p.Age, err = strconv.Atoi(a); err != nil {
+				return fmt.Errorf("faceset: %s: age %q of %s: %w", path, a, p.ID, err)
+			}
+		}
+		into[p.ID] = p
+	}
+	return nil
 }
 
 // ReadTem reads a webmorph .tem template: the point count, then one
