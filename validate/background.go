@@ -11,7 +11,8 @@ type bgMeasures struct {
 	n        int     // backdrop samples
 	fromFace bool    // the mask was built around a face (else border strips)
 	tight    bool    // a tightly framed photo: the backdrop was told from the hair by texture
-	l, c     float64 // median L* and chroma
+	l, c     float64 // L* and chroma judged: the darker and the more coloured of the median and the worst cell
+	lMedian  float64 // median L* of every backdrop sample
 	residual float64 // p90-p10 of L* after a plane fit
 	gradient float64 // L* range of the fitted plane over the backdrop
 	edges    float64 // share of samples with a colour step to a neighbour
@@ -272,6 +273,13 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 		return bgMeasures{fromFace: g != nil, tight: tight} // too little to judge
 	}
 	m.l, m.c = median(append([]float64(nil), ls...)), median(cs)
+	m.lMedian = m.l
+	// The whole visible backdrop must be white, corners included: the
+	// darkest and the most coloured of its cells decide, not the bright
+	// band beside the head that dominates the median.
+	if l, c, ok := worstCell(zm, L, A, B); ok {
+		m.l, m.c = min(m.l, l), max(m.c, c)
+	}
 	// A cast shadow darkens most of the band on one side; loose hair
 	// darkens only part of it, so the band's upper quartile is compared.
 	farL := median(far)
@@ -315,6 +323,58 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 	m.gradient = hi - lo
 	m.edges = float64(edges) / float64(len(res))
 	return m
+}
+
+// bgCells is the number of cells across the photo's longer side that the
+// backdrop is split into for worstCell: on a 35x45 photo a cell is about
+// 6 mm, the size of a top corner left beside the head.
+const bgCells = 6
+
+// minCellShare: a cell counts when at least this share of its samples
+// are backdrop, so a sliver of backdrop between the hair and the edge is
+// not judged alone.
+const minCellShare = 0.2
+
+// worstCell splits the backdrop samples of zm into cells of about a sixth
+// of the photo and returns the lowest median L* and the highest median
+// chroma among the cells with enough samples. A backdrop lit brighter
+// beside the head than in its corners (the FRLL studio's grey reads L* 85-89
+// next to the head and 76-81 in the top corners) is judged by its darker
+// part; the median of a cell ignores the odd hair strand. ok is false when
+// no cell has enough samples.
+func worstCell(zm zoneMap, L, A, B []float64) (l, c float64, ok bool) {
+	side := max(zm.gw, zm.gh)
+	cell := max(1, (side+bgCells-1)/bgCells)
+	cw, ch := (zm.gw+cell-1)/cell, (zm.gh+cell-1)/cell
+	ls := make([][]float64, cw*ch)
+	cs := make([][]float64, cw*ch)
+	// Only smooth patches reaching the edge: hair and shoulders inside
+	// the loose head mask are textured and left out.
+	patches, comp := smoothPatches(zm, L, A, B)
+	smooth := map[int]bool{}
+	for _, p := range patches {
+		if p.size >= minPatch && p.texture <= bgMaxTexture {
+			smooth[p.id] = true
+		}
+	}
+	for k, z := range zm.zone {
+		if z == 0 || !smooth[comp[k]] {
+			continue
+		}
+		i := (k/zm.gw/cell)*cw + (k%zm.gw)/cell
+		ls[i] = append(ls[i], L[k])
+		cs[i] = append(cs[i], math.Hypot(A[k], B[k]))
+	}
+	need := max(minPatch, int(minCellShare*float64(cell*cell)))
+	l, c = math.Inf(1), math.Inf(-1)
+	for i := range ls {
+		if len(ls[i]) < need {
+			continue
+		}
+		ok = true
+		l, c = min(l, median(ls[i])), max(c, median(cs[i]))
+	}
+	return l, c, ok
 }
 
 func sq(v float64) float64 { return v * v }

@@ -110,6 +110,12 @@ func newFaceFrame(lm []facedetect.Point) (faceFrame, bool) {
 	return faceFrame{mid: facedetect.Point{X: (l.X + r.X) / 2, Y: (l.Y + r.Y) / 2}, c: (r.X - l.X) / d, s: (r.Y - l.Y) / d, d: d}, true
 }
 
+// face maps an image point to the face frame.
+func (f faceFrame) face(p facedetect.Point) (u, v float64) {
+	dx, dy := p.X-f.mid.X, p.Y-f.mid.Y
+	return (f.c*dx + f.s*dy) / f.d, (-f.s*dx + f.c*dy) / f.d
+}
+
 func (f faceFrame) img(u, v float64) (int, int) {
 	x := f.mid.X + f.d*(f.c*u-f.s*v)
 	y := f.mid.Y + f.d*(f.s*u+f.c*v)
