@@ -34,7 +34,7 @@ type FeatureLimits struct {
 
 	MaxLipGap float64 // mouth_closed: gap between the inner lips, eye distances
 
-	MaxSmile float64 // expression: smile score (see smileScore)
+	MaxSmile float64 // expression: smile probability of the model in smile.go
 	MaxTeeth float64 // expression: share of teeth between parted lips
 
 	MinEyeRing  float64 // eyes_visible: skin around the eyes over the cheeks (tinted lenses)
@@ -60,7 +60,7 @@ var defaultFeatureLimits = FeatureLimits{
 
 	MaxLipGap: 0.09, // relaxed lips on neutral/ part up to 0.073 (canada/ 0.012); open smiles on smiling/ from 0.10
 
-	MaxSmile: 1.5,  // between the highest neutral/ score (1.48) and the lowest closed-lip smile that scores (1.56): a narrow gap
+	MaxSmile: 0.5,  // the model's even odds: fitted on as many smiles as neutral faces (smile.go)
 	MaxTeeth: 0.08, // teeth fill 0.10-0.34 of an open smiling mouth; parted neutral lips 0.14 at most, but they are not parted past MaxLipGap
 
 	MinEyeRing:  0.45, // the skin around the eyes is 0.54-0.90 of the cheeks on every real photo (deep-set eyes the lowest); tinted lenses darken it
@@ -83,7 +83,8 @@ type featureMeasures struct {
 	mouthWidth  float64 // corner to corner, eye distances
 	cornerDepth float64 // mouth corners between the nose (0) and the chin (1)
 	teeth       float64 // share of bright, colourless pixels between the outer lips
-	smile       float64 // smile score
+	smileCues   smileCues
+	smile       float64 // smile probability (smile.go)
 
 	eyeRing  [2]float64 // skin around each eye over the cheeks
 	rimDip   [2]float64 // darkest row in the bands above and below each eye
@@ -268,6 +269,13 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	if span := q[facedetect.Chin][1] - q[33][1]; span > 0 {
 		fm.cornerDepth = ((q[48][1]+q[54][1])/2 - q[33][1]) / span
 	}
+	// Teeth are about as light as the whites of the eyes, whatever the
+	// skin and the lips around them; without an eye white to compare
+	// with, the light level of a well exposed white.
+	teethL := float64(defaultTeethL)
+	if w := eyeWhite(ph.img, lm); !math.IsNaN(w) {
+		teethL = w - teethBelowWhite
+	}
 	outer := poly(48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59)
 	u0, u1, v0, v1 := bounds(outer)
 	var mouth, bright int
@@ -282,8 +290,8 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 				continue
 			}
 			mouth++
-			_, a, bb := toLab(ph.img.At(x, y))
-			if float64(ph.gray.Pix[ph.gray.PixOffset(x, y)]) > 0.9*skin && math.Hypot(a, bb) < 15 {
+			l, a, bb := toLab(ph.img.At(x, y))
+			if l >= teethL && math.Hypot(a, bb) < 15 {
 				bright++
 			}
 		}
@@ -291,38 +299,18 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	if mouth > 0 {
 		fm.teeth = float64(bright) / float64(mouth)
 	}
-	fm.smile = smileScore(fm)
+	fm.smileCues = measureSmileCues(q, fm)
+	fm.smile = fm.smileCues.probability(smileModelFit)
 	return fm
 }
 
-// Smile cues on the 24 photos of ../shared/faces/neutral: mean and standard
-// deviation of the mouth width (eye distances) and of how far down the mouth
-// corners sit between the nose (landmark 33) and the chin. A smile, even
-// with closed lips, widens the mouth and pulls its corners up; the paired
-// smiling/ photos of the same people have both wider and higher corners,
-// 24 of 24.
+// teethBelowWhite is how much darker (L*) than the whites of the eyes a
+// pixel may be and count as teeth: teeth are in the lips' shade and less
+// glossy than the sclera. defaultTeethL stands in when no eye white is seen.
 const (
-	neutralMouthWidth   = 0.812
-	neutralMouthWidthSD = 0.041
-	neutralCornerDepth  = 0.322
-	neutralCornerSD     = 0.030
+	teethBelowWhite = 15
+	defaultTeethL   = 55
 )
-
-// smileScore is the mean of the two smile cues in neutral standard
-// deviations: about 0 for a neutral face, 3 or more for a broad smile.
-//
-// The means, the deviations and MaxSmile were chosen on the same 24 people
-// they are tested on. Left out one person at a time (statistics and limit
-// from the other 23, the limit just above their highest neutral score), the
-// left-out neutral photo passes for 22 of 24 people and the smiling one
-// fails for 22 of 24 (with the teeth rule): the figure to expect on new
-// faces. A nasolabial-fold darkness cue was tried and dropped: it moved
-// that estimate by one photo, within noise.
-func smileScore(fm *featureMeasures) float64 {
-	w := (fm.mouthWidth - neutralMouthWidth) / neutralMouthWidthSD
-	c := (neutralCornerDepth - fm.cornerDepth) / neutralCornerSD
-	return (w + c) / 2
-}
 
 // featureChecks judges pose, eyes, mouth and expression; without exactly one
 // face they are skipped.
@@ -461,7 +449,7 @@ func (j *judge) mouthClosed(f *featureMeasures) Check {
 
 func (j *judge) expression(f *featureMeasures) Check {
 	p := j.prof.Features
-	c := Check{ID: "expression", Value: math.Round(f.smile*100) / 100, Limit: fmt.Sprintf("smile <= %.1f", p.MaxSmile)}
+	c := Check{ID: "expression", Value: math.Round(f.smile*100) / 100, Limit: fmt.Sprintf("smile probability <= %.2f", p.MaxSmile)}
 	teeth := f.lipGap > p.MaxLipGap && f.teeth > p.MaxTeeth
 	if f.smile <= p.MaxSmile && !teeth {
 		c.Status = Pass
