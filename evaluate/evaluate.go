@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -99,6 +100,10 @@ type Table struct {
 	Cells map[string]map[string]*Cell
 	// Unreadable lists photos that could not be read.
 	Unreadable []string
+	// Groups are the groups of people.csv (sorted), when the folder has
+	// one; GroupCells[check][label][group] count the photos of each group.
+	Groups     []string
+	GroupCells map[string]map[string]map[string]*Cell
 }
 
 // Accuracy is the share of photos with the expected outcome over every
@@ -118,16 +123,25 @@ func (t *Table) Accuracy(id string) (right, total int, ok bool) {
 // Cell returns the counts of check id on label, or nil.
 func (t *Table) Cell(id, label string) *Cell { return t.Cells[id][label] }
 
+// GroupCell returns the counts of check id on the photos of group in
+// label, or nil.
+func (t *Table) GroupCell(id, label, group string) *Cell { return t.GroupCells[id][label][group] }
+
 // Run checks every .jpg, .jpeg and .png file of every subfolder of dir with
 // v, using jobs workers, and tabulates the outcomes against exp.
 func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.Options, exp Expectations, jobs int) (*Table, error) {
-	type item struct{ label, path string }
+	type item struct{ label, path, group string }
 	var items []item
+	people, err := faceset.People(dir)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	groups := map[string]bool{}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	t := &Table{Profile: opts.Profile, Cells: map[string]map[string]*Cell{}}
+	t := &Table{Profile: opts.Profile, Cells: map[string]map[string]*Cell{}, GroupCells: map[string]map[string]map[string]*Cell{}}
 	if t.Profile == "" {
 		t.Profile = validate.DefaultProfile
 	}
@@ -143,7 +157,12 @@ func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.O
 		for _, f := range files {
 			switch strings.ToLower(filepath.Ext(f.Name())) {
 			case ".jpg", ".jpeg", ".png":
-				items = append(items, item{e.Name(), filepath.Join(dir, e.Name(), f.Name())})
+				name := strings.TrimSuffix(f.Name(), filepath.Ext(f.Name()))
+				g := people[faceset.PersonID(name)].Group
+				if g != "" {
+					groups[g] = true
+				}
+				items = append(items, item{e.Name(), filepath.Join(dir, e.Name(), f.Name()), g})
 				n++
 			}
 		}
@@ -154,6 +173,10 @@ func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.O
 	if len(items) == 0 {
 		return nil, fmt.Errorf("evaluate: no photos in the subfolders of %s", dir)
 	}
+	for g := range groups {
+		t.Groups = append(t.Groups, g)
+	}
+	sort.Strings(t.Groups)
 	if jobs < 1 {
 		jobs = 1
 	}
@@ -214,6 +237,25 @@ feed:
 			if cell.Expected != "" && c.Status != cell.Expected {
 				cell.Misses = append(cell.Misses, filepath.Base(it.path))
 			}
+			if it.group != "" {
+				byLabel := t.GroupCells[c.ID]
+				if byLabel == nil {
+					byLabel = map[string]map[string]*Cell{}
+					t.GroupCells[c.ID] = byLabel
+				}
+				if byLabel[it.label] == nil {
+					byLabel[it.label] = map[string]*Cell{}
+				}
+				gc := byLabel[it.label][it.group]
+				if gc == nil {
+					gc = &Cell{Label: it.label + "/" + it.group, Counts: map[validate.Status]int{}, Expected: cell.Expected}
+					byLabel[it.label][it.group] = gc
+				}
+				gc.Counts[c.Status]++
+				if gc.Expected != "" && c.Status != gc.Expected {
+					gc.Misses = append(gc.Misses, filepath.Base(it.path))
+				}
+			}
 		}
 	}
 	for _, cells := range t.Cells {
@@ -233,30 +275,43 @@ func (t *Table) Write(w io.Writer, verbose bool) error {
 	for _, u := range t.Unreadable {
 		ew.printf("unreadable: %s\n", u)
 	}
-	ew.printf("\n%-20s %-9s %5s %5s %5s %5s %5s  %-8s %s\n", "check", "folder", "n", "pass", "fail", "warn", "skip", "expected", "right")
+	if len(t.Groups) > 0 {
+		ew.printf("groups from people.csv: %s (one line each under the folder)\n", strings.Join(t.Groups, ", "))
+	}
+	ew.printf("\n%-20s %-13s %5s %5s %5s %5s %5s  %-8s %s\n", "check", "folder", "n", "pass", "fail", "warn", "skip", "expected", "right")
 	for _, id := range t.Checks {
 		for _, label := range t.Labels {
 			c := t.Cells[id][label]
 			if c == nil {
 				continue
 			}
-			exp, right := "-", ""
-			if c.Expected != "" {
-				exp = string(c.Expected)
-				right = fmt.Sprintf("%d/%d (%.1f %%)", c.Right(), c.Total(), percent(c.Right(), c.Total()))
-			}
-			ew.printf("%-20s %-9s %5d %5d %5d %5d %5d  %-8s %s\n", id, label, c.Total(),
-				c.Counts[validate.Pass], c.Counts[validate.Fail], c.Counts[validate.Warn], c.Counts[validate.Skip], exp, right)
+			ew.row(id, label, c)
 			if verbose && len(c.Misses) > 0 {
 				ew.printf("%-20s   missed: %s\n", "", strings.Join(c.Misses, " "))
 			}
+			for _, g := range t.Groups {
+				if gc := t.GroupCell(id, label, g); gc != nil {
+					ew.row("", "  "+g, gc)
+				}
+			}
 		}
 		if r, n, ok := t.Accuracy(id); ok {
-			ew.printf("%-20s %-9s %5d %35s %d/%d (%.1f %%)\n", id, "accuracy", n, "", r, n, percent(r, n))
+			ew.printf("%-20s %-13s %5d %35s %d/%d (%.1f %%)\n", id, "accuracy", n, "", r, n, percent(r, n))
 		}
 		ew.printf("\n")
 	}
 	return ew.err
+}
+
+// row prints the counts of one cell.
+func (e *errWriter) row(id, label string, c *Cell) {
+	exp, right := "-", ""
+	if c.Expected != "" {
+		exp = string(c.Expected)
+		right = fmt.Sprintf("%d/%d (%.1f %%)", c.Right(), c.Total(), percent(c.Right(), c.Total()))
+	}
+	e.printf("%-20s %-13s %5d %5d %5d %5d %5d  %-8s %s\n", id, label, c.Total(),
+		c.Counts[validate.Pass], c.Counts[validate.Fail], c.Counts[validate.Warn], c.Counts[validate.Skip], exp, right)
 }
 
 func percent(a, b int) float64 {

@@ -49,6 +49,7 @@ func TestTable(t *testing.T) {
 	write("blank", "a.jpg", blank)
 	write("blank", "b.png", fixture.PNG(fixture.Gradient(600, 800), 0))
 	write("blank", "notes.txt", []byte("not a photo"))
+	write("blank", "people.csv", []byte("id,age,gender,ethnicity\na,30,female,group_a\nb,40,male,group_b\n"))
 	write("broken", "c.jpg", blank[:len(blank)/3])
 	write(".hidden", "d.jpg", blank)
 	exp := Expectations{"blank": {"face_count": validate.Pass}}
@@ -67,6 +68,12 @@ func TestTable(t *testing.T) {
 	if r, n, ok := tab.Accuracy("face_count"); !ok || r != 0 || n != 2 {
 		t.Errorf("accuracy = %d/%d %v, want 0/2", r, n, ok)
 	}
+	if strings.Join(tab.Groups, ",") != "group_a,group_b" {
+		t.Errorf("groups %v, want group_a,group_b", tab.Groups)
+	}
+	if g := tab.GroupCell("face_count", "blank", "group_a"); g == nil || g.Total() != 1 || g.Counts[validate.Fail] != 1 {
+		t.Errorf("face_count on blank/group_a: %+v", g)
+	}
 	if _, _, ok := tab.Accuracy("dpi"); ok {
 		t.Error("dpi has no expectation but got an accuracy")
 	}
@@ -74,7 +81,7 @@ func TestTable(t *testing.T) {
 	if err := tab.Write(&out, true); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"face_count", "accuracy", "0/2 (0.0 %)", "missed: a.jpg b.png"} {
+	for _, want := range []string{"face_count", "accuracy", "0/2 (0.0 %)", "missed: a.jpg b.png", "group_a", "0/1 (0.0 %)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
@@ -96,6 +103,9 @@ func TestSharedFaces(t *testing.T) {
 	t.Logf("\n%s", out.String())
 	if r, n, _ := tab.Accuracy("face_count"); r != n || n == 0 {
 		t.Errorf("face_count: %d/%d right", r, n)
+	}
+	if len(tab.Groups) != 4 {
+		t.Errorf("groups %v, want the four of neutral/people.csv", tab.Groups)
 	}
 	for label := range SharedFaces {
 		if tab.Cell("face_count", label) == nil {
