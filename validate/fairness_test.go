@@ -1,0 +1,164 @@
+package validate
+
+import (
+	"fmt"
+	"image"
+	"math"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/disintegration/imaging"
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
+)
+
+// maxGroupRejection is the most good photos the cie profile may reject in
+// any group of people (issue 12): one in twenty.
+const maxGroupRejection = 0.05
+
+// maxGoodWarn is the most good photos that may carry a warning other than
+// recency (a person should look at each): one in twenty.
+const maxGoodWarn = 0.05
+
+// goodPhoto frames a neutral/ photo as a finished CIE photo from its
+// template alone (never from what the validator measures): the top of the
+// head is the template's highest point, the chin point 129; the crop is
+// 35:45 with chin to top at 75 % of the height, moved down where needed so
+// the eyes sit at most 44 % below the top edge (the eye band of the spec
+// is 31-49 %), the backdrop whitened and the photo scaled to 600x771 at 400
+// DPI: what a citizen should be told is fine. ok is false when the crop
+// leaves the photo.
+func goodPhoto(img image.Image, p faceset.Photo) ([]byte, bool) {
+	top := math.Inf(1)
+	for _, pt := range p.Points {
+		top = math.Min(top, pt[1])
+	}
+	eyeX := (p.Points[0][0] + p.Points[1][0]) / 2
+	eyeY := (p.Points[0][1] + p.Points[1][1]) / 2
+	chin := p.Points[temChin][1]
+	h := (chin - top) / 0.75
+	ct := top - 0.125*h // chin to top in the middle of the 70-80 % band
+	if eyeY-ct > 0.44*h {
+		ct = eyeY - 0.44*h
+	}
+	w := h * 35 / 45
+	r := image.Rect(int(eyeX-w/2), int(ct), int(eyeX+w/2), int(ct+h))
+	if !r.In(img.Bounds()) {
+		return nil, false
+	}
+	framed := imaging.Resize(imaging.Crop(img, r), 600, 771, imaging.Lanczos)
+	white := fixture.WhitenBackdrop(framed, 36)
+	return fixture.JPEG(white, 90, &fixture.JFIF{Units: 1, XDen: 400, YDen: 400}, nil), true
+}
+
+// TestGoodPhotosPerGroup judges the neutral/ photos framed as finished CIE
+// photos on a white backdrop and reports, per group of people, how many
+// are rejected and how many warned, against the aims maxGroupRejection and
+// maxGoodWarn (see the end of the test). Expression is judged by the model fitted without the person
+// (leave-one-person-out, as TestSmileModel), never by the model fitted on
+// their own photo.
+func TestGoodPhotosPerGroup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real photos: slow")
+	}
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral")
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples := loadSmileSamples(t)
+	type tallyG struct{ n, rejected, warned int }
+	groups := map[string]*tallyG{"all": {}}
+	reasons := map[string]int{}
+	for _, p := range photos {
+		if len(p.Points) <= temChin || p.Person.Group == "" {
+			t.Errorf("%s: no template or no group", p.Name)
+			continue
+		}
+		data, ok := goodPhoto(openImage(t, p.Path), p)
+		if !ok {
+			t.Errorf("%s: the framed crop leaves the photo", p.Name)
+			continue
+		}
+		rep := check(t, data, Options{Lang: "en"})
+		var failed, warned []string
+		for _, c := range rep.Checks {
+			switch {
+			case c.ID == "expression":
+				// Judged below, leave-one-person-out.
+			case c.Status == Fail:
+				failed = append(failed, fmt.Sprintf("%s (%v)", c.ID, c.Value))
+				reasons[c.ID]++
+			case c.Status == Warn && c.ID != "recency":
+				warned = append(warned, fmt.Sprintf("%s (%v)", c.ID, c.Value))
+			}
+		}
+		if smiles, prob := smileLeftOut(samples, p.Person.ID); smiles {
+			failed = append(failed, fmt.Sprintf("expression (%.2f, left out)", prob))
+			reasons["expression"]++
+		}
+		for _, k := range []string{"all", p.Person.Group} {
+			g := groups[k]
+			if g == nil {
+				g = &tallyG{}
+				groups[k] = g
+			}
+			g.n++
+			if len(failed) > 0 {
+				g.rejected++
+			} else if len(warned) > 0 {
+				g.warned++
+			}
+		}
+		if len(failed)+len(warned) > 0 {
+			t.Logf("%s (%s): fail %s; warn %s", p.Name, p.Person.Group, strings.Join(failed, ", "), strings.Join(warned, ", "))
+		}
+	}
+	keys := make([]string, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		g := groups[k]
+		t.Logf("%-11s %2d good photos: %2d rejected (%4.1f %%), %2d passed with a warning (%4.1f %%)", k, g.n, g.rejected, percentOf(g.rejected, g.n), g.warned, percentOf(g.warned, g.n))
+	}
+	t.Logf("rejected by: %v", reasons)
+	// Issue 12 asks for at most maxGroupRejection rejected and maxGoodWarn
+	// warned in every group. The figures above do not meet it yet (the
+	// crown of face_height and the pitch of the pose are still being
+	// reworked), so they are reported, not asserted: the issue stays open
+	// until this test can fail on them.
+	for _, k := range keys {
+		g := groups[k]
+		if r := float64(g.rejected) / float64(g.n); r > maxGroupRejection {
+			t.Logf("NOT MET: %s: %d of %d good photos rejected (%.0f %%), aim <= %.0f %%", k, g.rejected, g.n, 100*r, 100*maxGroupRejection)
+		}
+		if r := float64(g.warned) / float64(g.n); r > maxGoodWarn {
+			t.Logf("NOT MET: %s: %d of %d good photos warned (%.0f %%), aim <= %.0f %%", k, g.warned, g.n, 100*r, 100*maxGoodWarn)
+		}
+	}
+}
+
+// smileLeftOut judges the neutral photo of person by the smile model fitted
+// on everyone else's photos.
+func smileLeftOut(samples []smileSample, person string) (bool, float64) {
+	var cues []smileCues
+	var smiling []bool
+	var own *smileSample
+	for i, s := range samples {
+		if s.person == person {
+			if !s.smiling {
+				own = &samples[i]
+			}
+			continue
+		}
+		cues, smiling = append(cues, s.cues), append(smiling, s.smiling)
+	}
+	if own == nil {
+		return false, math.NaN()
+	}
+	p := own.cues.probability(fitSmileModel(cues, smiling, smileLambda))
+	return p > defaultFeatureLimits.MaxSmile, p
+}
