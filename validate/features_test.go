@@ -264,15 +264,45 @@ func TestRotatedFaces(t *testing.T) {
 	}
 }
 
+// anthroDepth is a depth profile independent of the pose model's
+// (faceDepth): each landmark's depth behind the nose tip, in eye distances,
+// hand-set from common anthropometric proportions (the nose tip about half
+// an eye distance in front of the inner eye corners, the jaw outline at the
+// ears about 1.45 behind the tip). It was the model's own depth before
+// faceDepth; here it is the truth that real landmarks are turned with.
+var anthroDepth = [facedetect.NumLandmarks]float64{
+	1.45, 1.40, 1.30, 1.15, 0.95, 0.75, 0.55, 0.42, 0.38, 0.42, 0.55, 0.75, 0.95, 1.15, 1.30, 1.40, 1.45, // jaw
+	0.70, 0.52, 0.40, 0.34, 0.32, 0.32, 0.34, 0.40, 0.52, 0.70, // brows
+	0.40, 0.28, 0.14, 0.00, // nose bridge to tip
+	0.32, 0.24, 0.20, 0.24, 0.32, // nostrils
+	0.66, 0.50, 0.48, 0.46, 0.50, 0.54, // eye on the left
+	0.46, 0.48, 0.50, 0.66, 0.54, 0.50, // eye on the right
+	0.58, 0.42, 0.32, 0.30, 0.32, 0.42, 0.58, 0.44, 0.36, 0.34, 0.36, 0.44, // outer lips
+	0.54, 0.38, 0.34, 0.38, 0.54, 0.40, 0.37, 0.40, // inner lips
+}
+
 // TestPoseOnRealLandmarks turns the levelled landmarks of each neutral/
-// photo in 3D (with the model's depths) and checks that the solver reads
-// the added turn within 2°.
+// photo in 3D and checks that the pose reading follows the added turn.
+// Real faces have no measured depth, so the landmarks are given
+// anthroDepth, a profile the solver does not use (its model has
+// faceDepth): the two differ about as much as faces do, so the error here
+// is that of a real face whose depth the model does not know. Turning with
+// the model's own depth would only check the solver against itself.
 func TestPoseOnRealLandmarks(t *testing.T) {
 	faces := loadFaces(t, "neutral")
+	// anthroDepth puts the inner eye corners 0.46-0.48 eye distances behind
+	// the nose tip, faceDepth 0.55-0.57: about 15 % deeper, so a turn reads
+	// some 10-15 % short. A photo may miss its turn by 30 % (3° on 10°:
+	// that difference twice over); the mean gain over the photos must lie
+	// within 0.8-1.2.
+	const tol = 0.3
+	const minGain, maxGain = 0.8, 1.2
 	worst := 0.0
+	var gain [2]float64 // sum of read / added turn, yaw and pitch
+	var turns [2]int
 	for _, f := range faces {
 		if f.rep.Face == nil || len(f.rep.Face.Landmarks) != facedetect.NumLandmarks {
-			continue
+			t.Fatalf("%s: no face", f.p.Name)
 		}
 		lm := make([]facedetect.Point, facedetect.NumLandmarks)
 		for i, p := range f.rep.Face.Landmarks {
@@ -285,21 +315,36 @@ func TestPoseOnRealLandmarks(t *testing.T) {
 		y0, p0, _, _ := fitPose(q, faceModel[:])
 		real := make([][3]float64, len(q))
 		for i := range q {
-			real[i] = [3]float64{q[i][0], q[i][1], modelZ[i]}
+			real[i] = [3]float64{q[i][0], q[i][1], anthroDepth[i]}
 		}
-		for _, turn := range [][2]float64{{10, 0}, {-10, 0}, {0, 10}, {0, -10}} {
+		for _, turn := range [][2]float64{{10, 0}, {-10, 0}, {0, 10}, {0, -10}, {7, 7}} {
 			y, p, _, ok := fitPose(rotateModel(real, turn[0], turn[1]), faceModel[:])
 			if !ok {
 				t.Fatalf("%s: no pose", f.p.Name)
 			}
-			e := math.Max(math.Abs(y-y0-turn[0]), math.Abs(p-p0-turn[1]))
+			read := [2]float64{y - y0, p - p0}
+			for k := range read {
+				if turn[k] == 0 {
+					continue
+				}
+				gain[k] += read[k] / turn[k]
+				turns[k]++
+			}
+			e := math.Hypot(read[0]-turn[0], read[1]-turn[1]) / math.Hypot(turn[0], turn[1])
 			worst = math.Max(worst, e)
-			if e > 2 {
+			if e > tol {
 				t.Errorf("%s turned by %v: read %+.1f %+.1f from %+.1f %+.1f", f.p.Name, turn, y, p, y0, p0)
 			}
 		}
 	}
-	t.Logf("largest error over %d photos x 4 turns of 10°: %.2f°", len(faces), worst)
+	t.Logf("largest error over %d photos x 5 turns: %.0f %% of the turn", len(faces), 100*worst)
+	for k, id := range []string{"yaw", "pitch"} {
+		g := gain[k] / float64(turns[k])
+		t.Logf("%s: mean gain %.2f", id, g)
+		if g < minGain || g > maxGain {
+			t.Errorf("%s: a turn reads at %.2f of its size, want %.1f-%.1f", id, g, minGain, maxGain)
+		}
+	}
 }
 
 // eyeGeom gives the centre and the corner-to-corner width of each eye from
