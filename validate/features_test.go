@@ -175,12 +175,13 @@ func TestFeaturesOnFaces(t *testing.T) {
 		{"neutral", "eyes_visible", []Status{Pass}, 1},
 		{"canada", "eyes_visible", []Status{Pass}, 1},
 		{"smiling", "eyes_visible", []Status{Pass}, 1},
-		// Pose: the solver's spread on frontal faces puts a few just past
-		// 5°, where the check warns (does not fail the photo).
-		{"neutral", "yaw", []Status{Pass, Warn}, 0.95},
-		{"canada", "yaw", []Status{Pass, Warn}, 0.95},
-		{"neutral", "pitch", []Status{Pass, Warn}, 0.95},
-		{"canada", "pitch", []Status{Pass, Warn}, 0.95},
+		// Pose on canada/, whose people the pose zero was not fitted on
+		// (neutral/ was: its held-out figures are asserted by
+		// TestPoseCalibration): no fail. Issue 12's goal of at most 5 %
+		// warnings is not reached (1 of 10 warns on yaw, 5 of 10 on pitch):
+		// see pose.go.
+		{"canada", "yaw", []Status{Pass, Warn}, 1},
+		{"canada", "pitch", []Status{Pass, Warn}, 1},
 	}
 	for _, tc := range tests {
 		got := counts[tc.label][tc.id].share(tc.status...)
