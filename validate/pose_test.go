@@ -14,7 +14,7 @@ import (
 	"github.com/tessera-cie/tessera/internal/faceset"
 )
 
-var updatePose = flag.Bool("update-pose", false, "TestPoseCalibration rewrites pose_calib.go from ../shared/faces")
+var updatePose = flag.Bool("update-pose", false, "TestPoseCalibration rewrites pose_shape.go from ../shared/faces")
 
 // poseSample is one photo's levelled landmarks.
 type poseSample struct {
