@@ -46,10 +46,13 @@ type FeatureLimits struct {
 var defaultFeatureLimits = FeatureLimits{
 	MaxYaw:   5, // spec: at most 5 degrees
 	MaxPitch: 5, // spec: at most 5 degrees
-	// On the frontal neutral/ photos the solver reads yaw with a spread
-	// (SD) of 2.6° (at most 5.5°) and pitch with 4.5° (at most 10°): face
-	// proportions differ between people. Between the limit and limit +
-	// slack the check warns; beyond it the turn is clear and fails.
+	// Held out (TestPoseCalibration: zero fitted on 31 people, read on the
+	// 32nd), frontal studio photos read yaw with a spread (SD) of 2.9°
+	// (largest 7.0°) and pitch with 4.7° (largest 11.1°; canada/ -10.9°):
+	// head carriage and face proportions differ between people. Between the
+	// limit and limit + slack the check warns; beyond it the turn is clear
+	// and fails. Slack is about 1 SD for yaw and 1.5 SD for pitch, and the
+	// largest frontal readings stay about 1° inside it.
 	PoseSlackYaw:   3,
 	PoseSlackPitch: 7,
 	MaxPoseResid:   0.15, // real photos fit within 0.093 (the distorted 15 cm close-up of zoom/ the worst)

@@ -176,12 +176,13 @@ func TestFeaturesOnFaces(t *testing.T) {
 		{"neutral", "eyes_visible", []Status{Pass}, 1},
 		{"canada", "eyes_visible", []Status{Pass}, 1},
 		{"smiling", "eyes_visible", []Status{Pass}, 1},
-		// Pose: the solver's spread on frontal faces puts a few just past
-		// 5°, where the check warns (does not fail the photo).
-		{"neutral", "yaw", []Status{Pass, Warn}, 0.95},
-		{"canada", "yaw", []Status{Pass, Warn}, 0.95},
-		{"neutral", "pitch", []Status{Pass, Warn}, 0.95},
-		{"canada", "pitch", []Status{Pass, Warn}, 0.95},
+		// Pose on canada/, whose people the pose zero was not fitted on
+		// (neutral/ was: its held-out figures are asserted by
+		// TestPoseCalibration): no fail. Issue 12's goal of at most 5 %
+		// warnings is not reached (1 of 10 warns on yaw, 5 of 10 on pitch):
+		// see pose.go.
+		{"canada", "yaw", []Status{Pass, Warn}, 1},
+		{"canada", "pitch", []Status{Pass, Warn}, 1},
 	}
 	for _, tc := range tests {
 		got := counts[tc.label][tc.id].share(tc.status...)
@@ -204,76 +205,138 @@ func rotated(img image.Image, deg float64) image.Image {
 	return imaging.Rotate(img, deg, img.At(img.Bounds().Min.X, img.Bounds().Min.Y))
 }
 
-// TestRotatedFaces turns the neutral/ photos in the image plane: by ±3° the
-// head stays straight enough (roll passes) and the turn (yaw) is unchanged;
-// by ±12° roll fails. Yaw and pitch must not see an in-plane rotation.
+// TestRotatedFaces turns the neutral/ photos in the image plane by ±3° and
+// ±12°. Roll is judged against each photo's true tilt: its own tilt, from
+// the hand-placed pupils of its template (ground truth, not the validator's
+// reading), plus the rotation. Where that sum exceeds the roll limit by more
+// than 1° roll must fail; where it is under the limit by more than 1° roll
+// must pass. Yaw and pitch must not see an in-plane rotation: they may move
+// by at most 2°, and at ±3° they still do not fail. Pitch moves more on a
+// few photos because the landmark detector places the nose and chin a
+// little differently on a tilted face (the solver before issue 12 moved it
+// by up to 3.0° too, on 5 of the 128 turned photos): pitch must stay within
+// 2° on at least 95 % of them.
 func TestRotatedFaces(t *testing.T) {
 	faces := loadFaces(t, "neutral")
+	degs := []float64{-12, -3, 3, 12}
 	type result struct{ roll, yaw, pitch tally }
 	res := map[float64]*result{}
-	for _, deg := range []float64{-12, -3, 3, 12} {
+	for _, deg := range degs {
 		res[deg] = &result{roll: tally{}, yaw: tally{}, pitch: tally{}}
 	}
 	maxRoll := cie.MaxRoll
-	var maxShift float64
+	const margin = 1       // degrees either side of the limit where a reading may go either way
+	const maxShift = 2     // degrees yaw or pitch may move under an in-plane rotation
+	const minSteady = 0.95 // share of rotated photos whose pitch moves at most maxShift
+	var shift [2]float64   // largest change of yaw, pitch
+	var moved, turned int  // rotated photos whose pitch moved more than maxShift, all rotated photos
 	for _, f := range faces {
-		base := status(t, f.rep, "yaw")
-		for _, deg := range []float64{-12, -3, 3, 12} {
-			r := check(t, fixture.JPEG(rotated(f.img, deg), 92, nil, nil), Options{Profile: "icao"})
+		if !f.p.HasPupils() {
+			t.Fatalf("%s: no pupils in the template", f.p.Name)
+		}
+		l, r := f.p.Points[0], f.p.Points[1]
+		own := math.Atan2(r[1]-l[1], r[0]-l[0]) * 180 / math.Pi // as the roll check measures it
+		base := [2]Check{status(t, f.rep, "yaw"), status(t, f.rep, "pitch")}
+		for _, deg := range degs {
+			rep := check(t, fixture.JPEG(rotated(f.img, deg), 92, nil, nil), Options{Profile: "icao"})
 			rs := res[deg]
-			rc := status(t, r, "roll")
+			turned++
+			rc := status(t, rep, "roll")
 			rs.roll[rc.Status]++
-			// The photo's own tilt adds to the rotation (the image turns
-			// anticlockwise, the eye line's angle by -deg): a sum beyond
-			// the limit by more than 1° must fail.
-			own, _ := status(t, f.rep, "roll").Value.(float64)
-			if math.Abs(own-deg) > maxRoll+1 && rc.Status != Fail {
-				t.Errorf("%s rotated %+.0f° (own roll %+.1f°): roll %s (%v)", f.p.Name, deg, own, rc.Status, rc.Value)
+			// The image turns anticlockwise, the eye line's angle by -deg.
+			tilt := math.Abs(own - deg)
+			switch {
+			case tilt > maxRoll+margin && rc.Status != Fail:
+				t.Errorf("%s rotated %+.0f° (true tilt %.1f°): roll %s (%v)", f.p.Name, deg, tilt, rc.Status, rc.Value)
+			case tilt < maxRoll-margin && rc.Status != Pass:
+				t.Errorf("%s rotated %+.0f° (true tilt %.1f°): roll %s (%v)", f.p.Name, deg, tilt, rc.Status, rc.Value)
+			case math.Abs(tilt-maxRoll) <= margin:
+				t.Logf("%s rotated %+.0f°: true tilt %.1f°, at the limit: roll %s (%v)", f.p.Name, deg, tilt, rc.Status, rc.Value)
 			}
-			if rc.Status != Fail && math.Abs(deg) > maxRoll {
-				t.Logf("%s rotated %+.0f°: roll %s (%v): its own roll is %+.1f°", f.p.Name, deg, rc.Status, rc.Value, own)
-			}
-			y := status(t, r, "yaw")
-			rs.yaw[y.Status]++
-			rs.pitch[status(t, r, "pitch").Status]++
-			if yv, ok := y.Value.(float64); ok {
-				if bv, ok := base.Value.(float64); ok {
-					maxShift = math.Max(maxShift, math.Abs(yv-bv))
+			for k, id := range []string{"yaw", "pitch"} {
+				c := status(t, rep, id)
+				if k == 0 {
+					rs.yaw[c.Status]++
+				} else {
+					rs.pitch[c.Status]++
+				}
+				v, ok1 := c.Value.(float64)
+				b, ok2 := base[k].Value.(float64)
+				if !ok1 || !ok2 {
+					t.Errorf("%s rotated %+.0f°: %s has no value", f.p.Name, deg, id)
+					continue
+				}
+				shift[k] = math.Max(shift[k], math.Abs(v-b))
+				switch {
+				case math.Abs(v-b) <= maxShift:
+				case id == "yaw":
+					t.Errorf("%s rotated %+.0f°: %s moved from %+.1f to %+.1f", f.p.Name, deg, id, b, v)
+				default:
+					t.Logf("%s rotated %+.0f°: %s moved from %+.1f to %+.1f", f.p.Name, deg, id, b, v)
+					moved++
 				}
 			}
 		}
 	}
-	for _, deg := range []float64{-12, -3, 3, 12} {
+	for _, deg := range degs {
 		rs := res[deg]
 		t.Logf("rotated %+3.0f°: roll %v | yaw %v | pitch %v", deg, rs.roll, rs.yaw, rs.pitch)
-		if math.Abs(deg) < 8 {
-			if got := rs.roll.share(Pass); got < 0.98 {
-				t.Errorf("%+.0f°: roll passes on %.1f %%, want >= 98 %%", deg, 100*got)
+		if math.Abs(deg) < maxRoll {
+			for _, a := range []struct {
+				id string
+				tl tally
+			}{{"yaw", rs.yaw}, {"pitch", rs.pitch}} {
+				if a.tl[Fail] > 0 {
+					t.Errorf("%+.0f°: %s %v, want no fail", deg, a.id, a.tl)
+				}
 			}
-			if got := rs.yaw.share(Pass, Warn); got < 0.98 {
-				t.Errorf("%+.0f°: yaw does not fail on %.1f %%, want >= 98 %%", deg, 100*got)
-			}
-		} else if got := rs.roll.share(Fail); got < 0.95 {
-			// The brief asked for 98 %; photos whose own tilt cancels part
-			// of the rotation are checked one by one above.
-			t.Errorf("%+.0f°: roll fails on %.1f %%, want >= 95 %%", deg, 100*got)
 		}
 	}
-	t.Logf("largest change of yaw by an in-plane rotation: %.1f°", maxShift)
-	if maxShift > 2 {
-		t.Errorf("an in-plane rotation moved yaw by %.1f°, want <= 2°", maxShift)
+	t.Logf("largest change by an in-plane rotation: yaw %.1f°, pitch %.1f° (pitch beyond %.0f° on %d of %d)", shift[0], shift[1], float64(maxShift), moved, turned)
+	if got := 1 - float64(moved)/float64(turned); got < minSteady {
+		t.Errorf("pitch stays within %.0f° on %.1f %% of rotated photos, want >= %.0f %%", float64(maxShift), 100*got, 100*minSteady)
 	}
 }
 
+// anthroDepth is a depth profile independent of the pose model's
+// (faceDepth): each landmark's depth behind the nose tip, in eye distances,
+// hand-set from common anthropometric proportions (the nose tip about half
+// an eye distance in front of the inner eye corners, the jaw outline at the
+// ears about 1.45 behind the tip). It was the model's own depth before
+// faceDepth; here it is the truth that real landmarks are turned with.
+var anthroDepth = [facedetect.NumLandmarks]float64{
+	1.45, 1.40, 1.30, 1.15, 0.95, 0.75, 0.55, 0.42, 0.38, 0.42, 0.55, 0.75, 0.95, 1.15, 1.30, 1.40, 1.45, // jaw
+	0.70, 0.52, 0.40, 0.34, 0.32, 0.32, 0.34, 0.40, 0.52, 0.70, // brows
+	0.40, 0.28, 0.14, 0.00, // nose bridge to tip
+	0.32, 0.24, 0.20, 0.24, 0.32, // nostrils
+	0.66, 0.50, 0.48, 0.46, 0.50, 0.54, // eye on the left
+	0.46, 0.48, 0.50, 0.66, 0.54, 0.50, // eye on the right
+	0.58, 0.42, 0.32, 0.30, 0.32, 0.42, 0.58, 0.44, 0.36, 0.34, 0.36, 0.44, // outer lips
+	0.54, 0.38, 0.34, 0.38, 0.54, 0.40, 0.37, 0.40, // inner lips
+}
+
 // TestPoseOnRealLandmarks turns the levelled landmarks of each neutral/
-// photo in 3D (with the model's depths) and checks that the solver reads
-// the added turn within 2°.
+// photo in 3D and checks that the pose reading follows the added turn.
+// Real faces have no measured depth, so the landmarks are given
+// anthroDepth, a profile the solver does not use (its model has
+// faceDepth): the two differ about as much as faces do, so the error here
+// is that of a real face whose depth the model does not know. Turning with
+// the model's own depth would only check the solver against itself.
 func TestPoseOnRealLandmarks(t *testing.T) {
 	faces := loadFaces(t, "neutral")
+	// anthroDepth puts the inner eye corners 0.46-0.48 eye distances behind
+	// the nose tip, faceDepth 0.55-0.57: about 15 % deeper, so a turn reads
+	// some 10-15 % short. A photo may miss its turn by 30 % (3° on 10°:
+	// that difference twice over); the mean gain over the photos must lie
+	// within 0.8-1.2.
+	const tol = 0.3
+	const minGain, maxGain = 0.8, 1.2
 	worst := 0.0
+	var gain [2]float64 // sum of read / added turn, yaw and pitch
+	var turns [2]int
 	for _, f := range faces {
 		if f.rep.Face == nil || len(f.rep.Face.Landmarks) != facedetect.NumLandmarks {
-			continue
+			t.Fatalf("%s: no face", f.p.Name)
 		}
 		lm := make([]facedetect.Point, facedetect.NumLandmarks)
 		for i, p := range f.rep.Face.Landmarks {
@@ -286,21 +349,36 @@ func TestPoseOnRealLandmarks(t *testing.T) {
 		y0, p0, _, _ := fitPose(q, faceModel[:])
 		real := make([][3]float64, len(q))
 		for i := range q {
-			real[i] = [3]float64{q[i][0], q[i][1], modelZ[i]}
+			real[i] = [3]float64{q[i][0], q[i][1], anthroDepth[i]}
 		}
-		for _, turn := range [][2]float64{{10, 0}, {-10, 0}, {0, 10}, {0, -10}} {
+		for _, turn := range [][2]float64{{10, 0}, {-10, 0}, {0, 10}, {0, -10}, {7, 7}} {
 			y, p, _, ok := fitPose(rotateModel(real, turn[0], turn[1]), faceModel[:])
 			if !ok {
 				t.Fatalf("%s: no pose", f.p.Name)
 			}
-			e := math.Max(math.Abs(y-y0-turn[0]), math.Abs(p-p0-turn[1]))
+			read := [2]float64{y - y0, p - p0}
+			for k := range read {
+				if turn[k] == 0 {
+					continue
+				}
+				gain[k] += read[k] / turn[k]
+				turns[k]++
+			}
+			e := math.Hypot(read[0]-turn[0], read[1]-turn[1]) / math.Hypot(turn[0], turn[1])
 			worst = math.Max(worst, e)
-			if e > 2 {
+			if e > tol {
 				t.Errorf("%s turned by %v: read %+.1f %+.1f from %+.1f %+.1f", f.p.Name, turn, y, p, y0, p0)
 			}
 		}
 	}
-	t.Logf("largest error over %d photos x 4 turns of 10°: %.2f°", len(faces), worst)
+	t.Logf("largest error over %d photos x 5 turns: %.0f %% of the turn", len(faces), 100*worst)
+	for k, id := range []string{"yaw", "pitch"} {
+		g := gain[k] / float64(turns[k])
+		t.Logf("%s: mean gain %.2f", id, g)
+		if g < minGain || g > maxGain {
+			t.Errorf("%s: a turn reads at %.2f of its size, want %.1f-%.1f", id, g, minGain, maxGain)
+		}
+	}
 }
 
 // eyeGeom gives the centre and the corner-to-corner width of each eye from
