@@ -126,17 +126,30 @@ func frame(b image.Rectangle, f *validate.FaceInfo, p *validate.Profile) (image.
 	// Candidates from the ideal outwards, kept a margin inside each band
 	// so that measurement noise on the output does not cross its edge.
 	const margin = 0.2
+	// The head height band, as crop heights: chin to the visible crown
+	// in the band and, when voluminous hair raises the crown above the
+	// skull estimate, chin to the skull too where both fit, so that
+	// face_height has no reason to warn.
+	fr := p.FaceHeight
+	hLo, hHi := head/fr.Max, head/fr.Min
+	if f.Skull != nil && f.CrownFrom == "visible" {
+		if skull := f.Chin[1] - f.Skull[1]; skull > 0 && skull < head && skull/fr.Min >= hLo && head/fr.Max <= skull/fr.Min {
+			hHi = min(hHi, skull/fr.Min)
+		}
+	}
+	// Room for the crown finder to see backdrop above the hair.
+	const above = 0.01
 	steps := []float64{0, 0.25, -0.25, 0.5, -0.5, 0.75, -0.75, 1, -1}
 	var short string
 	for _, ds := range steps { // head size
-		fh := mid(p.FaceHeight) + ds*(1-margin)*(p.FaceHeight.Max-p.FaceHeight.Min)/2
-		h := head / fh
+		h := (hLo+hHi)/2 + ds*(1-margin)*(hHi-hLo)/2
 		w := h * aspect(p)
 		for _, de := range steps { // eye line
 			eh := mid(p.EyeHeight) + de*(1-margin)*(p.EyeHeight.Max-p.EyeHeight.Min)/2
 			y0 := eyeY - (1-eh)*h
-			// The crown and chin must lie inside the crop.
-			if f.Crown[1] < y0 || f.Chin[1] > y0+h {
+			// The crown, with a little backdrop above it, and the chin
+			// must lie inside the crop.
+			if f.Crown[1]-above*h < y0 || f.Chin[1] > y0+h {
 				continue
 			}
 			for _, dc := range steps { // centring

@@ -38,7 +38,8 @@ var fixedChecks = []string{"format", "file_size", "dpi", "resolution", "aspect_r
 
 // TestFixRealPhotos fixes the square, 72-DPI photos of neutral/ and
 // canada/ (every one fails aspect_ratio, dpi and face_height as it comes)
-// and checks the output again: the checks Fix is responsible for pass.
+// and checks the output again: the checks Fix is responsible for pass, but
+// for face_height warnings about the hair that no crop settles.
 func TestFixRealPhotos(t *testing.T) {
 	dir := faceset.Require(t)
 	photos, err := faceset.Load(dir, "neutral", "canada")
@@ -48,7 +49,7 @@ func TestFixRealPhotos(t *testing.T) {
 	v := validator(t)
 	ctx := context.Background()
 	opts := validate.Options{Now: now}
-	var fixed, good, noRoom int
+	var fixed, good, noRoom, hairWarn int
 	for _, p := range photos {
 		data, err := os.ReadFile(p.Path)
 		if err != nil {
@@ -75,8 +76,18 @@ func TestFixRealPhotos(t *testing.T) {
 		}
 		var wrong []string
 		for _, id := range fixedChecks {
-			if c, _ := rep.Find(id); c.Status != validate.Pass {
-				wrong = append(wrong, id+"="+string(c.Status))
+			c, _ := rep.Find(id)
+			// face_height warns when voluminous hair puts the visible top
+			// and the skull on different sides of a limit for every crop,
+			// or when the hair runs off the original photo: no crop
+			// settles those, a human does.
+			if id == "face_height" && c.Status == validate.Warn {
+				hairWarn++
+				t.Logf("%s/%s: face_height warns: %s", p.Label, p.Name, c.Message)
+				continue
+			}
+			if c.Status != validate.Pass {
+				wrong = append(wrong, id+"="+string(c.Status)+" "+c.Message)
 			}
 		}
 		if len(wrong) > 0 {
@@ -85,7 +96,7 @@ func TestFixRealPhotos(t *testing.T) {
 		}
 		good++
 	}
-	t.Logf("fixed %d of %d photos (%d without room); %d of %d fixed photos pass every check Fix is responsible for", fixed, len(photos), noRoom, good, fixed)
+	t.Logf("fixed %d of %d photos (%d without room); %d of %d fixed photos pass every check Fix is responsible for (%d with a face_height warning for the hair)", fixed, len(photos), noRoom, good, fixed, hairWarn)
 	if fixed < len(photos)*8/10 {
 		t.Errorf("only %d of %d photos could be fixed", fixed, len(photos))
 	}

@@ -1,7 +1,12 @@
 package validate
 
 import (
+	"bytes"
+	"image/color"
+	"image/jpeg"
+
 	"context"
+	"github.com/tessera-cie/tessera/facedetect"
 	"image"
 	"testing"
 
@@ -60,3 +65,20 @@ func BenchmarkCheck560x720(b *testing.B) { benchCheck(b, 560, 720) }
 
 // BenchmarkCheck4000x3000 is a 12-megapixel phone photo (aim: 300 ms on one core).
 func BenchmarkCheck4000x3000(b *testing.B) { benchCheck(b, 4000, 3000) }
+
+// BenchmarkVisibleTop is the crown finder alone on a drawn 560x720 ID
+// photo (a JPEG's YCbCr, as photos arrive).
+func BenchmarkVisibleTop(b *testing.B) {
+	grey := func(x, y int) color.NRGBA { return color.NRGBA{190, 192, 195, 255} }
+	dark := func(x, y int) color.NRGBA { return color.NRGBA{45, 35, 30, 255} }
+	img, err := jpeg.Decode(bytes.NewReader(fixture.JPEG(synthHead(560, 720, 40, 330, 610, grey, dark, true), 90, nil, nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	lum := gray(img)
+	mid, chin := facedetect.Point{X: 280, Y: 330}, facedetect.Point{X: 280, Y: 610}
+	b.ReportAllocs()
+	for b.Loop() {
+		visibleTop(img, lum, mid, chin)
+	}
+}

@@ -24,27 +24,33 @@ type framing struct {
 	eyeHeight  float64 // eye line above the bottom edge, fraction of the height
 	centre     float64 // eye midpoint, fraction of the width
 	fails      string  // the one geometry check that must fail ("" none)
+	// cut is true when the top of the head runs off the crop: face_height
+	// cannot see it and warns (unless it fails).
+	cut bool
 }
 
 var framings = []framing{
-	{"well framed", 0.75, 0.60, 0.50, ""},
-	{"eyes too low", 0.75, 0.45, 0.50, "eye_height"},
-	{"eyes too high", 0.75, 0.75, 0.50, "eye_height"},
-	{"head too small", 0.60, 0.60, 0.50, "face_height"},
-	{"head too large", 0.90, 0.60, 0.50, "face_height"},
-	{"face left of centre", 0.75, 0.60, 0.38, "centering"},
-	{"face right of centre", 0.75, 0.60, 0.62, "centering"},
+	{"well framed", 0.75, 0.60, 0.50, "", false},
+	{"eyes too low", 0.75, 0.45, 0.50, "eye_height", false},
+	// The crop's top edge passes 0.25 of its height above the eyes, the
+	// top of the head about 0.35 above them.
+	{"eyes too high", 0.75, 0.75, 0.50, "eye_height", true},
+	{"head too small", 0.60, 0.60, 0.50, "face_height", false},
+	{"head too large", 0.90, 0.60, 0.50, "face_height", true},
+	{"face left of centre", 0.75, 0.60, 0.38, "centering", false},
+	{"face right of centre", 0.75, 0.60, 0.62, "centering", false},
 }
 
 var geometryChecks = []string{"face_count", "face_height", "eye_height", "centering", "inter_eye", "roll"}
 
 // crop cuts a 35:45 crop from img so that, by the template's hand-placed
-// points, the face lands as fr says. ok is false when the crop does not fit.
+// points (the pupils, the chin and the highest head-outline point), the
+// face lands as fr says. ok is false when the crop does not fit.
 func crop(img image.Image, p faceset.Photo, fr framing) (image.Image, bool) {
 	eyeX := (p.Points[0][0] + p.Points[1][0]) / 2
 	eyeY := (p.Points[0][1] + p.Points[1][1]) / 2
 	chinY := p.Points[temChin][1]
-	crownY := eyeY - CrownRatio*(chinY-eyeY)
+	crownY := temTop(p.Points)[1]
 	h := (chinY - crownY) / fr.faceHeight
 	w := h * 35 / 45
 	top := eyeY - (1-fr.eyeHeight)*h
@@ -74,6 +80,16 @@ func crop(img image.Image, p faceset.Photo, fr framing) (image.Image, bool) {
 // line and the head height are known from the template points, and checks
 // that a well-framed crop passes every geometry check while each defect
 // fails the right check and only that one, on at least 95 % of the crops.
+// A crop whose top edge cuts the head must warn on face_height; a head
+// too large and cut may warn instead of failing (its top cannot be seen).
+//
+// face_height measures to the visible top of the hair, and the template's
+// top of the head is that only where the outline was drawn on the hair's
+// edge (tracedEdge): elsewhere voluminous hair rises above it, by up to
+// 15 % of the head height, and a crop framed to it may rightly be judged
+// too large, or cut. There face_height is left unjudged unless it must
+// fail: a head too small (even 15 % of hair keeps it under 70 %) or
+// running off the top edge.
 func TestGeometryOnCrops(t *testing.T) {
 	dir := faceset.Require(t)
 	photos, err := faceset.Load(dir, "neutral", "canada")
@@ -83,7 +99,7 @@ func TestGeometryOnCrops(t *testing.T) {
 	type tally struct{ right, total int }
 	score := map[string]*tally{}
 	for _, p := range photos {
-		if len(p.Points) <= temChin {
+		if !hasOutline(p) {
 			continue
 		}
 		f, err := os.Open(p.Path)
@@ -112,11 +128,21 @@ func TestGeometryOnCrops(t *testing.T) {
 			for _, id := range geometryChecks {
 				got := status(t, r, id)
 				want := Pass
-				if id == fr.fails {
+				switch {
+				case id == fr.fails:
 					want = Fail
+				case id == "face_height" && !tracedEdge(p):
+					continue
+				case id == "face_height" && fr.cut:
+					want = Warn
+				}
+				// A head running off the crop must not pass face_height:
+				// its top cannot be seen, and a warn says so.
+				if id == "face_height" && fr.cut && want == Fail && got.Status == Warn {
+					continue
 				}
 				if got.Status != want {
-					wrong = append(wrong, fmt.Sprintf("%s %v (%v)", id, got.Status, got.Value))
+					wrong = append(wrong, fmt.Sprintf("%s %v (%v) %s", id, got.Status, got.Value, got.Message))
 				}
 			}
 			if len(wrong) == 0 {

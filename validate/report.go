@@ -62,10 +62,21 @@ type FaceInfo struct {
 	LeftEye  [2]float64 `json:"left_eye"`  // eye on the left of the image
 	RightEye [2]float64 `json:"right_eye"` // eye on the right of the image
 	Chin     [2]float64 `json:"chin"`
-	Crown    [2]float64 `json:"crown"`
-	Roll     float64    `json:"roll"`
-	Yaw      float64    `json:"yaw"`
-	Pitch    float64    `json:"pitch"`
+	// Crown is the top of the head as seen against the backdrop, hair
+	// included; when it cannot be seen (CrownFrom "estimate"), the Skull
+	// point.
+	Crown [2]float64 `json:"crown"`
+	// CrownFrom says where Crown comes from: "visible" (found against the
+	// backdrop) or "estimate" (the head runs off the top edge, or no plain
+	// backdrop lies above it).
+	CrownFrom string `json:"crown_from,omitempty"`
+	// Skull is the top of the head estimated from the landmarks alone
+	// (eye line and chin): where the top would be with the hair lying
+	// close to the head. face_height warns when the two disagree.
+	Skull *[2]float64 `json:"skull,omitempty"`
+	Roll  float64     `json:"roll"`
+	Yaw   float64     `json:"yaw"`
+	Pitch float64     `json:"pitch"`
 	// Landmarks are the 68 points the measurements come from.
 	Landmarks [][2]float64 `json:"landmarks,omitempty"`
 }
