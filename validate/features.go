@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/tessera-cie/tessera/facedetect"
@@ -35,7 +36,7 @@ type FeatureLimits struct {
 	MaxLipGap float64 // mouth_closed: gap between the inner lips, eye distances
 
 	MaxSmile float64 // expression: smile probability of the model in smile.go
-	MaxTeeth float64 // expression: share of teeth between parted lips
+	MaxTeeth float64 // expression: share of the opening between the inner lips that is teeth
 
 	MinEyeRing  float64 // eyes_visible: skin around the eyes over the cheeks (tinted lenses)
 	MaxRimDip   float64 // eyes_visible: darkest line across the eye band below its surroundings (frames)
@@ -63,8 +64,13 @@ var defaultFeatureLimits = FeatureLimits{
 
 	MaxLipGap: 0.09, // relaxed lips on neutral/ part up to 0.073 (canada/ 0.012); open smiles on smiling/ from 0.10
 
-	MaxSmile: 0.5,  // the model's even odds: fitted on as many smiles as neutral faces (smile.go)
-	MaxTeeth: 0.08, // teeth fill 0.10-0.34 of an open smiling mouth; parted neutral lips 0.14 at most, but they are not parted past MaxLipGap
+	MaxSmile: 0.5, // the model's even odds: fitted on as many smiles as neutral faces (smile.go)
+	// Smiles of smiling/ that part the lips show teeth over 0.42-0.84 of
+	// the opening; three barely parted 0.13-0.20; neutral mouths of
+	// neutral/, canada/, lisa/ and zoom/ 0.006 or less, but for the gloss
+	// on one sitter's lips (0.13). A third of the opening is teeth beyond
+	// doubt.
+	MaxTeeth: 0.3,
 
 	MinEyeRing:  0.45, // the skin around the eyes is 0.54-0.90 of the cheeks on every real photo (deep-set eyes the lowest); tinted lenses darken it
 	MaxRimDip:   0.60, // under the eyes bare cheeks dip at most 0.46 (lisa/, a shadow) on real photos; a frame's lower rim is a dark line
@@ -85,7 +91,7 @@ type featureMeasures struct {
 
 	mouthWidth  float64 // corner to corner, eye distances
 	cornerDepth float64 // mouth corners between the nose (0) and the chin (1)
-	teeth       float64 // share of bright, colourless pixels between the outer lips
+	teeth       float64 // share of bright, colourless pixels between the inner lips
 	smileCues   smileCues
 	smile       float64 // smile probability (smile.go)
 
@@ -279,9 +285,15 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	if w := eyeWhite(ph.img, lm); !math.IsNaN(w) {
 		teethL = w - teethBelowWhite
 	}
+	// Only the opening between the inner lips is read: the lips' own
+	// highlights, which on dark lips reach the light of the eye whites,
+	// stay out. Teeth are also lighter than the lips round them
+	// (teethOverLips), which keeps a dim photo, whose eye whites are dark,
+	// from taking closed lips for teeth.
 	outer := poly(48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59)
+	inner := poly(60, 61, 62, 63, 64, 65, 66, 67)
 	u0, u1, v0, v1 := bounds(outer)
-	var mouth, bright int
+	var lips, opening []lab
 	step := 1 / fr.d
 	for v := v0; v <= v1; v += step {
 		for u := u0; u <= u1; u += step {
@@ -292,15 +304,29 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 			if !(image.Point{x, y}.In(ph.img.Bounds())) {
 				continue
 			}
-			mouth++
-			l, a, bb := toLab(ph.img.At(x, y))
-			if l >= teethL && math.Hypot(a, bb) < 15 {
-				bright++
+			var c lab
+			c.l, c.a, c.b = toLab(ph.img.At(x, y))
+			if inPoly(inner, u, v) {
+				opening = append(opening, c)
+			} else {
+				lips = append(lips, c)
 			}
 		}
 	}
-	if mouth > 0 {
-		fm.teeth = float64(bright) / float64(mouth)
+	if len(opening) >= minOpening && len(lips) > 0 {
+		ls := make([]float64, len(lips))
+		for i, c := range lips {
+			ls[i] = c.l
+		}
+		slices.Sort(ls)
+		teethL = math.Max(teethL, ls[len(ls)/2]+teethOverLips)
+		bright := 0
+		for _, c := range opening {
+			if c.l >= teethL && math.Hypot(c.a, c.b) < 15 {
+				bright++
+			}
+		}
+		fm.teeth = float64(bright) / float64(len(opening))
 	}
 	fm.smileCues = measureSmileCues(q, fm)
 	fm.smile = fm.smileCues.probability(smileModelFit)
@@ -314,6 +340,19 @@ const (
 	teethBelowWhite = 15
 	defaultTeethL   = 55
 )
+
+// teethOverLips is how much lighter (L*) than the median of the lips a
+// pixel between them must be to count as teeth: on smiling/ the opening of
+// a mouth that shows teeth reads a median 9-35 over the lips round it;
+// between closed lips it is as dark as the lips or darker.
+const teethOverLips = 8
+
+// lab is a colour in CIELAB.
+type lab struct{ l, a, b float64 }
+
+// minOpening is the fewest pixels between the inner lips worth reading for
+// teeth: under it the lips are closed and the share would be noise.
+const minOpening = 12
 
 // featureChecks judges pose, eyes, mouth and expression; without exactly one
 // face they are skipped.
@@ -453,7 +492,7 @@ func (j *judge) mouthClosed(f *featureMeasures) Check {
 func (j *judge) expression(f *featureMeasures) Check {
 	p := j.prof.Features
 	c := Check{ID: "expression", Value: math.Round(f.smile*100) / 100, Limit: fmt.Sprintf("smile probability <= %.2f", p.MaxSmile)}
-	teeth := f.lipGap > p.MaxLipGap && f.teeth > p.MaxTeeth
+	teeth := f.teeth > p.MaxTeeth
 	if f.smile <= p.MaxSmile && !teeth {
 		c.Status = Pass
 		c.Message = j.say("Espressione neutra", "Neutral expression")
