@@ -22,23 +22,30 @@ const maxGroupRejection = 0.05
 const maxGoodWarn = 0.05
 
 // goodPhoto frames a neutral/ photo as a finished CIE photo from its
-// template alone (never from what the validator measures): the top of the
-// head is the template's highest point, the chin point 129; the crop is
-// 35:45 with chin to top at 75 % of the height, moved down where needed so
-// the eyes sit at most 44 % below the top edge (the eye band of the spec
-// is 31-49 %), the backdrop whitened and the photo scaled to 600x771 at 400
-// DPI: what a citizen should be told is fine. ok is false when the crop
-// leaves the photo.
-func goodPhoto(img image.Image, p faceset.Photo) ([]byte, bool) {
-	top := math.Inf(1)
-	for _, pt := range p.Points {
-		top = math.Min(top, pt[1])
-	}
+// hand-marked truth alone (never from what the validator measures): top is
+// the visible top of the head marked by hand (handTopFile), the chin the
+// template's point 129, the eyes its pupils, and the template's highest
+// head-outline point the top of the head under the hair's volume. As a
+// photographer who knows the rule would, the crop is 35:45 and high enough
+// that chin to the visible top and chin to the template's top both lie
+// within 72-78 % of it (the 70-80 % band, 2 points to spare), at the middle
+// of that range; where no height does both (a bun), chin to the visible top
+// fills 75 %. The space left is shared above the head and below the chin,
+// moved down where needed so the eyes sit at most 44 % below the top edge
+// (the spec's eye band is 31-49 %); the backdrop whitened and the photo
+// scaled to 600x771 at 400 DPI: what a citizen should be told is fine. ok
+// is false when the crop leaves the photo.
+func goodPhoto(img image.Image, p faceset.Photo, top float64) ([]byte, bool) {
+	const lo, hi = 0.72, 0.78
 	eyeX := (p.Points[0][0] + p.Points[1][0]) / 2
 	eyeY := (p.Points[0][1] + p.Points[1][1]) / 2
 	chin := p.Points[temChin][1]
-	h := (chin - top) / 0.75
-	ct := top - 0.125*h // chin to top in the middle of the 70-80 % band
+	visible, under := chin-top, chin-temTop(p.Points)[1]
+	h := visible / 0.75
+	if a, b := visible/hi, under/lo; a <= b {
+		h = (a + b) / 2
+	}
+	ct := top - (1-visible/h)/2*h
 	if eyeY-ct > 0.44*h {
 		ct = eyeY - 0.44*h
 	}
@@ -68,6 +75,7 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	samples := loadSmileSamples(t)
+	hand := loadHandTops(t)
 	type tallyG struct{ n, rejected, warned int }
 	groups := map[string]*tallyG{"all": {}}
 	reasons := map[string]int{}
@@ -76,7 +84,18 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 			t.Errorf("%s: no template or no group", p.Name)
 			continue
 		}
-		data, ok := goodPhoto(openImage(t, p.Path), p)
+		top, ok := handTopOf(hand, p)
+		if !ok {
+			t.Errorf("%s: no hand-marked top of the head", p.Name)
+			continue
+		}
+		if top.note == "cut" {
+			// The hair runs off the original photo: no crop of it has
+			// the whole head.
+			t.Logf("%s: the head runs off the photo: cannot be framed", p.Name)
+			continue
+		}
+		data, ok := goodPhoto(openImage(t, p.Path), p, top.y)
 		if !ok {
 			t.Errorf("%s: the framed crop leaves the photo", p.Name)
 			continue
@@ -86,7 +105,12 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 		for _, c := range rep.Checks {
 			switch {
 			case c.ID == "expression":
-				// Judged below, leave-one-person-out.
+				// The smile model is judged below, leave-one-person-out;
+				// a fail the model does not explain is teeth showing.
+				if v, _ := c.Value.(float64); c.Status == Fail && v <= defaultFeatureLimits.MaxSmile {
+					failed = append(failed, "expression (teeth)")
+					reasons["expression"]++
+				}
 			case c.Status == Fail:
 				failed = append(failed, fmt.Sprintf("%s (%v)", c.ID, c.Value))
 				reasons[c.ID]++
@@ -126,10 +150,12 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 	}
 	t.Logf("rejected by: %v", reasons)
 	// Issue 12 asks for at most maxGroupRejection rejected and maxGoodWarn
-	// warned in every group. The figures above do not meet it yet (the
-	// crown of face_height and the pitch of the pose are still being
-	// reworked), so they are reported, not asserted: the issue stays open
-	// until this test can fail on them.
+	// warned in every group. The figures above do not meet it yet: the
+	// expression model calls three neutral faces smiling when they are
+	// left out, pitch warns on about a quarter of the frontal faces, and
+	// face_height warns where the hair's volume puts the skull estimate
+	// under the band (as the spec asks). They are reported, not asserted:
+	// the issue stays open until this test can fail on them.
 	for _, k := range keys {
 		g := groups[k]
 		if r := float64(g.rejected) / float64(g.n); r > maxGroupRejection {
