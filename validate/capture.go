@@ -105,7 +105,11 @@ func measureCapture(ph *photo, m *measures) *captureMeasures {
 		return cm
 	}
 	cm.bg = measureBackground(ph.img, m.face)
-	if m.face != nil && len(m.face.f.Landmarks) == 68 {
+	cm.eyeWhite = math.NaN()
+	if m.features != nil {
+		cm.eyeWhite = m.features.eyeWhite // measured once, with the features
+	}
+	if m.face != nil && len(m.face.f.Landmarks) == facedetect.NumLandmarks {
 		measureFace(ph, m.face, cm)
 	}
 	return cm
@@ -141,7 +145,6 @@ func measureFace(ph *photo, g *faceGeom, cm *captureMeasures) {
 	cm.skinL = median(all)
 	cm.clipped = float64(left.clip+right.clip+nose.clip) / float64(len(all))
 	cm.leftL, cm.rightL = median(left.l), median(right.l)
-	cm.eyeWhite = eyeWhite(ph.img, lm)
 	cm.sharp, cm.lapStd = sharpness(ph.gray, g.eyeMid, d)
 }
 

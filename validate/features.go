@@ -92,6 +92,7 @@ type featureMeasures struct {
 	mouthWidth  float64 // corner to corner, eye distances
 	cornerDepth float64 // mouth corners between the nose (0) and the chin (1)
 	teeth       float64 // share of bright, colourless pixels between the inner lips
+	eyeWhite    float64 // the whites of the eyes, L* (see eyeWhite); NaN when unseen
 	smileCues   smileCues
 	smile       float64 // smile probability (smile.go)
 
@@ -281,9 +282,10 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	// Teeth are about as light as the whites of the eyes, whatever the
 	// skin and the lips around them; without an eye white to compare
 	// with, the light level of a well exposed white.
+	fm.eyeWhite = eyeWhite(ph.img, lm)
 	teethL := float64(defaultTeethL)
-	if w := eyeWhite(ph.img, lm); !math.IsNaN(w) {
-		teethL = w - teethBelowWhite
+	if !math.IsNaN(fm.eyeWhite) {
+		teethL = fm.eyeWhite - teethBelowWhite
 	}
 	// Only the opening between the inner lips is read: the lips' own
 	// highlights, which on dark lips reach the light of the eye whites,
