@@ -7,7 +7,7 @@ DEB_BUILD := libdlib-dev libdlib-data libopenblas-dev liblapack-dev libjpeg-dev 
 DEB_TEST := chromium wrk
 DEB_PKGS := $(DEB_BUILD) $(DEB_TEST)
 
-.PHONY: all deps build test vet run bench eval clean
+.PHONY: all deps build test vet run bench eval fuzz clean
 
 all: build
 
@@ -35,6 +35,19 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./validate ./facedetect
 	./scripts/loadbench.sh
 	./scripts/batchbench.sh
+
+# Each fuzz target runs for FUZZTIME (go test -fuzz takes one target at a
+# time); a finding is written under the package's testdata/fuzz and then
+# replayed by every `make test`. The memory cap stops a target that
+# over-allocates as a finding instead of taking the machine down.
+FUZZTIME ?= 60s
+FUZZ_TARGETS := ./validate:FuzzReadMeta ./validate:FuzzRead
+fuzz: deps
+	@set -e; ulimit -v 8000000; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzzing $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 eval: build
 	./$(BIN) eval -v $${TESSERA_FACES:-../shared/faces}

@@ -109,6 +109,8 @@ func reportError(err error) *apiError {
 		return errUnsupported
 	case errors.Is(err, validate.ErrTooManyPixels):
 		return errTooManyPixels
+	case errors.Is(err, validate.ErrInternal):
+		return errInternal
 	default:
 		return errUnreadable
 	}

@@ -60,6 +60,8 @@ func TestRecency(t *testing.T) {
 		{"future", &fixture.Exif{DateTimeOriginal: testNow.Add(3 * day)}, Fail},
 		{"hours ahead is a clock skew", &fixture.Exif{DateTimeOriginal: testNow.Add(5 * time.Hour)}, Pass},
 		{"only DateTime", &fixture.Exif{DateTime: testNow.Add(-400 * day)}, Fail},
+		{"only DateTimeDigitized", &fixture.Exif{DateTimeDigitized: testNow.Add(-400 * day)}, Fail},
+		{"digitized wins over DateTime", &fixture.Exif{DateTime: testNow.Add(-10 * day), DateTimeDigitized: testNow.Add(-300 * day)}, Fail},
 		{"original wins over DateTime", &fixture.Exif{DateTime: testNow.Add(-10 * day), DateTimeOriginal: testNow.Add(-300 * day)}, Fail},
 		{"exif without date", &fixture.Exif{XRes: 400, YRes: 400}, Warn},
 		{"no exif", nil, Warn},

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rwcarlsen/goexif/exif"
-	"github.com/rwcarlsen/goexif/tiff"
+	"github.com/bep/imagemeta"
 )
 
 // meta is what the file says about itself.
@@ -28,11 +27,7 @@ func readMeta(format string, data []byte) meta {
 		if d, ok := jfifDPI(data); ok {
 			m.dpi, m.dpiSource = d, "jfif"
 		}
-		x, err := exif.Decode(bytes.NewReader(data))
-		if err != nil && x == nil {
-			return m
-		}
-		m.fromExif(x)
+		m.fromExif(readExif(data))
 	case "png":
 		if d, ok := pngDPI(data); ok {
 			m.dpi, m.dpiSource = d, "png"
@@ -41,24 +36,62 @@ func readMeta(format string, data []byte) meta {
 	return m
 }
 
-func (m *meta) fromExif(x *exif.Exif) {
-	if t, err := x.Get(exif.Orientation); err == nil {
-		if o, err := t.Int(0); err == nil && o >= 1 && o <= 8 {
-			m.orientation = o
-		}
+// EXIF is read with github.com/bep/imagemeta, the reader Hugo uses, which
+// bounds its work (tags, tag sizes) and is fuzzed upstream and here
+// (FuzzReadMeta). rwcarlsen/goexif, on the design card, looped for ever on
+// two IFDs pointing at each other and allocated 2^31 values for a crafted
+// count (issue 9): see the README's dependency notes.
+
+// exifTags are the tags tessera reads, by imagemeta's names (ExifTool's):
+// CreateDate is EXIF's DateTimeDigitized, ModifyDate its DateTime. Every
+// other tag is skipped unread.
+var exifTags = map[string]bool{
+	"Orientation": true, "XResolution": true, "ResolutionUnit": true,
+	"DateTimeOriginal": true, "CreateDate": true, "ModifyDate": true,
+}
+
+// exifMaxTags and exifMaxTagSize bound the reader's work on one file: a
+// camera writes a few hundred tags, and none that tessera reads is over
+// 32 bytes.
+const (
+	exifMaxTags    = 1000
+	exifMaxTagSize = 256
+)
+
+// readExif returns the values of exifTags found in the EXIF of a JPEG; a
+// damaged EXIF gives what was read before the damage, or nothing.
+func readExif(data []byte) map[string]any {
+	tags := map[string]any{}
+	_, _ = imagemeta.Decode(imagemeta.Options{
+		R:               bytes.NewReader(data),
+		ImageFormat:     imagemeta.JPEG,
+		Sources:         imagemeta.EXIF,
+		ShouldHandleTag: func(ti imagemeta.TagInfo) bool { return exifTags[ti.Tag] },
+		HandleTag: func(ti imagemeta.TagInfo) error {
+			if _, seen := tags[ti.Tag]; !seen {
+				tags[ti.Tag] = ti.Value
+			}
+			return nil
+		},
+		Warnf:        func(string, ...any) {},
+		LimitNumTags: exifMaxTags,
+		LimitTagSize: exifMaxTagSize,
+	})
+	return tags
+}
+
+func (m *meta) fromExif(tags map[string]any) {
+	if o, ok := exifInt(tags["Orientation"]); ok && o >= 1 && o <= 8 {
+		m.orientation = o
 	}
 	if m.dpi == 0 {
-		if d, ok := exifDPI(x); ok {
+		if d, ok := exifDPI(tags); ok {
 			m.dpi, m.dpiSource = d, "exif"
 		}
 	}
-	for _, name := range []exif.FieldName{exif.DateTimeOriginal, exif.DateTimeDigitized, exif.DateTime} {
-		t, err := x.Get(name)
-		if err != nil || t.Format() != tiff.StringVal {
-			continue
-		}
-		s, err := t.StringVal()
-		if err != nil {
+	for _, name := range []string{"DateTimeOriginal", "CreateDate", "ModifyDate"} {
+		s, ok := tags[name].(string)
+		if !ok {
 			continue
 		}
 		s = strings.TrimRight(strings.TrimSpace(s), "\x00")
@@ -69,23 +102,39 @@ func (m *meta) fromExif(x *exif.Exif) {
 	}
 }
 
+// exifInt reads an integer tag value of any of the integer types.
+func exifInt(v any) (int, bool) {
+	switch x := v.(type) {
+	case uint8:
+		return int(x), true
+	case uint16:
+		return int(x), true
+	case uint32:
+		return int(x), true
+	case int8:
+		return int(x), true
+	case int16:
+		return int(x), true
+	case int32:
+		return int(x), true
+	}
+	return 0, false
+}
+
 // exifDPI reads XResolution with ResolutionUnit (2 = inch, the default;
 // 3 = centimetre).
-func exifDPI(x *exif.Exif) (float64, bool) {
-	t, err := x.Get(exif.XResolution)
-	if err != nil {
+func exifDPI(tags map[string]any) (float64, bool) {
+	r, ok := tags["XResolution"].(interface{ Float64() float64 })
+	if !ok {
 		return 0, false
 	}
-	num, den, err := t.Rat2(0)
-	if err != nil || den == 0 || num <= 0 {
+	v := r.Float64()
+	if math.IsNaN(v) || math.IsInf(v, 0) || v <= 0 {
 		return 0, false
 	}
-	v := float64(num) / float64(den)
 	unit := 2
-	if u, err := x.Get(exif.ResolutionUnit); err == nil {
-		if n, err := u.Int(0); err == nil {
-			unit = n
-		}
+	if u, ok := exifInt(tags["ResolutionUnit"]); ok {
+		unit = u
 	}
 	switch unit {
 	case 2:
@@ -111,7 +160,12 @@ func jfifDPI(data []byte) (float64, bool) {
 		if marker == 0xda || marker == 0xd9 { // start of scan: no more headers
 			return 0, false
 		}
+		// The length counts its own two bytes: under 2 the segment is
+		// malformed and nothing after it can be trusted.
 		n := int(binary.BigEndian.Uint16(data[i+2:]))
+		if n < 2 {
+			return 0, false
+		}
 		seg := data[i+4 : min(len(data), i+2+n)]
 		if marker == 0xe0 && len(seg) >= 12 && string(seg[:5]) == "JFIF\x00" {
 			units := seg[7]

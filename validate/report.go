@@ -114,4 +114,7 @@ var (
 	ErrTooManyPixels = errors.New("too many pixels")
 	// ErrUnreadable: an empty, truncated or corrupt file.
 	ErrUnreadable = errors.New("unreadable image")
+	// ErrInternal: a fault in tessera stopped the check of a photo it had
+	// read; the error carries the stack for the log.
+	ErrInternal = errors.New("internal error")
 )

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"runtime/debug"
 	"time"
 
 	"github.com/tessera-cie/tessera/facedetect"
@@ -68,7 +69,12 @@ func (v *Validator) Check(ctx context.Context, name string, data []byte, opts Op
 }
 
 // Analyze is Check that also returns the decoded photo.
-func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts Options) (*Result, error) {
+//
+// A panic while reading the file (a parser defeated by crafted bytes) gives
+// a report wrapping ErrUnreadable; a panic while measuring or judging a
+// decoded photo gives one wrapping ErrInternal. Either way it stays with
+// this photo: the caller's other photos are checked as usual.
+func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts Options) (res *Result, err error) {
 	prof, ok := LookupProfile(opts.Profile)
 	if !ok {
 		return nil, fmt.Errorf("validate: %w %q (known: %v)", ErrUnknownProfile, opts.Profile, ProfileNames())
@@ -79,7 +85,16 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 	lang := ParseLang(opts.Lang)
 	j := &judge{prof: prof, lang: lang, now: opts.Now}
 	rep := &Report{File: name, Profile: prof.Name, Checks: []Check{}}
-	res := &Result{Report: rep, Profile: prof}
+	res = &Result{Report: rep, Profile: prof}
+	defer func() {
+		if r := recover(); r != nil {
+			*rep = Report{File: name, Profile: prof.Name, Checks: []Check{}, Image: rep.Image}
+			rep.Err = fmt.Errorf("%w: checking %s: %v\n%s", ErrInternal, name, r, debug.Stack())
+			rep.Error = j.errorText(rep.Err, nil)
+			j.finish(rep)
+			res, err = &Result{Report: rep, Profile: prof}, nil
+		}
+	}()
 
 	ph, err := v.read(data)
 	if ph != nil {
@@ -128,32 +143,44 @@ type photo struct {
 
 // read identifies, measures and decodes data. It refuses images over the
 // pixel limit from their header, before decoding any pixel. On error the
-// photo returned carries what could be learnt (format, size).
-func (v *Validator) read(data []byte) (*photo, error) {
-	ph := &photo{bytes: len(data), info: &ImageInfo{Bytes: len(data)}}
+// photo returned carries what could be learnt (format, size). A parser
+// that panics on the bytes makes the file unreadable.
+func (v *Validator) read(data []byte) (ph *photo, err error) {
+	ph = &photo{bytes: len(data), info: &ImageInfo{Bytes: len(data)}}
+	defer func() {
+		if r := recover(); r != nil {
+			ph.img, ph.gray = nil, nil
+			err = fmt.Errorf("%w: a parser failed on the file's bytes: %v", ErrUnreadable, r)
+		}
+	}()
+	return ph, v.readInto(ph, data)
+}
+
+// readInto is read without the recovery, for the fuzz tests to see panics.
+func (v *Validator) readInto(ph *photo, data []byte) error {
 	if len(data) == 0 {
-		return ph, fmt.Errorf("%w: empty file", ErrUnreadable)
+		return fmt.Errorf("%w: empty file", ErrUnreadable)
 	}
 	ph.format = Sniff(data)
 	ph.info.Format = ph.format
 	switch ph.format {
 	case "":
 		ph.info.Format = "unknown"
-		return ph, ErrNotImage
+		return ErrNotImage
 	case "jpeg", "png":
 	default:
-		return ph, fmt.Errorf("%w: %s", ErrUnsupported, ph.format)
+		return fmt.Errorf("%w: %s", ErrUnsupported, ph.format)
 	}
 	cfg, err := header(ph.format, data)
 	if err != nil {
-		return ph, fmt.Errorf("%w: %s header: %v", ErrUnreadable, ph.format, err)
+		return fmt.Errorf("%w: %s header: %v", ErrUnreadable, ph.format, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return ph, fmt.Errorf("%w: %dx%d pixels", ErrUnreadable, cfg.Width, cfg.Height)
+		return fmt.Errorf("%w: %dx%d pixels", ErrUnreadable, cfg.Width, cfg.Height)
 	}
 	ph.info.Width, ph.info.Height = cfg.Width, cfg.Height
 	if int64(cfg.Width)*int64(cfg.Height) > int64(v.maxPixels) {
-		return ph, fmt.Errorf("%w: %dx%d is over %d megapixels", ErrTooManyPixels, cfg.Width, cfg.Height, v.maxPixels/1_000_000)
+		return fmt.Errorf("%w: %dx%d is over %d megapixels", ErrTooManyPixels, cfg.Width, cfg.Height, v.maxPixels/1_000_000)
 	}
 	ph.meta = readMeta(ph.format, data)
 	ph.info.Orientation = ph.meta.orientation
@@ -161,11 +188,11 @@ func (v *Validator) read(data []byte) (*photo, error) {
 	ph.info.DPI, ph.info.DPISource = ph.meta.dpi, ph.meta.dpiSource
 	img, err := decode(ph.format, data)
 	if err != nil {
-		return ph, fmt.Errorf("%w: %v", ErrUnreadable, err)
+		return fmt.Errorf("%w: %v", ErrUnreadable, err)
 	}
 	ph.img = orient(img, ph.meta.orientation)
 	b := ph.img.Bounds()
 	ph.info.Width, ph.info.Height = b.Dx(), b.Dy()
 	ph.gray = gray(ph.img)
-	return ph, nil
+	return nil
 }
