@@ -58,13 +58,14 @@ func (c *CSVWriter) Close() error {
 	return c.w.Error()
 }
 
-// CSVRow is the row of one item, in the order of CSVHeader. Failed and
-// warned check ids are separated by spaces; eye and face height are
+// CSVRow is the row of one item, in the order of CSVHeader. A file name
+// that a spreadsheet would run as a formula is prefixed with a single quote
+// (textCell). Failed and warned check ids are separated by spaces; eye and face height are
 // percentages of the photo height, as in the report; cells that do not
 // apply are empty.
 func CSVRow(it Item, lang string) []string {
 	row := make([]string, len(CSVHeader))
-	row[0] = it.Path
+	row[0] = textCell(it.Path)
 	row[1] = string(it.Verdict())
 	r := it.Report
 	if r == nil {
@@ -96,6 +97,21 @@ func CSVRow(it Item, lang string) []string {
 	row[9] = checkValue(r, "face_height")
 	row[10] = r.Error
 	return row
+}
+
+// formulaStart holds the first characters that make a spreadsheet read a
+// cell as a formula (OWASP, CSV injection): = + - @, tab and carriage
+// return.
+const formulaStart = "=+-@\t\r"
+
+// textCell makes a cell of outside text (a file name) safe to open in a
+// spreadsheet: one that would start a formula is prefixed with a single
+// quote, which the spreadsheet shows as text and does not evaluate.
+func textCell(s string) string {
+	if s != "" && strings.ContainsRune(formulaStart, rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // checkValue is the measured value of a check that was judged.

