@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"image"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -91,5 +93,36 @@ func TestPanicStaysWithThePhoto(t *testing.T) {
 	// The next photo, with a working detector, is checked as usual.
 	if r := check(t, good, Options{}); r.Err != nil {
 		t.Errorf("next photo: %v", r.Err)
+	}
+}
+
+// TestCraftedEXIF reads the EXIF probes of testdata/exif (made while
+// choosing the EXIF reader, issue 9): each has orientation 6 in IFD0 and a
+// trap after it: a resolution only in the thumbnail's IFD1, a thumbnail
+// declaring 2 GB, the Exif sub-IFD pointing back at IFD0, a 1 GB count on
+// a tag tessera does not read. The orientation is read, no resolution is
+// taken from the thumbnail, and the read stays within maxMetaAlloc.
+func TestCraftedEXIF(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "exif", "*.jpg"))
+	if err != nil || len(files) < 4 {
+		t.Fatalf("testdata/exif: %d files, %v", len(files), err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			m := readMeta("jpeg", data)
+			runtime.ReadMemStats(&after)
+			if got := after.TotalAlloc - before.TotalAlloc; got > maxMetaAlloc {
+				t.Errorf("reading the metadata allocated %d bytes, want <= %d", got, maxMetaAlloc)
+			}
+			if m.orientation != 6 || m.dpiSource != "" {
+				t.Errorf("orientation %d, dpi %v from %q; want 6 and no resolution", m.orientation, m.dpi, m.dpiSource)
+			}
+		})
 	}
 }

@@ -58,19 +58,37 @@ const (
 	exifMaxTagSize = 256
 )
 
+// exifIFDs are the IFDs the tags are read from: the photo's own (IFD0)
+// and its Exif sub-IFD; IFD1 describes the thumbnail (often 72 DPI,
+// orientation 1), not the photo.
+var exifIFDs = map[string]bool{"IFD0": true, "IFD0/ExifIFDP": true}
+
+// exifDate is the layout of EXIF dates.
+const exifDate = "2006:01:02 15:04:05"
+
 // readExif returns the values of exifTags found in the EXIF of a JPEG; a
-// damaged EXIF gives what was read before the damage, or nothing.
+// damaged EXIF gives what was read before the damage, or nothing. The
+// first readable value of a tag wins: a date that does not parse does not
+// hide a later good copy.
 func readExif(data []byte) map[string]any {
 	tags := map[string]any{}
 	_, _ = imagemeta.Decode(imagemeta.Options{
-		R:               bytes.NewReader(data),
-		ImageFormat:     imagemeta.JPEG,
-		Sources:         imagemeta.EXIF,
-		ShouldHandleTag: func(ti imagemeta.TagInfo) bool { return exifTags[ti.Tag] },
+		R:           bytes.NewReader(data),
+		ImageFormat: imagemeta.JPEG,
+		Sources:     imagemeta.EXIF,
+		ShouldHandleTag: func(ti imagemeta.TagInfo) bool {
+			return exifTags[ti.Tag] && exifIFDs[ti.Namespace]
+		},
 		HandleTag: func(ti imagemeta.TagInfo) error {
-			if _, seen := tags[ti.Tag]; !seen {
-				tags[ti.Tag] = ti.Value
+			if _, seen := tags[ti.Tag]; seen {
+				return nil
 			}
+			if s, ok := ti.Value.(string); ok {
+				if _, err := parseExifDate(s); err != nil {
+					return nil
+				}
+			}
+			tags[ti.Tag] = ti.Value
 			return nil
 		},
 		Warnf:        func(string, ...any) {},
@@ -94,12 +112,16 @@ func (m *meta) fromExif(tags map[string]any) {
 		if !ok {
 			continue
 		}
-		s = strings.TrimRight(strings.TrimSpace(s), "\x00")
-		if when, err := time.ParseInLocation("2006:01:02 15:04:05", s, time.UTC); err == nil {
+		if when, err := parseExifDate(s); err == nil {
 			m.taken = &when
 			return
 		}
 	}
+}
+
+// parseExifDate reads an EXIF date, in UTC (EXIF carries no zone).
+func parseExifDate(s string) (time.Time, error) {
+	return time.ParseInLocation(exifDate, strings.TrimRight(strings.TrimSpace(s), "\x00"), time.UTC)
 }
 
 // exifInt reads an integer tag value of any of the integer types.
