@@ -84,6 +84,9 @@ func reply(lang string, out *EmailResult) string {
 type emailImage struct {
 	name string
 	data []byte
+	// broken is why the part's body could not be decoded (broken base64
+	// or quoted-printable); data is then nil.
+	broken error
 }
 
 // errMalformed marks a message that cannot be parsed.
@@ -173,16 +176,14 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 	if !image && !maybe {
 		return nil
 	}
-	data, err := io.ReadAll(ent.Body)
-	if err != nil {
-		// A broken base64 body: report the image as unreadable rather
-		// than dropping it, when it claims to be an image.
-		if !image {
-			return nil
-		}
+	data, broken := io.ReadAll(ent.Body)
+	if broken != nil {
+		// A body whose transfer encoding is broken: reported as such
+		// when the part says it is an image, by its type or its name;
+		// an attachment that says nothing may be any file.
 		data = nil
 	}
-	if !image && !imageExts[strings.ToLower(path.Ext(name))] && !strings.HasPrefix(http.DetectContentType(data), "image/") {
+	if !image && !imageExts[strings.ToLower(path.Ext(name))] && (broken != nil || !strings.HasPrefix(http.DetectContentType(data), "image/")) {
 		return nil
 	}
 	if name == "" {
@@ -195,7 +196,7 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 		}
 		name = fmt.Sprintf("image-%d%s", len(w.imgs)+1, ext)
 	}
-	w.imgs = append(w.imgs, emailImage{name: name, data: data})
+	w.imgs = append(w.imgs, emailImage{name: name, data: data, broken: broken})
 	return nil
 }
 
@@ -227,12 +228,22 @@ func (s *Server) apiEmail(c *fiber.Ctx) error {
 	}
 	defer j.done()
 	for _, im := range imgs {
-		res, e := j.analyze(im.name, im.data)
-		if e != nil {
-			return s.fail(c, e, nil)
+		var rep *validate.Report
+		if im.broken != nil {
+			r, err := validate.Unextracted(im.name, im.broken, j.opts)
+			if err != nil {
+				return s.fail(c, errProfile, nil)
+			}
+			rep = r
+		} else {
+			res, e := j.analyze(im.name, im.data)
+			if e != nil {
+				return s.fail(c, e, nil)
+			}
+			rep = res.Report
 		}
-		out.Reports = append(out.Reports, res.Report)
-		out.Pass = out.Pass && res.Report.Pass
+		out.Reports = append(out.Reports, rep)
+		out.Pass = out.Pass && rep.Pass
 	}
 	out.Images = len(out.Reports)
 	out.Reply = reply(lang, &out)

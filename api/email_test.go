@@ -112,6 +112,7 @@ func TestEmail(t *testing.T) {
 		format string          // image.format
 		status validate.Status // of face_count ("" when unread)
 		err    bool            // report.error set
+		says   string          // in report.error, when set
 	}
 	tests := []struct {
 		name    string
@@ -120,16 +121,19 @@ func TestEmail(t *testing.T) {
 		reports []want
 	}{
 		{"attachments, inline, octet-stream, attached message", fullEmail(photo), "Foto per la carta d'identità", []want{
-			{"image-1.png", "png", validate.Fail, false},
-			{"foto.jpg", "jpeg", validate.Pass, false},
-			{"IMG_0001.JPG", "jpeg", validate.Fail, false},
-			{"IMG_0002.HEIC", "heic", "", true},
+			{"image-1.png", "png", validate.Fail, false, ""},
+			{"foto.jpg", "jpeg", validate.Pass, false, ""},
+			{"IMG_0001.JPG", "jpeg", validate.Fail, false, ""},
+			{"IMG_0002.HEIC", "heic", "", true, ""},
 		}},
 		{"the whole message is an image", crlf("From: a@b.it\nSubject: foto\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n" + b64(photo) + "\n"), "foto", []want{
-			{"image-1.jpg", "jpeg", validate.Pass, false},
+			{"image-1.jpg", "jpeg", validate.Pass, false, ""},
 		}},
 		{"broken base64 in an image part", crlf("From: a@b.it\nSubject: x\nContent-Type: image/jpeg; name=rotta.jpg\nContent-Transfer-Encoding: base64\n\n!!!! not base64 ****\n"), "x", []want{
-			{"rotta.jpg", "", "", true},
+			{"rotta.jpg", "", "", true, "base64"},
+		}},
+		{"broken base64 in an octet-stream photo", crlf("From: a@b.it\nSubject: y\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nfoto\n--b\nContent-Type: application/octet-stream; name=IMG_0003.JPG\nContent-Disposition: attachment; filename=IMG_0003.JPG\nContent-Transfer-Encoding: base64\n\n/9j/4AAQ!!!! ****\n--b\nContent-Type: application/octet-stream; name=notes.bin\nContent-Transfer-Encoding: base64\n\n!!!! ****\n--b--\n"), "y", []want{
+			{"IMG_0003.JPG", "", "", true, "base64"},
 		}},
 	}
 	for _, tc := range tests {
@@ -157,6 +161,9 @@ func TestEmail(t *testing.T) {
 				}
 				if (rep.Error != "") != w.err {
 					t.Errorf("%s: error %q, want error %v", w.name, rep.Error, w.err)
+				}
+				if w.says != "" && !strings.Contains(rep.Error, w.says) {
+					t.Errorf("%s: error %q does not say %q", w.name, rep.Error, w.says)
 				}
 				if w.status != "" {
 					if c, _ := rep.Find("face_count"); c.Status != w.status {

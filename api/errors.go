@@ -95,6 +95,8 @@ var (
 		"Metodo non consentito per questo indirizzo.", "Method not allowed for this address."}
 	errBadRequest = &apiError{fiber.StatusBadRequest, "bad_request",
 		"Richiesta non valida.", "Bad request."}
+	errHeaderTooLarge = &apiError{fiber.StatusRequestHeaderFieldsTooLarge, "header_too_large",
+		"L'indirizzo o le intestazioni della richiesta sono troppo lunghi.", "The request's address or headers are too long."}
 	errInternal = &apiError{fiber.StatusInternalServerError, "internal",
 		"Errore interno. Riprova più tardi.", "Internal error. Retry later."}
 )

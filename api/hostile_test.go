@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -66,5 +67,63 @@ func TestHostileFiles(t *testing.T) {
 	}
 	if r := doLive(t, addr, rawRequest("/v1/check", "image/jpeg", good)); r.status != http.StatusOK {
 		t.Errorf("a good photo afterwards: %s", r)
+	}
+}
+
+// TestUnreadableRequestIsJSON sends a request line and a header too long
+// for the server to read: neither path nor language can be known, and the
+// answer is the JSON error, on the API's paths as elsewhere.
+func TestUnreadableRequestIsJSON(t *testing.T) {
+	s := newTestServer(t, Config{})
+	addr := liveServer(t, s)
+	longURL := httptest.NewRequest(http.MethodPost, "/v1/check?x="+strings.Repeat("a", 9000), nil)
+	longHeader := httptest.NewRequest(http.MethodPost, "/v1/check", nil)
+	longHeader.Header.Set("X-Long", strings.Repeat("b", 9000))
+	for name, req := range map[string]*http.Request{"long URL": longURL, "long header": longHeader} {
+		r := doLive(t, addr, req)
+		if r.status != http.StatusRequestHeaderFieldsTooLarge || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+			t.Errorf("%s: %s (%s), want 431 as JSON", name, r, r.header.Get("Content-Type"))
+			continue
+		}
+		if e := r.errorOf(t); e.Error != "header_too_large" || e.Message == "" {
+			t.Errorf("%s: error %+v", name, e)
+		}
+	}
+	// A request the server reads still gets the page's HTML error.
+	r := doLive(t, addr, httptest.NewRequest(http.MethodGet, "/static/nothing.css", nil))
+	if r.status != http.StatusNotFound || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+		t.Errorf("web 404: %s (%s), want the HTML page", r, r.header.Get("Content-Type"))
+	}
+}
+
+// TestFormLanguageInErrors sends forms with the field lang=en that fail:
+// the error is in English, as the report would be.
+func TestFormLanguageInErrors(t *testing.T) {
+	s := newTestServer(t, Config{})
+	en := map[string]string{"lang": "en"}
+	tests := []struct {
+		name   string
+		req    *http.Request
+		status int
+	}{
+		{"not an image", formRequest(t, "/v1/check", "photo", "x.jpg", []byte("just some words, not a photo"), en), http.StatusUnsupportedMediaType},
+		{"no photo field", formRequest(t, "/v1/check", "picture", "x.jpg", []byte("x"), en), http.StatusBadRequest},
+		{"unknown profile", formRequest(t, "/v1/check", "photo", "x.jpg", fixture.HostileSegmentLength(), map[string]string{"lang": "en", "profile": "xx"}), http.StatusBadRequest},
+		{"unreadable", formRequest(t, "/v1/check", "photo", "x.jpg", fixture.HostileSegmentLength(), en), http.StatusUnprocessableEntity},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, s, tc.req)
+			if r.status != tc.status {
+				t.Fatalf("%s, want %d", r, tc.status)
+			}
+			e := r.errorOf(t)
+			// The Italian messages all carry one of these words.
+			for _, it := range []string{" non ", "Nessuna", "Profilo", "riesco"} {
+				if strings.Contains(e.Message, it) {
+					t.Errorf("message %q is Italian, the form asked for English", e.Message)
+				}
+			}
+		})
 	}
 }

@@ -212,6 +212,9 @@ func (j *job) analyze(name string, data []byte) (*validate.Result, *apiError) {
 func (s *Server) checkOne(c *fiber.Ctx, then func(*validate.Result) error) error {
 	up, e := readUpload(c)
 	if e != nil {
+		if up != nil {
+			requestOptions(c, up) // answer in the form's language
+		}
 		return s.fail(c, e, nil)
 	}
 	profile, lang := requestOptions(c, up)
@@ -228,7 +231,9 @@ func (s *Server) checkOne(c *fiber.Ctx, then func(*validate.Result) error) error
 }
 
 // requestOptions picks profile and language: query first, then the form's
-// fields, then Accept-Language for the language.
+// fields, then Accept-Language for the language. The language is kept on
+// the request (langOf), so that every answer to it, errors included, is in
+// that language.
 func requestOptions(c *fiber.Ctx, up *upload) (profile, lang string) {
 	profile = c.Query("profile", up.profile)
 	switch {
@@ -239,6 +244,7 @@ func requestOptions(c *fiber.Ctx, up *upload) (profile, lang string) {
 	default:
 		lang = validate.ParseLang(c.Get(fiber.HeaderAcceptLanguage))
 	}
+	c.Locals(langKey, lang)
 	return profile, lang
 }
 

@@ -221,6 +221,8 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 			ae = errMethod
 		case fiber.StatusRequestEntityTooLarge:
 			ae = errTooLarge
+		case fiber.StatusRequestHeaderFieldsTooLarge:
+			ae = errHeaderTooLarge
 		case fiber.StatusRequestTimeout:
 			ae = &apiError{fiber.StatusRequestTimeout, "request_timeout",
 				"La richiesta è arrivata troppo lentamente. Riprova.", "The request arrived too slowly. Retry."}
@@ -251,12 +253,18 @@ func (s *Server) fail(c *fiber.Ctx, e *apiError, rep *validate.Report) error {
 	case fiber.StatusTooManyRequests, fiber.StatusServiceUnavailable:
 		c.Set(fiber.HeaderRetryAfter, "2")
 	}
-	if s.isWeb(c) {
+	if s.isWeb(c) && parsed(c) {
 		return s.renderError(c, e.status, lang, msg)
 	}
 	c.Status(e.status)
 	return c.JSON(errorBody{Error: e.code, Message: msg, Report: rep})
 }
+
+// parsed reports whether the server could read the request's header: a
+// request line or header too long (431) or malformed (400) leaves none,
+// not even Host, and then neither its path nor its language is known. It
+// is answered in JSON, which API clients parse and a browser shows.
+func parsed(c *fiber.Ctx) bool { return len(c.Request().Header.RawHeaders()) > 0 }
 
 // isWeb reports whether the request belongs to the web page rather than
 // the API.
@@ -265,9 +273,17 @@ func (s *Server) isWeb(c *fiber.Ctx) bool {
 	return p == "/" || p == "/check" || strings.HasPrefix(p, "/static/")
 }
 
-// langOf is the user's language: ?lang=, else the form's lang (web page),
-// else Accept-Language, else Italian.
+// langKey holds, in the request's locals, the language requestOptions
+// chose from the query, the form and Accept-Language.
+const langKey = "tessera.lang"
+
+// langOf is the user's language: the one chosen for the request once its
+// form is read (requestOptions), else ?lang=, else Accept-Language, else
+// Italian.
 func langOf(c *fiber.Ctx) string {
+	if l, ok := c.Locals(langKey).(string); ok && l != "" {
+		return l
+	}
 	if l := c.Query("lang"); l != "" {
 		return validate.ParseLang(l)
 	}

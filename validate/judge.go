@@ -53,6 +53,9 @@ func (j *judge) errorText(err error, ph *photo) string {
 	case errors.Is(err, ErrTooManyPixels):
 		return j.say("Immagine troppo grande (%dx%d pixel): il massimo è 50 megapixel",
 			"Image too large (%dx%d pixels): the maximum is 50 megapixels", ph.info.Width, ph.info.Height)
+	case errors.Is(err, ErrTransferEncoding):
+		return j.say("L'allegato è arrivato danneggiato: la sua codifica (base64) non è valida e il file non si può estrarre dal messaggio; allegalo di nuovo",
+			"The attachment arrived damaged: its encoding (base64) is invalid and the file cannot be taken out of the message; attach it again")
 	case errors.Is(err, ErrInternal):
 		return j.say("Errore interno di tessera nel controllo di questa foto: non è un difetto della foto; riprova più tardi",
 			"An internal error in tessera stopped the check of this photo: it is not a fault of the photo; retry later")

@@ -117,4 +117,7 @@ var (
 	// ErrInternal: a fault in tessera stopped the check of a photo it had
 	// read; the error carries the stack for the log.
 	ErrInternal = errors.New("internal error")
+	// ErrTransferEncoding: the file could not be taken out of what carried
+	// it (an email attachment with broken base64); see Unextracted.
+	ErrTransferEncoding = errors.New("broken transfer encoding")
 )

@@ -131,6 +131,23 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 	return res, nil
 }
 
+// Unextracted is the report of a file that could not be taken out of what
+// carried it, such as an email attachment whose base64 is broken: not a
+// byte of it can be judged. The report wraps ErrTransferEncoding and cause,
+// and says so in the language of opts.
+func Unextracted(name string, cause error, opts Options) (*Report, error) {
+	prof, ok := LookupProfile(opts.Profile)
+	if !ok {
+		return nil, fmt.Errorf("validate: %w %q (known: %v)", ErrUnknownProfile, opts.Profile, ProfileNames())
+	}
+	j := &judge{prof: prof, lang: ParseLang(opts.Lang), now: opts.Now}
+	rep := &Report{File: name, Profile: prof.Name, Checks: []Check{}}
+	rep.Err = fmt.Errorf("%w: %v", ErrTransferEncoding, cause)
+	rep.Error = j.errorText(rep.Err, nil)
+	j.finish(rep)
+	return rep, nil
+}
+
 // photo is a decoded file with what its metadata says.
 type photo struct {
 	info   *ImageInfo
