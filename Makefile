@@ -41,7 +41,7 @@ bench: build
 # replayed by every `make test`. The memory cap stops a target that
 # over-allocates as a finding instead of taking the machine down.
 FUZZTIME ?= 60s
-FUZZ_TARGETS := ./validate:FuzzReadMeta ./validate:FuzzRead
+FUZZ_TARGETS := ./validate:FuzzReadMeta ./validate:FuzzRead ./api:FuzzFindImages ./api:FuzzReadMultipart
 fuzz: deps
 	@set -e; ulimit -v 8000000; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
