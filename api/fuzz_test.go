@@ -4,9 +4,15 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
+
+// fuzzHang is how long walking one fuzzed message may take before it
+// counts as a hang: a real message of a few megabytes is walked in
+// milliseconds.
+const fuzzHang = 5 * time.Second
 
 // FuzzFindImages walks arbitrary bytes as an email, as /v1/check/email
 // does: it must not panic, and what it finds is bounded by the input (an
@@ -19,7 +25,23 @@ func FuzzFindImages(f *testing.F) {
 	f.Add(crlf("From: a@b.it\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n\nFrom: c@d.it\nContent-Type: multipart/mixed; boundary=c\n\n--c\nContent-Type: image/png\nContent-Transfer-Encoding: quoted-printable\n\n=89PNG=0D=0A\n--c--\n--b--\n"))
 	f.Add([]byte("Subject: =?UTF-8?B?!!?=\r\nContent-Type: multipart/mixed; boundary=\"\"\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		_, imgs, err := findImages(bytes.NewReader(data))
+		type found struct {
+			imgs []emailImage
+			err  error
+		}
+		done := make(chan found, 1)
+		go func() {
+			_, imgs, err := findImages(bytes.NewReader(data))
+			done <- found{imgs, err}
+		}()
+		var imgs []emailImage
+		var err error
+		select {
+		case r := <-done:
+			imgs, err = r.imgs, r.err
+		case <-time.After(fuzzHang):
+			t.Fatalf("walking %d bytes has not ended after %v", len(data), fuzzHang)
+		}
 		if err != nil && len(imgs) > 0 {
 			t.Fatalf("error %v with %d images", err, len(imgs))
 		}
