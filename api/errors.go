@@ -59,6 +59,9 @@ var (
 	errUnreadable = &apiError{fiber.StatusUnprocessableEntity, "unreadable_image",
 		"Non riesco a leggere l'immagine: il file è vuoto, incompleto o danneggiato. Riesporta la foto come JPG e riprova.",
 		"The image cannot be read: the file is empty, incomplete or damaged. Export the photo again as JPG and retry."}
+	errOverBudget = &apiError{fiber.StatusUnprocessableEntity, "too_heavy",
+		"L'immagine richiede troppa memoria per essere controllata (troppi pixel o troppi dati per pixel). Inviala più piccola, in JPG (ne bastano circa 600 x 800 pixel).",
+		"The image needs too much memory to be checked (too many pixels or too much data per pixel). Send it smaller, as JPG (about 600 x 800 pixels is enough)."}
 	errTooManyPixels = &apiError{fiber.StatusUnprocessableEntity, "too_many_pixels",
 		"L'immagine ha troppi pixel per essere controllata. Riducila (ne bastano circa 600 x 800) e riprova.",
 		"The image has too many pixels to be checked. Scale it down (about 600 x 800 is enough) and retry."}
@@ -86,6 +89,9 @@ var (
 	errTimeout = &apiError{fiber.StatusServiceUnavailable, "timeout",
 		"Il controllo ha richiesto troppo tempo. Riprova con una foto più piccola.",
 		"The check took too long. Retry with a smaller photo."}
+	errStuck = &apiError{fiber.StatusServiceUnavailable, "stuck",
+		"Tutti i controlli in corso sono bloccati. Riprova più tardi.",
+		"Every check in progress is stuck. Retry later."}
 	errNotReady = &apiError{fiber.StatusServiceUnavailable, "not_ready",
 		"Il servizio si sta avviando. Riprova tra qualche secondo.",
 		"The service is starting. Retry in a few seconds."}
@@ -111,6 +117,8 @@ func reportError(err error) *apiError {
 		return errUnsupported
 	case errors.Is(err, validate.ErrTooManyPixels):
 		return errTooManyPixels
+	case errors.Is(err, validate.ErrOverBudget):
+		return errOverBudget
 	case errors.Is(err, validate.ErrInternal):
 		return errInternal
 	default:

@@ -1,12 +1,16 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
+	"image"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/fixture"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -125,5 +129,75 @@ func TestFormLanguageInErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMemoryBudget sends, to a server whose validator has a small memory
+// budget, a PNG that alone needs more: it is refused with 422 too_heavy
+// before a pixel is decoded, in the user's language, and a small photo is
+// still checked.
+func TestMemoryBudget(t *testing.T) {
+	small := fixture.JPEG(fixture.Gradient(300, 400), 90, nil, nil)
+	big := fixture.PNG(fixture.Gradient(2000, 2600), 0)
+	budget := validate.Cost(small) * 2
+	if validate.Cost(big) <= budget {
+		t.Fatalf("the big photo costs %d, within the budget %d", validate.Cost(big), budget)
+	}
+	s := New(Config{}, realValidator(t).WithMemoryBudget(budget))
+	for _, lang := range []string{"it", "en"} {
+		r := do(t, s, rawRequest("/v1/check?lang="+lang, "image/png", big))
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: %s, want 422", lang, r)
+		}
+		if e := r.errorOf(t); e.Error != "too_heavy" || (lang == "en") != strings.Contains(e.Message, "memory") {
+			t.Errorf("%s: error %+v", lang, e)
+		}
+	}
+	if r := do(t, s, rawRequest("/v1/check", "image/jpeg", small)); r.status != http.StatusOK {
+		t.Errorf("a small photo: %s", r)
+	}
+}
+
+// deafDetector finds no face; it blocks until released, deaf to its
+// context, as a decoder defeated by crafted bytes would.
+type deafDetector struct{ entered, release chan struct{} }
+
+func (d deafDetector) Detect(context.Context, *image.Gray) ([]facedetect.Face, error) {
+	d.entered <- struct{}{}
+	<-d.release
+	return nil, nil
+}
+
+// TestReadyWhenStuck takes the one analysis slot with a check that ignores
+// its deadline: /readyz turns 503 stuck once no slot has been given back
+// for twice the request timeout, and ready again when the check ends.
+func TestReadyWhenStuck(t *testing.T) {
+	const timeout = 100 * time.Millisecond
+	det := deafDetector{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	s := New(Config{MaxConcurrent: 1, RequestTimeout: timeout, QueueTimeout: timeout}, validate.New(det))
+	addr := liveServer(t, s)
+	ready := func() int {
+		return doLive(t, addr, httptest.NewRequest(http.MethodGet, "/readyz", nil)).status
+	}
+	if got := ready(); got != http.StatusOK {
+		t.Fatalf("readyz before: %d", got)
+	}
+	done := make(chan response, 1)
+	go func() {
+		done <- doLive(t, addr, rawRequest("/v1/check", "image/jpeg", fixture.JPEG(fixture.Gradient(300, 400), 90, nil, nil)))
+	}()
+	<-det.entered
+	if got := ready(); got != http.StatusOK {
+		t.Errorf("readyz with the slot just taken: %d, want 200", got)
+	}
+	time.Sleep(2*timeout + 50*time.Millisecond)
+	r := doLive(t, addr, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if r.status != http.StatusServiceUnavailable || r.errorOf(t).Error != "stuck" {
+		t.Errorf("readyz with the slot stuck: %s, want 503 stuck", r)
+	}
+	close(det.release)
+	<-done
+	if got := ready(); got != http.StatusOK {
+		t.Errorf("readyz after: %d, want 200", got)
 	}
 }

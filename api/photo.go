@@ -120,6 +120,7 @@ func readMultipart(body []byte, boundary string) (*upload, *apiError) {
 func (s *Server) acquire(ctx context.Context) (release func(), e *apiError) {
 	release = func() {
 		<-s.slots
+		s.freed.Store(time.Now().UnixNano())
 		s.metrics.inFlight.Dec()
 	}
 	select {

@@ -83,6 +83,10 @@ type Server struct {
 	val     atomic.Pointer[validate.Validator]
 	slots   chan struct{} // one token per photo being analysed
 	waiting atomic.Int64  // requests waiting for a slot
+	// freed is when a slot was last given back (Unix nanoseconds): with
+	// every slot taken and none given back for stuckAfter, the analyses
+	// are stuck and /readyz says so.
+	freed   atomic.Int64
 	app     *fiber.App
 	metrics *metrics
 	pages   *template.Template
@@ -99,6 +103,7 @@ func New(cfg Config, v *validate.Validator) *Server {
 		metrics: newMetrics(),
 		pages:   parsePages(),
 	}
+	s.freed.Store(time.Now().UnixNano())
 	if v != nil {
 		s.val.Store(v)
 	}
@@ -298,5 +303,17 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	if s.val.Load() == nil {
 		return s.fail(c, errNotReady, nil)
 	}
+	if s.stuck() {
+		return s.fail(c, errStuck, nil)
+	}
 	return c.JSON(fiber.Map{"status": "ready"})
+}
+
+// stuck reports whether every analysis slot is taken and none has been
+// given back for twice the longest an analysis may take: the analyses
+// ignore their deadline (a photo that defeats a decoder), and new photos
+// can only wait. A load balancer should send them elsewhere.
+func (s *Server) stuck() bool {
+	return len(s.slots) == cap(s.slots) &&
+		time.Since(time.Unix(0, s.freed.Load())) > 2*s.cfg.RequestTimeout
 }

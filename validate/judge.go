@@ -53,6 +53,9 @@ func (j *judge) errorText(err error, ph *photo) string {
 	case errors.Is(err, ErrTooManyPixels):
 		return j.say("Immagine troppo grande (%dx%d pixel): il massimo è 50 megapixel",
 			"Image too large (%dx%d pixels): the maximum is 50 megapixels", ph.info.Width, ph.info.Height)
+	case errors.Is(err, ErrOverBudget):
+		return j.say("Immagine troppo pesante da controllare (%dx%d pixel, con molti dati per pixel): inviala più piccola, per esempio 1000x1300 pixel in JPG",
+			"Image too heavy to check (%dx%d pixels, with much data per pixel): send it smaller, for example 1000x1300 pixels as JPG", ph.info.Width, ph.info.Height)
 	case errors.Is(err, ErrTransferEncoding):
 		return j.say("L'allegato è arrivato danneggiato: la sua codifica (base64) non è valida e il file non si può estrarre dal messaggio; allegalo di nuovo",
 			"The attachment arrived damaged: its encoding (base64) is invalid and the file cannot be taken out of the message; attach it again")

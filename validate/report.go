@@ -114,6 +114,9 @@ var (
 	ErrTooManyPixels = errors.New("too many pixels")
 	// ErrUnreadable: an empty, truncated or corrupt file.
 	ErrUnreadable = errors.New("unreadable image")
+	// ErrOverBudget: checking the image would need more memory than the
+	// validator's whole budget (WithMemoryBudget); no pixel was decoded.
+	ErrOverBudget = errors.New("over the memory budget")
 	// ErrInternal: a fault in tessera stopped the check of a photo it had
 	// read; the error carries the stack for the log.
 	ErrInternal = errors.New("internal error")

@@ -15,6 +15,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/tessera-cie/tessera/facedetect"
 )
 
@@ -29,6 +31,10 @@ type Options struct {
 type Validator struct {
 	det       facedetect.Detector
 	maxPixels int
+	// mem admits checks by their Cost against a budget of budget bytes;
+	// nil: no budget.
+	mem    *semaphore.Weighted
+	budget int64
 }
 
 // New returns a Validator that finds faces with det.
@@ -40,6 +46,17 @@ func New(det facedetect.Detector) *Validator {
 func (v *Validator) WithMaxPixels(n int) *Validator {
 	c := *v
 	c.maxPixels = n
+	return &c
+}
+
+// WithMemoryBudget returns a copy of v that checks photos only while the
+// Cost of those being checked, together, stays within n bytes: a check
+// waits for room (until its context ends) and a photo whose Cost alone is
+// over n is refused with ErrOverBudget. Copies made from the result share
+// its budget.
+func (v *Validator) WithMemoryBudget(n int64) *Validator {
+	c := *v
+	c.mem, c.budget = semaphore.NewWeighted(n), n
 	return &c
 }
 
@@ -95,6 +112,26 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 			res, err = &Result{Report: rep, Profile: prof}, nil
 		}
 	}()
+
+	if v.mem != nil {
+		cost := Cost(data)
+		if cost > v.budget {
+			ph := &photo{bytes: len(data), info: &ImageInfo{Bytes: len(data), Format: Sniff(data)}}
+			if cfg, err := header(ph.info.Format, data); err == nil {
+				ph.info.Width, ph.info.Height = cfg.Width, cfg.Height
+			}
+			rep.Image = ph.info
+			rep.Err = fmt.Errorf("%w: %dx%d needs about %d MB, the budget is %d MB", ErrOverBudget, ph.info.Width, ph.info.Height, cost>>20, v.budget>>20)
+			rep.Error = j.errorText(rep.Err, ph)
+			j.fileChecks(rep, ph)
+			j.finish(rep)
+			return res, nil
+		}
+		if err := v.mem.Acquire(ctx, cost); err != nil {
+			return nil, err
+		}
+		defer v.mem.Release(cost)
+	}
 
 	ph, err := v.read(data)
 	if ph != nil {

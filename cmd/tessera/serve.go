@@ -31,8 +31,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	addr := fs.String("addr", defAddr, "listen address HOST:PORT (env "+addrEnv+")")
 	workers := fs.Int("workers", runtime.NumCPU(), "photos analysed at once")
 	bodyMB := fs.Int("body-limit-mb", api.DefaultBodyLimit>>20, "largest request body in MB")
+	memMB := fs.Int("memory-budget-mb", validate.DefaultMemoryBudget>>20, "memory the photos being checked at once may need together, in MB (estimated from each header; a photo waits for room)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tessera serve [--addr HOST:PORT] [--workers N] [--body-limit-mb N]")
+		fmt.Fprintln(stderr, "usage: tessera serve [--addr HOST:PORT] [--workers N] [--body-limit-mb N] [--memory-budget-mb N]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -41,7 +42,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return exitUsage
 	}
-	if fs.NArg() > 0 || *workers < 1 || *bodyMB < 1 {
+	if fs.NArg() > 0 || *workers < 1 || *bodyMB < 1 || *memMB < 64 {
 		fs.Usage()
 		return exitUsage
 	}
@@ -64,7 +65,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return
 		}
 		closeEngine = func() { eng.Close() }
-		srv.SetValidator(validate.New(eng))
+		srv.SetValidator(validate.New(eng).WithMemoryBudget(int64(*memMB) << 20))
 		log.Info("face model loaded; ready")
 		loadErr <- nil
 	}()

@@ -1,0 +1,150 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/tessera-cie/tessera/facedetect"
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
+)
+
+// costImages are 3-megapixel files of each kind a citizen may send, for
+// the memory estimate.
+func costImages(t *testing.T) map[string][]byte {
+	t.Helper()
+	const w, h = 2000, 1500
+	src := fixture.Gradient(w, h)
+	g := image.NewGray(src.Rect)
+	r16 := image.NewRGBA64(src.Rect)
+	pal := image.NewPaletted(src.Rect, color.Palette{color.White, color.Black, color.RGBA{200, 30, 30, 255}})
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := src.NRGBAAt(x, y)
+			g.SetGray(x, y, color.Gray{c.G})
+			r16.SetRGBA64(x, y, color.RGBA64{uint16(c.R) << 8, uint16(c.G) << 8, uint16(c.B) << 8, 0xffff})
+			pal.SetColorIndex(x, y, uint8((x+y)%3))
+		}
+	}
+	enc := func(f func(*bytes.Buffer) error) []byte {
+		var b bytes.Buffer
+		if err := f(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	return map[string][]byte{
+		"jpeg 4:2:0":        fixture.JPEG(src, 85, nil, nil),
+		"jpeg 4:2:0 turned": fixture.JPEG(src, 85, nil, &fixture.Exif{Orientation: 6}),
+		"jpeg gray":         enc(func(b *bytes.Buffer) error { return jpeg.Encode(b, g, nil) }),
+		"png rgba 8-bit":    enc(func(b *bytes.Buffer) error { return png.Encode(b, src) }),
+		"png rgba 16-bit":   enc(func(b *bytes.Buffer) error { return png.Encode(b, r16) }),
+		"png gray":          enc(func(b *bytes.Buffer) error { return png.Encode(b, g) }),
+		"png paletted":      enc(func(b *bytes.Buffer) error { return png.Encode(b, pal) }),
+	}
+}
+
+// TestCostCoversAllocation checks the memory estimate against what a check
+// really allocates (Go's TotalAlloc, an upper bound of the live heap) on
+// each kind of file: the estimate must not be short.
+func TestCostCoversAllocation(t *testing.T) {
+	v := testValidator(t)
+	files := costImages(t)
+	// A real face, where every measure runs.
+	photos, err := faceset.Load(faceset.Require(t), "canada")
+	if err != nil || len(photos) == 0 {
+		t.Fatalf("canada/: %v", err)
+	}
+	if files["studio photo"], err = os.ReadFile(photos[0].Path); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		t.Run(name, func(t *testing.T) {
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			r, err := v.Check(context.Background(), name, data, Options{Now: testNow})
+			runtime.ReadMemStats(&after)
+			if err != nil || r.Err != nil {
+				t.Fatalf("check: %v %v", err, r.Err)
+			}
+			used, cost := int64(after.TotalAlloc-before.TotalAlloc), Cost(data)
+			t.Logf("allocated %d MB, estimated %d MB", used>>20, cost>>20)
+			if used > cost {
+				t.Errorf("allocated %d bytes, estimated %d", used, cost)
+			}
+		})
+	}
+}
+
+// gateDetector finds no face; it waits in Detect until released, and tells
+// when it has entered.
+type gateDetector struct{ entered, release chan struct{} }
+
+func (d gateDetector) Detect(ctx context.Context, _ *image.Gray) ([]facedetect.Face, error) {
+	d.entered <- struct{}{}
+	select {
+	case <-d.release:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// TestMemoryBudget checks admission by bytes: with room for one photo, a
+// second waits while the first is checked and gives up when its context
+// ends; it is checked once the first is done; a photo whose cost alone is
+// over the budget is refused without decoding a pixel.
+func TestMemoryBudget(t *testing.T) {
+	photo := fixture.JPEG(fixture.Gradient(1000, 1300), 85, nil, nil)
+	cost := Cost(photo)
+	gate := gateDetector{entered: make(chan struct{}, 4), release: make(chan struct{})}
+	v := New(gate).WithMemoryBudget(cost * 3 / 2)
+	opts := Options{Now: testNow}
+
+	first := make(chan error, 1)
+	go func() {
+		_, err := v.Check(context.Background(), "first", photo, opts)
+		first <- err
+	}()
+	<-gate.entered // the first holds its cost
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := v.Check(ctx, "second", photo, opts); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second photo while the first holds the budget: %v, want to wait until the deadline", err)
+	}
+	select {
+	case <-gate.entered:
+		t.Fatal("the second photo reached the detector beyond the budget")
+	default:
+	}
+
+	close(gate.release)
+	if err := <-first; err != nil {
+		t.Fatalf("first: %v", err)
+	}
+	if r, err := v.Check(context.Background(), "third", photo, opts); err != nil || r.Err != nil {
+		t.Fatalf("a photo after the first was done: %v %v", err, r.Err)
+	}
+
+	big := fixture.PNG(fixture.Gradient(1500, 2000), 0) // 8-bit RGBA: costs more than the budget
+	if Cost(big) <= cost*3/2 {
+		t.Fatalf("the big photo costs %d, not over the budget %d", Cost(big), cost*3/2)
+	}
+	for _, lang := range []string{"it", "en"} {
+		r, err := v.Check(context.Background(), "big", big, Options{Now: testNow, Lang: lang})
+		if err != nil || !errors.Is(r.Err, ErrOverBudget) || r.Error == "" || r.Pass {
+			t.Fatalf("%s: a photo over the whole budget: %v, report %v %q", lang, err, r.Err, r.Error)
+		}
+	}
+}
