@@ -89,6 +89,10 @@ var (
 	errTimeout = &apiError{fiber.StatusServiceUnavailable, "timeout",
 		"Il controllo ha richiesto troppo tempo. Riprova con una foto più piccola.",
 		"The check took too long. Retry with a smaller photo."}
+	// errClientGone answers a request whose client has closed the
+	// connection: nobody reads it. 499 is the status nginx logs for it.
+	errClientGone = &apiError{499, "client_gone",
+		"La richiesta è stata abbandonata.", "The request was abandoned."}
 	errStuck = &apiError{fiber.StatusServiceUnavailable, "stuck",
 		"Tutti i controlli in corso sono bloccati. Riprova più tardi.",
 		"Every check in progress is stuck. Retry later."}

@@ -3,7 +3,9 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -199,5 +201,64 @@ func TestReadyWhenStuck(t *testing.T) {
 	<-done
 	if got := ready(); got != http.StatusOK {
 		t.Errorf("readyz after: %d, want 200", got)
+	}
+}
+
+// countingDetector finds no face; it counts the photos that reach it and
+// holds each until release is closed.
+type countingDetector struct {
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (d countingDetector) Detect(ctx context.Context, _ *image.Gray) ([]facedetect.Face, error) {
+	d.entered <- struct{}{}
+	select {
+	case <-d.release:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// TestAbandonedRequests queues five requests behind a photo being
+// analysed and closes their connections: none of them is analysed once a
+// slot frees, and the next client's photo is.
+func TestAbandonedRequests(t *testing.T) {
+	det := countingDetector{entered: make(chan struct{}, 16), release: make(chan struct{})}
+	s := New(Config{MaxConcurrent: 1}, validate.New(det))
+	addr := liveServer(t, s)
+	photo := fixture.JPEG(fixture.Gradient(300, 400), 90, nil, nil)
+	first := make(chan response, 1)
+	go func() { first <- doLive(t, addr, rawRequest("/v1/check", "image/jpeg", photo)) }()
+	<-det.entered
+
+	const abandoned = 5
+	for range abandoned {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(photo))
+		conn.Write(photo)
+		conn.Close()
+	}
+	// Let the server read them all and queue them for the slot.
+	deadline := time.Now().Add(5 * time.Second)
+	for s.waiting.Load() < abandoned && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := s.waiting.Load(); got != abandoned {
+		t.Fatalf("%d requests waiting for the slot, want %d", got, abandoned)
+	}
+	close(det.release)
+	if r := <-first; r.status != http.StatusOK {
+		t.Fatalf("first: %s", r)
+	}
+	if r := doLive(t, addr, rawRequest("/v1/check", "image/jpeg", photo)); r.status != http.StatusOK {
+		t.Fatalf("next client: %s", r)
+	}
+	if got := len(det.entered); got != 1 {
+		t.Errorf("%d more photos reached the detector after the first, want 1 (the next client's): the abandoned ones were analysed", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net"
 	"path"
 	"strconv"
 	"strings"
@@ -181,8 +182,43 @@ func (s *Server) start(c *fiber.Ctx, profile, lang string) (*job, *apiError) {
 		cancel()
 		return nil, e
 	}
+	// A client that gave up while its request waited for a slot: its
+	// photo is not analysed, and the slot goes to the next one.
+	conn := c.Context().Conn()
+	if clientGone(conn) {
+		release()
+		cancel()
+		s.metrics.rejected.WithLabelValues("client_gone").Inc()
+		return nil, errClientGone
+	}
+	// One that gives up during the analysis cancels it: the pipeline
+	// stops at its next stage.
+	go watchClient(ctx, cancel, conn)
 	return &job{s: s, v: v, ctx: ctx, cancel: cancel, release: release,
 		opts: validate.Options{Profile: profile, Lang: lang}}, nil
+}
+
+// clientPoll is how often a request being analysed looks whether its
+// client is still there: a tenth of a second is a fraction of a check of a
+// large photo and costs one system call.
+const clientPoll = 100 * time.Millisecond
+
+// watchClient cancels the analysis of a request whose client has gone,
+// until ctx ends.
+func watchClient(ctx context.Context, cancel context.CancelFunc, conn net.Conn) {
+	t := time.NewTicker(clientPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if clientGone(conn) {
+				cancel()
+				return
+			}
+		}
+	}
 }
 
 func (j *job) done() {
