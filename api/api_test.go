@@ -336,12 +336,12 @@ func TestHealthReadyMetrics(t *testing.T) {
 // queue answers 429, a wait past the queue timeout 503, an analysis past
 // the request timeout 503.
 func TestSaturation(t *testing.T) {
-	det := newBlockingDetector()
+	det := fixture.NewBlockingDetector()
 	s := New(Config{MaxConcurrent: 1, MaxWaiting: 1, QueueTimeout: 200 * time.Millisecond, RequestTimeout: time.Hour}, validate.New(det))
 	photo := fixture.JPEG(fixture.Gradient(64, 80), 90, nil, nil)
 	first := make(chan response, 1)
 	go func() { first <- do(t, s, rawRequest("/v1/check", "image/jpeg", photo)) }()
-	<-det.entered // the only slot is taken
+	<-det.Entered // the only slot is taken
 
 	second := make(chan response, 1)
 	go func() { second <- do(t, s, rawRequest("/v1/check?lang=en", "image/jpeg", photo)) }()
@@ -357,13 +357,13 @@ func TestSaturation(t *testing.T) {
 	if r := <-second; r.status != 503 || r.errorOf(t).Error != "busy" {
 		t.Errorf("second request %s, want 503 busy", r)
 	}
-	close(det.release)
+	close(det.Release)
 	if r := <-first; r.status != 200 {
 		t.Errorf("first request %s", r)
 	}
 
 	// An analysis that outlives the request timeout.
-	det2 := newBlockingDetector()
+	det2 := fixture.NewBlockingDetector()
 	s2 := New(Config{MaxConcurrent: 1, RequestTimeout: 50 * time.Millisecond}, validate.New(det2))
 	if r := do(t, s2, rawRequest("/v1/check", "image/jpeg", photo)); r.status != 503 || r.errorOf(t).Error != "timeout" {
 		t.Errorf("stuck analysis %s, want 503 timeout", r)
@@ -376,7 +376,7 @@ func TestSaturation(t *testing.T) {
 // TestGracefulShutdown: cancelling Serve's context lets the request in
 // flight finish, then Serve returns.
 func TestGracefulShutdown(t *testing.T) {
-	det := newBlockingDetector()
+	det := fixture.NewBlockingDetector()
 	s := New(Config{MaxConcurrent: 1}, validate.New(det))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -398,14 +398,14 @@ func TestGracefulShutdown(t *testing.T) {
 		resp.Body.Close()
 		got <- resp.StatusCode
 	}()
-	<-det.entered
+	<-det.Entered
 	cancel() // SIGTERM
 	select {
 	case err := <-served:
 		t.Fatalf("Serve returned with a request in flight: %v", err)
 	case <-time.After(100 * time.Millisecond):
 	}
-	close(det.release)
+	close(det.Release)
 	if code := <-got; code != 200 {
 		t.Errorf("request in flight got %d", code)
 	}

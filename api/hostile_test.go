@@ -1,10 +1,8 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"image"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -12,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/fixture"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -160,22 +157,13 @@ func TestMemoryBudget(t *testing.T) {
 	}
 }
 
-// deafDetector finds no face; it blocks until released, deaf to its
-// context, as a decoder defeated by crafted bytes would.
-type deafDetector struct{ entered, release chan struct{} }
-
-func (d deafDetector) Detect(context.Context, *image.Gray) ([]facedetect.Face, error) {
-	d.entered <- struct{}{}
-	<-d.release
-	return nil, nil
-}
-
 // TestReadyWhenStuck takes the one analysis slot with a check that ignores
 // its deadline: /readyz turns 503 stuck once no slot has been given back
 // for twice the request timeout, and ready again when the check ends.
 func TestReadyWhenStuck(t *testing.T) {
 	const timeout = 100 * time.Millisecond
-	det := deafDetector{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	det := fixture.NewBlockingDetector()
+	det.Deaf = true
 	s := New(Config{MaxConcurrent: 1, RequestTimeout: timeout, QueueTimeout: timeout}, validate.New(det))
 	addr := liveServer(t, s)
 	ready := func() int {
@@ -188,7 +176,7 @@ func TestReadyWhenStuck(t *testing.T) {
 	go func() {
 		done <- doLive(t, addr, rawRequest("/v1/check", "image/jpeg", fixture.JPEG(fixture.Gradient(300, 400), 90, nil, nil)))
 	}()
-	<-det.entered
+	<-det.Entered
 	if got := ready(); got != http.StatusOK {
 		t.Errorf("readyz with the slot just taken: %d, want 200", got)
 	}
@@ -197,27 +185,10 @@ func TestReadyWhenStuck(t *testing.T) {
 	if r.status != http.StatusServiceUnavailable || r.errorOf(t).Error != "stuck" {
 		t.Errorf("readyz with the slot stuck: %s, want 503 stuck", r)
 	}
-	close(det.release)
+	close(det.Release)
 	<-done
 	if got := ready(); got != http.StatusOK {
 		t.Errorf("readyz after: %d, want 200", got)
-	}
-}
-
-// countingDetector finds no face; it counts the photos that reach it and
-// holds each until release is closed.
-type countingDetector struct {
-	entered chan struct{}
-	release chan struct{}
-}
-
-func (d countingDetector) Detect(ctx context.Context, _ *image.Gray) ([]facedetect.Face, error) {
-	d.entered <- struct{}{}
-	select {
-	case <-d.release:
-		return nil, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
 }
 
@@ -225,13 +196,13 @@ func (d countingDetector) Detect(ctx context.Context, _ *image.Gray) ([]facedete
 // analysed and closes their connections: none of them is analysed once a
 // slot frees, and the next client's photo is.
 func TestAbandonedRequests(t *testing.T) {
-	det := countingDetector{entered: make(chan struct{}, 16), release: make(chan struct{})}
+	det := fixture.NewBlockingDetector()
 	s := New(Config{MaxConcurrent: 1}, validate.New(det))
 	addr := liveServer(t, s)
 	photo := fixture.JPEG(fixture.Gradient(300, 400), 90, nil, nil)
 	first := make(chan response, 1)
 	go func() { first <- doLive(t, addr, rawRequest("/v1/check", "image/jpeg", photo)) }()
-	<-det.entered
+	<-det.Entered
 
 	const abandoned = 5
 	for range abandoned {
@@ -251,14 +222,14 @@ func TestAbandonedRequests(t *testing.T) {
 	if got := s.waiting.Load(); got != abandoned {
 		t.Fatalf("%d requests waiting for the slot, want %d", got, abandoned)
 	}
-	close(det.release)
+	close(det.Release)
 	if r := <-first; r.status != http.StatusOK {
 		t.Fatalf("first: %s", r)
 	}
 	if r := doLive(t, addr, rawRequest("/v1/check", "image/jpeg", photo)); r.status != http.StatusOK {
 		t.Fatalf("next client: %s", r)
 	}
-	if got := len(det.entered); got != 1 {
+	if got := len(det.Entered); got != 1 {
 		t.Errorf("%d more photos reached the detector after the first, want 1 (the next client's): the abandoned ones were analysed", got)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
 	"io"
 	"mime/multipart"
 	"net"
@@ -127,27 +126,6 @@ func formRequest(t testing.TB, target, field, filename string, data []byte, fiel
 	req := httptest.NewRequest(http.MethodPost, target, &buf)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	return req
-}
-
-// blockingDetector finds no face; it waits in Detect until released or the
-// context ends, and tells when it has entered.
-type blockingDetector struct {
-	entered chan struct{}
-	release chan struct{}
-}
-
-func newBlockingDetector() *blockingDetector {
-	return &blockingDetector{entered: make(chan struct{}, 16), release: make(chan struct{})}
-}
-
-func (d *blockingDetector) Detect(ctx context.Context, _ *image.Gray) ([]facedetect.Face, error) {
-	d.entered <- struct{}{}
-	select {
-	case <-d.release:
-		return nil, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
 
 // liveServer serves s on a loopback port until the test ends and returns

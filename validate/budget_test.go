@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
@@ -86,20 +85,6 @@ func TestCostCoversAllocation(t *testing.T) {
 	}
 }
 
-// gateDetector finds no face; it waits in Detect until released, and tells
-// when it has entered.
-type gateDetector struct{ entered, release chan struct{} }
-
-func (d gateDetector) Detect(ctx context.Context, _ *image.Gray) ([]facedetect.Face, error) {
-	d.entered <- struct{}{}
-	select {
-	case <-d.release:
-		return nil, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
 // TestMemoryBudget checks admission by bytes: with room for one photo, a
 // second waits while the first is checked and gives up when its context
 // ends; it is checked once the first is done; a photo whose cost alone is
@@ -107,7 +92,7 @@ func (d gateDetector) Detect(ctx context.Context, _ *image.Gray) ([]facedetect.F
 func TestMemoryBudget(t *testing.T) {
 	photo := fixture.JPEG(fixture.Gradient(1000, 1300), 85, nil, nil)
 	cost := Cost(photo)
-	gate := gateDetector{entered: make(chan struct{}, 4), release: make(chan struct{})}
+	gate := fixture.NewBlockingDetector()
 	v := New(gate).WithMemoryBudget(cost * 3 / 2)
 	opts := Options{Now: testNow}
 
@@ -116,7 +101,7 @@ func TestMemoryBudget(t *testing.T) {
 		_, err := v.Check(context.Background(), "first", photo, opts)
 		first <- err
 	}()
-	<-gate.entered // the first holds its cost
+	<-gate.Entered // the first holds its cost
 
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
@@ -124,12 +109,12 @@ func TestMemoryBudget(t *testing.T) {
 		t.Fatalf("second photo while the first holds the budget: %v, want to wait until the deadline", err)
 	}
 	select {
-	case <-gate.entered:
+	case <-gate.Entered:
 		t.Fatal("the second photo reached the detector beyond the budget")
 	default:
 	}
 
-	close(gate.release)
+	close(gate.Release)
 	if err := <-first; err != nil {
 		t.Fatalf("first: %v", err)
 	}
