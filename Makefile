@@ -35,6 +35,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./validate ./facedetect
 	./scripts/loadbench.sh
 	./scripts/batchbench.sh
+	./scripts/soak.sh
 
 # Each fuzz target runs for FUZZTIME (go test -fuzz takes one target at a
 # time); a finding is written under the package's testdata/fuzz and then
