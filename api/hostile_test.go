@@ -157,9 +157,10 @@ func TestMemoryBudget(t *testing.T) {
 	}
 }
 
-// TestReadyWhenStuck takes the one analysis slot with a check that ignores
-// its deadline: /readyz turns 503 stuck once no slot has been given back
-// for twice the request timeout, and ready again when the check ends.
+// TestReadyWhenStuck takes the one analysis slot of a server idle for a
+// while with a check that ignores its deadline: /readyz stays ready while
+// the check is young, turns 503 stuck once the slot has been held for twice
+// the request timeout, and ready again when the check ends.
 func TestReadyWhenStuck(t *testing.T) {
 	const timeout = 100 * time.Millisecond
 	det := fixture.NewBlockingDetector()
@@ -172,6 +173,8 @@ func TestReadyWhenStuck(t *testing.T) {
 	if got := ready(); got != http.StatusOK {
 		t.Fatalf("readyz before: %d", got)
 	}
+	// An idle server whose one slot is then taken is busy, not stuck.
+	time.Sleep(2*timeout + 50*time.Millisecond)
 	done := make(chan response, 1)
 	go func() {
 		done <- doLive(t, addr, rawRequest("/v1/check", "image/jpeg", fixture.JPEG(fixture.Gradient(300, 400), 90, nil, nil)))

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -121,12 +122,18 @@ func readMultipart(body []byte, boundary string) (*upload, *apiError) {
 func (s *Server) acquire(ctx context.Context) (release func(), e *apiError) {
 	release = func() {
 		<-s.slots
-		s.freed.Store(time.Now().UnixNano())
+		s.full.Store(0)
 		s.metrics.inFlight.Dec()
+	}
+	taken := func() {
+		if len(s.slots) == cap(s.slots) {
+			s.full.CompareAndSwap(0, time.Now().UnixNano())
+		}
+		s.metrics.inFlight.Inc()
 	}
 	select {
 	case s.slots <- struct{}{}:
-		s.metrics.inFlight.Inc()
+		taken()
 		return release, nil
 	default:
 	}
@@ -144,7 +151,7 @@ func (s *Server) acquire(ctx context.Context) (release func(), e *apiError) {
 	defer t.Stop()
 	select {
 	case s.slots <- struct{}{}:
-		s.metrics.inFlight.Inc()
+		taken()
 		return release, nil
 	case <-t.C:
 		s.metrics.rejected.WithLabelValues("busy").Inc()
@@ -164,6 +171,7 @@ type job struct {
 	cancel  context.CancelFunc
 	release func()
 	opts    validate.Options
+	gone    atomic.Bool // the client went during the analysis
 }
 
 // start checks the profile, then takes a slot for the request's analyses.
@@ -193,9 +201,10 @@ func (s *Server) start(c *fiber.Ctx, profile, lang string) (*job, *apiError) {
 	}
 	// One that gives up during the analysis cancels it: the pipeline
 	// stops at its next stage.
-	go watchClient(ctx, cancel, conn)
-	return &job{s: s, v: v, ctx: ctx, cancel: cancel, release: release,
-		opts: validate.Options{Profile: profile, Lang: lang}}, nil
+	j := &job{s: s, v: v, ctx: ctx, cancel: cancel, release: release,
+		opts: validate.Options{Profile: profile, Lang: lang}}
+	go j.watchClient(conn)
+	return j, nil
 }
 
 // clientPoll is how often a request being analysed looks whether its
@@ -203,18 +212,19 @@ func (s *Server) start(c *fiber.Ctx, profile, lang string) (*job, *apiError) {
 // large photo and costs one system call.
 const clientPoll = 100 * time.Millisecond
 
-// watchClient cancels the analysis of a request whose client has gone,
-// until ctx ends.
-func watchClient(ctx context.Context, cancel context.CancelFunc, conn net.Conn) {
+// watchClient cancels the job of a request whose client has gone, until
+// the job ends.
+func (j *job) watchClient(conn net.Conn) {
 	t := time.NewTicker(clientPoll)
 	defer t.Stop()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-j.ctx.Done():
 			return
 		case <-t.C:
-			if clientGone(conn) {
-				cancel()
+			if j.ctx.Err() == nil && clientGone(conn) {
+				j.gone.Store(true)
+				j.cancel()
 				return
 			}
 		}
@@ -232,10 +242,16 @@ func (j *job) analyze(name string, data []byte) (*validate.Result, *apiError) {
 	res, err := j.v.Analyze(j.ctx, name, data, j.opts)
 	switch {
 	case err == nil:
+		if errors.Is(res.Report.Err, validate.ErrInternal) {
+			j.s.cfg.Logger.Error("check failed inside tessera", "err", res.Report.Err)
+		}
 		j.s.metrics.report(res.Report)
 		return res, nil
 	case errors.Is(err, validate.ErrUnknownProfile):
 		return nil, errProfile
+	case j.gone.Load():
+		j.s.metrics.rejected.WithLabelValues("client_gone").Inc()
+		return nil, errClientGone
 	case j.ctx.Err() != nil:
 		return nil, errTimeout
 	default:

@@ -83,10 +83,10 @@ type Server struct {
 	val     atomic.Pointer[validate.Validator]
 	slots   chan struct{} // one token per photo being analysed
 	waiting atomic.Int64  // requests waiting for a slot
-	// freed is when a slot was last given back (Unix nanoseconds): with
-	// every slot taken and none given back for stuckAfter, the analyses
+	// full is since when every slot has been taken without one given
+	// back (Unix nanoseconds; 0 when one is free): for long, the analyses
 	// are stuck and /readyz says so.
-	freed   atomic.Int64
+	full    atomic.Int64
 	app     *fiber.App
 	metrics *metrics
 	pages   *template.Template
@@ -103,7 +103,6 @@ func New(cfg Config, v *validate.Validator) *Server {
 		metrics: newMetrics(),
 		pages:   parsePages(),
 	}
-	s.freed.Store(time.Now().UnixNano())
 	if v != nil {
 		s.val.Store(v)
 	}
@@ -314,6 +313,7 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 // ignore their deadline (a photo that defeats a decoder), and new photos
 // can only wait. A load balancer should send them elsewhere.
 func (s *Server) stuck() bool {
-	return len(s.slots) == cap(s.slots) &&
-		time.Since(time.Unix(0, s.freed.Load())) > 2*s.cfg.RequestTimeout
+	since := s.full.Load()
+	return since != 0 && len(s.slots) == cap(s.slots) &&
+		time.Since(time.Unix(0, since)) > 2*s.cfg.RequestTimeout
 }

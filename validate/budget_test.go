@@ -126,6 +126,10 @@ func TestMemoryBudget(t *testing.T) {
 	if Cost(big) <= cost*3/2 {
 		t.Fatalf("the big photo costs %d, not over the budget %d", Cost(big), cost*3/2)
 	}
+	// Over the pixel limit the header is refused as such, not by memory.
+	if r, err := v.Check(context.Background(), "bomb", fixture.PNGHeader(60000, 60000), opts); err != nil || !errors.Is(r.Err, ErrTooManyPixels) {
+		t.Fatalf("a 60000x60000 header: %v, report %v; want ErrTooManyPixels", err, r.Err)
+	}
 	for _, lang := range []string{"it", "en"} {
 		r, err := v.Check(context.Background(), "big", big, Options{Now: testNow, Lang: lang})
 		if err != nil || !errors.Is(r.Err, ErrOverBudget) || r.Error == "" || r.Pass {

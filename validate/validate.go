@@ -106,14 +106,18 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 	defer func() {
 		if r := recover(); r != nil {
 			*rep = Report{File: name, Profile: prof.Name, Checks: []Check{}, Image: rep.Image}
-			rep.Err = fmt.Errorf("%w: checking %s: %v\n%s", ErrInternal, name, r, debug.Stack())
+			// The name stays out: the error goes to logs, which carry no
+			// personal data, and a file name may be a person's name.
+			rep.Err = fmt.Errorf("%w: %v\n%s", ErrInternal, r, debug.Stack())
 			rep.Error = j.errorText(rep.Err, nil)
 			j.finish(rep)
 			res, err = &Result{Report: rep, Profile: prof}, nil
 		}
 	}()
 
-	if v.mem != nil {
+	// Admitted by memory after the pixel limit: a file over it is refused
+	// from its header by read, and waits for no room.
+	if v.mem != nil && !v.overPixels(data) {
 		cost := Cost(data)
 		if cost > v.budget {
 			ph := &photo{bytes: len(data), info: &ImageInfo{Bytes: len(data), Format: Sniff(data)}}
@@ -168,6 +172,13 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 	return res, nil
 }
 
+// overPixels reports whether data's header declares more pixels than v
+// decodes.
+func (v *Validator) overPixels(data []byte) bool {
+	cfg, err := header(Sniff(data), data)
+	return err == nil && int64(cfg.Width)*int64(cfg.Height) > int64(v.maxPixels)
+}
+
 // Unextracted is the report of a file that could not be taken out of what
 // carried it, such as an email attachment whose base64 is broken: not a
 // byte of it can be judged. The report wraps ErrTransferEncoding and cause,
@@ -179,7 +190,7 @@ func Unextracted(name string, cause error, opts Options) (*Report, error) {
 	}
 	j := &judge{prof: prof, lang: ParseLang(opts.Lang), now: opts.Now}
 	rep := &Report{File: name, Profile: prof.Name, Checks: []Check{}}
-	rep.Err = fmt.Errorf("%w: %v", ErrTransferEncoding, cause)
+	rep.Err = fmt.Errorf("%w: %w", ErrTransferEncoding, cause)
 	rep.Error = j.errorText(rep.Err, nil)
 	j.finish(rep)
 	return rep, nil
