@@ -81,8 +81,12 @@ const DefaultMemoryBudget = 768 << 20
 // its memory budget (WithMemoryBudget). Bytes that are no JPEG or PNG, or
 // whose header cannot be read, cost what they weigh.
 func Cost(data []byte) int64 {
-	format := Sniff(data)
-	cfg, err := header(format, data)
+	cfg, err := header(Sniff(data), data)
+	return costOf(data, cfg, err)
+}
+
+// costOf is Cost from the header already read: cfg, or err.
+func costOf(data []byte, cfg image.Config, err error) int64 {
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
 		return int64(len(data))
 	}

@@ -116,27 +116,40 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 	}()
 
 	// Admitted by memory after the pixel limit: a file over it is refused
-	// from its header by read, and waits for no room.
-	if v.mem != nil && !v.overPixels(data) {
-		cost := Cost(data)
-		if cost > v.budget {
-			ph := &photo{bytes: len(data), info: &ImageInfo{Bytes: len(data), Format: Sniff(data)}}
-			if cfg, err := header(ph.info.Format, data); err == nil {
-				ph.info.Width, ph.info.Height = cfg.Width, cfg.Height
-			}
-			rep.Image = ph.info
-			rep.Err = fmt.Errorf("%w: %dx%d needs about %d MB, the budget is %d MB", ErrOverBudget, ph.info.Width, ph.info.Height, cost>>20, v.budget>>20)
-			rep.Error = j.errorText(rep.Err, ph)
-			j.fileChecks(rep, ph)
-			j.finish(rep)
-			return res, nil
-		}
-		if err := v.mem.Acquire(ctx, cost); err != nil {
-			return nil, err
-		}
-		defer v.mem.Release(cost)
+	// from its header by read, and waits for no room. The header is read
+	// once for both.
+	if v.mem == nil {
+		return v.analyze(ctx, data, j, res)
 	}
+	format := Sniff(data)
+	cfg, herr := header(format, data)
+	if herr == nil && int64(cfg.Width)*int64(cfg.Height) > int64(v.maxPixels) {
+		return v.analyze(ctx, data, j, res)
+	}
+	cost := costOf(data, cfg, herr)
+	if cost > v.budget {
+		ph := &photo{bytes: len(data), info: &ImageInfo{Bytes: len(data), Format: format}}
+		if herr == nil {
+			ph.info.Width, ph.info.Height = cfg.Width, cfg.Height
+		}
+		rep.Image = ph.info
+		rep.Err = fmt.Errorf("%w: %dx%d needs about %d MB, the budget is %d MB", ErrOverBudget, ph.info.Width, ph.info.Height, cost>>20, v.budget>>20)
+		rep.Error = j.errorText(rep.Err, ph)
+		j.fileChecks(rep, ph)
+		j.finish(rep)
+		return res, nil
+	}
+	if err := v.mem.Acquire(ctx, cost); err != nil {
+		return nil, err
+	}
+	defer v.mem.Release(cost)
+	return v.analyze(ctx, data, j, res)
+}
 
+// analyze runs the pipeline on data for Analyze, into res, judged by j.
+func (v *Validator) analyze(ctx context.Context, data []byte, j *judge, res *Result) (*Result, error) {
+	rep := res.Report
+	name := rep.File
 	ph, err := v.read(data)
 	if ph != nil {
 		rep.Image = ph.info
@@ -170,13 +183,6 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 	j.faceChecks(rep, ph, m)
 	j.finish(rep)
 	return res, nil
-}
-
-// overPixels reports whether data's header declares more pixels than v
-// decodes.
-func (v *Validator) overPixels(data []byte) bool {
-	cfg, err := header(Sniff(data), data)
-	return err == nil && int64(cfg.Width)*int64(cfg.Height) > int64(v.maxPixels)
 }
 
 // Unextracted is the report of a file that could not be taken out of what
