@@ -26,30 +26,12 @@ for tool in wrk curl go; do
 done
 [ -f "$SRC" ] || { echo "loadbench: no photo at $SRC (set TESSERA_FACES or pass a photo)" >&2; exit 1; }
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" && wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. scripts/serve.sh
 
 echo "== build"
-go build -o "$work/tessera" ./cmd/tessera
 go run ./scripts/benchphoto "$SRC" "$work/photo.jpg"
 cp "$SRC" "$work/original.jpg"
-
-# The server logs one line per request; keep them out of the way.
-"$work/tessera" serve --addr "127.0.0.1:$PORT" 2>"$work/serve.log" &
-pid=$!
-for _ in $(seq 1 300); do
-	curl -fs "$URL/readyz" >/dev/null 2>&1 && break
-	kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-	sleep 0.1
-done
-curl -fs "$URL/readyz" >/dev/null || { echo "loadbench: server not ready" >&2; exit 1; }
+start_server loadbench
 echo "server pid $pid on $URL, $(nproc) cores; photo $(stat -c %s "$work/photo.jpg") bytes 560x720 from $SRC"
 verdict=$(curl -fs -H 'Content-Type: image/jpeg' --data-binary @"$work/photo.jpg" "$URL/v1/check" | head -c 200)
 echo "sample answer: $verdict..."

@@ -17,27 +17,11 @@ PORT=${PORT:-18090}
 URL="http://127.0.0.1:$PORT"
 [ -f "$SRC" ] || { echo "soak: no photo at $SRC (set TESSERA_FACES or pass a photo)" >&2; exit 1; }
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" && wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. scripts/serve.sh
 
-go build -o "$work/tessera" ./cmd/tessera
 go build -o "$work/soak" ./scripts/soak
 go run ./scripts/benchphoto "$SRC" "$work/photo.jpg"
-
-"$work/tessera" serve --addr "127.0.0.1:$PORT" 2>"$work/serve.log" &
-pid=$!
-for _ in $(seq 1 300); do
-	curl -fs "$URL/readyz" >/dev/null 2>&1 && break
-	kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-	sleep 0.1
-done
+start_server soak
 echo "== soak: $SOAK, $CLIENTS clients, server pid $pid on $URL, $(nproc) cores"
 "$work/soak" -url "$URL" -pid "$pid" -photo "$work/photo.jpg" -original "$SRC" -d "$SOAK" -c "$CLIENTS"
 curl -fs "$URL/readyz" >/dev/null && echo "readyz: ready after the soak"

@@ -1,0 +1,29 @@
+# serve.sh is sourced by the bench scripts (loadbench.sh, soak.sh): a
+# scratch folder $work and a `tessera serve` on loopback at $PORT ($URL),
+# both removed when the script exits.
+
+work=$(mktemp -d)
+pid=
+cleanup() {
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" && wait "$pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# start_server NAME builds tessera into $work, serves it on $PORT (its log,
+# a line per request, in $work/serve.log) and waits until it is ready; it
+# sets pid, and exits naming NAME when the server does not start.
+start_server() {
+	go build -o "$work/tessera" ./cmd/tessera
+	"$work/tessera" serve --addr "127.0.0.1:$PORT" 2>"$work/serve.log" &
+	pid=$!
+	for _ in $(seq 1 300); do
+		curl -fs "$URL/readyz" >/dev/null 2>&1 && return
+		kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
+		sleep 0.1
+	done
+	echo "$1: server not ready" >&2
+	exit 1
+}
