@@ -167,27 +167,15 @@ func eyeWhite(img image.Image, lm []facedetect.Point) float64 {
 			continue // narrowed by a smile or a squint: too little white shows
 		}
 		poly := make([][2]float64, 6)
-		u0, v0, u1, v1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 		for k := range poly {
 			u, v := fr.face(lm[first+k])
 			poly[k] = [2]float64{u, v}
-			u0, u1 = min(u0, u), max(u1, u)
-			v0, v1 = min(v0, v), max(v1, v)
 		}
 		var ls []float64
-		for v := v0; v <= v1; v += 1 / fr.d {
-			for u := u0; u <= u1; u += 1 / fr.d {
-				if !inPoly(poly, u, v) {
-					continue
-				}
-				x, y := fr.img(u, v)
-				if !(image.Point{x, y}.In(img.Bounds())) {
-					continue
-				}
-				l, _, _ := toLab(img.At(x, y))
-				ls = append(ls, l)
-			}
-		}
+		fr.walkPoly(img.Bounds(), poly, func(_, _ float64, x, y int) {
+			l, _, _ := toLab(img.At(x, y))
+			ls = append(ls, l)
+		})
 		if len(ls) >= minEyeSamples {
 			if w := quantile(ls, 0.9); math.IsNaN(best) || w > best {
 				best = w

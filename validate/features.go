@@ -137,21 +137,47 @@ func (f faceFrame) img(u, v float64) (int, int) {
 // sample per pixel, keeping those in the image for which keep (if not nil)
 // is true.
 func (f faceFrame) region(g *image.Gray, u0, u1, v0, v1 float64, keep func(u, v float64) bool) []float64 {
-	step := 1 / f.d
 	var out []float64
-	for v := v0; v <= v1; v += step {
-		for u := u0; u <= u1; u += step {
-			if keep != nil && !keep(u, v) {
-				continue
-			}
-			x, y := f.img(u, v)
-			if !(image.Point{x, y}.In(g.Rect)) {
-				continue
-			}
+	f.walk(g.Rect, u0, u1, v0, v1, func(u, v float64, x, y int) {
+		if keep == nil || keep(u, v) {
 			out = append(out, float64(g.Pix[g.PixOffset(x, y)]))
 		}
-	}
+	})
 	return out
+}
+
+// walk calls fn for the samples of the face frame in [u0, u1] x [v0, v1],
+// a pixel apart, whose pixel (x, y) lies in b.
+func (f faceFrame) walk(b image.Rectangle, u0, u1, v0, v1 float64, fn func(u, v float64, x, y int)) {
+	step := 1 / f.d
+	for v := v0; v <= v1; v += step {
+		for u := u0; u <= u1; u += step {
+			x, y := f.img(u, v)
+			if (image.Point{x, y}.In(b)) {
+				fn(u, v, x, y)
+			}
+		}
+	}
+}
+
+// walkPoly is walk over the samples inside the polygon poly (face frame).
+func (f faceFrame) walkPoly(b image.Rectangle, poly [][2]float64, fn func(u, v float64, x, y int)) {
+	u0, u1, v0, v1 := polyBounds(poly)
+	f.walk(b, u0, u1, v0, v1, func(u, v float64, x, y int) {
+		if inPoly(poly, u, v) {
+			fn(u, v, x, y)
+		}
+	})
+}
+
+// polyBounds returns the box round the polygon p.
+func polyBounds(p [][2]float64) (u0, u1, v0, v1 float64) {
+	u0, v0, u1, v1 = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, a := range p {
+		u0, u1 = math.Min(u0, a[0]), math.Max(u1, a[0])
+		v0, v1 = math.Min(v0, a[1]), math.Max(v1, a[1])
+	}
+	return u0, u1, v0, v1
 }
 
 // quantile returns the q-quantile of v (v is sorted in place); NaN when empty.
@@ -197,14 +223,6 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 		}
 		return out
 	}
-	bounds := func(p [][2]float64) (u0, u1, v0, v1 float64) {
-		u0, v0, u1, v1 = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-		for _, a := range p {
-			u0, u1 = math.Min(u0, a[0]), math.Max(u1, a[0])
-			v0, v1 = math.Min(v0, a[1]), math.Max(v1, a[1])
-		}
-		return
-	}
 
 	// Skin: the cheeks beside the nose, under the eyes.
 	cheeks := fr.region(ph.gray, -0.55, -0.30, 0.40, 0.62, nil)
@@ -224,7 +242,7 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 		// the landmarks drift up onto the brow.
 		b0 := 18 + 4*e // 18-21 over the eye on the left, 22-25 over the other
 		fm.browGap[e] = (q[p(1)][1]+q[p(2)][1])/2 - (q[b0][1]+q[b0+1][1]+q[b0+2][1]+q[b0+3][1])/4
-		u0, u1, v0, v1 := bounds(eye)
+		u0, u1, v0, v1 := polyBounds(eye)
 		inside := fr.region(ph.gray, u0, u1, v0, v1, func(u, v float64) bool { return inPoly(eye, u, v) })
 		fm.irisLuma[e] = quantile(inside, 0.1) / skin
 
@@ -294,27 +312,16 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	// from taking closed lips for teeth.
 	outer := poly(48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59)
 	inner := poly(60, 61, 62, 63, 64, 65, 66, 67)
-	u0, u1, v0, v1 := bounds(outer)
 	var lips, opening []lab
-	step := 1 / fr.d
-	for v := v0; v <= v1; v += step {
-		for u := u0; u <= u1; u += step {
-			if !inPoly(outer, u, v) {
-				continue
-			}
-			x, y := fr.img(u, v)
-			if !(image.Point{x, y}.In(ph.img.Bounds())) {
-				continue
-			}
-			var c lab
-			c.l, c.a, c.b = toLab(ph.img.At(x, y))
-			if inPoly(inner, u, v) {
-				opening = append(opening, c)
-			} else {
-				lips = append(lips, c)
-			}
+	fr.walkPoly(ph.img.Bounds(), outer, func(u, v float64, x, y int) {
+		var c lab
+		c.l, c.a, c.b = toLab(ph.img.At(x, y))
+		if inPoly(inner, u, v) {
+			opening = append(opening, c)
+		} else {
+			lips = append(lips, c)
 		}
-	}
+	})
 	if len(opening) >= minOpening && len(lips) > 0 {
 		ls := make([]float64, len(lips))
 		for i, c := range lips {
