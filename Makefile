@@ -33,6 +33,7 @@ run: build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./validate ./facedetect
+	GOGC=400 $(GO) test -run '^$$' -bench Parallel -benchtime 300x -cpu 1,2 ./validate ./facedetect
 	./scripts/loadbench.sh
 	./scripts/batchbench.sh
 	./scripts/soak.sh

@@ -82,3 +82,28 @@ func BenchmarkVisibleTop(b *testing.B) {
 		visibleTop(img, lum, mid, chin)
 	}
 }
+
+// BenchmarkCheckParallel560x720 checks the 560x720 photo from as many
+// goroutines as -cpu allows: run with -cpu 1,2 and compare ns/op to read
+// how one process scales on cores (aim: 2 cores give at least 1.8x). Run
+// it with GOGC=400, the pace tessera sets (cmd/tessera/gc.go), and a few
+// hundred iterations: short runs on a shared machine vary by a fifth. At
+// -cpu 1 the collector still gets the second core while dlib holds the
+// first, so the figure flatters one core a little; scripts/batchbench.sh
+// and scripts/loadbench.sh measure the scaling of the real processes.
+func BenchmarkCheckParallel560x720(b *testing.B) {
+	data := benchPhoto(b, 560, 720)
+	v := testValidator(b)
+	ctx := context.Background()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := v.Check(ctx, "bench", data, Options{Now: testNow}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

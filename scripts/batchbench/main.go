@@ -2,7 +2,9 @@
 // it: the binary is started fresh (model load included), its CSV report is
 // read as it streams, and the time to the first result and the photos per
 // second of the whole run are printed beside the aims (first result within
-// 1.5 s, at least 60 photos/s on 2 cores).
+// 1.5 s, at least 60 photos/s on 2 cores), then the steady rate after the
+// first result (the model loaded), which scripts/batchbench.sh compares
+// between --jobs 1 and the default to read how the batch scales on cores.
 //
 // Usage: go run ./scripts/batchbench TESSERA DIR [check flags...]
 package main
@@ -78,6 +80,9 @@ func run(bin, dir string, flags []string) error {
 		fmt.Printf("  first result after %.0f ms (aim <= %.0f ms: %s)\n", float64(first.Milliseconds()), float64(aimFirst.Milliseconds()), meets(first <= aimFirst))
 	}
 	fmt.Printf("  %.1f photos/s (aim >= %.0f: %s)\n", rate, aimRate, meets(rate >= aimRate))
+	if first >= 0 && rows > 1 {
+		fmt.Printf("  steady %.1f photos/s after the first\n", float64(rows-1)/(total-first).Seconds())
+	}
 	fmt.Printf("  tessera said: %s", stderr.String())
 	return nil
 }
