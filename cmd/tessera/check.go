@@ -106,7 +106,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer eng.Close()
-	v := validate.New(eng).WithMemoryBudget(validate.DefaultMemoryBudget)
+	v := validatorOn(eng, validate.DefaultMemoryBudget)
 
 	w := newReportWriter(f.format, out, l)
 	bar := newProgress(stderr, out, inputs, l)

@@ -93,5 +93,5 @@ func newValidator() (v *validate.Validator, close func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return validate.New(eng).WithMemoryBudget(validate.DefaultMemoryBudget), func() { eng.Close() }, nil
+	return validatorOn(eng, validate.DefaultMemoryBudget), func() { eng.Close() }, nil
 }

@@ -65,7 +65,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return
 		}
 		closeEngine = func() { eng.Close() }
-		srv.SetValidator(validate.New(eng).WithMemoryBudget(int64(*memMB) << 20))
+		srv.SetValidator(validatorOn(eng, int64(*memMB)<<20))
 		log.Info("face model loaded; ready")
 		loadErr <- nil
 	}()
