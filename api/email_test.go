@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -13,92 +12,6 @@ import (
 	"github.com/tessera-cie/tessera/internal/fixture"
 	"github.com/tessera-cie/tessera/validate"
 )
-
-// b64 encodes data in 76-character lines, as mail clients do.
-func b64(data []byte) string {
-	s := base64.StdEncoding.EncodeToString(data)
-	var b strings.Builder
-	for len(s) > 76 {
-		b.WriteString(s[:76] + "\r\n")
-		s = s[76:]
-	}
-	b.WriteString(s)
-	return b.String()
-}
-
-// crlf turns the test's \n line ends into the wire's \r\n.
-func crlf(s string) []byte {
-	return []byte(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\n", "\r\n"))
-}
-
-// fullEmail has an inline PNG in a multipart/related HTML body, a JPEG
-// attachment, an octet-stream JPEG known by its name, a PDF (not a photo)
-// and an attached message holding a HEIC.
-func fullEmail(photo []byte) []byte {
-	png := fixture.PNG(fixture.Gradient(120, 150), 0)
-	small := fixture.JPEG(fixture.Gradient(200, 260), 90, nil, nil)
-	return crlf(`From: Mario Rossi <mario@example.it>
-To: anagrafe@comune.example.it
-Subject: =?UTF-8?Q?Foto_per_la_carta_d'identit=C3=A0?=
-MIME-Version: 1.0
-Content-Type: multipart/mixed; boundary="mix"
-
---mix
-Content-Type: multipart/related; boundary="rel"
-
---rel
-Content-Type: text/html; charset=utf-8
-
-<p>Ecco la foto <img src="cid:inl"></p>
---rel
-Content-Type: image/png
-Content-ID: <inl>
-Content-Disposition: inline
-Content-Transfer-Encoding: base64
-
-` + b64(png) + `
---rel--
---mix
-Content-Type: image/jpeg; name="foto.jpg"
-Content-Disposition: attachment; filename="foto.jpg"
-Content-Transfer-Encoding: base64
-
-` + b64(photo) + `
---mix
-Content-Type: application/octet-stream
-Content-Disposition: attachment; filename="IMG_0001.JPG"
-Content-Transfer-Encoding: base64
-
-` + b64(small) + `
---mix
-Content-Type: application/pdf
-Content-Disposition: attachment; filename="modulo.pdf"
-Content-Transfer-Encoding: base64
-
-` + b64(fixture.Magic["pdf"]) + `
---mix
-Content-Type: message/rfc822
-
-From: Mario Rossi <mario@example.it>
-Subject: inoltro
-MIME-Version: 1.0
-Content-Type: multipart/mixed; boundary="inner"
-
---inner
-Content-Type: text/plain; charset=iso-8859-1
-Content-Transfer-Encoding: quoted-printable
-
-vedi allegato, citt=E0
---inner
-Content-Type: image/heic
-Content-Disposition: attachment; filename="IMG_0002.HEIC"
-Content-Transfer-Encoding: base64
-
-` + b64(fixture.Magic["heic"]) + `
---inner--
---mix--
-`)
-}
 
 func TestEmail(t *testing.T) {
 	dir := faceset.Require(t)
@@ -120,19 +33,19 @@ func TestEmail(t *testing.T) {
 		subject string
 		reports []want
 	}{
-		{"attachments, inline, octet-stream, attached message", fullEmail(photo), "Foto per la carta d'identità", []want{
+		{"attachments, inline, octet-stream, attached message", fixture.Email(photo), "Foto per la carta d'identità", []want{
 			{"image-1.png", "png", validate.Fail, false, ""},
 			{"foto.jpg", "jpeg", validate.Pass, false, ""},
 			{"IMG_0001.JPG", "jpeg", validate.Fail, false, ""},
 			{"IMG_0002.HEIC", "heic", "", true, ""},
 		}},
-		{"the whole message is an image", crlf("From: a@b.it\nSubject: foto\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n" + b64(photo) + "\n"), "foto", []want{
+		{"the whole message is an image", fixture.CRLF("From: a@b.it\nSubject: foto\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n" + fixture.Base64Lines(photo) + "\n"), "foto", []want{
 			{"image-1.jpg", "jpeg", validate.Pass, false, ""},
 		}},
-		{"broken base64 in an image part", crlf("From: a@b.it\nSubject: x\nContent-Type: image/jpeg; name=rotta.jpg\nContent-Transfer-Encoding: base64\n\n!!!! not base64 ****\n"), "x", []want{
+		{"broken base64 in an image part", fixture.CRLF("From: a@b.it\nSubject: x\nContent-Type: image/jpeg; name=rotta.jpg\nContent-Transfer-Encoding: base64\n\n!!!! not base64 ****\n"), "x", []want{
 			{"rotta.jpg", "", "", true, "base64"},
 		}},
-		{"broken base64 in an octet-stream photo", crlf("From: a@b.it\nSubject: y\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nfoto\n--b\nContent-Type: application/octet-stream; name=IMG_0003.JPG\nContent-Disposition: attachment; filename=IMG_0003.JPG\nContent-Transfer-Encoding: base64\n\n/9j/4AAQ!!!! ****\n--b\nContent-Type: application/octet-stream; name=notes.bin\nContent-Transfer-Encoding: base64\n\n!!!! ****\n--b--\n"), "y", []want{
+		{"broken base64 in an octet-stream photo", fixture.CRLF("From: a@b.it\nSubject: y\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nfoto\n--b\nContent-Type: application/octet-stream; name=IMG_0003.JPG\nContent-Disposition: attachment; filename=IMG_0003.JPG\nContent-Transfer-Encoding: base64\n\n/9j/4AAQ!!!! ****\n--b\nContent-Type: application/octet-stream; name=notes.bin\nContent-Transfer-Encoding: base64\n\n!!!! ****\n--b--\n"), "y", []want{
 			{"IMG_0003.JPG", "", "", true, "base64"},
 		}},
 	}
@@ -204,14 +117,14 @@ func TestEmailBad(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"text only", "/v1/check/email", crlf("From: a@b.it\nSubject: ciao\nContent-Type: text/plain\n\nVi mando la foto domani.\n"), 422, "no_images"},
-		{"only a PDF attached", "/v1/check/email", crlf("From: a@b.it\nSubject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nallegato\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=a.pdf\n\n%PDF-1.7\n--b--\n"), 422, "no_images"},
+		{"text only", "/v1/check/email", fixture.CRLF("From: a@b.it\nSubject: ciao\nContent-Type: text/plain\n\nVi mando la foto domani.\n"), 422, "no_images"},
+		{"only a PDF attached", "/v1/check/email", fixture.CRLF("From: a@b.it\nSubject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nallegato\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=a.pdf\n\n%PDF-1.7\n--b--\n"), 422, "no_images"},
 		{"empty", "/v1/check/email", nil, 400, "malformed_email"},
 		{"no header, just words", "/v1/check/email", []byte("this is not an email at all"), 400, "malformed_email"},
 		{"binary garbage", "/v1/check/email", fixture.JPEG(fixture.Gradient(20, 20), 80, nil, nil), 400, "malformed_email"},
-		{"multipart cut short", "/v1/check/email", crlf("From: a@b.it\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n/9j/4AAQ"), 400, "malformed_email"},
-		{"multipart without a boundary", "/v1/check/email", crlf("From: a@b.it\nContent-Type: multipart/mixed\n\n--b\nContent-Type: image/jpeg\n\nxx\n--b--\n"), 400, "malformed_email"},
-		{"bad profile", "/v1/check/email?profile=nope", fullEmail(fixture.JPEG(fixture.Gradient(20, 20), 80, nil, nil)), 400, "unknown_profile"},
+		{"multipart cut short", "/v1/check/email", fixture.CRLF("From: a@b.it\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n/9j/4AAQ"), 400, "malformed_email"},
+		{"multipart without a boundary", "/v1/check/email", fixture.CRLF("From: a@b.it\nContent-Type: multipart/mixed\n\n--b\nContent-Type: image/jpeg\n\nxx\n--b--\n"), 400, "malformed_email"},
+		{"bad profile", "/v1/check/email?profile=nope", fixture.Email(fixture.JPEG(fixture.Gradient(20, 20), 80, nil, nil)), 400, "unknown_profile"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

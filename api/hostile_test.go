@@ -45,10 +45,10 @@ func TestHostileFiles(t *testing.T) {
 		data   []byte
 		status int
 	}{"good.jpg", good, http.StatusOK}) {
-		msg.WriteString("--b\nContent-Type: image/jpeg; name=" + f.name + "\nContent-Disposition: attachment; filename=" + f.name + "\nContent-Transfer-Encoding: base64\n\n" + b64(f.data) + "\n")
+		msg.WriteString("--b\nContent-Type: image/jpeg; name=" + f.name + "\nContent-Disposition: attachment; filename=" + f.name + "\nContent-Transfer-Encoding: base64\n\n" + fixture.Base64Lines(f.data) + "\n")
 	}
 	msg.WriteString("--b--\n")
-	r := doLive(t, addr, rawRequest("/v1/check/email?lang=en", "message/rfc822", crlf(msg.String())))
+	r := doLive(t, addr, rawRequest("/v1/check/email?lang=en", "message/rfc822", fixture.CRLF(msg.String())))
 	if r.status != http.StatusOK {
 		t.Fatalf("email: %s", r)
 	}
