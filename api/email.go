@@ -2,12 +2,12 @@ package api
 
 import (
 	"bytes"
-	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tessera-cie/tessera/mailphoto"
+	"github.com/tessera-cie/tessera/mailreply"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -21,48 +21,6 @@ type EmailResult struct {
 	// Reply is a plain-text answer to the sender in the request's language:
 	// per photo, whether it is fine and, if not, what to fix.
 	Reply string `json:"reply"`
-}
-
-// reply writes the answer to the citizen who sent the photos.
-func reply(lang string, out *EmailResult) string {
-	say := func(it, en string, a ...any) string {
-		if lang == "en" {
-			return fmt.Sprintf(en, a...)
-		}
-		return fmt.Sprintf(it, a...)
-	}
-	var b strings.Builder
-	b.WriteString(say("Buongiorno,\n\nabbiamo controllato le foto ricevute.\n", "Hello,\n\nwe have checked the photos we received.\n"))
-	for _, r := range out.Reports {
-		b.WriteString("\n")
-		switch {
-		case r.Error != "":
-			b.WriteString(say("- %s: non è una foto leggibile (%s).\n", "- %s: not a readable photo (%s).\n", r.File, r.Error))
-			if c, ok := r.Find("format"); ok && c.Fix != "" {
-				b.WriteString("  -> " + c.Fix + "\n")
-			}
-		case r.Pass:
-			b.WriteString(say("- %s: va bene.\n", "- %s: fine.\n", r.File))
-		default:
-			b.WriteString(say("- %s: da correggere:\n", "- %s: to fix:\n", r.File))
-			for _, c := range r.Failed() {
-				b.WriteString("  * " + c.Message + "\n")
-				if c.Fix != "" {
-					b.WriteString("    -> " + c.Fix + "\n")
-				}
-			}
-		}
-	}
-	if out.Skipped > 0 {
-		b.WriteString(say("\nAltre %d immagini non sono state controllate: inviate una foto per messaggio.\n",
-			"\n%d more images were not checked: send one photo per message.\n", out.Skipped))
-	}
-	if out.Pass {
-		b.WriteString(say("\nLe foto rispettano le regole per la carta d'identità elettronica.\n", "\nThe photos meet the rules for the electronic identity card.\n"))
-	} else {
-		b.WriteString(say("\nVi preghiamo di inviare una nuova foto corretta rispondendo a questo messaggio.\n", "\nPlease send a corrected photo in reply to this message.\n"))
-	}
-	return b.String()
 }
 
 // apiEmail is POST /v1/check/email: a report for every image in a raw
@@ -112,6 +70,6 @@ func (s *Server) apiEmail(c *fiber.Ctx) error {
 		out.Pass = out.Pass && rep.Pass
 	}
 	out.Images = len(out.Reports)
-	out.Reply = reply(lang, &out)
+	out.Reply = mailreply.Text(lang, out.Reports, out.Skipped)
 	return c.JSON(out)
 }

@@ -46,6 +46,18 @@ type Message struct {
 	Subject string
 	// Images are the images found, in the order of the message.
 	Images []Image
+	// Attached are the messages attached to it (message/rfc822 parts, at
+	// any depth), in the order of the message: a PEC envelope carries the
+	// citizen's own message as postacert.eml.
+	Attached []Attached
+}
+
+// Attached is a message attached to another.
+type Attached struct {
+	// Name is the part's file name ("" when it names none).
+	Name string
+	// Header is the attached message's header.
+	Header message.Header
 }
 
 // Image is one image found in a message.
@@ -87,7 +99,7 @@ func Read(r io.Reader) (*Message, error) {
 	if w.headers == 0 {
 		return nil, fmt.Errorf("%w: no header fields", ErrMalformed)
 	}
-	m.Images = w.imgs
+	m.Images, m.Attached = w.imgs, w.attached
 	return m, nil
 }
 
@@ -98,9 +110,10 @@ func lenient(err error) bool {
 }
 
 type walker struct {
-	imgs    []Image
-	parts   int
-	headers int // header fields seen: a message has some
+	imgs     []Image
+	attached []Attached
+	parts    int
+	headers  int // header fields seen: a message has some
 }
 
 func (w *walker) walk(ent *message.Entity, depth int) error {
@@ -128,16 +141,6 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 	}
 	mt, params, _ := ent.Header.ContentType()
 	mt = strings.ToLower(mt)
-	if mt == "message/rfc822" || mt == "message/global" {
-		inner, err := message.Read(ent.Body)
-		if err != nil && !lenient(err) {
-			return fmt.Errorf("%w: attached message: %v", ErrMalformed, err)
-		}
-		if inner == nil {
-			return ErrMalformed
-		}
-		return w.walk(inner, depth+1)
-	}
 	disp, dparams, _ := ent.Header.ContentDisposition()
 	name := dparams["filename"]
 	if name == "" {
@@ -146,6 +149,17 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
 	if name == "." || name == "/" {
 		name = ""
+	}
+	if mt == "message/rfc822" || mt == "message/global" {
+		inner, err := message.Read(ent.Body)
+		if err != nil && !lenient(err) {
+			return fmt.Errorf("%w: attached message: %v", ErrMalformed, err)
+		}
+		if inner == nil {
+			return ErrMalformed
+		}
+		w.attached = append(w.attached, Attached{Name: name, Header: inner.Header})
+		return w.walk(inner, depth+1)
 	}
 	image := strings.HasPrefix(mt, "image/")
 	maybe := mt == "application/octet-stream" || strings.EqualFold(disp, "attachment") ||

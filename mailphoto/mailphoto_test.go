@@ -66,6 +66,10 @@ func TestRead(t *testing.T) {
 		{"a subject in an unknown charset", fixture.CRLF("From: a@b.it\nSubject: =?x-unknown?Q?foto?=\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n" + fixture.Base64Lines(photo) + "\n"), "=?x-unknown?Q?foto?=", "a@b.it", []img{ // kept as sent
 			{"image-1.jpg", "image/jpeg", false},
 		}, false},
+		{"a PEC envelope: the photo inside postacert.eml", fixture.PEC(fixture.CRLF("From: Mario Rossi <mario.rossi@pec.example.it>\nSubject: Foto per la CIE\nMessage-ID: <orig-1@pec.example.it>\nContent-Type: multipart/mixed; boundary=in\n\n--in\nContent-Type: text/plain\n\nla mia foto\n--in\nContent-Type: image/jpeg; name=foto.jpg\nContent-Disposition: attachment; filename=foto.jpg\nContent-Transfer-Encoding: base64\n\n" + fixture.Base64Lines(photo) + "\n--in--\n")), "POSTA CERTIFICATA: Foto per la CIE", `"Per conto di: mario.rossi@pec.example.it" <posta-certificata@pec.example.it>`, []img{
+			{"foto.jpg", "image/jpeg", false},
+		}, false},
+		{"a PEC receipt", fixture.PECReceipt("accettazione"), "ACCETTAZIONE: Re: Foto per la CIE", "posta-certificata@pec.comune.example.it", nil, false},
 		{"text only", fixture.CRLF("From: a@b.it\nSubject: ciao\nContent-Type: text/plain\n\nVi mando la foto domani.\n"), "ciao", "a@b.it", nil, false},
 		{"only a PDF attached", fixture.CRLF("From: a@b.it\nSubject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nallegato\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=a.pdf\n\n%PDF-1.7\n--b--\n"), "x", "a@b.it", nil, false},
 		{fmt.Sprintf("nested %d deep", MaxDepth), nested(MaxDepth), "", "a@b.it", []img{{"image-1.jpg", "image/jpeg", false}}, false},
@@ -95,6 +99,11 @@ func TestRead(t *testing.T) {
 			}
 			if from := m.Header.Get("From"); from != tc.from {
 				t.Errorf("From %q, want %q", from, tc.from)
+			}
+			if strings.HasPrefix(tc.subject, "POSTA CERTIFICATA") {
+				if len(m.Attached) != 1 || m.Attached[0].Name != "postacert.eml" || m.Attached[0].Header.Get("Message-Id") != "<orig-1@pec.example.it>" {
+					t.Errorf("attached %+v, want postacert.eml with the citizen's Message-ID", m.Attached)
+				}
 			}
 			if len(m.Images) != len(tc.want) {
 				t.Fatalf("%d images, want %d: %+v", len(m.Images), len(tc.want), m.Images)

@@ -1,0 +1,183 @@
+// Package inbox is the registry office's mailbox processor: it reads the
+// office's mailbox over IMAP, checks every photo a citizen sends, answers
+// by SMTP and files each message in a folder the clerks look at. State is
+// kept in SQLite so that no message is lost and none is answered twice.
+//
+// This file decides, from a message's headers alone, whether it may be
+// answered at all: automatic mail, lists, bounces, the mailbox's own mail
+// and PEC receipts never are, so two responders cannot loop (RFC 3834).
+package inbox
+
+import (
+	"strings"
+
+	"github.com/emersion/go-message/mail"
+
+	"github.com/tessera-cie/tessera/mailphoto"
+)
+
+// Reason says why a message is filed without an answer.
+type Reason string
+
+// The reasons a message is not answered. They are stored and logged, so
+// their text does not change.
+const (
+	// AutoSubmitted: Auto-Submitted other than "no" (RFC 3834 section 2).
+	AutoSubmitted Reason = "auto-submitted"
+	// BulkPrecedence: Precedence bulk, list or junk (RFC 3834 section 2).
+	BulkPrecedence Reason = "precedence"
+	// MailingList: a List-Id field (RFC 2919).
+	MailingList Reason = "mailing-list"
+	// NullSender: an empty Return-Path, the mark of a bounce (RFC 5321
+	// section 4.5.5).
+	NullSender Reason = "null-sender"
+	// Daemon: a sender that no person reads (MAILER-DAEMON, postmaster,
+	// noreply and the like; RFC 3834 section 2).
+	Daemon Reason = "daemon"
+	// OwnAddress: the answer would go to the mailbox itself.
+	OwnAddress Reason = "own-address"
+	// NoSender: no address in Reply-To or From to answer.
+	NoSender Reason = "no-sender"
+	// PECReceipt: a PEC provider's receipt (X-Ricevuta): acceptance,
+	// delivery, errors.
+	PECReceipt Reason = "pec-receipt"
+	// PECAnomaly: a PEC envelope the provider marked as an error, or one
+	// without the citizen's message (postacert.eml) inside.
+	PECAnomaly Reason = "pec-anomaly"
+	// RateLimited: the sender had as many answers this hour as allowed.
+	RateLimited Reason = "rate-limited"
+)
+
+// Decision is what the headers of a message say about answering it.
+type Decision struct {
+	// Reason is why the message is not answered; "" when it is.
+	Reason Reason
+	// To is who gets the answer: the citizen's Reply-To, else From (for
+	// PEC, those of the message inside the envelope). Nil when Reason is
+	// NoSender, or a PEC receipt or anomaly.
+	To *mail.Address
+	// Header is the citizen's message header: the message itself, or for
+	// PEC the postacert.eml inside the envelope. Its Message-ID, Subject
+	// and References make the answer's.
+	Header mail.Header
+	// PEC is set when the message came as a PEC envelope.
+	PEC bool
+}
+
+// pecEnvelope is the file name of the citizen's message in a PEC envelope
+// (DPR 68/2005 and its technical rules, DM 2 November 2005).
+const pecEnvelope = "postacert.eml"
+
+// Decide reads the headers of m and says whether, and to whom, it may be
+// answered. own holds the mailbox's own addresses (any case).
+func Decide(m *mailphoto.Message, own []string) Decision {
+	outer := mail.Header{Header: m.Header}
+	if outer.Get("X-Ricevuta") != "" {
+		return Decision{Reason: PECReceipt, Header: outer}
+	}
+	d := Decision{Header: outer}
+	switch t := strings.ToLower(strings.TrimSpace(outer.Get("X-Trasporto"))); {
+	case t == "":
+	case t == "posta-certificata":
+		d.PEC = true
+		inner, ok := attached(m, pecEnvelope)
+		if !ok {
+			return Decision{Reason: PECAnomaly, Header: outer, PEC: true}
+		}
+		d.Header = inner
+	default: // "errore": the provider could not certify the message
+		return Decision{Reason: PECAnomaly, Header: outer, PEC: true}
+	}
+	// The envelope's Return-Path is the provider's; a bounce inside one
+	// is told by the inner message's own fields below.
+	if !d.PEC && nullSender(outer.Get("Return-Path")) {
+		d.Reason = NullSender
+		return d
+	}
+	if r := automatic(d.Header); r != "" {
+		d.Reason = r
+		return d
+	}
+	to := replyAddress(d.Header)
+	if to == nil {
+		d.Reason = NoSender
+		return d
+	}
+	d.To = to
+	switch {
+	case daemon(to.Address):
+		d.Reason = Daemon
+	case isOwn(to.Address, own):
+		d.Reason = OwnAddress
+	}
+	return d
+}
+
+// attached returns the header of the attached message named name.
+func attached(m *mailphoto.Message, name string) (mail.Header, bool) {
+	for _, a := range m.Attached {
+		if strings.EqualFold(a.Name, name) {
+			return mail.Header{Header: a.Header}, true
+		}
+	}
+	return mail.Header{}, false
+}
+
+// automatic returns why h marks its message as sent by a program, or "".
+func automatic(h mail.Header) Reason {
+	if v := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); v != "" {
+		// The keyword may carry parameters: "auto-replied; owner-email=...".
+		if kw, _, _ := strings.Cut(v, ";"); strings.TrimSpace(kw) != "no" {
+			return AutoSubmitted
+		}
+	}
+	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
+	case "bulk", "list", "junk":
+		return BulkPrecedence
+	}
+	if h.Has("List-Id") {
+		return MailingList
+	}
+	return ""
+}
+
+// nullSender reports whether a Return-Path field is the null path "<>".
+func nullSender(rp string) bool {
+	rp = strings.TrimSpace(rp)
+	return rp != "" && strings.Trim(rp, "<> \t") == ""
+}
+
+// replyAddress is the first address of Reply-To, else of From.
+func replyAddress(h mail.Header) *mail.Address {
+	for _, key := range []string{"Reply-To", "From"} {
+		if l, err := h.AddressList(key); err == nil && len(l) > 0 && strings.Contains(l[0].Address, "@") {
+			return l[0]
+		}
+	}
+	return nil
+}
+
+// daemonLocal are local parts (before the @) of senders no person reads.
+var daemonLocal = map[string]bool{
+	"mailer-daemon": true, "postmaster": true, "noreply": true, "no-reply": true,
+	"donotreply": true, "do-not-reply": true, "bounce": true, "bounces": true,
+}
+
+// daemon reports whether addr is a program's: the names of daemonLocal,
+// and list owners and request addresses (owner-x, x-request, x-bounces:
+// RFC 3834 section 2).
+func daemon(addr string) bool {
+	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
+	return daemonLocal[local] || strings.HasPrefix(local, "owner-") ||
+		strings.HasSuffix(local, "-request") || strings.HasSuffix(local, "-bounces")
+}
+
+// isOwn reports whether addr is one of own.
+func isOwn(addr string, own []string) bool {
+	for _, o := range own {
+		if strings.EqualFold(strings.TrimSpace(o), addr) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,92 @@
+package inbox
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/emersion/go-message/mail"
+
+	"github.com/tessera-cie/tessera/internal/fixture"
+	"github.com/tessera-cie/tessera/mailphoto"
+	"github.com/tessera-cie/tessera/mailreply"
+)
+
+func TestDecide(t *testing.T) {
+	own := []string{"Anagrafe@Comune.Example.it", "anagrafe@pec.comune.example.it"}
+	citizen := func(head string) []byte {
+		return fixture.CRLF(head + "Subject: foto\nMessage-ID: <m1@example.it>\nContent-Type: text/plain\n\nla foto\n")
+	}
+	tests := []struct {
+		name   string
+		msg    []byte
+		reason Reason
+		to     string // the answer's address, when answered
+		pec    bool
+	}{
+		{"a citizen", citizen("From: Mario Rossi <mario@example.it>\n"), "", "mario@example.it", false},
+		{"Reply-To wins over From", citizen("From: Ufficio <ufficio@example.it>\nReply-To: Anna <anna@example.it>\n"), "", "anna@example.it", false},
+		{"Auto-Submitted: no is a person", citizen("From: mario@example.it\nAuto-Submitted: no\n"), "", "mario@example.it", false},
+		{"delivered, with a Return-Path", citizen("Return-Path: <mario@example.it>\nFrom: mario@example.it\n"), "", "mario@example.it", false},
+		{"an out-of-office reply", citizen("From: mario@example.it\nAuto-Submitted: auto-replied\n"), AutoSubmitted, "", false},
+		{"Auto-Submitted with parameters", citizen("From: mario@example.it\nAuto-Submitted: Auto-Generated; owner-email=\"x@y.it\"\n"), AutoSubmitted, "", false},
+		{"Precedence: bulk", citizen("From: news@example.it\nPrecedence: bulk\n"), BulkPrecedence, "", false},
+		{"Precedence: junk", citizen("From: news@example.it\nPrecedence: JUNK\n"), BulkPrecedence, "", false},
+		{"Precedence: list", citizen("From: a@example.it\nPrecedence: list\n"), BulkPrecedence, "", false},
+		{"a mailing list", citizen("From: a@example.it\nList-Id: <comuni.lists.example.it>\n"), MailingList, "", false},
+		{"a bounce: null Return-Path", citizen("Return-Path: <>\nFrom: Mail Delivery System <mailer@example.it>\n"), NullSender, "", false},
+		{"MAILER-DAEMON", citizen("From: MAILER-DAEMON@mx.example.it\n"), Daemon, "", false},
+		{"noreply", citizen("From: Servizi <noreply@example.it>\n"), Daemon, "", false},
+		{"no-reply in Reply-To", citizen("From: a@example.it\nReply-To: no-reply@example.it\n"), Daemon, "", false},
+		{"a list's owner", citizen("From: owner-comuni@lists.example.it\n"), Daemon, "", false},
+		{"a list's request address", citizen("From: comuni-request@lists.example.it\n"), Daemon, "", false},
+		{"the mailbox itself, any case", citizen("From: ANAGRAFE@comune.example.it\n"), OwnAddress, "", false},
+		{"no sender", citizen(""), NoSender, "", false},
+		{"a sender without an address", citizen("From: undisclosed-recipients:;\n"), NoSender, "", false},
+		{"PEC: the citizen inside the envelope", fixture.PEC(citizen("From: Mario Rossi <mario.rossi@pec.example.it>\n")), "", "mario.rossi@pec.example.it", true},
+		{"PEC: an automatic message inside", fixture.PEC(citizen("From: a@pec.example.it\nAuto-Submitted: auto-generated\n")), AutoSubmitted, "", true},
+		{"PEC: accettazione", fixture.PECReceipt("accettazione"), PECReceipt, "", false},
+		{"PEC: avvenuta-consegna", fixture.PECReceipt("avvenuta-consegna"), PECReceipt, "", false},
+		{"PEC: errore-consegna", fixture.PECReceipt("errore-consegna"), PECReceipt, "", false},
+		{"PEC: envelope without postacert.eml", fixture.CRLF("X-Trasporto: posta-certificata\nFrom: posta-certificata@pec.example.it\nReply-To: mario@pec.example.it\nSubject: POSTA CERTIFICATA: x\nContent-Type: text/plain\n\nx\n"), PECAnomaly, "", true},
+		{"PEC: anomaly", fixture.CRLF("X-Trasporto: errore\nFrom: posta-certificata@pec.example.it\nSubject: ANOMALIA MESSAGGIO: x\nContent-Type: text/plain\n\nx\n"), PECAnomaly, "", true},
+	}
+	// tessera's own answer, should it come back (a citizen's forward, a
+	// second office's inbox): never answered, so two responders cannot
+	// loop.
+	answer, err := (&mailreply.Reply{
+		From:     &mail.Address{Address: "anagrafe@altro-comune.example.it"},
+		To:       &mail.Address{Address: "anagrafe@comune.example.it"},
+		Original: mail.HeaderFromMap(map[string][]string{"Message-Id": {"<m1@example.it>"}, "Subject": {"foto"}}),
+		Text:     "Buongiorno",
+	}).Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests = append(tests, struct {
+		name   string
+		msg    []byte
+		reason Reason
+		to     string
+		pec    bool
+	}{"tessera's own answer", answer, AutoSubmitted, "", false})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := mailphoto.Read(bytes.NewReader(tc.msg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := Decide(m, own)
+			if d.Reason != tc.reason || d.PEC != tc.pec {
+				t.Fatalf("reason %q, pec %v; want %q, %v", d.Reason, d.PEC, tc.reason, tc.pec)
+			}
+			if tc.reason == "" {
+				if d.To == nil || d.To.Address != tc.to {
+					t.Fatalf("answer to %v, want %s", d.To, tc.to)
+				}
+				if id, _ := d.Header.MessageID(); id != "m1@example.it" {
+					t.Errorf("the answer refers to %q, not the citizen's message", id)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,361 @@
+package inbox
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // database/sql driver "sqlite", pure Go
+)
+
+// State is how far the inbox has got with a message. A message moves
+// received -> checked -> sending -> replied -> filed; one that is not
+// answered skips sending and replied.
+type State string
+
+// The states of a message, in order.
+const (
+	// Received: seen in the mailbox, nothing done yet.
+	Received State = "received"
+	// Checked: its photos are checked and its folder is chosen.
+	Checked State = "checked"
+	// Sending: the answer is being handed to the SMTP server. A process
+	// that stops here cannot tell whether the answer left; on restart the
+	// message is filed for a clerk (Unconfirmed) rather than answered
+	// twice.
+	Sending State = "sending"
+	// Replied: the SMTP server accepted the answer.
+	Replied State = "replied"
+	// Filed: moved to its folder; nothing is left to do.
+	Filed State = "filed"
+)
+
+// Unconfirmed is the reason of a message whose answer may or may not have
+// left when the process stopped: it is filed for a clerk to look at.
+const Unconfirmed Reason = "reply-unconfirmed"
+
+// Key identifies a message in a mailbox: its UID is unique only while the
+// mailbox's UIDVALIDITY stays the same (RFC 9051 section 2.3.1.1).
+type Key struct {
+	Mailbox     string
+	UIDValidity uint32
+	UID         uint32
+}
+
+func (k Key) String() string { return fmt.Sprintf("%s/%d/%d", k.Mailbox, k.UIDValidity, k.UID) }
+
+// Entry is what the store knows of one message.
+type Entry struct {
+	Key
+	// MessageID is the message's Message-ID (the citizen's, for PEC).
+	MessageID string
+	// Sender is a short keyed hash of the address answered (SenderHash),
+	// never the address itself.
+	Sender string
+	State  State
+	// Folder is where the message is filed (set from Checked on).
+	Folder string
+	// Reason is why it is not answered ("" when it is).
+	Reason Reason
+	// Updated is when the state last changed.
+	Updated time.Time
+}
+
+// Store is the inbox's memory, an SQLite database: each message's state,
+// and when each sender was answered (for the hourly limit). Every change
+// is one transaction, written through before the step it records is
+// taken further.
+type Store struct {
+	db   *sql.DB
+	salt []byte
+	now  func() time.Time
+}
+
+// schema creates the tables; it is run on every open.
+const schema = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (
+	mailbox     TEXT    NOT NULL,
+	uidvalidity INTEGER NOT NULL,
+	uid         INTEGER NOT NULL,
+	message_id  TEXT    NOT NULL,
+	sender      TEXT    NOT NULL,
+	state       TEXT    NOT NULL,
+	folder      TEXT    NOT NULL DEFAULT '',
+	reason      TEXT    NOT NULL DEFAULT '',
+	updated     INTEGER NOT NULL,
+	PRIMARY KEY (mailbox, uidvalidity, uid)
+);
+CREATE INDEX IF NOT EXISTS messages_by_id ON messages (message_id);
+CREATE INDEX IF NOT EXISTS messages_by_updated ON messages (updated);
+CREATE TABLE IF NOT EXISTS answers (sender TEXT NOT NULL, sent INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS answers_by_sender ON answers (sender, sent);
+`
+
+// saltSize is the length of the key of SenderHash, made once per store.
+const saltSize = 16
+
+// OpenStore opens (creating it when missing) the store at path.
+func OpenStore(ctx context.Context, path string) (*Store, error) {
+	// FULL synchronous: a state is on disk when its transaction returns,
+	// so a crash right after never forgets a step already taken.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(5000)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: open state %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1) // one writer; the inbox works one message at a time
+	s := &Store{db: db, now: time.Now}
+	if err := s.init(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("inbox: state %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) init(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, schema); err != nil {
+		return fmt.Errorf("create tables: %w", err)
+	}
+	salt := make([]byte, saltSize)
+	if _, err := rand.Read(salt); err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)`, salt); err != nil {
+		return fmt.Errorf("salt: %w", err)
+	}
+	if err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'salt'`).Scan(&s.salt); err != nil {
+		return fmt.Errorf("salt: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// SenderHash is the short name of an address in the store and the logs:
+// 12 hex digits of an HMAC-SHA256 keyed with this store's own random
+// salt, so the same citizen is recognisable across messages but the
+// address cannot be recovered by hashing a list of addresses.
+func (s *Store) SenderHash(addr string) string {
+	m := hmac.New(sha256.New, s.salt)
+	m.Write([]byte(strings.ToLower(strings.TrimSpace(addr))))
+	return hex.EncodeToString(m.Sum(nil))[:12]
+}
+
+// Begin records that the message k was seen and returns its entry: a new
+// one in state Received, or the one already stored (a restart resumes
+// from it). dup is set when another message with the same Message-ID was
+// already answered or is being answered (the same mail copied or
+// delivered twice): it must not be answered again.
+func (s *Store) Begin(ctx context.Context, k Key, messageID, sender string) (e Entry, dup bool, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		e, err = get(ctx, tx, k)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if messageID != "" {
+			var n int
+			// Answered, being answered, or perhaps answered before a stop.
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE message_id = ? AND
+				(state IN (?, ?) OR (state = ? AND reason = '') OR reason = ?)`,
+				messageID, Sending, Replied, Filed, Unconfirmed).Scan(&n); err != nil {
+				return err
+			}
+			dup = n > 0
+		}
+		e = Entry{Key: k, MessageID: messageID, Sender: sender, State: Received, Updated: s.now()}
+		_, err = tx.ExecContext(ctx, `INSERT INTO messages (mailbox, uidvalidity, uid, message_id, sender, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			k.Mailbox, k.UIDValidity, k.UID, messageID, sender, Received, e.Updated.UnixMilli())
+		return err
+	})
+	if err != nil {
+		return Entry{}, false, fmt.Errorf("inbox: begin %s: %w", k, err)
+	}
+	return e, dup, nil
+}
+
+// Checked records the folder chosen for k and why it is not answered
+// ("" when it is).
+func (s *Store) Checked(ctx context.Context, k Key, folder string, reason Reason) error {
+	return s.move(ctx, k, Received, Checked, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET folder = ?, reason = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+			folder, reason, k.Mailbox, k.UIDValidity, k.UID)
+		return err
+	})
+}
+
+// Sending records that the answer to k is about to be handed to SMTP. A
+// message checked with a reason not to answer it cannot be sent.
+func (s *Store) Sending(ctx context.Context, k Key) error {
+	return s.move(ctx, k, Checked, Sending, func(tx *sql.Tx) error {
+		var reason Reason
+		if err := tx.QueryRowContext(ctx, `SELECT reason FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+			k.Mailbox, k.UIDValidity, k.UID).Scan(&reason); err != nil {
+			return err
+		}
+		if reason != "" {
+			return fmt.Errorf("%w: not to be answered (%s)", ErrState, reason)
+		}
+		return nil
+	})
+}
+
+// Replied records that the SMTP server accepted the answer to k, and
+// counts it against its sender's hourly limit.
+func (s *Store) Replied(ctx context.Context, k Key) error {
+	return s.move(ctx, k, Sending, Replied, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO answers (sender, sent) SELECT sender, ? FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+			s.now().UnixMilli(), k.Mailbox, k.UIDValidity, k.UID)
+		return err
+	})
+}
+
+// Unconfirmed records that the process stopped while k's answer was
+// being sent: k is filed for a clerk (folder) and never answered again.
+func (s *Store) Unconfirmed(ctx context.Context, k Key, folder string) error {
+	return s.move(ctx, k, Sending, Checked, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET folder = ?, reason = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+			folder, Unconfirmed, k.Mailbox, k.UIDValidity, k.UID)
+		return err
+	})
+}
+
+// Filed records that k was moved to its folder.
+func (s *Store) Filed(ctx context.Context, k Key) error {
+	e, err := s.Get(ctx, k)
+	if err != nil {
+		return err
+	}
+	from := Checked
+	if e.State == Replied {
+		from = Replied
+	}
+	return s.move(ctx, k, from, Filed, nil)
+}
+
+// AnswersSince counts the answers sent to sender since t.
+func (s *Store) AnswersSince(ctx context.Context, sender string, t time.Time) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM answers WHERE sender = ? AND sent >= ?`, sender, t.UnixMilli()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("inbox: count answers: %w", err)
+	}
+	return n, nil
+}
+
+// Get returns the entry of k; the error wraps sql.ErrNoRows when there is
+// none.
+func (s *Store) Get(ctx context.Context, k Key) (Entry, error) {
+	var e Entry
+	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
+		e, err = get(ctx, tx, k)
+		return err
+	})
+	if err != nil {
+		return Entry{}, fmt.Errorf("inbox: %s: %w", k, err)
+	}
+	return e, nil
+}
+
+// Unfinished returns the entries of mailbox not yet filed, oldest first:
+// what a restart resumes.
+func (s *Store) Unfinished(ctx context.Context, mailbox string) ([]Entry, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT mailbox, uidvalidity, uid, message_id, sender, state, folder, reason, updated FROM messages WHERE mailbox = ? AND state != ? ORDER BY updated, uid`, mailbox, Filed)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: unfinished: %w", err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		e, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("inbox: unfinished: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Forget deletes what is older than t: filed messages and counted
+// answers (--retain). Messages still in progress are kept.
+func (s *Store) Forget(ctx context.Context, t time.Time) (int64, error) {
+	var n int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE state = ? AND updated < ?`, Filed, t.UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, _ = r.RowsAffected()
+		_, err = tx.ExecContext(ctx, `DELETE FROM answers WHERE sent < ?`, t.UnixMilli())
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("inbox: forget: %w", err)
+	}
+	return n, nil
+}
+
+// ErrState is returned for a step out of order: the message is not in the
+// state the step starts from.
+var ErrState = errors.New("inbox: message not in the expected state")
+
+// move changes k's state from one to another, with more changes in the
+// same transaction.
+func (s *Store) move(ctx context.Context, k Key, from, to State, more func(*sql.Tx) error) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, `UPDATE messages SET state = ?, updated = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ? AND state = ?`,
+			to, s.now().UnixMilli(), k.Mailbox, k.UIDValidity, k.UID, from)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n != 1 {
+			return fmt.Errorf("%w: %s to %s", ErrState, from, to)
+		}
+		if more != nil {
+			return more(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("inbox: %s: %w", k, err)
+	}
+	return nil
+}
+
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scan(r scanner) (Entry, error) {
+	var e Entry
+	var updated int64
+	err := r.Scan(&e.Mailbox, &e.UIDValidity, &e.UID, &e.MessageID, &e.Sender, &e.State, &e.Folder, &e.Reason, &updated)
+	e.Updated = time.UnixMilli(updated)
+	return e, err
+}
+
+func get(ctx context.Context, tx *sql.Tx, k Key) (Entry, error) {
+	return scan(tx.QueryRowContext(ctx, `SELECT mailbox, uidvalidity, uid, message_id, sender, state, folder, reason, updated FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+		k.Mailbox, k.UIDValidity, k.UID))
+}

@@ -1,0 +1,169 @@
+package mailreply
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+
+	"github.com/tessera-cie/tessera/internal/fixture"
+	"github.com/tessera-cie/tessera/mailphoto"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+func TestText(t *testing.T) {
+	good := &validate.Report{File: "a.jpg", Pass: true, Checks: []validate.Check{{ID: "dpi", Status: validate.Pass}}}
+	bad := &validate.Report{File: "b.jpg", Checks: []validate.Check{
+		{ID: "dpi", Status: validate.Fail, Message: "72 DPI", Fix: "salvate a 400 DPI"},
+		{ID: "background_white", Status: validate.Fail, Message: "sfondo grigio", Fix: "sfondo bianco"},
+		{ID: "sharpness", Status: validate.Pass, Message: "nitida"},
+	}}
+	broken := &validate.Report{File: "c.heic", Error: "formato HEIC", Checks: []validate.Check{{ID: "format", Status: validate.Fail, Fix: "salvate in JPG"}}}
+	tests := []struct {
+		name    string
+		lang    string
+		reports []*validate.Report
+		skipped int
+		has     []string
+		hasNot  []string
+	}{
+		{"one good photo", "it", []*validate.Report{good}, 0,
+			[]string{"Buongiorno", "a.jpg: va bene", "rispettano le regole"}, []string{"nuova foto"}},
+		{"a photo to fix, every fix named", "it", []*validate.Report{good, bad}, 0,
+			[]string{"b.jpg: da correggere", "72 DPI", "-> salvate a 400 DPI", "sfondo grigio", "-> sfondo bianco", "nuova foto"}, []string{"nitida", "rispettano"}},
+		{"an unreadable file", "it", []*validate.Report{broken}, 0,
+			[]string{"c.heic: non è una foto leggibile (formato HEIC)", "-> salvate in JPG"}, nil},
+		{"in English, images skipped", "en", []*validate.Report{good}, 3,
+			[]string{"Hello", "a.jpg: fine", "3 more images were not checked", "meet the rules"}, []string{"Buongiorno"}},
+		{"nothing checked is not a pass", "it", nil, 0,
+			[]string{"nuova foto"}, []string{"rispettano"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Text(tc.lang, tc.reports, tc.skipped)
+			for _, s := range tc.has {
+				if !strings.Contains(got, s) {
+					t.Errorf("text lacks %q:\n%s", s, got)
+				}
+			}
+			for _, s := range tc.hasNot {
+				if strings.Contains(got, s) {
+					t.Errorf("text has %q:\n%s", s, got)
+				}
+			}
+		})
+	}
+}
+
+// TestReplyMessage builds answers and reads them back as a mail client
+// and as tessera's own inbox would.
+func TestReplyMessage(t *testing.T) {
+	photo := fixture.JPEG(fixture.Gradient(35, 45), 90, nil, nil)
+	original := func(head string) mail.Header {
+		m, err := mailphoto.Read(bytes.NewReader(fixture.CRLF(head + "Content-Type: text/plain\n\nfoto\n")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mail.Header{Header: m.Header}
+	}
+	tests := []struct {
+		name     string
+		original mail.Header
+		lang     string
+		attach   []Attachment
+		subject  string
+		refs     []string
+	}{
+		{"a first message", original("From: mario@example.it\nSubject: Foto CIE\nMessage-ID: <m1@example.it>\n"), "it", nil,
+			"Re: Foto CIE", []string{"m1@example.it"}},
+		{"already a reply, in a thread", original("From: mario@example.it\nSubject: RE: Foto CIE\nMessage-ID: <m3@example.it>\nReferences: <m1@example.it> <r1@comune.example.it>\n"), "it", nil,
+			"RE: Foto CIE", []string{"m1@example.it", "r1@comune.example.it", "m3@example.it"}},
+		{"no subject, English, a corrected photo attached", original("From: ann@example.com\nMessage-ID: <e1@example.com>\n"), "en",
+			[]Attachment{{Name: "foto-corretta.jpg", Type: "image/jpeg", Data: photo}},
+			"Re: photo for the identity card", []string{"e1@example.com"}},
+		{"no Message-ID to refer to", original("From: mario@example.it\nSubject: x\n"), "it", nil, "Re: x", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Reply{
+				From:        &mail.Address{Name: "Anagrafe", Address: "anagrafe@comune.example.it"},
+				To:          &mail.Address{Address: "mario@example.it"},
+				Original:    tc.original,
+				Lang:        tc.lang,
+				Text:        "Buongiorno,\nla foto va bene: città.\n",
+				Attachments: tc.attach,
+				Date:        time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC),
+			}
+			data, err := r.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			mr, err := mail.CreateReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := mr.Header
+			if s, _ := h.Subject(); s != tc.subject {
+				t.Errorf("subject %q, want %q", s, tc.subject)
+			}
+			irt, _ := h.MsgIDList("In-Reply-To")
+			refs, _ := h.MsgIDList("References")
+			if strings.Join(refs, " ") != strings.Join(tc.refs, " ") {
+				t.Errorf("References %v, want %v", refs, tc.refs)
+			}
+			if len(tc.refs) > 0 && (len(irt) != 1 || irt[0] != tc.refs[len(tc.refs)-1]) {
+				t.Errorf("In-Reply-To %v, want the citizen's message", irt)
+			}
+			if id, _ := h.MessageID(); !strings.HasSuffix(id, "@comune.example.it") {
+				t.Errorf("Message-ID %q not of the office's domain", id)
+			}
+			if h.Get("Auto-Submitted") != "auto-replied" || h.Get("Content-Language") != tc.lang {
+				t.Errorf("Auto-Submitted %q, Content-Language %q", h.Get("Auto-Submitted"), h.Get("Content-Language"))
+			}
+			var text string
+			var files []string
+			for {
+				p, err := mr.NextPart()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(p.Body)
+				switch ph := p.Header.(type) {
+				case *mail.InlineHeader:
+					text += string(body)
+				case *mail.AttachmentHeader:
+					name, _ := ph.Filename()
+					files = append(files, name)
+					if !bytes.Equal(body, photo) {
+						t.Errorf("%s: %d bytes, not the photo's %d", name, len(body), len(photo))
+					}
+				}
+			}
+			// Lines end in CRLF on the wire (RFC 5322 section 2.1).
+			if text != strings.ReplaceAll(r.Text, "\n", "\r\n") {
+				t.Errorf("text %q, want %q", text, r.Text)
+			}
+			if len(files) != len(tc.attach) {
+				t.Errorf("attachments %v, want %d", files, len(tc.attach))
+			}
+			// The photos attached are found where a mail reader looks
+			// (inbox.TestDecide checks such an answer is never answered).
+			m, err := mailphoto.Read(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Images) != len(tc.attach) {
+				t.Errorf("the inbox would find %d photos, want %d", len(m.Images), len(tc.attach))
+			}
+		})
+	}
+	if _, err := (&Reply{From: &mail.Address{Address: "a@b.it"}}).Bytes(); err != ErrAddress {
+		t.Errorf("no To: %v, want ErrAddress", err)
+	}
+}
