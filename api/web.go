@@ -210,12 +210,12 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 	default:
 		v.Verdict = fmt.Sprintf(p.T["failn"], n)
 	}
-	if needsFix(rep) {
+	if photofix.Needed(rep) {
 		if out, err := photofix.Fix(res); err != nil {
 			v.FixError = fixReason(err, lang)
 		} else {
 			v.Fixed = template.URL("data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(out.JPEG))
-			v.FixedName = fixedName(rep.File)
+			v.FixedName = photofix.FileName(rep.File)
 			v.FixNote = fmt.Sprintf(p.T["fixnote"], out.Width, out.Height, (len(out.JPEG)+1023)/1024)
 		}
 	}

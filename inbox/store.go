@@ -211,6 +211,13 @@ func (s *Store) Sending(ctx context.Context, k Key) error {
 	})
 }
 
+// Unsend records that the answer to k surely did not leave (the SMTP
+// server could not be reached or refused it before its data): k is
+// checked again, and answered on the next pass.
+func (s *Store) Unsend(ctx context.Context, k Key) error {
+	return s.move(ctx, k, Sending, Checked, nil)
+}
+
 // Replied records that the SMTP server accepted the answer to k, and
 // counts it against its sender's hourly limit.
 func (s *Store) Replied(ctx context.Context, k Key) error {

@@ -205,3 +205,20 @@ func domain(addr string) string {
 	}
 	return "localhost"
 }
+
+// NoPhotoText is the answer to a message in which no image was found.
+func NoPhotoText(lang string) string {
+	say := sayer(lang)
+	return say("Buongiorno,\n\nnel messaggio non abbiamo trovato nessuna foto.\n\nAllegate la foto al messaggio come file JPG o PNG (non incollata nel testo, non dentro un PDF o un documento) e rispondete a questo messaggio.\n",
+		"Hello,\n\nwe found no photo in your message.\n\nPlease attach the photo as a JPG or PNG file (not pasted into the text, not inside a PDF or a document) and reply to this message.\n")
+}
+
+// TooLargeText is the answer to a message of size bytes, over the limit
+// of max bytes: it was not checked.
+func TooLargeText(lang string, size, max int64) string {
+	say := sayer(lang)
+	mb := func(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
+	return say("Buongiorno,\n\nil messaggio è di %s, oltre il limite di %s, e non è stato controllato.\n\nInviate una sola foto per messaggio, come file JPG, rispondendo a questo messaggio.\n",
+		"Hello,\n\nyour message is %s, over the limit of %s, and was not checked.\n\nPlease send one photo per message, as a JPG file, in reply to this message.\n",
+		mb(size), mb(max))
+}

@@ -7,6 +7,7 @@
 //	tessera check [flags] FILE|DIR|GLOB...  check photos, print a report
 //	tessera fix [flags] IN [OUT]            crop to 35x45 around the face, 400 DPI, under 500 KB
 //	tessera eval DIR                        measure the checks on a labelled folder
+//	tessera inbox --imap URL --smtp URL ... answer the photos emailed to the office
 //
 // Run "tessera COMMAND -h" for the flags of a command.
 package main
@@ -40,6 +41,7 @@ func commands() []command {
 		{"check", "check photos and print a report", runCheck},
 		{"fix", "crop, scale and save a photo so the mechanical checks pass", runFix},
 		{"eval", "measure the checks on a labelled folder of photos", runEval},
+		{"inbox", "answer the photos sent to the registry office's mailbox (IMAP in, SMTP out)", runInbox},
 	}
 }
 

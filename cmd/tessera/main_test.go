@@ -34,6 +34,11 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"fix", "a.jpg", "a.jpg"}, 2, "non può sostituire l'originale"},
 		{[]string{"eval"}, 2, "usage: tessera eval"},
 		{[]string{"eval", "--bogus", "x"}, 2, "flag provided but not defined"},
+		{[]string{"inbox"}, 2, "usage: tessera inbox"},
+		{[]string{"inbox", "--imap", "imap+plain://example.com:143", "--imap-user", "u", "--smtp", "smtp://mail.example.com", "--from", "anagrafe@comune.example.it"}, 2, "without TLS only on a loopback address"},
+		{[]string{"inbox", "--imap", "pop3://x", "--imap-user", "u", "--smtp", "smtp://mail.example.com", "--from", "anagrafe@comune.example.it"}, 2, `unknown scheme "pop3"`},
+		{[]string{"inbox", "--imap", "imaps://x", "--imap-user", "u", "--smtp", "smtp://mail.example.com", "--from", "nobody"}, 2, "--from"},
+		{[]string{"inbox", "--imap", "imaps://x", "--imap-user", "u", "--smtp", "smtp://mail.example.com", "--from", "a@b.it", "--retain", "soon"}, 2, "--retain"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := runArgs(t, tt.args...)

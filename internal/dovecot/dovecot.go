@@ -222,6 +222,11 @@ func (s *Server) CertPool() *x509.CertPool {
 	return pool
 }
 
+// CertPEM returns the server's certificate in PEM, as a --ca-file.
+func (s *Server) CertPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.cert.Raw})
+}
+
 // TLSConfig returns a client TLS configuration that trusts the server's
 // certificate (valid for 127.0.0.1, ::1 and localhost).
 func (s *Server) TLSConfig() *tls.Config {

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message/mail"
+
+	"github.com/tessera-cie/tessera/inbox"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// runInbox answers the photos sent to the registry office's mailbox:
+// until SIGINT or SIGTERM, or once with --once.
+func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("inbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v, ok := os.LookupEnv(name); ok {
+			return v
+		}
+		return def
+	}
+	def := inbox.DefaultFolders()
+	var (
+		imapURL   = fs.String("imap", env("TESSERA_IMAP", ""), "the mailbox's server: imaps://host[:993], imap://host[:143] (STARTTLS), imap+plain://127.0.0.1:port (env TESSERA_IMAP)")
+		imapUser  = fs.String("imap-user", env("TESSERA_IMAP_USER", ""), "IMAP user (env TESSERA_IMAP_USER); the password is read from TESSERA_IMAP_PASSWORD or --imap-password-file")
+		imapPassF = fs.String("imap-password-file", "", "file holding the IMAP password")
+		smtpURL   = fs.String("smtp", env("TESSERA_SMTP", ""), "the server answers go through: smtps://host[:465], smtp://host[:587] (STARTTLS), smtp+plain://127.0.0.1:port (env TESSERA_SMTP)")
+		smtpUser  = fs.String("smtp-user", env("TESSERA_SMTP_USER", ""), "SMTP user, none for no AUTH (env TESSERA_SMTP_USER); the password from TESSERA_SMTP_PASSWORD or --smtp-password-file")
+		smtpPassF = fs.String("smtp-password-file", "", "file holding the SMTP password")
+		from      = fs.String("from", env("TESSERA_FROM", ""), `the office's address, "Anagrafe <anagrafe@comune.example.it>" (env TESSERA_FROM)`)
+		own       = fs.String("own", env("TESSERA_OWN", ""), "more addresses of the mailbox itself, comma separated: never answered")
+		bcc       = fs.String("bcc", env("TESSERA_BCC", ""), "addresses that get a copy of every answer, comma separated")
+		state     = fs.String("state", env("TESSERA_STATE", "tessera-inbox.db"), "the state database (SQLite) (env TESSERA_STATE)")
+		mailbox   = fs.String("mailbox", "INBOX", "the folder read for new messages")
+		valid     = fs.String("folder-valid", def.Valid, "folder of messages whose photos all pass")
+		toFix     = fs.String("folder-to-fix", def.ToFix, "folder of messages with a photo to fix")
+		noPhoto   = fs.String("folder-no-photo", def.NoPhoto, "folder of messages without a photo")
+		discarded = fs.String("folder-discarded", def.Discarded, "folder of messages not answered (automatic mail, receipts, over the limits)")
+		perHour   = fs.Int("per-hour", inbox.DefaultPerHour, "answers to one sender in an hour at most")
+		maxMB     = fs.Int("max-mb", inbox.DefaultMaxBytes>>20, "largest message checked, in MB; a larger one gets a short answer")
+		profile   = fs.String("profile", validate.DefaultProfile, "rules the photos are checked against")
+		poll      = fs.Duration("poll", inbox.DefaultPoll, "how often the mailbox is read when the server has no IDLE")
+		retain    = fs.String("retain", "90d", "how long the state of a filed message is kept (e.g. 90d, 720h; 0 for ever)")
+		caFile    = fs.String("ca-file", "", "PEM file of the certificate authority of the mail servers, when not a public one")
+		once      = fs.Bool("once", false, "answer what is in the mailbox now, then stop")
+	)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: tessera inbox --imap URL --imap-user USER --smtp URL --from ADDRESS [flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "tessera inbox: "+format+"\n", a...)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return usage("unexpected arguments %q", fs.Args())
+	}
+	if *imapURL == "" || *smtpURL == "" || *from == "" || *imapUser == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	office, err := mail.ParseAddress(*from)
+	if err != nil {
+		return usage("--from %q: %v", *from, err)
+	}
+	keep, err := parseRetain(*retain)
+	if err != nil {
+		return usage("--retain %q: %v", *retain, err)
+	}
+	imapPass, err := secret("TESSERA_IMAP_PASSWORD", *imapPassF)
+	if err != nil {
+		return usage("%v", err)
+	}
+	smtpPass, err := secret("TESSERA_SMTP_PASSWORD", *smtpPassF)
+	if err != nil {
+		return usage("%v", err)
+	}
+	tlsConf, err := tlsWithCA(*caFile)
+	if err != nil {
+		return usage("%v", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg := inbox.Config{
+		IMAP: *imapURL, IMAPUser: *imapUser, IMAPPassword: imapPass,
+		SMTP: *smtpURL, SMTPUser: *smtpUser, SMTPPassword: smtpPass,
+		From: *office, Own: list(*own), Bcc: list(*bcc),
+		Mailbox: *mailbox, Folders: inbox.Folders{Valid: *valid, ToFix: *toFix, NoPhoto: *noPhoto, Discarded: *discarded},
+		TLS: tlsConf, PerHour: *perHour, MaxBytes: int64(*maxMB) << 20, Profile: *profile, Poll: *poll,
+		Retain: keep, Log: log,
+	}
+	if _, ok := validate.LookupProfile(*profile); !ok {
+		return usage("unknown profile %q", *profile)
+	}
+	if err := cfg.Check(); err != nil {
+		return usage("%v", err)
+	}
+	store, err := inbox.OpenStore(ctx, *state)
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
+		return 1
+	}
+	defer store.Close()
+	v, closeEngine, err := newValidator()
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
+		return 1
+	}
+	defer closeEngine()
+	in, err := inbox.New(cfg, store, v)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if *once {
+		err = in.Once(ctx)
+	} else {
+		log.Info("inbox: watching", "mailbox", *mailbox)
+		err = in.Run(ctx)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// parseRetain reads a duration that may also be written in days ("90d").
+func parseRetain(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("want a number of days, as 90d")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("want a duration, as 90d or 720h")
+	}
+	return d, nil
+}
+
+// secret is a password from the environment variable name or, when file
+// is set, from that file (its first line): never a flag, which any user
+// of the machine can read in the process list.
+func secret(name, file string) (string, error) {
+	if file == "" {
+		return os.Getenv(name), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("password file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strings.TrimRight(line, "\r"), nil
+}
+
+// tlsWithCA is a TLS configuration that trusts the system's roots and,
+// when caFile is set, the certificates in it.
+func tlsWithCA(caFile string) (*tls.Config, error) {
+	if caFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca-file %s: no PEM certificate in it", caFile)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
+
+// list splits a comma-separated list, dropping empty items.
+func list(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,660 @@
+package inbox
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-message/mail"
+
+	"github.com/tessera-cie/tessera/mailphoto"
+	"github.com/tessera-cie/tessera/mailreply"
+	"github.com/tessera-cie/tessera/photofix"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// Folders are the mailboxes a message is filed in, created when missing.
+type Folders struct {
+	Valid     string // every photo passes
+	ToFix     string // a photo fails
+	NoPhoto   string // no image in the message
+	Discarded string // not answered (see Reason), or answered with a short note
+}
+
+// DefaultFolders are the folder names the clerks see, in Italian.
+func DefaultFolders() Folders {
+	return Folders{
+		Valid:     "Tessera/Valide",
+		ToFix:     "Tessera/Da correggere",
+		NoPhoto:   "Tessera/Senza foto",
+		Discarded: "Tessera/Scartati",
+	}
+}
+
+// Defaults of Config.
+const (
+	// DefaultPerHour is how many answers a sender gets in an hour: a
+	// citizen correcting a photo writes a few times; more is a loop or abuse.
+	DefaultPerHour = 5
+	// DefaultMaxBytes is the largest message checked: as the API's body
+	// limit (15 MB), a few phone photos in base64.
+	DefaultMaxBytes = 15 << 20
+	// DefaultPoll is how often the mailbox is read when the server offers
+	// no IDLE.
+	DefaultPoll = time.Minute
+	// idleRenew is how long one IDLE lasts before it is renewed: servers
+	// may drop an idle client after 30 minutes (RFC 9051 section 6.3.13).
+	idleRenew = 25 * time.Minute
+)
+
+// Config is how the inbox reaches its mailbox and answers.
+type Config struct {
+	// IMAP is the mailbox's server: imaps://host[:993], imap://host[:143]
+	// (STARTTLS is required), or imap+plain://host:port, without TLS,
+	// allowed only on a loopback address.
+	IMAP                   string
+	IMAPUser, IMAPPassword string
+	// Mailbox is read for new messages ("INBOX").
+	Mailbox string
+	Folders Folders
+	// SMTP is the server answers are sent through: smtps://host[:465],
+	// smtp://host[:587] (STARTTLS is required), or smtp+plain://host:port
+	// on loopback only. No user: no AUTH.
+	SMTP                   string
+	SMTPUser, SMTPPassword string
+	// From is the office's address: the answers' From and envelope sender.
+	From mail.Address
+	// Own are more addresses of the mailbox itself, never answered.
+	Own []string
+	// Bcc gets a copy of every answer (the office's own record).
+	Bcc []string
+	// TLS is the client TLS configuration (nil: the system's roots).
+	TLS *tls.Config
+	// PerHour bounds the answers to one sender in an hour.
+	PerHour int
+	// MaxBytes is the largest message checked; a larger one gets a short
+	// answer saying so.
+	MaxBytes int64
+	// Profile is the rules the photos are checked against ("" is cie).
+	Profile string
+	// Poll is how often the mailbox is read when IDLE is not offered.
+	Poll time.Duration
+	// Retain is how long the state of a filed message is kept (0: for
+	// ever); older rows are deleted at each connection.
+	Retain time.Duration
+	Log    *slog.Logger
+	// AfterStep, when set, is called after each step of a message is
+	// recorded: tests stop the process there to prove a restart resumes.
+	AfterStep func(k Key, s State)
+}
+
+// Inbox answers the photos sent to a mailbox.
+type Inbox struct {
+	cfg   Config
+	store *Store
+	v     *validate.Validator
+	now   func() time.Time
+}
+
+// New returns an inbox on cfg that keeps its state in store and checks
+// photos with v. Zero fields of cfg take their defaults.
+func New(cfg Config, store *Store, v *validate.Validator) (*Inbox, error) {
+	if cfg.Mailbox == "" {
+		cfg.Mailbox = "INBOX"
+	}
+	if cfg.Folders == (Folders{}) {
+		cfg.Folders = DefaultFolders()
+	}
+	if cfg.PerHour <= 0 {
+		cfg.PerHour = DefaultPerHour
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = DefaultPoll
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	return &Inbox{cfg: cfg, store: store, v: v, now: time.Now}, nil
+}
+
+// Check reports a configuration the inbox cannot run with: a server URL
+// it cannot use, or an office address that is none.
+func (cfg *Config) Check() error {
+	if !strings.Contains(cfg.From.Address, "@") {
+		return fmt.Errorf("inbox: the office's address %q is not an email address", cfg.From.Address)
+	}
+	for _, u := range []string{cfg.IMAP, cfg.SMTP} {
+		if _, _, err := endpoint(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// transport is how a server is reached.
+type transport int
+
+const (
+	implicitTLS transport = iota // imaps, smtps
+	startTLS                     // imap, smtp: STARTTLS required
+	plain                        // loopback only
+)
+
+// endpoint reads a server URL: its host:port and transport.
+func endpoint(raw string) (string, transport, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "", 0, fmt.Errorf("inbox: server %q: want a URL such as imaps://mail.example.it", raw)
+	}
+	ports := map[string]struct {
+		port string
+		t    transport
+	}{
+		"imaps": {"993", implicitTLS}, "imap": {"143", startTLS}, "imap+plain": {"", plain},
+		"smtps": {"465", implicitTLS}, "smtp": {"587", startTLS}, "smtp+plain": {"", plain},
+	}
+	p, ok := ports[u.Scheme]
+	if !ok {
+		return "", 0, fmt.Errorf("inbox: server %q: unknown scheme %q", raw, u.Scheme)
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = p.port
+	}
+	if port == "" {
+		return "", 0, fmt.Errorf("inbox: server %q: a port is needed", raw)
+	}
+	if p.t == plain {
+		ips, err := net.LookupIP(host)
+		if err != nil || len(ips) == 0 || !slices.ContainsFunc(ips, func(ip net.IP) bool { return ip.IsLoopback() }) ||
+			slices.ContainsFunc(ips, func(ip net.IP) bool { return !ip.IsLoopback() }) {
+			return "", 0, fmt.Errorf("inbox: server %q: without TLS only on a loopback address", raw)
+		}
+	}
+	return net.JoinHostPort(host, port), p.t, nil
+}
+
+// Run answers the mailbox until ctx ends: everything in it first, then
+// each new message as the server announces it (IDLE) or as it is polled.
+// A lost connection is opened again, waiting longer after each failure.
+func (in *Inbox) Run(ctx context.Context) error {
+	wait := time.Second
+	for {
+		err := in.session(ctx, true)
+		if ctx.Err() != nil {
+			return nil
+		}
+		in.cfg.Log.Warn("inbox: connection lost; trying again", "err", err, "in", wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Minute)
+	}
+}
+
+// Once answers everything in the mailbox now and returns.
+func (in *Inbox) Once(ctx context.Context) error {
+	return in.session(ctx, false)
+}
+
+// session is one IMAP connection: the mailbox is read to the end, then,
+// if wait, again each time the server says new mail came, until ctx ends.
+func (in *Inbox) session(ctx context.Context, wait bool) error {
+	news := make(chan struct{}, 1)
+	c, err := in.dial(news)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	if err := c.Login(in.cfg.IMAPUser, in.cfg.IMAPPassword).Wait(); err != nil {
+		return fmt.Errorf("inbox: login: %w", err)
+	}
+	if err := in.makeFolders(c); err != nil {
+		return err
+	}
+	if in.cfg.Retain > 0 {
+		n, err := in.store.Forget(ctx, in.now().Add(-in.cfg.Retain))
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			in.cfg.Log.Info("inbox: forgot filed messages", "count", n, "older than", in.cfg.Retain.String())
+		}
+	}
+	sel, err := c.Select(in.cfg.Mailbox, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("inbox: select %s: %w", in.cfg.Mailbox, err)
+	}
+	for {
+		if err := in.drain(ctx, c, sel.UIDValidity); err != nil {
+			return err
+		}
+		if !wait {
+			return c.Logout().Wait()
+		}
+		if err := in.await(ctx, c, news); err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// dial connects to the IMAP server; news gets a signal when the server
+// says the mailbox changed.
+func (in *Inbox) dial(news chan struct{}) (*imapclient.Client, error) {
+	addr, t, err := endpoint(in.cfg.IMAP)
+	if err != nil {
+		return nil, err
+	}
+	signal := func() {
+		select {
+		case news <- struct{}{}:
+		default:
+		}
+	}
+	opts := &imapclient.Options{
+		TLSConfig: in.tlsConfig(addr),
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					signal()
+				}
+			},
+		},
+	}
+	var c *imapclient.Client
+	switch t {
+	case implicitTLS:
+		c, err = imapclient.DialTLS(addr, opts)
+	case startTLS:
+		c, err = imapclient.DialStartTLS(addr, opts)
+	default:
+		c, err = imapclient.DialInsecure(addr, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inbox: connect to %s: %w", addr, err)
+	}
+	return c, nil
+}
+
+// tlsConfig is cfg.TLS with the server name of addr.
+func (in *Inbox) tlsConfig(addr string) *tls.Config {
+	c := &tls.Config{MinVersion: tls.VersionTLS12}
+	if in.cfg.TLS != nil {
+		c = in.cfg.TLS.Clone()
+	}
+	if c.ServerName == "" {
+		c.ServerName, _, _ = net.SplitHostPort(addr)
+	}
+	return c
+}
+
+// makeFolders creates the folders that do not exist yet.
+func (in *Inbox) makeFolders(c *imapclient.Client) error {
+	list, err := c.List("", "*", nil).Collect()
+	if err != nil {
+		return fmt.Errorf("inbox: list folders: %w", err)
+	}
+	have := map[string]bool{}
+	for _, l := range list {
+		have[l.Mailbox] = true
+	}
+	f := in.cfg.Folders
+	for _, name := range []string{f.Valid, f.ToFix, f.NoPhoto, f.Discarded} {
+		if have[name] {
+			continue
+		}
+		if err := c.Create(name, nil).Wait(); err != nil {
+			var ie *imap.Error
+			if errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
+				continue
+			}
+			return fmt.Errorf("inbox: create folder %q: %w", name, err)
+		}
+		have[name] = true
+	}
+	return nil
+}
+
+// await waits, in IDLE or by polling, until the mailbox may have news.
+func (in *Inbox) await(ctx context.Context, c *imapclient.Client, news chan struct{}) error {
+	if !c.Caps().Has(imap.CapIdle) {
+		select {
+		case <-ctx.Done():
+		case <-news:
+		case <-time.After(in.cfg.Poll):
+		}
+		// A NOOP lets the server tell of new messages.
+		return c.Noop().Wait()
+	}
+	idle, err := c.Idle()
+	if err != nil {
+		return fmt.Errorf("inbox: idle: %w", err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-news:
+	case <-time.After(idleRenew):
+	case <-c.Closed():
+	}
+	if err := idle.Close(); err != nil {
+		return fmt.Errorf("inbox: idle: %w", err)
+	}
+	return idle.Wait()
+}
+
+// drain answers every message in the selected mailbox, oldest first.
+func (in *Inbox) drain(ctx context.Context, c *imapclient.Client, uidValidity uint32) error {
+	found, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("inbox: search: %w", err)
+	}
+	uids := found.AllUIDs()
+	slices.Sort(uids)
+	if err := in.forgetMoved(ctx, uidValidity, uids); err != nil {
+		return err
+	}
+	for _, uid := range uids {
+		if err := ctx.Err(); err != nil {
+			return nil
+		}
+		k := Key{in.cfg.Mailbox, uidValidity, uint32(uid)}
+		if err := in.process(ctx, c, k); err != nil {
+			return fmt.Errorf("inbox: message %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// forgetMoved records as filed the messages the store has not finished
+// that are no longer in the mailbox: the process stopped after moving
+// them and before recording it.
+func (in *Inbox) forgetMoved(ctx context.Context, uidValidity uint32, present []imap.UID) error {
+	open, err := in.store.Unfinished(ctx, in.cfg.Mailbox)
+	if err != nil {
+		return err
+	}
+	for _, e := range open {
+		if e.UIDValidity != uidValidity || slices.Contains(present, imap.UID(e.UID)) {
+			continue
+		}
+		if e.State == Checked || e.State == Replied {
+			if err := in.store.Filed(ctx, e.Key); err != nil {
+				return err
+			}
+			in.cfg.Log.Info("inbox: found filed", "msg", e.Key.String(), "folder", e.Folder)
+		}
+	}
+	return nil
+}
+
+// plan is what the inbox does with one message.
+type plan struct {
+	folder string
+	reason Reason
+	reply  []byte   // the answer, when one is sent
+	to     []string // its envelope recipients
+	note   string   // for the log: what the message held
+}
+
+// process takes message k as far as it can go from the step it is at.
+func (in *Inbox) process(ctx context.Context, c *imapclient.Client, k Key) error {
+	raw, size, err := in.fetch(c, k)
+	if err != nil {
+		return err
+	}
+	// The facts the store keys on are read from the message; the plan is
+	// made again when a restart finds it checked but not answered, the
+	// photo being read from the mailbox again (tessera never stores it).
+	p, msgID, sender := in.plan(ctx, raw, size)
+	e, dup, err := in.store.Begin(ctx, k, msgID, sender)
+	if err != nil {
+		return err
+	}
+	if dup && e.State == Received {
+		p = plan{folder: in.cfg.Folders.Discarded, reason: Duplicate, note: p.note}
+	}
+	log := in.cfg.Log.With("msg", k.String(), "sender", sender)
+	for {
+		switch e.State {
+		case Received:
+			if p.reason == "" {
+				n, err := in.store.AnswersSince(ctx, sender, in.now().Add(-time.Hour))
+				if err != nil {
+					return err
+				}
+				if n >= in.cfg.PerHour {
+					p = plan{folder: in.cfg.Folders.Discarded, reason: RateLimited, note: p.note}
+				}
+			}
+			if err := in.store.Checked(ctx, k, p.folder, p.reason); err != nil {
+				return err
+			}
+			log.Info("inbox: checked", "folder", p.folder, "reason", string(p.reason), "what", p.note)
+			e.State, e.Folder, e.Reason = Checked, p.folder, p.reason
+		case Checked:
+			if e.Reason != "" {
+				if err := in.file(ctx, c, k, e.Folder); err != nil {
+					return err
+				}
+				e.State = Filed
+				break
+			}
+			if err := in.store.Sending(ctx, k); err != nil {
+				return err
+			}
+			in.after(k, Sending)
+			if err := in.send(p); err != nil {
+				if errors.Is(err, errNotSent) {
+					// Surely not sent (no connection, the server
+					// refused the sender or the citizen): back to
+					// checked, tried again next time.
+					return errors.Join(err, in.store.Unsend(ctx, k))
+				}
+				// It may have left: as after a stop while sending.
+				log.Warn("inbox: sending failed half-way", "err", err)
+				e.State = Sending
+				continue
+			}
+			if err := in.store.Replied(ctx, k); err != nil {
+				return err
+			}
+			log.Info("inbox: answered", "folder", e.Folder)
+			e.State = Replied
+		case Sending:
+			// The process stopped while handing the answer over: it may
+			// have left. Filed for a clerk, never sent twice.
+			if err := in.store.Unconfirmed(ctx, k, in.cfg.Folders.Discarded); err != nil {
+				return err
+			}
+			log.Warn("inbox: the answer may not have been sent; filed for a clerk", "folder", in.cfg.Folders.Discarded)
+			e.State, e.Folder, e.Reason = Checked, in.cfg.Folders.Discarded, Unconfirmed
+			continue
+		case Replied:
+			if err := in.file(ctx, c, k, e.Folder); err != nil {
+				return err
+			}
+			e.State = Filed
+		case Filed:
+			return nil
+		}
+		in.after(k, e.State)
+	}
+}
+
+// after calls the AfterStep hook.
+func (in *Inbox) after(k Key, s State) {
+	if in.cfg.AfterStep != nil {
+		in.cfg.AfterStep(k, s)
+	}
+}
+
+// fetch reads message k: the whole of it, or only its header when it is
+// larger than MaxBytes.
+func (in *Inbox) fetch(c *imapclient.Client, k Key) (raw []byte, size int64, err error) {
+	uid := imap.UIDSetNum(imap.UID(k.UID))
+	msgs, err := c.Fetch(uid, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+	if err != nil || len(msgs) != 1 {
+		return nil, 0, fmt.Errorf("fetch size: %v (%d messages)", err, len(msgs))
+	}
+	size = msgs[0].RFC822Size
+	section := &imap.FetchItemBodySection{Peek: true}
+	if size > in.cfg.MaxBytes {
+		section.Specifier = imap.PartSpecifierHeader
+	}
+	msgs, err = c.Fetch(uid, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	if err != nil || len(msgs) != 1 {
+		return nil, 0, fmt.Errorf("fetch: %v (%d messages)", err, len(msgs))
+	}
+	return msgs[0].FindBodySection(section), size, nil
+}
+
+// More reasons a message is not answered, found by the inbox.
+const (
+	// Duplicate: the same message (by Message-ID) was answered already.
+	Duplicate Reason = "duplicate"
+	// Malformed: the message cannot be read as an email.
+	Malformed Reason = "malformed"
+)
+
+// plan decides what to do with the message raw (only its header when
+// size is over MaxBytes): the folder, whether and what to answer. msgID
+// and sender are what the store keys it by.
+func (in *Inbox) plan(ctx context.Context, raw []byte, size int64) (p plan, msgID, sender string) {
+	f := in.cfg.Folders
+	m, err := mailphoto.Read(bytes.NewReader(raw))
+	if err != nil {
+		sum := sha256.Sum256(raw)
+		return plan{folder: f.Discarded, reason: Malformed, note: "unreadable"}, "sha256:" + hex.EncodeToString(sum[:16]), ""
+	}
+	d := Decide(m, append([]string{in.cfg.From.Address}, in.cfg.Own...))
+	msgID, _ = d.Header.MessageID()
+	if msgID == "" {
+		sum := sha256.Sum256(raw)
+		msgID = "sha256:" + hex.EncodeToString(sum[:16])
+	}
+	if d.To != nil {
+		sender = in.store.SenderHash(d.To.Address)
+	}
+	if d.Reason != "" {
+		return plan{folder: f.Discarded, reason: d.Reason, note: string(d.Reason)}, msgID, sender
+	}
+	lang := language(d.Header)
+	answer := func(folder, text, note string, attach []mailreply.Attachment) plan {
+		r := mailreply.Reply{From: &in.cfg.From, To: d.To, Original: d.Header, Lang: lang, Text: text, Attachments: attach, Date: in.now()}
+		data, err := r.Bytes()
+		if err != nil {
+			return plan{folder: f.Discarded, reason: NoSender, note: err.Error()}
+		}
+		return plan{folder: folder, reply: data, to: append([]string{d.To.Address}, in.cfg.Bcc...), note: note}
+	}
+	if size > in.cfg.MaxBytes {
+		return answer(f.Discarded, mailreply.TooLargeText(lang, size, in.cfg.MaxBytes), "too large", nil), msgID, sender
+	}
+	if len(m.Images) == 0 {
+		return answer(f.NoPhoto, mailreply.NoPhotoText(lang), "no photo", nil), msgID, sender
+	}
+	imgs, skipped := m.Images, 0
+	if len(imgs) > mailphoto.MaxImages {
+		skipped = len(imgs) - mailphoto.MaxImages
+		imgs = imgs[:mailphoto.MaxImages]
+	}
+	opts := validate.Options{Profile: in.cfg.Profile, Lang: lang, Now: in.now()}
+	var reports []*validate.Report
+	var attach []mailreply.Attachment
+	pass := true
+	for _, im := range imgs {
+		rep, fixed := in.check(ctx, im, opts)
+		reports = append(reports, rep)
+		pass = pass && rep.Pass
+		if fixed != nil {
+			attach = append(attach, *fixed)
+		}
+	}
+	folder := f.ToFix
+	if pass {
+		folder = f.Valid
+	}
+	return answer(folder, mailreply.Text(lang, reports, skipped), fmt.Sprintf("%d photos, %d fixed", len(reports), len(attach)), attach), msgID, sender
+}
+
+// check checks one image; fixed is the corrected photo when a crop, a
+// scale or a new JPEG make it pass.
+func (in *Inbox) check(ctx context.Context, im mailphoto.Image, opts validate.Options) (*validate.Report, *mailreply.Attachment) {
+	if im.Broken != nil {
+		rep, err := validate.Unextracted(im.Name, im.Broken, opts)
+		if err != nil {
+			return &validate.Report{File: im.Name, Error: err.Error()}, nil
+		}
+		return rep, nil
+	}
+	res, err := in.v.Analyze(ctx, im.Name, im.Data, opts)
+	if err != nil {
+		return &validate.Report{File: im.Name, Error: err.Error(), Err: err}, nil
+	}
+	rep := res.Report
+	if rep.Pass || !photofix.Needed(rep) {
+		return rep, nil
+	}
+	out, err := photofix.Fix(res)
+	if err != nil {
+		return rep, nil
+	}
+	again, err := in.v.Check(ctx, photofix.FileName(im.Name), out.JPEG, opts)
+	if err != nil || !again.Pass {
+		return rep, nil
+	}
+	return rep, &mailreply.Attachment{Name: photofix.FileName(im.Name), Type: "image/jpeg", Data: out.JPEG}
+}
+
+// language is the answer's language: English when the citizen's message
+// says so (Content-Language) or its subject reads as English, else
+// Italian.
+func language(h mail.Header) string {
+	if cl := strings.ToLower(strings.TrimSpace(h.Get("Content-Language"))); cl != "" {
+		if strings.HasPrefix(cl, "en") {
+			return "en"
+		}
+		return "it"
+	}
+	subject, _ := h.Subject()
+	var en, it int
+	for _, w := range strings.FieldsFunc(strings.ToLower(subject), func(r rune) bool {
+		return !('a' <= r && r <= 'z' || r == 'à' || r == 'è' || r == 'é' || r == 'ì' || r == 'ò' || r == 'ù')
+	}) {
+		switch w {
+		case "photo", "photos", "picture", "my", "the", "for", "identity", "card", "id", "please", "hello", "passport":
+			en++
+		case "foto", "fototessera", "la", "il", "per", "carta", "identità", "mia", "ciao", "buongiorno", "salve", "documento":
+			it++
+		}
+	}
+	if en > it {
+		return "en"
+	}
+	return "it"
+}

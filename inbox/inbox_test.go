@@ -1,0 +1,497 @@
+package inbox
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/disintegration/imaging"
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-message/mail"
+
+	"github.com/tessera-cie/tessera/facedetect"
+	"github.com/tessera-cie/tessera/internal/dovecot"
+	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
+	"github.com/tessera-cie/tessera/internal/smtpsink"
+	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/photofix"
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// office is the mailbox's own address in the tests.
+const office = "anagrafe@comune.example.it"
+
+// childEnv marks the test binary run as an inbox process that the crash
+// test kills (see TestMain).
+const childEnv = "TESSERA_INBOX_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(child())
+	}
+	os.Exit(m.Run())
+}
+
+var (
+	engineOnce sync.Once
+	engine     *facedetect.Engine
+	engineErr  error
+)
+
+func testValidator(t testing.TB) *validate.Validator {
+	t.Helper()
+	engineOnce.Do(func() {
+		var path string
+		if path, engineErr = models.Find(); engineErr == nil {
+			engine, engineErr = facedetect.Open(path, facedetect.Options{})
+		}
+	})
+	if engineErr != nil {
+		t.Fatalf("face engine: %v", engineErr)
+	}
+	return validate.New(engine)
+}
+
+// photos returns a studio photo on a whitened backdrop, which fails only
+// checks a crop and a new JPEG mend (DPI, size, frame), and its fixed
+// copy, which passes every check: the first neutral/ photo for which both
+// hold.
+func photos(t *testing.T) (studio, valid []byte) {
+	t.Helper()
+	photosOnce.Do(func() { studioPhoto, validPhoto, photosErr = findPhotos(t) })
+	if photosErr != nil {
+		t.Fatal(photosErr)
+	}
+	return studioPhoto, validPhoto
+}
+
+var (
+	photosOnce              sync.Once
+	studioPhoto, validPhoto []byte
+	photosErr               error
+)
+
+func findPhotos(t *testing.T) ([]byte, []byte, error) {
+	dir := faceset.Require(t)
+	list, err := faceset.Load(dir, "neutral")
+	if err != nil {
+		return nil, nil, err
+	}
+	v := testValidator(t)
+	ctx := context.Background()
+	for _, p := range list {
+		img, err := imaging.Open(p.Path)
+		if err != nil {
+			return nil, nil, err
+		}
+		studio := fixture.JPEG(fixture.WhitenBackdrop(img, 36), 92, nil, nil)
+		res, err := v.Analyze(ctx, "studio.jpg", studio, validate.Options{})
+		if err != nil || res.Report.Pass || !photofix.Needed(res.Report) {
+			continue
+		}
+		fixed, err := photofix.Fix(res)
+		if err != nil {
+			continue
+		}
+		if rep, err := v.Check(ctx, "fixed.jpg", fixed.JPEG, validate.Options{}); err == nil && rep.Pass {
+			return studio, fixed.JPEG, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("no neutral/ photo whose fixed copy passes every check")
+}
+
+// email is a citizen's message with the photos attached.
+func email(head string, photos ...[]byte) []byte {
+	var b strings.Builder
+	b.WriteString(head)
+	b.WriteString("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\n\nla foto\n")
+	for i, p := range photos {
+		fmt.Fprintf(&b, "--b\nContent-Type: image/jpeg; name=foto%d.jpg\nContent-Disposition: attachment; filename=foto%d.jpg\nContent-Transfer-Encoding: base64\n\n%s\n", i+1, i+1, fixture.Base64Lines(p))
+	}
+	b.WriteString("--b--\n")
+	return fixture.CRLF(b.String())
+}
+
+// rig is a mailbox, an SMTP server and a state database.
+type rig struct {
+	imap  *dovecot.Server
+	smtp  *smtpsink.Server
+	state string // path of the database
+}
+
+func newRig(t *testing.T) *rig {
+	return &rig{imap: dovecot.Start(t), smtp: smtpsink.Start(t), state: filepath.Join(t.TempDir(), "state.db")}
+}
+
+func (r *rig) config() Config {
+	return Config{
+		IMAP: "imaps://" + r.imap.TLSAddr, IMAPUser: r.imap.User, IMAPPassword: r.imap.Password,
+		SMTP: "smtp+plain://" + r.smtp.Addr, SMTPUser: r.smtp.User, SMTPPassword: r.smtp.Password,
+		From: mail.Address{Name: "Anagrafe", Address: office},
+		Bcc:  []string{"protocollo@comune.example.it"},
+		TLS:  r.imap.TLSConfig(),
+	}
+}
+
+// once runs the inbox over the mailbox once, in this process.
+func (r *rig) once(t *testing.T, cfg Config) {
+	t.Helper()
+	store, err := OpenStore(context.Background(), r.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	in, err := New(cfg, store, testValidator(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := in.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// folders returns the Message-IDs in each folder of the mailbox.
+func (r *rig) folders(t *testing.T) map[string][]string {
+	t.Helper()
+	c, err := imapclient.DialTLS(r.imap.TLSAddr, &imapclient.Options{TLSConfig: r.imap.TLSConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(r.imap.User, r.imap.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	f := DefaultFolders()
+	out := map[string][]string{}
+	for _, name := range []string{"INBOX", f.Valid, f.ToFix, f.NoPhoto, f.Discarded} {
+		if _, err := c.Select(name, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+			continue // not made yet
+		}
+		search, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(search.AllUIDs()) == 0 {
+			continue
+		}
+		fetched, err := c.Fetch(imap.UIDSetNum(search.AllUIDs()...), &imap.FetchOptions{Envelope: true}).Collect()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range fetched {
+			out[name] = append(out[name], m.Envelope.MessageID)
+		}
+		slices.Sort(out[name])
+	}
+	return out
+}
+
+// answers are the messages sent, by the Message-ID they answer.
+func answers(t *testing.T, s *smtpsink.Server) map[string][]*mail.Reader {
+	t.Helper()
+	out := map[string][]*mail.Reader{}
+	for _, m := range s.Messages() {
+		mr, err := mail.CreateReader(bytes.NewReader(m.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		irt, _ := mr.Header.MsgIDList("In-Reply-To")
+		if len(irt) != 1 {
+			t.Fatalf("an answer without In-Reply-To: %v", mr.Header.Get("Subject"))
+		}
+		out[irt[0]] = append(out[irt[0]], mr)
+	}
+	return out
+}
+
+// parts returns the answer's text and the names of its attachments.
+func parts(t *testing.T, mr *mail.Reader) (text string, files []string) {
+	t.Helper()
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return text, files
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(p.Body)
+		switch h := p.Header.(type) {
+		case *mail.InlineHeader:
+			text += string(body)
+		case *mail.AttachmentHeader:
+			name, _ := h.Filename()
+			files = append(files, name)
+		}
+	}
+}
+
+// TestInbox: messages of every kind are delivered to a real Dovecot; one
+// pass answers those that must be answered, through a real SMTP server,
+// and files every message; a second pass sends nothing more.
+func TestInbox(t *testing.T) {
+	studio, valid := photos(t)
+	r := newRig(t)
+	f := DefaultFolders()
+	type want struct {
+		folder  string
+		answers int    // answers to the Message-ID (0: none)
+		to      string // the answer's recipient
+		says    string // in the answer's text
+		files   []string
+	}
+	msgs := []struct {
+		name string
+		id   string // Message-ID the answer refers to
+		msg  []byte
+		want want
+	}{
+		{"a valid photo", "valid@example.it", email("From: Mario Rossi <mario@example.it>\nSubject: foto CIE\nMessage-ID: <valid@example.it>\n", valid),
+			want{f.Valid, 1, "mario@example.it", "foto1.jpg: va bene", nil}},
+		{"a photo to fix, the fixed one attached", "studio@example.it", email("From: anna@example.it\nSubject: fototessera\nMessage-ID: <studio@example.it>\n", studio),
+			want{f.ToFix, 1, "anna@example.it", "foto1.jpg: da correggere", []string{"foto1-tessera.jpg"}}},
+		{"in English", "english@example.com", email("From: john@example.com\nSubject: my photo for the identity card\nMessage-ID: <english@example.com>\n", studio),
+			want{f.ToFix, 1, "john@example.com", "foto1.jpg: to fix", []string{"foto1-tessera.jpg"}}},
+		{"no photo", "text@example.it", fixture.CRLF("From: luca@example.it\nSubject: foto\nMessage-ID: <text@example.it>\nContent-Type: text/plain\n\nla foto arriva domani\n"),
+			want{f.NoPhoto, 1, "luca@example.it", "non abbiamo trovato nessuna foto", nil}},
+		{"an out-of-office reply", "ooo@example.it", fixture.CRLF("From: sara@example.it\nSubject: Fuori ufficio\nAuto-Submitted: auto-replied\nMessage-ID: <ooo@example.it>\nContent-Type: text/plain\n\nsono in ferie\n"),
+			want{f.Discarded, 0, "", "", nil}},
+		{"PEC: answered to the citizen inside", "orig-1@pec.example.it", fixture.PEC(email("From: Mario Rossi <mario.rossi@pec.example.it>\nSubject: Foto per la CIE\nMessage-ID: <orig-1@pec.example.it>\n", valid)),
+			want{f.Valid, 1, "mario.rossi@pec.example.it", "va bene", nil}},
+		{"PEC: a receipt", "ricevuta-0001@pec.comune.example.it", fixture.PECReceipt("avvenuta-consegna"),
+			want{f.Discarded, 0, "", "", nil}},
+		{"the same message again", "valid@example.it", email("From: Mario Rossi <mario@example.it>\nSubject: foto CIE\nMessage-ID: <valid@example.it>\n", valid),
+			want{f.Discarded, 0, "", "", nil}},
+	}
+	for _, m := range msgs {
+		r.imap.Deliver(t, m.msg)
+	}
+	r.once(t, r.config())
+
+	got := answers(t, r.smtp)
+	boxes := r.folders(t)
+	if len(boxes["INBOX"]) != 0 {
+		t.Errorf("left in INBOX: %v", boxes["INBOX"])
+	}
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		t.Run(m.name, func(t *testing.T) {
+			inBox := m.id
+			if strings.HasPrefix(m.name, "PEC: answered") {
+				inBox = "opec-0001@pec.example.it" // the envelope is filed
+			}
+			if !slices.Contains(boxes[m.want.folder], inBox) {
+				t.Errorf("not in %s: %v", m.want.folder, boxes)
+			}
+			n := len(got[m.id])
+			if seen[m.id] { // the second copy adds no answer
+				return
+			}
+			seen[m.id] = true
+			if n != m.want.answers {
+				t.Fatalf("%d answers, want %d", n, m.want.answers)
+			}
+			if n == 0 {
+				return
+			}
+			a := got[m.id][0]
+			if to, _ := a.Header.AddressList("To"); len(to) != 1 || to[0].Address != m.want.to {
+				t.Errorf("answered to %v, want %s", to, m.want.to)
+			}
+			if a.Header.Get("Auto-Submitted") != "auto-replied" {
+				t.Errorf("Auto-Submitted %q", a.Header.Get("Auto-Submitted"))
+			}
+			text, files := parts(t, a)
+			if !strings.Contains(text, m.want.says) {
+				t.Errorf("answer lacks %q:\n%s", m.want.says, text)
+			}
+			if !slices.Equal(files, m.want.files) {
+				t.Errorf("attached %v, want %v", files, m.want.files)
+			}
+		})
+	}
+	for _, s := range r.smtp.Messages() {
+		if s.From != office || !slices.Contains(s.To, "protocollo@comune.example.it") {
+			t.Errorf("envelope from %s to %v: want from the office, with the Bcc", s.From, s.To)
+		}
+	}
+
+	// A second pass, and one more message: only that one is answered.
+	before := len(r.smtp.Messages())
+	r.imap.Deliver(t, email("From: nuovo@example.it\nSubject: foto\nMessage-ID: <new@example.it>\n", valid))
+	r.once(t, r.config())
+	if n := len(r.smtp.Messages()); n != before+1 {
+		t.Errorf("%d answers after a second pass with one new message, want %d", n, before+1)
+	}
+}
+
+// TestRateLimit: a sender gets at most PerHour answers in an hour; the
+// rest are filed unanswered.
+func TestRateLimit(t *testing.T) {
+	_, valid := photos(t)
+	r := newRig(t)
+	const perHour = 3
+	for i := range perHour + 2 {
+		r.imap.Deliver(t, email(fmt.Sprintf("From: insistente@example.it\nSubject: foto %d\nMessage-ID: <r%d@example.it>\n", i, i), valid))
+	}
+	cfg := r.config()
+	cfg.PerHour = perHour
+	r.once(t, cfg)
+	if n := len(r.smtp.Messages()); n != perHour {
+		t.Errorf("%d answers, want %d", n, perHour)
+	}
+	if n := len(r.folders(t)[DefaultFolders().Discarded]); n != 2 {
+		t.Errorf("%d filed unanswered, want 2", n)
+	}
+}
+
+// TestSMTPRefusal: when the SMTP server refuses the citizen's address the
+// answer surely did not leave: the message stays in the mailbox, checked,
+// and is answered on a later pass.
+func TestSMTPRefusal(t *testing.T) {
+	_, valid := photos(t)
+	r := newRig(t)
+	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <refused@example.it>\n", valid))
+	r.smtp.RefuseTo("mario@example.it", true)
+	store, err := OpenStore(context.Background(), r.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := New(r.config(), store, testValidator(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Once(context.Background()); err == nil {
+		t.Error("no error when the answer could not be sent")
+	}
+	store.Close()
+	if b := r.folders(t); len(b["INBOX"]) != 1 {
+		t.Fatalf("after a refusal: %v; want the message still in INBOX", b)
+	}
+	r.smtp.RefuseTo("mario@example.it", false)
+	r.once(t, r.config())
+	if n := len(r.smtp.Messages()); n != 1 {
+		t.Errorf("%d answers after the server accepts again, want 1", n)
+	}
+	if b := r.folders(t); !slices.Contains(b[DefaultFolders().Valid], "refused@example.it") {
+		t.Errorf("not filed: %v", b)
+	}
+}
+
+// TestCrash kills the inbox process (SIGKILL, no clean shutdown) right
+// after each step of a message is recorded, starts it again, and checks
+// that every message ends filed with at most one answer: exactly one when
+// the process stopped before or after sending, none and filed for a clerk
+// when it stopped while handing the answer over.
+func TestCrash(t *testing.T) {
+	_, valid := photos(t)
+	f := DefaultFolders()
+	tests := []struct {
+		after   State
+		folder  string
+		answers int
+	}{
+		{Checked, f.Valid, 1},
+		{Sending, f.Discarded, 0},
+		{Replied, f.Valid, 1},
+		{Filed, f.Valid, 1},
+	}
+	for _, tc := range tests {
+		t.Run("after "+string(tc.after), func(t *testing.T) {
+			r := newRig(t)
+			r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <one@example.it>\n", valid))
+			r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <two@example.it>\n", valid))
+			// Killed at the first message's step; then run to the end.
+			if err := r.runChild(t, tc.after); err == nil {
+				t.Fatal("the process was not killed")
+			}
+			if err := r.runChild(t, ""); err != nil {
+				t.Fatalf("restart: %v", err)
+			}
+			got := answers(t, r.smtp)
+			boxes := r.folders(t)
+			if len(boxes["INBOX"]) != 0 {
+				t.Errorf("left in INBOX: %v", boxes["INBOX"])
+			}
+			if n := len(got["one@example.it"]); n != tc.answers || !slices.Contains(boxes[tc.folder], "one@example.it") {
+				t.Errorf("killed message: %d answers in %v; want %d in %s", n, boxes, tc.answers, tc.folder)
+			}
+			if n := len(got["two@example.it"]); n != 1 || !slices.Contains(boxes[f.Valid], "two@example.it") {
+				t.Errorf("next message: %d answers in %v; want 1 in %s", n, boxes, f.Valid)
+			}
+		})
+	}
+}
+
+// runChild runs the inbox once in a new process (this test binary, see
+// child), killed with SIGKILL right after the first message reaches step
+// killAfter ("" runs it to the end).
+func (r *rig) runChild(t *testing.T, killAfter State) error {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(),
+		childEnv+"=1",
+		"CHILD_IMAP=imap+plain://"+r.imap.Addr, "CHILD_IMAP_USER="+r.imap.User, "CHILD_IMAP_PASSWORD="+r.imap.Password,
+		"CHILD_SMTP=smtp+plain://"+r.smtp.Addr, "CHILD_SMTP_USER="+r.smtp.User, "CHILD_SMTP_PASSWORD="+r.smtp.Password,
+		"CHILD_STATE="+r.state, "CHILD_KILL_AFTER="+string(killAfter))
+	out, err := cmd.CombinedOutput()
+	if len(out) > 0 {
+		t.Logf("child: %s", out)
+	}
+	return err
+}
+
+// child is the inbox process of TestCrash.
+func child() int {
+	store, err := OpenStore(context.Background(), os.Getenv("CHILD_STATE"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	killAfter := State(os.Getenv("CHILD_KILL_AFTER"))
+	cfg := Config{
+		IMAP: os.Getenv("CHILD_IMAP"), IMAPUser: os.Getenv("CHILD_IMAP_USER"), IMAPPassword: os.Getenv("CHILD_IMAP_PASSWORD"),
+		SMTP: os.Getenv("CHILD_SMTP"), SMTPUser: os.Getenv("CHILD_SMTP_USER"), SMTPPassword: os.Getenv("CHILD_SMTP_PASSWORD"),
+		From: mail.Address{Address: office},
+		AfterStep: func(k Key, s State) {
+			if s == killAfter {
+				syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {} // the signal is on its way
+			}
+		},
+	}
+	path, err := models.Find()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	eng, err := facedetect.Open(path, facedetect.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	in, err := New(cfg, store, validate.New(eng))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := in.Once(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}

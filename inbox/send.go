@@ -1,0 +1,93 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// errNotSent wraps a failure before the answer's data was handed over:
+// nothing left, so the answer may be tried again.
+var errNotSent = errors.New("not sent")
+
+// send hands the answer of p to the SMTP server. An error wrapping
+// errNotSent means it surely did not leave; any other, that it may have.
+func (in *Inbox) send(p plan) error {
+	addr, t, err := endpoint(in.cfg.SMTP)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errNotSent, err)
+	}
+	var c *smtp.Client
+	switch t {
+	case implicitTLS:
+		c, err = smtp.DialTLS(addr, in.tlsConfig(addr))
+	case startTLS:
+		c, err = smtp.DialStartTLS(addr, in.tlsConfig(addr))
+	default:
+		c, err = smtp.Dial(addr)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: smtp connect %s: %v", errNotSent, addr, err)
+	}
+	defer c.Close()
+	if in.cfg.SMTPUser != "" {
+		if err := c.Auth(sasl.NewPlainClient("", in.cfg.SMTPUser, in.cfg.SMTPPassword)); err != nil {
+			return fmt.Errorf("%w: smtp auth: %v", errNotSent, err)
+		}
+	}
+	if err := c.Mail(in.cfg.From.Address, nil); err != nil {
+		return fmt.Errorf("%w: smtp MAIL FROM: %v", errNotSent, err)
+	}
+	for _, to := range p.to {
+		if err := c.Rcpt(to, nil); err != nil {
+			return fmt.Errorf("%w: smtp RCPT TO: %v", errNotSent, err)
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return fmt.Errorf("%w: smtp DATA: %v", errNotSent, err)
+	}
+	// From here on the server may have the answer, whatever it says.
+	if _, err := w.Write(p.reply); err != nil {
+		w.Close()
+		return fmt.Errorf("smtp data: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("smtp data: %w", err)
+	}
+	c.Quit()
+	return nil
+}
+
+// file moves message k to folder (MOVE, else COPY, \Deleted and
+// EXPUNGE) and records it.
+func (in *Inbox) file(ctx context.Context, c *imapclient.Client, k Key, folder string) error {
+	uid := imap.UIDSetNum(imap.UID(k.UID))
+	if c.Caps().Has(imap.CapMove) {
+		if _, err := c.Move(uid, folder).Wait(); err != nil {
+			return fmt.Errorf("move to %q: %w", folder, err)
+		}
+	} else {
+		if _, err := c.Copy(uid, folder).Wait(); err != nil {
+			return fmt.Errorf("copy to %q: %w", folder, err)
+		}
+		if err := c.Store(uid, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+			return fmt.Errorf("flag deleted: %w", err)
+		}
+		// UID EXPUNGE removes only this message; plain EXPUNGE would
+		// also remove what another client marked deleted.
+		if c.Caps().Has(imap.CapUIDPlus) {
+			if err := c.UIDExpunge(uid).Close(); err != nil {
+				return fmt.Errorf("uid expunge: %w", err)
+			}
+		} else if err := c.Expunge().Close(); err != nil {
+			return fmt.Errorf("expunge: %w", err)
+		}
+	}
+	return in.store.Filed(ctx, k)
+}

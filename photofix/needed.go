@@ -1,0 +1,35 @@
+package photofix
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// mechanical are the checks a crop, a scale, a DPI and a new JPEG can fix.
+var mechanical = map[string]bool{
+	"file_size": true, "dpi": true, "resolution": true, "aspect_ratio": true,
+	"face_height": true, "eye_height": true, "centering": true,
+}
+
+// Needed reports whether one of the checks Fix can mend failed: the page
+// then offers the fixed photo, and the inbox attaches it to its answer.
+func Needed(rep *validate.Report) bool {
+	for _, c := range rep.Checks {
+		if c.Status == validate.Fail && mechanical[c.ID] {
+			return true
+		}
+	}
+	return false
+}
+
+// FileName is the name of the fixed copy of the photo called name:
+// "foto.png" gives "foto-tessera.jpg".
+func FileName(name string) string {
+	base := strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	if base == "" || base == "." || base == "/" {
+		base = "foto"
+	}
+	return base + "-tessera.jpg"
+}
