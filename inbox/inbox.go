@@ -248,13 +248,19 @@ func (in *Inbox) session(ctx context.Context, wait bool) error {
 		return fmt.Errorf("inbox: select %s: %w", in.cfg.Mailbox, err)
 	}
 	for {
-		if err := in.drain(ctx, c, sel.UIDValidity); err != nil {
+		err := in.drain(ctx, c, sel.UIDValidity)
+		var left *leftError
+		if err != nil && !errors.As(err, &left) {
 			return err
 		}
 		if !wait {
-			return c.Logout().Wait()
+			return errors.Join(err, c.Logout().Wait())
 		}
-		if err := in.await(ctx, c, news); err != nil {
+		timeout := idleRenew
+		if left != nil {
+			timeout = retryAfter
+		}
+		if err := in.await(ctx, c, news, timeout); err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -340,13 +346,14 @@ func (in *Inbox) makeFolders(c *imapclient.Client) error {
 	return nil
 }
 
-// await waits, in IDLE or by polling, until the mailbox may have news.
-func (in *Inbox) await(ctx context.Context, c *imapclient.Client, news chan struct{}) error {
+// await waits, in IDLE or by polling, until the mailbox may have news or
+// timeout has passed.
+func (in *Inbox) await(ctx context.Context, c *imapclient.Client, news chan struct{}, timeout time.Duration) error {
 	if !c.Caps().Has(imap.CapIdle) {
 		select {
 		case <-ctx.Done():
 		case <-news:
-		case <-time.After(in.cfg.Poll):
+		case <-time.After(min(in.cfg.Poll, timeout)):
 		}
 		// A NOOP lets the server tell of new messages.
 		return c.Noop().Wait()
@@ -358,7 +365,7 @@ func (in *Inbox) await(ctx context.Context, c *imapclient.Client, news chan stru
 	select {
 	case <-ctx.Done():
 	case <-news:
-	case <-time.After(idleRenew):
+	case <-time.After(timeout):
 	case <-c.Closed():
 	}
 	if err := idle.Close(); err != nil {
@@ -369,7 +376,9 @@ func (in *Inbox) await(ctx context.Context, c *imapclient.Client, news chan stru
 
 // drain answers every message in the selected mailbox, oldest first.
 func (in *Inbox) drain(ctx context.Context, c *imapclient.Client, uidValidity uint32) error {
-	found, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
+	// A message someone marked deleted is theirs to expunge, not ours
+	// to answer.
+	found, err := c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
 	if err != nil {
 		return fmt.Errorf("inbox: search: %w", err)
 	}
@@ -378,17 +387,42 @@ func (in *Inbox) drain(ctx context.Context, c *imapclient.Client, uidValidity ui
 	if err := in.forgetMoved(ctx, uidValidity, uids); err != nil {
 		return err
 	}
+	var left []error
 	for _, uid := range uids {
 		if err := ctx.Err(); err != nil {
 			return nil
 		}
 		k := Key{in.cfg.Mailbox, uidValidity, uint32(uid)}
-		if err := in.process(ctx, c, k); err != nil {
-			return fmt.Errorf("inbox: message %s: %w", k, err)
+		err := in.process(ctx, c, k)
+		if err == nil {
+			continue
 		}
+		select {
+		case <-c.Closed():
+			return fmt.Errorf("inbox: message %s: %w", k, err)
+		default:
+		}
+		// One message that cannot be finished now (the SMTP server
+		// is away) does not hold up the others; it stays in the
+		// mailbox and is tried again.
+		in.cfg.Log.Warn("inbox: message left for later", "msg", k.String(), "err", err)
+		left = append(left, fmt.Errorf("message %s: %w", k, err))
+	}
+	if len(left) > 0 {
+		return &leftError{errors.Join(left...)}
 	}
 	return nil
 }
+
+// leftError reports messages left in the mailbox for a later pass, the
+// connection being fine.
+type leftError struct{ err error }
+
+func (e *leftError) Error() string { return "inbox: messages left for later: " + e.err.Error() }
+func (e *leftError) Unwrap() error { return e.err }
+
+// retryAfter is how soon messages left for later are tried again.
+const retryAfter = time.Minute
 
 // forgetMoved records as filed the messages the store has not finished
 // that are no longer in the mailbox: the process stopped after moving
@@ -469,6 +503,14 @@ func (in *Inbox) process(ctx context.Context, c *imapclient.Client, k Key) error
 			}
 			in.after(k, Sending)
 			if err := in.send(p); err != nil {
+				if errors.Is(err, errRefused) {
+					if err := in.store.Refused(ctx, k, in.cfg.Folders.Discarded); err != nil {
+						return err
+					}
+					log.Warn("inbox: the citizen's address was refused; filed unanswered", "err", err)
+					e.State, e.Folder, e.Reason = Checked, in.cfg.Folders.Discarded, Undeliverable
+					continue
+				}
 				if errors.Is(err, errNotSent) {
 					// Surely not sent (no connection, the server
 					// refused the sender or the citizen): back to
@@ -539,6 +581,9 @@ const (
 	Duplicate Reason = "duplicate"
 	// Malformed: the message cannot be read as an email.
 	Malformed Reason = "malformed"
+	// Undeliverable: the SMTP server refused the citizen's address for
+	// good.
+	Undeliverable Reason = "undeliverable"
 )
 
 // plan decides what to do with the message raw (only its header when
@@ -546,7 +591,11 @@ const (
 // and sender are what the store keys it by.
 func (in *Inbox) plan(ctx context.Context, raw []byte, size int64) (p plan, msgID, sender string) {
 	f := in.cfg.Folders
-	m, err := mailphoto.Read(bytes.NewReader(raw))
+	read := mailphoto.Read
+	if size > in.cfg.MaxBytes {
+		read = mailphoto.ReadHeader // only the header was fetched
+	}
+	m, err := read(bytes.NewReader(raw))
 	if err != nil {
 		sum := sha256.Sum256(raw)
 		return plan{folder: f.Discarded, reason: Malformed, note: "unreadable"}, "sha256:" + hex.EncodeToString(sum[:16]), ""

@@ -25,6 +25,7 @@ import (
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 	"github.com/tessera-cie/tessera/internal/smtpsink"
+	"github.com/tessera-cie/tessera/mailphoto"
 	"github.com/tessera-cie/tessera/models"
 	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/validate"
@@ -132,7 +133,11 @@ type rig struct {
 }
 
 func newRig(t *testing.T) *rig {
-	return &rig{imap: dovecot.Start(t), smtp: smtpsink.Start(t), state: filepath.Join(t.TempDir(), "state.db")}
+	return newRigWith(t, dovecot.Options{})
+}
+
+func newRigWith(t *testing.T, opts dovecot.Options) *rig {
+	return &rig{imap: dovecot.StartWith(t, opts), smtp: smtpsink.Start(t), state: filepath.Join(t.TempDir(), "state.db")}
 }
 
 func (r *rig) config() Config {
@@ -359,14 +364,20 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
-// TestSMTPRefusal: when the SMTP server refuses the citizen's address the
-// answer surely did not leave: the message stays in the mailbox, checked,
-// and is answered on a later pass.
+// TestSMTPRefusal: when the SMTP server fails the citizen's address for
+// now (451), the answer surely did not leave: the message stays in the
+// mailbox, the others are answered in the same pass, and it is answered
+// on a later one. When it refuses the address for good (550), the message
+// is filed unanswered for a clerk.
 func TestSMTPRefusal(t *testing.T) {
 	_, valid := photos(t)
 	r := newRig(t)
-	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <refused@example.it>\n", valid))
-	r.smtp.RefuseTo("mario@example.it", true)
+	f := DefaultFolders()
+	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <later@example.it>\n", valid))
+	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <after@example.it>\n", valid))
+	r.imap.Deliver(t, email("From: nessuno@example.it\nSubject: foto\nMessage-ID: <nobody@example.it>\n", valid))
+	r.smtp.RefuseTo("mario@example.it", 451)
+	r.smtp.RefuseTo("nessuno@example.it", 550)
 	store, err := OpenStore(context.Background(), r.state)
 	if err != nil {
 		t.Fatal(err)
@@ -375,19 +386,24 @@ func TestSMTPRefusal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := in.Once(context.Background()); err == nil {
-		t.Error("no error when the answer could not be sent")
+	if err := in.Once(context.Background()); err == nil || !strings.Contains(err.Error(), "left for later") {
+		t.Errorf("Once: %v; want the message left for later", err)
 	}
 	store.Close()
-	if b := r.folders(t); len(b["INBOX"]) != 1 {
-		t.Fatalf("after a refusal: %v; want the message still in INBOX", b)
+	b := r.folders(t)
+	if !slices.Equal(b["INBOX"], []string{"later@example.it"}) || !slices.Contains(b[f.Valid], "after@example.it") || !slices.Contains(b[f.Discarded], "nobody@example.it") {
+		t.Fatalf("after the first pass: %v", b)
 	}
-	r.smtp.RefuseTo("mario@example.it", false)
+	if got := answers(t, r.smtp); len(got) != 1 || len(got["after@example.it"]) != 1 {
+		t.Fatalf("answers %v; want only after@example.it's", got)
+	}
+	r.smtp.RefuseTo("mario@example.it", 0)
 	r.once(t, r.config())
-	if n := len(r.smtp.Messages()); n != 1 {
-		t.Errorf("%d answers after the server accepts again, want 1", n)
+	got := answers(t, r.smtp)
+	if len(got) != 2 || len(got["later@example.it"]) != 1 {
+		t.Errorf("answers after the server accepts again: %v", got)
 	}
-	if b := r.folders(t); !slices.Contains(b[DefaultFolders().Valid], "refused@example.it") {
+	if b := r.folders(t); !slices.Contains(b[f.Valid], "later@example.it") || len(b["INBOX"]) != 0 {
 		t.Errorf("not filed: %v", b)
 	}
 }
@@ -408,6 +424,7 @@ func TestCrash(t *testing.T) {
 		{Checked, f.Valid, 1},
 		{Sending, f.Discarded, 0},
 		{Replied, f.Valid, 1},
+		{moved, f.Valid, 1},
 		{Filed, f.Valid, 1},
 	}
 	for _, tc := range tests {
@@ -432,6 +449,16 @@ func TestCrash(t *testing.T) {
 			}
 			if n := len(got["two@example.it"]); n != 1 || !slices.Contains(boxes[f.Valid], "two@example.it") {
 				t.Errorf("next message: %d answers in %v; want 1 in %s", n, boxes, f.Valid)
+			}
+			// The state has caught up with the mailbox: nothing is left
+			// half done (--retain deletes only what is filed).
+			store, err := OpenStore(context.Background(), r.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			if open, err := store.Unfinished(context.Background(), "INBOX"); err != nil || len(open) != 0 {
+				t.Errorf("unfinished in the state: %+v %v", open, err)
 			}
 		})
 	}
@@ -494,4 +521,153 @@ func child() int {
 		return 1
 	}
 	return 0
+}
+
+// TestRunIdle: Run answers what is waiting, then a message delivered
+// while it idles, and returns when its context ends.
+func TestRunIdle(t *testing.T) {
+	_, valid := photos(t)
+	r := newRig(t)
+	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <waiting@example.it>\n", valid))
+	store, err := OpenStore(context.Background(), r.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	in, err := New(r.config(), store, testValidator(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	waitFor := func(n int) {
+		t.Helper()
+		// The answer comes within moments; the bound only keeps a
+		// broken IDLE from hanging the test.
+		for deadline := time.Now().Add(30 * time.Second); len(r.smtp.Messages()) < n; {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d answers, want %d", len(r.smtp.Messages()), n)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitFor(1)
+	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <new@example.it>\n", valid))
+	waitFor(2)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after its context ended")
+	}
+	if got := answers(t, r.smtp); len(got["waiting@example.it"]) != 1 || len(got["new@example.it"]) != 1 {
+		t.Errorf("answers %v", got)
+	}
+}
+
+// TestLimits: a message over MaxBytes is not checked but answered with a
+// short note; one with more images than mailphoto.MaxImages has the first
+// ones checked and the sender told of the rest.
+func TestLimits(t *testing.T) {
+	_, valid := photos(t)
+	r := newRig(t)
+	small := fixture.JPEG(fixture.Gradient(30, 40), 80, nil, nil)
+	many := make([][]byte, mailphoto.MaxImages+2)
+	for i := range many {
+		many[i] = small
+	}
+	r.imap.Deliver(t, email("From: grande@example.it\nSubject: foto\nMessage-ID: <big@example.it>\n", valid, valid))
+	r.imap.Deliver(t, email("From: tante@example.it\nSubject: foto\nMessage-ID: <many@example.it>\n", many...))
+	cfg := r.config()
+	cfg.MaxBytes = int64(len(valid)) + int64(len(valid))/2 // one photo fits, two do not
+	r.once(t, cfg)
+	got := answers(t, r.smtp)
+	f := DefaultFolders()
+	b := r.folders(t)
+	for _, c := range []struct {
+		id, folder, says string
+	}{
+		{"big@example.it", f.Discarded, "oltre il limite"},
+		{"many@example.it", f.ToFix, "Altre 2 immagini non sono state controllate"},
+	} {
+		if len(got[c.id]) != 1 || !slices.Contains(b[c.folder], c.id) {
+			t.Errorf("%s: %d answers, folders %v; want 1 and %s", c.id, len(got[c.id]), b, c.folder)
+			continue
+		}
+		if text, _ := parts(t, got[c.id][0]); !strings.Contains(text, c.says) {
+			t.Errorf("%s: answer lacks %q:\n%s", c.id, c.says, text)
+		}
+	}
+}
+
+// TestWithoutIdleAndMove: against a server that offers neither IDLE nor
+// MOVE, Run polls and files with COPY, \Deleted and UID EXPUNGE, leaving
+// another message a clerk marked deleted alone.
+func TestWithoutIdleAndMove(t *testing.T) {
+	_, valid := photos(t)
+	r := newRigWith(t, dovecot.Options{Capability: "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS"})
+	// A message a clerk flagged \Deleted but did not expunge: not
+	// tessera's to remove.
+	r.imap.Deliver(t, fixture.CRLF("From: clerk@comune.example.it\nSubject: nota\nMessage-ID: <clerk@comune.example.it>\nContent-Type: text/plain\n\nda cancellare\n"))
+	c, err := imapclient.DialTLS(r.imap.TLSAddr, &imapclient.Options{TLSConfig: r.imap.TLSConfig()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(r.imap.User, r.imap.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if caps := c.Caps(); caps.Has(imap.CapIdle) || caps.Has(imap.CapMove) {
+		t.Fatalf("the server still offers IDLE or MOVE: %v", caps)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Store(imap.SeqSetNum(1), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
+		t.Fatal(err)
+	}
+	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <polled@example.it>\n", valid))
+
+	store, err := OpenStore(context.Background(), r.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	cfg := r.config()
+	cfg.Poll = 200 * time.Millisecond
+	in, err := New(cfg, store, testValidator(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	stop := sync.OnceValue(func() error {
+		cancel()
+		return <-done
+	})
+	defer stop()
+	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <later@example.it>\n", valid))
+	for deadline := time.Now().Add(30 * time.Second); len(r.smtp.Messages()) < 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d answers by polling, want 2", len(r.smtp.Messages()))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := stop(); err != nil {
+		t.Errorf("Run: %v", err)
+	}
+	b := r.folders(t)
+	if !slices.Contains(b[DefaultFolders().Valid], "polled@example.it") || !slices.Contains(b[DefaultFolders().Valid], "later@example.it") {
+		t.Errorf("not filed: %v", b)
+	}
+	// The clerk's deleted message was neither answered nor expunged: a
+	// plain EXPUNGE would have removed it with tessera's.
+	if !slices.Equal(b["INBOX"], []string{"clerk@comune.example.it"}) || len(r.smtp.Messages()) != 2 {
+		t.Errorf("INBOX %v, %d answers; want the clerk's message left alone", b["INBOX"], len(r.smtp.Messages()))
+	}
 }

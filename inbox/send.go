@@ -15,6 +15,10 @@ import (
 // nothing left, so the answer may be tried again.
 var errNotSent = errors.New("not sent")
 
+// errRefused wraps the SMTP server's permanent refusal (5xx) of the
+// citizen's address: nothing left, and trying again will not help.
+var errRefused = errors.New("address refused")
+
 // send hands the answer of p to the SMTP server. An error wrapping
 // errNotSent means it surely did not leave; any other, that it may have.
 func (in *Inbox) send(p plan) error {
@@ -43,8 +47,18 @@ func (in *Inbox) send(p plan) error {
 	if err := c.Mail(in.cfg.From.Address, nil); err != nil {
 		return fmt.Errorf("%w: smtp MAIL FROM: %v", errNotSent, err)
 	}
-	for _, to := range p.to {
-		if err := c.Rcpt(to, nil); err != nil {
+	for i, to := range p.to {
+		err := c.Rcpt(to, nil)
+		var se *smtp.SMTPError
+		switch {
+		case err == nil:
+		case i > 0:
+			// A copy (--bcc) the server refuses does not hold up the
+			// citizen's answer.
+			in.cfg.Log.Warn("inbox: smtp refused a copy", "rcpt", i, "err", err)
+		case errors.As(err, &se) && se.Code >= 500:
+			return fmt.Errorf("%w: smtp RCPT TO: %v", errRefused, err)
+		default:
 			return fmt.Errorf("%w: smtp RCPT TO: %v", errNotSent, err)
 		}
 	}
@@ -89,5 +103,12 @@ func (in *Inbox) file(ctx context.Context, c *imapclient.Client, k Key, folder s
 			return fmt.Errorf("expunge: %w", err)
 		}
 	}
+	in.after(k, moved)
 	return in.store.Filed(ctx, k)
 }
+
+// moved is the moment a message has left the mailbox and its state does
+// not say so yet: not a state the store keeps, only a point where
+// AfterStep is called (a restart finds such a message gone and records it
+// filed).
+const moved State = "moved"

@@ -218,6 +218,16 @@ func (s *Store) Unsend(ctx context.Context, k Key) error {
 	return s.move(ctx, k, Sending, Checked, nil)
 }
 
+// Refused records that the SMTP server refused k's answer for good (the
+// citizen's address does not exist): k is filed in folder, unanswered.
+func (s *Store) Refused(ctx context.Context, k Key, folder string) error {
+	return s.move(ctx, k, Sending, Checked, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET folder = ?, reason = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+			folder, Undeliverable, k.Mailbox, k.UIDValidity, k.UID)
+		return err
+	})
+}
+
 // Replied records that the SMTP server accepted the answer to k, and
 // counts it against its sender's hourly limit.
 func (s *Store) Replied(ctx context.Context, k Key) error {

@@ -2,6 +2,7 @@ package mailphoto
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +32,10 @@ func FuzzRead(f *testing.F) {
 		}
 		done := make(chan found, 1)
 		go func() {
+			// The header alone, as for a message over the size limit.
+			if h, err := ReadHeader(bytes.NewReader(data)); (err == nil) != (h != nil) || (h != nil && len(h.Images) > 0) {
+				panic(fmt.Sprintf("ReadHeader: %v, %v", h, err))
+			}
 			msg, err := Read(bytes.NewReader(data))
 			done <- found{msg, err}
 		}()

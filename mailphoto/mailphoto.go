@@ -10,6 +10,7 @@
 package mailphoto
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/textproto"
 	_ "github.com/emersion/go-message/charset" // decode subjects and names in any charset
 )
 
@@ -203,4 +205,19 @@ func extension(mt string) string {
 		return exts[0]
 	}
 	return ".img"
+}
+
+// ReadHeader reads only a message's header, for a message too large to
+// be read whole: Images and Attached are empty.
+func ReadHeader(r io.Reader) (*Message, error) {
+	h, err := textproto.ReadHeader(bufio.NewReader(r))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if h.Len() == 0 {
+		return nil, fmt.Errorf("%w: no header fields", ErrMalformed)
+	}
+	m := &Message{Header: message.Header{Header: h}}
+	m.Subject, _ = m.Header.Text("Subject")
+	return m, nil
 }

@@ -126,3 +126,34 @@ func TestRead(t *testing.T) {
 		})
 	}
 }
+
+// TestReadHeader reads the header of a message whose body is not there.
+func TestReadHeader(t *testing.T) {
+	full := fixture.Email(fixture.JPEG(fixture.Gradient(20, 26), 80, nil, nil))
+	head, _, _ := bytes.Cut(full, []byte("\r\n\r\n"))
+	tests := []struct {
+		name    string
+		data    []byte
+		subject string
+		err     bool
+	}{
+		{"the header as IMAP sends it", append(head, "\r\n\r\n"...), "Foto per la carta d'identità", false},
+		{"the whole message", full, "Foto per la carta d'identità", false},
+		{"nothing", nil, "", true},
+		{"no header", []byte("\r\n\r\nbody"), "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := ReadHeader(bytes.NewReader(tc.data))
+			if tc.err {
+				if !errors.Is(err, ErrMalformed) {
+					t.Fatalf("%v, want ErrMalformed", err)
+				}
+				return
+			}
+			if err != nil || m.Subject != tc.subject || len(m.Images) != 0 || m.Header.Get("From") == "" {
+				t.Fatalf("%+v, %v", m, err)
+			}
+		})
+	}
+}

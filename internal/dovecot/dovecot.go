@@ -52,6 +52,7 @@ type Server struct {
 	lda     string // dovecot-lda, "" if not found
 	cert    *x509.Certificate
 	proc    *proc // the running master, nil when stopped
+	opts    Options
 }
 
 // proc is a dovecot master started in its own process group.
@@ -144,6 +145,13 @@ ssl = yes
 ssl_cert = <{{.Dir}}/cert.pem
 ssl_key = <{{.Dir}}/key.pem
 
+{{- if .Capability}}
+
+protocol imap {
+  imap_capability = {{.Capability}}
+}
+{{- end}}
+
 service imap-login {
   inet_listener imap {
     port = {{.Port}}
@@ -167,11 +175,26 @@ service imap-login {
 // the tail of dovecot's log.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// Options change the server Start starts.
+type Options struct {
+	// Capability, when set, is the whole list of capabilities announced
+	// after login (Dovecot's imap_capability): leave out IDLE or MOVE to
+	// test a client against a server without them.
+	Capability string
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, opts Options) *Server {
+	t.Helper()
 	bin := findBinary("dovecot", "/usr/sbin/dovecot")
 	if bin == "" {
 		t.Fatal("dovecot is not installed: run `make deps` (or apt-get install -y dovecot-imapd)")
 	}
 	s := &Server{
+		opts:     opts,
 		User:     "tessera",
 		Password: randomHex(t, 12),
 		bin:      bin,
@@ -405,6 +428,7 @@ func (s *Server) writeConfig(o owner) error {
 		"BaseDir": s.baseDir, "Dir": s.Dir, "Greeting": greeting,
 		"NonRoot": !o.chown, "UserName": o.userName, "GroupName": o.groupName,
 		"UID": o.uid, "GID": o.gid, "Port": port, "TLSPort": tlsPort,
+		"Capability": s.opts.Capability,
 	})
 	if err != nil {
 		return fmt.Errorf("render dovecot.conf: %w", err)

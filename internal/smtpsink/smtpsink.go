@@ -31,7 +31,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	msgs     []Message
-	refuseTo map[string]bool
+	refuseTo map[string]int
 }
 
 // Start starts a server, stopped in t.Cleanup.
@@ -41,7 +41,7 @@ func Start(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("smtpsink: %v", err)
 	}
-	s := &Server{Addr: ln.Addr().String(), User: "tessera", Password: "segreta", refuseTo: map[string]bool{}}
+	s := &Server{Addr: ln.Addr().String(), User: "tessera", Password: "segreta", refuseTo: map[string]int{}}
 	srv := smtp.NewServer(backend{s})
 	srv.Domain = "localhost"
 	srv.AllowInsecureAuth = true // loopback, tests only
@@ -57,12 +57,13 @@ func (s *Server) Messages() []Message {
 	return append([]Message(nil), s.msgs...)
 }
 
-// RefuseTo makes the server refuse RCPT TO addr (550), as for an
-// address that does not exist, or accept it again.
-func (s *Server) RefuseTo(addr string, refuse bool) {
+// RefuseTo makes the server answer RCPT TO addr with code: 550 for an
+// address that does not exist, 451 for a passing failure; 0 accepts it
+// again.
+func (s *Server) RefuseTo(addr string, code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.refuseTo[addr] = refuse
+	s.refuseTo[addr] = code
 }
 
 type backend struct{ s *Server }
@@ -104,10 +105,13 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.s.mu.Lock()
-	refuse := ss.s.refuseTo[to]
+	code := ss.s.refuseTo[to]
 	ss.s.mu.Unlock()
-	if refuse {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	switch {
+	case code >= 500:
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
+	case code >= 400:
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
 	ss.msg.To = append(ss.msg.To, to)
 	return nil
