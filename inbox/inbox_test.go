@@ -671,3 +671,65 @@ func TestWithoutIdleAndMove(t *testing.T) {
 		t.Errorf("INBOX %v, %d answers; want the clerk's message left alone", b["INBOX"], len(r.smtp.Messages()))
 	}
 }
+
+// TestTransports: the ways to reach the servers. TLS from the first byte
+// or by STARTTLS, AUTH PLAIN or LOGIN, all answer; a server that does not
+// offer STARTTLS under smtp://, or a wrong password, leaves the message
+// unanswered in the mailbox for a later pass.
+func TestTransports(t *testing.T) {
+	_, valid := photos(t)
+	tests := []struct {
+		name     string
+		smtp     smtpsink.Options
+		imapURL  func(*dovecot.Server) string
+		smtpURL  func(*smtpsink.Server) string
+		password string // "" is the right one
+		answered bool
+	}{
+		{"imaps, smtps, PLAIN", smtpsink.Options{Auth: []string{"PLAIN"}},
+			func(d *dovecot.Server) string { return "imaps://" + d.TLSAddr },
+			func(s *smtpsink.Server) string { return "smtps://" + s.TLSAddr }, "", true},
+		{"imap STARTTLS, smtp STARTTLS, LOGIN only", smtpsink.Options{Auth: []string{"LOGIN"}},
+			func(d *dovecot.Server) string { return "imap://" + d.Addr },
+			func(s *smtpsink.Server) string { return "smtp://" + s.Addr }, "", true},
+		{"smtp:// to a server without STARTTLS", smtpsink.Options{NoStartTLS: true},
+			func(d *dovecot.Server) string { return "imaps://" + d.TLSAddr },
+			func(s *smtpsink.Server) string { return "smtp://" + s.Addr }, "", false},
+		{"a wrong SMTP password", smtpsink.Options{},
+			func(d *dovecot.Server) string { return "imaps://" + d.TLSAddr },
+			func(s *smtpsink.Server) string { return "smtps://" + s.TLSAddr }, "sbagliata", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &rig{imap: dovecot.Start(t), smtp: smtpsink.StartWith(t, tc.smtp), state: filepath.Join(t.TempDir(), "state.db")}
+			r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <tls@example.it>\n", valid))
+			cfg := r.config()
+			cfg.IMAP, cfg.SMTP = tc.imapURL(r.imap), tc.smtpURL(r.smtp)
+			// One pool trusting both test servers' certificates.
+			pool := r.imap.CertPool()
+			pool.AddCert(r.smtp.Cert())
+			cfg.TLS.RootCAs = pool
+			if tc.password != "" {
+				cfg.SMTPPassword = tc.password
+			}
+			store, err := OpenStore(context.Background(), r.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			in, err := New(cfg, store, testValidator(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = in.Once(context.Background())
+			n := len(r.smtp.Messages())
+			left := r.folders(t)["INBOX"]
+			if tc.answered && (err != nil || n != 1 || len(left) != 0) {
+				t.Errorf("%v, %d answers, left %v; want answered and filed", err, n, left)
+			}
+			if !tc.answered && (err == nil || n != 0 || len(left) != 1) {
+				t.Errorf("%v, %d answers, left %v; want an error and the message left", err, n, left)
+			}
+		})
+	}
+}

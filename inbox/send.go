@@ -40,7 +40,17 @@ func (in *Inbox) send(p plan) error {
 	}
 	defer c.Close()
 	if in.cfg.SMTPUser != "" {
-		if err := c.Auth(sasl.NewPlainClient("", in.cfg.SMTPUser, in.cfg.SMTPPassword)); err != nil {
+		var auth sasl.Client
+		switch {
+		case c.SupportsAuth(sasl.Plain):
+			auth = sasl.NewPlainClient("", in.cfg.SMTPUser, in.cfg.SMTPPassword)
+		case c.SupportsAuth(sasl.Login):
+			// Older servers, Exchange among them, offer only LOGIN.
+			auth = sasl.NewLoginClient(in.cfg.SMTPUser, in.cfg.SMTPPassword)
+		default:
+			return fmt.Errorf("%w: smtp: the server offers neither AUTH PLAIN nor LOGIN", errNotSent)
+		}
+		if err := c.Auth(auth); err != nil {
 			return fmt.Errorf("%w: smtp auth: %v", errNotSent, err)
 		}
 	}

@@ -7,17 +7,13 @@ package dovecot
 import (
 	"bufio"
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -31,6 +27,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/tessera-cie/tessera/internal/fixture"
 )
 
 // Server is a Dovecot IMAP server on loopback, for tests.
@@ -442,44 +440,15 @@ func (s *Server) writeConfig(o owner) error {
 // writeCert generates a self-signed ECDSA certificate for the loopback
 // names and writes it and its key to Dir.
 func (s *Server) writeCert() error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	c, err := fixture.NewLoopbackCert("tessera test dovecot")
 	if err != nil {
-		return fmt.Errorf("generate the TLS key: %w", err)
+		return err
 	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		return fmt.Errorf("generate the certificate serial: %w", err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "tessera test dovecot"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(10 * 365 * 24 * time.Hour),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true, // its own root, for CertPool
-		DNSNames:              []string{"localhost"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return fmt.Errorf("create the certificate: %w", err)
-	}
-	if s.cert, err = x509.ParseCertificate(der); err != nil {
-		return fmt.Errorf("parse the certificate: %w", err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return fmt.Errorf("encode the TLS key: %w", err)
-	}
-	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})
-	if err := os.WriteFile(filepath.Join(s.Dir, "cert.pem"), certPEM, 0o644); err != nil {
+	s.cert = c.Cert
+	if err := os.WriteFile(filepath.Join(s.Dir, "cert.pem"), c.CertPEM, 0o644); err != nil {
 		return fmt.Errorf("write the certificate: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(s.Dir, "key.pem"), keyPEM, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(s.Dir, "key.pem"), c.KeyPEM, 0o600); err != nil {
 		return fmt.Errorf("write the TLS key: %w", err)
 	}
 	return nil

@@ -1,18 +1,23 @@
 // Package smtpsink is an SMTP server on loopback for tests: go-smtp's
-// server, with AUTH PLAIN, that keeps every message it accepts in memory
+// server, with STARTTLS, smtps and AUTH PLAIN and LOGIN, that keeps every message it accepts in memory
 // instead of relaying it. Tests read what a program sent, as a mail
 // provider would have received it.
 package smtpsink
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"sync"
 	"testing"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/tessera-cie/tessera/internal/fixture"
 )
 
 // Message is one message the server accepted.
@@ -22,33 +27,79 @@ type Message struct {
 	Data []byte
 }
 
-// Server is an SMTP server on a loopback port.
+// Server is an SMTP server on loopback ports.
 type Server struct {
-	// Addr is host:port, plain SMTP (smtp+plain:// in tessera's terms).
-	Addr string
-	// User and Password are the one account AUTH PLAIN accepts.
+	// Addr is host:port of plain SMTP with STARTTLS offered (not
+	// required); TLSAddr of SMTP in TLS from the first byte (smtps).
+	Addr, TLSAddr string
+	// User and Password are the one account AUTH accepts.
 	User, Password string
 
+	cert     *fixture.LoopbackCert
+	mechs    []string
 	mu       sync.Mutex
 	msgs     []Message
 	refuseTo map[string]int
 }
 
-// Start starts a server, stopped in t.Cleanup.
-func Start(t testing.TB) *Server {
+// Options change the server StartWith starts.
+type Options struct {
+	// Auth are the SASL mechanisms offered: "PLAIN", "LOGIN" (default
+	// both).
+	Auth []string
+	// NoStartTLS leaves STARTTLS out of Addr's extensions.
+	NoStartTLS bool
+}
+
+// Start starts a server with AUTH PLAIN and LOGIN, STARTTLS and smtps,
+// stopped in t.Cleanup.
+func Start(t testing.TB) *Server { return StartWith(t, Options{}) }
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, opts Options) *Server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	cert, err := fixture.NewLoopbackCert("tessera test smtp")
 	if err != nil {
 		t.Fatalf("smtpsink: %v", err)
 	}
-	s := &Server{Addr: ln.Addr().String(), User: "tessera", Password: "segreta", refuseTo: map[string]int{}}
-	srv := smtp.NewServer(backend{s})
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true // loopback, tests only
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	tlsConf, err := cert.ServerConfig()
+	if err != nil {
+		t.Fatalf("smtpsink: %v", err)
+	}
+	s := &Server{User: "tessera", Password: "segreta", cert: cert, mechs: opts.Auth, refuseTo: map[string]int{}}
+	if len(s.mechs) == 0 {
+		s.mechs = []string{sasl.Plain, sasl.Login}
+	}
+	serve := func(ln net.Listener, starttls *tls.Config) string {
+		srv := smtp.NewServer(backend{s})
+		srv.Domain = "localhost"
+		srv.TLSConfig = starttls     // STARTTLS is offered when set
+		srv.AllowInsecureAuth = true // loopback, tests only
+		go srv.Serve(ln)
+		t.Cleanup(func() { srv.Close() })
+		return ln.Addr().String()
+	}
+	listen := func() net.Listener {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("smtpsink: %v", err)
+		}
+		return ln
+	}
+	starttls := tlsConf
+	if opts.NoStartTLS {
+		starttls = nil
+	}
+	s.Addr = serve(listen(), starttls)
+	s.TLSAddr = serve(tls.NewListener(listen(), tlsConf), nil)
 	return s
 }
+
+// TLSConfig is a client configuration that trusts the server.
+func (s *Server) TLSConfig() *tls.Config { return s.cert.ClientConfig() }
+
+// Cert is the server's certificate, its own root.
+func (s *Server) Cert() *x509.Certificate { return s.cert.Cert }
 
 // Messages returns a copy of what was accepted so far, in order.
 func (s *Server) Messages() []Message {
@@ -80,19 +131,49 @@ type session struct {
 
 var errAuth = &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "authentication required"}
 
-func (ss *session) AuthMechanisms() []string { return []string{sasl.Plain} }
+func (ss *session) AuthMechanisms() []string { return ss.s.mechs }
 
 func (ss *session) Auth(mech string) (sasl.Server, error) {
-	if mech != sasl.Plain {
-		return nil, smtp.ErrAuthUnknownMechanism
-	}
-	return sasl.NewPlainServer(func(identity, user, pass string) error {
+	check := func(user, pass string) error {
 		if user != ss.s.User || pass != ss.s.Password {
 			return errors.New("invalid credentials")
 		}
 		ss.authed = true
 		return nil
-	}), nil
+	}
+	switch {
+	case !slices.Contains(ss.s.mechs, mech):
+		return nil, smtp.ErrAuthUnknownMechanism
+	case mech == sasl.Plain:
+		return sasl.NewPlainServer(func(_, user, pass string) error { return check(user, pass) }), nil
+	default:
+		return &loginServer{check: check}, nil
+	}
+}
+
+// loginServer is the server side of the LOGIN mechanism (a draft never
+// made an RFC, which go-sasl has only a client for): the server asks for
+// the user name, then the password, each in one exchange.
+type loginServer struct {
+	check func(user, pass string) error
+	user  []byte
+	step  int
+}
+
+func (l *loginServer) Next(response []byte) (challenge []byte, done bool, err error) {
+	l.step++
+	switch {
+	case l.step == 1 && len(response) > 0: // the user name came with AUTH LOGIN
+		l.user, l.step = response, 2
+		return []byte("Password:"), false, nil
+	case l.step == 1:
+		return []byte("Username:"), false, nil
+	case l.step == 2:
+		l.user = response
+		return []byte("Password:"), false, nil
+	default:
+		return nil, true, l.check(string(l.user), string(response))
+	}
 }
 
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
