@@ -150,18 +150,26 @@ func (r *rig) config() Config {
 	}
 }
 
-// once runs the inbox over the mailbox once, in this process.
-func (r *rig) once(t *testing.T, cfg Config) {
+// inbox returns an inbox on cfg over the rig's state, which it closes
+// when the test ends.
+func (r *rig) inbox(t *testing.T, cfg Config) *Inbox {
 	t.Helper()
 	store, err := OpenStore(context.Background(), r.state)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
+	t.Cleanup(func() { store.Close() })
 	in, err := New(cfg, store, testValidator(t))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return in
+}
+
+// once runs the inbox over the mailbox once, in this process.
+func (r *rig) once(t *testing.T, cfg Config) {
+	t.Helper()
+	in := r.inbox(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := in.Once(ctx); err != nil {
@@ -378,18 +386,10 @@ func TestSMTPRefusal(t *testing.T) {
 	r.imap.Deliver(t, email("From: nessuno@example.it\nSubject: foto\nMessage-ID: <nobody@example.it>\n", valid))
 	r.smtp.RefuseTo("mario@example.it", 451)
 	r.smtp.RefuseTo("nessuno@example.it", 550)
-	store, err := OpenStore(context.Background(), r.state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, err := New(r.config(), store, testValidator(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := r.inbox(t, r.config())
 	if err := in.Once(context.Background()); err == nil || !strings.Contains(err.Error(), "left for later") {
 		t.Errorf("Once: %v; want the message left for later", err)
 	}
-	store.Close()
 	b := r.folders(t)
 	if !slices.Equal(b["INBOX"], []string{"later@example.it"}) || !slices.Contains(b[f.Valid], "after@example.it") || !slices.Contains(b[f.Discarded], "nobody@example.it") {
 		t.Fatalf("after the first pass: %v", b)
@@ -529,15 +529,7 @@ func TestRunIdle(t *testing.T) {
 	_, valid := photos(t)
 	r := newRig(t)
 	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <waiting@example.it>\n", valid))
-	store, err := OpenStore(context.Background(), r.state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	in, err := New(r.config(), store, testValidator(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := r.inbox(t, r.config())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- in.Run(ctx) }()
@@ -632,17 +624,9 @@ func TestWithoutIdleAndMove(t *testing.T) {
 	}
 	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <polled@example.it>\n", valid))
 
-	store, err := OpenStore(context.Background(), r.state)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
 	cfg := r.config()
 	cfg.Poll = 200 * time.Millisecond
-	in, err := New(cfg, store, testValidator(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := r.inbox(t, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- in.Run(ctx) }()
@@ -712,16 +696,8 @@ func TestTransports(t *testing.T) {
 			if tc.password != "" {
 				cfg.SMTPPassword = tc.password
 			}
-			store, err := OpenStore(context.Background(), r.state)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer store.Close()
-			in, err := New(cfg, store, testValidator(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = in.Once(context.Background())
+			in := r.inbox(t, cfg)
+			err := in.Once(context.Background())
 			n := len(r.smtp.Messages())
 			left := r.folders(t)["INBOX"]
 			if tc.answered && (err != nil || n != 1 || len(left) != 0) {
