@@ -36,6 +36,8 @@ const (
 	Daemon Reason = "daemon"
 	// OwnAddress: the answer would go to the mailbox itself.
 	OwnAddress Reason = "own-address"
+	// Report: a delivery or read report (multipart/report, RFC 6522).
+	Report Reason = "report"
 	// NoSender: no address in Reply-To or From to answer.
 	NoSender Reason = "no-sender"
 	// PECReceipt: a PEC provider's receipt (X-Ricevuta): acceptance,
@@ -107,7 +109,7 @@ func Decide(m *mailphoto.Message, own []string) Decision {
 	switch {
 	case daemon(to.Address):
 		d.Reason = Daemon
-	case isOwn(to.Address, own):
+	case isOwn(to.Address, own) || loopsBack(d.Header, own):
 		d.Reason = OwnAddress
 	}
 	return d
@@ -131,12 +133,27 @@ func automatic(h mail.Header) Reason {
 			return AutoSubmitted
 		}
 	}
+	// Older marks of automatic answers, still sent by some programs.
+	if h.Has("X-Autoreply") || h.Has("X-Autorespond") {
+		return AutoSubmitted
+	}
+	// Microsoft's request that no automatic answer be sent to a message.
+	for _, v := range strings.Split(h.Get("X-Auto-Response-Suppress"), ",") {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "all", "autoreply", "oof":
+			return AutoSubmitted
+		}
+	}
 	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
-	case "bulk", "list", "junk":
+	case "bulk", "list", "junk", "auto_reply":
 		return BulkPrecedence
 	}
 	if h.Has("List-Id") {
 		return MailingList
+	}
+	// Delivery and read reports (RFC 6522): a bounce or a receipt.
+	if mt, _, _ := h.ContentType(); strings.EqualFold(mt, "multipart/report") {
+		return Report
 	}
 	return ""
 }
@@ -170,6 +187,19 @@ func daemon(addr string) bool {
 	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
 	return daemonLocal[local] || strings.HasPrefix(local, "owner-") ||
 		strings.HasSuffix(local, "-request") || strings.HasSuffix(local, "-bounces")
+}
+
+// loopsBack reports whether an X-Loop field of h names one of own: the
+// message has been through this mailbox before.
+func loopsBack(h mail.Header, own []string) bool {
+	for _, v := range h.Values("X-Loop") {
+		for _, o := range own {
+			if o = strings.TrimSpace(o); o != "" && strings.Contains(strings.ToLower(v), strings.ToLower(o)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isOwn reports whether addr is one of own.

@@ -192,15 +192,25 @@ func endpoint(raw string) (string, transport, error) {
 	return net.JoinHostPort(host, port), p.t, nil
 }
 
+// ErrLogin is returned when the IMAP server refuses the user and
+// password: Run stops rather than try them again.
+var ErrLogin = errors.New("inbox: the IMAP server refused the login")
+
 // Run answers the mailbox until ctx ends: everything in it first, then
 // each new message as the server announces it (IDLE) or as it is polled.
 // A lost connection is opened again, waiting longer after each failure.
 func (in *Inbox) Run(ctx context.Context) error {
-	wait := time.Second
+	const firstWait = time.Second
+	wait := firstWait
 	for {
-		err := in.session(ctx, true)
+		err := in.session(ctx, true, func() { wait = firstWait })
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, ErrLogin) {
+			// Trying a wrong password again and again gets accounts
+			// locked: the operator must fix it.
+			return err
 		}
 		in.cfg.Log.Warn("inbox: connection lost; trying again", "err", err, "in", wait)
 		select {
@@ -214,21 +224,23 @@ func (in *Inbox) Run(ctx context.Context) error {
 
 // Once answers everything in the mailbox now and returns.
 func (in *Inbox) Once(ctx context.Context) error {
-	return in.session(ctx, false)
+	return in.session(ctx, false, nil)
 }
 
 // session is one IMAP connection: the mailbox is read to the end, then,
 // if wait, again each time the server says new mail came, until ctx ends.
-func (in *Inbox) session(ctx context.Context, wait bool) error {
+func (in *Inbox) session(ctx context.Context, wait bool, connected func()) error {
 	news := make(chan struct{}, 1)
 	c, err := in.dial(news)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
 	if err := c.Login(in.cfg.IMAPUser, in.cfg.IMAPPassword).Wait(); err != nil {
+		var ie *imap.Error
+		if errors.As(err, &ie) && (ie.Code == imap.ResponseCodeAuthenticationFailed || ie.Type == imap.StatusResponseTypeNo) {
+			return fmt.Errorf("%w: %v", ErrLogin, err)
+		}
 		return fmt.Errorf("inbox: login: %w", err)
 	}
 	if err := in.makeFolders(c); err != nil {
@@ -246,6 +258,9 @@ func (in *Inbox) session(ctx context.Context, wait bool) error {
 	sel, err := c.Select(in.cfg.Mailbox, nil).Wait()
 	if err != nil {
 		return fmt.Errorf("inbox: select %s: %w", in.cfg.Mailbox, err)
+	}
+	if connected != nil {
+		connected()
 	}
 	for {
 		err := in.drain(ctx, c, sel.UIDValidity)
@@ -455,89 +470,129 @@ type plan struct {
 	note   string   // for the log: what the message held
 }
 
+// maxSendAttempts is how many passes try to hand an answer to an SMTP
+// server that is away or says "try later" (a pass a minute apart at
+// most: an hour and more) before the message is filed for a clerk.
+const maxSendAttempts = 60
+
 // process takes message k as far as it can go from the step it is at.
+// It runs to the end of the step it is in even when ctx ends (a stop
+// between messages, not within one); ctx is checked between steps.
 func (in *Inbox) process(ctx context.Context, c *imapclient.Client, k Key) error {
+	work := context.WithoutCancel(ctx)
 	raw, size, err := in.fetch(c, k)
 	if err != nil {
 		return err
 	}
-	// The facts the store keys on are read from the message; the plan is
-	// made again when a restart finds it checked but not answered, the
-	// photo being read from the mailbox again (tessera never stores it).
-	p, msgID, sender := in.plan(ctx, raw, size)
-	e, dup, err := in.store.Begin(ctx, k, msgID, sender)
+	// What the store keys on is read from the headers; the photos are
+	// checked only when an answer is still to be made, read from the
+	// mailbox again after a restart (tessera never stores a photo).
+	r := in.read(raw, size)
+	e, _, err := in.store.Begin(work, k, r.msgID, r.sender)
 	if err != nil {
 		return err
 	}
-	if dup && e.State == Received {
-		p = plan{folder: in.cfg.Folders.Discarded, reason: Duplicate, note: p.note}
+	log := in.cfg.Log.With("msg", k.String(), "sender", r.sender)
+	var p *plan
+	planned := func() *plan {
+		if p == nil {
+			p = in.plan(work, r)
+		}
+		return p
 	}
-	log := in.cfg.Log.With("msg", k.String(), "sender", sender)
 	for {
 		switch e.State {
 		case Received:
-			if p.reason == "" {
-				n, err := in.store.AnswersSince(ctx, sender, in.now().Add(-time.Hour))
-				if err != nil {
-					return err
-				}
-				if n >= in.cfg.PerHour {
-					p = plan{folder: in.cfg.Folders.Discarded, reason: RateLimited, note: p.note}
-				}
-			}
-			if err := in.store.Checked(ctx, k, p.folder, p.reason); err != nil {
+			p := planned()
+			if err := in.store.Checked(work, k, p.folder, p.reason); err != nil {
 				return err
 			}
 			log.Info("inbox: checked", "folder", p.folder, "reason", string(p.reason), "what", p.note)
 			e.State, e.Folder, e.Reason = Checked, p.folder, p.reason
 		case Checked:
 			if e.Reason != "" {
-				if err := in.file(ctx, c, k, e.Folder); err != nil {
+				if err := in.file(work, c, k, e.Folder); err != nil {
 					return err
 				}
 				e.State = Filed
 				break
 			}
-			if err := in.store.Sending(ctx, k); err != nil {
-				return err
-			}
-			in.after(k, Sending)
-			if err := in.send(p); err != nil {
-				if errors.Is(err, errRefused) {
-					if err := in.store.Refused(ctx, k, in.cfg.Folders.Discarded); err != nil {
-						return err
-					}
-					log.Warn("inbox: the citizen's address was refused; filed unanswered", "err", err)
-					e.State, e.Folder, e.Reason = Checked, in.cfg.Folders.Discarded, Undeliverable
-					continue
+			p := planned()
+			if p.reply == nil {
+				// Checked to be answered before a restart, but now not
+				// to be (the rules or --own changed): filed as now told.
+				if err := in.store.Discard(work, k, in.cfg.Folders.Discarded, p.reason); err != nil {
+					return err
 				}
-				if errors.Is(err, errNotSent) {
-					// Surely not sent (no connection, the server
-					// refused the sender or the citizen): back to
-					// checked, tried again next time.
-					return errors.Join(err, in.store.Unsend(ctx, k))
-				}
-				// It may have left: as after a stop while sending.
-				log.Warn("inbox: sending failed half-way", "err", err)
-				e.State = Sending
+				e.Folder, e.Reason = in.cfg.Folders.Discarded, p.reason
 				continue
 			}
-			if err := in.store.Replied(ctx, k); err != nil {
+			err := in.store.Sending(work, k, in.cfg.PerHour, in.now().Add(-time.Hour))
+			var reason Reason
+			switch {
+			case errors.Is(err, ErrDuplicate):
+				reason = Duplicate
+			case errors.Is(err, ErrRateLimited):
+				reason = RateLimited
+			case err != nil:
 				return err
 			}
-			log.Info("inbox: answered", "folder", e.Folder)
-			e.State = Replied
+			if reason != "" {
+				if err := in.store.Discard(work, k, in.cfg.Folders.Discarded, reason); err != nil {
+					return err
+				}
+				log.Info("inbox: not answered", "reason", string(reason))
+				e.Folder, e.Reason = in.cfg.Folders.Discarded, reason
+				continue
+			}
+			e.State = Sending
+			in.after(k, Sending)
+			err = in.send(p)
+			switch {
+			case err == nil:
+				if err := in.store.Replied(work, k); err != nil {
+					return err
+				}
+				log.Info("inbox: answered", "folder", e.Folder)
+				e.State = Replied
+			case errors.Is(err, errRefused):
+				if err := in.store.Refused(work, k, in.cfg.Folders.Discarded); err != nil {
+					return err
+				}
+				log.Warn("inbox: the answer was refused; filed unanswered", "err", err)
+				e.State, e.Folder, e.Reason = Checked, in.cfg.Folders.Discarded, Undeliverable
+				continue
+			case errors.Is(err, errNotSent):
+				// Surely not sent: back to checked, tried again on a
+				// later pass, up to maxSendAttempts.
+				n, uerr := in.store.Unsend(work, k)
+				if uerr != nil {
+					return errors.Join(err, uerr)
+				}
+				if n < maxSendAttempts {
+					return err
+				}
+				if err := in.store.Discard(work, k, in.cfg.Folders.Discarded, NotSent); err != nil {
+					return err
+				}
+				log.Warn("inbox: the answer could not be sent; filed for a clerk", "attempts", n, "err", err)
+				e.State, e.Folder, e.Reason = Checked, in.cfg.Folders.Discarded, NotSent
+				continue
+			default:
+				// It may have left: as after a stop while sending.
+				log.Warn("inbox: sending failed half-way", "err", err)
+			}
 		case Sending:
 			// The process stopped while handing the answer over: it may
 			// have left. Filed for a clerk, never sent twice.
-			if err := in.store.Unconfirmed(ctx, k, in.cfg.Folders.Discarded); err != nil {
+			if err := in.store.Unconfirmed(work, k, in.cfg.Folders.Discarded); err != nil {
 				return err
 			}
 			log.Warn("inbox: the answer may not have been sent; filed for a clerk", "folder", in.cfg.Folders.Discarded)
 			e.State, e.Folder, e.Reason = Checked, in.cfg.Folders.Discarded, Unconfirmed
 			continue
 		case Replied:
-			if err := in.file(ctx, c, k, e.Folder); err != nil {
+			if err := in.file(work, c, k, e.Folder); err != nil {
 				return err
 			}
 			e.State = Filed
@@ -581,53 +636,74 @@ const (
 	Duplicate Reason = "duplicate"
 	// Malformed: the message cannot be read as an email.
 	Malformed Reason = "malformed"
-	// Undeliverable: the SMTP server refused the citizen's address for
-	// good.
+	// Undeliverable: the SMTP server refused the answer for good (the
+	// citizen's address does not exist, or the answer was rejected).
 	Undeliverable Reason = "undeliverable"
+	// NotSent: the SMTP server was away or said "try later" on every
+	// attempt (maxSendAttempts).
+	NotSent Reason = "not-sent"
 )
 
-// plan decides what to do with the message raw (only its header when
-// size is over MaxBytes): the folder, whether and what to answer. msgID
-// and sender are what the store keys it by.
-func (in *Inbox) plan(ctx context.Context, raw []byte, size int64) (p plan, msgID, sender string) {
-	f := in.cfg.Folders
-	read := mailphoto.Read
+// reading is what the headers of a message say, read cheaply before the
+// store is asked how far the message got.
+type reading struct {
+	msg           *mailphoto.Message // nil when unreadable
+	decision      Decision
+	size          int64
+	msgID, sender string
+}
+
+// read parses the message raw (only its header when size is over
+// MaxBytes) and decides from its headers.
+func (in *Inbox) read(raw []byte, size int64) reading {
+	r := reading{size: size}
+	parse := mailphoto.Read
 	if size > in.cfg.MaxBytes {
-		read = mailphoto.ReadHeader // only the header was fetched
+		parse = mailphoto.ReadHeader // only the header was fetched
 	}
-	m, err := read(bytes.NewReader(raw))
-	if err != nil {
+	m, err := parse(bytes.NewReader(raw))
+	if err == nil {
+		r.msg = m
+		r.decision = Decide(m, append([]string{in.cfg.From.Address}, in.cfg.Own...))
+		r.msgID, _ = r.decision.Header.MessageID()
+		if r.decision.To != nil {
+			r.sender = in.store.SenderHash(r.decision.To.Address)
+		}
+	}
+	if r.msgID == "" {
 		sum := sha256.Sum256(raw)
-		return plan{folder: f.Discarded, reason: Malformed, note: "unreadable"}, "sha256:" + hex.EncodeToString(sum[:16]), ""
+		r.msgID = "sha256:" + hex.EncodeToString(sum[:16])
 	}
-	d := Decide(m, append([]string{in.cfg.From.Address}, in.cfg.Own...))
-	msgID, _ = d.Header.MessageID()
-	if msgID == "" {
-		sum := sha256.Sum256(raw)
-		msgID = "sha256:" + hex.EncodeToString(sum[:16])
+	return r
+}
+
+// plan decides what to do with a message read: the folder, and whether
+// and what to answer, checking its photos.
+func (in *Inbox) plan(ctx context.Context, r reading) *plan {
+	f := in.cfg.Folders
+	if r.msg == nil {
+		return &plan{folder: f.Discarded, reason: Malformed, note: "unreadable"}
 	}
-	if d.To != nil {
-		sender = in.store.SenderHash(d.To.Address)
-	}
+	d := r.decision
 	if d.Reason != "" {
-		return plan{folder: f.Discarded, reason: d.Reason, note: string(d.Reason)}, msgID, sender
+		return &plan{folder: f.Discarded, reason: d.Reason, note: string(d.Reason)}
 	}
 	lang := language(d.Header)
-	answer := func(folder, text, note string, attach []mailreply.Attachment) plan {
-		r := mailreply.Reply{From: &in.cfg.From, To: d.To, Original: d.Header, Lang: lang, Text: text, Attachments: attach, Date: in.now()}
-		data, err := r.Bytes()
+	answer := func(folder, text, note string, attach []mailreply.Attachment) *plan {
+		reply := mailreply.Reply{From: &in.cfg.From, To: d.To, Original: d.Header, Lang: lang, Text: text, Attachments: attach, Date: in.now()}
+		data, err := reply.Bytes()
 		if err != nil {
-			return plan{folder: f.Discarded, reason: NoSender, note: err.Error()}
+			return &plan{folder: f.Discarded, reason: NoSender, note: err.Error()}
 		}
-		return plan{folder: folder, reply: data, to: append([]string{d.To.Address}, in.cfg.Bcc...), note: note}
+		return &plan{folder: folder, reply: data, to: append([]string{d.To.Address}, in.cfg.Bcc...), note: note}
 	}
-	if size > in.cfg.MaxBytes {
-		return answer(f.Discarded, mailreply.TooLargeText(lang, size, in.cfg.MaxBytes), "too large", nil), msgID, sender
+	if r.size > in.cfg.MaxBytes {
+		return answer(f.Discarded, mailreply.TooLargeText(lang, r.size, in.cfg.MaxBytes), "too large", nil)
 	}
-	if len(m.Images) == 0 {
-		return answer(f.NoPhoto, mailreply.NoPhotoText(lang), "no photo", nil), msgID, sender
+	if len(r.msg.Images) == 0 {
+		return answer(f.NoPhoto, mailreply.NoPhotoText(lang), "no photo", nil)
 	}
-	imgs, skipped := m.Images, 0
+	imgs, skipped := r.msg.Images, 0
 	if len(imgs) > mailphoto.MaxImages {
 		skipped = len(imgs) - mailphoto.MaxImages
 		imgs = imgs[:mailphoto.MaxImages]
@@ -648,7 +724,7 @@ func (in *Inbox) plan(ctx context.Context, raw []byte, size int64) (p plan, msgI
 	if pass {
 		folder = f.Valid
 	}
-	return answer(folder, mailreply.Text(lang, reports, skipped), fmt.Sprintf("%d photos, %d fixed", len(reports), len(attach)), attach), msgID, sender
+	return answer(folder, mailreply.Text(lang, reports, skipped), fmt.Sprintf("%d photos, %d fixed", len(reports), len(attach)), attach)
 }
 
 // check checks one image; fixed is the corrected photo when a crop, a

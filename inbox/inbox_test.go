@@ -3,6 +3,7 @@ package inbox
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -166,13 +167,28 @@ func (r *rig) inbox(t *testing.T, cfg Config) *Inbox {
 	return in
 }
 
-// once runs the inbox over the mailbox once, in this process.
-func (r *rig) once(t *testing.T, cfg Config) {
+// pass runs the inbox over the mailbox once, in this process, with its
+// state open only for that pass.
+func (r *rig) pass(t *testing.T, cfg Config) error {
 	t.Helper()
-	in := r.inbox(t, cfg)
+	store, err := OpenStore(context.Background(), r.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	in, err := New(cfg, store, testValidator(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	if err := in.Once(ctx); err != nil {
+	return in.Once(ctx)
+}
+
+// once is pass, which must not fail.
+func (r *rig) once(t *testing.T, cfg Config) {
+	t.Helper()
+	if err := r.pass(t, cfg); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -386,8 +402,7 @@ func TestSMTPRefusal(t *testing.T) {
 	r.imap.Deliver(t, email("From: nessuno@example.it\nSubject: foto\nMessage-ID: <nobody@example.it>\n", valid))
 	r.smtp.RefuseTo("mario@example.it", 451)
 	r.smtp.RefuseTo("nessuno@example.it", 550)
-	in := r.inbox(t, r.config())
-	if err := in.Once(context.Background()); err == nil || !strings.Contains(err.Error(), "left for later") {
+	if err := r.pass(t, r.config()); err == nil || !strings.Contains(err.Error(), "left for later") {
 		t.Errorf("Once: %v; want the message left for later", err)
 	}
 	b := r.folders(t)
@@ -708,4 +723,65 @@ func TestTransports(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDuplicateDuringOutage: two copies of one message arrive while the
+// SMTP server says "try later"; when it is back, one answer is sent and
+// the other copy is filed as a duplicate. The same holds for the hourly
+// limit: answers held back by the outage are counted when they go.
+func TestDuplicateDuringOutage(t *testing.T) {
+	_, valid := photos(t)
+	r := newRig(t)
+	msg := email("From: mario@example.it\nSubject: foto\nMessage-ID: <twice@example.it>\n", valid)
+	r.imap.Deliver(t, msg)
+	r.imap.Deliver(t, msg)
+	for i := range 3 {
+		r.imap.Deliver(t, email(fmt.Sprintf("From: anna@example.it\nSubject: foto %d\nMessage-ID: <anna%d@example.it>\n", i, i), valid))
+	}
+	cfg := r.config()
+	cfg.PerHour = 2
+	r.smtp.RefuseTo("mario@example.it", 451)
+	r.smtp.RefuseTo("anna@example.it", 451)
+	if err := r.pass(t, cfg); err == nil {
+		t.Fatal("no error while the SMTP server refuses")
+	}
+	if n := len(r.smtp.Messages()); n != 0 {
+		t.Fatalf("%d answers during the outage", n)
+	}
+	r.smtp.RefuseTo("mario@example.it", 0)
+	r.smtp.RefuseTo("anna@example.it", 0)
+	r.once(t, cfg)
+	got := answers(t, r.smtp)
+	if n := len(got["twice@example.it"]); n != 1 {
+		t.Errorf("%d answers to the message sent twice, want 1", n)
+	}
+	anna := 0
+	for i := range 3 {
+		anna += len(got[fmt.Sprintf("anna%d@example.it", i)])
+	}
+	if anna != cfg.PerHour {
+		t.Errorf("%d answers to anna, want the hourly limit %d", anna, cfg.PerHour)
+	}
+	b := r.folders(t)
+	if len(b["INBOX"]) != 0 || len(b[DefaultFolders().Discarded]) != 2 {
+		t.Errorf("folders %v; want INBOX empty, the copy and anna's third in Scartati", b)
+	}
+}
+
+// TestStateLocked: a second inbox on the same state is refused.
+func TestStateLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	a, err := OpenStore(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenStore(context.Background(), path); !errors.Is(err, ErrLocked) {
+		t.Errorf("second open: %v, want ErrLocked", err)
+	}
+	a.Close()
+	b, err := OpenStore(context.Background(), path)
+	if err != nil {
+		t.Fatalf("open after close: %v", err)
+	}
+	b.Close()
 }

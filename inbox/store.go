@@ -9,7 +9,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite", pure Go
@@ -74,6 +76,7 @@ type Entry struct {
 // taken further.
 type Store struct {
 	db   *sql.DB
+	lock *os.File
 	salt []byte
 	now  func() time.Time
 }
@@ -90,6 +93,7 @@ CREATE TABLE IF NOT EXISTS messages (
 	state       TEXT    NOT NULL,
 	folder      TEXT    NOT NULL DEFAULT '',
 	reason      TEXT    NOT NULL DEFAULT '',
+	attempts    INTEGER NOT NULL DEFAULT 0,
 	updated     INTEGER NOT NULL,
 	PRIMARY KEY (mailbox, uidvalidity, uid)
 );
@@ -112,9 +116,15 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("inbox: open state %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1) // one writer; the inbox works one message at a time
-	s := &Store{db: db, now: time.Now}
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s := &Store{db: db, lock: lock, now: time.Now}
 	if err := s.init(ctx); err != nil {
 		db.Close()
+		lock.Close()
 		return nil, fmt.Errorf("inbox: state %s: %w", path, err)
 	}
 	return s, nil
@@ -137,8 +147,34 @@ func (s *Store) init(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database and lets another process open it.
+func (s *Store) Close() error {
+	err := s.db.Close()
+	s.lock.Close()
+	return err
+}
+
+// ErrLocked is returned by OpenStore when another process has the store
+// open: two inboxes on one state would each take the other's message in
+// progress for one a crash left behind.
+var ErrLocked = errors.New("inbox: the state is in use by another tessera inbox")
+
+// lockFile takes an exclusive lock on path (made when missing), held
+// until the file is closed or the process ends, however it ends.
+func lockFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("inbox: lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("%w (%s)", ErrLocked, path)
+		}
+		return nil, fmt.Errorf("inbox: lock %s: %w", path, err)
+	}
+	return f, nil
+}
 
 // SenderHash is the short name of an address in the store and the logs:
 // 12 hex digits of an HMAC-SHA256 keyed with this store's own random
@@ -195,27 +231,69 @@ func (s *Store) Checked(ctx context.Context, k Key, folder string, reason Reason
 	})
 }
 
-// Sending records that the answer to k is about to be handed to SMTP. A
-// message checked with a reason not to answer it cannot be sent.
-func (s *Store) Sending(ctx context.Context, k Key) error {
+// ErrDuplicate and ErrRateLimited are Sending's refusals: the answer
+// must not be sent, and the message is filed unanswered (Discard).
+var (
+	ErrDuplicate   = errors.New("inbox: another copy of the message was answered")
+	ErrRateLimited = errors.New("inbox: the sender had all the answers allowed this hour")
+)
+
+// Sending records that the answer to k is about to be handed to SMTP. In
+// the same transaction it makes sure the answer may go: it returns
+// ErrDuplicate when another copy of the message (its Message-ID) was
+// answered, is being answered, or may have been; and ErrRateLimited when
+// k's sender had perHour answers since since. A message checked with a
+// reason not to answer it cannot be sent at all (ErrState).
+func (s *Store) Sending(ctx context.Context, k Key, perHour int, since time.Time) error {
 	return s.move(ctx, k, Checked, Sending, func(tx *sql.Tx) error {
 		var reason Reason
-		if err := tx.QueryRowContext(ctx, `SELECT reason FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
-			k.Mailbox, k.UIDValidity, k.UID).Scan(&reason); err != nil {
+		var msgID, sender string
+		if err := tx.QueryRowContext(ctx, `SELECT reason, message_id, sender FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+			k.Mailbox, k.UIDValidity, k.UID).Scan(&reason, &msgID, &sender); err != nil {
 			return err
 		}
 		if reason != "" {
 			return fmt.Errorf("%w: not to be answered (%s)", ErrState, reason)
 		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE message_id = ? AND NOT (mailbox = ? AND uidvalidity = ? AND uid = ?) AND
+			(state IN (?, ?) OR (state = ? AND reason = '') OR reason = ?)`,
+			msgID, k.Mailbox, k.UIDValidity, k.UID, Sending, Replied, Filed, Unconfirmed).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrDuplicate
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM answers WHERE sender = ? AND sent >= ?`, sender, since.UnixMilli()).Scan(&n); err != nil {
+			return err
+		}
+		if perHour > 0 && n >= perHour {
+			return ErrRateLimited
+		}
 		return nil
 	})
 }
 
+// Discard records that k, checked to be answered, is filed in folder
+// unanswered for reason instead.
+func (s *Store) Discard(ctx context.Context, k Key, folder string, reason Reason) error {
+	return s.move(ctx, k, Checked, Checked, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET folder = ?, reason = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+			folder, reason, k.Mailbox, k.UIDValidity, k.UID)
+		return err
+	})
+}
+
 // Unsend records that the answer to k surely did not leave (the SMTP
-// server could not be reached or refused it before its data): k is
-// checked again, and answered on the next pass.
-func (s *Store) Unsend(ctx context.Context, k Key) error {
-	return s.move(ctx, k, Sending, Checked, nil)
+// server could not be reached or refused it for now): k is checked
+// again, to be answered on a later pass. It returns how many times that
+// has happened to k.
+func (s *Store) Unsend(ctx context.Context, k Key) (attempts int, err error) {
+	err = s.move(ctx, k, Sending, Checked, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `UPDATE messages SET attempts = attempts + 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ? RETURNING attempts`,
+			k.Mailbox, k.UIDValidity, k.UID).Scan(&attempts)
+	})
+	return attempts, err
 }
 
 // Refused records that the SMTP server refused k's answer for good (the

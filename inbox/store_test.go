@@ -40,11 +40,11 @@ func TestStoreSteps(t *testing.T) {
 		do   func() error
 		want State
 	}{
-		{"sending before checked", func() error { return s.Sending(ctx, k1) }, ""},
+		{"sending before checked", func() error { return s.Sending(ctx, k1, 0, time.Time{}) }, ""},
 		{"checked", func() error { return s.Checked(ctx, k1, "Tessera/Valide", "") }, Checked},
 		{"checked twice", func() error { return s.Checked(ctx, k1, "Tessera/Valide", "") }, ""},
 		{"replied before sending", func() error { return s.Replied(ctx, k1) }, ""},
-		{"sending", func() error { return s.Sending(ctx, k1) }, Sending},
+		{"sending", func() error { return s.Sending(ctx, k1, 0, time.Time{}) }, Sending},
 		{"replied", func() error { return s.Replied(ctx, k1) }, Replied},
 		{"replied twice", func() error { return s.Replied(ctx, k1) }, ""},
 		{"filed", func() error { return s.Filed(ctx, k1) }, Filed},
@@ -117,7 +117,7 @@ func TestStoreUnconfirmed(t *testing.T) {
 	}
 	for _, step := range []func() error{
 		func() error { return s.Checked(ctx, k, "Tessera/Valide", "") },
-		func() error { return s.Sending(ctx, k) },
+		func() error { return s.Sending(ctx, k, 0, time.Time{}) },
 		func() error { return s.Unconfirmed(ctx, k, "Tessera/Scartati") },
 	} {
 		if err := step(); err != nil {
@@ -128,7 +128,7 @@ func TestStoreUnconfirmed(t *testing.T) {
 	if e.State != Checked || e.Reason != Unconfirmed || e.Folder != "Tessera/Scartati" {
 		t.Fatalf("%+v", e)
 	}
-	if err := s.Sending(ctx, k); !errors.Is(err, ErrState) {
+	if err := s.Sending(ctx, k, 0, time.Time{}); !errors.Is(err, ErrState) {
 		t.Errorf("sending again after unconfirmed: %v, want ErrState", err)
 	}
 	if n, _ := s.AnswersSince(ctx, "h", time.Time{}); n != 0 {
@@ -168,7 +168,7 @@ func TestStoreForget(t *testing.T) {
 		for _, step := range []func() error{
 			func() error { _, _, err := s.Begin(ctx, k, k.String(), "h"); return err },
 			func() error { return s.Checked(ctx, k, "Tessera/Valide", "") },
-			func() error { return s.Sending(ctx, k) },
+			func() error { return s.Sending(ctx, k, 0, time.Time{}) },
 			func() error { return s.Replied(ctx, k) },
 			func() error { return s.Filed(ctx, k) },
 		} {

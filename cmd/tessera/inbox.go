@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -33,11 +34,11 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	def := inbox.DefaultFolders()
 	var (
-		imapURL   = fs.String("imap", env("TESSERA_IMAP", ""), "the mailbox's server: imaps://host[:993], imap://host[:143] (STARTTLS), imap+plain://127.0.0.1:port (env TESSERA_IMAP)")
-		imapUser  = fs.String("imap-user", env("TESSERA_IMAP_USER", ""), "IMAP user (env TESSERA_IMAP_USER); the password is read from TESSERA_IMAP_PASSWORD or --imap-password-file")
+		imapURL   = fs.String("imap", env("TESSERA_IMAP", ""), "the mailbox's server: imaps://[user@]host[:993][/FOLDER], imap://... (STARTTLS), imap+plain://... on loopback (env TESSERA_IMAP)")
+		imapUser  = fs.String("imap-user", env("TESSERA_IMAP_USER", ""), "IMAP user, if not in the URL (env TESSERA_IMAP_USER); the password is read from TESSERA_IMAP_PASSWORD, or the file named by TESSERA_IMAP_PASSWORD_FILE or --imap-password-file")
 		imapPassF = fs.String("imap-password-file", "", "file holding the IMAP password")
-		smtpURL   = fs.String("smtp", env("TESSERA_SMTP", ""), "the server answers go through: smtps://host[:465], smtp://host[:587] (STARTTLS), smtp+plain://127.0.0.1:port (env TESSERA_SMTP)")
-		smtpUser  = fs.String("smtp-user", env("TESSERA_SMTP_USER", ""), "SMTP user, none for no AUTH (env TESSERA_SMTP_USER); the password from TESSERA_SMTP_PASSWORD or --smtp-password-file")
+		smtpURL   = fs.String("smtp", env("TESSERA_SMTP", ""), "the server answers go through: smtps://[user@]host[:465], smtp://... (STARTTLS), smtp+plain://... on loopback (env TESSERA_SMTP)")
+		smtpUser  = fs.String("smtp-user", env("TESSERA_SMTP_USER", ""), "SMTP user, if not in the URL; none for no AUTH (env TESSERA_SMTP_USER); the password from TESSERA_SMTP_PASSWORD, TESSERA_SMTP_PASSWORD_FILE or --smtp-password-file")
 		smtpPassF = fs.String("smtp-password-file", "", "file holding the SMTP password")
 		from      = fs.String("from", env("TESSERA_FROM", ""), `the office's address, "Anagrafe <anagrafe@comune.example.it>" (env TESSERA_FROM)`)
 		own       = fs.String("own", env("TESSERA_OWN", ""), "more addresses of the mailbox itself, comma separated: never answered")
@@ -57,7 +58,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		once      = fs.Bool("once", false, "answer what is in the mailbox now, then stop")
 	)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tessera inbox --imap URL --imap-user USER --smtp URL --from ADDRESS [flags]")
+		fmt.Fprintln(stderr, "usage: tessera inbox --imap imaps://USER@HOST/INBOX --smtp smtp://USER@HOST:587 --from ADDRESS [flags]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -73,9 +74,38 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if fs.NArg() > 0 {
 		return usage("unexpected arguments %q", fs.Args())
 	}
-	if *imapURL == "" || *smtpURL == "" || *from == "" || *imapUser == "" {
+	if *imapURL == "" || *smtpURL == "" || *from == "" {
 		fs.Usage()
 		return exitUsage
+	}
+	// The user and the folder may be in the URLs, as
+	// imaps://anagrafe@imap.example.it/INBOX and smtp://anagrafe@smtp.example.it:587.
+	mailboxSet := false
+	fs.Visit(func(f *flag.Flag) { mailboxSet = mailboxSet || f.Name == "mailbox" })
+	for _, u := range []struct {
+		raw     string
+		user    *string
+		mailbox bool
+	}{{*imapURL, imapUser, true}, {*smtpURL, smtpUser, false}} {
+		user, path, err := urlParts(u.raw)
+		if err != nil {
+			return usage("%v", err)
+		}
+		if user != "" && *u.user == "" {
+			*u.user = user
+		}
+		if path != "" {
+			if !u.mailbox {
+				return usage("%s: an SMTP server has no folder", u.raw)
+			}
+			if mailboxSet && path != *mailbox {
+				return usage("the folder %q in --imap and --mailbox %q differ", path, *mailbox)
+			}
+			*mailbox = path
+		}
+	}
+	if *imapUser == "" {
+		return usage("no IMAP user: --imap-user, or in the URL (imaps://user@host)")
 	}
 	office, err := mail.ParseAddress(*from)
 	if err != nil {
@@ -141,6 +171,22 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
+// urlParts returns the user and the folder a server URL names, and
+// refuses one holding a password.
+func urlParts(raw string) (user, path string, err error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "", fmt.Errorf("%q: %v", raw, err)
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			return "", "", fmt.Errorf("%s://%s: no password in the URL; put it in the environment (TESSERA_IMAP_PASSWORD, TESSERA_SMTP_PASSWORD) or a file", u.Scheme, u.Host)
+		}
+		user = u.User.Username()
+	}
+	return user, strings.Trim(u.Path, "/"), nil
+}
+
 // parseRetain reads a duration that may also be written in days ("90d").
 func parseRetain(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
@@ -160,10 +206,14 @@ func parseRetain(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// secret is a password from the environment variable name or, when file
-// is set, from that file (its first line): never a flag, which any user
-// of the machine can read in the process list.
+// secret is a password from the environment variable name or from a
+// file (its first line) named by --*-password-file or by name_FILE (as
+// container secrets are mounted): never a flag, which any user of the
+// machine can read in the process list.
 func secret(name, file string) (string, error) {
+	if file == "" {
+		file = os.Getenv(name + "_FILE")
+	}
 	if file == "" {
 		return os.Getenv(name), nil
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -35,11 +36,13 @@ func TestInboxCommand(t *testing.T) {
 	if err := os.WriteFile(pwFile, []byte(mbox.Password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	t.Setenv("TESSERA_IMAP_PASSWORD_FILE", pwFile)
 	t.Setenv("TESSERA_SMTP_PASSWORD", out.Password)
 	state := filepath.Join(t.TempDir(), "state.db")
+	// The user and the folder in the URLs, as the README shows.
 	code, stdout, stderr := runArgs(t, "inbox", "--once",
-		"--imap", "imaps://"+mbox.TLSAddr, "--imap-user", mbox.User, "--imap-password-file", pwFile, "--ca-file", ca,
-		"--smtp", "smtp+plain://"+out.Addr, "--smtp-user", out.User,
+		"--imap", "imaps://"+mbox.User+"@"+mbox.TLSAddr+"/INBOX", "--ca-file", ca,
+		"--smtp", "smtp+plain://"+out.User+"@"+out.Addr,
 		"--from", "Anagrafe <anagrafe@comune.example.it>", "--state", state)
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
@@ -64,5 +67,42 @@ func TestInboxCommand(t *testing.T) {
 	st, err := c.Status("Tessera/Da correggere", &imap.StatusOptions{NumMessages: true}).Wait()
 	if err != nil || st.NumMessages == nil || *st.NumMessages != 1 {
 		t.Errorf("Tessera/Da correggere: %+v, %v; want the message", st, err)
+	}
+}
+
+// TestInboxBadLogin: a wrong IMAP password is a clear error and a
+// non-zero exit, with --once and when watching (no retrying a password
+// the server refused, which gets accounts locked).
+func TestInboxBadLogin(t *testing.T) {
+	mbox, out := dovecot.Start(t), smtpsink.Start(t)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, mbox.CertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TESSERA_IMAP_PASSWORD", "sbagliata")
+	for _, once := range []bool{true, false} {
+		args := []string{"inbox", "--imap", "imaps://" + mbox.User + "@" + mbox.TLSAddr, "--ca-file", ca,
+			"--smtp", "smtp+plain://" + out.Addr, "--from", "anagrafe@comune.example.it",
+			"--state", filepath.Join(t.TempDir(), "state.db")}
+		if once {
+			args = append(args, "--once")
+		}
+		type result struct {
+			code   int
+			stderr string
+		}
+		done := make(chan result, 1)
+		go func() {
+			code, _, stderr := runArgs(t, args...)
+			done <- result{code, stderr}
+		}()
+		select {
+		case r := <-done:
+			if r.code != 1 || !strings.Contains(r.stderr, "refused the login") {
+				t.Errorf("once=%v: exit %d, %q; want 1 and the login refused", once, r.code, r.stderr)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("once=%v: still running after a refused login", once)
+		}
 	}
 }

@@ -39,6 +39,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"inbox", "--imap", "pop3://x", "--imap-user", "u", "--smtp", "smtp://mail.example.com", "--from", "anagrafe@comune.example.it"}, 2, `unknown scheme "pop3"`},
 		{[]string{"inbox", "--imap", "imaps://x", "--imap-user", "u", "--smtp", "smtp://mail.example.com", "--from", "nobody"}, 2, "--from"},
 		{[]string{"inbox", "--imap", "imaps://x", "--imap-user", "u", "--smtp", "smtp://mail.example.com", "--from", "a@b.it", "--retain", "soon"}, 2, "--retain"},
+		{[]string{"inbox", "--imap", "imaps://x", "--smtp", "smtp://mail.example.com", "--from", "a@b.it"}, 2, "no IMAP user"},
+		{[]string{"inbox", "--imap", "imaps://u:secret@x", "--smtp", "smtp://mail.example.com", "--from", "a@b.it"}, 2, "no password in the URL"},
+		{[]string{"inbox", "--imap", "imaps://u@x/Posta", "--mailbox", "INBOX", "--smtp", "smtp://mail.example.com", "--from", "a@b.it"}, 2, "differ"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := runArgs(t, tt.args...)
