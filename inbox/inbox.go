@@ -565,7 +565,7 @@ func (in *Inbox) process(ctx context.Context, c *imapclient.Client, k Key) error
 			case errors.Is(err, errNotSent):
 				// Surely not sent: back to checked, tried again on a
 				// later pass, up to maxSendAttempts.
-				n, uerr := in.store.Unsend(work, k)
+				n, uerr := in.store.Unsend(work, k, err.Error())
 				if uerr != nil {
 					return errors.Join(err, uerr)
 				}
@@ -666,7 +666,7 @@ func (in *Inbox) read(raw []byte, size int64) reading {
 		r.msg = m
 		r.decision = Decide(m, append([]string{in.cfg.From.Address}, in.cfg.Own...))
 		r.msgID, _ = r.decision.Header.MessageID()
-		if r.decision.To != nil {
+		if r.decision.To != nil && in.store != nil { // no store in a dry run
 			r.sender = in.store.SenderHash(r.decision.To.Address)
 		}
 	}
@@ -782,4 +782,66 @@ func language(h mail.Header) string {
 		return "en"
 	}
 	return "it"
+}
+
+// Planned is what a dry run found for one message.
+type Planned struct {
+	UID    uint32
+	Folder string
+	// Reason is why it would not be answered ("" when it would be).
+	Reason Reason
+	// Sender is the keyed hash of who would be answered ("" when none).
+	Sender string
+	// Note says what the message held ("2 photos, 1 fixed", "no photo").
+	Note string
+	// Attachments are the corrected photos the answer would carry.
+	Attachments []string
+}
+
+// DryRun reads the mailbox (EXAMINE: nothing in it changes), checks the
+// photos of every message and returns what Once would do with each,
+// without answering, moving or recording anything. Duplicates and the
+// hourly limit, which depend on answers sent, are not judged.
+func (in *Inbox) DryRun(ctx context.Context) ([]Planned, error) {
+	c, err := in.dial(make(chan struct{}, 1))
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if err := c.Login(in.cfg.IMAPUser, in.cfg.IMAPPassword).Wait(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrLogin, err)
+	}
+	if _, err := c.Select(in.cfg.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+		return nil, fmt.Errorf("inbox: examine %s: %w", in.cfg.Mailbox, err)
+	}
+	found, err := c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
+	if err != nil {
+		return nil, fmt.Errorf("inbox: search: %w", err)
+	}
+	uids := found.AllUIDs()
+	slices.Sort(uids)
+	var out []Planned
+	for _, uid := range uids {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		k := Key{in.cfg.Mailbox, 0, uint32(uid)}
+		raw, size, err := in.fetch(c, k)
+		if err != nil {
+			return out, fmt.Errorf("inbox: message %d: %w", uid, err)
+		}
+		r := in.read(raw, size)
+		p := in.plan(ctx, r)
+		pl := Planned{UID: uint32(uid), Folder: p.folder, Reason: p.reason, Note: p.note}
+		if p.reply != nil {
+			pl.Sender = r.sender
+			if m, err := mailphoto.Read(bytes.NewReader(p.reply)); err == nil {
+				for _, im := range m.Images {
+					pl.Attachments = append(pl.Attachments, im.Name)
+				}
+			}
+		}
+		out = append(out, pl)
+	}
+	return out, c.Logout().Wait()
 }

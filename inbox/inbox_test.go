@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -548,20 +549,9 @@ func TestRunIdle(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- in.Run(ctx) }()
-	waitFor := func(n int) {
-		t.Helper()
-		// The answer comes within moments; the bound only keeps a
-		// broken IDLE from hanging the test.
-		for deadline := time.Now().Add(30 * time.Second); len(r.smtp.Messages()) < n; {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d answers, want %d", len(r.smtp.Messages()), n)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	waitFor(1)
+	waitAnswers(t, r.smtp, 1, 30*time.Second)
 	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <new@example.it>\n", valid))
-	waitFor(2)
+	waitAnswers(t, r.smtp, 2, 30*time.Second)
 	cancel()
 	select {
 	case err := <-done:
@@ -651,12 +641,7 @@ func TestWithoutIdleAndMove(t *testing.T) {
 	})
 	defer stop()
 	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <later@example.it>\n", valid))
-	for deadline := time.Now().Add(30 * time.Second); len(r.smtp.Messages()) < 2; {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d answers by polling, want 2", len(r.smtp.Messages()))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	waitAnswers(t, r.smtp, 2, 30*time.Second)
 	if err := stop(); err != nil {
 		t.Errorf("Run: %v", err)
 	}
@@ -784,4 +769,155 @@ func TestStateLocked(t *testing.T) {
 		t.Fatalf("open after close: %v", err)
 	}
 	b.Close()
+}
+
+// TestRunReconnects: Dovecot restarts while the inbox idles; the inbox
+// opens the connection again and answers a message delivered after.
+func TestRunReconnects(t *testing.T) {
+	_, valid := photos(t)
+	r := newRig(t)
+	cfg := r.config()
+	cfg.Log = slog.New(slog.NewTextHandler(t.Output(), nil))
+	in := r.inbox(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <before@example.it>\n", valid))
+	waitAnswers(t, r.smtp, 1, 30*time.Second)
+	start := time.Now()
+	r.imap.Restart(t)
+	t.Logf("dovecot restarted in %v", time.Since(start))
+	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <after@example.it>\n", valid))
+	// Reconnecting waits 1, 2, 4, 8, 16, 32 s between tries: a bound
+	// past the sixth try.
+	waitAnswers(t, r.smtp, 2, 90*time.Second)
+	if got := answers(t, r.smtp); len(got["before@example.it"]) != 1 || len(got["after@example.it"]) != 1 {
+		t.Errorf("answers %v", got)
+	}
+}
+
+// waitAnswers waits until the SMTP server has n messages; the bound only
+// keeps a broken inbox from hanging the test.
+func waitAnswers(t *testing.T, s *smtpsink.Server, n int, bound time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(bound); len(s.Messages()) < n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d answers, want %d", len(s.Messages()), n)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestMailClients: messages as mail programs send them, each answered as
+// its photos deserve.
+func TestMailClients(t *testing.T) {
+	studio, valid := photos(t)
+	r := newRig(t)
+	f := DefaultFolders()
+	iphone := fixture.CRLF(`From: Mario Rossi <mario@icloud.example.com>
+Content-Type: multipart/mixed; boundary="Apple-Mail=_5E4B1C2A-1111-2222-3333-444455556666"
+Mime-Version: 1.0 (1.0)
+Subject: Foto carta identità
+Message-Id: <iphone@icloud.example.com>
+Date: Wed, 25 Nov 2026 09:12:00 +0100
+To: anagrafe@comune.example.it
+X-Mailer: iPhone Mail (22B83)
+
+--Apple-Mail=_5E4B1C2A-1111-2222-3333-444455556666
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: quoted-printable
+
+Buongiorno, allego la foto.
+
+Inviato da iPhone
+--Apple-Mail=_5E4B1C2A-1111-2222-3333-444455556666
+Content-Type: image/jpeg; name="IMG_4821.jpeg"; x-unix-mode=0666
+Content-Disposition: inline; filename="IMG_4821.jpeg"
+Content-Transfer-Encoding: base64
+
+` + fixture.Base64Lines(valid) + `
+--Apple-Mail=_5E4B1C2A-1111-2222-3333-444455556666--
+`)
+	outlook := fixture.CRLF(`From: John Smith <john.smith@outlook.example.com>
+To: "anagrafe@comune.example.it" <anagrafe@comune.example.it>
+Subject: ID card photo
+Thread-Topic: ID card photo
+Thread-Index: AQHbXyZ7kq1c2n0rAkSz4w==
+Date: Wed, 25 Nov 2026 08:30:00 +0000
+Message-ID: <outlook@outlook.example.com>
+Accept-Language: en-US
+Content-Language: en-US
+X-MS-Has-Attach: yes
+Content-Type: multipart/mixed; boundary="_004_outlook_"
+MIME-Version: 1.0
+
+--_004_outlook_
+Content-Type: multipart/alternative; boundary="_000_outlook_"
+
+--_000_outlook_
+Content-Type: text/plain; charset="us-ascii"
+
+Good morning, please find my photo attached.
+--_000_outlook_
+Content-Type: text/html; charset="us-ascii"
+
+<html><body><p>Good morning, please find my photo attached.</p></body></html>
+--_000_outlook_--
+--_004_outlook_
+Content-Type: image/jpeg; name="passport photo.jpg"
+Content-Description: passport photo.jpg
+Content-Disposition: attachment; filename="passport photo.jpg"; size=` + fmt.Sprint(len(studio)) + `
+Content-ID: <image001@01DB3F00>
+Content-Transfer-Encoding: base64
+
+` + fixture.Base64Lines(studio) + `
+--_004_outlook_--
+`)
+	heic := email("From: anna@example.it\nSubject: foto\nMessage-ID: <heic@example.it>\n", fixture.Magic["heic"])
+	several := email("From: luca@example.it\nSubject: foto\nMessage-ID: <several@example.it>\n", valid, studio)
+	bounce := fixture.CRLF("Return-Path: <>\nFrom: Mail Delivery System <MAILER-DAEMON@mx.example.it>\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <bounce@mx.example.it>\nAuto-Submitted: auto-replied\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\n\n--r\nContent-Type: text/plain\n\nThis is the mail system.\n--r\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; nessuno@example.it\nAction: failed\nStatus: 5.1.1\n--r--\n")
+	tests := []struct {
+		name, id, folder string
+		msg              []byte
+		says             []string // in the answer; nil: no answer
+		files            []string
+	}{
+		{"iPhone Mail", "iphone@icloud.example.com", f.Valid, iphone, []string{"Buongiorno", "IMG_4821.jpeg: va bene"}, nil},
+		{"Outlook, in English", "outlook@outlook.example.com", f.ToFix, outlook, []string{"Hello", "passport photo.jpg: to fix"}, []string{"passport photo-tessera.jpg"}},
+		{"HEIC", "heic@example.it", f.ToFix, heic, []string{"foto1.jpg: non è una foto leggibile", "JPG"}, nil},
+		{"several photos", "several@example.it", f.ToFix, several, []string{"foto1.jpg: va bene", "foto2.jpg: da correggere"}, []string{"foto2-tessera.jpg"}},
+		{"a bounce", "bounce@mx.example.it", f.Discarded, bounce, nil, nil},
+	}
+	for _, tc := range tests {
+		r.imap.Deliver(t, tc.msg)
+	}
+	r.once(t, r.config())
+	got := answers(t, r.smtp)
+	b := r.folders(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if !slices.Contains(b[tc.folder], tc.id) {
+				t.Errorf("not in %s: %v", tc.folder, b)
+			}
+			if len(got[tc.id]) != min(1, len(tc.says)) {
+				t.Fatalf("%d answers, want %d", len(got[tc.id]), min(1, len(tc.says)))
+			}
+			if len(tc.says) == 0 {
+				return
+			}
+			text, files := parts(t, got[tc.id][0])
+			for _, s := range tc.says {
+				if !strings.Contains(text, s) {
+					t.Errorf("answer lacks %q:\n%s", s, text)
+				}
+			}
+			if !slices.Equal(files, tc.files) {
+				t.Errorf("attached %v, want %v", files, tc.files)
+			}
+		})
+	}
 }

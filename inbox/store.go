@@ -94,6 +94,7 @@ CREATE TABLE IF NOT EXISTS messages (
 	folder      TEXT    NOT NULL DEFAULT '',
 	reason      TEXT    NOT NULL DEFAULT '',
 	attempts    INTEGER NOT NULL DEFAULT 0,
+	last_error  TEXT    NOT NULL DEFAULT '',
 	updated     INTEGER NOT NULL,
 	PRIMARY KEY (mailbox, uidvalidity, uid)
 );
@@ -285,15 +286,104 @@ func (s *Store) Discard(ctx context.Context, k Key, folder string, reason Reason
 }
 
 // Unsend records that the answer to k surely did not leave (the SMTP
-// server could not be reached or refused it for now): k is checked
-// again, to be answered on a later pass. It returns how many times that
-// has happened to k.
-func (s *Store) Unsend(ctx context.Context, k Key) (attempts int, err error) {
+// server could not be reached or refused it for now), and why (for
+// Status; no address in it): k is checked again, to be answered on a
+// later pass. It returns how many times that has happened to k.
+func (s *Store) Unsend(ctx context.Context, k Key, why string) (attempts int, err error) {
 	err = s.move(ctx, k, Sending, Checked, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `UPDATE messages SET attempts = attempts + 1 WHERE mailbox = ? AND uidvalidity = ? AND uid = ? RETURNING attempts`,
-			k.Mailbox, k.UIDValidity, k.UID).Scan(&attempts)
+		return tx.QueryRowContext(ctx, `UPDATE messages SET attempts = attempts + 1, last_error = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ? RETURNING attempts`,
+			why, k.Mailbox, k.UIDValidity, k.UID).Scan(&attempts)
 	})
 	return attempts, err
+}
+
+// Status is what `tessera inbox status` prints.
+type Status struct {
+	// States counts the messages in each state.
+	States map[State]int
+	// Reasons counts the filed messages not answered, by reason.
+	Reasons map[Reason]int
+	// Answered counts answers in the last 24 hours.
+	Answered24h int
+	// Waiting are the messages whose answer could not be sent yet,
+	// with the last error, newest first (at most statusErrors).
+	Waiting []Waiting
+}
+
+// Waiting is a message whose answer has not left yet.
+type Waiting struct {
+	Key
+	Attempts int
+	Error    string
+	Updated  time.Time
+}
+
+// ReadStatus reads the Status of the store at path without taking it
+// over: it works while an inbox runs on it.
+func ReadStatus(ctx context.Context, path string) (Status, error) {
+	if _, err := os.Stat(path); err != nil {
+		return Status{}, fmt.Errorf("inbox: state %s: %w", path, err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return Status{}, fmt.Errorf("inbox: open state %s: %w", path, err)
+	}
+	defer db.Close()
+	s := &Store{db: db, now: time.Now}
+	return s.Status(ctx)
+}
+
+// statusErrors is how many waiting messages Status lists.
+const statusErrors = 10
+
+// Status counts the messages by state and reason.
+func (s *Store) Status(ctx context.Context) (Status, error) {
+	st := Status{States: map[State]int{}, Reasons: map[Reason]int{}}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT state, reason, count(*) FROM messages GROUP BY state, reason`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var state State
+			var reason Reason
+			var n int
+			if err := rows.Scan(&state, &reason, &n); err != nil {
+				return err
+			}
+			st.States[state] += n
+			if reason != "" {
+				st.Reasons[reason] += n
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM answers WHERE sent >= ?`, s.now().Add(-24*time.Hour).UnixMilli()).Scan(&st.Answered24h); err != nil {
+			return err
+		}
+		w, err := tx.QueryContext(ctx, `SELECT mailbox, uidvalidity, uid, attempts, last_error, updated FROM messages
+			WHERE attempts > 0 AND state != ? ORDER BY updated DESC LIMIT ?`, Filed, statusErrors)
+		if err != nil {
+			return err
+		}
+		defer w.Close()
+		for w.Next() {
+			var x Waiting
+			var updated int64
+			if err := w.Scan(&x.Mailbox, &x.UIDValidity, &x.UID, &x.Attempts, &x.Error, &updated); err != nil {
+				return err
+			}
+			x.Updated = time.UnixMilli(updated)
+			st.Waiting = append(st.Waiting, x)
+		}
+		return w.Err()
+	})
+	if err != nil {
+		return Status{}, fmt.Errorf("inbox: status: %w", err)
+	}
+	return st, nil
 }
 
 // Refused records that the SMTP server refused k's answer for good (the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -197,5 +198,38 @@ func TestStoreForget(t *testing.T) {
 	}
 	if n, _ := s.AnswersSince(ctx, "h", time.Time{}); n != 1 {
 		t.Errorf("%d answers left, want the recent one", n)
+	}
+}
+
+// TestStatus counts states and reasons and lists the answers waiting,
+// read while the store is open (as while an inbox runs).
+func TestStatus(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s := openTestStore(t, path)
+	waiting, discarded := Key{"INBOX", 1, 1}, Key{"INBOX", 1, 2}
+	steps := []func() error{
+		func() error { _, _, err := s.Begin(ctx, waiting, "<w>", "h"); return err },
+		func() error { return s.Checked(ctx, waiting, "Tessera/Valide", "") },
+		func() error { return s.Sending(ctx, waiting, 0, time.Time{}) },
+		func() error { _, err := s.Unsend(ctx, waiting, "not sent: smtp RCPT TO: 451 4.3.0"); return err },
+		func() error { _, _, err := s.Begin(ctx, discarded, "<d>", "h"); return err },
+		func() error { return s.Checked(ctx, discarded, "Tessera/Scartati", AutoSubmitted) },
+		func() error { return s.Filed(ctx, discarded) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := ReadStatus(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.States[Checked] != 1 || st.States[Filed] != 1 || st.Reasons[AutoSubmitted] != 1 || st.Answered24h != 0 {
+		t.Errorf("status %+v", st)
+	}
+	if len(st.Waiting) != 1 || st.Waiting[0].Key != waiting || st.Waiting[0].Attempts != 1 || !strings.Contains(st.Waiting[0].Error, "451") {
+		t.Errorf("waiting %+v", st.Waiting)
 	}
 }

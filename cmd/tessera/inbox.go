@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +25,9 @@ import (
 // runInbox answers the photos sent to the registry office's mailbox:
 // until SIGINT or SIGTERM, or once with --once.
 func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "status" {
+		return runInboxStatus(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("inbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	env := func(name, def string) string {
@@ -56,6 +60,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		retain    = fs.String("retain", "90d", "how long the state of a filed message is kept (e.g. 90d, 720h; 0 for ever)")
 		caFile    = fs.String("ca-file", "", "PEM file of the certificate authority of the mail servers, when not a public one")
 		once      = fs.Bool("once", false, "answer what is in the mailbox now, then stop")
+		dryRun    = fs.Bool("dry-run", false, "print what would be done with each message in the mailbox: no answer, no move, nothing recorded")
 	)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tessera inbox --imap imaps://USER@HOST/INBOX --smtp smtp://USER@HOST:587 --from ADDRESS [flags]")
@@ -142,6 +147,9 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := cfg.Check(); err != nil {
 		return usage("%v", err)
 	}
+	if *dryRun {
+		return inboxDryRun(ctx, cfg, stdout, stderr)
+	}
 	store, err := inbox.OpenStore(ctx, *state)
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
@@ -185,6 +193,94 @@ func urlParts(raw string) (user, path string, err error) {
 		user = u.User.Username()
 	}
 	return user, strings.Trim(u.Path, "/"), nil
+}
+
+// inboxDryRun prints what the inbox would do with each message.
+func inboxDryRun(ctx context.Context, cfg inbox.Config, stdout, stderr io.Writer) int {
+	v, closeEngine, err := newValidator()
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
+		return 1
+	}
+	defer closeEngine()
+	in, err := inbox.New(cfg, nil, v)
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
+		return exitUsage
+	}
+	plans, err := in.DryRun(ctx)
+	for _, p := range plans {
+		what := "answer"
+		if p.Reason != "" {
+			what = "no answer (" + string(p.Reason) + ")"
+		}
+		line := fmt.Sprintf("UID %d: %s, %s: %s", p.UID, what, p.Folder, p.Note)
+		if len(p.Attachments) > 0 {
+			line += ", attached " + strings.Join(p.Attachments, ", ")
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	fmt.Fprintf(stdout, "%d messages; dry run: nothing answered, moved or recorded\n", len(plans))
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// runInboxStatus prints the counts of the inbox's state database and the
+// messages whose answer has not left yet.
+func runInboxStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("inbox status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	state := fs.String("state", os.Getenv("TESSERA_STATE"), "the state database (env TESSERA_STATE; default tessera-inbox.db)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	if *state == "" {
+		*state = "tessera-inbox.db"
+	}
+	st, err := inbox.ReadStatus(ctx, *state)
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera inbox status: %v\n", err)
+		return 1
+	}
+	counts := func(m map[string]int) string {
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		}
+		if len(parts) == 0 {
+			return "none"
+		}
+		return strings.Join(parts, ", ")
+	}
+	states := map[string]int{}
+	for k, n := range st.States {
+		states[string(k)] = n
+	}
+	reasons := map[string]int{}
+	for k, n := range st.Reasons {
+		reasons[string(k)] = n
+	}
+	fmt.Fprintf(stdout, "messages by state: %s\n", counts(states))
+	fmt.Fprintf(stdout, "not answered, by reason: %s\n", counts(reasons))
+	fmt.Fprintf(stdout, "answers in the last 24 hours: %d\n", st.Answered24h)
+	if len(st.Waiting) == 0 {
+		fmt.Fprintln(stdout, "no answer waiting to be sent")
+	}
+	for _, w := range st.Waiting {
+		fmt.Fprintf(stdout, "waiting: %s, %d attempts, last %s: %s\n", w.Key, w.Attempts, w.Updated.Format("2006-01-02 15:04"), w.Error)
+	}
+	return 0
 }
 
 // parseRetain reads a duration that may also be written in days ("90d").

@@ -40,10 +40,24 @@ func TestInboxCommand(t *testing.T) {
 	t.Setenv("TESSERA_SMTP_PASSWORD", out.Password)
 	state := filepath.Join(t.TempDir(), "state.db")
 	// The user and the folder in the URLs, as the README shows.
-	code, stdout, stderr := runArgs(t, "inbox", "--once",
-		"--imap", "imaps://"+mbox.User+"@"+mbox.TLSAddr+"/INBOX", "--ca-file", ca,
-		"--smtp", "smtp+plain://"+out.User+"@"+out.Addr,
-		"--from", "Anagrafe <anagrafe@comune.example.it>", "--state", state)
+	args := []string{"inbox",
+		"--imap", "imaps://" + mbox.User + "@" + mbox.TLSAddr + "/INBOX", "--ca-file", ca,
+		"--smtp", "smtp+plain://" + out.User + "@" + out.Addr,
+		"--from", "Anagrafe <anagrafe@comune.example.it>", "--state", state}
+
+	// A dry run says what would happen and does none of it.
+	code, stdout, stderr := runArgs(t, append(args, "--dry-run")...)
+	if code != 0 || !strings.Contains(stdout, "UID 1: answer, Tessera/Da correggere") || !strings.Contains(stdout, "dry run") {
+		t.Fatalf("dry run: exit %d: %s %s", code, stdout, stderr)
+	}
+	if n := len(out.Messages()); n != 0 {
+		t.Fatalf("a dry run sent %d answers", n)
+	}
+	if _, err := os.Stat(state); err == nil {
+		t.Error("a dry run made the state database")
+	}
+
+	code, stdout, stderr = runArgs(t, append(args, "--once")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
 	}
@@ -67,6 +81,15 @@ func TestInboxCommand(t *testing.T) {
 	st, err := c.Status("Tessera/Da correggere", &imap.StatusOptions{NumMessages: true}).Wait()
 	if err != nil || st.NumMessages == nil || *st.NumMessages != 1 {
 		t.Errorf("Tessera/Da correggere: %+v, %v; want the message", st, err)
+	}
+
+	// The clerk's summary of the state.
+	code, stdout, stderr = runArgs(t, "inbox", "status", "--state", state)
+	if code != 0 || !strings.Contains(stdout, "messages by state: filed 1") || !strings.Contains(stdout, "answers in the last 24 hours: 1") {
+		t.Errorf("status: exit %d: %s %s", code, stdout, stderr)
+	}
+	if code, _, stderr := runArgs(t, "inbox", "status", "--state", filepath.Join(t.TempDir(), "none.db")); code != 1 || !strings.Contains(stderr, "none.db") {
+		t.Errorf("status of a missing state: exit %d, %q", code, stderr)
 	}
 }
 
