@@ -7,7 +7,7 @@ DEB_BUILD := libdlib-dev libdlib-data libopenblas-dev liblapack-dev libjpeg-dev 
 DEB_TEST := chromium wrk dovecot-imapd
 DEB_PKGS := $(DEB_BUILD) $(DEB_TEST)
 
-.PHONY: all deps build test vet run bench eval fuzz clean
+.PHONY: all deps build test vet run bench eval fuzz inbox-demo clean
 
 all: build
 
@@ -34,6 +34,8 @@ run: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./validate ./facedetect
 	GOGC=400 $(GO) test -run '^$$' -bench Parallel -benchtime 300x -cpu 1,2 ./validate ./facedetect
+	$(GO) test -run '^$$' -bench InboxPass -benchtime 1x ./inbox
+	$(GO) test -run '^$$' -bench InboxLatency -benchtime 20x ./inbox
 	./scripts/loadbench.sh
 	./scripts/batchbench.sh
 	./scripts/soak.sh
@@ -53,6 +55,12 @@ fuzz: deps
 		echo "fuzzing $$name in $$pkg for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) $$pkg; \
 	done
+
+# inbox-demo starts a local Dovecot and SMTP server, delivers three sample
+# emails, runs one pass of the inbox and prints the answers the citizens
+# would read (inbox.TestDemo).
+inbox-demo: deps
+	$(GO) test -count=1 -run '^TestDemo$$' -v ./inbox
 
 eval: build
 	./$(BIN) eval -v $${TESSERA_FACES:-../shared/faces}

@@ -724,7 +724,15 @@ func (in *Inbox) plan(ctx context.Context, r reading) *plan {
 	if pass {
 		folder = f.Valid
 	}
-	return answer(folder, mailreply.Text(lang, reports, skipped), fmt.Sprintf("%d photos, %d fixed", len(reports), len(attach)), attach)
+	text := mailreply.Text(lang, reports, skipped)
+	if len(attach) > 0 {
+		names := make([]string, len(attach))
+		for i, a := range attach {
+			names[i] = a.Name
+		}
+		text += mailreply.FixedText(lang, names)
+	}
+	return answer(folder, text, fmt.Sprintf("%d photos, %d fixed", len(reports), len(attach)), attach)
 }
 
 // check checks one image; fixed is the corrected photo when a crop, a

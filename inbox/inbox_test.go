@@ -71,7 +71,7 @@ func testValidator(t testing.TB) *validate.Validator {
 // checks a crop and a new JPEG mend (DPI, size, frame), and its fixed
 // copy, which passes every check: the first neutral/ photo for which both
 // hold.
-func photos(t *testing.T) (studio, valid []byte) {
+func photos(t testing.TB) (studio, valid []byte) {
 	t.Helper()
 	photosOnce.Do(func() { studioPhoto, validPhoto, photosErr = findPhotos(t) })
 	if photosErr != nil {
@@ -86,7 +86,7 @@ var (
 	photosErr               error
 )
 
-func findPhotos(t *testing.T) ([]byte, []byte, error) {
+func findPhotos(t testing.TB) ([]byte, []byte, error) {
 	dir := faceset.Require(t)
 	list, err := faceset.Load(dir, "neutral")
 	if err != nil {
@@ -134,11 +134,11 @@ type rig struct {
 	state string // path of the database
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	return newRigWith(t, dovecot.Options{})
 }
 
-func newRigWith(t *testing.T, opts dovecot.Options) *rig {
+func newRigWith(t testing.TB, opts dovecot.Options) *rig {
 	return &rig{imap: dovecot.StartWith(t, opts), smtp: smtpsink.Start(t), state: filepath.Join(t.TempDir(), "state.db")}
 }
 
@@ -154,7 +154,7 @@ func (r *rig) config() Config {
 
 // inbox returns an inbox on cfg over the rig's state, which it closes
 // when the test ends.
-func (r *rig) inbox(t *testing.T, cfg Config) *Inbox {
+func (r *rig) inbox(t testing.TB, cfg Config) *Inbox {
 	t.Helper()
 	store, err := OpenStore(context.Background(), r.state)
 	if err != nil {
@@ -170,7 +170,7 @@ func (r *rig) inbox(t *testing.T, cfg Config) *Inbox {
 
 // pass runs the inbox over the mailbox once, in this process, with its
 // state open only for that pass.
-func (r *rig) pass(t *testing.T, cfg Config) error {
+func (r *rig) pass(t testing.TB, cfg Config) error {
 	t.Helper()
 	store, err := OpenStore(context.Background(), r.state)
 	if err != nil {
@@ -187,7 +187,7 @@ func (r *rig) pass(t *testing.T, cfg Config) error {
 }
 
 // once is pass, which must not fail.
-func (r *rig) once(t *testing.T, cfg Config) {
+func (r *rig) once(t testing.TB, cfg Config) {
 	t.Helper()
 	if err := r.pass(t, cfg); err != nil {
 		t.Fatal(err)
@@ -195,7 +195,7 @@ func (r *rig) once(t *testing.T, cfg Config) {
 }
 
 // folders returns the Message-IDs in each folder of the mailbox.
-func (r *rig) folders(t *testing.T) map[string][]string {
+func (r *rig) folders(t testing.TB) map[string][]string {
 	t.Helper()
 	c, err := imapclient.DialTLS(r.imap.TLSAddr, &imapclient.Options{TLSConfig: r.imap.TLSConfig()})
 	if err != nil {
@@ -231,7 +231,7 @@ func (r *rig) folders(t *testing.T) map[string][]string {
 }
 
 // answers are the messages sent, by the Message-ID they answer.
-func answers(t *testing.T, s *smtpsink.Server) map[string][]*mail.Reader {
+func answers(t testing.TB, s *smtpsink.Server) map[string][]*mail.Reader {
 	t.Helper()
 	out := map[string][]*mail.Reader{}
 	for _, m := range s.Messages() {
@@ -249,7 +249,7 @@ func answers(t *testing.T, s *smtpsink.Server) map[string][]*mail.Reader {
 }
 
 // parts returns the answer's text and the names of its attachments.
-func parts(t *testing.T, mr *mail.Reader) (text string, files []string) {
+func parts(t testing.TB, mr *mail.Reader) (text string, files []string) {
 	t.Helper()
 	for {
 		p, err := mr.NextPart()
@@ -293,7 +293,7 @@ func TestInbox(t *testing.T) {
 		{"a valid photo", "valid@example.it", email("From: Mario Rossi <mario@example.it>\nSubject: foto CIE\nMessage-ID: <valid@example.it>\n", valid),
 			want{f.Valid, 1, "mario@example.it", "foto1.jpg: va bene", nil}},
 		{"a photo to fix, the fixed one attached", "studio@example.it", email("From: anna@example.it\nSubject: fototessera\nMessage-ID: <studio@example.it>\n", studio),
-			want{f.ToFix, 1, "anna@example.it", "foto1.jpg: da correggere", []string{"foto1-tessera.jpg"}}},
+			want{f.ToFix, 1, "anna@example.it", "In allegato trovate la foto corretta (foto1-tessera.jpg)", []string{"foto1-tessera.jpg"}}},
 		{"in English", "english@example.com", email("From: john@example.com\nSubject: my photo for the identity card\nMessage-ID: <english@example.com>\n", studio),
 			want{f.ToFix, 1, "john@example.com", "foto1.jpg: to fix", []string{"foto1-tessera.jpg"}}},
 		{"no photo", "text@example.it", fixture.CRLF("From: luca@example.it\nSubject: foto\nMessage-ID: <text@example.it>\nContent-Type: text/plain\n\nla foto arriva domani\n"),
@@ -802,7 +802,7 @@ func TestRunReconnects(t *testing.T) {
 
 // waitAnswers waits until the SMTP server has n messages; the bound only
 // keeps a broken inbox from hanging the test.
-func waitAnswers(t *testing.T, s *smtpsink.Server, n int, bound time.Duration) {
+func waitAnswers(t testing.TB, s *smtpsink.Server, n int, bound time.Duration) {
 	t.Helper()
 	for deadline := time.Now().Add(bound); len(s.Messages()) < n; {
 		if time.Now().After(deadline) {

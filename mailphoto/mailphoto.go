@@ -20,8 +20,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-message"
-	"github.com/emersion/go-message/textproto"
 	_ "github.com/emersion/go-message/charset" // decode subjects and names in any charset
+	"github.com/emersion/go-message/textproto"
 )
 
 // Limits on one message. A citizen sends one to three photos; these bound

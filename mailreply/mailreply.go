@@ -222,3 +222,13 @@ func TooLargeText(lang string, size, max int64) string {
 		"Hello,\n\nyour message is %s, over the limit of %s, and was not checked.\n\nPlease send one photo per message, as a JPG file, in reply to this message.\n",
 		mb(size), mb(max))
 }
+
+// FixedText tells the citizen that the corrected copies of their photos,
+// named names, are attached to the answer, and what to do with them.
+func FixedText(lang string, names []string) string {
+	say := sayer(lang)
+	list := strings.Join(names, ", ")
+	return say("\nIn allegato trovate la foto corretta (%s): ritagliata in formato 35x45 con il viso nella posizione richiesta e salvata a 400 DPI. Controllatela: se vi va bene, inviatela rispondendo a questo messaggio.\n",
+		"\nAttached is the corrected photo (%s): cropped to 35x45 with the face where it must be, saved at 400 DPI. Look at it: if you are happy with it, send it in reply to this message.\n",
+		list)
+}

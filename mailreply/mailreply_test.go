@@ -167,3 +167,14 @@ func TestReplyMessage(t *testing.T) {
 		t.Errorf("no To: %v, want ErrAddress", err)
 	}
 }
+
+func TestFixedText(t *testing.T) {
+	for _, tc := range []struct{ lang, want string }{
+		{"it", "In allegato trovate la foto corretta (a-tessera.jpg, b-tessera.jpg)"},
+		{"en", "Attached is the corrected photo (a-tessera.jpg, b-tessera.jpg)"},
+	} {
+		if got := FixedText(tc.lang, []string{"a-tessera.jpg", "b-tessera.jpg"}); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q lacks %q", tc.lang, got, tc.want)
+		}
+	}
+}
