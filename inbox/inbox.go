@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/mail"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tessera-cie/tessera/mailphoto"
 	"github.com/tessera-cie/tessera/mailreply"
@@ -709,15 +711,25 @@ func (in *Inbox) plan(ctx context.Context, r reading) *plan {
 		imgs = imgs[:mailphoto.MaxImages]
 	}
 	opts := validate.Options{Profile: in.cfg.Profile, Lang: lang, Now: in.now()}
-	var reports []*validate.Report
+	// The photos of a message are checked side by side, a core each;
+	// the answer keeps their order.
+	reports := make([]*validate.Report, len(imgs))
+	fixes := make([]*mailreply.Attachment, len(imgs))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, im := range imgs {
+		g.Go(func() error {
+			reports[i], fixes[i] = in.check(ctx, im, opts)
+			return nil
+		})
+	}
+	g.Wait()
 	var attach []mailreply.Attachment
 	pass := true
-	for _, im := range imgs {
-		rep, fixed := in.check(ctx, im, opts)
-		reports = append(reports, rep)
+	for i, rep := range reports {
 		pass = pass && rep.Pass
-		if fixed != nil {
-			attach = append(attach, *fixed)
+		if fixes[i] != nil {
+			attach = append(attach, *fixes[i])
 		}
 	}
 	folder := f.ToFix
