@@ -97,6 +97,8 @@ type Config struct {
 	// ever); older rows are deleted at each connection.
 	Retain time.Duration
 	Log    *slog.Logger
+	// Metrics, when set, count the messages, answers and errors.
+	Metrics *Metrics
 	// AfterStep, when set, is called after each step of a message is
 	// recorded: tests stop the process there to prove a restart resumes.
 	AfterStep func(k Key, s State)
@@ -214,6 +216,7 @@ func (in *Inbox) Run(ctx context.Context) error {
 			// locked: the operator must fix it.
 			return err
 		}
+		in.cfg.Metrics.failed("imap")
 		in.cfg.Log.Warn("inbox: connection lost; trying again", "err", err, "in", wait)
 		select {
 		case <-ctx.Done():
@@ -482,8 +485,10 @@ const maxSendAttempts = 60
 // between messages, not within one); ctx is checked between steps.
 func (in *Inbox) process(ctx context.Context, c *imapclient.Client, k Key) error {
 	work := context.WithoutCancel(ctx)
+	start := time.Now()
 	raw, size, err := in.fetch(c, k)
 	if err != nil {
+		in.cfg.Metrics.failed("imap")
 		return err
 	}
 	// What the store keys on is read from the headers; the photos are
@@ -552,6 +557,7 @@ func (in *Inbox) process(ctx context.Context, c *imapclient.Client, k Key) error
 			err = in.send(p)
 			switch {
 			case err == nil:
+				in.cfg.Metrics.replied(start)
 				if err := in.store.Replied(work, k); err != nil {
 					return err
 				}
@@ -565,6 +571,7 @@ func (in *Inbox) process(ctx context.Context, c *imapclient.Client, k Key) error
 				e.State, e.Folder, e.Reason = Checked, in.cfg.Folders.Discarded, Undeliverable
 				continue
 			case errors.Is(err, errNotSent):
+				in.cfg.Metrics.failed("smtp")
 				// Surely not sent: back to checked, tried again on a
 				// later pass, up to maxSendAttempts.
 				n, uerr := in.store.Unsend(work, k, err.Error())
@@ -601,8 +608,28 @@ func (in *Inbox) process(ctx context.Context, c *imapclient.Client, k Key) error
 		case Filed:
 			return nil
 		}
+		if e.State == Filed {
+			in.cfg.Metrics.filed(in.outcome(e))
+		}
 		in.after(k, e.State)
 	}
+}
+
+// outcome names how message e ended, for the metrics: the reason it was
+// not answered, or the folder it was answered into.
+func (in *Inbox) outcome(e Entry) string {
+	if e.Reason != "" {
+		return string(e.Reason)
+	}
+	switch f := in.cfg.Folders; e.Folder {
+	case f.Valid:
+		return "valid"
+	case f.ToFix:
+		return "to_fix"
+	case f.NoPhoto:
+		return "no_photo"
+	}
+	return "other"
 }
 
 // after calls the AfterStep hook.

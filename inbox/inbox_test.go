@@ -21,6 +21,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/mail"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/dovecot"
@@ -310,7 +312,17 @@ func TestInbox(t *testing.T) {
 	for _, m := range msgs {
 		r.imap.Deliver(t, m.msg)
 	}
-	r.once(t, r.config())
+	cfg := r.config()
+	cfg.Metrics = NewMetrics()
+	r.once(t, cfg)
+	for outcome, want := range map[string]float64{"valid": 2, "to_fix": 2, "no_photo": 1, "auto-submitted": 1, "pec-receipt": 1, "duplicate": 1} {
+		if got := testutil.ToFloat64(cfg.Metrics.messages.WithLabelValues(outcome)); got != want {
+			t.Errorf("metric messages{outcome=%q} = %v, want %v", outcome, got, want)
+		}
+	}
+	if got := histogramCount(t, cfg.Metrics); got != 5 {
+		t.Errorf("reply latency observed %d times, want 5 answers", got)
+	}
 
 	got := answers(t, r.smtp)
 	boxes := r.folders(t)
@@ -920,4 +932,14 @@ Content-Transfer-Encoding: base64
 			}
 		})
 	}
+}
+
+// histogramCount is how many answers the reply latency has observed.
+func histogramCount(t testing.TB, m *Metrics) uint64 {
+	t.Helper()
+	var out dto.Metric
+	if err := m.latency.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.GetHistogram().GetSampleCount()
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -61,6 +63,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		caFile    = fs.String("ca-file", "", "PEM file of the certificate authority of the mail servers, when not a public one")
 		once      = fs.Bool("once", false, "answer what is in the mailbox now, then stop")
 		dryRun    = fs.Bool("dry-run", false, "print what would be done with each message in the mailbox: no answer, no move, nothing recorded")
+		metrics   = fs.String("metrics-addr", env("TESSERA_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464 (env TESSERA_METRICS_ADDR)")
 	)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tessera inbox --imap imaps://USER@HOST/INBOX --smtp smtp://USER@HOST:587 --from ADDRESS [flags]")
@@ -162,6 +165,15 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer closeEngine()
+	if *metrics != "" {
+		cfg.Metrics = inbox.NewMetrics()
+		stop, err := serveMetrics(*metrics, cfg.Metrics, log)
+		if err != nil {
+			fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
+			return 1
+		}
+		defer stop()
+	}
 	in, err := inbox.New(cfg, store, v)
 	if err != nil {
 		return usage("%v", err)
@@ -193,6 +205,26 @@ func urlParts(raw string) (user, path string, err error) {
 		user = u.User.Username()
 	}
 	return user, strings.Trim(u.Path, "/"), nil
+}
+
+// serveMetrics serves m at http://addr/metrics until stop is called.
+func serveMetrics(addr string, m *inbox.Metrics, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	// Timeouts as for any server facing a network: a scraper that stalls
+	// does not hold a connection for ever.
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go srv.Serve(ln)
+	log.Info("inbox: metrics", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
 }
 
 // inboxDryRun prints what the inbox would do with each message.

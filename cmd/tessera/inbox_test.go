@@ -2,6 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,5 +131,62 @@ func TestInboxBadLogin(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatalf("once=%v: still running after a refused login", once)
 		}
+	}
+}
+
+// TestInboxMetrics: watching with --metrics-addr, the message answered is
+// counted at /metrics; the program stops when its context ends (SIGTERM).
+func TestInboxMetrics(t *testing.T) {
+	faces := faceset.Require(t)
+	photo, err := os.ReadFile(filepath.Join(faces, "neutral", "001_03.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbox, out := dovecot.Start(t), smtpsink.Start(t)
+	mbox.Deliver(t, fixture.CRLF("From: mario@example.it\nSubject: foto\nMessage-ID: <metrics@example.it>\nMIME-Version: 1.0\nContent-Type: image/jpeg; name=foto.jpg\nContent-Transfer-Encoding: base64\n\n"+fixture.Base64Lines(photo)+"\n"))
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, mbox.CertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	t.Setenv("TESSERA_IMAP_PASSWORD", mbox.Password)
+	t.Setenv("TESSERA_SMTP_PASSWORD", out.Password)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		var stdout, stderr bytes.Buffer
+		done <- run(ctx, []string{"inbox", "--imap", "imaps://" + mbox.User + "@" + mbox.TLSAddr, "--ca-file", ca,
+			"--smtp", "smtp+plain://" + out.User + "@" + out.Addr, "--from", "anagrafe@comune.example.it",
+			"--state", filepath.Join(t.TempDir(), "state.db"), "--metrics-addr", addr}, &stdout, &stderr)
+	}()
+	want := `tessera_inbox_messages_total{outcome="to_fix"} 1`
+	var body string
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(body, want); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("/metrics never showed %q:\n%s", want, body)
+		}
+		if resp, err := http.Get("http://" + addr + "/metrics"); err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			body = string(b)
+		}
+	}
+	if !strings.Contains(body, "tessera_inbox_reply_seconds_count 1") {
+		t.Errorf("no reply latency in /metrics:\n%s", body)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d after the context ended", code)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("still running after the context ended")
 	}
 }
