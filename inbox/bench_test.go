@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -51,14 +50,7 @@ func BenchmarkInboxPass(b *testing.B) {
 func BenchmarkInboxLatency(b *testing.B) {
 	_, valid := photos(b)
 	r := newRig(b)
-	in := r.inbox(b, r.config())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	r.run(b, r.config())
 	var took []time.Duration
 	for i := 0; b.Loop(); i++ {
 		start := time.Now()

@@ -241,12 +241,8 @@ func (in *Inbox) session(ctx context.Context, wait bool, connected func()) error
 		return err
 	}
 	defer c.Close()
-	if err := c.Login(in.cfg.IMAPUser, in.cfg.IMAPPassword).Wait(); err != nil {
-		var ie *imap.Error
-		if errors.As(err, &ie) && (ie.Code == imap.ResponseCodeAuthenticationFailed || ie.Type == imap.StatusResponseTypeNo) {
-			return fmt.Errorf("%w: %v", ErrLogin, err)
-		}
-		return fmt.Errorf("inbox: login: %w", err)
+	if err := in.login(c); err != nil {
+		return err
 	}
 	if err := in.makeFolders(c); err != nil {
 		return err
@@ -396,14 +392,10 @@ func (in *Inbox) await(ctx context.Context, c *imapclient.Client, news chan stru
 
 // drain answers every message in the selected mailbox, oldest first.
 func (in *Inbox) drain(ctx context.Context, c *imapclient.Client, uidValidity uint32) error {
-	// A message someone marked deleted is theirs to expunge, not ours
-	// to answer.
-	found, err := c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
+	uids, err := waiting(c)
 	if err != nil {
-		return fmt.Errorf("inbox: search: %w", err)
+		return err
 	}
-	uids := found.AllUIDs()
-	slices.Sort(uids)
 	if err := in.forgetMoved(ctx, uidValidity, uids); err != nil {
 		return err
 	}
@@ -444,6 +436,32 @@ func (e *leftError) Unwrap() error { return e.err }
 // retryAfter is how soon messages left for later are tried again.
 const retryAfter = time.Minute
 
+// waiting returns the UIDs of the messages in the selected mailbox, oldest
+// first. A message someone marked deleted is theirs to expunge, not ours
+// to answer.
+func waiting(c *imapclient.Client) ([]imap.UID, error) {
+	found, err := c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
+	if err != nil {
+		return nil, fmt.Errorf("inbox: search: %w", err)
+	}
+	uids := found.AllUIDs()
+	slices.Sort(uids)
+	return uids, nil
+}
+
+// login logs in; a refusal of the user or password wraps ErrLogin.
+func (in *Inbox) login(c *imapclient.Client) error {
+	err := c.Login(in.cfg.IMAPUser, in.cfg.IMAPPassword).Wait()
+	var ie *imap.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ie) && (ie.Code == imap.ResponseCodeAuthenticationFailed || ie.Type == imap.StatusResponseTypeNo):
+		return fmt.Errorf("%w: %v", ErrLogin, err)
+	}
+	return fmt.Errorf("inbox: login: %w", err)
+}
+
 // forgetMoved records as filed the messages the store has not finished
 // that are no longer in the mailbox: the process stopped after moving
 // them and before recording it.
@@ -472,6 +490,7 @@ type plan struct {
 	reason Reason
 	reply  []byte   // the answer, when one is sent
 	to     []string // its envelope recipients
+	files  []string // the names of the photos attached to it
 	note   string   // for the log: what the message held
 }
 
@@ -764,14 +783,18 @@ func (in *Inbox) plan(ctx context.Context, r reading) *plan {
 		folder = f.Valid
 	}
 	text := mailreply.Text(lang, reports, skipped)
-	if len(attach) > 0 {
-		names := make([]string, len(attach))
-		for i, a := range attach {
-			names[i] = a.Name
-		}
+	names := make([]string, len(attach))
+	for i, a := range attach {
+		names[i] = a.Name
+	}
+	if len(names) > 0 {
 		text += mailreply.FixedText(lang, names)
 	}
-	return answer(folder, text, fmt.Sprintf("%d photos, %d fixed", len(reports), len(attach)), attach)
+	p := answer(folder, text, fmt.Sprintf("%d photos, %d fixed", len(reports), len(attach)), attach)
+	if p.reply != nil {
+		p.files = names
+	}
+	return p
 }
 
 // check checks one image; fixed is the corrected photo when a crop, a
@@ -855,18 +878,16 @@ func (in *Inbox) DryRun(ctx context.Context) ([]Planned, error) {
 		return nil, err
 	}
 	defer c.Close()
-	if err := c.Login(in.cfg.IMAPUser, in.cfg.IMAPPassword).Wait(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrLogin, err)
+	if err := in.login(c); err != nil {
+		return nil, err
 	}
 	if _, err := c.Select(in.cfg.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
 		return nil, fmt.Errorf("inbox: examine %s: %w", in.cfg.Mailbox, err)
 	}
-	found, err := c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
+	uids, err := waiting(c)
 	if err != nil {
-		return nil, fmt.Errorf("inbox: search: %w", err)
+		return nil, err
 	}
-	uids := found.AllUIDs()
-	slices.Sort(uids)
 	var out []Planned
 	for _, uid := range uids {
 		if err := ctx.Err(); err != nil {
@@ -879,14 +900,9 @@ func (in *Inbox) DryRun(ctx context.Context) ([]Planned, error) {
 		}
 		r := in.read(raw, size)
 		p := in.plan(ctx, r)
-		pl := Planned{UID: uint32(uid), Folder: p.folder, Reason: p.reason, Note: p.note}
+		pl := Planned{UID: uint32(uid), Folder: p.folder, Reason: p.reason, Note: p.note, Attachments: p.files}
 		if p.reply != nil {
 			pl.Sender = r.sender
-			if m, err := mailphoto.Read(bytes.NewReader(p.reply)); err == nil {
-				for _, im := range m.Images {
-					pl.Attachments = append(pl.Attachments, im.Name)
-				}
-			}
 		}
 		out = append(out, pl)
 	}

@@ -196,17 +196,48 @@ func (r *rig) once(t testing.TB, cfg Config) {
 	}
 }
 
-// folders returns the Message-IDs in each folder of the mailbox.
-func (r *rig) folders(t testing.TB) map[string][]string {
+// login is a clerk's own IMAP connection to the mailbox; the caller
+// closes it (Dovecot allows a user 10 connections at once).
+func (r *rig) login(t testing.TB) *imapclient.Client {
 	t.Helper()
 	c, err := imapclient.DialTLS(r.imap.TLSAddr, &imapclient.Options{TLSConfig: r.imap.TLSConfig()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
 	if err := c.Login(r.imap.User, r.imap.Password).Wait(); err != nil {
+		c.Close()
 		t.Fatal(err)
 	}
+	return c
+}
+
+// run starts the inbox watching the mailbox (Run); stop ends it and
+// returns Run's error, or an error if Run has not returned 10 s later.
+// It is also called when the test ends.
+func (r *rig) run(t testing.TB, cfg Config) (stop func() error) {
+	t.Helper()
+	in := r.inbox(t, cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- in.Run(ctx) }()
+	stop = sync.OnceValue(func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			return errors.New("Run did not return 10 s after its context ended")
+		}
+	})
+	t.Cleanup(func() { stop() })
+	return stop
+}
+
+// folders returns the Message-IDs in each folder of the mailbox.
+func (r *rig) folders(t testing.TB) map[string][]string {
+	t.Helper()
+	c := r.login(t)
+	defer c.Close()
 	f := DefaultFolders()
 	out := map[string][]string{}
 	for _, name := range []string{"INBOX", f.Valid, f.ToFix, f.NoPhoto, f.Discarded} {
@@ -557,21 +588,12 @@ func TestRunIdle(t *testing.T) {
 	_, valid := photos(t)
 	r := newRig(t)
 	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <waiting@example.it>\n", valid))
-	in := r.inbox(t, r.config())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx) }()
+	stop := r.run(t, r.config())
 	waitAnswers(t, r.smtp, 1, 30*time.Second)
 	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <new@example.it>\n", valid))
 	waitAnswers(t, r.smtp, 2, 30*time.Second)
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after its context ended")
+	if err := stop(); err != nil {
+		t.Errorf("Run: %v", err)
 	}
 	if got := answers(t, r.smtp); len(got["waiting@example.it"]) != 1 || len(got["new@example.it"]) != 1 {
 		t.Errorf("answers %v", got)
@@ -622,14 +644,8 @@ func TestWithoutIdleAndMove(t *testing.T) {
 	// A message a clerk flagged \Deleted but did not expunge: not
 	// tessera's to remove.
 	r.imap.Deliver(t, fixture.CRLF("From: clerk@comune.example.it\nSubject: nota\nMessage-ID: <clerk@comune.example.it>\nContent-Type: text/plain\n\nda cancellare\n"))
-	c, err := imapclient.DialTLS(r.imap.TLSAddr, &imapclient.Options{TLSConfig: r.imap.TLSConfig()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := r.login(t)
 	defer c.Close()
-	if err := c.Login(r.imap.User, r.imap.Password).Wait(); err != nil {
-		t.Fatal(err)
-	}
 	if caps := c.Caps(); caps.Has(imap.CapIdle) || caps.Has(imap.CapMove) {
 		t.Fatalf("the server still offers IDLE or MOVE: %v", caps)
 	}
@@ -643,15 +659,7 @@ func TestWithoutIdleAndMove(t *testing.T) {
 
 	cfg := r.config()
 	cfg.Poll = 200 * time.Millisecond
-	in := r.inbox(t, cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx) }()
-	stop := sync.OnceValue(func() error {
-		cancel()
-		return <-done
-	})
-	defer stop()
+	stop := r.run(t, cfg)
 	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <later@example.it>\n", valid))
 	waitAnswers(t, r.smtp, 2, 30*time.Second)
 	if err := stop(); err != nil {
@@ -790,14 +798,7 @@ func TestRunReconnects(t *testing.T) {
 	r := newRig(t)
 	cfg := r.config()
 	cfg.Log = slog.New(slog.NewTextHandler(t.Output(), nil))
-	in := r.inbox(t, cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- in.Run(ctx) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
+	r.run(t, cfg)
 	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <before@example.it>\n", valid))
 	waitAnswers(t, r.smtp, 1, 30*time.Second)
 	start := time.Now()

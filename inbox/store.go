@@ -225,11 +225,7 @@ func (s *Store) Begin(ctx context.Context, k Key, messageID, sender string) (e E
 // Checked records the folder chosen for k and why it is not answered
 // ("" when it is).
 func (s *Store) Checked(ctx context.Context, k Key, folder string, reason Reason) error {
-	return s.move(ctx, k, Received, Checked, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE messages SET folder = ?, reason = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
-			folder, reason, k.Mailbox, k.UIDValidity, k.UID)
-		return err
-	})
+	return s.move(ctx, k, Received, Checked, fileAs(ctx, k, folder, reason))
 }
 
 // ErrDuplicate and ErrRateLimited are Sending's refusals: the answer
@@ -278,11 +274,7 @@ func (s *Store) Sending(ctx context.Context, k Key, perHour int, since time.Time
 // Discard records that k, checked to be answered, is filed in folder
 // unanswered for reason instead.
 func (s *Store) Discard(ctx context.Context, k Key, folder string, reason Reason) error {
-	return s.move(ctx, k, Checked, Checked, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE messages SET folder = ?, reason = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
-			folder, reason, k.Mailbox, k.UIDValidity, k.UID)
-		return err
-	})
+	return s.move(ctx, k, Checked, Checked, fileAs(ctx, k, folder, reason))
 }
 
 // Unsend records that the answer to k surely did not leave (the SMTP
@@ -389,11 +381,7 @@ func (s *Store) Status(ctx context.Context) (Status, error) {
 // Refused records that the SMTP server refused k's answer for good (the
 // citizen's address does not exist): k is filed in folder, unanswered.
 func (s *Store) Refused(ctx context.Context, k Key, folder string) error {
-	return s.move(ctx, k, Sending, Checked, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE messages SET folder = ?, reason = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
-			folder, Undeliverable, k.Mailbox, k.UIDValidity, k.UID)
-		return err
-	})
+	return s.move(ctx, k, Sending, Checked, fileAs(ctx, k, folder, Undeliverable))
 }
 
 // Replied records that the SMTP server accepted the answer to k, and
@@ -409,11 +397,7 @@ func (s *Store) Replied(ctx context.Context, k Key) error {
 // Unconfirmed records that the process stopped while k's answer was
 // being sent: k is filed for a clerk (folder) and never answered again.
 func (s *Store) Unconfirmed(ctx context.Context, k Key, folder string) error {
-	return s.move(ctx, k, Sending, Checked, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE messages SET folder = ?, reason = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
-			folder, Unconfirmed, k.Mailbox, k.UIDValidity, k.UID)
-		return err
-	})
+	return s.move(ctx, k, Sending, Checked, fileAs(ctx, k, folder, Unconfirmed))
 }
 
 // Filed records that k was moved to its folder.
@@ -489,6 +473,16 @@ func (s *Store) Forget(ctx context.Context, t time.Time) (int64, error) {
 		return 0, fmt.Errorf("inbox: forget: %w", err)
 	}
 	return n, nil
+}
+
+// fileAs is the part of a step that records the folder k goes to and
+// why it is not answered ("" when it is).
+func fileAs(ctx context.Context, k Key, folder string, reason Reason) func(*sql.Tx) error {
+	return func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE messages SET folder = ?, reason = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+			folder, reason, k.Mailbox, k.UIDValidity, k.UID)
+		return err
+	}
 }
 
 // ErrState is returned for a step out of order: the message is not in the
