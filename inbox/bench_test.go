@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -22,6 +24,7 @@ const benchMessages = 200
 // -benchtime 1x: one pass takes seconds.
 func BenchmarkInboxPass(b *testing.B) {
 	studio, valid := photos(b)
+	var cpu time.Duration // of this process, while answering
 	for b.Loop() {
 		b.StopTimer()
 		r := newRig(b)
@@ -33,7 +36,9 @@ func BenchmarkInboxPass(b *testing.B) {
 			r.imap.Deliver(b, email(fmt.Sprintf("From: cittadino%d@example.it\nSubject: foto\nMessage-ID: <bench%d@example.it>\n", i, i), ps...))
 		}
 		b.StartTimer()
+		before := cpuTime(b)
 		r.once(b, r.config())
+		cpu += cpuTime(b) - before
 		b.StopTimer()
 		if n := len(r.smtp.Messages()); n != benchMessages {
 			b.Fatalf("%d answers, want %d", n, benchMessages)
@@ -41,6 +46,10 @@ func BenchmarkInboxPass(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(benchMessages*b.N)/b.Elapsed().Seconds(), "messages/s")
+	// CPU time per message against wall time per message per core: how
+	// busy the cores were, and what the answers cost.
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(benchMessages*b.N), "cpu-ms/message")
+	b.ReportMetric(cpu.Seconds()/b.Elapsed().Seconds()/float64(runtime.GOMAXPROCS(0)), "core-use")
 	b.ReportMetric(peakRSSMB(b), "peak-RSS-MB")
 }
 
@@ -61,6 +70,15 @@ func BenchmarkInboxLatency(b *testing.B) {
 	slices.Sort(took)
 	b.ReportMetric(float64(took[len(took)/2].Milliseconds()), "ms-p50")
 	b.ReportMetric(float64(took[len(took)-1].Milliseconds()), "ms-max")
+}
+
+// cpuTime is the CPU time this process has used, user and system.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // peakRSSMB is the process's peak resident memory (VmHWM) in MB.

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -110,6 +111,8 @@ type Inbox struct {
 	store *Store
 	v     *validate.Validator
 	now   func() time.Time
+	// cores holds a token per photo being checked: at most one a core.
+	cores chan struct{}
 }
 
 // New returns an inbox on cfg that keeps its state in store and checks
@@ -136,7 +139,7 @@ func New(cfg Config, store *Store, v *validate.Validator) (*Inbox, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
-	return &Inbox{cfg: cfg, store: store, v: v, now: time.Now}, nil
+	return &Inbox{cfg: cfg, store: store, v: v, now: time.Now, cores: make(chan struct{}, runtime.GOMAXPROCS(0))}, nil
 }
 
 // Check reports a configuration the inbox cannot run with: a server URL
@@ -391,6 +394,11 @@ func (in *Inbox) await(ctx context.Context, c *imapclient.Client, news chan stru
 }
 
 // drain answers every message in the selected mailbox, oldest first.
+//
+// Messages are answered, recorded and filed one after the other, on the
+// one IMAP connection, but read and checked ahead: while one message is
+// answered and filed, the photos of the next few are checked on the other
+// cores (see ahead and prepare).
 func (in *Inbox) drain(ctx context.Context, c *imapclient.Client, uidValidity uint32) error {
 	uids, err := waiting(c)
 	if err != nil {
@@ -399,31 +407,105 @@ func (in *Inbox) drain(ctx context.Context, c *imapclient.Client, uidValidity ui
 	if err := in.forgetMoved(ctx, uidValidity, uids); err != nil {
 		return err
 	}
+	// Checks started ahead run to their end (they are not cancelled with
+	// ctx: the message being answered needs its own); drain waits for
+	// them before it returns, so none outlives the pass.
+	var checking sync.WaitGroup
+	defer checking.Wait()
+	ahead := aheadPerCore * runtime.GOMAXPROCS(0)
+	queue := make([]*prepared, 0, ahead+1)
+	next := 0
 	var left []error
-	for _, uid := range uids {
+	for range uids {
 		if err := ctx.Err(); err != nil {
 			return nil
 		}
-		k := Key{in.cfg.Mailbox, uidValidity, uint32(uid)}
-		err := in.process(ctx, c, k)
+		for ; next < len(uids) && len(queue) <= ahead; next++ {
+			k := Key{in.cfg.Mailbox, uidValidity, uint32(uids[next])}
+			queue = append(queue, in.prepare(ctx, c, k, &checking))
+		}
+		m := queue[0]
+		queue = queue[1:]
+		err := in.process(ctx, c, m)
 		if err == nil {
 			continue
 		}
 		select {
 		case <-c.Closed():
-			return fmt.Errorf("inbox: message %s: %w", k, err)
+			return fmt.Errorf("inbox: message %s: %w", m.k, err)
 		default:
 		}
 		// One message that cannot be finished now (the SMTP server
 		// is away) does not hold up the others; it stays in the
 		// mailbox and is tried again.
-		in.cfg.Log.Warn("inbox: message left for later", "msg", k.String(), "err", err)
-		left = append(left, fmt.Errorf("message %s: %w", k, err))
+		in.cfg.Log.Warn("inbox: message left for later", "msg", m.k.String(), "err", err)
+		left = append(left, fmt.Errorf("message %s: %w", m.k, err))
 	}
 	if len(left) > 0 {
 		return &leftError{errors.Join(left...)}
 	}
 	return nil
+}
+
+// aheadPerCore is how many messages per core drain reads and checks
+// beyond the one it is answering. Two keep every core checking photos
+// while one message waits on the SMTP server, the store's disk writes or
+// a MOVE; more would only hold more messages in memory (each up to
+// MaxBytes).
+const aheadPerCore = 2
+
+// prepared is a message read from the mailbox, with the store's record of
+// it and, when it is still to be answered, its plan being made.
+type prepared struct {
+	k     Key
+	start time.Time // when it was read, for the reply latency
+	r     reading
+	e     Entry
+	err   error // reading it or asking the store failed
+
+	done chan struct{} // closed when p is made; nil when not started
+	p    *plan
+}
+
+// prepare reads message k and, when the store says it still needs a
+// plan, starts making it in the background (checking its photos).
+func (in *Inbox) prepare(ctx context.Context, c *imapclient.Client, k Key, checking *sync.WaitGroup) *prepared {
+	m := &prepared{k: k, start: time.Now()}
+	raw, size, err := in.fetch(c, k)
+	if err != nil {
+		in.cfg.Metrics.failed("imap")
+		m.err = err
+		return m
+	}
+	// What the store keys on is read from the headers; the photos are
+	// checked only when an answer is still to be made, read from the
+	// mailbox again after a restart (tessera never stores a photo).
+	m.r = in.read(raw, size)
+	work := context.WithoutCancel(ctx)
+	m.e, _, m.err = in.store.Begin(work, k, m.r.msgID, m.r.sender)
+	if m.err != nil || !(m.e.State == Received || m.e.State == Checked && m.e.Reason == "") {
+		return m
+	}
+	m.done = make(chan struct{})
+	checking.Add(1)
+	go func() {
+		defer checking.Done()
+		defer close(m.done)
+		m.p = in.plan(work, m.r)
+	}()
+	return m
+}
+
+// plan returns the message's plan, waiting for it when it is being made
+// and making it now when it was not started.
+func (m *prepared) plan(ctx context.Context, in *Inbox) *plan {
+	if m.done == nil {
+		m.done = make(chan struct{})
+		m.p = in.plan(ctx, m.r)
+		close(m.done)
+	}
+	<-m.done
+	return m.p
 }
 
 // leftError reports messages left in the mailbox for a later pass, the
@@ -499,33 +581,17 @@ type plan struct {
 // most: an hour and more) before the message is filed for a clerk.
 const maxSendAttempts = 60
 
-// process takes message k as far as it can go from the step it is at.
+// process takes message m as far as it can go from the step it is at.
 // It runs to the end of the step it is in even when ctx ends (a stop
 // between messages, not within one); ctx is checked between steps.
-func (in *Inbox) process(ctx context.Context, c *imapclient.Client, k Key) error {
+func (in *Inbox) process(ctx context.Context, c *imapclient.Client, m *prepared) error {
+	if m.err != nil {
+		return m.err
+	}
 	work := context.WithoutCancel(ctx)
-	start := time.Now()
-	raw, size, err := in.fetch(c, k)
-	if err != nil {
-		in.cfg.Metrics.failed("imap")
-		return err
-	}
-	// What the store keys on is read from the headers; the photos are
-	// checked only when an answer is still to be made, read from the
-	// mailbox again after a restart (tessera never stores a photo).
-	r := in.read(raw, size)
-	e, _, err := in.store.Begin(work, k, r.msgID, r.sender)
-	if err != nil {
-		return err
-	}
-	log := in.cfg.Log.With("msg", k.String(), "sender", r.sender)
-	var p *plan
-	planned := func() *plan {
-		if p == nil {
-			p = in.plan(work, r)
-		}
-		return p
-	}
+	k, e, start := m.k, m.e, m.start
+	log := in.cfg.Log.With("msg", k.String(), "sender", m.r.sender)
+	planned := func() *plan { return m.plan(work, in) }
 	for {
 		switch e.State {
 		case Received:
@@ -757,14 +823,18 @@ func (in *Inbox) plan(ctx context.Context, r reading) *plan {
 		imgs = imgs[:mailphoto.MaxImages]
 	}
 	opts := validate.Options{Profile: in.cfg.Profile, Lang: lang, Now: in.now()}
-	// The photos of a message are checked side by side, a core each;
-	// the answer keeps their order.
+	// The photos of a message are checked side by side, a core each,
+	// and beside those of the messages read ahead: in.cores keeps the
+	// checks to one a core, first come first served, so the message
+	// being answered goes first. The answer keeps their order.
 	reports := make([]*validate.Report, len(imgs))
 	fixes := make([]*mailreply.Attachment, len(imgs))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, im := range imgs {
 		g.Go(func() error {
+			in.cores <- struct{}{}
+			defer func() { <-in.cores }()
 			reports[i], fixes[i] = in.check(ctx, im, opts)
 			return nil
 		})

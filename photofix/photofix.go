@@ -186,6 +186,7 @@ func side(r, b image.Rectangle) string {
 // encode saves img as a JPEG declaring dpi in a JFIF header, at the highest
 // quality from 92 down to MinQuality whose file fits maxBytes.
 func encode(img image.Image, dpi, maxBytes int) ([]byte, int, error) {
+	img = rgbaView(img)
 	var buf bytes.Buffer
 	for q := 92; q >= MinQuality; q -= 4 {
 		buf.Reset()
@@ -198,6 +199,19 @@ func encode(img image.Image, dpi, maxBytes int) ([]byte, int, error) {
 		}
 	}
 	return nil, 0, fmt.Errorf("%w of %d bytes at quality %d", ErrTooBig, maxBytes, MinQuality)
+}
+
+// rgbaView returns an opaque *image.NRGBA as an *image.RGBA over the same
+// pixels (with every alpha at 255 the two layouts hold the same bytes), so
+// that image/jpeg takes its fast path for RGBA instead of reading each
+// pixel through the image.Image interface: half the time of an encode.
+// Any other image is returned as it is.
+func rgbaView(img image.Image) image.Image {
+	n, ok := img.(*image.NRGBA)
+	if !ok || !n.Opaque() {
+		return img
+	}
+	return &image.RGBA{Pix: n.Pix, Stride: n.Stride, Rect: n.Rect}
 }
 
 // withJFIF inserts a JFIF APP0 segment declaring dpi after the SOI marker

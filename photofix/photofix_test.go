@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"image/jpeg"
 	"os"
 	"testing"
 	"time"
@@ -165,5 +166,55 @@ func TestWithJFIF(t *testing.T) {
 		if data[2] != 0xFF || data[3] != 0xE0 || string(data[6:10]) != "JFIF" || int(data[14])<<8|int(data[15]) != dpi || data[13] != 1 {
 			t.Errorf("dpi %d: JFIF header % x", dpi, data[:20])
 		}
+	}
+}
+
+// TestRGBAView checks that an opaque NRGBA photo encodes to the same JPEG
+// through the RGBA view as read pixel by pixel, and that a photo with any
+// transparency is left as it is (its RGBA bytes would differ).
+func TestRGBAView(t *testing.T) {
+	gradient := func(alpha func(x, y int) uint8) *image.NRGBA {
+		img := image.NewNRGBA(image.Rect(3, 5, 67, 53))
+		for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+			for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
+				i := img.PixOffset(x, y)
+				copy(img.Pix[i:i+4], []uint8{uint8(4 * x), uint8(5 * y), uint8(x * y), alpha(x, y)})
+			}
+		}
+		return img
+	}
+	for _, tc := range []struct {
+		name   string
+		img    *image.NRGBA
+		viewed bool
+	}{
+		{"opaque", gradient(func(x, y int) uint8 { return 255 }), true},
+		{"one pixel translucent", gradient(func(x, y int) uint8 {
+			if x == 10 && y == 20 {
+				return 254
+			}
+			return 255
+		}), false},
+		{"transparent", gradient(func(x, y int) uint8 { return 0 }), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rgbaView(tc.img)
+			if _, ok := got.(*image.RGBA); ok != tc.viewed {
+				t.Fatalf("rgbaView returned %T, want an RGBA view: %v", got, tc.viewed)
+			}
+			if !tc.viewed {
+				return
+			}
+			var direct, viewed bytes.Buffer
+			if err := jpeg.Encode(&direct, tc.img, &jpeg.Options{Quality: 90}); err != nil {
+				t.Fatal(err)
+			}
+			if err := jpeg.Encode(&viewed, got, &jpeg.Options{Quality: 90}); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(direct.Bytes(), viewed.Bytes()) {
+				t.Error("the RGBA view encodes to other bytes than the NRGBA photo")
+			}
+		})
 	}
 }
