@@ -239,12 +239,13 @@ func (in *Inbox) Once(ctx context.Context) error {
 // if wait, again each time the server says new mail came, until ctx ends.
 func (in *Inbox) session(ctx context.Context, wait bool, connected func()) error {
 	news := make(chan struct{}, 1)
-	c, err := in.dial(news)
+	ic, err := in.dial(news)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	if err := in.login(c); err != nil {
+	defer ic.Close()
+	c, err := in.login(ic)
+	if err != nil {
 		return err
 	}
 	if err := in.makeFolders(c); err != nil {
@@ -259,7 +260,7 @@ func (in *Inbox) session(ctx context.Context, wait bool, connected func()) error
 			in.cfg.Log.Info("inbox: forgot filed messages", "count", n, "older than", in.cfg.Retain.String())
 		}
 	}
-	sel, err := c.Select(in.cfg.Mailbox, nil).Wait()
+	sel, err := c.Select(c.names.of(in.cfg.Mailbox), nil).Wait()
 	if err != nil {
 		return fmt.Errorf("inbox: select %s: %w", in.cfg.Mailbox, err)
 	}
@@ -279,7 +280,7 @@ func (in *Inbox) session(ctx context.Context, wait bool, connected func()) error
 		if left != nil {
 			timeout = retryAfter
 		}
-		if err := in.await(ctx, c, news, timeout); err != nil {
+		if err := in.await(ctx, c.Client, news, timeout); err != nil {
 			return err
 		}
 		if ctx.Err() != nil {
@@ -339,7 +340,7 @@ func (in *Inbox) tlsConfig(addr string) *tls.Config {
 }
 
 // makeFolders creates the folders that do not exist yet.
-func (in *Inbox) makeFolders(c *imapclient.Client) error {
+func (in *Inbox) makeFolders(c *mailbox) error {
 	list, err := c.List("", "*", nil).Collect()
 	if err != nil {
 		return fmt.Errorf("inbox: list folders: %w", err)
@@ -349,7 +350,8 @@ func (in *Inbox) makeFolders(c *imapclient.Client) error {
 		have[l.Mailbox] = true
 	}
 	f := in.cfg.Folders
-	for _, name := range []string{f.Valid, f.ToFix, f.NoPhoto, f.Discarded} {
+	for _, folder := range []string{f.Valid, f.ToFix, f.NoPhoto, f.Discarded} {
+		name := c.names.of(folder)
 		if have[name] {
 			continue
 		}
@@ -399,8 +401,8 @@ func (in *Inbox) await(ctx context.Context, c *imapclient.Client, news chan stru
 // one IMAP connection, but read and checked ahead: while one message is
 // answered and filed, the photos of the next few are checked on the other
 // cores (see ahead and prepare).
-func (in *Inbox) drain(ctx context.Context, c *imapclient.Client, uidValidity uint32) error {
-	uids, err := waiting(c)
+func (in *Inbox) drain(ctx context.Context, c *mailbox, uidValidity uint32) error {
+	uids, err := waiting(c.Client)
 	if err != nil {
 		return err
 	}
@@ -469,9 +471,9 @@ type prepared struct {
 
 // prepare reads message k and, when the store says it still needs a
 // plan, starts making it in the background (checking its photos).
-func (in *Inbox) prepare(ctx context.Context, c *imapclient.Client, k Key, checking *sync.WaitGroup) *prepared {
+func (in *Inbox) prepare(ctx context.Context, c *mailbox, k Key, checking *sync.WaitGroup) *prepared {
 	m := &prepared{k: k, start: time.Now()}
-	raw, size, err := in.fetch(c, k)
+	raw, size, err := in.fetch(c.Client, k)
 	if err != nil {
 		in.cfg.Metrics.failed("imap")
 		m.err = err
@@ -531,17 +533,22 @@ func waiting(c *imapclient.Client) ([]imap.UID, error) {
 	return uids, nil
 }
 
-// login logs in; a refusal of the user or password wraps ErrLogin.
-func (in *Inbox) login(c *imapclient.Client) error {
+// login logs in and learns how the server names folders; a refusal of the user or password wraps ErrLogin.
+func (in *Inbox) login(c *imapclient.Client) (*mailbox, error) {
 	err := c.Login(in.cfg.IMAPUser, in.cfg.IMAPPassword).Wait()
 	var ie *imap.Error
 	switch {
 	case err == nil:
-		return nil
 	case errors.As(err, &ie) && (ie.Code == imap.ResponseCodeAuthenticationFailed || ie.Type == imap.StatusResponseTypeNo):
-		return fmt.Errorf("%w: %v", ErrLogin, err)
+		return nil, fmt.Errorf("%w: %v", ErrLogin, err)
+	default:
+		return nil, fmt.Errorf("inbox: login: %w", err)
 	}
-	return fmt.Errorf("inbox: login: %w", err)
+	n, err := serverNames(c)
+	if err != nil {
+		return nil, err
+	}
+	return &mailbox{Client: c, names: n}, nil
 }
 
 // forgetMoved records as filed the messages the store has not finished
@@ -584,7 +591,7 @@ const maxSendAttempts = 60
 // process takes message m as far as it can go from the step it is at.
 // It runs to the end of the step it is in even when ctx ends (a stop
 // between messages, not within one); ctx is checked between steps.
-func (in *Inbox) process(ctx context.Context, c *imapclient.Client, m *prepared) error {
+func (in *Inbox) process(ctx context.Context, c *mailbox, m *prepared) error {
 	if m.err != nil {
 		return m.err
 	}
@@ -943,18 +950,19 @@ type Planned struct {
 // without answering, moving or recording anything. Duplicates and the
 // hourly limit, which depend on answers sent, are not judged.
 func (in *Inbox) DryRun(ctx context.Context) ([]Planned, error) {
-	c, err := in.dial(make(chan struct{}, 1))
+	ic, err := in.dial(make(chan struct{}, 1))
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
-	if err := in.login(c); err != nil {
+	defer ic.Close()
+	c, err := in.login(ic)
+	if err != nil {
 		return nil, err
 	}
-	if _, err := c.Select(in.cfg.Mailbox, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
+	if _, err := c.Select(c.names.of(in.cfg.Mailbox), &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
 		return nil, fmt.Errorf("inbox: examine %s: %w", in.cfg.Mailbox, err)
 	}
-	uids, err := waiting(c)
+	uids, err := waiting(c.Client)
 	if err != nil {
 		return nil, err
 	}
@@ -964,7 +972,7 @@ func (in *Inbox) DryRun(ctx context.Context) ([]Planned, error) {
 			return out, err
 		}
 		k := Key{in.cfg.Mailbox, 0, uint32(uid)}
-		raw, size, err := in.fetch(c, k)
+		raw, size, err := in.fetch(c.Client, k)
 		if err != nil {
 			return out, fmt.Errorf("inbox: message %d: %w", uid, err)
 		}

@@ -238,11 +238,15 @@ func (r *rig) folders(t testing.TB) map[string][]string {
 	t.Helper()
 	c := r.login(t)
 	defer c.Close()
-	f := DefaultFolders()
+	list, err := c.List("", "*", nil).Collect()
+	if err != nil {
+		t.Fatal(err)
+	}
 	out := map[string][]string{}
-	for _, name := range []string{"INBOX", f.Valid, f.ToFix, f.NoPhoto, f.Discarded} {
+	for _, l := range list {
+		name := l.Mailbox
 		if _, err := c.Select(name, &imap.SelectOptions{ReadOnly: true}).Wait(); err != nil {
-			continue // not made yet
+			continue // \Noselect: a level only
 		}
 		search, err := c.UIDSearch(&imap.SearchCriteria{}, nil).Wait()
 		if err != nil {
@@ -673,6 +677,51 @@ func TestWithoutIdleAndMove(t *testing.T) {
 	// plain EXPUNGE would have removed it with tessera's.
 	if !slices.Equal(b["INBOX"], []string{"clerk@comune.example.it"}) || len(r.smtp.Messages()) != 2 {
 		t.Errorf("INBOX %v, %d answers; want the clerk's message left alone", b["INBOX"], len(r.smtp.Messages()))
+	}
+}
+
+// TestFolderNames: on servers that separate levels with "." (Dovecot's
+// Maildir default, Courier), keep every folder under "INBOX." (Courier,
+// some hosted mailboxes) or do not offer NAMESPACE, the folders are made
+// and filled under the server's own names, and none is made with a "/"
+// in its name.
+func TestFolderNames(t *testing.T) {
+	_, valid := photos(t)
+	for _, tc := range []struct {
+		name string
+		opts dovecot.Options
+		want string // where the answered message is filed
+	}{
+		{"dot", dovecot.Options{Separator: "."}, "Tessera.Valide"},
+		{"INBOX prefix", dovecot.Options{Separator: ".", Prefix: "INBOX."}, "INBOX.Tessera.Valide"},
+		{"no NAMESPACE", dovecot.Options{Separator: ".", Capability: "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS MOVE"}, "Tessera.Valide"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRigWith(t, tc.opts)
+			r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <dot@example.it>\n", valid))
+			r.once(t, r.config())
+			got := r.folders(t)
+			if !slices.Equal(got[tc.want], []string{"dot@example.it"}) || len(got) != 1 {
+				t.Errorf("filed %v, want the message in %q only", got, tc.want)
+			}
+			c := r.login(t)
+			defer c.Close()
+			list, err := c.List("", "*", nil).Collect()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var made []string
+			for _, l := range list {
+				made = append(made, l.Mailbox)
+				if strings.Contains(l.Mailbox, "/") {
+					t.Errorf("folder %q made with the configuration's separator", l.Mailbox)
+				}
+			}
+			t.Logf("folders: %v", made)
+			if len(r.smtp.Messages()) != 1 {
+				t.Errorf("%d answers, want 1", len(r.smtp.Messages()))
+			}
+		})
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/emersion/go-imap/v2"
-	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
@@ -120,8 +119,9 @@ func smtpReply(err error) string {
 
 // file moves message k to folder (MOVE, else COPY, \Deleted and
 // EXPUNGE) and records it.
-func (in *Inbox) file(ctx context.Context, c *imapclient.Client, k Key, folder string) error {
+func (in *Inbox) file(ctx context.Context, c *mailbox, k Key, folder string) error {
 	uid := imap.UIDSetNum(imap.UID(k.UID))
+	folder = c.names.of(folder)
 	if c.Caps().Has(imap.CapMove) {
 		if _, err := c.Move(uid, folder).Wait(); err != nil {
 			return fmt.Errorf("move to %q: %w", folder, err)

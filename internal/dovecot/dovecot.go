@@ -7,6 +7,7 @@ package dovecot
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -121,7 +122,10 @@ mail_gid = {{.GID}}
 mail_location = maildir:~/Maildir
 namespace inbox {
   inbox = yes
-  separator = /
+  separator = {{.Separator}}
+{{- if .Prefix}}
+  prefix = {{.Prefix}}
+{{- end}}
 }
 
 # Plaintext LOGIN and AUTH PLAIN on every connection, not only after
@@ -182,6 +186,14 @@ type Options struct {
 	// after login (Dovecot's imap_capability): leave out IDLE or MOVE to
 	// test a client against a server without them.
 	Capability string
+	// Separator is the hierarchy separator of the mailbox names ("/"
+	// when empty); "." is Dovecot's own default for Maildir and
+	// Courier's.
+	Separator string
+	// Prefix, when set, is the personal namespace's prefix: "INBOX."
+	// puts every folder under INBOX, as Courier and some hosted
+	// mailboxes do.
+	Prefix string
 }
 
 // StartWith is Start with options.
@@ -427,6 +439,8 @@ func (s *Server) writeConfig(o owner) error {
 		"NonRoot": !o.chown, "UserName": o.userName, "GroupName": o.groupName,
 		"UID": o.uid, "GID": o.gid, "Port": port, "TLSPort": tlsPort,
 		"Capability": s.opts.Capability,
+		"Separator":  cmp.Or(s.opts.Separator, "/"),
+		"Prefix":     s.opts.Prefix,
 	})
 	if err != nil {
 		return fmt.Errorf("render dovecot.conf: %w", err)
