@@ -355,16 +355,23 @@ func (in *Inbox) makeFolders(c *mailbox) error {
 		if have[name] {
 			continue
 		}
-		if err := c.Create(name, nil).Wait(); err != nil {
-			var ie *imap.Error
-			if errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
-				continue
-			}
-			return fmt.Errorf("inbox: create folder %q: %w", name, err)
+		if err := create(c.Client, name); err != nil {
+			return err
 		}
 		have[name] = true
 	}
 	return nil
+}
+
+// create makes folder name, the server's name for it; one that exists
+// already (made by a clerk meanwhile) is no error.
+func create(c *imapclient.Client, name string) error {
+	err := c.Create(name, nil).Wait()
+	var ie *imap.Error
+	if err == nil || errors.As(err, &ie) && ie.Code == imap.ResponseCodeAlreadyExists {
+		return nil
+	}
+	return fmt.Errorf("inbox: create folder %q: %w", name, err)
 }
 
 // await waits, in IDLE or by polling, until the mailbox may have news or

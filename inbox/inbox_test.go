@@ -604,6 +604,57 @@ func TestRunIdle(t *testing.T) {
 	}
 }
 
+// TestFolderDeleted: a clerk deletes a folder while the inbox watches;
+// the next message answered into it is filed all the same, the folder
+// made again (the server answers MOVE or COPY with TRYCREATE), not left
+// in INBOX until a restart.
+func TestFolderDeleted(t *testing.T) {
+	_, valid := photos(t)
+	for _, tc := range []struct {
+		name string
+		opts dovecot.Options
+	}{
+		{"MOVE", dovecot.Options{}},
+		{"COPY", dovecot.Options{Capability: "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ UIDPLUS NAMESPACE"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRigWith(t, tc.opts)
+			stop := r.run(t, r.config())
+			defer stop()
+			valide := DefaultFolders().Valid
+			filed := func(id string) bool {
+				deadline := time.Now().Add(30 * time.Second)
+				for time.Now().Before(deadline) {
+					if slices.Contains(r.folders(t)[valide], id) {
+						return true
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
+				return false
+			}
+			r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <before@example.it>\n", valid))
+			if !filed("before@example.it") {
+				t.Fatalf("the first message was not filed: %v", r.folders(t))
+			}
+			c := r.login(t)
+			if err := c.Delete(valide).Wait(); err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <after@example.it>\n", valid))
+			if !filed("after@example.it") {
+				t.Errorf("not filed after the folder was deleted: %v", r.folders(t))
+			}
+			if err := stop(); err != nil {
+				t.Errorf("Run: %v", err)
+			}
+			if got := answers(t, r.smtp); len(got["before@example.it"]) != 1 || len(got["after@example.it"]) != 1 {
+				t.Errorf("answers %v, want one each", got)
+			}
+		})
+	}
+}
+
 // TestLimits: a message over MaxBytes is not checked but answered with a
 // short note; one with more images than mailphoto.MaxImages has the first
 // ones checked and the sender told of the rest.

@@ -118,15 +118,18 @@ func smtpReply(err error) string {
 }
 
 // file moves message k to folder (MOVE, else COPY, \Deleted and
-// EXPUNGE) and records it.
+// EXPUNGE) and records it. A folder deleted since the session began (the
+// server answers TRYCREATE) is made again.
 func (in *Inbox) file(ctx context.Context, c *mailbox, k Key, folder string) error {
 	uid := imap.UIDSetNum(imap.UID(k.UID))
 	folder = c.names.of(folder)
-	if c.Caps().Has(imap.CapMove) {
-		if _, err := c.Move(uid, folder).Wait(); err != nil {
-			return fmt.Errorf("move to %q: %w", folder, err)
+	move := func() error {
+		if c.Caps().Has(imap.CapMove) {
+			if _, err := c.Move(uid, folder).Wait(); err != nil {
+				return fmt.Errorf("move to %q: %w", folder, err)
+			}
+			return nil
 		}
-	} else {
 		if _, err := c.Copy(uid, folder).Wait(); err != nil {
 			return fmt.Errorf("copy to %q: %w", folder, err)
 		}
@@ -142,6 +145,17 @@ func (in *Inbox) file(ctx context.Context, c *mailbox, k Key, folder string) err
 		} else if err := c.Expunge().Close(); err != nil {
 			return fmt.Errorf("expunge: %w", err)
 		}
+		return nil
+	}
+	err := move()
+	if ie := (*imap.Error)(nil); errors.As(err, &ie) && ie.Code == imap.ResponseCodeTryCreate {
+		in.cfg.Log.Warn("inbox: a folder was deleted; making it again", "folder", folder)
+		if err = create(c.Client, folder); err == nil {
+			err = move()
+		}
+	}
+	if err != nil {
+		return err
 	}
 	in.after(k, moved)
 	return in.store.Filed(ctx, k)
