@@ -527,6 +527,58 @@ func TestCrash(t *testing.T) {
 	}
 }
 
+// TestUIDValidity: the process is killed half-way through the first
+// message, then the server numbers the mailbox anew (a new UIDVALIDITY and
+// new UIDs: a restore or a migration). On restart the message is known
+// again by its Message-ID: answered once, filed where it was meant to go,
+// and nothing is left unfinished in the state.
+func TestUIDValidity(t *testing.T) {
+	_, valid := photos(t)
+	f := DefaultFolders()
+	for _, after := range []State{Checked, Replied} {
+		t.Run("after "+string(after), func(t *testing.T) {
+			r := newRig(t)
+			r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <one@example.it>\n", valid))
+			r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <two@example.it>\n", valid))
+			if err := r.runChild(t, after); err == nil {
+				t.Fatal("the process was not killed")
+			}
+			validity := func() uint32 {
+				c := r.login(t)
+				defer c.Close()
+				sel, err := c.Select("INBOX", &imap.SelectOptions{ReadOnly: true}).Wait()
+				if err != nil {
+					t.Fatal(err)
+				}
+				return sel.UIDValidity
+			}
+			before := validity()
+			r.imap.Renumber(t)
+			if now := validity(); now == before {
+				t.Fatalf("UIDVALIDITY still %d after renumbering", now)
+			}
+			if err := r.runChild(t, ""); err != nil {
+				t.Fatalf("restart: %v", err)
+			}
+			got := answers(t, r.smtp)
+			boxes := r.folders(t)
+			for _, id := range []string{"one@example.it", "two@example.it"} {
+				if n := len(got[id]); n != 1 || !slices.Contains(boxes[f.Valid], id) {
+					t.Errorf("%s: %d answers, folders %v; want 1 answer, in %s", id, n, boxes, f.Valid)
+				}
+			}
+			store, err := OpenStore(context.Background(), r.state)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			if open, err := store.Unfinished(context.Background(), "INBOX"); err != nil || len(open) != 0 {
+				t.Errorf("unfinished in the state: %+v %v", open, err)
+			}
+		})
+	}
+}
+
 // runChild runs the inbox once in a new process (this test binary, see
 // child), killed with SIGKILL right after the first message reaches step
 // killAfter ("" runs it to the end).

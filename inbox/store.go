@@ -189,7 +189,8 @@ func (s *Store) SenderHash(addr string) string {
 
 // Begin records that the message k was seen and returns its entry: a new
 // one in state Received, or the one already stored (a restart resumes
-// from it). dup is set when another message with the same Message-ID was
+// from it), also when it was stored under an earlier UIDVALIDITY of the
+// mailbox and is unfinished. dup is set when another message with the same Message-ID was
 // already answered or is being answered (the same mail copied or
 // delivered twice): it must not be answered again.
 func (s *Store) Begin(ctx context.Context, k Key, messageID, sender string) (e Entry, dup bool, err error) {
@@ -199,6 +200,26 @@ func (s *Store) Begin(ctx context.Context, k Key, messageID, sender string) (e E
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		// The same message unfinished under an earlier UIDVALIDITY of
+		// this mailbox: the server numbered the mailbox anew (restored,
+		// rebuilt or moved to another server) and the message has a new
+		// UID. Its entry takes the new key and resumes where it was, so
+		// an answer sent before is not sent again and the message is
+		// filed where it was meant to go.
+		var was Key
+		err = tx.QueryRowContext(ctx, `SELECT uidvalidity, uid FROM messages WHERE mailbox = ? AND uidvalidity <> ? AND message_id = ? AND state <> ?
+			ORDER BY updated LIMIT 1`, k.Mailbox, k.UIDValidity, messageID, Filed).Scan(&was.UIDValidity, &was.UID)
+		switch {
+		case err == nil:
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET uidvalidity = ?, uid = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+				k.UIDValidity, k.UID, k.Mailbox, was.UIDValidity, was.UID); err != nil {
+				return err
+			}
+			e, err = get(ctx, tx, k)
+			return err
+		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
 		if messageID != "" {

@@ -325,6 +325,29 @@ func (s *Server) Restart(t testing.TB) {
 	}
 }
 
+// Renumber stops dovecot, deletes the INBOX's UID list and indexes and
+// starts it again: the INBOX gets a new UIDVALIDITY and its messages new
+// UIDs, as after the mailbox is restored from a backup or moved to another
+// server. Dovecot takes the new UIDVALIDITY from the clock, so Renumber
+// returns at least a second after the old one was made.
+func (s *Server) Renumber(t testing.TB) {
+	t.Helper()
+	if err := s.stop(syscall.SIGTERM); err != nil {
+		t.Fatalf("dovecot: %v", err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	maildir := filepath.Join(s.Dir, "mail", s.User, "Maildir")
+	for _, pattern := range []string{"dovecot-uidlist", "dovecot-uidvalidity*", "dovecot.index*"} {
+		files, _ := filepath.Glob(filepath.Join(maildir, pattern))
+		for _, f := range files {
+			if err := os.Remove(f); err != nil {
+				t.Fatalf("dovecot: renumber: %v", err)
+			}
+		}
+	}
+	s.Restart(t)
+}
+
 // prepare writes the passwd file and the certificate and creates the mail
 // store, owned by the user the mail processes run as.
 func (s *Server) prepare() (owner, error) {
