@@ -4,10 +4,10 @@ package validate
 
 // smileModelFit is the expression model fitted on the neutral/ and
 // smiling/ photos of the 32 people of ../shared/faces (lambda 1).
-// Cues: mouth width, corner depth, corner lift, corner rise, eye opening.
+// Cues: mouth width, corner depth, corner lift, corner rise, eye opening, lower lids, teeth.
 var smileModelFit = smileModel{
-	Mean:   [numSmileCues]float64{0.881937, 0.288606, 0.019578, 0.100566, 0.3286},
-	SD:     [numSmileCues]float64{0.0888061, 0.0588472, 0.0536763, 0.0500144, 0.0460488},
-	Weight: [numSmileCues]float64{1.3856, -1.10442, 1.1155, 0.462042, -0.996135},
-	Bias:   0.555326,
+	Mean:   [numSmileCues]float64{0.881937, 0.288606, 0.019578, 0.100566, 0.3286, 0.107043, 0.185619},
+	SD:     [numSmileCues]float64{0.0888061, 0.0588472, 0.0536763, 0.0500144, 0.0460488, 0.0249898, 0.279995},
+	Weight: [numSmileCues]float64{1.2214, -0.787744, 0.900782, 0.0122677, -0.639656, -0.612679, 1.07718},
+	Bias:   0.824673,
 }
