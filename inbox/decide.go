@@ -83,10 +83,16 @@ func Decide(m *mailphoto.Message, own []string) Decision {
 	case t == "posta-certificata":
 		d.PEC = true
 		inner, ok := attached(m, pecEnvelope)
-		if !ok {
+		switch {
+		case ok:
+			d.Header = inner
+		case m.HeaderOnly:
+			// Too large to be read whole: the citizen is still told so,
+			// from what the envelope says of the message inside.
+			d.Header = pecInner(outer)
+		default:
 			return Decision{Reason: PECAnomaly, Header: outer, PEC: true}
 		}
-		d.Header = inner
 	default: // "errore": the provider could not certify the message
 		return Decision{Reason: PECAnomaly, Header: outer, PEC: true}
 	}
@@ -114,6 +120,29 @@ func Decide(m *mailphoto.Message, own []string) Decision {
 	}
 	return d
 }
+
+// pecInner is what a PEC envelope's own header says of the message inside
+// it, for when only that header was read: the provider copies the
+// citizen's address into Reply-To (its From is the provider's: "Per conto
+// di: ..." <posta-certificata@...>), the citizen's Message-ID into
+// X-Riferimento-Message-ID, and the Subject after "POSTA CERTIFICATA: "
+// (the technical rules of PEC, DM 2 November 2005). Only Reply-To names
+// whom to answer; without it the message has no sender to answer.
+func pecInner(outer mail.Header) mail.Header {
+	h := mail.Header{Header: outer.Header.Copy()}
+	h.Del("From")
+	h.Del("Message-Id")
+	if id := outer.Get("X-Riferimento-Message-ID"); id != "" {
+		h.Set("Message-Id", id)
+	}
+	if s := outer.Get("Subject"); len(s) >= len(pecSubject) && strings.EqualFold(s[:len(pecSubject)], pecSubject) {
+		h.Set("Subject", strings.TrimSpace(s[len(pecSubject):]))
+	}
+	return h
+}
+
+// pecSubject starts the Subject of a PEC envelope.
+const pecSubject = "POSTA CERTIFICATA:"
 
 // attached returns the header of the attached message named name.
 func attached(m *mailphoto.Message, name string) (mail.Header, bool) {

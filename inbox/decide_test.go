@@ -96,3 +96,47 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
+
+// TestDecideHeaderOnly: a message too large to be read whole is decided
+// on its header. A PEC envelope is then answered to the citizen its
+// provider names in Reply-To, referring to the citizen's own Message-ID
+// and Subject; without a Reply-To there is no one to answer.
+func TestDecideHeaderOnly(t *testing.T) {
+	own := []string{"anagrafe@pec.comune.example.it"}
+	inner := fixture.CRLF("From: Mario Rossi <mario.rossi@pec.example.it>\nSubject: Foto per la CIE\nMessage-ID: <orig-1@pec.example.it>\nContent-Type: text/plain\n\nla foto\n")
+	noReplyTo := bytes.Replace(fixture.PEC(inner), []byte("Reply-To: mario.rossi@pec.example.it\r\n"), nil, 1)
+	for _, tc := range []struct {
+		name            string
+		msg             []byte
+		reason          Reason
+		to, id, subject string
+	}{
+		{"a citizen", fixture.CRLF("From: Anna <anna@example.it>\nSubject: foto\nMessage-ID: <a1@example.it>\n\n"), "", "anna@example.it", "a1@example.it", "foto"},
+		{"PEC", fixture.PEC(inner), "", "mario.rossi@pec.example.it", "orig-1@pec.example.it", "Foto per la CIE"},
+		{"PEC without Reply-To", noReplyTo, NoSender, "", "", ""},
+		{"PEC receipt", fixture.PECReceipt("accettazione"), PECReceipt, "", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := mailphoto.ReadHeader(bytes.NewReader(tc.msg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := Decide(m, own)
+			if d.Reason != tc.reason {
+				t.Fatalf("reason %q, want %q", d.Reason, tc.reason)
+			}
+			if tc.reason != "" {
+				return
+			}
+			if d.To == nil || d.To.Address != tc.to {
+				t.Errorf("answer to %v, want %s", d.To, tc.to)
+			}
+			if id, _ := d.Header.MessageID(); id != tc.id {
+				t.Errorf("refers to %q, want %q", id, tc.id)
+			}
+			if s, _ := d.Header.Subject(); s != tc.subject {
+				t.Errorf("subject %q, want %q", s, tc.subject)
+			}
+		})
+	}
+}

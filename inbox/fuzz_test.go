@@ -2,15 +2,17 @@ package inbox
 
 import (
 	"bytes"
+	"io"
 	"testing"
 
 	"github.com/tessera-cie/tessera/internal/fixture"
 	"github.com/tessera-cie/tessera/mailphoto"
 )
 
-// FuzzDecide reads arbitrary bytes as a message and decides on it: no
-// panic, and an answer always has an address that is neither a daemon's
-// nor the mailbox's own.
+// FuzzDecide reads arbitrary bytes as a message, whole and as a header
+// only (a message over the size limit), and decides on it: no panic, and
+// an answer always has an address that is neither a daemon's nor the
+// mailbox's own.
 func FuzzDecide(f *testing.F) {
 	f.Add(fixture.CRLF("From: Mario <mario@example.it>\nSubject: foto\nContent-Type: text/plain\n\nx\n"))
 	f.Add(fixture.PEC(fixture.CRLF("From: a@pec.example.it\nReply-To: \"x\" <>\nContent-Type: text/plain\n\nx\n")))
@@ -18,13 +20,15 @@ func FuzzDecide(f *testing.F) {
 	f.Add(fixture.CRLF("From: =?utf-8?q?=C3=A0?= <a@b>\nReply-To: group: a@b.it, c@d.it;\nAuto-Submitted: no; x=y\nReturn-Path: < >\n\n"))
 	own := []string{"anagrafe@comune.example.it"}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := mailphoto.Read(bytes.NewReader(data))
-		if err != nil {
-			return
-		}
-		d := Decide(m, own)
-		if d.Reason == "" && (d.To == nil || daemon(d.To.Address) || isOwn(d.To.Address, own)) {
-			t.Fatalf("answered to %v", d.To)
+		for _, read := range []func(io.Reader) (*mailphoto.Message, error){mailphoto.Read, mailphoto.ReadHeader} {
+			m, err := read(bytes.NewReader(data))
+			if err != nil {
+				continue
+			}
+			d := Decide(m, own)
+			if d.Reason == "" && (d.To == nil || daemon(d.To.Address) || isOwn(d.To.Address, own)) {
+				t.Fatalf("answered to %v (header only: %v)", d.To, m.HeaderOnly)
+			}
 		}
 	})
 }

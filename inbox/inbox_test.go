@@ -720,6 +720,9 @@ func TestLimits(t *testing.T) {
 	}
 	r.imap.Deliver(t, email("From: grande@example.it\nSubject: foto\nMessage-ID: <big@example.it>\n", valid, valid))
 	r.imap.Deliver(t, email("From: tante@example.it\nSubject: foto\nMessage-ID: <many@example.it>\n", many...))
+	// Over the size too, in a PEC envelope: only its header is read, and
+	// the citizen its provider names is told.
+	r.imap.Deliver(t, fixture.PEC(email("From: Mario Rossi <mario.rossi@pec.example.it>\nSubject: Foto per la CIE\nMessage-ID: <orig-1@pec.example.it>\n", valid, valid)))
 	cfg := r.config()
 	cfg.MaxBytes = int64(len(valid)) + int64(len(valid))/2 // one photo fits, two do not
 	r.once(t, cfg)
@@ -731,10 +734,25 @@ func TestLimits(t *testing.T) {
 	}{
 		{"big@example.it", f.Discarded, "oltre il limite"},
 		{"many@example.it", f.ToFix, "Altre 2 immagini non sono state controllate"},
+		{"orig-1@pec.example.it", f.Discarded, "oltre il limite"},
 	} {
-		if len(got[c.id]) != 1 || !slices.Contains(b[c.folder], c.id) {
+		folder := b[c.folder]
+		if c.id == "orig-1@pec.example.it" {
+			folder = nil // the mailbox holds the envelope, under the provider's Message-ID
+			for _, id := range b[c.folder] {
+				if id == "opec-0001@pec.example.it" {
+					folder = append(folder, c.id)
+				}
+			}
+		}
+		if len(got[c.id]) != 1 || !slices.Contains(folder, c.id) {
 			t.Errorf("%s: %d answers, folders %v; want 1 and %s", c.id, len(got[c.id]), b, c.folder)
 			continue
+		}
+		if c.id == "orig-1@pec.example.it" {
+			if to, err := got[c.id][0].Header.AddressList("To"); err != nil || len(to) != 1 || to[0].Address != "mario.rossi@pec.example.it" {
+				t.Errorf("PEC over the size answered to %v (%v), want mario.rossi@pec.example.it", to, err)
+			}
 		}
 		if text, _ := parts(t, got[c.id][0]); !strings.Contains(text, c.says) {
 			t.Errorf("%s: answer lacks %q:\n%s", c.id, c.says, text)

@@ -52,6 +52,9 @@ type Message struct {
 	// any depth), in the order of the message: a PEC envelope carries the
 	// citizen's own message as postacert.eml.
 	Attached []Attached
+	// HeaderOnly is set when only the header was read (ReadHeader): the
+	// message may hold images and attached messages all the same.
+	HeaderOnly bool
 }
 
 // Attached is a message attached to another.
@@ -217,7 +220,7 @@ func ReadHeader(r io.Reader) (*Message, error) {
 	if h.Len() == 0 {
 		return nil, fmt.Errorf("%w: no header fields", ErrMalformed)
 	}
-	m := &Message{Header: message.Header{Header: h}}
+	m := &Message{Header: message.Header{Header: h}, HeaderOnly: true}
 	m.Subject, _ = m.Header.Text("Subject")
 	return m, nil
 }
