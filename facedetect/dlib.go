@@ -15,6 +15,7 @@ import (
 	"image"
 	"math"
 	"runtime"
+	"sync"
 	"unsafe"
 )
 
@@ -44,7 +45,9 @@ type Engine struct {
 	opts      Options
 	predictor *C.tess_predictor
 	pool      chan *C.tess_detector
+	made      int // detectors in the pool, lent out or not
 	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 // ErrClosed is returned by Detect after Close.
@@ -82,32 +85,41 @@ func Open(modelPath string, opts Options) (*Engine, error) {
 		closed:    make(chan struct{}),
 	}
 	for i := 0; i < opts.Workers; i++ {
-		d := C.tess_detector_new()
+		d := newDetector(i)
 		if d == nil {
-			e.Close()
-			return nil, errors.New("facedetect: cannot create dlib face detector")
+			e.Close() // frees the i made so far
+			return nil, fmt.Errorf("facedetect: cannot create dlib face detector %d of %d", i+1, opts.Workers)
 		}
 		e.pool <- d
+		e.made++
 	}
 	return e, nil
 }
 
-// Close frees the engine once every running Detect has returned.
-func (e *Engine) Close() error {
-	select {
-	case <-e.closed:
+// failDetector, set by tests only, makes the creation of detector i fail
+// as when dlib cannot allocate it.
+var failDetector func(i int) bool
+
+// newDetector creates detector i of the pool; nil when it cannot.
+func newDetector(i int) *C.tess_detector {
+	if failDetector != nil && failDetector(i) {
 		return nil
-	default:
 	}
-	close(e.closed)
-	for i := 0; i < cap(e.pool); i++ {
-		d := <-e.pool
-		if d != nil {
-			C.tess_detector_free(d)
+	return C.tess_detector_new()
+}
+
+// Close frees the engine once every running Detect has returned. Detect
+// called after Close returns ErrClosed. Close may be called more than
+// once, also concurrently: the first call frees, the others wait for it.
+func (e *Engine) Close() error {
+	e.closeOnce.Do(func() {
+		close(e.closed)
+		for range e.made {
+			C.tess_detector_free(<-e.pool)
 		}
-	}
-	C.tess_predictor_free(e.predictor)
-	e.predictor = nil
+		C.tess_predictor_free(e.predictor)
+		e.predictor = nil
+	})
 	return nil
 }
 
@@ -175,7 +187,7 @@ func (e *Engine) detect(det *C.tess_detector, img *image.Gray, size int) ([]scor
 	var errbuf [512]C.char
 	n := C.tess_detect(det, (*C.uint8_t)(unsafe.Pointer(&small.Pix[0])),
 		C.int(small.Rect.Dx()), C.int(small.Rect.Dy()), C.int(small.Stride),
-		0, C.double(e.opts.Threshold), &rects[0], &scores[0], maxFaces,
+		C.double(e.opts.Threshold), &rects[0], &scores[0], maxFaces,
 		&errbuf[0], C.int(len(errbuf)))
 	runtime.KeepAlive(small)
 	if n < 0 {

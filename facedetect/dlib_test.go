@@ -2,6 +2,7 @@ package facedetect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/draw"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/models"
@@ -178,4 +180,89 @@ func TestOpenMissingModel(t *testing.T) {
 	if _, err := Open("/nonexistent/model.dat", Options{}); err == nil {
 		t.Fatal("no error for a missing model")
 	}
+}
+
+// TestLifecycle: an engine whose detectors cannot all be created fails to
+// open without hanging; Close may be called from many goroutines at once
+// and again later; Detect after Close, and Close while a Detect runs, end
+// cleanly.
+func TestLifecycle(t *testing.T) {
+	path, err := models.Find()
+	if err != nil {
+		t.Fatalf("model: %v", err)
+	}
+	// within fails the test when f has not returned in a while: a hang.
+	within := func(t *testing.T, what string, f func()) {
+		t.Helper()
+		done := make(chan struct{})
+		go func() { defer close(done); f() }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s: still running after 30 s", what)
+		}
+	}
+	gray := image.NewGray(image.Rect(0, 0, 320, 400))
+
+	t.Run("a detector cannot be made", func(t *testing.T) {
+		for _, fail := range []int{0, 1, 3} {
+			failDetector = func(i int) bool { return i == fail }
+			var err error
+			within(t, "Open", func() { _, err = Open(path, Options{Workers: 4}) })
+			failDetector = nil
+			if err == nil {
+				t.Errorf("detector %d failing: Open returned no error", fail)
+			}
+		}
+	})
+	t.Run("Close at once and again", func(t *testing.T) {
+		e, err := Open(path, Options{Workers: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		within(t, "Close", func() {
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for range 8 {
+				wg.Go(func() {
+					<-start // all at once
+					if err := e.Close(); err != nil {
+						t.Errorf("Close: %v", err)
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+		})
+		if err := e.Close(); err != nil {
+			t.Errorf("Close again: %v", err)
+		}
+		if _, err := e.Detect(context.Background(), gray); !errors.Is(err, ErrClosed) {
+			t.Errorf("Detect after Close: %v, want ErrClosed", err)
+		}
+	})
+	t.Run("Close while detecting", func(t *testing.T) {
+		e, err := Open(path, Options{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		within(t, "Detect and Close", func() {
+			var wg sync.WaitGroup
+			for range 6 {
+				wg.Go(func() {
+					for range 20 {
+						if _, err := e.Detect(context.Background(), gray); errors.Is(err, ErrClosed) {
+							return
+						} else if err != nil {
+							t.Errorf("Detect: %v", err)
+							return
+						}
+					}
+				})
+			}
+			time.Sleep(20 * time.Millisecond)
+			e.Close()
+			wg.Wait()
+		})
+	})
 }

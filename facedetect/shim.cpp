@@ -65,24 +65,12 @@ tess_detector *tess_detector_new(void) {
 void tess_detector_free(tess_detector *d) { delete d; }
 
 int tess_detect(tess_detector *d, const uint8_t *gray, int w, int h, int stride,
-                int upsample, double adjust, long *rects, double *scores, int maxn,
-                char *err, int errlen) {
+                double adjust, long *rects, double *scores, int maxn, char *err,
+                int errlen) {
   try {
     grayview view{gray, h, w, stride};
     std::vector<dlib::rect_detection> found;
-    if (upsample > 0) {
-      dlib::array2d<unsigned char> big;
-      dlib::assign_image(big, view);
-      for (int i = 0; i < upsample; i++) dlib::pyramid_up(big);
-      d->det(big, found, adjust);
-      const double f = double(1 << upsample);
-      for (auto &r : found) {
-        r.rect = dlib::rectangle(long(r.rect.left() / f), long(r.rect.top() / f),
-                                 long(r.rect.right() / f), long(r.rect.bottom() / f));
-      }
-    } else {
-      d->det(view, found, adjust);
-    }
+    d->det(view, found, adjust);
     std::sort(found.begin(), found.end(),
               [](const dlib::rect_detection &a, const dlib::rect_detection &b) {
                 return a.detection_confidence > b.detection_confidence;

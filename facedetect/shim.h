@@ -22,8 +22,8 @@ void tess_detector_free(tess_detector *d);
 // their detection scores into scores, best first, and returns how many faces it
 // found (possibly more than maxn), or -1 on error (message in err).
 int tess_detect(tess_detector *d, const uint8_t *gray, int w, int h, int stride,
-                int upsample, double adjust, long *rects, double *scores, int maxn,
-                char *err, int errlen);
+                double adjust, long *rects, double *scores, int maxn, char *err,
+                int errlen);
 
 // tess_predictor_load reads a dlib shape predictor file. It returns NULL and a
 // message in err when the file cannot be read.
