@@ -87,7 +87,9 @@ func (c *canvas) marks(res *validate.Result) {
 	W, H := float64(b.Dx())/c.scale, float64(b.Dy())/c.scale // photo size
 	prof := res.Profile
 	if prof == nil {
-		prof, _ = validate.LookupProfile(rep.Profile)
+		if p, ok := validate.LookupProfile(rep.Profile); ok {
+			prof = &p
+		}
 	}
 	var face *validate.FaceInfo
 	if rep != nil {

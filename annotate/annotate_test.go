@@ -24,7 +24,7 @@ func synthetic() *validate.Result {
 	prof, _ := validate.LookupProfile("cie")
 	return &validate.Result{
 		Image:   img,
-		Profile: prof,
+		Profile: &prof,
 		Report: &validate.Report{
 			Profile: "cie",
 			Checks: []validate.Check{

@@ -187,7 +187,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown path", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/v2/nothing", nil) }, 404, "not_found", ""},
 		{"wrong method", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/v1/check", nil) }, 405, "method_not_allowed", ""},
 	}
-	for name, magic := range fixture.Magic {
+	for name, magic := range fixture.Magic() {
 		tests = append(tests, struct {
 			name     string
 			req      func() *http.Request
@@ -230,7 +230,7 @@ func TestBadInput(t *testing.T) {
 // TestUnsupportedFormatCarriesReport: a HEIC upload says how to get a JPG.
 func TestUnsupportedFormatCarriesReport(t *testing.T) {
 	s := newTestServer(t, Config{})
-	r := do(t, s, rawRequest("/v1/check?lang=en", "image/heic", fixture.Magic["heic"]))
+	r := do(t, s, rawRequest("/v1/check?lang=en", "image/heic", fixture.Magic()["heic"]))
 	e := r.errorOf(t)
 	if r.status != 415 || e.Report == nil {
 		t.Fatalf("%s", r)

@@ -132,8 +132,8 @@ func TestFormPostErrors(t *testing.T) {
 		want    string
 		headers bool // send headers only (oversize)
 	}{
-		{"GIF", formRequest(t, "/check", "photo", "a.gif", fixture.Magic["gif"], nil), 415, "Formato non accettato", false},
-		{"HEIC, English, with the JPG fix", formRequest(t, "/check?lang=en", "photo", "a.heic", fixture.Magic["heic"], nil), 415, "JPG", false},
+		{"GIF", formRequest(t, "/check", "photo", "a.gif", fixture.Magic()["gif"], nil), 415, "Formato non accettato", false},
+		{"HEIC, English, with the JPG fix", formRequest(t, "/check?lang=en", "photo", "a.heic", fixture.Magic()["heic"], nil), 415, "JPG", false},
 		{"no file chosen", formRequest(t, "/check", "photo", "", nil, map[string]string{"lang": "en"}), 400, "No photo received", false},
 		{"empty file", formRequest(t, "/check", "photo", "vuota.jpg", []byte{}, nil), 422, "Non riesco a leggere", false},
 		{"bad profile", formRequest(t, "/check", "photo", "a.jpg", good, map[string]string{"profile": "x"}), 400, "Profilo sconosciuto", false},
@@ -157,7 +157,7 @@ func TestFormPostErrors(t *testing.T) {
 		})
 	}
 	// The page's script asks for the result alone.
-	req := formRequest(t, "/check", "photo", "a.gif", fixture.Magic["gif"], nil)
+	req := formRequest(t, "/check", "photo", "a.gif", fixture.Magic()["gif"], nil)
 	req.Header.Set("X-Requested-With", "fetch")
 	r := doLive(t, addr, req)
 	if page := string(r.body); strings.Contains(page, "<html") || !strings.Contains(page, `role="alert"`) {

@@ -4,16 +4,20 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/tessera-cie/tessera/validate"
 )
 
-// CSVHeader names the columns of the CSV report. The names and the verdict
-// values (pass, fail, error, skipped) are fixed, so that spreadsheets and
-// scripts can rely on them; the error column is in the report's language.
-var CSVHeader = []string{
+// CSVHeader returns the names of the columns of the CSV report (a new
+// slice each call). The names and the verdict values (pass, fail, error,
+// skipped) are fixed, so that spreadsheets and scripts can rely on them;
+// the error column is in the report's language.
+func CSVHeader() []string { return slices.Clone(csvHeader) }
+
+var csvHeader = []string{
 	"file", "verdict", "failed", "warned", "dpi", "bytes", "width", "height",
 	"eye_height", "face_height", "error",
 }
@@ -35,7 +39,7 @@ func NewCSVWriter(w io.Writer, lang string) *CSVWriter {
 func (c *CSVWriter) Write(it Item) error {
 	if !c.head {
 		c.head = true
-		if err := c.w.Write(CSVHeader); err != nil {
+		if err := c.w.Write(csvHeader); err != nil {
 			return err
 		}
 	}
@@ -50,7 +54,7 @@ func (c *CSVWriter) Write(it Item) error {
 func (c *CSVWriter) Close() error {
 	if !c.head {
 		c.head = true
-		if err := c.w.Write(CSVHeader); err != nil {
+		if err := c.w.Write(csvHeader); err != nil {
 			return err
 		}
 	}
@@ -58,13 +62,13 @@ func (c *CSVWriter) Close() error {
 	return c.w.Error()
 }
 
-// CSVRow is the row of one item, in the order of CSVHeader. A file name
+// CSVRow is the row of one item, in the order of CSVHeader(). A file name
 // that a spreadsheet would run as a formula is prefixed with a single quote
 // (textCell). Failed and warned check ids are separated by spaces; eye and face height are
 // percentages of the photo height, as in the report; cells that do not
 // apply are empty.
 func CSVRow(it Item, lang string) []string {
-	row := make([]string, len(CSVHeader))
+	row := make([]string, len(csvHeader))
 	row[0] = textCell(it.Path)
 	row[1] = string(it.Verdict())
 	r := it.Report

@@ -49,7 +49,7 @@ func TestCSV(t *testing.T) {
 		t.Fatalf("the CSV does not parse: %v\n%s", err, buf.String())
 	}
 	want := [][]string{
-		CSVHeader,
+		CSVHeader(),
 		{"a.jpg", "fail", "dpi face_height", "recency yaw", "72", "123456", "551", "709", "60.5", "64", ""},
 		{"b.png", "fail", "face_count", "", "400", "1000", "600", "800", "", "", ""},
 		{"c.heic", "error", "format", "", "", "2048", "", "", "", "", "Formato HEIC non accettato"},

@@ -92,7 +92,7 @@ func TestTable(t *testing.T) {
 // and holds face_count to every photo right.
 func TestSharedFaces(t *testing.T) {
 	dir := faceset.Require(t)
-	tab, err := Run(context.Background(), validator(t), dir, opts, SharedFaces, 2)
+	tab, err := Run(context.Background(), validator(t), dir, opts, SharedFaces(), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestSharedFaces(t *testing.T) {
 	if len(tab.Groups) != 4 {
 		t.Errorf("groups %v, want the four of neutral/people.csv", tab.Groups)
 	}
-	for label := range SharedFaces {
+	for label := range SharedFaces() {
 		if tab.Cell("face_count", label) == nil {
 			t.Errorf("no %s photos evaluated", label)
 		}

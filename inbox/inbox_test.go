@@ -1060,7 +1060,7 @@ Content-Transfer-Encoding: base64
 ` + fixture.Base64Lines(studio) + `
 --_004_outlook_--
 `)
-	heic := email("From: anna@example.it\nSubject: foto\nMessage-ID: <heic@example.it>\n", fixture.Magic["heic"])
+	heic := email("From: anna@example.it\nSubject: foto\nMessage-ID: <heic@example.it>\n", fixture.Magic()["heic"])
 	several := email("From: luca@example.it\nSubject: foto\nMessage-ID: <several@example.it>\n", valid, studio)
 	bounce := fixture.CRLF("Return-Path: <>\nFrom: Mail Delivery System <MAILER-DAEMON@mx.example.it>\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <bounce@mx.example.it>\nAuto-Submitted: auto-replied\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\n\n--r\nContent-Type: text/plain\n\nThis is the mail system.\n--r\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; nessuno@example.it\nAction: failed\nStatus: 5.1.1\n--r--\n")
 	tests := []struct {

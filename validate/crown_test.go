@@ -553,7 +553,7 @@ func TestFaceHeightCrown(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			g := &faceGeom{chin: facedetect.Point{X: 280, Y: chin}, crown: at(tc.crown), skull: at(tc.skull), crownSeen: tc.seen, crownCut: tc.cut}
-			for _, lang := range Languages {
+			for _, lang := range Languages() {
 				j := &judge{prof: &cie, lang: lang, now: testNow}
 				c := j.faceHeight(g, h)
 				if c.Status != tc.want {

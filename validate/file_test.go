@@ -166,12 +166,12 @@ func TestBadInput(t *testing.T) {
 		{"jpeg header only", good[:20], ErrUnreadable, "jpeg"},
 		{"truncated png", goodPNG[:len(goodPNG)/2], ErrUnreadable, "png"},
 		{"text", []byte("Buongiorno, allego la foto."), ErrNotImage, "unknown"},
-		{"heic", fixture.Magic["heic"], ErrUnsupported, "heic"},
-		{"webp", fixture.Magic["webp"], ErrUnsupported, "webp"},
-		{"gif", fixture.Magic["gif"], ErrUnsupported, "gif"},
-		{"tiff", fixture.Magic["tiff"], ErrUnsupported, "tiff"},
-		{"bmp", fixture.Magic["bmp"], ErrUnsupported, "bmp"},
-		{"pdf", fixture.Magic["pdf"], ErrUnsupported, "pdf"},
+		{"heic", fixture.Magic()["heic"], ErrUnsupported, "heic"},
+		{"webp", fixture.Magic()["webp"], ErrUnsupported, "webp"},
+		{"gif", fixture.Magic()["gif"], ErrUnsupported, "gif"},
+		{"tiff", fixture.Magic()["tiff"], ErrUnsupported, "tiff"},
+		{"bmp", fixture.Magic()["bmp"], ErrUnsupported, "bmp"},
+		{"pdf", fixture.Magic()["pdf"], ErrUnsupported, "pdf"},
 		{"png bomb 60000x60000", fixture.PNGHeader(60000, 60000), ErrTooManyPixels, "png"},
 	}
 	for _, tc := range tests {
@@ -205,7 +205,7 @@ func TestBadInput(t *testing.T) {
 			})
 		}
 	}
-	if c := status(t, check(t, fixture.Magic["heic"], Options{}), "format"); !strings.Contains(c.Fix, "iPhone") {
+	if c := status(t, check(t, fixture.Magic()["heic"], Options{}), "format"); !strings.Contains(c.Fix, "iPhone") {
 		t.Errorf("HEIC fix does not say how to get a JPG on an iPhone: %q", c.Fix)
 	}
 }

@@ -2,12 +2,16 @@ package validate
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
 
-// Languages are the languages reports are written in; the first is the default.
-var Languages = []string{"it", "en"}
+// Languages lists the languages reports are written in, the default first
+// (a new slice each call).
+func Languages() []string { return slices.Clone(languages) }
+
+var languages = []string{"it", "en"}
 
 // ParseLang picks the report language from a language tag or an HTTP
 // Accept-Language value ("en", "en-GB,en;q=0.9,it;q=0.8"): the supported
@@ -29,14 +33,14 @@ func ParseLang(s string) string {
 				}
 			}
 		}
-		for _, l := range Languages {
+		for _, l := range languages {
 			if tag == l && q > bestQ {
 				best, bestQ = l, q
 			}
 		}
 	}
 	if best == "" {
-		return Languages[0]
+		return languages[0]
 	}
 	return best
 }

@@ -1,6 +1,9 @@
 package validate
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Range is a closed interval [Min, Max].
 type Range struct{ Min, Max float64 }
@@ -81,13 +84,19 @@ var profiles = map[string]*Profile{"cie": &cie, "icao": &icao}
 // DefaultProfile is the profile used when none is named.
 const DefaultProfile = "cie"
 
-// LookupProfile returns the named profile ("" is the default one).
-func LookupProfile(name string) (*Profile, bool) {
+// LookupProfile returns a copy of the named profile ("" is the default
+// one): changing it changes the rules for no one else.
+func LookupProfile(name string) (Profile, bool) {
 	if name == "" {
 		name = DefaultProfile
 	}
 	p, ok := profiles[name]
-	return p, ok
+	if !ok {
+		return Profile{}, false
+	}
+	c := *p
+	c.Checks = slices.Clone(p.Checks)
+	return c, true
 }
 
 // ProfileNames lists the profiles, sorted.
@@ -100,8 +109,11 @@ func ProfileNames() []string {
 	return out
 }
 
-// AllChecks lists every check id tessera knows, in report order.
-var AllChecks = []string{
+// AllChecks lists every check id tessera knows, in report order (a new
+// slice each call).
+func AllChecks() []string { return slices.Clone(allChecks) }
+
+var allChecks = []string{
 	"format", "file_size", "dpi", "resolution", "aspect_ratio", "color", "recency",
 	"face_count", "face_height", "eye_height", "centering", "inter_eye", "roll", "yaw", "pitch",
 	"eyes_open", "mouth_closed", "expression", "eyes_visible",

@@ -92,10 +92,11 @@ func (v *Validator) Check(ctx context.Context, name string, data []byte, opts Op
 // decoded photo gives one wrapping ErrInternal. Either way it stays with
 // this photo: the caller's other photos are checked as usual.
 func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts Options) (res *Result, err error) {
-	prof, ok := LookupProfile(opts.Profile)
+	p, ok := LookupProfile(opts.Profile)
 	if !ok {
 		return nil, fmt.Errorf("validate: %w %q (known: %v)", ErrUnknownProfile, opts.Profile, ProfileNames())
 	}
+	prof := &p // this photo's own copy: Result.Profile hands it out
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
@@ -190,10 +191,11 @@ func (v *Validator) analyze(ctx context.Context, data []byte, j *judge, res *Res
 // byte of it can be judged. The report wraps ErrTransferEncoding and cause,
 // and says so in the language of opts.
 func Unextracted(name string, cause error, opts Options) (*Report, error) {
-	prof, ok := LookupProfile(opts.Profile)
+	p, ok := LookupProfile(opts.Profile)
 	if !ok {
 		return nil, fmt.Errorf("validate: %w %q (known: %v)", ErrUnknownProfile, opts.Profile, ProfileNames())
 	}
+	prof := &p // this photo's own copy: Result.Profile hands it out
 	j := &judge{prof: prof, lang: ParseLang(opts.Lang), now: opts.Now}
 	rep := &Report{File: name, Profile: prof.Name, Checks: []Check{}}
 	rep.Err = fmt.Errorf("%w: %w", ErrTransferEncoding, cause)

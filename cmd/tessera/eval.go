@@ -48,7 +48,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer closeEngine()
-	t, err := evaluate.Run(ctx, v, fs.Arg(0), validate.Options{Profile: *profile, Lang: "en"}, evaluate.SharedFaces, *jobs)
+	t, err := evaluate.Run(ctx, v, fs.Arg(0), validate.Options{Profile: *profile, Lang: "en"}, evaluate.SharedFaces(), *jobs)
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera eval: %v\n", err)
 		return 1
