@@ -29,6 +29,11 @@ func fixReason(err error, lang string) string {
 			return "there is not enough room around the head. Take a new photo from a little further away, with room above the head and below the chin."
 		}
 		return "attorno alla testa non c'è abbastanza spazio. Scatta una nuova foto un po' più da lontano, con spazio sopra la testa e sotto il mento."
+	case errors.Is(err, photofix.ErrTooSmall):
+		if lang == "en" {
+			return "it has too few pixels, and enlarging a photo adds no detail. Send the camera's original photo (not a copy shrunk by a chat app or an email), or take a new one."
+		}
+		return "ha troppo pochi pixel, e ingrandire una foto non aggiunge dettagli. Invia la foto originale della fotocamera (non una copia rimpicciolita da una chat o da un'email), oppure scattane una nuova."
 	default:
 		if lang == "en" {
 			return "the file cannot be made small enough."

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/disintegration/imaging"
+
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 	"github.com/tessera-cie/tessera/validate"
@@ -70,5 +72,28 @@ func TestWebOffersFixedPhoto(t *testing.T) {
 	if r.status != 200 || !strings.Contains(body, `download="mia foto-tessera.jpg"`) || !strings.Contains(body, `href="data:image/jpeg;base64,`) ||
 		!strings.Contains(body, "Scarica la foto corretta") {
 		t.Errorf("result page lacks the fixed photo: status %d", r.status)
+	}
+}
+
+// TestFixTooSmall: a photo with half the pixels a 35x45 crop needs is not
+// enlarged into one that passes: /v1/fix answers 422 saying a larger
+// original or a new photo is needed, and the page offers no download but
+// says the same.
+func TestFixTooSmall(t *testing.T) {
+	dir := faceset.Require(t)
+	img, err := imaging.Open(filepath.Join(dir, "neutral", "002_03.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := fixture.JPEG(imaging.Resize(img, img.Bounds().Dx()/3, 0, imaging.Lanczos), 92, nil, nil)
+	s := newTestServer(t, Config{})
+	r := do(t, s, rawRequest("/v1/fix?lang=en", "image/jpeg", small))
+	if e := r.errorOf(t); r.status != 422 || e.Error != "cannot_fix" || !strings.Contains(e.Message, "too few pixels") || !strings.Contains(e.Message, "original") {
+		t.Errorf("a small photo: %s", r)
+	}
+	r = do(t, s, formRequest(t, "/check?lang=it", "photo", "piccola.jpg", small, nil))
+	body := string(r.body)
+	if r.status != 200 || strings.Contains(body, "piccola-tessera.jpg") || !strings.Contains(body, "troppo pochi pixel") {
+		t.Errorf("the page offers an enlarged photo or does not say why not: status %d", r.status)
 	}
 }

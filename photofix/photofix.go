@@ -30,7 +30,20 @@ var (
 	ErrNoRoom = errors.New("photofix: not enough room around the head")
 	// ErrTooBig: no JPEG quality down to MinQuality fits the size limit.
 	ErrTooBig = errors.New("photofix: cannot fit the size limit")
+	// ErrTooSmall: the crop around the face has too few pixels to reach
+	// the profile's smallest size without enlarging it by more than
+	// MaxUpscale: a larger original or a new photo is needed.
+	ErrTooSmall = errors.New("photofix: too few pixels for the photo's smallest size")
 )
+
+// MaxUpscale is the most Fix enlarges a crop to reach the profile's
+// smallest size (551x709 at 400 DPI). Enlarging adds no detail, it only
+// spreads the pixels there are: within 10 % each pixel of the original
+// still covers at most 1.1 pixels of the result (0.07 mm at 400 DPI), a
+// softening no print shows and the sharpness check does not read, so a
+// photo a few pixels short is not sent back for that alone. Beyond it the
+// resolution rule would pass on detail the photo does not have.
+const MaxUpscale = 1.10
 
 // MinQuality is the lowest JPEG quality Fix will save at: below it
 // compression artefacts show on skin.
@@ -49,7 +62,7 @@ type Result struct {
 	DPI     int
 	Quality int
 	// Upscaled is true when the crop had fewer pixels than needed and was
-	// enlarged: the result may look soft.
+	// enlarged, by at most MaxUpscale.
 	Upscaled bool
 }
 
@@ -83,6 +96,9 @@ func Fix(res *validate.Result) (*Result, error) {
 	if outW < minW {
 		outW = minW
 		outH = int(math.Round(float64(outW) / aspect(p)))
+	}
+	if float64(outH) > MaxUpscale*float64(crop.Dy()) {
+		return nil, fmt.Errorf("%w: the face's 35x45 crop has %dx%d pixels, %dx%d are needed", ErrTooSmall, crop.Dx(), crop.Dy(), outW, outH)
 	}
 	img := imaging.Crop(res.Image, crop)
 	if img.Bounds().Dx() != outW || img.Bounds().Dy() != outH {

@@ -218,3 +218,55 @@ func TestRGBAView(t *testing.T) {
 		})
 	}
 }
+
+// TestFixUpscale shrinks a studio photo until its 35x45 crop falls short
+// of 709 pixels by a given factor: a few per cent short is enlarged (and
+// said so), more is refused with ErrTooSmall rather than enlarged into a
+// photo that passes the resolution rule on detail it does not have.
+func TestFixUpscale(t *testing.T) {
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral")
+	if err != nil || len(photos) < 2 {
+		t.Fatalf("neutral photos: %v", err)
+	}
+	img, err := imaging.Open(photos[1].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := validator(t)
+	analyze := func(img image.Image) *validate.Result {
+		t.Helper()
+		res, err := v.Analyze(context.Background(), "foto.jpg", fixture.JPEG(img, 92, nil, nil), validate.Options{Now: now})
+		if err != nil || res.Report.Face == nil {
+			t.Fatalf("no face: %v", err)
+		}
+		return res
+	}
+	full, err := Fix(analyze(img))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		short float64 // how many times fewer pixels the crop has than 709
+		err   error
+	}{
+		{1.04, nil},
+		{1.25, ErrTooSmall},
+		{2, ErrTooSmall},
+	} {
+		k := 709 / (tc.short * float64(full.Crop.Dy()))
+		small := imaging.Resize(img, int(float64(img.Bounds().Dx())*k), 0, imaging.Lanczos)
+		out, err := Fix(analyze(small))
+		if !errors.Is(err, tc.err) {
+			t.Errorf("crop %.2f times short of 709 pixels: err %v, want %v", tc.short, err, tc.err)
+			continue
+		}
+		if err != nil {
+			t.Logf("%.2f times short: %v", tc.short, err)
+			continue
+		}
+		if !out.Upscaled || out.Height < 709 || float64(out.Height) > MaxUpscale*float64(out.Crop.Dy()) {
+			t.Errorf("%.2f times short: %dx%d from a crop %d high, upscaled %v", tc.short, out.Width, out.Height, out.Crop.Dy(), out.Upscaled)
+		}
+	}
+}

@@ -92,6 +92,10 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, say("tessera fix: %s: attorno alla testa non c'è spazio per un ritaglio 35x45 (%v): scatta una nuova foto più da lontano, con spazio sopra la testa e sotto il mento",
 			"tessera fix: %s: there is no room around the head for a 35x45 crop (%v): take a new photo from further away, with room above the head and below the chin", in, err))
 		return 1
+	case errors.Is(err, photofix.ErrTooSmall):
+		fmt.Fprintln(stderr, say("tessera fix: %s: la foto ha troppo pochi pixel (%v), e ingrandirla non aggiunge dettagli: serve la foto originale della fotocamera o una nuova foto",
+			"tessera fix: %s: the photo has too few pixels (%v), and enlarging it adds no detail: the camera's original photo or a new one is needed", in, err))
+		return 1
 	case err != nil:
 		fmt.Fprintf(stderr, "tessera fix: %s: %v\n", in, err)
 		return 1
@@ -118,8 +122,8 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"%s: cropped %v, %dx%d pixels, %d DPI, JPEG quality %d, %d KB",
 		out, fixed.Crop, fixed.Width, fixed.Height, fixed.DPI, fixed.Quality, (len(fixed.JPEG)+1023)/1024))
 	if fixed.Upscaled {
-		fmt.Fprintln(stdout, say("  attenzione: la foto aveva pochi pixel ed è stata ingrandita; se appare sfocata scattane una nuova",
-			"  note: the photo had few pixels and was enlarged; if it looks soft, take a new one"))
+		fmt.Fprintln(stdout, say("  attenzione: alla foto mancavano pochi pixel ed è stata ingrandita (al massimo del 10 %%)",
+			"  note: the photo was a few pixels short and was enlarged (by 10 %% at most)"))
 	}
 	rep, err := v.Check(ctx, out, fixed.JPEG, opts)
 	if err != nil {

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/disintegration/imaging"
+
 	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/fixture"
 )
 
 // runArgs runs the command line args and returns the exit status and output.
@@ -81,6 +84,21 @@ func TestFixCommand(t *testing.T) {
 	}
 	if code, _, stderr := runArgs(t, "fix", in); code != 1 || !strings.Contains(stderr, "--force") {
 		t.Errorf("second fix: exit %d, %q; want 1 and a hint to use --force", code, stderr)
+	}
+	// A third of the pixels: not enlarged into a photo that passes.
+	img, err := imaging.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := filepath.Join(dir, "piccola.jpg")
+	if err := os.WriteFile(small, fixture.JPEG(imaging.Resize(img, img.Bounds().Dx()/3, 0, imaging.Lanczos), 92, nil, nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runArgs(t, "fix", "--lang", "en", small); code != 1 || !strings.Contains(stderr, "too few pixels") || !strings.Contains(stderr, "original") {
+		t.Errorf("fix on a small photo: exit %d, %q; want 1 and a larger original asked for", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "piccola-tessera.jpg")); err == nil {
+		t.Error("fix wrote an enlarged photo")
 	}
 	txt := filepath.Join(dir, "note.txt")
 	os.WriteFile(txt, []byte("hello"), 0o644)
