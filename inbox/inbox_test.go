@@ -513,16 +513,7 @@ func TestCrash(t *testing.T) {
 			if n := len(got["two@example.it"]); n != 1 || !slices.Contains(boxes[f.Valid], "two@example.it") {
 				t.Errorf("next message: %d answers in %v; want 1 in %s", n, boxes, f.Valid)
 			}
-			// The state has caught up with the mailbox: nothing is left
-			// half done (--retain deletes only what is filed).
-			store, err := OpenStore(context.Background(), r.state)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer store.Close()
-			if open, err := store.Unfinished(context.Background(), "INBOX"); err != nil || len(open) != 0 {
-				t.Errorf("unfinished in the state: %+v %v", open, err)
-			}
+			r.caughtUp(t)
 		})
 	}
 }
@@ -567,15 +558,22 @@ func TestUIDValidity(t *testing.T) {
 					t.Errorf("%s: %d answers, folders %v; want 1 answer, in %s", id, n, boxes, f.Valid)
 				}
 			}
-			store, err := OpenStore(context.Background(), r.state)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer store.Close()
-			if open, err := store.Unfinished(context.Background(), "INBOX"); err != nil || len(open) != 0 {
-				t.Errorf("unfinished in the state: %+v %v", open, err)
-			}
+			r.caughtUp(t)
 		})
+	}
+}
+
+// caughtUp checks that the state has caught up with the mailbox: nothing
+// is left half done (--retain deletes only what is filed).
+func (r *rig) caughtUp(t *testing.T) {
+	t.Helper()
+	store, err := OpenStore(context.Background(), r.state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if open, err := store.Unfinished(context.Background(), "INBOX"); err != nil || len(open) != 0 {
+		t.Errorf("unfinished in the state: %+v %v", open, err)
 	}
 }
 
