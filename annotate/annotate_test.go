@@ -10,9 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/faceset"
-	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/internal/testengine"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -128,16 +127,7 @@ func TestDrawScaledAndEdgeCases(t *testing.T) {
 // engine and saves them for a look.
 func TestDrawRealPhotos(t *testing.T) {
 	dir := faceset.Require(t)
-	path, err := models.Find()
-	if err != nil {
-		t.Skipf("face model not found: %v", err)
-	}
-	eng, err := facedetect.Open(path, facedetect.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	v := validate.New(eng)
+	v := validate.New(testengine.Engine(t))
 	out := os.Getenv("TESSERA_ANNOTATE_OUT") // keep the pictures there for a look
 	if out == "" {
 		out = t.TempDir()

@@ -11,39 +11,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"testing"
 
-	"github.com/tessera-cie/tessera/facedetect"
-	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/internal/testengine"
 	"github.com/tessera-cie/tessera/validate"
 )
 
-// The real face engine, loaded once for the package (about 0.6 s).
-var (
-	engine    *facedetect.Engine
-	engineErr error
-)
-
-func TestMain(m *testing.M) {
-	var path string
-	if path, engineErr = models.Find(); engineErr == nil {
-		engine, engineErr = facedetect.Open(path, facedetect.Options{})
-	}
-	code := m.Run()
-	if engine != nil {
-		engine.Close()
-	}
-	os.Exit(code)
-}
-
-// realValidator is a validator on the real engine.
+// realValidator is a validator on the real engine, shared by the tests.
 func realValidator(t testing.TB) *validate.Validator {
 	t.Helper()
-	if engineErr != nil {
-		t.Fatalf("face engine: %v", engineErr)
-	}
-	return validate.New(engine)
+	return validate.New(testengine.Engine(t))
 }
 
 // newTestServer is a server on the real engine with cfg.

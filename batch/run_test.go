@@ -10,28 +10,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/faceset"
-	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/internal/testengine"
 	"github.com/tessera-cie/tessera/validate"
 )
 
 // testNow is the fixed "today" of the tests.
 var testNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
-// openValidator loads the real face engine for one test.
+// openValidator is a validator on the real engine, shared by the tests.
 func openValidator(t testing.TB) *validate.Validator {
 	t.Helper()
-	path, err := models.Find()
-	if err != nil {
-		t.Fatalf("face model: %v", err)
-	}
-	eng, err := facedetect.Open(path, facedetect.Options{Workers: 4})
-	if err != nil {
-		t.Fatalf("face engine: %v", err)
-	}
-	t.Cleanup(func() { eng.Close() })
-	return validate.New(eng)
+	return validate.New(testengine.Engine(t))
 }
 
 // runAll runs a batch and returns the items in the order emitted.

@@ -9,25 +9,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
-	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/internal/testengine"
 	"github.com/tessera-cie/tessera/validate"
 )
 
 func validator(t *testing.T) *validate.Validator {
 	t.Helper()
-	path, err := models.Find()
-	if err != nil {
-		t.Fatalf("face model: %v", err)
-	}
-	eng, err := facedetect.Open(path, facedetect.Options{})
-	if err != nil {
-		t.Fatalf("face engine: %v", err)
-	}
-	t.Cleanup(func() { eng.Close() })
-	return validate.New(eng)
+	return validate.New(testengine.Engine(t))
 }
 
 var opts = validate.Options{Lang: "en", Now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}

@@ -29,6 +29,7 @@ import (
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 	"github.com/tessera-cie/tessera/internal/smtpsink"
+	"github.com/tessera-cie/tessera/internal/testengine"
 	"github.com/tessera-cie/tessera/mailphoto"
 	"github.com/tessera-cie/tessera/models"
 	"github.com/tessera-cie/tessera/photofix"
@@ -49,24 +50,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-var (
-	engineOnce sync.Once
-	engine     *facedetect.Engine
-	engineErr  error
-)
-
+// testValidator is a validator on the real engine, shared by the tests.
 func testValidator(t testing.TB) *validate.Validator {
 	t.Helper()
-	engineOnce.Do(func() {
-		var path string
-		if path, engineErr = models.Find(); engineErr == nil {
-			engine, engineErr = facedetect.Open(path, facedetect.Options{})
-		}
-	})
-	if engineErr != nil {
-		t.Fatalf("face engine: %v", engineErr)
-	}
-	return validate.New(engine)
+	return validate.New(testengine.Engine(t))
 }
 
 // photos returns a studio photo on a whitened backdrop, which fails only

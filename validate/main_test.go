@@ -2,37 +2,17 @@ package validate
 
 import (
 	"context"
-	"runtime"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/tessera-cie/tessera/facedetect"
-	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/internal/testengine"
 )
 
-var (
-	engineOnce sync.Once
-	engine     *facedetect.Engine
-	engineErr  error
-)
-
-// testValidator returns a validator on the real dlib engine, loaded once for
+// testValidator returns a validator on the real dlib engine, shared by
 // the package's tests.
 func testValidator(t testing.TB) *Validator {
 	t.Helper()
-	engineOnce.Do(func() {
-		var path string
-		if path, engineErr = models.Find(); engineErr == nil {
-			// A detector per core, not per GOMAXPROCS of the moment: a
-			// benchmark run with -cpu 1,2 opens the engine at -cpu 1.
-			engine, engineErr = facedetect.Open(path, facedetect.Options{Workers: runtime.NumCPU()})
-		}
-	})
-	if engineErr != nil {
-		t.Fatalf("face engine: %v", engineErr)
-	}
-	return New(engine)
+	return New(testengine.Engine(t))
 }
 
 // testNow is the fixed "today" of the tests.

@@ -19,11 +19,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/disintegration/imaging"
 
-	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/browsertest"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
-	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/internal/testengine"
 	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -98,16 +97,7 @@ func readyPhoto(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mp, err := models.Find()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := facedetect.Open(mp, facedetect.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	res, err := validate.New(eng).Analyze(context.Background(), path, data, validate.Options{})
+	res, err := validate.New(testengine.Engine(t)).Analyze(context.Background(), path, data, validate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
