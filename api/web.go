@@ -189,19 +189,14 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 		Width:  img.Bounds().Dx(),
 		Height: img.Bounds().Dy(),
 	}
-	for _, ch := range rep.Checks {
-		cv := checkView{ID: ch.ID, Name: validate.CheckName(ch.ID, lang), Message: ch.Message, Fix: ch.Fix}
-		switch ch.Status {
-		case validate.Fail:
-			v.Fails = append(v.Fails, cv)
-		case validate.Warn:
-			v.Warns = append(v.Warns, cv)
-		case validate.Pass:
-			v.Passes = append(v.Passes, cv)
-		default:
-			v.Skips = append(v.Skips, cv)
+	views := func(s validate.Status) []checkView {
+		var out []checkView
+		for _, ch := range rep.WithStatus(s) {
+			out = append(out, checkView{ID: ch.ID, Name: validate.CheckName(ch.ID, lang), Message: ch.Message, Fix: ch.Fix})
 		}
+		return out
 	}
+	v.Fails, v.Warns, v.Passes, v.Skips = views(validate.Fail), views(validate.Warn), views(validate.Pass), views(validate.Skip)
 	switch n := len(v.Fails); {
 	case n == 0:
 		v.Verdict = p.T["pass"]

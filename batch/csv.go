@@ -76,17 +76,14 @@ func CSVRow(it Item, lang string) []string {
 		row[10] = it.Skip.Text(lang)
 		return row
 	}
-	var failed, warned []string
-	for _, c := range r.Checks {
-		switch c.Status {
-		case validate.Fail:
-			failed = append(failed, c.ID)
-		case validate.Warn:
-			warned = append(warned, c.ID)
+	ids := func(s validate.Status) string {
+		var out []string
+		for _, c := range r.WithStatus(s) {
+			out = append(out, c.ID)
 		}
+		return strings.Join(out, " ")
 	}
-	row[2] = strings.Join(failed, " ")
-	row[3] = strings.Join(warned, " ")
+	row[2], row[3] = ids(validate.Fail), ids(validate.Warn)
 	if im := r.Image; im != nil {
 		if im.Width > 0 {
 			if im.DPISource != "" {

@@ -120,16 +120,16 @@ func photoView(it Item, lang string) photoHTML {
 	if len(it.Thumb) > 0 {
 		p.Thumb = template.URL("data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(it.Thumb))
 	}
-	for _, c := range r.Checks {
-		v := checkHTML{ID: c.ID, Name: validate.CheckName(c.ID, lang), Message: c.Message, Fix: c.Fix}
-		switch c.Status {
-		case validate.Fail:
-			p.Failed = append(p.Failed, v)
-		case validate.Warn:
-			p.Warned = append(p.Warned, v)
-		case validate.Pass:
-			p.Passed = append(p.Passed, v.Name)
+	views := func(s validate.Status) []checkHTML {
+		var out []checkHTML
+		for _, c := range r.WithStatus(s) {
+			out = append(out, checkHTML{ID: c.ID, Name: validate.CheckName(c.ID, lang), Message: c.Message, Fix: c.Fix})
 		}
+		return out
+	}
+	p.Failed, p.Warned = views(validate.Fail), views(validate.Warn)
+	for _, c := range r.WithStatus(validate.Pass) {
+		p.Passed = append(p.Passed, validate.CheckName(c.ID, lang))
 	}
 	if im := r.Image; im != nil && im.Width > 0 {
 		p.Summary = fmt.Sprintf("%s, %dx%d px, %.0f DPI, %s", im.Format, im.Width, im.Height, im.DPI, kb(im.Bytes))

@@ -82,10 +82,15 @@ type FaceInfo struct {
 }
 
 // Failed returns the checks that failed, in report order.
-func (r *Report) Failed() []Check {
+func (r *Report) Failed() []Check { return r.WithStatus(Fail) }
+
+// WithStatus returns the checks of status s, in report order: the page,
+// the clerks' reports and the email answer each list fails, warnings and
+// passes apart.
+func (r *Report) WithStatus(s Status) []Check {
 	var out []Check
 	for _, c := range r.Checks {
-		if c.Status == Fail {
+		if c.Status == s {
 			out = append(out, c)
 		}
 	}

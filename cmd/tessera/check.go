@@ -41,27 +41,19 @@ const thumbSide = 320
 // and prints a report. It exits 0 when every photo passes, 1 when any fails
 // or cannot be read (or none was found), 2 on a usage error.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("check", "usage: tessera check [flags] FILE|DIR|GLOB...", stderr)
 	var f checkFlags
-	fs.StringVar(&f.profile, "profile", validate.DefaultProfile, "rules to apply: "+strings.Join(validate.ProfileNames(), ", "))
-	fs.StringVar(&f.lang, "lang", "it", "language of messages and fixes: it or en")
+	profile, language := profileFlag(fs, "rules to apply"), langFlag(fs, "language of messages and fixes")
 	fs.StringVar(&f.format, "format", "text", "report format: "+strings.Join(formats, ", ")+" (default from the --out extension, else text)")
 	fs.StringVar(&f.out, "out", "", "write the report to this file instead of standard output")
 	fs.BoolVar(&f.recursive, "r", false, "walk into subfolders")
 	fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "photos checked at once")
 	fs.StringVar(&f.sortInto, "sort-into", "", "copy passing photos into DIR/ok and the others into DIR/ko (never overwrites)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tessera check [flags] FILE|DIR|GLOB...")
-		fs.PrintDefaults()
-	}
 	paths, err := parseInterspersed(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
+	if code, stop := stopped(err); stop {
+		return code
 	}
+	f.profile, f.lang = *profile, *language
 	if code, ok := f.validate(fs, stderr); !ok {
 		return code
 	}
@@ -192,11 +184,10 @@ func (f *checkFlags) validate(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
 			f.format = "html"
 		}
 	}
+	rules := checkRules(f.profile, f.lang)
 	switch {
-	case !profileKnown(f.profile):
-		fmt.Fprintf(stderr, "tessera check: unknown profile %q (known: %s)\n", f.profile, strings.Join(validate.ProfileNames(), ", "))
-	case f.lang != "it" && f.lang != "en":
-		fmt.Fprintf(stderr, "tessera check: unknown language %q (it or en)\n", f.lang)
+	case rules != nil:
+		fmt.Fprintf(stderr, "tessera check: %v\n", rules)
 	case !contains(formats, f.format):
 		fmt.Fprintf(stderr, "tessera check: unknown format %q (%s)\n", f.format, strings.Join(formats, ", "))
 	case f.jobs < 1:
@@ -208,8 +199,6 @@ func (f *checkFlags) validate(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
 	}
 	return exitUsage, false
 }
-
-func profileKnown(name string) bool { _, ok := validate.LookupProfile(name); return ok }
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

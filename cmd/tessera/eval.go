@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/tessera-cie/tessera/evaluate"
@@ -18,27 +15,19 @@ import (
 // label, as ../shared/faces) and prints per check a table of outcomes per
 // label and the accuracy against the labels' expected outcomes.
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	profile := fs.String("profile", validate.DefaultProfile, "rules to apply: "+strings.Join(validate.ProfileNames(), ", "))
+	fs := newFlags("eval", "usage: tessera eval [--profile cie|icao] [--jobs N] [-v] DIR\n\nDIR holds one folder per label (neutral, smiling, canada, lisa, zoom, nonface).", stderr)
+	profile := profileFlag(fs, "rules to apply")
 	jobs := fs.Int("jobs", runtime.NumCPU(), "photos checked at once")
 	verbose := fs.Bool("v", false, "list the photos that missed the expected outcome")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tessera eval [--profile cie|icao] [--jobs N] [-v] DIR\n\nDIR holds one folder per label (neutral, smiling, canada, lisa, zoom, nonface).")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
+	if code, stop := stopped(fs.Parse(args)); stop {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return exitUsage
 	}
-	if _, ok := validate.LookupProfile(*profile); !ok {
-		fmt.Fprintf(stderr, "tessera eval: unknown profile %q (known: %s)\n", *profile, strings.Join(validate.ProfileNames(), ", "))
+	if err := checkRules(*profile, ""); err != nil {
+		fmt.Fprintf(stderr, "tessera eval: %v\n", err)
 		return exitUsage
 	}
 	start := time.Now()

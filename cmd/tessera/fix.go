@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,31 +19,19 @@ import (
 // cannot be fixed or still fails a check that needs a new photo, 2 on a
 // usage error. The original is never touched.
 func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fix", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	profile := fs.String("profile", validate.DefaultProfile, "rules to frame for: "+strings.Join(validate.ProfileNames(), ", "))
-	lang := fs.String("lang", "it", "language of messages: it or en")
+	fs := newFlags("fix", "usage: tessera fix [--profile cie|icao] [--lang it|en] [--force] IN [OUT]\n\nOUT defaults to IN's name with -tessera.jpg.", stderr)
+	profile := profileFlag(fs, "rules to frame for")
+	lang := langFlag(fs, "language of messages")
 	force := fs.Bool("force", false, "overwrite OUT if it exists")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tessera fix [--profile cie|icao] [--lang it|en] [--force] IN [OUT]\n\nOUT defaults to IN's name with -tessera.jpg.")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
+	if code, stop := stopped(fs.Parse(args)); stop {
+		return code
 	}
 	if fs.NArg() < 1 || fs.NArg() > 2 {
 		fs.Usage()
 		return exitUsage
 	}
-	if _, ok := validate.LookupProfile(*profile); !ok {
-		fmt.Fprintf(stderr, "tessera fix: unknown profile %q (known: %s)\n", *profile, strings.Join(validate.ProfileNames(), ", "))
-		return exitUsage
-	}
-	if *lang != "it" && *lang != "en" {
-		fmt.Fprintf(stderr, "tessera fix: unknown language %q (it or en)\n", *lang)
+	if err := checkRules(*profile, *lang); err != nil {
+		fmt.Fprintf(stderr, "tessera fix: %v\n", err)
 		return exitUsage
 	}
 	say := func(it, en string, a ...any) string {

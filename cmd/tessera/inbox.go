@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,7 +20,6 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/tessera-cie/tessera/inbox"
-	"github.com/tessera-cie/tessera/validate"
 )
 
 // runInbox answers the photos sent to the registry office's mailbox:
@@ -30,8 +28,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if len(args) > 0 && args[0] == "status" {
 		return runInboxStatus(ctx, args[1:], stdout, stderr)
 	}
-	fs := flag.NewFlagSet("inbox", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("inbox", "usage: tessera inbox --imap imaps://USER@HOST/INBOX --smtp smtp://USER@HOST:587 --from ADDRESS [flags]", stderr)
 	env := func(name, def string) string {
 		if v, ok := os.LookupEnv(name); ok {
 			return v
@@ -57,7 +54,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		discarded = fs.String("folder-discarded", def.Discarded, "folder of messages not answered (automatic mail, receipts, over the limits)")
 		perHour   = fs.Int("per-hour", inbox.DefaultPerHour, "answers to one sender in an hour at most")
 		maxMB     = fs.Int("max-mb", inbox.DefaultMaxBytes>>20, "largest message checked, in MB; a larger one gets a short answer")
-		profile   = fs.String("profile", validate.DefaultProfile, "rules the photos are checked against")
+		profile   = profileFlag(fs, "rules the photos are checked against")
 		poll      = fs.Duration("poll", inbox.DefaultPoll, "how often the mailbox is read when the server has no IDLE")
 		retain    = fs.String("retain", "90d", "how long the state of a filed message is kept (e.g. 90d, 720h; 0 for ever)")
 		caFile    = fs.String("ca-file", "", "PEM file of the certificate authority of the mail servers, when not a public one")
@@ -65,15 +62,8 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		dryRun    = fs.Bool("dry-run", false, "print what would be done with each message in the mailbox: no answer, no move, nothing recorded")
 		metrics   = fs.String("metrics-addr", env("TESSERA_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464 (env TESSERA_METRICS_ADDR)")
 	)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tessera inbox --imap imaps://USER@HOST/INBOX --smtp smtp://USER@HOST:587 --from ADDRESS [flags]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
+	if code, stop := stopped(fs.Parse(args)); stop {
+		return code
 	}
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "tessera inbox: "+format+"\n", a...)
@@ -144,8 +134,8 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		TLS: tlsConf, PerHour: *perHour, MaxBytes: int64(*maxMB) << 20, Profile: *profile, Poll: *poll,
 		Retain: keep, Log: log,
 	}
-	if _, ok := validate.LookupProfile(*profile); !ok {
-		return usage("unknown profile %q", *profile)
+	if err := checkRules(*profile, ""); err != nil {
+		return usage("%v", err)
 	}
 	if err := cfg.Check(); err != nil {
 		return usage("%v", err)
@@ -263,14 +253,10 @@ func inboxDryRun(ctx context.Context, cfg inbox.Config, stdout, stderr io.Writer
 // runInboxStatus prints the counts of the inbox's state database and the
 // messages whose answer has not left yet.
 func runInboxStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("inbox status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("inbox status", "usage: tessera inbox status [--state FILE]", stderr)
 	state := fs.String("state", os.Getenv("TESSERA_STATE"), "the state database (env TESSERA_STATE; default tessera-inbox.db)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
+	if code, stop := stopped(fs.Parse(args)); stop {
+		return code
 	}
 	if *state == "" {
 		*state = "tessera-inbox.db"

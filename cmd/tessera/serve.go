@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,8 +20,7 @@ const addrEnv = "TESSERA_ADDR"
 // or SIGTERM), then drains requests in flight. It listens at once and loads
 // the face model in the background: /readyz answers 503 until it is loaded.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve", "usage: tessera serve [--addr HOST:PORT] [--workers N] [--body-limit-mb N] [--memory-budget-mb N]", stderr)
 	defAddr := os.Getenv(addrEnv)
 	if defAddr == "" {
 		defAddr = ":8080"
@@ -32,15 +29,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	workers := fs.Int("workers", runtime.NumCPU(), "photos analysed at once")
 	bodyMB := fs.Int("body-limit-mb", api.DefaultBodyLimit>>20, "largest request body in MB")
 	memMB := fs.Int("memory-budget-mb", validate.DefaultMemoryBudget>>20, "memory the photos being checked at once may need together, in MB (estimated from each header; a photo waits for room)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tessera serve [--addr HOST:PORT] [--workers N] [--body-limit-mb N] [--memory-budget-mb N]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
+	if code, stop := stopped(fs.Parse(args)); stop {
+		return code
 	}
 	if fs.NArg() > 0 || *workers < 1 || *bodyMB < 1 || *memMB < 64 {
 		fs.Usage()

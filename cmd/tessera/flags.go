@@ -1,0 +1,60 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/tessera-cie/tessera/validate"
+)
+
+// newFlags returns the flag set of the command name; its usage prints
+// usage (the command's synopsis) and the flags to stderr.
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// stopped reads the error of parsing flags: stop is set when the command
+// must not go on, with its exit status (0 after --help, exitUsage on a
+// bad flag, which the flag set has already reported).
+func stopped(err error) (code int, stop bool) {
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, flag.ErrHelp):
+		return 0, true
+	}
+	return exitUsage, true
+}
+
+// profileFlag defines --profile on fs; what says what the rules are for.
+func profileFlag(fs *flag.FlagSet, what string) *string {
+	return fs.String("profile", validate.DefaultProfile, what+": "+strings.Join(validate.ProfileNames(), ", "))
+}
+
+// langFlag defines --lang on fs; what says what is written in it.
+func langFlag(fs *flag.FlagSet, what string) *string {
+	langs := validate.Languages()
+	return fs.String("lang", langs[0], what+": "+strings.Join(langs, " or "))
+}
+
+// checkRules reports a profile or a language tessera does not know; lang
+// "" is not checked (the command has no --lang).
+func checkRules(profile, lang string) error {
+	if _, ok := validate.LookupProfile(profile); !ok {
+		return fmt.Errorf("unknown profile %q (known: %s)", profile, strings.Join(validate.ProfileNames(), ", "))
+	}
+	if langs := validate.Languages(); lang != "" && !slices.Contains(langs, lang) {
+		return fmt.Errorf("unknown language %q (%s)", lang, strings.Join(langs, " or "))
+	}
+	return nil
+}
