@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"image/jpeg"
+	"maps"
 	"mime"
 	"path"
 
@@ -37,7 +38,7 @@ var texts = map[string]map[string]string{
 		"choose":     "Scegli la foto, scattala o trascinala qui",
 		"hint":       "JPG o PNG, come la invieresti all'anagrafe.",
 		"profile":    "Regole da applicare",
-		"cie":        "Carta d'Identità Elettronica (sfondo bianco, file JPG/PNG, 400 DPI, max 500 KB)",
+		"cie":        "Carta d'Identità Elettronica (sfondo bianco, file JPG/PNG, %.0f DPI, max %d KB)",
 		"icao":       "Solo il viso (regole ICAO, qualsiasi sfondo chiaro)",
 		"submit":     "Controlla la foto",
 		"privacy":    "La foto non viene salvata né registrata: è controllata in memoria e subito scartata.",
@@ -72,7 +73,7 @@ var texts = map[string]map[string]string{
 		"choose":     "Choose the photo, take it, or drag it here",
 		"hint":       "JPG or PNG, as you would send it to the registry office.",
 		"profile":    "Rules to apply",
-		"cie":        "Italian identity card (white background, JPG/PNG file, 400 DPI, at most 500 KB)",
+		"cie":        "Italian identity card (white background, JPG/PNG file, %.0f DPI, at most %d KB)",
 		"icao":       "The face only (ICAO rules, any light background)",
 		"submit":     "Check the photo",
 		"privacy":    "The photo is neither stored nor logged: it is checked in memory and discarded at once.",
@@ -137,7 +138,11 @@ func (s *Server) newPage(lang string) pageData {
 	if lang == "en" {
 		other = "it"
 	}
-	return pageData{Lang: lang, OtherLang: other, T: texts[lang], Limit: s.cfg.BodyLimit,
+	// The CIE's file rules, as its profile holds them.
+	t := maps.Clone(texts[lang])
+	cie, _ := validate.LookupProfile("cie")
+	t["cie"] = fmt.Sprintf(t["cie"], cie.MinDPI, cie.MaxBytes/1024)
+	return pageData{Lang: lang, OtherLang: other, T: t, Limit: s.cfg.BodyLimit,
 		TooLarge: errTooLarge.message(lang, s.cfg.BodyLimit>>20)}
 }
 

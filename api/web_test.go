@@ -25,8 +25,8 @@ func TestIndexPage(t *testing.T) {
 		name, target, accept string
 		want                 []string
 	}{
-		{"Italian by default", "/", "", []string{`<html lang="it">`, `action="/check?lang=it#result"`, "Controlla la foto", `href="/?lang=en"`}},
-		{"English by query", "/?lang=en", "", []string{`<html lang="en">`, `action="/check?lang=en#result"`, "Check the photo", `href="/?lang=it"`}},
+		{"Italian by default", "/", "", []string{`<html lang="it">`, `action="/check?lang=it#result"`, "Controlla la foto", `href="/?lang=en"`, "400 DPI, max 500 KB"}},
+		{"English by query", "/?lang=en", "", []string{`<html lang="en">`, `action="/check?lang=en#result"`, "Check the photo", `href="/?lang=it"`, "400 DPI, at most 500 KB"}},
 		{"English by Accept-Language", "/", "en-US,en;q=0.8", []string{`<html lang="en">`}},
 	}
 	for _, tc := range tests {

@@ -80,7 +80,7 @@ func (j *judge) faceHeight(g *faceGeom, h float64) Check {
 	r := j.prof.FaceHeight
 	frac := (g.chin.Y - g.crown.Y) / h
 	c := Check{ID: "face_height", Value: pct(frac), Limit: rangeLimit(r)}
-	mm := frac * 45
+	mm := frac * j.prof.HeightMM
 	mid := (r.Min + r.Max) / 2
 	if !g.crownSeen {
 		// The head reaching the top edge fills at least chin to top edge.
@@ -109,11 +109,11 @@ func (j *judge) faceHeight(g *faceGeom, h float64) Check {
 		}
 		c.Status = Warn
 		if g.crownCut {
-			c.Message = j.say("La sommità del capo esce dal bordo superiore: non si può misurare; stimata dai tratti del viso, il viso occupa circa il %.0f %% dell'altezza (%.0f mm su 45)", "The top of the head runs off the top edge and cannot be measured; estimated from the face, the face fills about %.0f %% of the height (%.0f mm of 45)", frac*100, mm)
+			c.Message = j.say("La sommità del capo esce dal bordo superiore: non si può misurare; stimata dai tratti del viso, il viso occupa circa il %.0f %% dell'altezza (%.0f mm su %.0f)", "The top of the head runs off the top edge and cannot be measured; estimated from the face, the face fills about %.0f %% of the height (%.0f mm of %.0f)", frac*100, mm, j.prof.HeightMM)
 			c.Fix = j.say("Ritaglia la foto lasciando un po' di sfondo sopra i capelli, così la sommità del capo si vede.",
 				"Crop the photo leaving some backdrop above the hair, so the top of the head can be seen.")
 		} else {
-			c.Message = j.say("Non si distingue la sommità del capo dallo sfondo; stimata dai tratti del viso, il viso occupa circa il %.0f %% dell'altezza (%.0f mm su 45)", "The top of the head cannot be told from the backdrop; estimated from the face, the face fills about %.0f %% of the height (%.0f mm of 45)", frac*100, mm)
+			c.Message = j.say("Non si distingue la sommità del capo dallo sfondo; stimata dai tratti del viso, il viso occupa circa il %.0f %% dell'altezza (%.0f mm su %.0f)", "The top of the head cannot be told from the backdrop; estimated from the face, the face fills about %.0f %% of the height (%.0f mm of %.0f)", frac*100, mm, j.prof.HeightMM)
 			c.Fix = j.say("Scatta su uno sfondo chiaro e uniforme, lasciando un po' di sfondo sopra i capelli.",
 				"Take the photo against a plain light backdrop, leaving some backdrop above the hair.")
 		}
@@ -147,18 +147,18 @@ func (j *judge) faceHeight(g *faceGeom, h float64) Check {
 	switch {
 	case r.Contains(frac):
 		c.Status = Pass
-		c.Message = j.say("Il viso, dal mento alla sommità del capo, occupa il %.0f %% dell'altezza (%.0f mm su 45)", "The face, chin to crown, fills %.0f %% of the height (%.0f mm of 45)", frac*100, mm)
+		c.Message = j.say("Il viso, dal mento alla sommità del capo, occupa il %.0f %% dell'altezza (%.0f mm su %.0f)", "The face, chin to crown, fills %.0f %% of the height (%.0f mm of %.0f)", frac*100, mm, j.prof.HeightMM)
 	case frac < r.Min:
 		c.Status = Fail
 		// Crop height that makes the face fill the middle of the band.
 		target := (g.chin.Y - g.crown.Y) / mid
-		c.Message = j.say("Il viso è troppo piccolo: occupa il %.0f %% dell'altezza (%.0f mm su 45), deve occuparne il %.0f-%.0f %%", "The face is too small: it fills %.0f %% of the height (%.0f mm of 45); it must fill %.0f-%.0f %%", frac*100, mm, r.Min*100, r.Max*100)
+		c.Message = j.say("Il viso è troppo piccolo: occupa il %.0f %% dell'altezza (%.0f mm su %.0f), deve occuparne il %.0f-%.0f %%", "The face is too small: it fills %.0f %% of the height (%.0f mm of %.0f); it must fill %.0f-%.0f %%", frac*100, mm, j.prof.HeightMM, r.Min*100, r.Max*100)
 		c.Fix = j.say("Ritaglia più stretto attorno al viso: un ritaglio alto circa %.0f pixel (e largo %.0f), oppure scatta avvicinandoti.",
 			"Crop tighter around the face: a crop about %.0f pixels high (and %.0f wide), or take the photo closer.", target, target*j.prof.Aspect)
 	default:
 		c.Status = Fail
 		target := (g.chin.Y - g.crown.Y) / mid
-		c.Message = j.say("Il viso è troppo grande: occupa il %.0f %% dell'altezza (%.0f mm su 45), deve occuparne il %.0f-%.0f %%", "The face is too large: it fills %.0f %% of the height (%.0f mm of 45); it must fill %.0f-%.0f %%", frac*100, mm, r.Min*100, r.Max*100)
+		c.Message = j.say("Il viso è troppo grande: occupa il %.0f %% dell'altezza (%.0f mm su %.0f), deve occuparne il %.0f-%.0f %%", "The face is too large: it fills %.0f %% of the height (%.0f mm of %.0f); it must fill %.0f-%.0f %%", frac*100, mm, j.prof.HeightMM, r.Min*100, r.Max*100)
 		c.Fix = j.say("Ritaglia la foto lasciando più spazio sopra la testa e sotto il mento (un ritaglio alto circa %.0f pixel), oppure scatta da più lontano.",
 			"Crop the photo leaving more room above the head and below the chin (a crop about %.0f pixels high), or take the photo from further away.", target)
 	}
@@ -169,7 +169,7 @@ func (j *judge) eyeHeight(g *faceGeom, h float64) Check {
 	r := j.prof.EyeHeight
 	frac := (h - g.eyeMid.Y) / h // from the bottom edge
 	c := Check{ID: "eye_height", Value: pct(frac), Limit: rangeLimit(r)}
-	mm := frac * 45
+	mm := frac * j.prof.HeightMM
 	mid := (r.Min + r.Max) / 2
 	// Pixels to add above the head (or remove below the chin) to bring the
 	// eye line to the middle of its band.
@@ -180,12 +180,12 @@ func (j *judge) eyeHeight(g *faceGeom, h float64) Check {
 		c.Message = j.say("Occhi a %.0f mm dal bordo inferiore (%.0f %% dell'altezza)", "Eyes %.0f mm above the bottom edge (%.0f %% of the height)", mm, frac*100)
 	case frac < r.Min:
 		c.Status = Fail
-		c.Message = j.say("Occhi troppo in basso: a %.0f mm dal bordo inferiore, devono stare tra 23 e 31 mm", "Eyes too low: %.0f mm above the bottom edge, they must be 23-31 mm", mm)
+		c.Message = j.say("Occhi troppo in basso: a %.0f mm dal bordo inferiore, devono stare tra %.0f e %.0f mm", "Eyes too low: %.0f mm above the bottom edge, they must be %.0f-%.0f mm", mm, r.Min*j.prof.HeightMM, r.Max*j.prof.HeightMM)
 		c.Fix = j.say("Ritaglia la foto togliendo circa %.0f pixel sotto il mento (o lasciando meno spazio sopra la testa), così gli occhi salgono verso la metà della foto.",
 			"Crop about %.0f pixels off below the chin (or leave less room above the head), so the eyes move up towards the middle.", shift)
 	default:
 		c.Status = Fail
-		c.Message = j.say("Occhi troppo in alto: a %.0f mm dal bordo inferiore, devono stare tra 23 e 31 mm", "Eyes too high: %.0f mm above the bottom edge, they must be 23-31 mm", mm)
+		c.Message = j.say("Occhi troppo in alto: a %.0f mm dal bordo inferiore, devono stare tra %.0f e %.0f mm", "Eyes too high: %.0f mm above the bottom edge, they must be %.0f-%.0f mm", mm, r.Min*j.prof.HeightMM, r.Max*j.prof.HeightMM)
 		c.Fix = j.say("Ritaglia la foto lasciando più spazio sopra la testa: circa %.0f pixel in più sopra (o togliene sotto il mento).",
 			"Crop the photo leaving more room above the head: about %.0f pixels more above it (or remove some below the chin).", shift)
 	}

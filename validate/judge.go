@@ -13,6 +13,9 @@ type judge struct {
 	prof *Profile
 	lang string
 	now  time.Time
+	// maxPixels is the validator's limit on a photo's pixels, for the
+	// message that refuses a larger one.
+	maxPixels int
 }
 
 // add appends a check that the profile runs; checks it does not run are
@@ -51,8 +54,8 @@ func (j *judge) errorText(err error, ph *photo) string {
 	case errors.Is(err, ErrUnsupported):
 		return j.say("Formato %s non accettato: servono JPG o PNG", "%s format not accepted: JPG or PNG is required", strings.ToUpper(ph.format))
 	case errors.Is(err, ErrTooManyPixels):
-		return j.say("Immagine troppo grande (%dx%d pixel): il massimo è 50 megapixel",
-			"Image too large (%dx%d pixels): the maximum is 50 megapixels", ph.info.Width, ph.info.Height)
+		return j.say("Immagine troppo grande (%dx%d pixel): il massimo è %d megapixel",
+			"Image too large (%dx%d pixels): the maximum is %d megapixels", ph.info.Width, ph.info.Height, j.maxPixels/1_000_000)
 	case errors.Is(err, ErrOverBudget):
 		return j.say("Immagine troppo pesante da controllare (%dx%d pixel, con molti dati per pixel): inviala più piccola, per esempio 1000x1300 pixel in JPG",
 			"Image too heavy to check (%dx%d pixels, with much data per pixel): send it smaller, for example 1000x1300 pixels as JPG", ph.info.Width, ph.info.Height)
@@ -162,7 +165,7 @@ func (j *judge) resolution(ph *photo) Check {
 		return c
 	}
 	c.Status = Fail
-	c.Message = j.say("%dx%d pixel: troppo pochi per 35x45 mm a 400 DPI", "%dx%d pixels: too few for 35x45 mm at 400 DPI", w, h)
+	c.Message = j.say("%dx%d pixel: troppo pochi per %s mm a %.0f DPI", "%dx%d pixels: too few for %s mm at %.0f DPI", w, h, p.size(), p.MinDPI)
 	c.Fix = j.say("Usa la foto originale della fotocamera, non una copia rimpicciolita (per esempio da WhatsApp): servono almeno %dx%d pixel.",
 		"Use the camera's original photo, not a shrunken copy (from WhatsApp, say): at least %dx%d pixels are needed.", p.MinWidth, p.MinHeight)
 	return c
@@ -175,7 +178,7 @@ func (j *judge) aspect(ph *photo) Check {
 	c := Check{ID: "aspect_ratio", Value: math.Round(ratio*1000) / 1000, Limit: fmt.Sprintf("%.3f ± %.0f %%", p.Aspect, p.AspectTol*100)}
 	if math.Abs(ratio/p.Aspect-1) <= p.AspectTol {
 		c.Status = Pass
-		c.Message = j.say("Proporzioni 35x45 (%.3f)", "35x45 proportions (%.3f)", ratio)
+		c.Message = j.say("Proporzioni %s (%.3f)", "%s proportions (%.3f)", p.size(), ratio)
 		return c
 	}
 	c.Status = Fail
@@ -184,9 +187,9 @@ func (j *judge) aspect(ph *photo) Check {
 	if ch > h {
 		cw, ch = h*p.Aspect, h
 	}
-	c.Message = j.say("Proporzioni %.3f invece di 35:45 (%.3f)", "Proportions %.3f instead of 35:45 (%.3f)", ratio, p.Aspect)
-	c.Fix = j.say("Ritaglia la foto in formato 35x45, per esempio %.0fx%.0f pixel, con il viso al centro (lo fa da sé la correzione automatica: \"Scarica la foto corretta\" sulla pagina, o \"tessera fix\").",
-		"Crop the photo to 35x45, for example %.0fx%.0f pixels, with the face in the middle (the automatic fix does it for you: \"Download the fixed photo\" on the page, or \"tessera fix\").", math.Floor(cw), math.Floor(ch))
+	c.Message = j.say("Proporzioni %.3f invece di %.0f:%.0f (%.3f)", "Proportions %.3f instead of %.0f:%.0f (%.3f)", ratio, p.WidthMM, p.HeightMM, p.Aspect)
+	c.Fix = j.say("Ritaglia la foto in formato %s, per esempio %.0fx%.0f pixel, con il viso al centro (lo fa da sé la correzione automatica: \"Scarica la foto corretta\" sulla pagina, o \"tessera fix\").",
+		"Crop the photo to %s, for example %.0fx%.0f pixels, with the face in the middle (the automatic fix does it for you: \"Download the fixed photo\" on the page, or \"tessera fix\").", p.size(), math.Floor(cw), math.Floor(ch))
 	return c
 }
 
@@ -197,8 +200,8 @@ func (j *judge) recency(ph *photo) Check {
 	if t == nil {
 		c.Status = Warn
 		c.Message = j.say("La foto non riporta la data di scatto", "The photo carries no capture date")
-		c.Fix = j.say("Nessuna azione se la foto ha meno di 6 mesi: l'ufficio potrebbe chiedertene conferma. Invia il file originale del telefono per conservare la data.",
-			"Nothing to do if the photo is less than 6 months old: the office may ask you to confirm it. Send the phone's original file to keep the date.")
+		c.Fix = j.say("Nessuna azione se la foto ha meno di %.0f mesi: l'ufficio potrebbe chiedertene conferma. Invia il file originale del telefono per conservare la data.",
+			"Nothing to do if the photo is less than %.0f months old: the office may ask you to confirm it. Send the phone's original file to keep the date.", p.maxAgeMonths())
 		return c
 	}
 	c.Value = t.Format("2006-01-02")
@@ -211,8 +214,8 @@ func (j *judge) recency(ph *photo) Check {
 		c.Fix = j.say("Controlla la data e l'ora della fotocamera, poi scatta di nuovo la foto.", "Check the camera's date and time, then take the photo again.")
 	case days > float64(p.MaxAgeDays):
 		c.Status = Fail
-		c.Message = j.say("Foto scattata il %s, più di 6 mesi fa", "Photo taken on %s, more than 6 months ago", t.Format("02/01/2006"))
-		c.Fix = j.say("Serve una foto recente: scattane una nuova (non più vecchia di 6 mesi).", "A recent photo is needed: take a new one (no older than 6 months).")
+		c.Message = j.say("Foto scattata il %s, più di %.0f mesi fa", "Photo taken on %s, more than %.0f months ago", t.Format("02/01/2006"), p.maxAgeMonths())
+		c.Fix = j.say("Serve una foto recente: scattane una nuova (non più vecchia di %.0f mesi).", "A recent photo is needed: take a new one (no older than %.0f months).", p.maxAgeMonths())
 	default:
 		c.Status = Pass
 		c.Message = j.say("Scattata il %s", "Taken on %s", t.Format("02/01/2006"))

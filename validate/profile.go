@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"fmt"
+	"math"
 	"slices"
 	"sort"
 )
@@ -18,6 +20,10 @@ type Profile struct {
 	// Checks lists the check ids that run, in report order. Checks not
 	// listed are reported as skipped.
 	Checks []string
+
+	// WidthMM and HeightMM are the printed photo's size (35x45 mm for
+	// the CIE): the messages speak of it, and of distances on it, in mm.
+	WidthMM, HeightMM float64
 
 	MaxBytes    int           // file_size: largest file
 	MinDPI      float64       // dpi: smallest declared resolution
@@ -47,6 +53,8 @@ var cie = Profile{
 		"eyes_open", "mouth_closed", "expression", "eyes_visible",
 		"background_white", "background_uniform", "exposure", "sharpness", "lighting",
 	},
+	WidthMM:     35, // the Ministry's 35x45 mm
+	HeightMM:    45,
 	MaxBytes:    500 * 1024, // "at most 500 KB", as file managers count a KB
 	MinDPI:      400,        // the anagrafe's request: "almeno 400 DPI"
 	DefaultDPI:  72,         // what most software assumes when a file declares nothing
@@ -119,6 +127,13 @@ var allChecks = []string{
 	"eyes_open", "mouth_closed", "expression", "eyes_visible",
 	"background_white", "background_uniform", "exposure", "sharpness", "lighting",
 }
+
+// size is the printed photo's size as the messages write it, "35x45".
+func (p *Profile) size() string { return fmt.Sprintf("%.0fx%.0f", p.WidthMM, p.HeightMM) }
+
+// maxAgeMonths is MaxAgeDays in months, as the messages say it (183 days
+// are 6 months): an average month is 30.44 days.
+func (p *Profile) maxAgeMonths() float64 { return math.Round(float64(p.MaxAgeDays) / 30.44) }
 
 func (p *Profile) runs(id string) bool {
 	for _, c := range p.Checks {

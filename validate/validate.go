@@ -101,7 +101,7 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 		opts.Now = time.Now()
 	}
 	lang := ParseLang(opts.Lang)
-	j := &judge{prof: prof, lang: lang, now: opts.Now}
+	j := &judge{prof: prof, lang: lang, now: opts.Now, maxPixels: v.maxPixels}
 	rep := &Report{File: name, Profile: prof.Name, Checks: []Check{}}
 	res = &Result{Report: rep, Profile: prof}
 	defer func() {
