@@ -872,7 +872,8 @@ func (in *Inbox) plan(ctx context.Context, r reading) *plan {
 		names[i] = a.Name
 	}
 	if len(names) > 0 {
-		text += mailreply.FixedText(lang, names)
+		rules, _ := validate.LookupProfile(in.cfg.Profile)
+		text += mailreply.FixedText(lang, names, rules)
 	}
 	p := answer(folder, text, fmt.Sprintf("%d photos, %d fixed", len(reports), len(attach)), attach)
 	if p.reply != nil {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"strings"
 	"time"
@@ -224,11 +225,12 @@ func TooLargeText(lang string, size, max int64) string {
 }
 
 // FixedText tells the citizen that the corrected copies of their photos,
-// named names, are attached to the answer, and what to do with them.
-func FixedText(lang string, names []string) string {
+// named names, are attached to the answer, made to the rules of p (its
+// size and resolution), and what to do with them.
+func FixedText(lang string, names []string, p validate.Profile) string {
 	say := sayer(lang)
 	list := strings.Join(names, ", ")
-	return say("\nIn allegato trovate la foto corretta (%s): ritagliata in formato 35x45 con il viso nella posizione richiesta e salvata a 400 DPI. Controllatela: se vi va bene, inviatela rispondendo a questo messaggio.\n",
-		"\nAttached is the corrected photo (%s): cropped to 35x45 with the face where it must be, saved at 400 DPI. Look at it: if you are happy with it, send it in reply to this message.\n",
-		list)
+	return say("\nIn allegato trovate la foto corretta (%s): ritagliata in formato %.0fx%.0f con il viso nella posizione richiesta e salvata a %.0f DPI. Controllatela: se vi va bene, inviatela rispondendo a questo messaggio.\n",
+		"\nAttached is the corrected photo (%s): cropped to %.0fx%.0f with the face where it must be, saved at %.0f DPI. Look at it: if you are happy with it, send it in reply to this message.\n",
+		list, p.WidthMM, p.HeightMM, math.Ceil(p.MinDPI))
 }

@@ -168,13 +168,26 @@ func TestReplyMessage(t *testing.T) {
 	}
 }
 
+// TestFixedText: the note names the attached photos and says the size
+// and resolution of the profile they were made to.
 func TestFixedText(t *testing.T) {
-	for _, tc := range []struct{ lang, want string }{
-		{"it", "In allegato trovate la foto corretta (a-tessera.jpg, b-tessera.jpg)"},
-		{"en", "Attached is the corrected photo (a-tessera.jpg, b-tessera.jpg)"},
+	cie, _ := validate.LookupProfile("cie")
+	other := cie
+	other.WidthMM, other.HeightMM, other.MinDPI = 40, 50, 300
+	for _, tc := range []struct {
+		lang string
+		p    validate.Profile
+		want []string
+	}{
+		{"it", cie, []string{"In allegato trovate la foto corretta (a-tessera.jpg, b-tessera.jpg)", "formato 35x45", "a 400 DPI"}},
+		{"en", cie, []string{"Attached is the corrected photo (a-tessera.jpg, b-tessera.jpg)", "cropped to 35x45", "at 400 DPI"}},
+		{"it", other, []string{"formato 40x50", "a 300 DPI"}},
 	} {
-		if got := FixedText(tc.lang, []string{"a-tessera.jpg", "b-tessera.jpg"}); !strings.Contains(got, tc.want) {
-			t.Errorf("%s: %q lacks %q", tc.lang, got, tc.want)
+		got := FixedText(tc.lang, []string{"a-tessera.jpg", "b-tessera.jpg"}, tc.p)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("%s: %q lacks %q", tc.lang, got, w)
+			}
 		}
 	}
 }
