@@ -27,8 +27,9 @@ type Face struct {
 	// Score is the detector's confidence; higher is surer. Faces are
 	// returned best first.
 	Score float64
-	// Landmarks are the 68 iBUG points: 0-16 jaw, 17-26 brows, 27-35 nose,
-	// 36-41 the eye on the left of the image, 42-47 the other eye, 48-67 mouth.
+	// Landmarks are the 68 iBUG points (named by the constants below):
+	// 0-16 jaw, 17-26 brows, 27-35 nose, 36-41 the eye on the left of the
+	// image, 42-47 the other eye, 48-67 mouth.
 	Landmarks []Point
 }
 
@@ -38,16 +39,76 @@ type Detector interface {
 	Detect(ctx context.Context, img *image.Gray) ([]Face, error)
 }
 
-// Landmark index ranges of the 68-point layout.
+// The landmarks of the 68-point iBUG 300-W layout, named by what they
+// mark. Left and right are those of the image: the eye on the left of the
+// image is the person's right eye.
 const (
+	// The jaw outline, from beside the ear on the left round the chin.
 	JawFirst      = 0
+	JawLeftCheek  = 2 // at about the height of the nostrils
+	Chin          = 8
+	JawRightCheek = 14
 	JawLast       = 16
-	LeftEyeFirst  = 36 // eye on the left of the image
+
+	// The brows, each from its end on the left of the image.
+	LeftBrowFirst   = 17
+	LeftBrowMiddle  = 19
+	LeftBrowLast    = 21
+	RightBrowFirst  = 22
+	RightBrowMiddle = 24
+	RightBrowLast   = 26
+
+	// The nose: the bridge from between the eyes down to the tip, then
+	// the base from the nostril on the left.
+	NoseBridgeTop = 27
+	NoseBridgeLow = 29
+	NoseTip       = 30
+	NostrilLeft   = 31
+	NoseBase      = 33 // under the tip, where the nose meets the upper lip
+	NostrilRight  = 35
+
+	// The eyes, six points each: a corner, two on the upper lid, the
+	// other corner, two on the lower lid (EyeCorner and the others below
+	// count from an eye's first point).
+	LeftEyeFirst  = 36
+	LeftEyeOuter  = 36
+	LeftEyeInner  = 39
 	LeftEyeLast   = 41
 	RightEyeFirst = 42
+	RightEyeInner = 42
+	RightEyeOuter = 45
 	RightEyeLast  = 47
-	NoseTip       = 30
-	Chin          = 8
+
+	// The outer lip outline, from the corner on the left, over the upper
+	// lip and back under the lower one.
+	MouthLeft      = 48
+	UpperLipTop    = 51
+	MouthRight     = 54
+	LowerLipBottom = 57
+	OuterLipFirst  = 48
+	OuterLipLast   = 59
+
+	// The inner lip outline (the opening), the same way round: three
+	// points under the upper lip, three over the lower one.
+	InnerLipFirst    = 60
+	InnerUpperLeft   = 61
+	InnerUpperMiddle = 62
+	InnerUpperRight  = 63
+	InnerLowerRight  = 65
+	InnerLowerMiddle = 66
+	InnerLowerLeft   = 67
+	InnerLipLast     = 67
+)
+
+// The six points of an eye, counted from its first (LeftEyeFirst or
+// RightEyeFirst).
+const (
+	EyeCornerA = 0 // the corner on the left of the image
+	EyeUpperA  = 1
+	EyeUpperB  = 2
+	EyeCornerB = 3 // the corner on the right
+	EyeLowerB  = 4 // under EyeUpperB
+	EyeLowerA  = 5 // under EyeUpperA
 )
 
 // Mean returns the centre of the points first..last inclusive.

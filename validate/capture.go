@@ -133,9 +133,9 @@ func measureFace(ph *photo, g *faceGeom, cm *captureMeasures) {
 	}
 	// Cheeks: between the lower eyelid, the mouth corner, the jaw and
 	// the nose wing; the nose tip and bridge carry the highlights.
-	left := patch(ph.img, avg(41, 48, 2, 31), 0.16*d)
-	right := patch(ph.img, avg(46, 54, 14, 35), 0.16*d)
-	nose := patch(ph.img, avg(29, 30), 0.10*d)
+	left := patch(ph.img, avg(facedetect.LeftEyeFirst+facedetect.EyeLowerA, facedetect.MouthLeft, facedetect.JawLeftCheek, facedetect.NostrilLeft), 0.16*d)
+	right := patch(ph.img, avg(facedetect.RightEyeFirst+facedetect.EyeLowerB, facedetect.MouthRight, facedetect.JawRightCheek, facedetect.NostrilRight), 0.16*d)
+	nose := patch(ph.img, avg(facedetect.NoseBridgeLow, facedetect.NoseTip), 0.10*d)
 	if len(left.l) < 4 || len(right.l) < 4 {
 		return
 	}
@@ -193,11 +193,12 @@ const minWhiteAspect = 0.2
 // eyeAspect is the eye's height (the two lid distances) over its width
 // (corner to corner), from its six landmarks starting at first.
 func eyeAspect(lm []facedetect.Point, first int) float64 {
-	w := facedetect.Dist(lm[first], lm[first+3])
+	p := func(k int) facedetect.Point { return lm[first+k] }
+	w := facedetect.Dist(p(facedetect.EyeCornerA), p(facedetect.EyeCornerB))
 	if w == 0 {
 		return 0
 	}
-	return (facedetect.Dist(lm[first+1], lm[first+5]) + facedetect.Dist(lm[first+2], lm[first+4])) / (2 * w)
+	return (facedetect.Dist(p(facedetect.EyeUpperA), p(facedetect.EyeLowerA)) + facedetect.Dist(p(facedetect.EyeUpperB), p(facedetect.EyeLowerB))) / (2 * w)
 }
 
 type skinPatch struct {

@@ -173,6 +173,15 @@ func (f faceFrame) walkPoly(b image.Rectangle, poly [][2]float64, fn func(u, v f
 	})
 }
 
+// seq is the landmark indices first to last.
+func seq(first, last int) []int {
+	out := make([]int, 0, last-first+1)
+	for i := first; i <= last; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
 // polyBounds returns the box round the polygon p.
 func polyBounds(p [][2]float64) (u0, u1, v0, v1 float64) {
 	u0, v0, u1, v1 = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
@@ -236,15 +245,16 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	for e, first := range []int{facedetect.LeftEyeFirst, facedetect.RightEyeFirst} {
 		p := func(k int) int { return first + k }
 		// Eye aspect ratio: the two lid distances over the corner distance.
-		w := dist(p(0), p(3))
+		w := dist(p(facedetect.EyeCornerA), p(facedetect.EyeCornerB))
 		if w > 0 {
-			fm.eyeAspect[e] = (dist(p(1), p(5)) + dist(p(2), p(4))) / (2 * w)
+			fm.eyeAspect[e] = (dist(p(facedetect.EyeUpperA), p(facedetect.EyeLowerA)) + dist(p(facedetect.EyeUpperB), p(facedetect.EyeLowerB))) / (2 * w)
 		}
-		eye := poly(p(0), p(1), p(2), p(3), p(4), p(5))
+		eye := poly(seq(first, first+facedetect.EyeLowerA)...)
 		// Brow to upper lid: with no eye to find (a shut or covered eye),
-		// the landmarks drift up onto the brow.
-		b0 := 18 + 4*e // 18-21 over the eye on the left, 22-25 over the other
-		fm.browGap[e] = (q[p(1)][1]+q[p(2)][1])/2 - (q[b0][1]+q[b0+1][1]+q[b0+2][1]+q[b0+3][1])/4
+		// the landmarks drift up onto the brow. Four points of each brow
+		// lie over its eye: the inner four.
+		b0 := [2]int{facedetect.LeftBrowFirst + 1, facedetect.RightBrowFirst}[e]
+		fm.browGap[e] = (q[p(facedetect.EyeUpperA)][1]+q[p(facedetect.EyeUpperB)][1])/2 - (q[b0][1]+q[b0+1][1]+q[b0+2][1]+q[b0+3][1])/4
 		u0, u1, v0, v1 := polyBounds(eye)
 		inside := fr.region(ph.gray, u0, u1, v0, v1, func(u, v float64) bool { return inPoly(eye, u, v) })
 		fm.irisLuma[e] = quantile(inside, 0.1) / skin
@@ -253,9 +263,9 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 		// width, from under the brow to under the lower lid, without the
 		// eye itself and its lashes.
 		m := w / 3
-		brow := q[19][1]
+		brow := q[facedetect.LeftBrowMiddle][1]
 		if e == 1 {
-			brow = q[24][1]
+			brow = q[facedetect.RightBrowMiddle][1]
 		}
 		ring := fr.region(ph.gray, u0-m, u1+m, brow+0.06, v1+0.15, func(u, v float64) bool {
 			return !(u > u0-0.05 && u < u1+0.05 && v > v0-0.06 && v < v1+0.05)
@@ -295,10 +305,10 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	}
 
 	// Mouth.
-	fm.lipGap = (dist(61, 67) + dist(62, 66) + dist(63, 65)) / 3
-	fm.mouthWidth = dist(48, 54)
-	if span := q[facedetect.Chin][1] - q[33][1]; span > 0 {
-		fm.cornerDepth = ((q[48][1]+q[54][1])/2 - q[33][1]) / span
+	fm.lipGap = (dist(facedetect.InnerUpperLeft, facedetect.InnerLowerLeft) + dist(facedetect.InnerUpperMiddle, facedetect.InnerLowerMiddle) + dist(facedetect.InnerUpperRight, facedetect.InnerLowerRight)) / 3
+	fm.mouthWidth = dist(facedetect.MouthLeft, facedetect.MouthRight)
+	if span := q[facedetect.Chin][1] - q[facedetect.NoseBase][1]; span > 0 {
+		fm.cornerDepth = ((q[facedetect.MouthLeft][1]+q[facedetect.MouthRight][1])/2 - q[facedetect.NoseBase][1]) / span
 	}
 	// Teeth are about as light as the whites of the eyes, whatever the
 	// skin and the lips around them; without an eye white to compare
@@ -313,8 +323,8 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	// stay out. Teeth are also lighter than the lips round them
 	// (teethOverLips), which keeps a dim photo, whose eye whites are dark,
 	// from taking closed lips for teeth.
-	outer := poly(48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59)
-	inner := poly(60, 61, 62, 63, 64, 65, 66, 67)
+	outer := poly(seq(facedetect.OuterLipFirst, facedetect.OuterLipLast)...)
+	inner := poly(seq(facedetect.InnerLipFirst, facedetect.InnerLipLast)...)
 	var lips, opening []lab
 	fr.walkPoly(ph.img.Bounds(), outer, func(u, v float64, x, y int) {
 		var c lab

@@ -1,6 +1,10 @@
 package validate
 
-import "math"
+import (
+	"math"
+
+	"github.com/tessera-cie/tessera/facedetect"
+)
 
 // This file: the expression model. A smile, even with closed lips, widens
 // the mouth, lifts its corners against the lip line and towards the nose,
@@ -48,28 +52,29 @@ type smileCues [numSmileCues]float64
 //     teeth (featureMeasures.teeth, lighter than the lips round them, so
 //     not a reading of the skin's colour).
 func measureSmileCues(q [][2]float64, fm *featureMeasures) smileCues {
-	corners := (q[48][1] + q[54][1]) / 2
-	lids := (lowerLid(q, 36, 39, 41, 40) + lowerLid(q, 45, 42, 46, 47)) / 2
+	corners := (q[facedetect.MouthLeft][1] + q[facedetect.MouthRight][1]) / 2
+	lids := (lowerLid(q, facedetect.LeftEyeFirst) + lowerLid(q, facedetect.RightEyeFirst)) / 2
 	return smileCues{
 		fm.mouthWidth,
 		fm.cornerDepth,
-		(q[62][1]+q[66][1])/2 - corners,
-		corners - q[51][1],
+		(q[facedetect.InnerUpperMiddle][1]+q[facedetect.InnerLowerMiddle][1])/2 - corners,
+		corners - q[facedetect.UpperLipTop][1],
 		(fm.eyeAspect[0] + fm.eyeAspect[1]) / 2,
 		lids,
 		fm.teeth,
 	}
 }
 
-// lowerLid is how far the lower lid (points a, b) of the eye with corners
-// outer and inner sits below the line of its corners, over the corners'
-// distance (levelled landmarks: y grows downwards).
-func lowerLid(q [][2]float64, outer, inner, a, b int) float64 {
-	w := math.Abs(q[inner][0] - q[outer][0])
+// lowerLid is how far the lower lid of the eye whose points start at first
+// sits below the line of its corners, over the corners' distance
+// (levelled landmarks: y grows downwards).
+func lowerLid(q [][2]float64, first int) float64 {
+	a, b := q[first+facedetect.EyeCornerA], q[first+facedetect.EyeCornerB]
+	w := math.Abs(b[0] - a[0])
 	if w == 0 {
 		return 0
 	}
-	return ((q[a][1]+q[b][1])/2 - (q[outer][1]+q[inner][1])/2) / w
+	return ((q[first+facedetect.EyeLowerA][1]+q[first+facedetect.EyeLowerB][1])/2 - (a[1]+b[1])/2) / w
 }
 
 // smileModel is a logistic regression on standardised cues.
