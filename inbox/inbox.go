@@ -540,7 +540,8 @@ func waiting(c *imapclient.Client) ([]imap.UID, error) {
 	return uids, nil
 }
 
-// login logs in and learns how the server names folders; a refusal of the user or password wraps ErrLogin.
+// login logs in and learns how the server names folders; a refusal of the
+// user or password wraps ErrLogin.
 func (in *Inbox) login(c *imapclient.Client) (*mailbox, error) {
 	err := c.Login(in.cfg.IMAPUser, in.cfg.IMAPPassword).Wait()
 	var ie *imap.Error
@@ -844,7 +845,6 @@ func (in *Inbox) plan(ctx context.Context, r reading) *plan {
 	reports := make([]*validate.Report, len(imgs))
 	fixes := make([]*mailreply.Attachment, len(imgs))
 	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, im := range imgs {
 		g.Go(func() error {
 			in.cores <- struct{}{}

@@ -190,9 +190,9 @@ func (s *Store) SenderHash(addr string) string {
 // Begin records that the message k was seen and returns its entry: a new
 // one in state Received, or the one already stored (a restart resumes
 // from it), also when it was stored under an earlier UIDVALIDITY of the
-// mailbox and is unfinished. dup is set when another message with the same Message-ID was
-// already answered or is being answered (the same mail copied or
-// delivered twice): it must not be answered again.
+// mailbox and is unfinished. dup is set when another message with the
+// same Message-ID was already answered or is being answered (the same
+// mail copied or delivered twice): it must not be answered again.
 func (s *Store) Begin(ctx context.Context, k Key, messageID, sender string) (e Entry, dup bool, err error) {
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		e, err = get(ctx, tx, k)

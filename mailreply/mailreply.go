@@ -230,7 +230,7 @@ func TooLargeText(lang string, size, max int64) string {
 func FixedText(lang string, names []string, p validate.Profile) string {
 	say := sayer(lang)
 	list := strings.Join(names, ", ")
-	return say("\nIn allegato trovate la foto corretta (%s): ritagliata in formato %.0fx%.0f con il viso nella posizione richiesta e salvata a %.0f DPI. Controllatela: se vi va bene, inviatela rispondendo a questo messaggio.\n",
-		"\nAttached is the corrected photo (%s): cropped to %.0fx%.0f with the face where it must be, saved at %.0f DPI. Look at it: if you are happy with it, send it in reply to this message.\n",
-		list, p.WidthMM, p.HeightMM, math.Ceil(p.MinDPI))
+	return say("\nIn allegato trovate la foto corretta (%s): ritagliata in formato %s con il viso nella posizione richiesta e salvata a %.0f DPI. Controllatela: se vi va bene, inviatela rispondendo a questo messaggio.\n",
+		"\nAttached is the corrected photo (%s): cropped to %s with the face where it must be, saved at %.0f DPI. Look at it: if you are happy with it, send it in reply to this message.\n",
+		list, p.Size(), math.Ceil(p.MinDPI))
 }

@@ -98,7 +98,7 @@ func Fix(res *validate.Result) (*Result, error) {
 		outH = int(math.Round(float64(outW) / aspect(p)))
 	}
 	if float64(outH) > MaxUpscale*float64(crop.Dy()) {
-		return nil, fmt.Errorf("%w: the face's 35x45 crop has %dx%d pixels, %dx%d are needed", ErrTooSmall, crop.Dx(), crop.Dy(), outW, outH)
+		return nil, fmt.Errorf("%w: the face's %s crop has %dx%d pixels, %dx%d are needed", ErrTooSmall, p.Size(), crop.Dx(), crop.Dy(), outW, outH)
 	}
 	img := imaging.Crop(res.Image, crop)
 	if img.Bounds().Dx() != outW || img.Bounds().Dy() != outH {

@@ -165,7 +165,7 @@ func (j *judge) resolution(ph *photo) Check {
 		return c
 	}
 	c.Status = Fail
-	c.Message = j.say("%dx%d pixel: troppo pochi per %s mm a %.0f DPI", "%dx%d pixels: too few for %s mm at %.0f DPI", w, h, p.size(), p.MinDPI)
+	c.Message = j.say("%dx%d pixel: troppo pochi per %s mm a %.0f DPI", "%dx%d pixels: too few for %s mm at %.0f DPI", w, h, p.Size(), p.MinDPI)
 	c.Fix = j.say("Usa la foto originale della fotocamera, non una copia rimpicciolita (per esempio da WhatsApp): servono almeno %dx%d pixel.",
 		"Use the camera's original photo, not a shrunken copy (from WhatsApp, say): at least %dx%d pixels are needed.", p.MinWidth, p.MinHeight)
 	return c
@@ -178,7 +178,7 @@ func (j *judge) aspect(ph *photo) Check {
 	c := Check{ID: "aspect_ratio", Value: math.Round(ratio*1000) / 1000, Limit: fmt.Sprintf("%.3f ± %.0f %%", p.Aspect, p.AspectTol*100)}
 	if math.Abs(ratio/p.Aspect-1) <= p.AspectTol {
 		c.Status = Pass
-		c.Message = j.say("Proporzioni %s (%.3f)", "%s proportions (%.3f)", p.size(), ratio)
+		c.Message = j.say("Proporzioni %s (%.3f)", "%s proportions (%.3f)", p.Size(), ratio)
 		return c
 	}
 	c.Status = Fail
@@ -189,7 +189,7 @@ func (j *judge) aspect(ph *photo) Check {
 	}
 	c.Message = j.say("Proporzioni %.3f invece di %.0f:%.0f (%.3f)", "Proportions %.3f instead of %.0f:%.0f (%.3f)", ratio, p.WidthMM, p.HeightMM, p.Aspect)
 	c.Fix = j.say("Ritaglia la foto in formato %s, per esempio %.0fx%.0f pixel, con il viso al centro (lo fa da sé la correzione automatica: \"Scarica la foto corretta\" sulla pagina, o \"tessera fix\").",
-		"Crop the photo to %s, for example %.0fx%.0f pixels, with the face in the middle (the automatic fix does it for you: \"Download the fixed photo\" on the page, or \"tessera fix\").", p.size(), math.Floor(cw), math.Floor(ch))
+		"Crop the photo to %s, for example %.0fx%.0f pixels, with the face in the middle (the automatic fix does it for you: \"Download the fixed photo\" on the page, or \"tessera fix\").", p.Size(), math.Floor(cw), math.Floor(ch))
 	return c
 }
 

@@ -128,8 +128,8 @@ var allChecks = []string{
 	"background_white", "background_uniform", "exposure", "sharpness", "lighting",
 }
 
-// size is the printed photo's size as the messages write it, "35x45".
-func (p *Profile) size() string { return fmt.Sprintf("%.0fx%.0f", p.WidthMM, p.HeightMM) }
+// Size is the printed photo's size in mm as messages write it, "35x45".
+func (p *Profile) Size() string { return fmt.Sprintf("%.0fx%.0f", p.WidthMM, p.HeightMM) }
 
 // maxAgeMonths is MaxAgeDays in months, as the messages say it (183 days
 // are 6 months): an average month is 30.44 days.
