@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/internal/browsertest"
 	"github.com/tessera-cie/tessera/internal/faceset"
 )
@@ -45,10 +47,15 @@ func TestBrowser(t *testing.T) {
 		lang   string
 		submit bool // click the button (without JavaScript the choice alone does nothing)
 		drop   bool // drag a file onto the drop zone instead of choosing it
+		// accept is the browser's Accept-Language; the page is then opened
+		// without ?lang= and must pick lang from it.
+		accept string
 	}{
-		{"javascript-it", true, "it", false, false},
-		{"no-javascript-en", false, "en", true, false},
-		{"drag-and-drop-it", true, "it", false, true},
+		{"javascript-it", true, "it", false, false, ""},
+		{"no-javascript-en", false, "en", true, false, ""},
+		{"drag-and-drop-it", true, "it", false, true, ""},
+		{"javascript-de-accept-language", true, "de", false, false, "de-DE,de;q=0.9,en;q=0.5"},
+		{"no-javascript-de", false, "de", true, false, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,17 +65,31 @@ func TestBrowser(t *testing.T) {
 					t.Fatalf("disable JavaScript: %v", err)
 				}
 			}
+			url := base + "/?lang=" + tc.lang
+			if tc.accept != "" {
+				if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": tc.accept}}); err != nil {
+					t.Fatalf("set Accept-Language: %v", err)
+				}
+				url = base + "/"
+			}
 			steps := []chromedp.Action[chromedp.Void]{
 				// A small phone: 360 CSS pixels wide, touch, mobile layout.
 				chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
-				chromedp.Navigate(base + "/?lang=" + tc.lang),
+				chromedp.Navigate(url),
 				chromedp.WaitVisible(chromedp.ID("photo")),
 			}
 			if err := chromedp.Do(ctx, steps...); err != nil {
 				t.Fatalf("browser: %v", err)
 			}
-			// Keyboard: the language link, then the file chooser, take the focus.
-			for _, want := range []string{"A", "photo"} {
+			if lang, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.lang`)); err != nil || lang != tc.lang {
+				t.Fatalf("page in %q (%v), want %q", lang, err, tc.lang)
+			}
+			// Keyboard: the language links, then the file chooser, take the focus.
+			var order []string
+			for range catalog.Languages() {
+				order = append(order, "A")
+			}
+			for _, want := range append(order, "photo") {
 				if err := chromedp.Do(ctx, chromedp.KeyEvent("\t")); err != nil {
 					t.Fatal(err)
 				}
@@ -140,13 +161,13 @@ func TestBrowser(t *testing.T) {
 			}
 			t.Logf("screenshot %s (%d bytes)", path, len(shot))
 
-			if !strings.Contains(title, texts[tc.lang]["title"]) {
+			if !strings.Contains(title, catalog.Say(tc.lang, "page.title")) {
 				t.Errorf("title %q", title)
 			}
 			// canada/003f.jpg is a 727 KB studio photo that declares no DPI:
 			// it fails at least file_size and dpi; the dropped drawing has no
 			// face.
-			wantVerdict := strings.SplitN(texts[tc.lang]["failn"], ":", 2)[0]
+			wantVerdict := strings.SplitN(catalog.Say(tc.lang, "page.fail", 2), ":", 2)[0]
 			if !strings.Contains(verdict, wantVerdict) {
 				t.Errorf("verdict %q, want it to say %q", verdict, wantVerdict)
 			}

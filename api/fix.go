@@ -7,38 +7,30 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/validate"
 )
 
 // errCannotFix: the photo cannot be fixed by cropping and scaling.
-var errCannotFix = &apiError{fiber.StatusUnprocessableEntity, "cannot_fix",
-	"Non è possibile correggere questa foto ritagliandola: %s",
-	"This photo cannot be fixed by cropping it: %s"}
+var errCannotFix = &apiError{fiber.StatusUnprocessableEntity, "cannot_fix", nil}
 
 // fixReason says, in lang, why photofix refused.
 func fixReason(err error, lang string) string {
+	return catalog.Say(lang, fixReasonID(err))
+}
+
+// fixReasonID is the message id of why photofix refused.
+func fixReasonID(err error) string {
 	switch {
 	case errors.Is(err, photofix.ErrNoFace):
-		if lang == "en" {
-			return "it needs exactly one clearly visible face."
-		}
-		return "serve un solo volto ben visibile."
+		return "fix.no_face"
 	case errors.Is(err, photofix.ErrNoRoom):
-		if lang == "en" {
-			return "there is not enough room around the head. Take a new photo from a little further away, with room above the head and below the chin."
-		}
-		return "attorno alla testa non c'è abbastanza spazio. Scatta una nuova foto un po' più da lontano, con spazio sopra la testa e sotto il mento."
+		return "fix.no_room"
 	case errors.Is(err, photofix.ErrTooSmall):
-		if lang == "en" {
-			return "it has too few pixels, and enlarging a photo adds no detail. Send the camera's original photo (not a copy shrunk by a chat app or an email), or take a new one."
-		}
-		return "ha troppo pochi pixel, e ingrandire una foto non aggiunge dettagli. Invia la foto originale della fotocamera (non una copia rimpicciolita da una chat o da un'email), oppure scattane una nuova."
+		return "fix.too_small"
 	default:
-		if lang == "en" {
-			return "the file cannot be made small enough."
-		}
-		return "il file non può essere reso abbastanza piccolo."
+		return "fix.too_heavy"
 	}
 }
 
@@ -54,8 +46,7 @@ func (s *Server) apiFix(c *fiber.Ctx) error {
 		out, err := photofix.Fix(res)
 		if err != nil {
 			e := *errCannotFix
-			e.it = fmt.Sprintf(e.it, fixReason(err, "it"))
-			e.en = fmt.Sprintf(e.en, fixReason(err, "en"))
+			e.args = []any{catalog.T(fixReasonID(err))}
 			return s.fail(c, &e, rep)
 		}
 		c.Set(fiber.HeaderContentType, "image/jpeg")

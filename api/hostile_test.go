@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tessera-cie/tessera/catalog"
+
 	"github.com/tessera-cie/tessera/internal/fixture"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -143,7 +145,7 @@ func TestMemoryBudget(t *testing.T) {
 		t.Fatalf("the big photo costs %d, within the budget %d", validate.Cost(big), budget)
 	}
 	s := New(Config{}, realValidator(t).WithMemoryBudget(budget))
-	for _, lang := range []string{"it", "en"} {
+	for _, lang := range catalog.Languages() {
 		r := do(t, s, rawRequest("/v1/check?lang="+lang, "image/png", big))
 		if r.status != http.StatusUnprocessableEntity {
 			t.Fatalf("%s: %s, want 422", lang, r)

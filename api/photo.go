@@ -284,20 +284,18 @@ func (s *Server) checkOne(c *fiber.Ctx, then func(*validate.Result) error) error
 }
 
 // requestOptions picks profile and language: query first, then the form's
-// fields, then Accept-Language for the language. The language is kept on
-// the request (langOf), so that every answer to it, errors included, is in
-// that language.
+// fields, then Accept-Language for the language (pickLang). The language is
+// kept on the request (langOf), so that every answer to it, errors
+// included, is in that language.
 func requestOptions(c *fiber.Ctx, up *upload) (profile, lang string) {
 	profile = c.Query("profile", up.profile)
-	switch {
-	case c.Query("lang") != "":
-		lang = validate.ParseLang(c.Query("lang"))
-	case up.lang != "":
-		lang = validate.ParseLang(up.lang)
-	default:
-		lang = validate.ParseLang(c.Get(fiber.HeaderAcceptLanguage))
+	ask := c.Query("lang")
+	if ask == "" {
+		ask = up.lang
 	}
+	lang = pickLang(ask, c.Get(fiber.HeaderAcceptLanguage))
 	c.Locals(langKey, lang)
+	c.Set(fiber.HeaderContentLanguage, lang)
 	return profile, lang
 }
 
@@ -318,8 +316,7 @@ func (s *Server) apiAnnotate(c *fiber.Ctx) error {
 	if q := c.Query("size"); q != "" {
 		n, err := strconv.Atoi(q)
 		if err != nil || n < 64 || n > 4096 {
-			return s.fail(c, &apiError{fiber.StatusBadRequest, "bad_size",
-				"Il parametro size deve essere un numero tra 64 e 4096.", "The size parameter must be a number from 64 to 4096."}, nil)
+			return s.fail(c, &apiError{fiber.StatusBadRequest, "bad_size", nil}, nil)
 		}
 		size = n
 	}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -228,13 +229,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		case fiber.StatusRequestHeaderFieldsTooLarge:
 			ae = errHeaderTooLarge
 		case fiber.StatusRequestTimeout:
-			ae = &apiError{fiber.StatusRequestTimeout, "request_timeout",
-				"La richiesta è arrivata troppo lentamente. Riprova.", "The request arrived too slowly. Retry."}
+			ae = &apiError{fiber.StatusRequestTimeout, "request_timeout", nil}
 		default:
 			if fe.Code >= 500 {
 				ae = errInternal
 			} else {
-				ae = &apiError{fe.Code, errBadRequest.code, errBadRequest.it, errBadRequest.en}
+				ae = &apiError{fe.Code, errBadRequest.code, nil}
 			}
 		}
 	default:
@@ -248,6 +248,7 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 // else JSON {"error", "message"} with the report when there is one.
 func (s *Server) fail(c *fiber.Ctx, e *apiError, rep *validate.Report) error {
 	lang := langOf(c)
+	c.Set(fiber.HeaderContentLanguage, lang)
 	var args []any
 	if e == errTooLarge {
 		args = append(args, s.cfg.BodyLimit>>20)
@@ -282,16 +283,25 @@ func (s *Server) isWeb(c *fiber.Ctx) bool {
 const langKey = "tessera.lang"
 
 // langOf is the user's language: the one chosen for the request once its
-// form is read (requestOptions), else ?lang=, else Accept-Language, else
-// Italian.
+// form is read (requestOptions), else from ?lang= and Accept-Language
+// (pickLang).
 func langOf(c *fiber.Ctx) string {
 	if l, ok := c.Locals(langKey).(string); ok && l != "" {
 		return l
 	}
-	if l := c.Query("lang"); l != "" {
-		return validate.ParseLang(l)
+	return pickLang(c.Query("lang"), c.Get(fiber.HeaderAcceptLanguage))
+}
+
+// pickLang returns the language asked for (?lang= or the form's field),
+// when tessera speaks it; else the one Accept-Language prefers among those
+// it speaks; else the default. A language tessera does not speak is not an
+// error on the web: the answer's Content-Language says which one it got.
+func pickLang(ask, accept string) string {
+	if l, err := catalog.Parse(ask); err == nil {
+		return l
 	}
-	return validate.ParseLang(c.Get(fiber.HeaderAcceptLanguage))
+	l, _ := catalog.Negotiate(accept)
+	return l
 }
 
 func (s *Server) healthz(c *fiber.Ctx) error {

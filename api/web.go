@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"embed"
 	"encoding/base64"
-	"fmt"
 	"html/template"
 	"image/jpeg"
-	"maps"
 	"mime"
 	"path"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tessera-cie/tessera/annotate"
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -29,89 +28,20 @@ func parsePages() *template.Template {
 	return template.Must(template.New("pages").ParseFS(webFS, "web/page.html"))
 }
 
-// texts are the words of the page in each language.
-var texts = map[string]map[string]string{
-	"it": {
-		"title":      "Controllo della foto per la Carta d'Identità Elettronica",
-		"other":      "English",
-		"lead":       "Scegli la foto che porterai in Comune o invierai all'anagrafe: ti diciamo subito se rispetta le regole della CIE e, se no, cosa correggere.",
-		"choose":     "Scegli la foto, scattala o trascinala qui",
-		"hint":       "JPG o PNG, come la invieresti all'anagrafe.",
-		"profile":    "Regole da applicare",
-		"cie":        "Carta d'Identità Elettronica (sfondo bianco, file JPG/PNG, %.0f DPI, max %d KB)",
-		"icao":       "Solo il viso (regole ICAO, qualsiasi sfondo chiaro)",
-		"submit":     "Controlla la foto",
-		"privacy":    "La foto non viene salvata né registrata: è controllata in memoria e subito scartata.",
-		"busy":       "Controllo in corso…",
-		"errtitle":   "Impossibile controllare la foto.",
-		"file":       "File",
-		"imgalt":     "La foto con le misure disegnate sopra: riquadro 35x45, fasce per occhi e sommità del capo, linea degli occhi, mento e sommità del capo.",
-		"legend":     "Come leggere la foto:",
-		"lframe":     "riquadro 35x45 mm",
-		"leyeband":   "fascia in cui devono stare gli occhi",
-		"lcrownband": "fascia in cui deve stare la sommità del capo",
-		"lbox":       "volto trovato",
-		"lok":        "misura corretta",
-		"lbad":       "misura da correggere",
-		"tofix":      "Cosa correggere",
-		"tocheck":    "Da verificare",
-		"allchecks":  "Controlli superati",
-		"passed":     "superati",
-		"skipped":    "Non verificati",
-		"pass":       "✔ La foto va bene per la carta d'identità",
-		"fail1":      "✘ La foto non va bene: c'è 1 cosa da correggere",
-		"failn":      "✘ La foto non va bene: ci sono %d cose da correggere",
-		"fixdl":      "Scarica la foto corretta",
-		"fixnote":    "Ritagliata in 35x45 attorno al viso, %dx%d pixel, 400 DPI, %d KB: corregge formato, dimensioni e inquadratura. Ciò che resta da correggere richiede una nuova foto.",
-		"fixno":      "Correzione automatica non possibile:",
-		"footer":     "tessera — regole del Ministero dell'Interno per la CIE e ICAO Doc 9303. Il controllo è automatico: in caso di dubbio decide l'ufficio anagrafe.",
-	},
-	"en": {
-		"title":      "Photo check for the Italian electronic identity card (CIE)",
-		"other":      "Italiano",
-		"lead":       "Choose the photo you will bring to the town hall or email to the registry office: you will see at once whether it meets the CIE rules and, if not, what to fix.",
-		"choose":     "Choose the photo, take it, or drag it here",
-		"hint":       "JPG or PNG, as you would send it to the registry office.",
-		"profile":    "Rules to apply",
-		"cie":        "Italian identity card (white background, JPG/PNG file, %.0f DPI, at most %d KB)",
-		"icao":       "The face only (ICAO rules, any light background)",
-		"submit":     "Check the photo",
-		"privacy":    "The photo is neither stored nor logged: it is checked in memory and discarded at once.",
-		"busy":       "Checking…",
-		"errtitle":   "The photo could not be checked.",
-		"file":       "File",
-		"imgalt":     "The photo with the measurements drawn on it: 35x45 frame, bands for the eyes and the top of the head, eye line, chin and top of the head.",
-		"legend":     "How to read the picture:",
-		"lframe":     "35x45 mm frame",
-		"leyeband":   "band where the eyes must be",
-		"lcrownband": "band where the top of the head must be",
-		"lbox":       "face found",
-		"lok":        "measure is right",
-		"lbad":       "measure to fix",
-		"tofix":      "What to fix",
-		"tocheck":    "To check",
-		"allchecks":  "Checks passed",
-		"passed":     "passed",
-		"skipped":    "Not checked",
-		"pass":       "✔ The photo is fine for the identity card",
-		"fail1":      "✘ The photo is not fine: 1 thing to fix",
-		"failn":      "✘ The photo is not fine: %d things to fix",
-		"fixdl":      "Download the fixed photo",
-		"fixnote":    "Cropped to 35x45 around the face, %dx%d pixels, 400 DPI, %d KB: it fixes format, size and framing. Whatever else is left needs a new photo.",
-		"fixno":      "No automatic fix possible:",
-		"footer":     "tessera — the Italian Ministry of the Interior's CIE rules and ICAO Doc 9303. The check is automatic: when in doubt, the registry office decides.",
-	},
-}
+// pageTexts are the words of the page: the template's .T.name is message
+// "page.name".
+var pageTexts = []string{"title", "langs", "lead", "choose", "hint", "profile", "icao", "submit", "privacy", "busy", "errtitle", "file", "imgalt", "legend", "lframe", "leyeband", "lcrownband", "lbox", "lok", "lbad", "tofix", "tocheck", "allchecks", "passed", "skipped", "pass", "fixdl", "fixno", "footer"}
 
 // pageData feeds the page template.
 type pageData struct {
-	Lang, OtherLang string
-	T               map[string]string
-	Profile         string
-	Error           string
-	Limit           int    // body limit in bytes, for the script's check before upload
-	TooLarge        string // what to say when the file is over it
-	Result          *resultView
+	Lang     string
+	Langs    []langLink // every language the page is in, for its menu
+	T        map[string]string
+	Profile  string
+	Error    string
+	Limit    int    // body limit in bytes, for the script's check before upload
+	TooLarge string // what to say when the file is over it
+	Result   *resultView
 }
 
 type resultView struct {
@@ -129,20 +59,30 @@ type resultView struct {
 	FixNote, FixError string
 }
 
+// langLink is one entry of the page's language menu.
+type langLink struct {
+	Code, Name string
+	Current    bool
+}
+
 type checkView struct {
 	ID, Name, Message, Fix string
 }
 
 func (s *Server) newPage(lang string) pageData {
-	other := "en"
-	if lang == "en" {
-		other = "it"
+	say := catalog.For(lang).Say
+	t := make(map[string]string, len(pageTexts))
+	for _, name := range pageTexts {
+		t[name] = say("page." + name)
 	}
 	// The CIE's file rules, as its profile holds them.
-	t := maps.Clone(texts[lang])
 	cie, _ := validate.LookupProfile("cie")
-	t["cie"] = fmt.Sprintf(t["cie"], cie.MinDPI, cie.MaxBytes/1024)
-	return pageData{Lang: lang, OtherLang: other, T: t, Limit: s.cfg.BodyLimit,
+	t["cie"] = say("page.cie", cie.MinDPI, cie.MaxBytes/1024)
+	var langs []langLink
+	for _, l := range catalog.Languages() {
+		langs = append(langs, langLink{Code: l, Name: catalog.Name(l), Current: l == lang})
+	}
+	return pageData{Lang: lang, Langs: langs, T: t, Limit: s.cfg.BodyLimit,
 		TooLarge: errTooLarge.message(lang, s.cfg.BodyLimit>>20)}
 }
 
@@ -202,13 +142,10 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 		return out
 	}
 	v.Fails, v.Warns, v.Passes, v.Skips = views(validate.Fail), views(validate.Warn), views(validate.Pass), views(validate.Skip)
-	switch n := len(v.Fails); {
-	case n == 0:
+	if n := len(v.Fails); n == 0 {
 		v.Verdict = p.T["pass"]
-	case n == 1:
-		v.Verdict = p.T["fail1"]
-	default:
-		v.Verdict = fmt.Sprintf(p.T["failn"], n)
+	} else {
+		v.Verdict = catalog.Say(lang, "page.fail", n)
 	}
 	if photofix.Needed(rep) {
 		if out, err := photofix.Fix(res); err != nil {
@@ -216,7 +153,8 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 		} else {
 			v.Fixed = template.URL("data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(out.JPEG))
 			v.FixedName = photofix.FileName(rep.File)
-			v.FixNote = fmt.Sprintf(p.T["fixnote"], out.Width, out.Height, (len(out.JPEG)+1023)/1024)
+			prof, _ := validate.LookupProfile(rep.Profile)
+			v.FixNote = catalog.Say(lang, "page.fixnote", prof.Size(), catalog.Dims(out.Width, out.Height), out.DPI, (len(out.JPEG)+1023)/1024)
 		}
 	}
 	p.Result = v
@@ -250,6 +188,7 @@ func (s *Server) render(c *fiber.Ctx, status int, p pageData) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	// Everything the page needs is served from here; the photo is inline.
+	c.Set(fiber.HeaderContentLanguage, p.Lang)
 	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "no-referrer")

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"html"
 	"image/jpeg"
 	"net/http"
@@ -13,6 +15,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/tessera-cie/tessera/catalog"
 
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
@@ -73,7 +77,7 @@ func TestFormPostWithoutJavaScript(t *testing.T) {
 	addr := liveServer(t, s)
 	v := realValidator(t)
 	for _, name := range []string{"canada/003f.jpg", "lisa/lisa2.jpg", "nonface/flower-2071522_640.jpg"} {
-		for _, lang := range []string{"it", "en"} {
+		for _, lang := range catalog.Languages() {
 			t.Run(name+"/"+lang, func(t *testing.T) {
 				data, err := os.ReadFile(filepath.Join(dir, name))
 				if err != nil {
@@ -89,9 +93,12 @@ func TestFormPostWithoutJavaScript(t *testing.T) {
 				if r.status != 200 || !strings.Contains(page, `<html lang="`+lang+`">`) {
 					t.Fatalf("%s", r)
 				}
-				verdict := texts[lang]["pass"]
+				if got := r.header.Get("Content-Language"); got != lang {
+					t.Errorf("Content-Language %q", got)
+				}
+				verdict := catalog.Say(lang, "page.pass")
 				if !rep.Pass {
-					verdict = strings.SplitN(texts[lang]["failn"], ":", 2)[0]
+					verdict = strings.SplitN(catalog.Say(lang, "page.fail", 2), ":", 2)[0]
 				}
 				if !strings.Contains(page, html.EscapeString(verdict)) {
 					t.Errorf("page lacks the verdict %q", verdict)
@@ -162,5 +169,85 @@ func TestFormPostErrors(t *testing.T) {
 	r := doLive(t, addr, req)
 	if page := string(r.body); strings.Contains(page, "<html") || !strings.Contains(page, `role="alert"`) {
 		t.Errorf("fragment: %s", page)
+	}
+}
+
+// TestLanguages: the page and the API speak every language of the
+// catalogue, picked by ?lang=, the form's field or Accept-Language; a
+// language tessera does not speak falls back (to Accept-Language, else
+// Italian) and Content-Language says which one the answer is in.
+func TestLanguages(t *testing.T) {
+	s := newTestServer(t, Config{})
+	addr := liveServer(t, s)
+	get := func(path, accept string) *http.Request {
+		req, err := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if accept != "" {
+			req.Header.Set("Accept-Language", accept)
+		}
+		return req
+	}
+	gif := func(path, accept string) *http.Request {
+		req, err := http.NewRequest(http.MethodPost, "http://"+addr+path, bytes.NewReader(fixture.Magic()["gif"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "image/gif")
+		if accept != "" {
+			req.Header.Set("Accept-Language", accept)
+		}
+		return req
+	}
+	tests := []struct {
+		name string
+		req  *http.Request
+		want string // the language of the answer
+		page bool   // an HTML page, else a JSON error
+	}{
+		{"page ?lang=de", get("/?lang=de", ""), "de", true},
+		{"page ?lang=de-AT", get("/?lang=de-AT", ""), "de", true},
+		{"page Accept-Language de-CH", get("/", "de-CH,de;q=0.9"), "de", true},
+		{"page Accept-Language fr then en", get("/", "fr-FR,fr;q=0.9,en;q=0.5"), "en", true},
+		{"page ?lang=fr, Accept-Language en", get("/?lang=fr", "en-GB"), "en", true},
+		{"page ?lang=fr", get("/?lang=fr", ""), "it", true},
+		{"page ?lang= beats Accept-Language", get("/?lang=it", "de"), "it", true},
+		{"API error ?lang=de", gif("/v1/check?lang=de", ""), "de", false},
+		{"API error Accept-Language de", gif("/v1/check", "de-DE"), "de", false},
+		{"API error ?lang=xx", gif("/v1/check?lang=xx", ""), "it", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := doLive(t, addr, tc.req)
+			if got := r.header.Get("Content-Language"); got != tc.want {
+				t.Errorf("Content-Language %q, want %q", got, tc.want)
+			}
+			body := string(r.body)
+			if tc.page {
+				if r.status != 200 || !strings.Contains(body, `<html lang="`+tc.want+`">`) || !strings.Contains(body, html.EscapeString(catalog.Say(tc.want, "page.lead"))) {
+					t.Fatalf("%d: %.400s", r.status, body)
+				}
+				// Every language is offered, each link in its own language,
+				// the current one marked.
+				for _, l := range catalog.Languages() {
+					link := fmt.Sprintf(`href="/?lang=%s" lang="%s" hreflang="%s"`, l, l, l)
+					if !strings.Contains(body, link) || !strings.Contains(body, ">"+catalog.Name(l)+"</a>") {
+						t.Errorf("no link to %s", l)
+					}
+				}
+				if !strings.Contains(body, `hreflang="`+tc.want+`" aria-current="page"`) {
+					t.Errorf("the current language %s is not marked", tc.want)
+				}
+				return
+			}
+			var e errorBody
+			if err := json.Unmarshal(r.body, &e); err != nil || r.status != 415 {
+				t.Fatalf("%d %v: %s", r.status, err, body)
+			}
+			if want := catalog.Say(tc.want, "api.unsupported_format"); e.Message != want || e.Error != "unsupported_format" {
+				t.Errorf("message %q (%s), want %q", e.Message, e.Error, want)
+			}
+		})
 	}
 }

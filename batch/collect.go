@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/tessera-cie/tessera/catalog"
+
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -33,26 +35,13 @@ const (
 	SkipOutput    SkipReason = "output"       // the folder the photos are sorted into
 )
 
-// Text explains the reason to a clerk, in lang ("it" or "en").
+// Text explains the reason to a clerk, in lang (one of catalog.Languages).
 func (r SkipReason) Text(lang string) string {
-	texts := map[SkipReason][2]string{
-		SkipHidden:    {"file nascosto", "hidden file"},
-		SkipNotImage:  {"non è un'immagine", "not an image"},
-		SkipFolder:    {"cartella (usa -r per controllarne il contenuto)", "folder (use -r to check what it holds)"},
-		SkipLoop:      {"cartella già visitata (collegamento circolare)", "folder already visited (link loop)"},
-		SkipDuplicate: {"stesso file già in elenco", "same file already listed"},
-		SkipSpecial:   {"non è un file normale", "not a regular file"},
-		SkipBrokenLnk: {"collegamento a un file che non esiste", "link to a file that does not exist"},
-		SkipOutput:    {"cartella di destinazione di --sort-into", "the --sort-into destination folder"},
+	switch r {
+	case SkipHidden, SkipNotImage, SkipFolder, SkipLoop, SkipDuplicate, SkipSpecial, SkipBrokenLnk, SkipOutput:
+		return catalog.Say(lang, "batch.skip."+string(r))
 	}
-	t, ok := texts[r]
-	if !ok {
-		return string(r)
-	}
-	if lang == "en" {
-		return t[1]
-	}
-	return t[0]
+	return string(r)
 }
 
 // Input is one path found from the arguments: a file to check, a path that

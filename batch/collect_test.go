@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/tessera-cie/tessera/catalog"
+
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
 
@@ -132,7 +134,7 @@ func TestCollectErrors(t *testing.T) {
 	if len(in) != 2 || !errors.Is(in[0].Err, fs.ErrNotExist) || !errors.Is(in[1].Err, ErrNoMatch) {
 		t.Fatalf("got %+v", in)
 	}
-	for _, lang := range []string{"it", "en"} {
+	for _, lang := range catalog.Languages() {
 		a, b := ReadErrorText(in[0].Err, lang), ReadErrorText(in[1].Err, lang)
 		if a == "" || b == "" || a == b {
 			t.Errorf("%s: error texts %q, %q", lang, a, b)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -18,10 +19,24 @@ var reportTmpl = template.Must(template.New("report").Parse(reportHTML))
 
 // HTMLInfo is what the HTML report says about the run.
 type HTMLInfo struct {
-	Lang    string        // "it" or "en"
+	Lang    string        // one of catalog.Languages
 	Profile string        // the profile the photos were judged by
 	Started time.Time     // when the run started
 	Elapsed time.Duration // how long it took
+}
+
+// htmlTexts are the words of the report's page: the template's .T.name is
+// message "batch.html.name".
+var htmlTexts = []string{"title", "profile", "when", "seconds", "photos", "pass", "fail", "error", "skipped", "verdict", "vpass", "vfail", "verror", "failed", "warned", "passed", "fix", "nophoto", "thumb", "reason", "file", "none", "disclaimer"}
+
+// pageTexts returns the words of the report's page in lang.
+func pageTexts(lang string) map[string]string {
+	p := catalog.For(lang)
+	t := make(map[string]string, len(htmlTexts))
+	for _, name := range htmlTexts {
+		t[name] = p.Say("batch.html." + name)
+	}
+	return t
 }
 
 // WriteHTML writes the clerk's report: one self-contained HTML page (the
@@ -29,44 +44,14 @@ type HTMLInfo struct {
 // summary on top, then the photos that fail, those that could not be read,
 // those that pass, and the skipped files. It reads and prints offline.
 func WriteHTML(w io.Writer, items []Item, sum Summary, info HTMLInfo) error {
-	lang := validate.ParseLang(info.Lang)
-	say := func(it, en string) string {
-		if lang == "en" {
-			return en
-		}
-		return it
-	}
+	lang := catalog.For(info.Lang).Lang()
 	data := htmlData{
 		Lang:    lang,
 		Profile: info.Profile,
 		When:    info.Started.Format("2006-01-02 15:04"),
 		Seconds: fmt.Sprintf("%.1f", info.Elapsed.Seconds()),
 		Sum:     sum,
-		T: map[string]string{
-			"title":      say("Controllo foto CIE: rapporto", "CIE photo check: report"),
-			"profile":    say("Profilo", "Profile"),
-			"when":       say("Eseguito il", "Run on"),
-			"seconds":    say("secondi", "seconds"),
-			"photos":     say("Foto controllate", "Photos checked"),
-			"pass":       say("Valide", "Pass"),
-			"fail":       say("Non valide", "Fail"),
-			"error":      say("Illeggibili", "Unreadable"),
-			"skipped":    say("File saltati", "Skipped files"),
-			"verdict":    say("Esito", "Verdict"),
-			"vpass":      say("VALIDA", "PASS"),
-			"vfail":      say("NON VALIDA", "FAIL"),
-			"verror":     say("ILLEGGIBILE", "UNREADABLE"),
-			"failed":     say("Da correggere", "To fix"),
-			"warned":     say("Da verificare a vista", "To check by eye"),
-			"passed":     say("Regole rispettate", "Rules met"),
-			"fix":        say("Come correggere", "How to fix"),
-			"nophoto":    say("Anteprima non disponibile", "No preview"),
-			"thumb":      say("Foto con le misure: riquadro 35x45, fascia degli occhi e della sommità del capo", "Photo with the measurements: 35x45 frame, bands for the eyes and the top of the head"),
-			"reason":     say("Motivo", "Reason"),
-			"file":       say("File", "File"),
-			"none":       say("Nessuna foto trovata.", "No photos found."),
-			"disclaimer": say("Controllo automatico secondo le regole CIE del Ministero dell'Interno e ICAO Doc 9303: nei casi dubbi decide l'operatore.", "Automatic check against the Ministry of the Interior's CIE rules and ICAO Doc 9303: when in doubt, the clerk decides."),
-		},
+		T:       pageTexts(lang),
 	}
 	for _, v := range []Verdict{VerdictFail, VerdictError, VerdictPass} {
 		for _, it := range items {

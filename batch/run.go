@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tessera-cie/tessera/annotate"
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -217,7 +218,7 @@ func readFile(path string, max int64) ([]byte, error) {
 
 // errorReport is the report of a file that could not be read at all.
 func errorReport(path string, err error, opts validate.Options) *validate.Report {
-	lang := validate.ParseLang(opts.Lang)
+	lang := opts.Lang
 	prof := opts.Profile
 	if prof == "" {
 		prof = validate.DefaultProfile
@@ -233,23 +234,18 @@ func errorReport(path string, err error, opts validate.Options) *validate.Report
 
 // ReadErrorText explains to a clerk why a file could not be read, in lang.
 func ReadErrorText(err error, lang string) string {
-	say := func(it, en string) string {
-		if lang == "en" {
-			return en
-		}
-		return it
-	}
+	say := catalog.For(lang).Say
 	switch {
 	case errors.Is(err, ErrNoMatch):
-		return say("nessun file corrisponde al modello", "no file matches the pattern")
+		return say("batch.readErrorText.no_file_matches_pattern")
 	case errors.Is(err, fs.ErrNotExist):
-		return say("il file non esiste", "the file does not exist")
+		return say("batch.readErrorText.file_does_not_exist")
 	case errors.Is(err, fs.ErrPermission):
-		return say("permesso negato: il file non si può leggere", "permission denied: the file cannot be read")
+		return say("batch.readErrorText.permission_denied_file_cannot")
 	case errors.Is(err, ErrTooLarge):
-		return say("file troppo grande per essere una foto", "file too large to be a photo")
+		return say("batch.readErrorText.file_too_large_be")
 	}
-	return say("impossibile leggere il file: ", "cannot read the file: ") + err.Error()
+	return say("batch.readErrorText.cannot_read_file", err.Error())
 }
 
 // Summary counts the items of a batch.
@@ -279,9 +275,5 @@ func (s *Summary) Add(it Item) {
 
 // Line is the one-line summary a clerk reads at the end of a run, in lang.
 func (s Summary) Line(lang string, elapsed time.Duration) string {
-	secs := elapsed.Seconds()
-	if lang == "en" {
-		return fmt.Sprintf("%d photos: %d pass, %d fail, %d unreadable; %d skipped; %.1f s", s.Photos, s.Pass, s.Fail, s.Unreadable, s.Skipped, secs)
-	}
-	return fmt.Sprintf("%d foto: %d valide, %d non valide, %d illeggibili; %d saltati; %.1f s", s.Photos, s.Pass, s.Fail, s.Unreadable, s.Skipped, secs)
+	return catalog.Say(lang, "batch.summary", s.Photos, s.Pass, s.Fail, s.Unreadable, s.Skipped, elapsed.Seconds())
 }

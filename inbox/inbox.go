@@ -16,12 +16,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-message/mail"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/mailphoto"
 	"github.com/tessera-cie/tessera/mailreply"
 	"github.com/tessera-cie/tessera/photofix"
@@ -911,32 +913,37 @@ func (in *Inbox) check(ctx context.Context, im mailphoto.Image, opts validate.Op
 	return rep, &mailreply.Attachment{Name: photofix.FileName(im.Name), Type: "image/jpeg", Data: out.JPEG}
 }
 
-// language is the answer's language: English when the citizen's message
-// says so (Content-Language) or its subject reads as English, else
-// Italian.
+// language is the answer's language: the one the citizen's message names
+// (Content-Language), when tessera speaks it; else the one its subject
+// reads as (English, German); else Italian.
 func language(h mail.Header) string {
-	if cl := strings.ToLower(strings.TrimSpace(h.Get("Content-Language"))); cl != "" {
-		if strings.HasPrefix(cl, "en") {
-			return "en"
+	if cl := strings.TrimSpace(h.Get("Content-Language")); cl != "" {
+		if l, ok := catalog.Negotiate(cl); ok {
+			return l
 		}
-		return "it"
+		return catalog.Default
 	}
 	subject, _ := h.Subject()
-	var en, it int
+	votes := map[string]int{}
 	for _, w := range strings.FieldsFunc(strings.ToLower(subject), func(r rune) bool {
-		return !('a' <= r && r <= 'z' || r == 'à' || r == 'è' || r == 'é' || r == 'ì' || r == 'ò' || r == 'ù')
+		return !unicode.IsLetter(r)
 	}) {
 		switch w {
 		case "photo", "photos", "picture", "my", "the", "for", "identity", "card", "id", "please", "hello", "passport":
-			en++
+			votes["en"]++
 		case "foto", "fototessera", "la", "il", "per", "carta", "identità", "mia", "ciao", "buongiorno", "salve", "documento":
-			it++
+			votes["it"]++
+		case "bild", "lichtbild", "passbild", "passfoto", "ausweis", "personalausweis", "identitätskarte", "für", "mein", "meine", "das", "die", "der", "guten", "tag", "hallo", "bitte":
+			votes["de"]++
 		}
 	}
-	if en > it {
-		return "en"
+	best := catalog.Default
+	for _, l := range catalog.Languages() {
+		if votes[l] > votes[best] {
+			best = l
+		}
 	}
-	return "it"
+	return best
 }
 
 // Planned is what a dry run found for one message.

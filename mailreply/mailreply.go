@@ -17,30 +17,31 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/validate"
 )
 
-// Text is the answer's text in lang ("en", else Italian) for the reports
+// Text is the answer's text in lang (one of catalog.Languages) for the reports
 // of the photos checked; skipped counts the images found but not checked
 // (over mailphoto.MaxImages).
 func Text(lang string, reports []*validate.Report, skipped int) string {
-	say := sayer(lang)
+	say := catalog.For(lang).Say
 	pass := true
 	var b strings.Builder
-	b.WriteString(say("Buongiorno,\n\nabbiamo controllato le foto ricevute.\n", "Hello,\n\nwe have checked the photos we received.\n"))
+	b.WriteString(say("mail.text.hello_we_have_checked"))
 	for _, r := range reports {
 		pass = pass && r.Pass
 		b.WriteString("\n")
 		switch {
 		case r.Error != "":
-			b.WriteString(say("- %s: non è una foto leggibile (%s).\n", "- %s: not a readable photo (%s).\n", r.File, r.Error))
+			b.WriteString(say("mail.text.not_readable_photo", r.File, r.Error))
 			if c, ok := r.Find("format"); ok && c.Fix != "" {
 				b.WriteString("  -> " + c.Fix + "\n")
 			}
 		case r.Pass:
-			b.WriteString(say("- %s: va bene.\n", "- %s: fine.\n", r.File))
+			b.WriteString(say("mail.text.fine", r.File))
 		default:
-			b.WriteString(say("- %s: da correggere:\n", "- %s: to fix:\n", r.File))
+			b.WriteString(say("mail.text.fix", r.File))
 			for _, c := range r.Failed() {
 				b.WriteString("  * " + c.Message + "\n")
 				if c.Fix != "" {
@@ -50,25 +51,14 @@ func Text(lang string, reports []*validate.Report, skipped int) string {
 		}
 	}
 	if skipped > 0 {
-		b.WriteString(say("\nAltre %d immagini non sono state controllate: inviate una foto per messaggio.\n",
-			"\n%d more images were not checked: send one photo per message.\n", skipped))
+		b.WriteString(say("mail.text.more_images_were_not", skipped))
 	}
 	if pass && len(reports) > 0 {
-		b.WriteString(say("\nLe foto rispettano le regole per la carta d'identità elettronica.\n", "\nThe photos meet the rules for the electronic identity card.\n"))
+		b.WriteString(say("mail.text.photos_meet_rules_for"))
 	} else {
-		b.WriteString(say("\nVi preghiamo di inviare una nuova foto corretta rispondendo a questo messaggio.\n", "\nPlease send a corrected photo in reply to this message.\n"))
+		b.WriteString(say("mail.text.please_send_corrected_photo"))
 	}
 	return b.String()
-}
-
-// sayer returns a printf that picks the Italian or English text for lang.
-func sayer(lang string) func(it, en string, a ...any) string {
-	return func(it, en string, a ...any) string {
-		if lang == "en" {
-			return fmt.Sprintf(en, a...)
-		}
-		return fmt.Sprintf(it, a...)
-	}
 }
 
 // Attachment is a file attached to an answer: a corrected photo.
@@ -85,7 +75,7 @@ type Reply struct {
 	// Original is the header of the citizen's message (the one inside the
 	// envelope, for PEC): the answer's subject and threading come from it.
 	Original mail.Header
-	// Lang is the answer's language ("it" or "en"), for Content-Language
+	// Lang is the answer's language (one of catalog.Languages), for Content-Language
 	// and the subject when the citizen's has none.
 	Lang string
 	// Text is the body (Text's result, or another).
@@ -190,7 +180,7 @@ func (r *Reply) Bytes() ([]byte, error) {
 func (r *Reply) subject() string {
 	s, err := r.Original.Subject()
 	if err != nil || strings.TrimSpace(s) == "" {
-		return sayer(r.Lang)("Re: foto per la carta d'identità", "Re: photo for the identity card")
+		return catalog.Say(r.Lang, "mail.subject")
 	}
 	s = strings.TrimSpace(s)
 	if len(s) >= 3 && strings.EqualFold(s[:3], "re:") {
@@ -209,28 +199,24 @@ func domain(addr string) string {
 
 // NoPhotoText is the answer to a message in which no image was found.
 func NoPhotoText(lang string) string {
-	say := sayer(lang)
-	return say("Buongiorno,\n\nnel messaggio non abbiamo trovato nessuna foto.\n\nAllegate la foto al messaggio come file JPG o PNG (non incollata nel testo, non dentro un PDF o un documento) e rispondete a questo messaggio.\n",
-		"Hello,\n\nwe found no photo in your message.\n\nPlease attach the photo as a JPG or PNG file (not pasted into the text, not inside a PDF or a document) and reply to this message.\n")
+	say := catalog.For(lang).Say
+	return say("mail.noPhotoText.hello_we_found_no")
 }
 
 // TooLargeText is the answer to a message of size bytes, over the limit
 // of max bytes: it was not checked.
 func TooLargeText(lang string, size, max int64) string {
-	say := sayer(lang)
-	mb := func(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/(1<<20)) }
-	return say("Buongiorno,\n\nil messaggio è di %s, oltre il limite di %s, e non è stato controllato.\n\nInviate una sola foto per messaggio, come file JPG, rispondendo a questo messaggio.\n",
-		"Hello,\n\nyour message is %s, over the limit of %s, and was not checked.\n\nPlease send one photo per message, as a JPG file, in reply to this message.\n",
-		mb(size), mb(max))
+	say := catalog.For(lang).Say
+	mb := func(n int64) float64 { return float64(n) / (1 << 20) }
+	return say("mail.tooLargeText.hello_your_message_over", mb(size), mb(max))
 }
 
 // FixedText tells the citizen that the corrected copies of their photos,
 // named names, are attached to the answer, made to the rules of p (its
 // size and resolution), and what to do with them.
 func FixedText(lang string, names []string, p validate.Profile) string {
-	say := sayer(lang)
+	say := catalog.For(lang).Say
 	list := strings.Join(names, ", ")
-	return say("\nIn allegato trovate la foto corretta (%s): ritagliata in formato %s con il viso nella posizione richiesta e salvata a %.0f DPI. Controllatela: se vi va bene, inviatela rispondendo a questo messaggio.\n",
-		"\nAttached is the corrected photo (%s): cropped to %s with the face where it must be, saved at %.0f DPI. Look at it: if you are happy with it, send it in reply to this message.\n",
+	return say("mail.fixedText.attached_corrected_photo_cropped",
 		list, p.Size(), math.Ceil(p.MinDPI))
 }

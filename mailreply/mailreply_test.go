@@ -38,6 +38,10 @@ func TestText(t *testing.T) {
 			[]string{"c.heic: non è una foto leggibile (formato HEIC)", "-> salvate in JPG"}, nil},
 		{"in English, images skipped", "en", []*validate.Report{good}, 3,
 			[]string{"Hello", "a.jpg: fine", "3 more images were not checked", "meet the rules"}, []string{"Buongiorno"}},
+		{"in English, one image skipped", "en", []*validate.Report{good}, 1,
+			[]string{"1 more image was not checked"}, []string{"images were"}},
+		{"in German, a photo to fix", "de", []*validate.Report{good, bad}, 2,
+			[]string{"Guten Tag", "a.jpg", "b.jpg", "72 DPI", "-> salvate a 400 DPI"}, []string{"Buongiorno", "Hello"}},
 		{"nothing checked is not a pass", "it", nil, 0,
 			[]string{"nuova foto"}, []string{"rispettano"}},
 	}

@@ -409,9 +409,8 @@ func solve3(s [3][4]float64) ([3]float64, bool) {
 // noBackdrop is the check when too little backdrop is visible.
 func (j *judge) noBackdrop(id string) Check {
 	return Check{ID: id, Status: Warn,
-		Message: j.say("Lo sfondo attorno alla testa è troppo poco per essere misurato", "Too little background around the head to measure"),
-		Fix: j.say("Lascia uno spazio di sfondo visibile ai lati e sopra la testa (la testa deve occupare circa tre quarti dell'altezza, non tutta la foto).",
-			"Leave some background visible beside and above the head (the head should fill about three quarters of the height, not the whole photo).")}
+		Message: j.say("check.noBackdrop.too_little_background_around"),
+		Fix:     j.say("check.noBackdrop.leave_some_background_visible")}
 }
 
 func (j *judge) bgWhite(bg bgMeasures) Check {
@@ -419,23 +418,21 @@ func (j *judge) bgWhite(bg bgMeasures) Check {
 		return j.noBackdrop("background_white")
 	}
 	p := j.prof.Capture
-	what := j.say(p.BgWhat[0], p.BgWhat[1])
+	what := j.say(p.BgWhat)
 	c := Check{ID: "background_white", Value: round1(bg.l), Limit: fmt.Sprintf("L* >= %.0f, chroma <= %.0f", p.BgMinL, p.BgMaxChroma)}
 	switch {
 	case bg.l >= p.BgMinL && bg.c <= p.BgMaxChroma:
 		c.Status = Pass
-		c.Message = j.say("Sfondo %s (luminosità %.0f su 100)", "%s background (lightness %.0f of 100)", what, bg.l)
+		c.Message = j.say("check.bgWhite.background_lightness_100", what, bg.l)
 	case bg.c > p.BgMaxChroma:
 		c.Status = Fail
 		c.Value = round1(bg.c)
-		c.Message = j.say("Lo sfondo è colorato (saturazione %.0f), deve essere %s", "The background is coloured (chroma %.0f); it must be %s", bg.c, what)
-		c.Fix = j.say("Scatta di nuovo davanti a una parete o un telo bianco e ben illuminato, senza luci colorate.",
-			"Take the photo again in front of a white, well-lit wall or sheet, without coloured lights.")
+		c.Message = j.say("check.bgWhite.background_coloured_chroma_must", bg.c, what)
+		c.Fix = j.say("check.bgWhite.take_photo_again_in")
 	default:
 		c.Status = Fail
-		c.Message = j.say("Lo sfondo è troppo scuro o grigio (luminosità %.0f su 100, serve almeno %.0f): deve essere %s", "The background is too dark or grey (lightness %.0f of 100, at least %.0f needed): it must be %s", bg.l, p.BgMinL, what)
-		c.Fix = j.say("Scatta di nuovo davanti a una parete bianca, illuminandola bene (anche con una lampada rivolta verso la parete), a un metro di distanza da essa.",
-			"Take the photo again in front of a white wall, lighting it well (even with a lamp pointed at the wall), standing a metre away from it.")
+		c.Message = j.say("check.bgWhite.background_too_dark_or", bg.l, p.BgMinL, what)
+		c.Fix = j.say("check.bgWhite.take_photo_again_in_2")
 	}
 	return c
 }
@@ -453,22 +450,19 @@ func (j *judge) bgUniform(bg bgMeasures) Check {
 		if bg.edges > p.BgMaxEdges {
 			c.Value = pct(bg.edges)
 		}
-		c.Message = j.say("Lo sfondo non è uniforme: ci sono oggetti, disegni o parti della stanza dietro la testa", "The background is not plain: there are objects, patterns or parts of the room behind the head")
-		c.Fix = j.say("Scatta di nuovo davanti a una parete liscia e vuota (niente quadri, mobili, porte o persone dietro di te).",
-			"Take the photo again in front of a smooth, bare wall (no pictures, furniture, doors or people behind you).")
+		c.Message = j.say("check.bgUniform.background_not_plain_there")
+		c.Fix = j.say("check.bgUniform.take_photo_again_in")
 	case bg.shadow > p.BgMaxShadow:
 		c.Value = round1(bg.shadow)
-		c.Message = j.say("C'è l'ombra della testa sullo sfondo", "The head casts a shadow on the background")
-		c.Fix = j.say("Allontanati di un metro dalla parete e metti la luce davanti a te, non di lato, così l'ombra non cade dietro la testa.",
-			"Stand a metre away from the wall with the light in front of you, not at the side, so no shadow falls behind the head.")
+		c.Message = j.say("check.bgUniform.head_casts_shadow_on")
+		c.Fix = j.say("check.bgUniform.stand_metre_away_from")
 	case bg.gradient > p.BgMaxGradient:
 		c.Value = round1(bg.gradient)
-		c.Message = j.say("Lo sfondo passa da chiaro a scuro: è illuminato in modo non uniforme", "The background goes from light to dark: it is unevenly lit")
-		c.Fix = j.say("Illumina la parete in modo uniforme (luce diffusa, di fronte) e allontanati un po' da essa.",
-			"Light the wall evenly (diffused light, from the front) and move a little away from it.")
+		c.Message = j.say("check.bgUniform.background_goes_from_light")
+		c.Fix = j.say("check.bgUniform.light_wall_evenly_diffused")
 	default:
 		c.Status = Pass
-		c.Message = j.say("Sfondo uniforme", "Plain background")
+		c.Message = j.say("check.bgUniform.plain_background")
 	}
 	return c
 }

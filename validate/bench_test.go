@@ -6,11 +6,13 @@ import (
 	"image/jpeg"
 
 	"context"
-	"github.com/tessera-cie/tessera/facedetect"
 	"image"
 	"testing"
 
+	"github.com/tessera-cie/tessera/facedetect"
+
 	"github.com/disintegration/imaging"
+
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 )

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tessera-cie/tessera/catalog"
+
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
@@ -130,7 +132,7 @@ func TestMemoryBudget(t *testing.T) {
 	if r, err := v.Check(context.Background(), "bomb", fixture.PNGHeader(60000, 60000), opts); err != nil || !errors.Is(r.Err, ErrTooManyPixels) {
 		t.Fatalf("a 60000x60000 header: %v, report %v; want ErrTooManyPixels", err, r.Err)
 	}
-	for _, lang := range []string{"it", "en"} {
+	for _, lang := range catalog.Languages() {
 		r, err := v.Check(context.Background(), "big", big, Options{Now: testNow, Lang: lang})
 		if err != nil || !errors.Is(r.Err, ErrOverBudget) || r.Error == "" || r.Pass {
 			t.Fatalf("%s: a photo over the whole budget: %v, report %v %q", lang, err, r.Err, r.Error)

@@ -18,7 +18,7 @@ type CaptureLimits struct {
 	// background_white: median L* and median chroma of the backdrop.
 	BgMinL      float64
 	BgMaxChroma float64
-	BgWhat      [2]string // what the backdrop must be, it and en
+	BgWhat      string // message id of what the backdrop must be ("white")
 	// background_uniform.
 	BgMaxResidual float64 // L* spread (p90-p10) left after a plane fit
 	BgMaxGradient float64 // L* range of the fitted plane over the backdrop
@@ -45,7 +45,7 @@ const HueBand = 15
 var baseCaptureLimits = CaptureLimits{
 	BgMinL:        88, // spec: studio white is L* above about 88; the FRLL grey is 75-80
 	BgMaxChroma:   6,  // spec: no colour cast, chroma under about 6
-	BgWhat:        [2]string{"bianco", "white"},
+	BgWhat:        "check.bgWhite.white",
 	BgMaxResidual: 12,   // capture_test.go: plain backdrops up to 5 (10.6 with loose curls beside the head), busy ones 16-24
 	BgMaxGradient: 22,   // capture_test.go: plain backdrops up to 20 L* across (spot-lit grey), the busy lisa/ ones 24 and more
 	BgMaxEdges:    0.08, // capture_test.go: plain backdrops up to 0.063 (hair strands), a landscape 0.1-0.3
@@ -75,7 +75,7 @@ var (
 		c := baseCaptureLimits
 		c.BgMinL = 60      // icao: any light backdrop, judged by its darkest cell: the FRLL grey reads 67-80 there (74-87 in its median), the canada/ light blues 69-85; L* 60 is a light-mid grey, well above ISO 19794-5's 18 % grey (L* 50)
 		c.BgMaxChroma = 18 // light blue passes (canada/ 11-14); the brown landscapes of lisa/ measure 20-23
-		c.BgWhat = [2]string{"chiaro", "light"}
+		c.BgWhat = "check.bgWhite.light"
 		return c
 	}()
 )
@@ -290,7 +290,7 @@ func sharpness(gr *image.Gray, mid facedetect.Point, d float64) (norm, lapStd fl
 func (j *judge) captureChecks(rep *Report, ph *photo, m *measures) {
 	cm := m.capture
 	if cm == nil || ph == nil || ph.img == nil {
-		j.skipAll(rep, j.say("Immagine non leggibile", "Image cannot be read"),
+		j.skipAll(rep, j.say("check.captureChecks.image_cannot_be_read"),
 			"background_white", "background_uniform", "exposure", "sharpness", "lighting")
 		return
 	}
@@ -317,31 +317,29 @@ func (j *judge) exposure(cm *captureMeasures) Check {
 	}
 	sceneDark := cm.bg.n < 20 || cm.bgMedianL() < p.MinSceneL
 	eyesDark := !math.IsNaN(cm.eyeWhite) && cm.eyeWhite < p.MinEyeWhite
-	darkFix := j.say("Scatta di nuovo con più luce sul viso: di fronte a una finestra di giorno o con una lampada davanti a te, non alle spalle.",
-		"Take the photo again with more light on your face: facing a window by day or with a lamp in front of you, not behind.")
+	darkFix := j.say("check.exposure.take_photo_again_with")
 	switch {
 	case cm.clipped > p.MaxClipped:
 		c.Status = Fail
 		c.Value = pct(cm.clipped)
-		c.Message = j.say("Parti del viso sono bruciate dalla luce (%.0f %% della pelle è bianco pieno)", "Parts of the face are burnt out by the light (%.0f %% of the skin is plain white)", cm.clipped*100)
-		c.Fix = j.say("Scatta di nuovo senza flash diretto, con una luce morbida e diffusa (per esempio una finestra con la tenda), e non schiarire la foto.",
-			"Take the photo again without direct flash, in soft diffused light (a window with a curtain, say), and do not brighten the photo.")
+		c.Message = j.say("check.exposure.parts_face_burnt_out", cm.clipped*100)
+		c.Fix = j.say("check.exposure.take_photo_again_without")
 	case eyesDark && sceneDark, math.IsNaN(cm.eyeWhite) && cm.bg.n >= 20 && sceneDark:
 		c.Status = Fail
 		if math.IsNaN(cm.eyeWhite) {
 			c.Value = round1(cm.bgMedianL())
-			c.Message = j.say("La foto è sottoesposta: anche lo sfondo è scuro (luminosità %.0f su 100)", "The photo is underexposed: even the background is dark (lightness %.0f of 100)", cm.bgMedianL())
+			c.Message = j.say("check.exposure.photo_underexposed_even_background", cm.bgMedianL())
 		} else {
-			c.Message = j.say("La foto è sottoesposta: il bianco degli occhi è scuro (luminosità %.0f su 100) e lo sfondo anche", "The photo is underexposed: the whites of the eyes are dark (lightness %.0f of 100), and so is the background", cm.eyeWhite)
+			c.Message = j.say("check.exposure.photo_underexposed_whites_eyes", cm.eyeWhite)
 		}
 		c.Fix = darkFix
 	case eyesDark:
 		c.Status = Warn
-		c.Message = j.say("Il viso sembra poco illuminato: il bianco degli occhi è scuro (luminosità %.0f su 100) anche se lo sfondo è chiaro; da verificare", "The face seems poorly lit: the whites of the eyes are dark (lightness %.0f of 100) though the background is light; to be checked", cm.eyeWhite)
+		c.Message = j.say("check.exposure.face_seems_poorly_lit", cm.eyeWhite)
 		c.Fix = darkFix
 	default:
 		c.Status = Pass
-		c.Message = j.say("Esposizione corretta", "Correctly exposed")
+		c.Message = j.say("check.exposure.correctly_exposed")
 	}
 	return c
 }
@@ -352,13 +350,12 @@ func (j *judge) sharpnessCheck(cm *captureMeasures) Check {
 	c := Check{ID: "sharpness", Value: v, Limit: fmt.Sprintf(">= %.2f", p.MinSharp)}
 	if cm.sharp >= p.MinSharp {
 		c.Status = Pass
-		c.Message = j.say("Viso a fuoco", "Face in focus")
+		c.Message = j.say("check.sharpnessCheck.face_in_focus")
 		return c
 	}
 	c.Status = Fail
-	c.Message = j.say("Il viso è sfocato o mosso", "The face is blurred or shaken")
-	c.Fix = j.say("Scatta di nuovo tenendo fermo il telefono (appoggialo o usa l'autoscatto), tocca il viso sullo schermo per metterlo a fuoco, pulisci l'obiettivo e non ingrandire con lo zoom digitale.",
-		"Take the photo again holding the phone still (rest it or use the timer), tap the face on the screen to focus, clean the lens and do not use digital zoom.")
+	c.Message = j.say("check.sharpnessCheck.face_blurred_or_shaken")
+	c.Fix = j.say("check.sharpnessCheck.take_photo_again_holding")
 	return c
 }
 
@@ -371,17 +368,16 @@ func (j *judge) lighting(cm *captureMeasures) Check {
 	c := Check{ID: "lighting", Value: math.Round(ratio*100) / 100, Limit: fmt.Sprintf("cheeks ratio <= %.1f", p.MaxSideRatio)}
 	if ratio <= p.MaxSideRatio {
 		c.Status = Pass
-		c.Message = j.say("Luce uniforme sulle due metà del viso", "Even light on both halves of the face")
+		c.Message = j.say("check.lighting.even_light_on_both")
 		return c
 	}
-	side := j.say("destra", "right")
+	side := j.say("check.lighting.right")
 	if yl > yr {
-		side = j.say("sinistra", "left")
+		side = j.say("check.lighting.left")
 	}
 	c.Status = Fail
-	c.Message = j.say("Luce non uniforme: la metà %s della foto riceve %.1f volte la luce dell'altra", "Uneven light: the %s half of the photo gets %.1f times the light of the other", side, ratio)
-	c.Fix = j.say("Mettiti di fronte alla luce (una finestra o una lampada davanti a te, non di lato), oppure schiarisci il lato in ombra con un foglio bianco tenuto vicino al viso.",
-		"Face the light (a window or a lamp in front of you, not at the side), or lighten the shadowed side with a white sheet held near the face.")
+	c.Message = j.say("check.lighting.uneven_light_half_photo", side, ratio)
+	c.Fix = j.say("check.lighting.face_light_window_or")
 	return c
 }
 
@@ -401,17 +397,17 @@ func (j *judge) color(m *measures) Check {
 	tint := p.Capture.MaxHueShare > 0 && m.color.hueShare > p.Capture.MaxHueShare
 	if m.color.p90Chroma >= p.MinChroma && !tint {
 		c.Status = Pass
-		c.Message = j.say("Foto a colori", "Colour photo")
+		c.Message = j.say("check.color.colour_photo")
 		return c
 	}
 	c.Status = Fail
 	if tint {
 		c.Value = math.Round(m.color.hueShare*1000) / 1000
-		c.Message = j.say("La foto è in un solo tono di colore (seppia o monocromatica)", "The photo is in a single tint (sepia or monochrome)")
+		c.Message = j.say("check.color.photo_in_single_tint")
 	} else {
-		c.Message = j.say("La foto è in bianco e nero o monocromatica", "The photo is black and white or monochrome")
+		c.Message = j.say("check.color.photo_black_white_or")
 	}
-	c.Fix = j.say("Serve una foto a colori: scattala senza filtri (niente bianco e nero, seppia o \"mono\").", "A colour photo is needed: take it without filters (no black and white, sepia or \"mono\").")
+	c.Fix = j.say("check.color.colour_photo_needed_take")
 	return c
 }
 

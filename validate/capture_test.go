@@ -10,7 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tessera-cie/tessera/catalog"
+
 	"github.com/disintegration/imaging"
+
 	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
@@ -44,7 +47,7 @@ func measureImage(t *testing.T, name string, img image.Image) measured {
 
 // judgeCapture returns the status of every capture check under the profile.
 func judgeCapture(x measured, prof *Profile) map[string]Check {
-	j := &judge{prof: prof, lang: "en", now: testNow}
+	j := &judge{prof: prof, p: catalog.For("en"), now: testNow}
 	rep := &Report{}
 	j.add(rep, j.color(x.m))
 	j.captureChecks(rep, x.ph, x.m)
@@ -461,11 +464,11 @@ func TestCaptureJudge(t *testing.T) {
 		{"no face", "exposure", &cie, func(c *captureMeasures) { c.hasFace = false }, Skip},
 	}
 	for _, tc := range cases {
-		for _, lang := range []string{"it", "en"} {
+		for _, lang := range catalog.Languages() {
 			t.Run(tc.name+"_"+lang, func(t *testing.T) {
 				cm := face
 				tc.edit(&cm)
-				j := &judge{prof: tc.prof, lang: lang, now: testNow}
+				j := &judge{prof: tc.prof, p: catalog.For(lang), now: testNow}
 				rep := &Report{}
 				j.captureChecks(rep, &photo{img: image.NewGray(image.Rect(0, 0, 4, 4))}, &measures{capture: &cm})
 				c, ok := rep.Find(tc.id)
@@ -498,7 +501,7 @@ func TestCaptureColorTint(t *testing.T) {
 		{"sepia", colorStats{p90Chroma: 28, hueShare: 0.99}, Fail},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			j := &judge{prof: &cie, lang: "it", now: testNow}
+			j := &judge{prof: &cie, p: catalog.For("it"), now: testNow}
 			if c := j.color(&measures{color: tc.cs}); c.Status != tc.want || (c.Status == Fail && c.Fix == "") {
 				t.Errorf("color = %+v, want %s", c, tc.want)
 			}

@@ -2,7 +2,6 @@ package validate
 
 import (
 	"fmt"
-	"github.com/tessera-cie/tessera/facedetect"
 	"image"
 	"image/color"
 	"maps"
@@ -12,7 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tessera-cie/tessera/catalog"
+
+	"github.com/tessera-cie/tessera/facedetect"
+
 	"github.com/disintegration/imaging"
+
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
@@ -547,14 +551,14 @@ func TestFaceHeightCrown(t *testing.T) {
 	// The head runs off the top edge and the chin lies 85 % of the height
 	// under it: too large whatever the estimate says.
 	low := &faceGeom{chin: facedetect.Point{X: 280, Y: 612}, crown: at(0.78), skull: at(0.78), crownCut: true}
-	if c := (&judge{prof: &cie, lang: "en", now: testNow}).faceHeight(low, h); c.Status != Fail {
+	if c := (&judge{prof: &cie, p: catalog.For("en"), now: testNow}).faceHeight(low, h); c.Status != Fail {
 		t.Errorf("cut, chin to edge 85 %%: %v (%s), want fail", c.Status, c.Message)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			g := &faceGeom{chin: facedetect.Point{X: 280, Y: chin}, crown: at(tc.crown), skull: at(tc.skull), crownSeen: tc.seen, crownCut: tc.cut}
-			for _, lang := range Languages() {
-				j := &judge{prof: &cie, lang: lang, now: testNow}
+			for _, lang := range catalog.Languages() {
+				j := &judge{prof: &cie, p: catalog.For(lang), now: testNow}
 				c := j.faceHeight(g, h)
 				if c.Status != tc.want {
 					t.Fatalf("%s: %v (%v: %s), want %v", lang, c.Status, c.Value, c.Message, tc.want)

@@ -410,7 +410,7 @@ func poseBand(a, max, slack float64) Status {
 func (j *judge) poseUnknown(c Check, msg string) Check {
 	c.Status = Warn
 	c.Message = msg
-	c.Fix = j.say("Guarda dritto nell'obiettivo, con il viso intero e ben illuminato nella foto.", "Look straight into the lens, with the whole face well lit in the photo.")
+	c.Fix = j.say("check.poseUnknown.look_straight_into_lens")
 	return c
 }
 
@@ -418,24 +418,23 @@ func (j *judge) yaw(f *featureMeasures) Check {
 	p := j.prof.Features
 	c := Check{ID: "yaw", Value: round1(f.yaw), Limit: fmt.Sprintf("<= %.0f°", p.MaxYaw)}
 	if !f.poseOK || f.poseResid > p.MaxPoseResid {
-		return j.poseUnknown(c, j.say("Non si riesce a stimare la rotazione della testa", "The head's turn cannot be estimated"))
+		return j.poseUnknown(c, j.say("check.yaw.head_turn_cannot_be"))
 	}
 	c.Status = poseBand(f.yaw, p.MaxYaw, p.PoseSlackYaw)
-	side := j.say("destra", "right")
+	side := j.say("check.yaw.right")
 	if f.yaw < 0 {
-		side = j.say("sinistra", "left")
+		side = j.say("check.yaw.left")
 	}
 	switch c.Status {
 	case Pass:
-		c.Message = j.say("Viso di fronte (girato di %.0f°)", "Face frontal (turned %.0f°)", math.Abs(f.yaw))
+		c.Message = j.say("check.yaw.face_frontal_turned", math.Abs(f.yaw))
 		return c
 	case Warn:
-		c.Message = j.say("Il viso sembra girato di circa %.0f° verso la %s della foto: al limite (massimo %.0f°)", "The face seems turned about %.0f° towards the %s of the photo: close to the limit (at most %.0f°)", math.Abs(f.yaw), side, p.MaxYaw)
+		c.Message = j.say("check.yaw.face_seems_turned_about", math.Abs(f.yaw), side, p.MaxYaw)
 	default:
-		c.Message = j.say("Viso girato di circa %.0f° verso la %s della foto (massimo %.0f°)", "Face turned about %.0f° towards the %s of the photo (at most %.0f°)", math.Abs(f.yaw), side, p.MaxYaw)
+		c.Message = j.say("check.yaw.face_turned_about_towards", math.Abs(f.yaw), side, p.MaxYaw)
 	}
-	c.Fix = j.say("Scatta di nuovo con il naso rivolto dritto all'obiettivo: le due orecchie (o i due lati del viso) devono vedersi allo stesso modo.",
-		"Take the photo again with your nose pointing straight at the lens: both ears (or both sides of the face) must show equally.")
+	c.Fix = j.say("check.yaw.take_photo_again_with")
 	return c
 }
 
@@ -443,25 +442,23 @@ func (j *judge) pitch(f *featureMeasures) Check {
 	p := j.prof.Features
 	c := Check{ID: "pitch", Value: round1(f.pitch), Limit: fmt.Sprintf("<= %.0f°", p.MaxPitch)}
 	if !f.poseOK || f.poseResid > p.MaxPoseResid {
-		return j.poseUnknown(c, j.say("Non si riesce a stimare l'inclinazione della testa", "The head's tilt cannot be estimated"))
+		return j.poseUnknown(c, j.say("check.pitch.head_tilt_cannot_be"))
 	}
 	c.Status = poseBand(f.pitch, p.MaxPitch, p.PoseSlackPitch)
 	up := f.pitch > 0
 	switch {
 	case c.Status == Pass:
-		c.Message = j.say("Testa né alzata né abbassata (%.0f°)", "Head neither raised nor bowed (%.0f°)", math.Abs(f.pitch))
+		c.Message = j.say("check.pitch.head_neither_raised_nor", math.Abs(f.pitch))
 		return c
 	case up:
-		c.Message = j.say("Mento alzato di circa %.0f° (massimo %.0f°)", "Chin raised by about %.0f° (at most %.0f°)", math.Abs(f.pitch), p.MaxPitch)
-		c.Fix = j.say("Abbassa leggermente il mento e tieni la fotocamera all'altezza degli occhi, poi scatta di nuovo.",
-			"Lower your chin a little and hold the camera at eye level, then take the photo again.")
+		c.Message = j.say("check.pitch.chin_raised_by_about", math.Abs(f.pitch), p.MaxPitch)
+		c.Fix = j.say("check.pitch.lower_your_chin_little")
 	default:
-		c.Message = j.say("Testa abbassata di circa %.0f° (massimo %.0f°)", "Head bowed by about %.0f° (at most %.0f°)", math.Abs(f.pitch), p.MaxPitch)
-		c.Fix = j.say("Alza leggermente il mento e tieni la fotocamera all'altezza degli occhi (non dall'alto), poi scatta di nuovo.",
-			"Raise your chin a little and hold the camera at eye level (not from above), then take the photo again.")
+		c.Message = j.say("check.pitch.head_bowed_by_about", math.Abs(f.pitch), p.MaxPitch)
+		c.Fix = j.say("check.pitch.raise_your_chin_little")
 	}
 	if c.Status == Warn {
-		c.Message += j.say(": al limite, da verificare", ": close to the limit, to be checked")
+		c.Message += j.say("check.pitch.close_limit_be_checked")
 	}
 	return c
 }
@@ -476,23 +473,22 @@ func (j *judge) eyesOpen(f *featureMeasures) Check {
 		// An eye lies outside the photo or has no pixels to measure.
 		c.Value = nil
 		c.Status = Warn
-		c.Message = j.say("Non si riesce a vedere se gli occhi sono aperti", "Cannot tell whether the eyes are open")
-		c.Fix = j.say("Scatta di nuovo con tutto il viso nella foto, ben illuminato, e gli occhi aperti.", "Take the photo again with the whole face in the frame, well lit, eyes open.")
+		c.Message = j.say("check.eyesOpen.cannot_tell_whether_eyes")
+		c.Fix = j.say("check.eyesOpen.take_photo_again_with")
 		return c
 	}
 	if ear >= p.MinEyeAspect && iris <= p.MaxIrisLuma && gap >= p.MinBrowGap {
 		c.Status = Pass
-		c.Message = j.say("Occhi aperti", "Eyes open")
+		c.Message = j.say("check.eyesOpen.eyes_open")
 		return c
 	}
 	c.Status = Fail
 	if ear < p.MinEyeAspect {
-		c.Message = j.say("Occhi chiusi o socchiusi", "Eyes closed or half closed")
+		c.Message = j.say("check.eyesOpen.eyes_closed_or_half")
 	} else {
-		c.Message = j.say("Non si vedono l'iride e la pupilla di un occhio: occhio chiuso o coperto", "The iris and pupil of an eye cannot be seen: the eye is closed or covered")
+		c.Message = j.say("check.eyesOpen.iris_pupil_eye_cannot")
 	}
-	c.Fix = j.say("Scatta di nuovo con gli occhi ben aperti e lo sguardo nell'obiettivo; se la luce ti abbaglia, spostala di lato.",
-		"Take the photo again with your eyes wide open, looking into the lens; if the light dazzles you, move it to the side.")
+	c.Fix = j.say("check.eyesOpen.take_photo_again_with_2")
 	return c
 }
 
@@ -501,13 +497,12 @@ func (j *judge) mouthClosed(f *featureMeasures) Check {
 	c := Check{ID: "mouth_closed", Value: math.Round(f.lipGap*1000) / 1000, Limit: fmt.Sprintf("<= %.2f", p.MaxLipGap)}
 	if f.lipGap <= p.MaxLipGap {
 		c.Status = Pass
-		c.Message = j.say("Bocca chiusa", "Mouth closed")
+		c.Message = j.say("check.mouthClosed.mouth_closed")
 		return c
 	}
 	c.Status = Fail
-	c.Message = j.say("Bocca aperta: le labbra sono separate", "Mouth open: the lips are apart")
-	c.Fix = j.say("Scatta di nuovo con le labbra chiuse e rilassate, senza mostrare i denti.",
-		"Take the photo again with your lips closed and relaxed, not showing your teeth.")
+	c.Message = j.say("check.mouthClosed.mouth_open_lips_apart")
+	c.Fix = j.say("check.mouthClosed.take_photo_again_with")
 	return c
 }
 
@@ -517,17 +512,16 @@ func (j *judge) expression(f *featureMeasures) Check {
 	teeth := f.teeth > p.MaxTeeth
 	if f.smile <= p.MaxSmile && !teeth {
 		c.Status = Pass
-		c.Message = j.say("Espressione neutra", "Neutral expression")
+		c.Message = j.say("check.expression.neutral_expression")
 		return c
 	}
 	c.Status = Fail
 	if teeth {
-		c.Message = j.say("Espressione non neutra: si vedono i denti", "Expression not neutral: the teeth show")
+		c.Message = j.say("check.expression.expression_not_neutral_teeth")
 	} else {
-		c.Message = j.say("Espressione non neutra: sorriso (bocca allargata, angoli della bocca sollevati)", "Expression not neutral: a smile (mouth widened, corners raised)")
+		c.Message = j.say("check.expression.expression_not_neutral_smile")
 	}
-	c.Fix = j.say("Scatta di nuovo con un'espressione neutra: bocca chiusa e rilassata, senza sorridere, angoli della bocca né alzati né abbassati.",
-		"Take the photo again with a neutral expression: mouth closed and relaxed, not smiling, the corners of the mouth neither raised nor lowered.")
+	c.Fix = j.say("check.expression.take_photo_again_with")
 	return c
 }
 
@@ -543,28 +537,25 @@ func (j *judge) eyesVisible(f *featureMeasures) Check {
 		// The eyes or the cheeks lie outside the photo.
 		c.Value = nil
 		c.Status = Warn
-		c.Message = j.say("Non si riesce a esaminare la zona degli occhi", "The area around the eyes cannot be examined")
-		c.Fix = j.say("Scatta di nuovo con tutto il viso nella foto, senza occhiali scuri e senza riflessi sugli occhi.", "Take the photo again with the whole face in the frame, without dark glasses or reflections over the eyes.")
+		c.Message = j.say("check.eyesVisible.area_around_eyes_cannot")
+		c.Fix = j.say("check.eyesVisible.take_photo_again_with")
 	case ring < p.MinEyeRing:
 		c.Status = Fail
-		c.Message = j.say("Occhi coperti da lenti scure o colorate", "Eyes covered by dark or tinted lenses")
-		c.Fix = j.say("Togli gli occhiali da sole o con lenti colorate e scatta di nuovo: gli occhi devono vedersi chiaramente.",
-			"Take off sunglasses or tinted glasses and take the photo again: the eyes must be clearly visible.")
+		c.Message = j.say("check.eyesVisible.eyes_covered_by_dark")
+		c.Fix = j.say("check.eyesVisible.take_off_sunglasses_or")
 	case glare > p.MaxEyeGlare:
 		c.Value = math.Round(glare*1000) / 10
 		c.Status = Fail
-		c.Message = j.say("Riflesso di luce sugli occhi", "Light reflection over the eyes")
-		c.Fix = j.say("Togli gli occhiali o inclinali leggermente verso il basso, e sposta la luce (o il flash) di lato, poi scatta di nuovo.",
-			"Take off your glasses or tilt them slightly down, and move the light (or flash) to the side, then take the photo again.")
+		c.Message = j.say("check.eyesVisible.light_reflection_over_eyes")
+		c.Fix = j.say("check.eyesVisible.take_off_your_glasses")
 	case dip > p.MaxRimDip:
 		c.Value = math.Round(dip*100) / 100
 		c.Status = Fail
-		c.Message = j.say("Una montatura scura attraversa la zona degli occhi", "A dark frame crosses the eye area")
-		c.Fix = j.say("Togli gli occhiali (o usa occhiali con montatura sottile che non copra gli occhi) e scatta di nuovo.",
-			"Take off your glasses (or wear glasses with a thin frame that does not cover the eyes) and take the photo again.")
+		c.Message = j.say("check.eyesVisible.dark_frame_crosses_eye")
+		c.Fix = j.say("check.eyesVisible.take_off_your_glasses_2")
 	default:
 		c.Status = Pass
-		c.Message = j.say("Occhi ben visibili", "Eyes clearly visible")
+		c.Message = j.say("check.eyesVisible.eyes_clearly_visible")
 	}
 	return c
 }

@@ -11,7 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tessera-cie/tessera/catalog"
+
 	"github.com/disintegration/imaging"
+
 	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
@@ -559,11 +562,11 @@ func TestFeatureJudge(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var texts [2]Check
-			for i, lang := range []string{"it", "en"} {
+			texts := make([]Check, len(catalog.Languages()))
+			for i, lang := range catalog.Languages() {
 				f := neutralMeasures()
 				tc.change(f)
-				j := &judge{prof: &cie, lang: lang, now: testNow}
+				j := &judge{prof: &cie, p: catalog.For(lang), now: testNow}
 				rep := &Report{}
 				j.featureChecks(rep, nil, &measures{face: &faceGeom{}, features: f})
 				c := status(t, rep, tc.id)
@@ -578,8 +581,10 @@ func TestFeatureJudge(t *testing.T) {
 				}
 				texts[i] = c
 			}
-			if texts[0].Message == texts[1].Message || (texts[0].Fix != "" && texts[0].Fix == texts[1].Fix) {
-				t.Errorf("Italian and English are the same: %q / %q", texts[0].Message, texts[0].Fix)
+			for i := 1; i < len(texts); i++ {
+				if texts[0].Message == texts[i].Message || (texts[0].Fix != "" && texts[0].Fix == texts[i].Fix) {
+					t.Errorf("%s says it as Italian does: %q / %q", catalog.Languages()[i], texts[i].Message, texts[i].Fix)
+				}
 			}
 		})
 	}

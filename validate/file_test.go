@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tessera-cie/tessera/catalog"
+
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
 
@@ -175,7 +177,7 @@ func TestBadInput(t *testing.T) {
 		{"png bomb 60000x60000", fixture.PNGHeader(60000, 60000), ErrTooManyPixels, "png"},
 	}
 	for _, tc := range tests {
-		for _, lang := range []string{"it", "en"} {
+		for _, lang := range catalog.Languages() {
 			t.Run(tc.name+"/"+lang, func(t *testing.T) {
 				r := check(t, tc.data, Options{Lang: lang})
 				if !errors.Is(r.Err, tc.err) {

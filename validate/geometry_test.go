@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/disintegration/imaging"
+
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 )

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tessera-cie/tessera/catalog"
+
 	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
@@ -46,7 +48,7 @@ func TestHostileInput(t *testing.T) {
 			if m.orientation != 1 || m.taken != nil {
 				t.Errorf("metadata orientation %d taken %v from a broken EXIF, want 1 and none", m.orientation, m.taken)
 			}
-			for _, lang := range []string{"it", "en"} {
+			for _, lang := range catalog.Languages() {
 				r := check(t, tc.data, Options{Lang: lang})
 				if !errors.Is(r.Err, tc.err) || (tc.err == nil && r.Err != nil) {
 					t.Fatalf("%s: Err = %v, want %v", lang, r.Err, tc.err)
@@ -78,7 +80,7 @@ func (faultyDetector) Detect(context.Context, *image.Gray) ([]facedetect.Face, e
 func TestPanicStaysWithThePhoto(t *testing.T) {
 	good := fixture.JPEG(fixture.Gradient(300, 400), 90, nil, nil)
 	v := New(faultyDetector{})
-	for _, lang := range []string{"it", "en"} {
+	for _, lang := range catalog.Languages() {
 		r, err := v.Check(context.Background(), "p.jpg", good, Options{Lang: lang, Now: testNow})
 		if err != nil {
 			t.Fatalf("%s: Check returned %v, want a report", lang, err)

@@ -17,13 +17,14 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/facedetect"
 )
 
 // Options choose how a photo is judged.
 type Options struct {
 	Profile string    // profile name; "" is DefaultProfile
-	Lang    string    // "it" (default) or "en"
+	Lang    string    // one of catalog.Languages; any other is the default, Italian
 	Now     time.Time // the time recency is judged at; zero is time.Now()
 }
 
@@ -100,8 +101,7 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	lang := ParseLang(opts.Lang)
-	j := &judge{prof: prof, lang: lang, now: opts.Now, maxPixels: v.maxPixels}
+	j := &judge{prof: prof, p: catalog.For(opts.Lang), now: opts.Now, maxPixels: v.maxPixels}
 	rep := &Report{File: name, Profile: prof.Name, Checks: []Check{}}
 	res = &Result{Report: rep, Profile: prof}
 	defer func() {
@@ -196,7 +196,7 @@ func Unextracted(name string, cause error, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("validate: %w %q (known: %v)", ErrUnknownProfile, opts.Profile, ProfileNames())
 	}
 	prof := &p // this photo's own copy: Result.Profile hands it out
-	j := &judge{prof: prof, lang: ParseLang(opts.Lang), now: opts.Now}
+	j := &judge{prof: prof, p: catalog.For(opts.Lang), now: opts.Now}
 	rep := &Report{File: name, Profile: prof.Name, Checks: []Check{}}
 	rep.Err = fmt.Errorf("%w: %w", ErrTransferEncoding, cause)
 	rep.Error = j.errorText(rep.Err, nil)

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/tessera-cie/tessera/batch"
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -61,7 +62,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fs.Usage()
 		return exitUsage
 	}
-	l := lang(f.lang)
+	l := catalog.For(f.lang)
 
 	start := time.Now()
 	var exclude []string
@@ -158,10 +159,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintln(stderr, sum.Line(f.lang, elapsed))
 	switch {
 	case interrupted:
-		fmt.Fprintf(stderr, l.say("tessera check: interrotto dopo %d file su %d\n", "tessera check: interrupted after %d of %d files\n"), sum.Photos+sum.Skipped, len(inputs))
+		fmt.Fprintln(stderr, l.Say("cli.runCheck.tessera_check_interrupted_after", sum.Photos+sum.Skipped, len(inputs)))
 		return 1
 	case sum.Photos == 0:
-		fmt.Fprintln(stderr, l.say("tessera check: nessuna foto da controllare", "tessera check: no photos to check"))
+		fmt.Fprintln(stderr, l.Say("cli.runCheck.tessera_check_no_photos"))
 		return 1
 	case sum.Fail > 0 || sum.Unreadable > 0 || sortFailed:
 		return 1
@@ -184,7 +185,7 @@ func (f *checkFlags) validate(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
 			f.format = "html"
 		}
 	}
-	rules := checkRules(f.profile, f.lang)
+	rules := checkRules(f.profile, &f.lang)
 	switch {
 	case rules != nil:
 		fmt.Fprintf(stderr, "tessera check: %v\n", rules)
@@ -235,30 +236,20 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// lang picks between an Italian and an English text.
-type lang string
-
-func (l lang) say(it, en string) string {
-	if l == "en" {
-		return en
-	}
-	return it
-}
-
 // reportWriter streams items in one of the formats that can be written as
 // the results come: text, JSON and CSV.
 type reportWriter struct {
 	format string
 	w      io.Writer
-	l      lang
+	l      catalog.Printer
 	csv    *batch.CSVWriter
 	n      int // items written
 }
 
-func newReportWriter(format string, w io.Writer, l lang) *reportWriter {
+func newReportWriter(format string, w io.Writer, l catalog.Printer) *reportWriter {
 	rw := &reportWriter{format: format, w: w, l: l}
 	if format == "csv" {
-		rw.csv = batch.NewCSVWriter(w, string(l))
+		rw.csv = batch.NewCSVWriter(w, l.Lang())
 	}
 	return rw
 }
@@ -284,7 +275,7 @@ func (rw *reportWriter) write(it batch.Item) error {
 		return err
 	}
 	if it.Report == nil {
-		_, err := fmt.Fprintf(rw.w, "%s: %s (%s)\n", it.Path, rw.l.say("SALTATO", "SKIPPED"), it.Skip.Text(string(rw.l)))
+		_, err := fmt.Fprintf(rw.w, "%s: %s (%s)\n", it.Path, rw.l.Say("cli.write.skipped"), it.Skip.Text(rw.l.Lang()))
 		return err
 	}
 	if rw.n > 0 {
@@ -314,13 +305,13 @@ var statusOrder = []validate.Status{validate.Fail, validate.Warn, validate.Pass,
 
 // writeText prints one report as a block: the verdict, then the checks,
 // failed ones first, each with its fix.
-func writeText(w io.Writer, l lang, r *validate.Report) error {
-	verdict := l.say("NON VALIDA", "FAIL")
+func writeText(w io.Writer, l catalog.Printer, r *validate.Report) error {
+	verdict := l.Say("cli.writeText.fail")
 	if r.Pass {
-		verdict = l.say("VALIDA", "PASS")
+		verdict = l.Say("cli.writeText.pass")
 	}
 	if r.Error != "" {
-		verdict = l.say("ILLEGGIBILE", "UNREADABLE")
+		verdict = l.Say("cli.writeText.unreadable")
 	}
 	if _, err := fmt.Fprintf(w, "%s: %s (%s)\n", r.File, verdict, r.Profile); err != nil {
 		return err
@@ -365,13 +356,13 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func newProgress(stderr, out io.Writer, inputs []batch.Input, l lang) *progress {
+func newProgress(stderr, out io.Writer, inputs []batch.Input, l catalog.Printer) *progress {
 	if !isTerminal(stderr) {
 		return &progress{}
 	}
 	bar := progressbar.NewOptions(len(inputs),
 		progressbar.OptionSetWriter(stderr),
-		progressbar.OptionSetDescription(l.say("controllo", "checking")),
+		progressbar.OptionSetDescription(l.Say("cli.newProgress.checking")),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100*time.Millisecond),

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/disintegration/imaging"
 
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/internal/browsertest"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
@@ -379,7 +380,7 @@ func TestCheckUsage(t *testing.T) {
 		{[]string{"check", "--jobs", "0", "x.jpg"}, "--jobs must be at least 1"},
 		{[]string{"check", "--sort-into", file, "x.jpg"}, "is a file, not a folder"},
 		{[]string{"check", "x.jpg", "--profile", "passport"}, `unknown profile "passport"`},
-		{[]string{"check", "--lang", "de", "x.jpg"}, `unknown language "de"`},
+		{[]string{"check", "--lang", "fr", "x.jpg"}, `unknown language "fr": use one of it, en, de`},
 		{[]string{"check", "x.jpg", "--bogus"}, "flag provided but not defined"},
 	}
 	for _, tt := range tests {
@@ -430,5 +431,43 @@ func TestCheckInterrupted(t *testing.T) {
 	}
 	if left := listDir(t, dir); len(left) != 2 {
 		t.Errorf("files left beside the report: %v", left)
+	}
+}
+
+// TestCheckInGerman: with --lang de the clerk's text report, its summary
+// line, the CSV's reasons and the HTML report are in German, and the fix
+// command speaks German too.
+func TestCheckInGerman(t *testing.T) {
+	root, _ := batchFolder(t)
+	de := catalog.For("de")
+	code, stdout, stderr := runArgs(t, "check", "-r", "--lang", "de", root)
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, id := range []string{"cli.writeText.fail", "cli.writeText.pass"} {
+		if w := de.Say(id); !strings.Contains(stdout, ": "+w+" (") {
+			t.Errorf("no %q verdict in the text report", w)
+		}
+	}
+	if it := catalog.Say("it", "cli.writeText.fail"); strings.Contains(stdout, ": "+it+" (") {
+		t.Errorf("an Italian verdict %q in the German report", it)
+	}
+	if !strings.Contains(stdout, de.Say("check.faceCount.one_face")) {
+		t.Error("the checks' messages are not in German")
+	}
+	if summary := de.Say("batch.summary", 1, 1, 1, 1, 1, 1.0); !strings.Contains(stderr, strings.Fields(summary)[1]) {
+		t.Errorf("summary line not in German: %q", stderr)
+	}
+
+	page := filepath.Join(t.TempDir(), "bericht.html")
+	if code, _, stderr := runArgs(t, "check", "-r", "--lang", "de-AT", "--out", page, root); code != 1 {
+		t.Fatalf("html: exit %d: %s", code, stderr)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(html, []byte(`<html lang="de">`)) || !bytes.Contains(html, []byte(de.Say("batch.html.title"))) {
+		t.Errorf("the HTML report is not in German: %.300s", html)
 	}
 }

@@ -26,7 +26,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if err := checkRules(*profile, ""); err != nil {
+	if err := checkRules(*profile, nil); err != nil {
 		fmt.Fprintf(stderr, "tessera eval: %v\n", err)
 		return exitUsage
 	}

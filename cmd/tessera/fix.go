@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -19,7 +20,7 @@ import (
 // cannot be fixed or still fails a check that needs a new photo, 2 on a
 // usage error. The original is never touched.
 func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("fix", "usage: tessera fix [--profile cie|icao] [--lang it|en] [--force] IN [OUT]\n\nOUT defaults to IN's name with -tessera.jpg.", stderr)
+	fs := newFlags("fix", "usage: tessera fix [--profile cie|icao] [--lang it|en|de] [--force] IN [OUT]\n\nOUT defaults to IN's name with -tessera.jpg.", stderr)
 	profile := profileFlag(fs, "rules to frame for")
 	lang := langFlag(fs, "language of messages")
 	force := fs.Bool("force", false, "overwrite OUT if it exists")
@@ -30,23 +31,18 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	if err := checkRules(*profile, *lang); err != nil {
+	if err := checkRules(*profile, lang); err != nil {
 		fmt.Fprintf(stderr, "tessera fix: %v\n", err)
 		return exitUsage
 	}
-	say := func(it, en string, a ...any) string {
-		if *lang == "en" {
-			return fmt.Sprintf(en, a...)
-		}
-		return fmt.Sprintf(it, a...)
-	}
+	say := catalog.For(*lang).Say
 	in := fs.Arg(0)
 	out := fs.Arg(1)
 	if out == "" {
 		out = strings.TrimSuffix(in, filepath.Ext(in)) + "-tessera.jpg"
 	}
 	if same(in, out) {
-		fmt.Fprintln(stderr, say("tessera fix: il file corretto non può sostituire l'originale", "tessera fix: the fixed file may not replace the original"))
+		fmt.Fprintln(stderr, say("cli.runFix.tessera_fix_fixed_file"))
 		return exitUsage
 	}
 	data, err := os.ReadFile(in)
@@ -73,15 +69,13 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fixed, err := photofix.Fix(res)
 	switch {
 	case errors.Is(err, photofix.ErrNoFace):
-		fmt.Fprintln(stderr, say("tessera fix: %s: serve una foto con un solo volto ben visibile", "tessera fix: %s: the photo needs exactly one clearly visible face", in))
+		fmt.Fprintln(stderr, say("cli.runFix.tessera_fix_photo_needs", in))
 		return 1
 	case errors.Is(err, photofix.ErrNoRoom):
-		fmt.Fprintln(stderr, say("tessera fix: %s: attorno alla testa non c'è spazio per un ritaglio 35x45 (%v): scatta una nuova foto più da lontano, con spazio sopra la testa e sotto il mento",
-			"tessera fix: %s: there is no room around the head for a 35x45 crop (%v): take a new photo from further away, with room above the head and below the chin", in, err))
+		fmt.Fprintln(stderr, say("cli.runFix.tessera_fix_there_no", in, err))
 		return 1
 	case errors.Is(err, photofix.ErrTooSmall):
-		fmt.Fprintln(stderr, say("tessera fix: %s: la foto ha troppo pochi pixel (%v), e ingrandirla non aggiunge dettagli: serve la foto originale della fotocamera o una nuova foto",
-			"tessera fix: %s: the photo has too few pixels (%v), and enlarging it adds no detail: the camera's original photo or a new one is needed", in, err))
+		fmt.Fprintln(stderr, say("cli.runFix.tessera_fix_photo_has", in, err))
 		return 1
 	case err != nil:
 		fmt.Fprintf(stderr, "tessera fix: %s: %v\n", in, err)
@@ -105,12 +99,10 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tessera fix: write %s: %v\n", out, err)
 		return 1
 	}
-	fmt.Fprintln(stdout, say("%s: ritagliata %v, %dx%d pixel, %d DPI, JPEG qualità %d, %d KB",
-		"%s: cropped %v, %dx%d pixels, %d DPI, JPEG quality %d, %d KB",
-		out, fixed.Crop, fixed.Width, fixed.Height, fixed.DPI, fixed.Quality, (len(fixed.JPEG)+1023)/1024))
+	fmt.Fprintln(stdout, say("cli.runFix.cropped_v_dx_pixels",
+		out, fixed.Crop, catalog.Dims(fixed.Width, fixed.Height), fixed.DPI, fixed.Quality, (len(fixed.JPEG)+1023)/1024))
 	if fixed.Upscaled {
-		fmt.Fprintln(stdout, say("  attenzione: alla foto mancavano pochi pixel ed è stata ingrandita (al massimo del 10 %%)",
-			"  note: the photo was a few pixels short and was enlarged (by 10 %% at most)"))
+		fmt.Fprintln(stdout, say("cli.runFix.note_photo_was_few"))
 	}
 	rep, err := v.Check(ctx, out, fixed.JPEG, opts)
 	if err != nil {
@@ -118,10 +110,10 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if rep.Pass {
-		fmt.Fprintln(stdout, say("  la foto corretta supera tutti i controlli", "  the fixed photo passes every check"))
+		fmt.Fprintln(stdout, say("cli.runFix.fixed_photo_passes_every"))
 		return 0
 	}
-	fmt.Fprintln(stdout, say("  restano da correggere, con una nuova foto:", "  still to fix, with a new photo:"))
+	fmt.Fprintln(stdout, say("cli.runFix.still_fix_with_new"))
 	for _, c := range rep.Failed() {
 		fmt.Fprintf(stdout, "  fail %-18s %s\n       -> %s\n", c.ID, c.Message, c.Fix)
 	}

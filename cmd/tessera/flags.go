@@ -5,9 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -43,18 +43,22 @@ func profileFlag(fs *flag.FlagSet, what string) *string {
 
 // langFlag defines --lang on fs; what says what is written in it.
 func langFlag(fs *flag.FlagSet, what string) *string {
-	langs := validate.Languages()
-	return fs.String("lang", langs[0], what+": "+strings.Join(langs, " or "))
+	return fs.String("lang", catalog.Default, what+": "+strings.Join(catalog.Languages(), ", "))
 }
 
-// checkRules reports a profile or a language tessera does not know; lang
-// "" is not checked (the command has no --lang).
-func checkRules(profile, lang string) error {
+// checkRules reports a profile or a language tessera does not know, and
+// writes the language as tessera names it ("DE-at" is "de"); lang nil is
+// not checked (the command has no --lang).
+func checkRules(profile string, lang *string) error {
 	if _, ok := validate.LookupProfile(profile); !ok {
 		return fmt.Errorf("unknown profile %q (known: %s)", profile, strings.Join(validate.ProfileNames(), ", "))
 	}
-	if langs := validate.Languages(); lang != "" && !slices.Contains(langs, lang) {
-		return fmt.Errorf("unknown language %q (%s)", lang, strings.Join(langs, " or "))
+	if lang != nil {
+		l, err := catalog.Parse(*lang)
+		if err != nil {
+			return err
+		}
+		*lang = l
 	}
 	return nil
 }

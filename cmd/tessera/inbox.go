@@ -134,7 +134,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		TLS: tlsConf, PerHour: *perHour, MaxBytes: int64(*maxMB) << 20, Profile: *profile, Poll: *poll,
 		Retain: keep, Log: log,
 	}
-	if err := checkRules(*profile, ""); err != nil {
+	if err := checkRules(*profile, nil); err != nil {
 		return usage("%v", err)
 	}
 	if err := cfg.Check(); err != nil {

@@ -33,7 +33,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"help"}, 0, "commands:"},
 		{[]string{"fix"}, 2, "usage: tessera fix"},
 		{[]string{"fix", "--profile", "xx", "a.jpg"}, 2, `unknown profile "xx"`},
-		{[]string{"fix", "--lang", "de", "a.jpg"}, 2, `unknown language "de"`},
+		{[]string{"fix", "--lang", "fr", "a.jpg"}, 2, `unknown language "fr"`},
 		{[]string{"fix", "a.jpg", "a.jpg"}, 2, "non può sostituire l'originale"},
 		{[]string{"eval"}, 2, "usage: tessera eval"},
 		{[]string{"eval", "--bogus", "x"}, 2, "flag provided but not defined"},

@@ -4,34 +4,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tessera-cie/tessera/catalog"
+
 	"github.com/tessera-cie/tessera/facedetect"
 )
 
-func TestParseLang(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", "it"},
-		{"en", "en"},
-		{"EN-us", "en"},
-		{"it-IT", "it"},
-		{"fr", "it"},
-		{"en-GB,en;q=0.9,it;q=0.8", "en"},
-		{"it;q=0.9,en;q=0.5", "it"},
-		{"de,en;q=0.7", "en"},
-		{"en;q=0.2,it;q=0.8", "it"},
-	}
-	for _, tc := range tests {
-		if got := ParseLang(tc.in); got != tc.want {
-			t.Errorf("ParseLang(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
-// TestCheckNames: every check has a name for people in both languages.
+// TestCheckNames: every check has a name for people in every language,
+// and the languages' names differ (but for a name like "DPI").
 func TestCheckNames(t *testing.T) {
 	for _, id := range AllChecks() {
-		it, en := CheckName(id, "it"), CheckName(id, "en")
-		if it == id || en == id || it == en && id != "dpi" {
-			t.Errorf("check %s: names %q (it), %q (en)", id, it, en)
+		seen := map[string]string{}
+		for _, lang := range catalog.Languages() {
+			name := CheckName(id, lang)
+			if name == id || name == "name."+id {
+				t.Errorf("check %s has no name in %s", id, lang)
+			}
+			if other, ok := seen[name]; ok && id != "dpi" {
+				t.Errorf("check %s: %s and %s both name it %q", id, other, lang, name)
+			}
+			seen[name] = lang
 		}
 	}
 	if got := CheckName("nope", "it"); got != "nope" {
@@ -39,7 +30,7 @@ func TestCheckNames(t *testing.T) {
 	}
 }
 
-// TestNoSharedRules: what LookupProfile, AllChecks and Languages return is
+// TestNoSharedRules: what LookupProfile and AllChecks return is
 // the caller's own: changing it changes no one else's rules, nor the next
 // check's.
 func TestNoSharedRules(t *testing.T) {
@@ -49,14 +40,14 @@ func TestNoSharedRules(t *testing.T) {
 	}
 	want := p.MaxBytes
 	p.MaxBytes, p.Checks[0], p.FaceHeight.Min = 1, "nothing", 0
-	checks, langs := AllChecks(), Languages()
-	checks[0], langs[0] = "nothing", "xx"
+	checks := AllChecks()
+	checks[0] = "nothing"
 	q, _ := LookupProfile("")
 	if q.MaxBytes != want || q.Checks[0] != "format" || q.FaceHeight.Min == 0 {
 		t.Errorf("the profile changed for the next caller: %+v", q)
 	}
-	if AllChecks()[0] != "format" || Languages()[0] != "it" || ParseLang("") != "it" {
-		t.Errorf("AllChecks %v, Languages %v after a caller changed its copies", AllChecks(), Languages())
+	if AllChecks()[0] != "format" {
+		t.Errorf("AllChecks %v after a caller changed its copy", AllChecks())
 	}
 }
 
@@ -80,10 +71,10 @@ func TestMessagesFollowProfile(t *testing.T) {
 		prof *Profile
 		want []string
 	}{
-		{&cieRules, []string{"più di 6 mesi fa", "35x45 mm a 400 DPI", "Proporzioni 0.750 invece di 35:45", "formato 35x45", "tra 23 e 31 mm", "mm su 45"}},
-		{&other, []string{"più di 12 mesi fa", "40x50 mm a 300 DPI", "invece di 40:50", "formato 40x50", "tra 20 e 30 mm", "mm su 50"}},
+		{&cieRules, []string{"più di 6 mesi fa", "35x45 mm a 400 DPI", "Proporzioni 0,750 invece di 35:45", "almeno 551x709 pixel", "formato 35x45", "tra 23 e 31 mm", "mm su 45"}},
+		{&other, []string{"più di 12 mesi fa", "40x50 mm a 300 DPI", "invece di 40:50", "almeno 413x531 pixel", "formato 40x50", "tra 20 e 30 mm", "mm su 50"}},
 	} {
-		j := &judge{prof: tc.prof, lang: "it", now: testNow, maxPixels: DefaultMaxPixels}
+		j := &judge{prof: tc.prof, p: catalog.For("it"), now: testNow, maxPixels: DefaultMaxPixels}
 		var all []string
 		for _, c := range []Check{j.recency(ph), j.resolution(ph), j.aspect(ph), j.eyeHeight(g, 400), j.faceHeight(g, 400)} {
 			all = append(all, c.Message, c.Fix)
