@@ -49,7 +49,7 @@ var german = entries{
 	"check.pitch.lower_your_chin_little":                "Senken Sie das Kinn leicht und halten Sie die Kamera auf Augenhöhe, dann machen Sie das Foto neu.",
 	"check.pitch.head_bowed_by_about":                   "Kopf um etwa %.0f° gesenkt (höchstens %.0f°)",
 	"check.pitch.raise_your_chin_little":                "Heben Sie das Kinn leicht an und halten Sie die Kamera auf Augenhöhe (nicht von oben), dann machen Sie das Foto neu.",
-	"check.pitch.close_limit_be_checked":                ": an der Grenze, zu überprüfen",
+	"check.pitch.near_limit":                            "%s: an der Grenze, zu überprüfen",
 	"check.eyesOpen.cannot_tell_whether_eyes":           "Es ist nicht erkennbar, ob die Augen offen sind",
 	"check.eyesOpen.take_photo_again_with":              "Machen Sie das Foto neu, mit dem ganzen Gesicht im Bild, gut beleuchtet und mit offenen Augen.",
 	"check.eyesOpen.eyes_open":                          "Augen offen",

@@ -49,7 +49,7 @@ var english = entries{
 	"check.pitch.lower_your_chin_little":                "Lower your chin a little and hold the camera at eye level, then take the photo again.",
 	"check.pitch.head_bowed_by_about":                   "Head bowed by about %.0f° (at most %.0f°)",
 	"check.pitch.raise_your_chin_little":                "Raise your chin a little and hold the camera at eye level (not from above), then take the photo again.",
-	"check.pitch.close_limit_be_checked":                ": close to the limit, to be checked",
+	"check.pitch.near_limit":                            "%s: close to the limit, to be checked",
 	"check.eyesOpen.cannot_tell_whether_eyes":           "Cannot tell whether the eyes are open",
 	"check.eyesOpen.take_photo_again_with":              "Take the photo again with the whole face in the frame, well lit, eyes open.",
 	"check.eyesOpen.eyes_open":                          "Eyes open",

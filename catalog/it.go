@@ -49,7 +49,7 @@ var italian = entries{
 	"check.pitch.lower_your_chin_little":                "Abbassa leggermente il mento e tieni la fotocamera all'altezza degli occhi, poi scatta di nuovo.",
 	"check.pitch.head_bowed_by_about":                   "Testa abbassata di circa %.0f° (massimo %.0f°)",
 	"check.pitch.raise_your_chin_little":                "Alza leggermente il mento e tieni la fotocamera all'altezza degli occhi (non dall'alto), poi scatta di nuovo.",
-	"check.pitch.close_limit_be_checked":                ": al limite, da verificare",
+	"check.pitch.near_limit":                            "%s: al limite, da verificare",
 	"check.eyesOpen.cannot_tell_whether_eyes":           "Non si riesce a vedere se gli occhi sono aperti",
 	"check.eyesOpen.take_photo_again_with":              "Scatta di nuovo con tutto il viso nella foto, ben illuminato, e gli occhi aperti.",
 	"check.eyesOpen.eyes_open":                          "Occhi aperti",

@@ -19,7 +19,7 @@ import (
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
 
-// captureIDs are the checks of capture.go and background.go.
+// captureIDs are the checks of capture.go and measure_background.go.
 var captureIDs = []string{"color", "background_white", "background_uniform", "exposure", "sharpness", "lighting"}
 
 // measured is one photo (or a variant made from it) read and measured by
@@ -47,10 +47,11 @@ func measureImage(t *testing.T, name string, img image.Image) measured {
 
 // judgeCapture returns the status of every capture check under the profile.
 func judgeCapture(x measured, prof *Profile) map[string]Check {
-	j := &judge{prof: prof, p: catalog.For("en"), now: testNow}
+	j := &judge{prof: prof, lang: "en", now: testNow}
 	rep := &Report{}
 	j.add(rep, j.color(x.m))
 	j.captureChecks(rep, x.ph, x.m)
+	rep.Say(j.lang)
 	out := map[string]Check{}
 	for _, c := range rep.Checks {
 		out[c.ID] = c
@@ -468,9 +469,10 @@ func TestCaptureJudge(t *testing.T) {
 			t.Run(tc.name+"_"+lang, func(t *testing.T) {
 				cm := face
 				tc.edit(&cm)
-				j := &judge{prof: tc.prof, p: catalog.For(lang), now: testNow}
+				j := &judge{prof: tc.prof, lang: lang, now: testNow}
 				rep := &Report{}
 				j.captureChecks(rep, &photo{img: image.NewGray(image.Rect(0, 0, 4, 4))}, &measures{capture: &cm})
+				rep.Say(lang)
 				c, ok := rep.Find(tc.id)
 				if !ok {
 					t.Fatalf("no %s in %+v", tc.id, rep.Checks)
@@ -501,8 +503,8 @@ func TestCaptureColorTint(t *testing.T) {
 		{"sepia", colorStats{p90Chroma: 28, hueShare: 0.99}, Fail},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			j := &judge{prof: &cie, p: catalog.For("it"), now: testNow}
-			if c := j.color(&measures{color: tc.cs}); c.Status != tc.want || (c.Status == Fail && c.Fix == "") {
+			j := &judge{prof: &cie, lang: "it", now: testNow}
+			if c := said(j.color(&measures{color: tc.cs}), j.lang); c.Status != tc.want || (c.Status == Fail && c.Fix == "") {
 				t.Errorf("color = %+v, want %s", c, tc.want)
 			}
 		})
@@ -555,4 +557,11 @@ func BenchmarkMeasureCapture(b *testing.B) {
 		measureCapture(ph, m)
 		measureColor(ph.img)
 	}
+}
+
+// said is c as a report says it in lang (Report.Say).
+func said(c Check, lang string) Check {
+	r := Report{Checks: []Check{c}}
+	r.Say(lang)
+	return r.Checks[0]
 }

@@ -2,20 +2,19 @@ package validate
 
 import (
 	"errors"
-	"fmt"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/tessera-cie/tessera/catalog"
 )
 
-// judge turns measures into checks, with messages in one language.
+// judge turns measures into checks. A check gives its message as an id
+// of the catalogue and its arguments; the report is said in one language
+// when it is done (finish).
 type judge struct {
 	prof *Profile
-	// p says the checks' messages in the report's language.
-	p   catalog.Printer
-	now time.Time
+	lang string // the report's language
+	now  time.Time
 	// maxPixels is the validator's limit on a photo's pixels, for the
 	// message that refuses a larger one.
 	maxPixels int
@@ -25,33 +24,35 @@ type judge struct {
 // reported as skipped.
 func (j *judge) add(rep *Report, c Check) {
 	if !j.prof.runs(c.ID) {
-		c = Check{ID: c.ID, Status: Skip, Message: j.say("check.add.not_part_profile", j.prof.Name)}
+		c = Check{ID: c.ID, Status: Skip, MessageText: j.say("check.add.not_part_profile", j.prof.Name)}
 	}
 	rep.Checks = append(rep.Checks, c)
 }
 
-// say returns the text of message id with args, in the report's language.
-func (j *judge) say(id string, args ...any) string { return j.p.Say(id, args...) }
+// say returns message id with args, to be said in the report's language
+// when the report is done (Report.Say).
+func (j *judge) say(id string, args ...any) catalog.Text { return catalog.T(id, args...) }
 
 // skipAll reports the given checks as skipped for the reason given.
-func (j *judge) skipAll(rep *Report, msg string, ids ...string) {
+func (j *judge) skipAll(rep *Report, msg catalog.Text, ids ...string) {
 	for _, id := range ids {
-		j.add(rep, Check{ID: id, Status: Skip, Message: msg})
+		j.add(rep, Check{ID: id, Status: Skip, MessageText: msg})
 	}
 }
 
-// finish decides the verdict.
+// finish decides the verdict and says the report in its language.
 func (j *judge) finish(rep *Report) {
-	rep.Pass = rep.Error == ""
+	rep.Pass = rep.ErrorText.ID == ""
 	for _, c := range rep.Checks {
 		if c.Status == Fail {
 			rep.Pass = false
 		}
 	}
+	rep.Say(j.lang)
 }
 
 // errorText is the citizen's explanation of why the file could not be read.
-func (j *judge) errorText(err error, ph *photo) string {
+func (j *judge) errorText(err error, ph *photo) catalog.Text {
 	switch {
 	case errors.Is(err, ErrNotImage):
 		return j.say("check.errorText.file_not_jpg_or")
@@ -69,149 +70,4 @@ func (j *judge) errorText(err error, ph *photo) string {
 		return j.say("check.errorText.file_empty")
 	}
 	return j.say("check.errorText.file_damaged_or_incomplete")
-}
-
-// fileChecks judges the file and its metadata. ph.img is nil when the file
-// could not be decoded; then only what is known is judged.
-func (j *judge) fileChecks(rep *Report, ph *photo) {
-	j.add(rep, j.format(ph))
-	j.add(rep, j.fileSize(ph))
-	if ph.img == nil {
-		j.skipAll(rep, j.say("check.captureChecks.image_cannot_be_read"),
-			"dpi", "resolution", "aspect_ratio", "color", "recency",
-			"face_count", "face_height", "eye_height", "centering", "inter_eye", "roll")
-		return
-	}
-	j.add(rep, j.dpi(ph))
-	j.add(rep, j.resolution(ph))
-	j.add(rep, j.aspect(ph))
-	// color is judged with the measurements: see faceChecks.
-}
-
-func (j *judge) format(ph *photo) Check {
-	c := Check{ID: "format", Value: ph.info.Format, Limit: "jpeg, png"}
-	switch ph.format {
-	case "jpeg", "png":
-		c.Status = Pass
-		c.Message = j.say("check.format.format", strings.ToUpper(ph.format))
-	case "heic", "avif":
-		c.Status = Fail
-		c.Message = j.say("check.format.photo_in_format_iphone", strings.ToUpper(ph.format))
-		c.Fix = j.say("check.format.send_photo_as_jpg")
-	case "":
-		c.Status = Fail
-		c.Value = "unknown"
-		c.Message = j.say("check.format.file_not_image")
-		c.Fix = j.say("check.format.attach_photo_itself_as")
-	default:
-		c.Status = Fail
-		c.Message = j.say("check.format.format_not_accepted", strings.ToUpper(ph.format))
-		c.Fix = j.say("check.format.open_photo_in_photo")
-	}
-	return c
-}
-
-func (j *judge) fileSize(ph *photo) Check {
-	max := j.prof.MaxBytes
-	c := Check{ID: "file_size", Value: ph.bytes, Limit: fmt.Sprintf("<= %d", max)}
-	kb := float64(ph.bytes) / 1024
-	if ph.bytes <= max {
-		c.Status = Pass
-		c.Message = j.say("check.fileSize.file_size_kb", kb)
-		return c
-	}
-	c.Status = Fail
-	c.Message = j.say("check.fileSize.file_kb_over_maximum", kb, max/1024)
-	c.Fix = j.say("check.fileSize.make_file_smaller_than", max/1024, catalog.Dims(j.prof.MinWidth, j.prof.MinHeight))
-	return c
-}
-
-func (j *judge) dpi(ph *photo) Check {
-	p := j.prof
-	dpi := ph.info.DPI
-	declared := dpi > 0
-	if !declared {
-		dpi = p.DefaultDPI
-		ph.info.DPI = dpi
-		ph.info.DPISource = "none"
-	}
-	c := Check{ID: "dpi", Value: math.Round(dpi), Limit: fmt.Sprintf(">= %.0f", p.MinDPI)}
-	if dpi >= p.MinDPI {
-		c.Status = Pass
-		c.Message = j.say("check.dpi.declared_resolution_dpi", dpi)
-		return c
-	}
-	c.Status = Fail
-	if declared {
-		c.Message = j.say("check.dpi.declared_resolution_dpi_at", dpi, p.MinDPI)
-	} else {
-		c.Message = j.say("check.dpi.file_declares_no_resolution", dpi, p.MinDPI)
-	}
-	c.Fix = j.say("check.dpi.set_resolution_dpi_without", p.MinDPI)
-	return c
-}
-
-func (j *judge) resolution(ph *photo) Check {
-	p := j.prof
-	w, h := ph.info.Width, ph.info.Height
-	c := Check{ID: "resolution", Value: fmt.Sprintf("%dx%d", w, h), Limit: fmt.Sprintf(">= %dx%d", p.MinWidth, p.MinHeight)}
-	if w >= p.MinWidth && h >= p.MinHeight {
-		c.Status = Pass
-		c.Message = j.say("check.resolution.dx_pixels", catalog.Dims(w, h))
-		return c
-	}
-	c.Status = Fail
-	c.Message = j.say("check.resolution.dx_pixels_too_few", catalog.Dims(w, h), p.Size(), p.MinDPI)
-	c.Fix = j.say("check.resolution.use_camera_original_photo", catalog.Dims(p.MinWidth, p.MinHeight))
-	return c
-}
-
-func (j *judge) aspect(ph *photo) Check {
-	p := j.prof
-	w, h := float64(ph.info.Width), float64(ph.info.Height)
-	ratio := w / h
-	c := Check{ID: "aspect_ratio", Value: math.Round(ratio*1000) / 1000, Limit: fmt.Sprintf("%.3f ± %.0f %%", p.Aspect, p.AspectTol*100)}
-	if math.Abs(ratio/p.Aspect-1) <= p.AspectTol {
-		c.Status = Pass
-		c.Message = j.say("check.aspect.proportions_3f", p.Size(), ratio)
-		return c
-	}
-	c.Status = Fail
-	// The largest 35:45 crop that fits.
-	cw, ch := w, w/p.Aspect
-	if ch > h {
-		cw, ch = h*p.Aspect, h
-	}
-	c.Message = j.say("check.aspect.proportions_3f_instead_3f", ratio, p.WidthMM, p.HeightMM, p.Aspect)
-	c.Fix = j.say("check.aspect.crop_photo_for_example", p.Size(), catalog.Dims(cw, ch))
-	return c
-}
-
-func (j *judge) recency(ph *photo) Check {
-	p := j.prof
-	c := Check{ID: "recency", Limit: fmt.Sprintf("<= %d days", p.MaxAgeDays)}
-	t := ph.info.Taken
-	if t == nil {
-		c.Status = Warn
-		c.Message = j.say("check.recency.photo_carries_no_capture")
-		c.Fix = j.say("check.recency.nothing_do_if_photo", p.maxAgeMonths())
-		return c
-	}
-	c.Value = t.Format("2006-01-02")
-	age := j.now.Sub(*t)
-	days := age.Hours() / 24
-	switch {
-	case days < -p.FutureDays:
-		c.Status = Fail
-		c.Message = j.say("check.recency.capture_date_in_future", t.Format("02/01/2006"))
-		c.Fix = j.say("check.recency.check_camera_date_time")
-	case days > float64(p.MaxAgeDays):
-		c.Status = Fail
-		c.Message = j.say("check.recency.photo_taken_on_more", t.Format("02/01/2006"), p.maxAgeMonths())
-		c.Fix = j.say("check.recency.recent_photo_needed_take", p.maxAgeMonths())
-	default:
-		c.Status = Pass
-		c.Message = j.say("check.recency.taken_on", t.Format("02/01/2006"))
-	}
-	return c
 }

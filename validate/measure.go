@@ -14,11 +14,11 @@ type measures struct {
 	faces []facedetect.Face
 	face  *faceGeom // set when exactly one face was found
 	color colorStats
-	// features are the expression, eye and pose measures (features.go);
+	// features are the expression, eye and pose measures (measure_features.go, judge_features.go);
 	// nil without a face.
 	features *featureMeasures
 	// capture are the background, exposure, sharpness and lighting
-	// measures (capture.go).
+	// measures (measure_capture.go).
 	capture *captureMeasures
 }
 

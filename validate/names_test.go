@@ -74,9 +74,10 @@ func TestMessagesFollowProfile(t *testing.T) {
 		{&cieRules, []string{"più di 6 mesi fa", "35x45 mm a 400 DPI", "Proporzioni 0,750 invece di 35:45", "almeno 551x709 pixel", "formato 35x45", "tra 23 e 31 mm", "mm su 45"}},
 		{&other, []string{"più di 12 mesi fa", "40x50 mm a 300 DPI", "invece di 40:50", "almeno 413x531 pixel", "formato 40x50", "tra 20 e 30 mm", "mm su 50"}},
 	} {
-		j := &judge{prof: tc.prof, p: catalog.For("it"), now: testNow, maxPixels: DefaultMaxPixels}
+		j := &judge{prof: tc.prof, lang: "it", now: testNow, maxPixels: DefaultMaxPixels}
 		var all []string
 		for _, c := range []Check{j.recency(ph), j.resolution(ph), j.aspect(ph), j.eyeHeight(g, 400), j.faceHeight(g, 400)} {
+			c = said(c, "it")
 			all = append(all, c.Message, c.Fix)
 		}
 		text := strings.Join(all, "\n")

@@ -40,8 +40,8 @@ type Profile struct {
 	Centering   Range         // centering: eye midpoint, fraction of the width
 	MinInterEye float64       // inter_eye: pixels between the eye centres
 	MaxRoll     float64       // roll: degrees
-	Features    FeatureLimits // pose, eyes, mouth, expression (features.go)
-	Capture     CaptureLimits // background, exposure, sharpness, lighting (capture.go)
+	Features    FeatureLimits // pose, eyes, mouth, expression (measure_features.go, judge_features.go)
+	Capture     CaptureLimits // background, exposure, sharpness, lighting (judge_capture.go, judge_background.go)
 }
 
 // The CIE profile: the Ministry's rules for the Italian identity card.

@@ -3,6 +3,8 @@ package validate
 import (
 	"errors"
 	"time"
+
+	"github.com/tessera-cie/tessera/catalog"
 )
 
 // Status is the outcome of one check.
@@ -26,6 +28,9 @@ type Report struct {
 	Image   *ImageInfo `json:"image,omitempty"`
 	Face    *FaceInfo  `json:"face,omitempty"`
 	Error   string     `json:"error"`
+	// ErrorText is Error not yet said: a message id and its arguments
+	// (Say writes Error from it).
+	ErrorText catalog.Text `json:"-"`
 	// Err is the error behind Error, for callers that map it to a status
 	// code: it wraps one of ErrNotImage, ErrUnsupported, ErrTooManyPixels or
 	// ErrUnreadable.
@@ -40,6 +45,37 @@ type Check struct {
 	Limit   string `json:"limit,omitempty"`
 	Message string `json:"message,omitempty"`
 	Fix     string `json:"fix,omitempty"`
+	// MessageText and FixText are Message and Fix not yet said: a message
+	// id of the catalogue and its arguments (values, limits, units). The
+	// checks give these; Report.Say writes Message and Fix from them.
+	MessageText catalog.Text `json:"-"`
+	FixText     catalog.Text `json:"-"`
+}
+
+// Say writes the report's messages (each check's Message and Fix, and
+// Error) in lang, one of catalog.Languages (any other is the default's),
+// from their message ids and arguments. A report said in one language may
+// be said again in another.
+func (r *Report) Say(lang string) {
+	p := catalog.For(lang)
+	say := func(t catalog.Text) string {
+		if t.ID == "" {
+			return ""
+		}
+		return p.Say(t.ID, t.Args...)
+	}
+	for i := range r.Checks {
+		c := &r.Checks[i]
+		if c.MessageText.ID != "" {
+			c.Message = say(c.MessageText)
+		}
+		if c.FixText.ID != "" {
+			c.Fix = say(c.FixText)
+		}
+	}
+	if r.ErrorText.ID != "" {
+		r.Error = say(r.ErrorText)
+	}
 }
 
 // ImageInfo describes the file as read.
@@ -129,3 +165,7 @@ var (
 	// it (an email attachment with broken base64); see Unextracted.
 	ErrTransferEncoding = errors.New("broken transfer encoding")
 )
+
+// dpiNone is ImageInfo.DPISource for a file that declares no resolution:
+// its DPI is the profile's default.
+const dpiNone = "none"

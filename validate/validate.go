@@ -1,9 +1,20 @@
 // Package validate checks an ID photo against the rules of a profile (the
-// Italian CIE or ICAO) and writes a report that says, in Italian or English,
-// what is wrong and how to fix it.
+// Italian CIE or ICAO) and writes a report that says, in any language of
+// package catalog, what is wrong and how to fix it.
 //
-// Data flows one way: bytes -> decode -> measure -> judge -> report. The
-// package does no I/O beyond the bytes it is handed; faces come from a
+// Data flows one way: bytes -> decode -> measure -> judge -> report, and the
+// files are named by their stage:
+//   - decode*.go read the file: format, header, metadata, pixels (photo);
+//   - measure*.go measure it: the face's geometry, the crown, the backdrop,
+//     capture, features, pose and expression, as plain values (measures),
+//     knowing nothing of profiles;
+//   - judge*.go turn measures and a profile into checks, each a pure
+//     function giving a status, a value and message ids with their
+//     arguments (catalog.Text);
+//   - report*.go say the report in a language (Report.Say);
+//   - profile*.go hold the rules as data; validate.go runs the stages.
+//
+// The package does no I/O beyond the bytes it is handed; faces come from a
 // facedetect.Detector.
 package validate
 
@@ -17,7 +28,6 @@ import (
 
 	"golang.org/x/sync/semaphore"
 
-	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/facedetect"
 )
 
@@ -101,7 +111,7 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	j := &judge{prof: prof, p: catalog.For(opts.Lang), now: opts.Now, maxPixels: v.maxPixels}
+	j := &judge{prof: prof, lang: opts.Lang, now: opts.Now, maxPixels: v.maxPixels}
 	rep := &Report{File: name, Profile: prof.Name, Checks: []Check{}}
 	res = &Result{Report: rep, Profile: prof}
 	defer func() {
@@ -110,7 +120,7 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 			// The name stays out: the error goes to logs, which carry no
 			// personal data, and a file name may be a person's name.
 			rep.Err = fmt.Errorf("%w: %v\n%s", ErrInternal, r, debug.Stack())
-			rep.Error = j.errorText(rep.Err, nil)
+			rep.ErrorText = j.errorText(rep.Err, nil)
 			j.finish(rep)
 			res, err = &Result{Report: rep, Profile: prof}, nil
 		}
@@ -135,7 +145,7 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 		}
 		rep.Image = ph.info
 		rep.Err = fmt.Errorf("%w: %dx%d needs about %d MB, the budget is %d MB", ErrOverBudget, ph.info.Width, ph.info.Height, cost>>20, v.budget>>20)
-		rep.Error = j.errorText(rep.Err, ph)
+		rep.ErrorText = j.errorText(rep.Err, ph)
 		j.fileChecks(rep, ph)
 		j.finish(rep)
 		return res, nil
@@ -157,12 +167,17 @@ func (v *Validator) analyze(ctx context.Context, data []byte, j *judge, res *Res
 	}
 	if err != nil {
 		rep.Err = err
-		rep.Error = j.errorText(err, ph)
+		rep.ErrorText = j.errorText(err, ph)
 		j.fileChecks(rep, ph)
 		j.finish(rep)
 		return res, nil
 	}
 	res.Image = ph.img
+	// A file that declares no resolution counts as the profile's default
+	// (the spec's 72), and the report says so.
+	if ph.info.DPI <= 0 {
+		ph.info.DPI, ph.info.DPISource = j.prof.DefaultDPI, dpiNone
+	}
 	j.fileChecks(rep, ph)
 
 	if err := ctx.Err(); err != nil {
@@ -196,10 +211,10 @@ func Unextracted(name string, cause error, opts Options) (*Report, error) {
 		return nil, fmt.Errorf("validate: %w %q (known: %v)", ErrUnknownProfile, opts.Profile, ProfileNames())
 	}
 	prof := &p // this photo's own copy: Result.Profile hands it out
-	j := &judge{prof: prof, p: catalog.For(opts.Lang), now: opts.Now}
+	j := &judge{prof: prof, lang: opts.Lang, now: opts.Now}
 	rep := &Report{File: name, Profile: prof.Name, Checks: []Check{}}
 	rep.Err = fmt.Errorf("%w: %w", ErrTransferEncoding, cause)
-	rep.Error = j.errorText(rep.Err, nil)
+	rep.ErrorText = j.errorText(rep.Err, nil)
 	j.finish(rep)
 	return rep, nil
 }

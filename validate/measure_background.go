@@ -1,10 +1,13 @@
 package validate
 
 import (
-	"fmt"
 	"image"
 	"math"
 )
+
+// This file: what background_white and background_uniform are judged on:
+// the backdrop around the head, told from the head and measured in CIELAB
+// (judged in judge_background.go).
 
 // bgMeasures describe the backdrop around the head, in CIELAB.
 type bgMeasures struct {
@@ -404,65 +407,4 @@ func solve3(s [3][4]float64) ([3]float64, bool) {
 		}
 	}
 	return [3]float64{s[0][3] / s[0][0], s[1][3] / s[1][1], s[2][3] / s[2][2]}, true
-}
-
-// noBackdrop is the check when too little backdrop is visible.
-func (j *judge) noBackdrop(id string) Check {
-	return Check{ID: id, Status: Warn,
-		Message: j.say("check.noBackdrop.too_little_background_around"),
-		Fix:     j.say("check.noBackdrop.leave_some_background_visible")}
-}
-
-func (j *judge) bgWhite(bg bgMeasures) Check {
-	if bg.n < 20 {
-		return j.noBackdrop("background_white")
-	}
-	p := j.prof.Capture
-	what := j.say(p.BgWhat)
-	c := Check{ID: "background_white", Value: round1(bg.l), Limit: fmt.Sprintf("L* >= %.0f, chroma <= %.0f", p.BgMinL, p.BgMaxChroma)}
-	switch {
-	case bg.l >= p.BgMinL && bg.c <= p.BgMaxChroma:
-		c.Status = Pass
-		c.Message = j.say("check.bgWhite.background_lightness_100", what, bg.l)
-	case bg.c > p.BgMaxChroma:
-		c.Status = Fail
-		c.Value = round1(bg.c)
-		c.Message = j.say("check.bgWhite.background_coloured_chroma_must", bg.c, what)
-		c.Fix = j.say("check.bgWhite.take_photo_again_in")
-	default:
-		c.Status = Fail
-		c.Message = j.say("check.bgWhite.background_too_dark_or", bg.l, p.BgMinL, what)
-		c.Fix = j.say("check.bgWhite.take_photo_again_in_2")
-	}
-	return c
-}
-
-func (j *judge) bgUniform(bg bgMeasures) Check {
-	if bg.n < 20 {
-		return j.noBackdrop("background_uniform")
-	}
-	p := j.prof.Capture
-	c := Check{ID: "background_uniform", Value: round1(bg.residual),
-		Limit: fmt.Sprintf("spread <= %.0f, gradient <= %.0f, edges <= %.0f %%, shadow <= %.0f", p.BgMaxResidual, p.BgMaxGradient, p.BgMaxEdges*100, p.BgMaxShadow)}
-	c.Status = Fail
-	switch {
-	case bg.edges > p.BgMaxEdges || bg.residual > p.BgMaxResidual:
-		if bg.edges > p.BgMaxEdges {
-			c.Value = pct(bg.edges)
-		}
-		c.Message = j.say("check.bgUniform.background_not_plain_there")
-		c.Fix = j.say("check.bgUniform.take_photo_again_in")
-	case bg.shadow > p.BgMaxShadow:
-		c.Value = round1(bg.shadow)
-		c.Message = j.say("check.bgUniform.head_casts_shadow_on")
-		c.Fix = j.say("check.bgUniform.stand_metre_away_from")
-	case bg.gradient > p.BgMaxGradient:
-		c.Value = round1(bg.gradient)
-		c.Message = j.say("check.bgUniform.background_goes_from_light")
-		c.Fix = j.say("check.bgUniform.light_wall_evenly_diffused")
-	default:
-		c.Status = Pass
-		c.Message = j.say("check.bgUniform.plain_background")
-	}
-	return c
 }

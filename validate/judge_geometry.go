@@ -3,7 +3,13 @@ package validate
 import (
 	"fmt"
 	"math"
+
+	"github.com/tessera-cie/tessera/catalog"
 )
+
+// This file: the face_count, face_height, eye_height, centering, inter_eye
+// and roll checks, judged from the face geometry (measure.go,
+// measure_crown.go) and the profile.
 
 // faceChecks judges colour, recency and the face geometry.
 func (j *judge) faceChecks(rep *Report, ph *photo, m *measures) {
@@ -25,7 +31,7 @@ func (j *judge) faceChecks(rep *Report, ph *photo, m *measures) {
 }
 
 // noFace is the reason face checks are skipped.
-func (j *judge) noFace() string { return j.say("check.noFace.needs_exactly_one_face") }
+func (j *judge) noFace() catalog.Text { return j.say("check.noFace.needs_exactly_one_face") }
 
 func (j *judge) faceCount(m *measures) Check {
 	n := len(m.faces)
@@ -33,15 +39,15 @@ func (j *judge) faceCount(m *measures) Check {
 	switch {
 	case n == 1:
 		c.Status = Pass
-		c.Message = j.say("check.faceCount.one_face")
+		c.MessageText = j.say("check.faceCount.one_face")
 	case n == 0:
 		c.Status = Fail
-		c.Message = j.say("check.faceCount.no_face_found")
-		c.Fix = j.say("check.faceCount.take_photo_your_face")
+		c.MessageText = j.say("check.faceCount.no_face_found")
+		c.FixText = j.say("check.faceCount.take_photo_your_face")
 	default:
 		c.Status = Fail
-		c.Message = j.say("check.faceCount.faces_in_photo", n)
-		c.Fix = j.say("check.faceCount.only_person_applying_for")
+		c.MessageText = j.say("check.faceCount.faces_in_photo", n)
+		c.FixText = j.say("check.faceCount.only_person_applying_for")
 	}
 	return c
 }
@@ -85,8 +91,8 @@ func (j *judge) faceHeight(g *faceGeom, h float64) Check {
 		if atLeast := g.chin.Y / h; g.crownCut && atLeast > r.Max {
 			c.Status = Fail
 			c.Value = pct(atLeast)
-			c.Message = j.say("check.faceHeight.face_too_large_head", atLeast*100, r.Min*100, r.Max*100)
-			c.Fix = j.say("check.faceHeight.crop_photo_leaving_room")
+			c.MessageText = j.say("check.faceHeight.face_too_large_head", atLeast*100, r.Min*100, r.Max*100)
+			c.FixText = j.say("check.faceHeight.crop_photo_leaving_room")
 			return c
 		}
 		// The estimate outside the band even allowing for its error.
@@ -98,17 +104,17 @@ func (j *judge) faceHeight(g *faceGeom, h float64) Check {
 				size = j.say("check.faceHeight.too_small")
 				fix = j.say("check.faceHeight.crop_tighter_around_face", (g.chin.Y-g.crown.Y)/mid)
 			}
-			c.Message = j.say("check.faceHeight.face_top_head_cannot", size, frac*100, r.Min*100, r.Max*100)
-			c.Fix = fix
+			c.MessageText = j.say("check.faceHeight.face_top_head_cannot", size, frac*100, r.Min*100, r.Max*100)
+			c.FixText = fix
 			return c
 		}
 		c.Status = Warn
 		if g.crownCut {
-			c.Message = j.say("check.faceHeight.top_head_runs_off", frac*100, mm, j.prof.HeightMM)
-			c.Fix = j.say("check.faceHeight.crop_photo_leaving_some")
+			c.MessageText = j.say("check.faceHeight.top_head_runs_off", frac*100, mm, j.prof.HeightMM)
+			c.FixText = j.say("check.faceHeight.crop_photo_leaving_some")
 		} else {
-			c.Message = j.say("check.faceHeight.top_head_cannot_be", frac*100, mm, j.prof.HeightMM)
-			c.Fix = j.say("check.faceHeight.take_photo_against_plain")
+			c.MessageText = j.say("check.faceHeight.top_head_cannot_be", frac*100, mm, j.prof.HeightMM)
+			c.FixText = j.say("check.faceHeight.take_photo_against_plain")
 		}
 		return c
 	}
@@ -125,31 +131,31 @@ func (j *judge) faceHeight(g *faceGeom, h float64) Check {
 	}
 	if volume := (g.skull.Y - g.crown.Y) / (g.chin.Y - g.crown.Y); volume >= hairVolume && side(skull) != side(frac) {
 		c.Status = Warn
-		c.Message = j.say("check.faceHeight.hair_raises_top_head", frac*100, skull*100, r.Min*100, r.Max*100)
+		c.MessageText = j.say("check.faceHeight.hair_raises_top_head", frac*100, skull*100, r.Min*100, r.Max*100)
 		// A crop height with both readings inside the band, if one exists.
 		lo, hi := (g.chin.Y-g.crown.Y)/r.Max, (g.chin.Y-g.skull.Y)/r.Min
 		if lo <= hi {
-			c.Fix = j.say("check.faceHeight.crop_photo_about_pixels", (lo+hi)/2)
+			c.FixText = j.say("check.faceHeight.crop_photo_about_pixels", (lo+hi)/2)
 		} else {
-			c.Fix = j.say("check.faceHeight.wear_hair_lower_no")
+			c.FixText = j.say("check.faceHeight.wear_hair_lower_no")
 		}
 		return c
 	}
 	switch {
 	case r.Contains(frac):
 		c.Status = Pass
-		c.Message = j.say("check.faceHeight.face_chin_crown_fills", frac*100, mm, j.prof.HeightMM)
+		c.MessageText = j.say("check.faceHeight.face_chin_crown_fills", frac*100, mm, j.prof.HeightMM)
 	case frac < r.Min:
 		c.Status = Fail
 		// Crop height that makes the face fill the middle of the band.
 		target := (g.chin.Y - g.crown.Y) / mid
-		c.Message = j.say("check.faceHeight.face_too_small_fills", frac*100, mm, j.prof.HeightMM, r.Min*100, r.Max*100)
-		c.Fix = j.say("check.faceHeight.crop_tighter_around_face_2", target, target*j.prof.Aspect)
+		c.MessageText = j.say("check.faceHeight.face_too_small_fills", frac*100, mm, j.prof.HeightMM, r.Min*100, r.Max*100)
+		c.FixText = j.say("check.faceHeight.crop_tighter_around_face_2", target, target*j.prof.Aspect)
 	default:
 		c.Status = Fail
 		target := (g.chin.Y - g.crown.Y) / mid
-		c.Message = j.say("check.faceHeight.face_too_large_fills", frac*100, mm, j.prof.HeightMM, r.Min*100, r.Max*100)
-		c.Fix = j.say("check.faceHeight.crop_photo_leaving_more", target)
+		c.MessageText = j.say("check.faceHeight.face_too_large_fills", frac*100, mm, j.prof.HeightMM, r.Min*100, r.Max*100)
+		c.FixText = j.say("check.faceHeight.crop_photo_leaving_more", target)
 	}
 	return c
 }
@@ -166,15 +172,15 @@ func (j *judge) eyeHeight(g *faceGeom, h float64) Check {
 	switch {
 	case r.Contains(frac):
 		c.Status = Pass
-		c.Message = j.say("check.eyeHeight.eyes_mm_above_bottom", mm, frac*100)
+		c.MessageText = j.say("check.eyeHeight.eyes_mm_above_bottom", mm, frac*100)
 	case frac < r.Min:
 		c.Status = Fail
-		c.Message = j.say("check.eyeHeight.eyes_too_low_mm", mm, r.Min*j.prof.HeightMM, r.Max*j.prof.HeightMM)
-		c.Fix = j.say("check.eyeHeight.crop_about_pixels_off", shift)
+		c.MessageText = j.say("check.eyeHeight.eyes_too_low_mm", mm, r.Min*j.prof.HeightMM, r.Max*j.prof.HeightMM)
+		c.FixText = j.say("check.eyeHeight.crop_about_pixels_off", shift)
 	default:
 		c.Status = Fail
-		c.Message = j.say("check.eyeHeight.eyes_too_high_mm", mm, r.Min*j.prof.HeightMM, r.Max*j.prof.HeightMM)
-		c.Fix = j.say("check.eyeHeight.crop_photo_leaving_more", shift)
+		c.MessageText = j.say("check.eyeHeight.eyes_too_high_mm", mm, r.Min*j.prof.HeightMM, r.Max*j.prof.HeightMM)
+		c.FixText = j.say("check.eyeHeight.crop_photo_leaving_more", shift)
 	}
 	return c
 }
@@ -187,15 +193,15 @@ func (j *judge) centering(g *faceGeom, w float64) Check {
 	switch {
 	case r.Contains(frac):
 		c.Status = Pass
-		c.Message = j.say("check.centering.face_centred_width", frac*100)
+		c.MessageText = j.say("check.centering.face_centred_width", frac*100)
 	case frac < r.Min:
 		c.Status = Fail
-		c.Message = j.say("check.centering.face_off_left_at", frac*100)
-		c.Fix = j.say("check.centering.crop_with_frame_moved", shift)
+		c.MessageText = j.say("check.centering.face_off_left_at", frac*100)
+		c.FixText = j.say("check.centering.crop_with_frame_moved", shift)
 	default:
 		c.Status = Fail
-		c.Message = j.say("check.centering.face_off_right_at", frac*100)
-		c.Fix = j.say("check.centering.crop_with_frame_moved_2", shift)
+		c.MessageText = j.say("check.centering.face_off_right_at", frac*100)
+		c.FixText = j.say("check.centering.crop_with_frame_moved_2", shift)
 	}
 	return c
 }
@@ -206,12 +212,12 @@ func (j *judge) interEye(g *faceGeom) Check {
 	c := Check{ID: "inter_eye", Value: math.Round(d), Limit: fmt.Sprintf(">= %.0f px", min)}
 	if d >= min {
 		c.Status = Pass
-		c.Message = j.say("check.interEye.pixels_between_eyes", d)
+		c.MessageText = j.say("check.interEye.pixels_between_eyes", d)
 		return c
 	}
 	c.Status = Fail
-	c.Message = j.say("check.interEye.only_pixels_between_eyes", d, min)
-	c.Fix = j.say("check.interEye.face_has_too_few")
+	c.MessageText = j.say("check.interEye.only_pixels_between_eyes", d, min)
+	c.FixText = j.say("check.interEye.face_has_too_few")
 	return c
 }
 
@@ -220,7 +226,7 @@ func (j *judge) roll(g *faceGeom) Check {
 	c := Check{ID: "roll", Value: round1(g.roll), Limit: fmt.Sprintf("<= %.0f°", max)}
 	if math.Abs(g.roll) <= max {
 		c.Status = Pass
-		c.Message = j.say("check.roll.head_straight_tilted", math.Abs(g.roll))
+		c.MessageText = j.say("check.roll.head_straight_tilted", math.Abs(g.roll))
 		return c
 	}
 	c.Status = Fail
@@ -228,7 +234,7 @@ func (j *judge) roll(g *faceGeom) Check {
 	if g.roll < 0 {
 		dir = j.say("check.roll.clockwise")
 	}
-	c.Message = j.say("check.roll.head_tilted_by_at", math.Abs(g.roll), max)
-	c.Fix = j.say("check.roll.hold_your_head_straight", math.Abs(g.roll), dir)
+	c.MessageText = j.say("check.roll.head_tilted_by_at", math.Abs(g.roll), max)
+	c.FixText = j.say("check.roll.hold_your_head_straight", math.Abs(g.roll), dir)
 	return c
 }

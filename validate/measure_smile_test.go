@@ -14,7 +14,7 @@ import (
 	"github.com/tessera-cie/tessera/internal/faceset"
 )
 
-var updateSmile = flag.Bool("update-smile", false, "refit the expression model on ../shared/faces and rewrite smile_model.go")
+var updateSmile = flag.Bool("update-smile", false, "refit the expression model on ../shared/faces and rewrite measure_smile_model.go")
 
 // smileLambda is the L2 penalty on the standardised weights of the smile
 // model: with 64 photos and 5 cues it keeps the fit from chasing a single
@@ -190,7 +190,7 @@ func loadSmileSamples(t *testing.T) []smileSample {
 // 32 people of ../shared/faces: for each person, the model is fitted on
 // the other 31 (both their photos) and judges that person's neutral and
 // smiling photo. It logs and asserts the figures per group, and checks
-// that smile_model.go holds the fit on all of them (-update-smile rewrites
+// that measure_smile_model.go holds the fit on all of them (-update-smile rewrites
 // it).
 func TestSmileModel(t *testing.T) {
 	if testing.Short() {
@@ -276,7 +276,7 @@ func TestSmileModel(t *testing.T) {
 		}
 	}
 
-	// The model in smile_model.go is the fit on everyone.
+	// The model in measure_smile_model.go is the fit on everyone.
 	var cues []smileCues
 	var smiling []bool
 	for _, s := range samples {
@@ -288,7 +288,7 @@ func TestSmileModel(t *testing.T) {
 		return
 	}
 	if !sameModel(m, smileModelFit) {
-		t.Errorf("smile_model.go is not the fit on ../shared/faces: run go test ./validate -run TestSmileModel -update-smile\nfit:  %+v\nfile: %+v", m, smileModelFit)
+		t.Errorf("measure_smile_model.go is not the fit on ../shared/faces: run go test ./validate -run TestSmileModel -update-smile\nfit:  %+v\nfile: %+v", m, smileModelFit)
 	}
 }
 
@@ -335,8 +335,8 @@ func writeSmileModel(t *testing.T, m smileModel, people int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile("smile_model.go", src, 0o644); err != nil {
+	if err := os.WriteFile("measure_smile_model.go", src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("wrote smile_model.go: %+v", m)
+	t.Logf("wrote measure_smile_model.go: %+v", m)
 }

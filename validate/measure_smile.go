@@ -12,7 +12,7 @@ import (
 // towards the eye corners; a broad one shows the teeth. The cues are lengths in the face's own frame (eye
 // distances, the eye line level), so neither the photo's size nor the
 // skin's colour enters; a logistic regression weighs them. Its
-// coefficients are in smile_model.go, fitted on ../shared/faces by
+// coefficients are in measure_smile_model.go, fitted on ../shared/faces by
 // TestSmileModel (go test ./validate -run TestSmileModel -update-smile),
 // which also scores it leave-one-person-out: fitted on 31 people, judged
 // on the 32nd, for each of the 32.

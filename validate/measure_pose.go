@@ -14,7 +14,7 @@ import (
 // squares and snapped to the nearest scaled rotation (fitPose).
 //
 // The generic face's x and y are the mean levelled landmarks of the frontal
-// photos of ../shared/faces/neutral (frontalShape, pose_shape.go, written
+// photos of ../shared/faces/neutral (frontalShape, measure_pose_shape.go, written
 // by TestPoseCalibration), so the mean frontal face reads 0: that is the
 // zero of the reading, the landmark detector's own bias included. Its depths
 // are a published mean face (faceDepth). TestPoseCalibration scores the

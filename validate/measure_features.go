@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"fmt"
 	"image"
 	"math"
 	"slices"
@@ -10,76 +9,18 @@ import (
 	"github.com/tessera-cie/tessera/facedetect"
 )
 
-// This file: pose (yaw, pitch), eyes_open, mouth_closed, expression and
-// eyes_visible, measured from the 68 landmarks and the pixels around them.
+// This file: what pose (yaw, pitch), eyes_open, mouth_closed, expression and
+// eyes_visible are judged on, measured from the 68 landmarks and the pixels
+// around them (judged in judge_features.go).
 //
 // Lengths are in eye distances (the distance between the two eye centres),
 // measured in the face's own frame: the landmarks rotated so the eye line is
-// level (see levelled in pose.go). Brightness is relative to the median luma
+// level (see levelled in measure_pose.go). Brightness is relative to the median luma
 // of the cheeks, so the light level of the photo does not matter.
-
-// FeatureLimits are the thresholds of the face feature checks.
-type FeatureLimits struct {
-	MaxYaw   float64 // yaw: degrees the head may turn left or right
-	MaxPitch float64 // pitch: degrees the head may tilt up or down
-	// PoseSlackYaw and PoseSlackPitch widen the limits into a warning
-	// band: the solver's spread on frontal faces (see pose.go).
-	PoseSlackYaw, PoseSlackPitch float64
-	// MaxPoseResid: landmarks further than this from the fitted face (mean,
-	// eye distances) are no face the model explains; pose then warns.
-	MaxPoseResid float64
-
-	MinEyeAspect float64 // eyes_open: eye height over eye width, each eye
-	MaxIrisLuma  float64 // eyes_open: darkest tenth inside the eye over the skin
-	MinBrowGap   float64 // eyes_open: upper lid below the brow, eye distances
-
-	MaxLipGap float64 // mouth_closed: gap between the inner lips, eye distances
-
-	MaxSmile float64 // expression: smile probability of the model in smile.go
-	MaxTeeth float64 // expression: share of the opening between the inner lips that is teeth
-
-	MinEyeRing  float64 // eyes_visible: skin around the eyes over the cheeks (tinted lenses)
-	MaxRimDip   float64 // eyes_visible: darkest line across the eye band below its surroundings (frames)
-	MaxEyeGlare float64 // eyes_visible: share of clipped pixels over the eye (reflections)
-}
-
-// defaultFeatureLimits are the spec's limits, shared by cie and icao.
-var defaultFeatureLimits = FeatureLimits{
-	MaxYaw:   5, // spec: at most 5 degrees
-	MaxPitch: 5, // spec: at most 5 degrees
-	// Held out (TestPoseCalibration: zero fitted on 31 people, read on the
-	// 32nd), frontal studio photos read yaw with a spread (SD) of 2.9°
-	// (largest 7.0°) and pitch with 4.7° (largest 11.1°; canada/ -10.9°):
-	// head carriage and face proportions differ between people. Between the
-	// limit and limit + slack the check warns; beyond it the turn is clear
-	// and fails. Slack is about 1 SD for yaw and 1.5 SD for pitch, and the
-	// largest frontal readings stay about 1° inside it.
-	PoseSlackYaw:   3,
-	PoseSlackPitch: 7,
-	MaxPoseResid:   0.15, // real photos fit within 0.093 (the distorted 15 cm close-up of zoom/ the worst)
-
-	MinEyeAspect: 0.17, // open eyes on neutral/ and canada/ measure 0.22 and more; a shut lid under 0.12
-	MaxIrisLuma:  0.60, // an open eye's iris and lashes are under 0.48 of the skin on every real photo; bare skin is 0.7-1.1
-	MinBrowGap:   0.15, // 0.18 and more on every real photo; with no eye to see, the landmarks climb onto the brow
-
-	MaxLipGap: 0.09, // relaxed lips on neutral/ part up to 0.073 (canada/ 0.012); open smiles on smiling/ from 0.10
-
-	MaxSmile: 0.5, // the model's even odds: fitted on as many smiles as neutral faces (smile.go)
-	// Smiles of smiling/ that part the lips show teeth over 0.42-0.84 of
-	// the opening; three barely parted 0.13-0.20; neutral mouths of
-	// neutral/, canada/, lisa/ and zoom/ 0.006 or less, but for the gloss
-	// on one sitter's lips (0.13). A third of the opening is teeth beyond
-	// doubt.
-	MaxTeeth: 0.3,
-
-	MinEyeRing:  0.45, // the skin around the eyes is 0.54-0.90 of the cheeks on every real photo (deep-set eyes the lowest); tinted lenses darken it
-	MaxRimDip:   0.60, // under the eyes bare cheeks dip at most 0.46 (lisa/, a shadow) on real photos; a frame's lower rim is a dark line
-	MaxEyeGlare: 0.05, // a catchlight clips at most 0.1 % of the eye box on real photos; a reflection on lenses covers much more
-}
 
 // featureMeasures are the face feature measurements.
 type featureMeasures struct {
-	yaw, pitch float64 // degrees, sign convention in pose.go
+	yaw, pitch float64 // degrees, sign convention in measure_pose.go
 	poseOK     bool
 	poseResid  float64 // mean landmark distance from the fitted model, eye distances
 
@@ -94,7 +35,7 @@ type featureMeasures struct {
 	teeth       float64 // share of bright, colourless pixels between the inner lips
 	eyeWhite    float64 // the whites of the eyes, L* (see eyeWhite); NaN when unseen
 	smileCues   smileCues
-	smile       float64 // smile probability (smile.go)
+	smile       float64 // smile probability (measure_smile.go)
 
 	eyeRing  [2]float64 // skin around each eye over the cheeks
 	rimDip   [2]float64 // darkest row in the bands above and below each eye
@@ -244,11 +185,8 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 
 	for e, first := range []int{facedetect.LeftEyeFirst, facedetect.RightEyeFirst} {
 		p := func(k int) int { return first + k }
-		// Eye aspect ratio: the two lid distances over the corner distance.
-		w := dist(p(facedetect.EyeCornerA), p(facedetect.EyeCornerB))
-		if w > 0 {
-			fm.eyeAspect[e] = (dist(p(facedetect.EyeUpperA), p(facedetect.EyeLowerA)) + dist(p(facedetect.EyeUpperB), p(facedetect.EyeLowerB))) / (2 * w)
-		}
+		fm.eyeAspect[e] = eyeAspect(lm, first)
+		w := dist(p(facedetect.EyeCornerA), p(facedetect.EyeCornerB)) // the eye's width
 		eye := poly(seq(first, first+facedetect.EyeLowerA)...)
 		// Brow to upper lid: with no eye to find (a shut or covered eye),
 		// the landmarks drift up onto the brow. Four points of each brow
@@ -376,186 +314,13 @@ type lab struct{ l, a, b float64 }
 // teeth: under it the lips are closed and the share would be noise.
 const minOpening = 12
 
-// featureChecks judges pose, eyes, mouth and expression; without exactly one
-// face they are skipped.
-func (j *judge) featureChecks(rep *Report, ph *photo, m *measures) {
-	ids := []string{"yaw", "pitch", "eyes_open", "mouth_closed", "expression", "eyes_visible"}
-	if m.face == nil || m.features == nil {
-		j.skipAll(rep, j.noFace(), ids...)
-		return
+// eyeAspect is the eye's height (the two lid distances) over its width
+// (corner to corner), from its six landmarks starting at first.
+func eyeAspect(lm []facedetect.Point, first int) float64 {
+	p := func(k int) facedetect.Point { return lm[first+k] }
+	w := facedetect.Dist(p(facedetect.EyeCornerA), p(facedetect.EyeCornerB))
+	if w == 0 {
+		return 0
 	}
-	f := m.features
-	j.add(rep, j.yaw(f))
-	j.add(rep, j.pitch(f))
-	j.add(rep, j.eyesOpen(f))
-	j.add(rep, j.mouthClosed(f))
-	j.add(rep, j.expression(f))
-	j.add(rep, j.eyesVisible(f))
-}
-
-// poseBand judges an angle: pass within max, warn up to max+slack (the
-// solver's own spread on frontal faces: a human should look), fail beyond.
-func poseBand(a, max, slack float64) Status {
-	switch {
-	case math.Abs(a) <= max:
-		return Pass
-	case math.Abs(a) <= max+slack:
-		return Warn
-	}
-	return Fail
-}
-
-// poseUnknown is the pose check c as a warning when the landmarks fit no
-// face well enough to measure the pose; msg says which angle.
-func (j *judge) poseUnknown(c Check, msg string) Check {
-	c.Status = Warn
-	c.Message = msg
-	c.Fix = j.say("check.poseUnknown.look_straight_into_lens")
-	return c
-}
-
-func (j *judge) yaw(f *featureMeasures) Check {
-	p := j.prof.Features
-	c := Check{ID: "yaw", Value: round1(f.yaw), Limit: fmt.Sprintf("<= %.0f°", p.MaxYaw)}
-	if !f.poseOK || f.poseResid > p.MaxPoseResid {
-		return j.poseUnknown(c, j.say("check.yaw.head_turn_cannot_be"))
-	}
-	c.Status = poseBand(f.yaw, p.MaxYaw, p.PoseSlackYaw)
-	side := j.say("check.yaw.right")
-	if f.yaw < 0 {
-		side = j.say("check.yaw.left")
-	}
-	switch c.Status {
-	case Pass:
-		c.Message = j.say("check.yaw.face_frontal_turned", math.Abs(f.yaw))
-		return c
-	case Warn:
-		c.Message = j.say("check.yaw.face_seems_turned_about", math.Abs(f.yaw), side, p.MaxYaw)
-	default:
-		c.Message = j.say("check.yaw.face_turned_about_towards", math.Abs(f.yaw), side, p.MaxYaw)
-	}
-	c.Fix = j.say("check.yaw.take_photo_again_with")
-	return c
-}
-
-func (j *judge) pitch(f *featureMeasures) Check {
-	p := j.prof.Features
-	c := Check{ID: "pitch", Value: round1(f.pitch), Limit: fmt.Sprintf("<= %.0f°", p.MaxPitch)}
-	if !f.poseOK || f.poseResid > p.MaxPoseResid {
-		return j.poseUnknown(c, j.say("check.pitch.head_tilt_cannot_be"))
-	}
-	c.Status = poseBand(f.pitch, p.MaxPitch, p.PoseSlackPitch)
-	up := f.pitch > 0
-	switch {
-	case c.Status == Pass:
-		c.Message = j.say("check.pitch.head_neither_raised_nor", math.Abs(f.pitch))
-		return c
-	case up:
-		c.Message = j.say("check.pitch.chin_raised_by_about", math.Abs(f.pitch), p.MaxPitch)
-		c.Fix = j.say("check.pitch.lower_your_chin_little")
-	default:
-		c.Message = j.say("check.pitch.head_bowed_by_about", math.Abs(f.pitch), p.MaxPitch)
-		c.Fix = j.say("check.pitch.raise_your_chin_little")
-	}
-	if c.Status == Warn {
-		c.Message += j.say("check.pitch.close_limit_be_checked")
-	}
-	return c
-}
-
-func (j *judge) eyesOpen(f *featureMeasures) Check {
-	p := j.prof.Features
-	ear := math.Min(f.eyeAspect[0], f.eyeAspect[1])
-	iris := math.Max(f.irisLuma[0], f.irisLuma[1])
-	gap := math.Min(f.browGap[0], f.browGap[1])
-	c := Check{ID: "eyes_open", Value: math.Round(ear*100) / 100, Limit: fmt.Sprintf(">= %.2f", p.MinEyeAspect)}
-	if math.IsNaN(iris) || math.IsNaN(ear) {
-		// An eye lies outside the photo or has no pixels to measure.
-		c.Value = nil
-		c.Status = Warn
-		c.Message = j.say("check.eyesOpen.cannot_tell_whether_eyes")
-		c.Fix = j.say("check.eyesOpen.take_photo_again_with")
-		return c
-	}
-	if ear >= p.MinEyeAspect && iris <= p.MaxIrisLuma && gap >= p.MinBrowGap {
-		c.Status = Pass
-		c.Message = j.say("check.eyesOpen.eyes_open")
-		return c
-	}
-	c.Status = Fail
-	if ear < p.MinEyeAspect {
-		c.Message = j.say("check.eyesOpen.eyes_closed_or_half")
-	} else {
-		c.Message = j.say("check.eyesOpen.iris_pupil_eye_cannot")
-	}
-	c.Fix = j.say("check.eyesOpen.take_photo_again_with_2")
-	return c
-}
-
-func (j *judge) mouthClosed(f *featureMeasures) Check {
-	p := j.prof.Features
-	c := Check{ID: "mouth_closed", Value: math.Round(f.lipGap*1000) / 1000, Limit: fmt.Sprintf("<= %.2f", p.MaxLipGap)}
-	if f.lipGap <= p.MaxLipGap {
-		c.Status = Pass
-		c.Message = j.say("check.mouthClosed.mouth_closed")
-		return c
-	}
-	c.Status = Fail
-	c.Message = j.say("check.mouthClosed.mouth_open_lips_apart")
-	c.Fix = j.say("check.mouthClosed.take_photo_again_with")
-	return c
-}
-
-func (j *judge) expression(f *featureMeasures) Check {
-	p := j.prof.Features
-	c := Check{ID: "expression", Value: math.Round(f.smile*100) / 100, Limit: fmt.Sprintf("smile probability <= %.2f", p.MaxSmile)}
-	teeth := f.teeth > p.MaxTeeth
-	if f.smile <= p.MaxSmile && !teeth {
-		c.Status = Pass
-		c.Message = j.say("check.expression.neutral_expression")
-		return c
-	}
-	c.Status = Fail
-	if teeth {
-		c.Message = j.say("check.expression.expression_not_neutral_teeth")
-	} else {
-		c.Message = j.say("check.expression.expression_not_neutral_smile")
-	}
-	c.Fix = j.say("check.expression.take_photo_again_with")
-	return c
-}
-
-func (j *judge) eyesVisible(f *featureMeasures) Check {
-	p := j.prof.Features
-	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
-	dip := math.Max(f.rimDip[0], f.rimDip[1])
-	glare := math.Max(f.eyeGlare[0], f.eyeGlare[1])
-	c := Check{ID: "eyes_visible", Value: math.Round(ring*100) / 100,
-		Limit: fmt.Sprintf("ring >= %.2f, rim <= %.2f, glare <= %.0f %%", p.MinEyeRing, p.MaxRimDip, p.MaxEyeGlare*100)}
-	switch {
-	case math.IsNaN(ring) || math.IsNaN(dip) || math.IsNaN(glare):
-		// The eyes or the cheeks lie outside the photo.
-		c.Value = nil
-		c.Status = Warn
-		c.Message = j.say("check.eyesVisible.area_around_eyes_cannot")
-		c.Fix = j.say("check.eyesVisible.take_photo_again_with")
-	case ring < p.MinEyeRing:
-		c.Status = Fail
-		c.Message = j.say("check.eyesVisible.eyes_covered_by_dark")
-		c.Fix = j.say("check.eyesVisible.take_off_sunglasses_or")
-	case glare > p.MaxEyeGlare:
-		c.Value = math.Round(glare*1000) / 10
-		c.Status = Fail
-		c.Message = j.say("check.eyesVisible.light_reflection_over_eyes")
-		c.Fix = j.say("check.eyesVisible.take_off_your_glasses")
-	case dip > p.MaxRimDip:
-		c.Value = math.Round(dip*100) / 100
-		c.Status = Fail
-		c.Message = j.say("check.eyesVisible.dark_frame_crosses_eye")
-		c.Fix = j.say("check.eyesVisible.take_off_your_glasses_2")
-	default:
-		c.Status = Pass
-		c.Message = j.say("check.eyesVisible.eyes_clearly_visible")
-	}
-	return c
+	return (facedetect.Dist(p(facedetect.EyeUpperA), p(facedetect.EyeLowerA)) + facedetect.Dist(p(facedetect.EyeUpperB), p(facedetect.EyeLowerB))) / (2 * w)
 }

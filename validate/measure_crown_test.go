@@ -551,15 +551,15 @@ func TestFaceHeightCrown(t *testing.T) {
 	// The head runs off the top edge and the chin lies 85 % of the height
 	// under it: too large whatever the estimate says.
 	low := &faceGeom{chin: facedetect.Point{X: 280, Y: 612}, crown: at(0.78), skull: at(0.78), crownCut: true}
-	if c := (&judge{prof: &cie, p: catalog.For("en"), now: testNow}).faceHeight(low, h); c.Status != Fail {
+	if c := said((&judge{prof: &cie, lang: "en", now: testNow}).faceHeight(low, h), "en"); c.Status != Fail {
 		t.Errorf("cut, chin to edge 85 %%: %v (%s), want fail", c.Status, c.Message)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			g := &faceGeom{chin: facedetect.Point{X: 280, Y: chin}, crown: at(tc.crown), skull: at(tc.skull), crownSeen: tc.seen, crownCut: tc.cut}
 			for _, lang := range catalog.Languages() {
-				j := &judge{prof: &cie, p: catalog.For(lang), now: testNow}
-				c := j.faceHeight(g, h)
+				j := &judge{prof: &cie, lang: lang, now: testNow}
+				c := said(j.faceHeight(g, h), lang)
 				if c.Status != tc.want {
 					t.Fatalf("%s: %v (%v: %s), want %v", lang, c.Status, c.Value, c.Message, tc.want)
 				}

@@ -1,0 +1,196 @@
+package validate
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/tessera-cie/tessera/catalog"
+)
+
+// This file: the yaw, pitch, eyes_open, mouth_closed, expression and
+// eyes_visible checks, judged from the feature measures
+// (measure_features.go) and the profile.
+
+// featureChecks judges pose, eyes, mouth and expression; without exactly one
+// face they are skipped.
+func (j *judge) featureChecks(rep *Report, ph *photo, m *measures) {
+	ids := []string{"yaw", "pitch", "eyes_open", "mouth_closed", "expression", "eyes_visible"}
+	if m.face == nil || m.features == nil {
+		j.skipAll(rep, j.noFace(), ids...)
+		return
+	}
+	f := m.features
+	j.add(rep, j.yaw(f))
+	j.add(rep, j.pitch(f))
+	j.add(rep, j.eyesOpen(f))
+	j.add(rep, j.mouthClosed(f))
+	j.add(rep, j.expression(f))
+	j.add(rep, j.eyesVisible(f))
+}
+
+// poseBand judges an angle: pass within max, warn up to max+slack (the
+// solver's own spread on frontal faces: a human should look), fail beyond.
+func poseBand(a, max, slack float64) Status {
+	switch {
+	case math.Abs(a) <= max:
+		return Pass
+	case math.Abs(a) <= max+slack:
+		return Warn
+	}
+	return Fail
+}
+
+// poseUnknown is the pose check c as a warning when the landmarks fit no
+// face well enough to measure the pose; msg says which angle.
+func (j *judge) poseUnknown(c Check, msg catalog.Text) Check {
+	c.Status = Warn
+	c.MessageText = msg
+	c.FixText = j.say("check.poseUnknown.look_straight_into_lens")
+	return c
+}
+
+func (j *judge) yaw(f *featureMeasures) Check {
+	p := j.prof.Features
+	c := Check{ID: "yaw", Value: round1(f.yaw), Limit: fmt.Sprintf("<= %.0f°", p.MaxYaw)}
+	if !f.poseOK || f.poseResid > p.MaxPoseResid {
+		return j.poseUnknown(c, j.say("check.yaw.head_turn_cannot_be"))
+	}
+	c.Status = poseBand(f.yaw, p.MaxYaw, p.PoseSlackYaw)
+	side := j.say("check.yaw.right")
+	if f.yaw < 0 {
+		side = j.say("check.yaw.left")
+	}
+	switch c.Status {
+	case Pass:
+		c.MessageText = j.say("check.yaw.face_frontal_turned", math.Abs(f.yaw))
+		return c
+	case Warn:
+		c.MessageText = j.say("check.yaw.face_seems_turned_about", math.Abs(f.yaw), side, p.MaxYaw)
+	default:
+		c.MessageText = j.say("check.yaw.face_turned_about_towards", math.Abs(f.yaw), side, p.MaxYaw)
+	}
+	c.FixText = j.say("check.yaw.take_photo_again_with")
+	return c
+}
+
+func (j *judge) pitch(f *featureMeasures) Check {
+	p := j.prof.Features
+	c := Check{ID: "pitch", Value: round1(f.pitch), Limit: fmt.Sprintf("<= %.0f°", p.MaxPitch)}
+	if !f.poseOK || f.poseResid > p.MaxPoseResid {
+		return j.poseUnknown(c, j.say("check.pitch.head_tilt_cannot_be"))
+	}
+	c.Status = poseBand(f.pitch, p.MaxPitch, p.PoseSlackPitch)
+	up := f.pitch > 0
+	switch {
+	case c.Status == Pass:
+		c.MessageText = j.say("check.pitch.head_neither_raised_nor", math.Abs(f.pitch))
+		return c
+	case up:
+		c.MessageText = j.say("check.pitch.chin_raised_by_about", math.Abs(f.pitch), p.MaxPitch)
+		c.FixText = j.say("check.pitch.lower_your_chin_little")
+	default:
+		c.MessageText = j.say("check.pitch.head_bowed_by_about", math.Abs(f.pitch), p.MaxPitch)
+		c.FixText = j.say("check.pitch.raise_your_chin_little")
+	}
+	if c.Status == Warn {
+		c.MessageText = j.say("check.pitch.near_limit", c.MessageText)
+	}
+	return c
+}
+
+func (j *judge) eyesOpen(f *featureMeasures) Check {
+	p := j.prof.Features
+	ear := math.Min(f.eyeAspect[0], f.eyeAspect[1])
+	iris := math.Max(f.irisLuma[0], f.irisLuma[1])
+	gap := math.Min(f.browGap[0], f.browGap[1])
+	c := Check{ID: "eyes_open", Value: math.Round(ear*100) / 100, Limit: fmt.Sprintf(">= %.2f", p.MinEyeAspect)}
+	if math.IsNaN(iris) || math.IsNaN(ear) {
+		// An eye lies outside the photo or has no pixels to measure.
+		c.Value = nil
+		c.Status = Warn
+		c.MessageText = j.say("check.eyesOpen.cannot_tell_whether_eyes")
+		c.FixText = j.say("check.eyesOpen.take_photo_again_with")
+		return c
+	}
+	if ear >= p.MinEyeAspect && iris <= p.MaxIrisLuma && gap >= p.MinBrowGap {
+		c.Status = Pass
+		c.MessageText = j.say("check.eyesOpen.eyes_open")
+		return c
+	}
+	c.Status = Fail
+	if ear < p.MinEyeAspect {
+		c.MessageText = j.say("check.eyesOpen.eyes_closed_or_half")
+	} else {
+		c.MessageText = j.say("check.eyesOpen.iris_pupil_eye_cannot")
+	}
+	c.FixText = j.say("check.eyesOpen.take_photo_again_with_2")
+	return c
+}
+
+func (j *judge) mouthClosed(f *featureMeasures) Check {
+	p := j.prof.Features
+	c := Check{ID: "mouth_closed", Value: math.Round(f.lipGap*1000) / 1000, Limit: fmt.Sprintf("<= %.2f", p.MaxLipGap)}
+	if f.lipGap <= p.MaxLipGap {
+		c.Status = Pass
+		c.MessageText = j.say("check.mouthClosed.mouth_closed")
+		return c
+	}
+	c.Status = Fail
+	c.MessageText = j.say("check.mouthClosed.mouth_open_lips_apart")
+	c.FixText = j.say("check.mouthClosed.take_photo_again_with")
+	return c
+}
+
+func (j *judge) expression(f *featureMeasures) Check {
+	p := j.prof.Features
+	c := Check{ID: "expression", Value: math.Round(f.smile*100) / 100, Limit: fmt.Sprintf("smile probability <= %.2f", p.MaxSmile)}
+	teeth := f.teeth > p.MaxTeeth
+	if f.smile <= p.MaxSmile && !teeth {
+		c.Status = Pass
+		c.MessageText = j.say("check.expression.neutral_expression")
+		return c
+	}
+	c.Status = Fail
+	if teeth {
+		c.MessageText = j.say("check.expression.expression_not_neutral_teeth")
+	} else {
+		c.MessageText = j.say("check.expression.expression_not_neutral_smile")
+	}
+	c.FixText = j.say("check.expression.take_photo_again_with")
+	return c
+}
+
+func (j *judge) eyesVisible(f *featureMeasures) Check {
+	p := j.prof.Features
+	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
+	dip := math.Max(f.rimDip[0], f.rimDip[1])
+	glare := math.Max(f.eyeGlare[0], f.eyeGlare[1])
+	c := Check{ID: "eyes_visible", Value: math.Round(ring*100) / 100,
+		Limit: fmt.Sprintf("ring >= %.2f, rim <= %.2f, glare <= %.0f %%", p.MinEyeRing, p.MaxRimDip, p.MaxEyeGlare*100)}
+	switch {
+	case math.IsNaN(ring) || math.IsNaN(dip) || math.IsNaN(glare):
+		// The eyes or the cheeks lie outside the photo.
+		c.Value = nil
+		c.Status = Warn
+		c.MessageText = j.say("check.eyesVisible.area_around_eyes_cannot")
+		c.FixText = j.say("check.eyesVisible.take_photo_again_with")
+	case ring < p.MinEyeRing:
+		c.Status = Fail
+		c.MessageText = j.say("check.eyesVisible.eyes_covered_by_dark")
+		c.FixText = j.say("check.eyesVisible.take_off_sunglasses_or")
+	case glare > p.MaxEyeGlare:
+		c.Value = math.Round(glare*1000) / 10
+		c.Status = Fail
+		c.MessageText = j.say("check.eyesVisible.light_reflection_over_eyes")
+		c.FixText = j.say("check.eyesVisible.take_off_your_glasses")
+	case dip > p.MaxRimDip:
+		c.Value = math.Round(dip*100) / 100
+		c.Status = Fail
+		c.MessageText = j.say("check.eyesVisible.dark_frame_crosses_eye")
+		c.FixText = j.say("check.eyesVisible.take_off_your_glasses_2")
+	default:
+		c.Status = Pass
+		c.MessageText = j.say("check.eyesVisible.eyes_clearly_visible")
+	}
+	return c
+}

@@ -1,0 +1,261 @@
+package validate
+
+import (
+	"image"
+	"math"
+	"sort"
+
+	"github.com/tessera-cie/tessera/facedetect"
+)
+
+// This file: what color, exposure, sharpness and lighting are judged on,
+// measured on the pixels (judged in judge_capture.go). The background
+// measures are in measure_background.go.
+
+// captureMeasures are the capture measurements.
+type captureMeasures struct {
+	bg bgMeasures
+	// Face, valid when hasFace.
+	hasFace   bool
+	skinL     float64 // median L* of cheeks and nose, reported, never judged
+	eyeWhite  float64 // 90th percentile of L* inside the eye outlines, the brighter eye; NaN when unseen
+	clipped   float64 // share of skin samples with a burnt channel
+	sharp     float64 // Laplacian std over face std, at fixed face scale
+	lapStd    float64
+	leftL     float64 // median L* of the cheek on the image's left
+	rightL    float64
+	skinCount int
+}
+
+// bgMedianL is the backdrop's median L*, the scene's light level.
+func (cm *captureMeasures) bgMedianL() float64 { return cm.bg.lMedian }
+
+// measureCapture measures the photo; m.face may be nil.
+func measureCapture(ph *photo, m *measures) *captureMeasures {
+	cm := &captureMeasures{}
+	if ph == nil || ph.img == nil {
+		return cm
+	}
+	cm.bg = measureBackground(ph.img, m.face)
+	cm.eyeWhite = math.NaN()
+	if m.features != nil {
+		cm.eyeWhite = m.features.eyeWhite // measured once, with the features
+	}
+	if m.face != nil && len(m.face.f.Landmarks) == facedetect.NumLandmarks {
+		measureFace(ph, m.face, cm)
+	}
+	return cm
+}
+
+// measureFace measures exposure, lighting and sharpness on the skin.
+func measureFace(ph *photo, g *faceGeom, cm *captureMeasures) {
+	lm := g.f.Landmarks
+	d := math.Hypot(g.right.X-g.left.X, g.right.Y-g.left.Y)
+	if d < 8 {
+		return
+	}
+	avg := func(idx ...int) facedetect.Point {
+		var p facedetect.Point
+		for _, i := range idx {
+			p.X += lm[i].X
+			p.Y += lm[i].Y
+		}
+		n := float64(len(idx))
+		return facedetect.Point{X: p.X / n, Y: p.Y / n}
+	}
+	// Cheeks: between the lower eyelid, the mouth corner, the jaw and
+	// the nose wing; the nose tip and bridge carry the highlights.
+	left := patch(ph.img, avg(facedetect.LeftEyeFirst+facedetect.EyeLowerA, facedetect.MouthLeft, facedetect.JawLeftCheek, facedetect.NostrilLeft), 0.16*d)
+	right := patch(ph.img, avg(facedetect.RightEyeFirst+facedetect.EyeLowerB, facedetect.MouthRight, facedetect.JawRightCheek, facedetect.NostrilRight), 0.16*d)
+	nose := patch(ph.img, avg(facedetect.NoseBridgeLow, facedetect.NoseTip), 0.10*d)
+	if len(left.l) < 4 || len(right.l) < 4 {
+		return
+	}
+	all := append(append(append([]float64{}, left.l...), right.l...), nose.l...)
+	cm.hasFace = true
+	cm.skinCount = len(all)
+	cm.skinL = median(all)
+	cm.clipped = float64(left.clip+right.clip+nose.clip) / float64(len(all))
+	cm.leftL, cm.rightL = median(left.l), median(right.l)
+	cm.sharp, cm.lapStd = sharpness(ph.gray, g.eyeMid, d)
+}
+
+// minEyeSamples is the fewest pixels inside an eye outline worth reading:
+// about a 5x5 patch, an eye of 15 pixels corner to corner.
+const minEyeSamples = 25
+
+// eyeWhite returns the 90th percentile of L* inside each eye's outline
+// (landmarks 36-41 and 42-47) and keeps the brighter eye: the sclera and
+// the catchlight, the scene's own white on the face, which the skin around
+// it does not change. NaN when neither eye has minEyeSamples pixels.
+func eyeWhite(img image.Image, lm []facedetect.Point) float64 {
+	fr, ok := newFaceFrame(lm)
+	if !ok {
+		return math.NaN()
+	}
+	best := math.NaN()
+	for _, first := range []int{facedetect.LeftEyeFirst, facedetect.RightEyeFirst} {
+		if eyeAspect(lm, first) < minWhiteAspect {
+			continue // narrowed by a smile or a squint: too little white shows
+		}
+		poly := make([][2]float64, 6)
+		for k := range poly {
+			u, v := fr.face(lm[first+k])
+			poly[k] = [2]float64{u, v}
+		}
+		var ls []float64
+		fr.walkPoly(img.Bounds(), poly, func(_, _ float64, x, y int) {
+			l, _, _ := toLab(img.At(x, y))
+			ls = append(ls, l)
+		})
+		if len(ls) >= minEyeSamples {
+			if w := quantile(ls, 0.9); math.IsNaN(best) || w > best {
+				best = w
+			}
+		}
+	}
+	return best
+}
+
+// minWhiteAspect is the eye height over width (see eyeAspect) under which
+// an eye shows too little of its white to read: open eyes on neutral/ and
+// canada/ measure 0.22 and more, eyes narrowed by a broad smile 0.15-0.2.
+const minWhiteAspect = 0.2
+
+type skinPatch struct {
+	l    []float64
+	clip int
+}
+
+// patch samples about 15x15 points of the disc of radius r around c.
+func patch(img image.Image, c facedetect.Point, r float64) skinPatch {
+	var p skinPatch
+	b := img.Bounds()
+	st := max(1, r/7)
+	for y := c.Y - r; y <= c.Y+r; y += st {
+		for x := c.X - r; x <= c.X+r; x += st {
+			if (x-c.X)*(x-c.X)+(y-c.Y)*(y-c.Y) > r*r {
+				continue
+			}
+			pt := image.Pt(int(x), int(y))
+			if !pt.In(b) {
+				continue
+			}
+			col := img.At(pt.X, pt.Y)
+			l, _, _ := toLab(col)
+			p.l = append(p.l, l)
+			r16, g16, b16, _ := col.RGBA()
+			if max(r16, g16, b16)>>8 >= 250 {
+				p.clip++
+			}
+		}
+	}
+	return p
+}
+
+func median(v []float64) float64 { return quantile(v, 0.5) }
+
+// sharpScale is the inter-eye distance in pixels the face is resampled to
+// before the Laplacian, so sharpness does not depend on the resolution.
+const sharpScale = 48
+
+// sharpness resamples the eyes-nose-mouth window to sharpScale pixels
+// between the eyes (area average) and returns the standard deviation of
+// its Laplacian over the standard deviation of its grey levels.
+func sharpness(gr *image.Gray, mid facedetect.Point, d float64) (norm, lapStd float64) {
+	s := d / sharpScale // source pixels per resampled pixel
+	w, h := sharpScale*9/5, sharpScale*9/5
+	x0, y0 := mid.X-0.9*d, mid.Y-0.5*d
+	b := gr.Rect
+	px := make([]float64, w*h)
+	k := max(1, int(s))
+	for j := range h {
+		for i := range w {
+			sx, sy := int(x0+float64(i)*s), int(y0+float64(j)*s)
+			sum, n := 0, 0
+			for yy := sy; yy < sy+k; yy++ {
+				for xx := sx; xx < sx+k; xx++ {
+					if image.Pt(xx, yy).In(b) {
+						sum += int(gr.Pix[gr.PixOffset(xx, yy)])
+						n++
+					}
+				}
+			}
+			if n > 0 {
+				px[j*w+i] = float64(sum) / float64(n)
+			}
+		}
+	}
+	var sl, sl2, sg, sg2, n float64
+	for j := 1; j < h-1; j++ {
+		for i := 1; i < w-1; i++ {
+			v := px[j*w+i]
+			lap := px[j*w+i-1] + px[j*w+i+1] + px[(j-1)*w+i] + px[(j+1)*w+i] - 4*v
+			sl += lap
+			sl2 += lap * lap
+			sg += v
+			sg2 += v * v
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	lv := sl2/n - (sl/n)*(sl/n)
+	gv := sg2/n - (sg/n)*(sg/n)
+	lapStd = math.Sqrt(max(0, lv))
+	return lapStd / (math.Sqrt(max(0, gv)) + 1), lapStd
+}
+
+// colorStats summarise the colour of the photo in CIELAB.
+type colorStats struct {
+	p90Chroma float64 // 90th percentile of C*ab over the photo
+	// hueShare is the largest share of the mid-tone samples (L* 15-97)
+	// that are coloured (chroma >= 4) and lie in one hue band of ±HueBand
+	// degrees: near 1 for a sepia or tinted monochrome photo, where even
+	// the greys and whites carry the tint; a colour photo has neutral
+	// backdrop, clothes or eyes, or colours of several hues.
+	hueShare float64
+}
+
+// measureColor samples the photo on a grid of about 100x100 points.
+func measureColor(img image.Image) colorStats {
+	b := img.Bounds()
+	step := max(1, max(b.Dx(), b.Dy())/100)
+	var chroma []float64
+	var hist [72]int // 5 degree hue bins of the coloured mid-tone samples
+	mid := 0
+	for y := b.Min.Y + step/2; y < b.Max.Y; y += step {
+		for x := b.Min.X + step/2; x < b.Max.X; x += step {
+			l, a, bb := toLab(img.At(x, y))
+			c := math.Hypot(a, bb)
+			chroma = append(chroma, c)
+			if l < 15 || l > 97 {
+				continue
+			}
+			mid++
+			if c >= 4 {
+				deg := math.Atan2(bb, a) * 180 / math.Pi
+				hist[int(math.Mod(deg+360, 360)/5)%72]++
+			}
+		}
+	}
+	if len(chroma) == 0 {
+		return colorStats{}
+	}
+	sort.Float64s(chroma)
+	cs := colorStats{p90Chroma: chroma[len(chroma)*9/10]}
+	if mid > 0 {
+		const half = HueBand / 5
+		best := 0
+		for c := range hist {
+			n := 0
+			for k := -half; k <= half; k++ {
+				n += hist[(c+k+72)%72]
+			}
+			best = max(best, n)
+		}
+		cs.hueShare = float64(best) / float64(mid)
+	}
+	return cs
+}
