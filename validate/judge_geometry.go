@@ -61,15 +61,19 @@ func rangeLimit(r Range) string { return fmt.Sprintf("%.1f-%.1f %%", r.Min*100, 
 // top), the visible top of the head must lie above the skull estimate for
 // the hair to count as voluminous (a bun, an afro, hair combed up). The
 // skull estimate, fitted leaving each person out, misses the template's
-// top of the head by -6 % to +4 % of the head height (10th-90th
-// percentile, TestCrownAccuracy): a visible top 10 % above it is hair, not
-// an error of the estimate.
+// top of the head by -4.5 % to +3.8 % of the head height (10th-90th
+// percentile, TestSkullModel): a visible top 10 % above it is hair, not an
+// error of the estimate.
 const hairVolume = 0.10
 
 // skullMargin is the error of the skull estimate, as a share of the head
-// height, beyond which face_height fails on the estimate alone: fitted
-// leaving each person out, the estimate misses the template's top of the
-// head by -6 % to +4 % (10th-90th percentile, TestCrownAccuracy).
+// height, within which it is not taken to be on the other side of a limit:
+// face_height fails on the estimate alone, or warns that the hair's
+// volume puts the two readings on different sides of a limit, only when
+// the estimate is out of the band by more than this. Held out, the
+// estimate misses the template's top of the head by -4.5 % to +3.8 %
+// (10th-90th percentile), -6.8 % at worst (TestSkullModel, which asserts
+// that every group's 10th-90th percentile lies within this margin).
 const skullMargin = 0.08
 
 // faceHeight judges chin to crown against the profile's band. The crown
@@ -119,17 +123,24 @@ func (j *judge) faceHeight(g *faceGeom, h float64) Check {
 		return c
 	}
 	// Voluminous hair: the skull estimate on the other side of a limit.
+	// Where the visible top is in the band, the estimate must be out of it
+	// by more than its own error (skullMargin) to say so; where the visible
+	// top is out, an estimate inside the band is enough to look.
 	skull := (g.chin.Y - g.skull.Y) / h
-	side := func(f float64) int {
+	side := func(f, margin float64) int {
 		switch {
-		case f < r.Min:
+		case f*(1+margin) < r.Min:
 			return -1
-		case f > r.Max:
+		case f*(1-margin) > r.Max:
 			return 1
 		}
 		return 0
 	}
-	if volume := (g.skull.Y - g.crown.Y) / (g.chin.Y - g.crown.Y); volume >= hairVolume && side(skull) != side(frac) {
+	margin := 0.0
+	if side(frac, 0) == 0 {
+		margin = skullMargin
+	}
+	if volume := (g.skull.Y - g.crown.Y) / (g.chin.Y - g.crown.Y); volume >= hairVolume && side(skull, margin) != side(frac, 0) {
 		c.Status = Warn
 		c.MessageText = j.say("check.faceHeight.hair_raises_top_head", frac*100, skull*100, r.Min*100, r.Max*100)
 		// A crop height with both readings inside the band, if one exists.
