@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"math"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
@@ -63,9 +65,10 @@ func goodPhoto(img image.Image, p faceset.Photo, top float64) ([]byte, bool) {
 // TestGoodPhotosPerGroup judges the neutral/ photos framed as finished CIE
 // photos on a white backdrop and reports, per group of people, how many
 // are rejected and how many warned, against the aims maxGroupRejection and
-// maxGoodWarn (see the end of the test). Expression is judged by the model fitted without the person
-// (leave-one-person-out, as TestSmileModel), never by the model fitted on
-// their own photo.
+// maxGoodWarn (see the end of the test). Expression and the skull estimate
+// of face_height are judged by the models fitted without the person
+// (leave-one-person-out, as TestSmileModel and TestSkullModel), never by
+// the models fitted on their own photos.
 func TestGoodPhotosPerGroup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
@@ -76,10 +79,12 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	samples := loadSmileSamples(t)
+	skullFit := skullLeftOut(skullSamples(t))
 	hand := loadHandTops(t)
 	type tallyG struct{ n, rejected, warned int }
 	groups := map[string]*tallyG{"all": {}}
 	reasons := map[string]int{}
+	warnsBy := map[string]int{} // check: good photos it warns on
 	for _, p := range photos {
 		if len(p.Points) <= temChin || p.Person.Group == "" {
 			t.Errorf("%s: no template or no group", p.Name)
@@ -104,6 +109,11 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 		rep := check(t, data, Options{Lang: "en"})
 		var failed, warned []string
 		for _, c := range rep.Checks {
+			if c.ID == "face_height" {
+				// The skull estimate fitted without the person, as
+				// TestSkullModel scores it.
+				c = faceHeightLeftOut(t, data, skullFit[p.Person.ID])
+			}
 			switch {
 			case c.ID == "expression":
 				// The smile model is judged below, leave-one-person-out;
@@ -117,6 +127,7 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 				reasons[c.ID]++
 			case c.Status == Warn && c.ID != "recency":
 				warned = append(warned, fmt.Sprintf("%s (%v)", c.ID, c.Value))
+				warnsBy[c.ID]++
 			}
 		}
 		if smiles, prob := smileLeftOut(samples, p.Person.ID); smiles {
@@ -149,7 +160,12 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 		g := groups[k]
 		t.Logf("%-11s %2d good photos: %2d rejected (%4.1f %%), %2d passed with a warning (%4.1f %%)", k, g.n, g.rejected, percentOf(g.rejected, g.n), g.warned, percentOf(g.warned, g.n))
 	}
-	t.Logf("rejected by: %v", reasons)
+	t.Logf("rejected by: %v; warned by: %v", reasons, warnsBy)
+	// face_height's hair warning is met overall: a skull estimate that
+	// drifts shows here.
+	if all := groups["all"]; float64(warnsBy["face_height"]) > maxGoodWarn*float64(all.n) {
+		t.Errorf("face_height warns on %d of %d good photos, want at most %.0f %%", warnsBy["face_height"], all.n, 100*maxGoodWarn)
+	}
 	// Issue 12 asks for at most maxGroupRejection rejected and maxGoodWarn
 	// warned in every group. The figures above do not meet it yet: the
 	// expression model calls one neutral face smiling when it is left out,
@@ -167,6 +183,29 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 			t.Logf("NOT MET: %s: %d of %d good photos warned (%.0f %%), aim <= %.0f %%", k, g.warned, g.n, 100*r, 100*maxGoodWarn)
 		}
 	}
+}
+
+// faceHeightLeftOut judges face_height on the photo in data with the skull
+// estimate's ratio given by skull (a fit that did not see the person).
+func faceHeightLeftOut(t *testing.T, data []byte, skull func(ear float64) float64) Check {
+	t.Helper()
+	v := testValidator(t)
+	ph, err := v.read(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := v.measure(context.Background(), ph)
+	if err != nil || m.face == nil {
+		t.Fatalf("no face: %v", err)
+	}
+	g := m.face
+	r := skull(earDrop(g.f, g.eyeMid, g.chin))
+	g.skull = facedetect.Point{X: g.eyeMid.X - r*(g.chin.X-g.eyeMid.X), Y: g.eyeMid.Y - r*(g.chin.Y-g.eyeMid.Y)}
+	if !g.crownSeen {
+		g.crown = g.skull
+	}
+	j := &judge{prof: &cie, lang: "en", now: testNow}
+	return said(j.faceHeight(g, float64(ph.info.Height)), "en")
 }
 
 // smileLeftOut judges the neutral photo of person by the smile model fitted
