@@ -38,6 +38,14 @@ import (
 // 4.5°. Part of that is each sitter's own head carriage (visible on the
 // photos: the ears ride high on the most bowed heads), part the
 // proportions of the face, which a frontal view cannot tell from pitch.
+// Fitted on three sets of landmarks that share only the eyes (nose and
+// brows; the jaw's sides by the ears; mouth and chin), the 32 neutral/
+// faces read pitch with SDs of 5.9°, 5.4° and 6.3°, and the three
+// readings agree with one another at r 0.50-0.62: were each set's
+// misreading its own anatomy, they would not. About 4° of the spread is
+// shared by all three: a real tilt of the head, or a proportion of the
+// face that all three read alike. Either way a reader of these landmarks
+// alone, however fitted, keeps it.
 //
 // Sign convention (degrees, image as displayed):
 //   - yaw > 0: the nose points to the right of the image (the person turns
