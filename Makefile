@@ -4,7 +4,7 @@ GO ?= go
 BIN := bin/tessera
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
 DEB_BUILD := libdlib-dev libdlib-data libopenblas-dev liblapack-dev libjpeg-dev libpng-dev pkg-config g++
-DEB_TEST := chromium wrk dovecot-imapd
+DEB_TEST := chromium wrk dovecot-imapd poppler-utils
 DEB_PKGS := $(DEB_BUILD) $(DEB_TEST)
 
 .PHONY: all deps build test vet run bench eval fuzz inbox-demo clean

@@ -38,7 +38,7 @@ func fixReasonID(err error) string {
 // the head and the eyes in their bands, at 400 DPI, as a JPEG under the
 // size limit. Headers say what was done and whether the result passes.
 func (s *Server) apiFix(c *fiber.Ctx) error {
-	return s.checkOne(c, func(res *validate.Result) error {
+	return s.checkOne(c, func(_ *job, res *validate.Result) error {
 		rep := res.Report
 		if rep.Err != nil {
 			return s.fail(c, reportError(rep.Err), rep)

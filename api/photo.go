@@ -262,7 +262,7 @@ func (j *job) analyze(name string, data []byte) (*validate.Result, *apiError) {
 
 // checkOne reads the upload and analyses it under a slot; lang and profile
 // come from the query, else from the form.
-func (s *Server) checkOne(c *fiber.Ctx, then func(*validate.Result) error) error {
+func (s *Server) checkOne(c *fiber.Ctx, then func(*job, *validate.Result) error) error {
 	up, e := readUpload(c)
 	if e != nil {
 		if up != nil {
@@ -280,7 +280,7 @@ func (s *Server) checkOne(c *fiber.Ctx, then func(*validate.Result) error) error
 	if e != nil {
 		return s.fail(c, e, nil)
 	}
-	return then(res)
+	return then(j, res)
 }
 
 // requestOptions picks profile and language: query first, then the form's
@@ -301,7 +301,7 @@ func requestOptions(c *fiber.Ctx, up *upload) (profile, lang string) {
 
 // apiCheck is POST /v1/check: the report of one photo.
 func (s *Server) apiCheck(c *fiber.Ctx) error {
-	return s.checkOne(c, func(res *validate.Result) error {
+	return s.checkOne(c, func(_ *job, res *validate.Result) error {
 		if res.Report.Err != nil {
 			return s.fail(c, reportError(res.Report.Err), res.Report)
 		}
@@ -320,7 +320,7 @@ func (s *Server) apiAnnotate(c *fiber.Ctx) error {
 		}
 		size = n
 	}
-	return s.checkOne(c, func(res *validate.Result) error {
+	return s.checkOne(c, func(_ *job, res *validate.Result) error {
 		if res.Report.Err != nil {
 			return s.fail(c, reportError(res.Report.Err), res.Report)
 		}

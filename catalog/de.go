@@ -245,6 +245,13 @@ var german = entries{
 	"fix.no_room":   "Um den Kopf ist nicht genug Platz. Machen Sie ein neues Foto aus etwas größerer Entfernung, mit Platz über dem Kopf und unter dem Kinn.",
 	"fix.too_small": "Das Foto hat zu wenige Pixel, und das Vergrößern eines Fotos fügt keine Details hinzu. Senden Sie das Originalfoto der Kamera (keine von einem Chat oder einer E-Mail verkleinerte Kopie) oder machen Sie ein neues.",
 	"fix.too_heavy": "Die Datei kann nicht klein genug gemacht werden.",
+	// the sheet to print (/v1/print, tessera fix --print, the page)
+	"api.bad_print_format": "Das Format des Bogens muss \"jpeg\" oder \"pdf\" sein.",
+	"api.not_printable":    "Dieses Foto kann nicht als gültiges Passfoto gedruckt werden: %s",
+	"print.still_fails":    "Es besteht diese Prüfungen noch nicht: %s. Folgen Sie den Hinweisen und machen Sie ein neues Foto.",
+	"print.fix_refused":    "Es besteht diese Prüfungen nicht: %s; und es kann nicht durch Zuschneiden korrigiert werden: %s",
+	"print.button":         "Bogen zum Drucken herunterladen (10x15 cm, PDF)",
+	"print.note":           "%d Kopien zu %s mm mit Schnittmarken: in Originalgröße drucken (100 %%, nicht \"an Seite anpassen\"), auf Fotopapier 10x15.",
 	// batch
 	"batch.html.title":                            "Fotoprüfung EIK: Bericht",
 	"batch.html.profile":                          "Profil",

@@ -245,6 +245,13 @@ var english = entries{
 	"fix.no_room":   "there is not enough room around the head. Take a new photo from a little further away, with room above the head and below the chin.",
 	"fix.too_small": "it has too few pixels, and enlarging a photo adds no detail. Send the camera's original photo (not a copy shrunk by a chat app or an email), or take a new one.",
 	"fix.too_heavy": "the file cannot be made small enough.",
+	// the sheet to print (/v1/print, tessera fix --print, the page)
+	"api.bad_print_format": "The sheet's format must be \"jpeg\" or \"pdf\".",
+	"api.not_printable":    "This photo cannot be printed as a valid ID photo: %s",
+	"print.still_fails":    "it still fails these checks: %s. Follow the fixes and take a new photo.",
+	"print.fix_refused":    "it fails these checks: %s; and it cannot be fixed by cropping it: %s",
+	"print.button":         "Download the sheet to print (10x15 cm, PDF)",
+	"print.note":           "%d copies of %s mm with cut marks: print at actual size (100 %%, not \"fit to page\") on 10x15 photo paper.",
 	// batch
 	"batch.html.title":                            "CIE photo check: report",
 	"batch.html.profile":                          "Profile",

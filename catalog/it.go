@@ -245,6 +245,13 @@ var italian = entries{
 	"fix.no_room":   "attorno alla testa non c'è abbastanza spazio. Scatta una nuova foto un po' più da lontano, con spazio sopra la testa e sotto il mento.",
 	"fix.too_small": "ha troppo pochi pixel, e ingrandire una foto non aggiunge dettagli. Invia la foto originale della fotocamera (non una copia rimpicciolita da una chat o da un'email), oppure scattane una nuova.",
 	"fix.too_heavy": "il file non può essere reso abbastanza piccolo.",
+	// the sheet to print (/v1/print, tessera fix --print, the page)
+	"api.bad_print_format": "Il formato del foglio deve essere \"jpeg\" o \"pdf\".",
+	"api.not_printable":    "Non è possibile stampare questa foto come fototessera valida: %s",
+	"print.still_fails":    "non supera ancora questi controlli: %s. Segui le indicazioni e scatta una nuova foto.",
+	"print.fix_refused":    "non supera questi controlli: %s; e non si può correggere ritagliandola: %s",
+	"print.button":         "Scarica il foglio da stampare (10x15 cm, PDF)",
+	"print.note":           "%d copie da %s mm con i segni di taglio: stampa a grandezza reale (100 %%, non \"adatta alla pagina\") su carta fotografica 10x15.",
 	// batch
 	"batch.html.title":                            "Controllo foto CIE: rapporto",
 	"batch.html.profile":                          "Profilo",

@@ -209,7 +209,7 @@ func encode(img image.Image, dpi, maxBytes int) ([]byte, int, error) {
 		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: q}); err != nil {
 			return nil, 0, fmt.Errorf("photofix: encode: %w", err)
 		}
-		out := withJFIF(buf.Bytes(), dpi)
+		out := DeclareDPI(buf.Bytes(), dpi)
 		if len(out) <= maxBytes {
 			return out, q, nil
 		}
@@ -230,9 +230,9 @@ func rgbaView(img image.Image) image.Image {
 	return &image.RGBA{Pix: n.Pix, Stride: n.Stride, Rect: n.Rect}
 }
 
-// withJFIF inserts a JFIF APP0 segment declaring dpi after the SOI marker
-// of a JPEG from image/jpeg, which writes none.
-func withJFIF(j []byte, dpi int) []byte {
+// DeclareDPI inserts a JFIF APP0 segment declaring dpi after the SOI
+// marker of a JPEG from image/jpeg, which writes none.
+func DeclareDPI(j []byte, dpi int) []byte {
 	seg := []byte{0xFF, 0xE0, 0, 16, 'J', 'F', 'I', 'F', 0, 1, 2, 1}
 	seg = binary.BigEndian.AppendUint16(seg, uint16(dpi))
 	seg = binary.BigEndian.AppendUint16(seg, uint16(dpi))
