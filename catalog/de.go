@@ -306,6 +306,8 @@ var german = entries{
 	"cli.runFix.note_photo_was_few":                "  Hinweis: Dem Foto fehlten einige Pixel, daher wurde es vergrößert (um höchstens 10 %%)",
 	"cli.runFix.fixed_photo_passes_every":          "  Das korrigierte Foto besteht alle Prüfungen",
 	"cli.runFix.still_fix_with_new":                "  Noch zu korrigieren, mit einem neuen Foto:",
+	"cli.runFix.sheet_written":                     "  der Bogen zum Drucken (10x15 cm, 300 DPI): %s",
+	"cli.runFix.no_sheet":                          "  kein Bogen zum Drucken (%s): das Foto ist nicht gültig",
 	// mail
 	"mail.subject":                                    "Re: Foto für die Identitätskarte",
 	"mail.text.hello_we_have_checked":                 "Guten Tag,\n\nwir haben die erhaltenen Fotos geprüft.\n",

@@ -306,6 +306,8 @@ var english = entries{
 	"cli.runFix.note_photo_was_few":                "  note: the photo was a few pixels short and was enlarged (by 10 %% at most)",
 	"cli.runFix.fixed_photo_passes_every":          "  the fixed photo passes every check",
 	"cli.runFix.still_fix_with_new":                "  still to fix, with a new photo:",
+	"cli.runFix.sheet_written":                     "  the sheet to print (10x15 cm, 300 DPI): %s",
+	"cli.runFix.no_sheet":                          "  no sheet to print (%s): the photo is not valid",
 	// mail
 	"mail.subject":                                    "Re: photo for the identity card",
 	"mail.text.hello_we_have_checked":                 "Hello,\n\nwe have checked the photos we received.\n",

@@ -306,6 +306,8 @@ var italian = entries{
 	"cli.runFix.note_photo_was_few":                "  attenzione: alla foto mancavano pochi pixel ed è stata ingrandita (al massimo del 10 %%)",
 	"cli.runFix.fixed_photo_passes_every":          "  la foto corretta supera tutti i controlli",
 	"cli.runFix.still_fix_with_new":                "  restano da correggere, con una nuova foto:",
+	"cli.runFix.sheet_written":                     "  il foglio da stampare (10x15 cm, 300 DPI): %s",
+	"cli.runFix.no_sheet":                          "  nessun foglio da stampare (%s): la foto non è valida",
 	// mail
 	"mail.subject":                                    "Re: foto per la carta d'identità",
 	"mail.text.hello_we_have_checked":                 "Buongiorno,\n\nabbiamo controllato le foto ricevute.\n",

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"image/jpeg"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/photofix"
+	"github.com/tessera-cie/tessera/printsheet"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -20,15 +23,21 @@ import (
 // cannot be fixed or still fails a check that needs a new photo, 2 on a
 // usage error. The original is never touched.
 func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("fix", "usage: tessera fix [--profile cie|icao] [--lang it|en|de] [--force] IN [OUT]\n\nOUT defaults to IN's name with -tessera.jpg.", stderr)
+	fs := newFlags("fix", "usage: tessera fix [--profile cie|icao] [--lang it|en|de] [--force] [--print SHEET.pdf|SHEET.jpg] IN [OUT]\n\nOUT defaults to IN's name with -tessera.jpg. --print also writes a 10x15 cm sheet to print (300 DPI, the fixed photo repeated at its true size with cut marks) when the fixed photo passes.", stderr)
 	profile := profileFlag(fs, "rules to frame for")
 	lang := langFlag(fs, "language of messages")
-	force := fs.Bool("force", false, "overwrite OUT if it exists")
+	force := fs.Bool("force", false, "overwrite OUT (and SHEET) if it exists")
+	printTo := fs.String("print", "", "also write a 10x15 cm sheet to print, PDF or JPEG by its extension")
 	if code, stop := stopped(fs.Parse(args)); stop {
 		return code
 	}
 	if fs.NArg() < 1 || fs.NArg() > 2 {
 		fs.Usage()
+		return exitUsage
+	}
+	sheetFormat, ok := sheetFormatOf(*printTo)
+	if !ok {
+		fmt.Fprintf(stderr, "tessera fix: --print %s: name a .pdf or a .jpg file\n", *printTo)
 		return exitUsage
 	}
 	if err := checkRules(*profile, lang); err != nil {
@@ -81,22 +90,8 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tessera fix: %s: %v\n", in, err)
 		return 1
 	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if *force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(out, flags, 0o644)
-	if err != nil {
-		fmt.Fprintf(stderr, "tessera fix: %v (use --force to overwrite)\n", err)
-		return 1
-	}
-	if _, err := f.Write(fixed.JPEG); err != nil {
-		f.Close()
-		fmt.Fprintf(stderr, "tessera fix: write %s: %v\n", out, err)
-		return 1
-	}
-	if err := f.Close(); err != nil {
-		fmt.Fprintf(stderr, "tessera fix: write %s: %v\n", out, err)
+	if err := writeNew(out, fixed.JPEG, *force); err != nil {
+		fmt.Fprintf(stderr, "tessera fix: %v\n", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, say("cli.runFix.cropped_v_dx_pixels",
@@ -111,13 +106,76 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if rep.Pass {
 		fmt.Fprintln(stdout, say("cli.runFix.fixed_photo_passes_every"))
+		if *printTo != "" {
+			if err := writeSheet(*printTo, sheetFormat, fixed.JPEG, res.Profile, *force); err != nil {
+				fmt.Fprintf(stderr, "tessera fix: %v\n", err)
+				return 1
+			}
+			fmt.Fprintln(stdout, say("cli.runFix.sheet_written", *printTo))
+		}
 		return 0
 	}
 	fmt.Fprintln(stdout, say("cli.runFix.still_fix_with_new"))
 	for _, c := range rep.Failed() {
 		fmt.Fprintf(stdout, "  fail %-18s %s\n       -> %s\n", c.ID, c.Message, c.Fix)
 	}
+	if *printTo != "" {
+		fmt.Fprintln(stdout, say("cli.runFix.no_sheet", *printTo))
+	}
 	return 1
+}
+
+// sheetFormatOf is the sheet's format by the extension of name ("" for no
+// sheet): "pdf" or "jpeg"; ok is false for another extension.
+func sheetFormatOf(name string) (format string, ok bool) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case "":
+		return "", name == ""
+	case ".pdf":
+		return "pdf", true
+	case ".jpg", ".jpeg":
+		return "jpeg", true
+	}
+	return "", false
+}
+
+// writeSheet writes to name the print sheet (format "pdf" or "jpeg") of
+// the valid photo in photoJPEG, at the size of profile p.
+func writeSheet(name, format string, photoJPEG []byte, p *validate.Profile, force bool) error {
+	img, err := jpeg.Decode(bytes.NewReader(photoJPEG))
+	if err != nil {
+		return fmt.Errorf("decode the fixed photo: %w", err)
+	}
+	var sheet []byte
+	if format == "pdf" {
+		sheet, err = printsheet.PDF(img, p.WidthMM, p.HeightMM)
+	} else {
+		sheet, err = printsheet.JPEG(img, p.WidthMM, p.HeightMM)
+	}
+	if err != nil {
+		return err
+	}
+	return writeNew(name, sheet, force)
+}
+
+// writeNew writes data to a new file name; with force it may replace one.
+func writeNew(name string, data []byte, force bool) error {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(name, flags, 0o644)
+	if err != nil {
+		return fmt.Errorf("%w (use --force to overwrite)", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
 }
 
 // same reports whether a and b name the same file.
