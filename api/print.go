@@ -35,16 +35,17 @@ func (s *Server) apiPrint(c *fiber.Ctx) error {
 			return s.fail(c, reportError(rep.Err), rep)
 		}
 		lang := langOf(c)
-		photo, final, err := photofix.Valid(j.ctx, j.v, res, j.opts)
+		valid, err := photofix.MakeValid(j.ctx, j.v, res, j.opts)
 		if err != nil {
 			if !errors.Is(err, photofix.ErrNotValid) {
 				s.cfg.Logger.Error("print", "err", err)
 				return s.fail(c, errInternal, nil)
 			}
 			e := *errNotPrintable
-			e.args = []any{notPrintableReason(final, err, lang)}
-			return s.fail(c, &e, final)
+			e.args = []any{notPrintableReason(valid.Report, err, lang)}
+			return s.fail(c, &e, valid.Report)
 		}
+		photo := valid.Image
 		w, h := res.Profile.WidthMM, res.Profile.HeightMM
 		var sheet []byte
 		ct := "image/jpeg"
@@ -65,6 +66,11 @@ func (s *Server) apiPrint(c *fiber.Ctx) error {
 	})
 }
 
+// fixRefused reports whether err says why photofix refused to fix.
+func fixRefused(err error) bool {
+	return errors.Is(err, photofix.ErrNoFace) || errors.Is(err, photofix.ErrNoRoom) || errors.Is(err, photofix.ErrTooSmall) || errors.Is(err, photofix.ErrTooBig)
+}
+
 // notPrintableReason says in lang why no valid photo could be made: the
 // checks the photo (or its fixed copy) still fails, or why the fix was
 // refused.
@@ -73,7 +79,7 @@ func notPrintableReason(rep *validate.Report, err error, lang string) string {
 	for _, c := range rep.Failed() {
 		names = append(names, validate.CheckName(c.ID, lang))
 	}
-	if errors.Is(err, photofix.ErrNoFace) || errors.Is(err, photofix.ErrNoRoom) || errors.Is(err, photofix.ErrTooSmall) || errors.Is(err, photofix.ErrTooBig) {
+	if fixRefused(err) {
 		return catalog.Say(lang, "print.fix_refused", strings.Join(names, ", "), fixReason(err, lang))
 	}
 	return catalog.Say(lang, "print.still_fails", strings.Join(names, ", "))

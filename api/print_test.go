@@ -119,3 +119,24 @@ func TestPrintRefuses(t *testing.T) {
 		t.Errorf("text: %s", r)
 	}
 }
+
+// TestPageSheet: the result page offers the PDF sheet to download, with how
+// to print it, when the photo's fixed copy passes, and not when no fix
+// makes the photo valid (the grey studio backdrop).
+func TestPageSheet(t *testing.T) {
+	s := newTestServer(t, Config{})
+	_, noDPI := framedPhotos(t, s, "neutral/002_03.jpg")
+	r := do(t, s, formRequest(t, "/check", "photo", "foto.jpg", noDPI, map[string]string{"lang": "en"}))
+	page := string(r.body)
+	if r.status != 200 || !strings.Contains(page, `id="sheet"`) || !strings.Contains(page, `href="data:application/pdf;base64,`) || !strings.Contains(page, `download="foto-stampa.pdf"`) || !strings.Contains(page, "actual size") {
+		t.Errorf("valid fixed copy: no sheet to download on the page (%d)", r.status)
+	}
+	grey, err := os.ReadFile(filepath.Join(faceset.Require(t), "neutral/002_03.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = do(t, s, formRequest(t, "/check", "photo", "grigia.jpg", grey, map[string]string{"lang": "en"}))
+	if page := string(r.body); r.status != 200 || strings.Contains(page, `id="sheet"`) || !strings.Contains(page, `id="fixed"`) {
+		t.Errorf("grey backdrop: want the fixed photo and no sheet (%d)", r.status)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/tessera-cie/tessera/annotate"
 	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/photofix"
+	"github.com/tessera-cie/tessera/printsheet"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -30,7 +31,7 @@ func parsePages() *template.Template {
 
 // pageTexts are the words of the page: the template's .T.name is message
 // "page.name".
-var pageTexts = []string{"title", "langs", "lead", "choose", "hint", "profile", "icao", "submit", "privacy", "busy", "errtitle", "file", "imgalt", "legend", "lframe", "leyeband", "lcrownband", "lbox", "lok", "lbad", "tofix", "tocheck", "allchecks", "passed", "skipped", "pass", "fixdl", "fixno", "footer"}
+var pageTexts = []string{"title", "langs", "lead", "choose", "hint", "profile", "icao", "submit", "privacy", "busy", "errtitle", "file", "imgalt", "legend", "lframe", "leyeband", "lcrownband", "lbox", "lok", "lbad", "tofix", "tocheck", "allchecks", "passed", "skipped", "pass", "fixdl", "fixno", "sheetdl", "footer"}
 
 // pageData feeds the page template.
 type pageData struct {
@@ -57,6 +58,11 @@ type resultView struct {
 	Fixed             template.URL
 	FixedName         string
 	FixNote, FixError string
+	// Sheet is the 10x15 cm PDF to print (printsheet), as a data: URI to
+	// download, when the photo or its fixed copy passes; SheetNote says
+	// how to print it.
+	Sheet                template.URL
+	SheetName, SheetNote string
 }
 
 // langLink is one entry of the page's language menu.
@@ -147,14 +153,25 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 	} else {
 		v.Verdict = catalog.Say(lang, "page.fail", n)
 	}
-	if photofix.Needed(rep) {
-		if out, err := photofix.Fix(res); err != nil {
-			v.FixError = fixReason(err, lang)
+	valid, err := photofix.MakeValid(j.ctx, j.v, res, j.opts)
+	prof := res.Profile
+	switch out := valid.Fixed; {
+	case out != nil:
+		v.Fixed = template.URL("data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(out.JPEG))
+		v.FixedName = photofix.FileName(rep.File)
+		v.FixNote = catalog.Say(lang, "page.fixnote", prof.Size(), catalog.Dims(out.Width, out.Height), out.DPI, (len(out.JPEG)+1023)/1024)
+	case fixRefused(err):
+		v.FixError = fixReason(err, lang)
+	}
+	// The sheet to print, when the photo or its fixed copy passes.
+	if valid.Image != nil {
+		if sheet, err := printsheet.PDF(valid.Image, prof.WidthMM, prof.HeightMM); err == nil {
+			places, _ := printsheet.Layout(prof.WidthMM, prof.HeightMM)
+			v.Sheet = template.URL("data:application/pdf;base64," + base64.StdEncoding.EncodeToString(sheet))
+			v.SheetName = printsheet.FileName(rep.File, "pdf")
+			v.SheetNote = catalog.Say(lang, "print.note", len(places), prof.Size())
 		} else {
-			v.Fixed = template.URL("data:image/jpeg;base64," + base64.StdEncoding.EncodeToString(out.JPEG))
-			v.FixedName = photofix.FileName(rep.File)
-			prof, _ := validate.LookupProfile(rep.Profile)
-			v.FixNote = catalog.Say(lang, "page.fixnote", prof.Size(), catalog.Dims(out.Width, out.Height), out.DPI, (len(out.JPEG)+1023)/1024)
+			s.cfg.Logger.Error("print sheet", "err", err)
 		}
 	}
 	p.Result = v

@@ -211,6 +211,7 @@ var german = entries{
 	"page.fixdl":      "Korrigiertes Foto herunterladen",
 	"page.fixnote":    "Im Format %s um das Gesicht zugeschnitten, %s Pixel, %d DPI, %d KB: Damit sind Format, Abmessungen und Bildausschnitt korrigiert. Was sonst noch zu korrigieren ist, erfordert ein neues Foto.",
 	"page.fixno":      "Automatische Korrektur nicht möglich:",
+	"page.sheetdl":    "Bogen zum Drucken herunterladen (10x15 cm, PDF)",
 	"page.footer":     "tessera — Regeln des Innenministeriums für die EIK und ICAO Doc 9303. Die Prüfung erfolgt automatisch: Im Zweifelsfall entscheidet das Meldeamt.",
 	// the API's errors, by code
 	"api.body_too_large":         "Die Datei ist zu groß: Die Grenze liegt bei %d MB. Ein Foto für die Identitätskarte ist kleiner als 500 KB.",
@@ -250,7 +251,6 @@ var german = entries{
 	"api.not_printable":    "Dieses Foto kann nicht als gültiges Passfoto gedruckt werden: %s",
 	"print.still_fails":    "Es besteht diese Prüfungen noch nicht: %s. Folgen Sie den Hinweisen und machen Sie ein neues Foto.",
 	"print.fix_refused":    "Es besteht diese Prüfungen nicht: %s; und es kann nicht durch Zuschneiden korrigiert werden: %s",
-	"print.button":         "Bogen zum Drucken herunterladen (10x15 cm, PDF)",
 	"print.note":           "%d Kopien zu %s mm mit Schnittmarken: in Originalgröße drucken (100 %%, nicht \"an Seite anpassen\"), auf Fotopapier 10x15.",
 	// batch
 	"batch.html.title":                            "Fotoprüfung EIK: Bericht",

@@ -211,6 +211,7 @@ var english = entries{
 	"page.fixdl":      "Download the fixed photo",
 	"page.fixnote":    "Cropped to %s around the face, %s pixels, %d DPI, %d KB: it fixes format, size and framing. Whatever else is left needs a new photo.",
 	"page.fixno":      "No automatic fix possible:",
+	"page.sheetdl":    "Download the sheet to print (10x15 cm, PDF)",
 	"page.footer":     "tessera — the Italian Ministry of the Interior's CIE rules and ICAO Doc 9303. The check is automatic: when in doubt, the registry office decides.",
 	// the API's errors, by code
 	"api.body_too_large":         "The file is too large: the limit is %d MB. A photo for the identity card is under 500 KB.",
@@ -250,7 +251,6 @@ var english = entries{
 	"api.not_printable":    "This photo cannot be printed as a valid ID photo: %s",
 	"print.still_fails":    "it still fails these checks: %s. Follow the fixes and take a new photo.",
 	"print.fix_refused":    "it fails these checks: %s; and it cannot be fixed by cropping it: %s",
-	"print.button":         "Download the sheet to print (10x15 cm, PDF)",
 	"print.note":           "%d copies of %s mm with cut marks: print at actual size (100 %%, not \"fit to page\") on 10x15 photo paper.",
 	// batch
 	"batch.html.title":                            "CIE photo check: report",

@@ -211,6 +211,7 @@ var italian = entries{
 	"page.fixdl":      "Scarica la foto corretta",
 	"page.fixnote":    "Ritagliata in %s attorno al viso, %s pixel, %d DPI, %d KB: corregge formato, dimensioni e inquadratura. Ciò che resta da correggere richiede una nuova foto.",
 	"page.fixno":      "Correzione automatica non possibile:",
+	"page.sheetdl":    "Scarica il foglio da stampare (10x15 cm, PDF)",
 	"page.footer":     "tessera — regole del Ministero dell'Interno per la CIE e ICAO Doc 9303. Il controllo è automatico: in caso di dubbio decide l'ufficio anagrafe.",
 	// the API's errors, by code
 	"api.body_too_large":         "Il file è troppo grande: il limite è %d MB. Una foto per la carta d'identità pesa meno di 500 KB.",
@@ -250,7 +251,6 @@ var italian = entries{
 	"api.not_printable":    "Non è possibile stampare questa foto come fototessera valida: %s",
 	"print.still_fails":    "non supera ancora questi controlli: %s. Segui le indicazioni e scatta una nuova foto.",
 	"print.fix_refused":    "non supera questi controlli: %s; e non si può correggere ritagliandola: %s",
-	"print.button":         "Scarica il foglio da stampare (10x15 cm, PDF)",
 	"print.note":           "%d copie da %s mm con i segni di taglio: stampa a grandezza reale (100 %%, non \"adatta alla pagina\") su carta fotografica 10x15.",
 	// batch
 	"batch.html.title":                            "Controllo foto CIE: rapporto",

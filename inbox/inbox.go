@@ -898,19 +898,12 @@ func (in *Inbox) check(ctx context.Context, im mailphoto.Image, opts validate.Op
 	if err != nil {
 		return &validate.Report{File: im.Name, Error: err.Error(), Err: err}, nil
 	}
-	rep := res.Report
-	if rep.Pass || !photofix.Needed(rep) {
-		return rep, nil
+	// The corrected copy goes with the answer when it passes.
+	valid, err := photofix.MakeValid(ctx, in.v, res, opts)
+	if err != nil || valid.Fixed == nil {
+		return res.Report, nil
 	}
-	out, err := photofix.Fix(res)
-	if err != nil {
-		return rep, nil
-	}
-	again, err := in.v.Check(ctx, photofix.FileName(im.Name), out.JPEG, opts)
-	if err != nil || !again.Pass {
-		return rep, nil
-	}
-	return rep, &mailreply.Attachment{Name: photofix.FileName(im.Name), Type: "image/jpeg", Data: out.JPEG}
+	return res.Report, &mailreply.Attachment{Name: photofix.FileName(im.Name), Type: "image/jpeg", Data: valid.Fixed.JPEG}
 }
 
 // language is the answer's language: the one the citizen's message names

@@ -4,7 +4,7 @@
 // at its corners, as a JPEG at 300 DPI (1181x1772 pixels, portrait) or as a
 // PDF of that page size.
 //
-// The photo must already pass its profile's checks (photofix.Valid gives
+// The photo must already pass its profile's checks (photofix.MakeValid gives
 // it); the sheet only places it.
 package printsheet
 
