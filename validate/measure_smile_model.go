@@ -6,8 +6,8 @@ package validate
 // smiling/ photos of the 32 people of ../shared/faces (lambda 1).
 // Cues: mouth width, corner depth, corner lift, corner rise, eye opening, lower lids, teeth.
 var smileModelFit = smileModel{
-	Mean:   [numSmileCues]float64{0.881937, 0.288606, 0.019578, 0.100566, 0.3286, 0.107043, 0.185619},
-	SD:     [numSmileCues]float64{0.0888061, 0.0588472, 0.0536763, 0.0500144, 0.0460488, 0.0249898, 0.279995},
-	Weight: [numSmileCues]float64{1.2214, -0.787744, 0.900782, 0.0122677, -0.639656, -0.612679, 1.07718},
-	Bias:   0.824673,
+	Mean:   [numSmileCues]float64{0.879058, 0.288353, 0.0201727, 0.100793, 0.328786, 0.106595, 0.184358},
+	SD:     [numSmileCues]float64{0.089715, 0.0590194, 0.0539428, 0.0524484, 0.0468135, 0.0254607, 0.277679},
+	Weight: [numSmileCues]float64{1.22305, -0.971728, 0.565887, 0.0203685, -0.393641, -0.711649, 1.19238},
+	Bias:   0.816547,
 }
