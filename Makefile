@@ -28,8 +28,10 @@ vet: deps
 test: deps vet
 	$(GO) test -count=1 -timeout 30m ./...
 
+# CONFIG names the office's tessera.toml: make run CONFIG=examples/esempio/tessera.toml
+CONFIG ?=
 run: build
-	./$(BIN) serve
+	./$(BIN) serve $(if $(CONFIG),--config $(CONFIG))
 
 # The parallel and inbox benchmarks run at GOGC=400, the pace tessera's
 # commands set for themselves (cmd/tessera/gc.go); a test binary would

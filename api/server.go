@@ -11,6 +11,8 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -25,6 +27,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tessera-cie/tessera/catalog"
+	"github.com/tessera-cie/tessera/office"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -48,6 +51,10 @@ type Config struct {
 	AnnotateSize    int           // long side of annotated pictures in pixels
 	ShutdownTimeout time.Duration // how long Serve waits for requests in flight on shutdown
 	Logger          *slog.Logger  // request log (method, path, status, time; never the photo); nil: none
+	// Office is the registry office the page is branded for (its name,
+	// logo, address and notices) and which sites may embed the page; nil
+	// keeps the page neutral and unembeddable.
+	Office *office.Site
 }
 
 func (c Config) withDefaults() Config {
@@ -92,6 +99,7 @@ type Server struct {
 	metrics *metrics
 	pages   *template.Template
 	paths   map[string]bool // route paths, the metrics' route labels
+	logoTag string          // the office's logo's content hash, "" without one
 }
 
 // New returns a Server that checks photos with v. v may be nil: the server
@@ -106,6 +114,10 @@ func New(cfg Config, v *validate.Validator) *Server {
 	}
 	if v != nil {
 		s.val.Store(v)
+	}
+	if cfg.Office != nil && cfg.Office.LogoData != nil {
+		sum := sha256.Sum256(cfg.Office.LogoData)
+		s.logoTag = hex.EncodeToString(sum[:8])
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:                      "tessera",
@@ -158,6 +170,7 @@ func (s *Server) routeTable() []route {
 		{fiber.MethodGet, "/", s.index},
 		{fiber.MethodPost, "/check", s.webCheck},
 		{fiber.MethodGet, "/static/:name", s.static},
+		{fiber.MethodGet, "/office/logo", s.logo},
 		{fiber.MethodGet, "/healthz", s.healthz},
 		{fiber.MethodGet, "/readyz", s.readyz},
 		{fiber.MethodGet, "/metrics", s.metricsHandler()},
@@ -175,6 +188,11 @@ func (s *Server) routes() {
 	s.paths = map[string]bool{}
 	for _, r := range s.routeTable() {
 		s.app.Add(r.method, r.path, r.handler)
+		if r.method == fiber.MethodGet {
+			// HEAD as GET without the body (fasthttp drops it), as
+			// link checkers and caches ask.
+			s.app.Add(fiber.MethodHead, r.path, r.handler)
+		}
 		s.paths[r.path] = true
 	}
 }
@@ -276,7 +294,7 @@ func parsed(c *fiber.Ctx) bool { return len(c.Request().Header.RawHeaders()) > 0
 // the API.
 func (s *Server) isWeb(c *fiber.Ctx) bool {
 	p := c.Path()
-	return p == "/" || p == "/check" || strings.HasPrefix(p, "/static/")
+	return p == "/" || p == "/check" || strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/office/")
 }
 
 // langKey holds, in the request's locals, the language requestOptions

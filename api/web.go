@@ -7,7 +7,9 @@ import (
 	"html/template"
 	"image/jpeg"
 	"mime"
+	"net/url"
 	"path"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -31,7 +33,7 @@ func parsePages() *template.Template {
 
 // pageTexts are the words of the page: the template's .T.name is message
 // "page.name".
-var pageTexts = []string{"title", "langs", "lead", "choose", "hint", "profile", "icao", "submit", "privacy", "busy", "errtitle", "file", "imgalt", "legend", "lframe", "leyeband", "lcrownband", "lbox", "lok", "lbad", "tofix", "tocheck", "allchecks", "passed", "skipped", "pass", "fixdl", "fixno", "sheetdl", "footer"}
+var pageTexts = []string{"title", "description", "skip", "contact", "accessibility", "privacynotice", "legal", "next", "langs", "lead", "choose", "hint", "profile", "icao", "submit", "privacy", "busy", "errtitle", "file", "imgalt", "legend", "lframe", "leyeband", "lcrownband", "lbox", "lok", "lbad", "tofix", "tocheck", "allchecks", "passed", "skipped", "pass", "fixdl", "fixno", "sheetdl", "footer"}
 
 // pageData feeds the page template.
 type pageData struct {
@@ -43,6 +45,15 @@ type pageData struct {
 	Limit    int    // body limit in bytes, for the script's check before upload
 	TooLarge string // what to say when the file is over it
 	Result   *resultView
+	Office   *officeView // nil: a neutral page
+}
+
+// officeView is what the page says of the registry office.
+type officeView struct {
+	Name                                   string
+	Logo                                   string // the logo's URL, or ""
+	Email                                  string
+	Contact, Accessibility, Privacy, Legal string
 }
 
 type resultView struct {
@@ -63,6 +74,10 @@ type resultView struct {
 	// how to print it.
 	Sheet                template.URL
 	SheetName, SheetNote string
+	// Next says what to do with the photo that passes (or its fixed
+	// copy): send it to the office's address, Mailto.
+	Next   string
+	Mailto template.URL
 }
 
 // langLink is one entry of the page's language menu.
@@ -88,8 +103,23 @@ func (s *Server) newPage(lang string) pageData {
 	for _, l := range catalog.Languages() {
 		langs = append(langs, langLink{Code: l, Name: catalog.Name(l), Current: l == lang})
 	}
-	return pageData{Lang: lang, Langs: langs, T: t, Limit: s.cfg.BodyLimit,
+	p := pageData{Lang: lang, Langs: langs, T: t, Limit: s.cfg.BodyLimit,
 		TooLarge: errTooLarge.message(lang, s.cfg.BodyLimit>>20)}
+	if site := s.cfg.Office; site.Configured() {
+		o := site.Office
+		p.Office = &officeView{Name: o.Name, Email: o.Email, Contact: o.ContactURL,
+			Accessibility: o.AccessibilityURL, Privacy: o.PrivacyURL, Legal: o.LegalURL}
+		if s.logoTag != "" {
+			p.Office.Logo = "/office/logo?v=" + s.logoTag
+		}
+	}
+	return p
+}
+
+// mailto is the link that writes to the office, with the subject in lang.
+func mailto(addr, lang string) template.URL {
+	subject := strings.ReplaceAll(url.QueryEscape(catalog.Say(lang, "page.mailsubject")), "+", "%20")
+	return template.URL("mailto:" + addr + "?subject=" + subject)
 }
 
 // index is GET /: the page with the form.
@@ -163,6 +193,16 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 	case fixRefused(err):
 		v.FixError = fixReason(err, lang)
 	}
+	// What to do next, when the photo or its fixed copy passes and the
+	// office has said where photos go.
+	if valid.Image != nil && p.Office != nil && p.Office.Email != "" {
+		v.Mailto = mailto(p.Office.Email, lang)
+		if valid.Fixed != nil {
+			v.Next = catalog.Say(lang, "page.sendfixed")
+		} else {
+			v.Next = catalog.Say(lang, "page.sendphoto")
+		}
+	}
 	// The sheet to print, when the photo or its fixed copy passes.
 	if valid.Image != nil {
 		if sheet, err := printsheet.PDF(valid.Image, prof.WidthMM, prof.HeightMM); err == nil {
@@ -206,7 +246,7 @@ func (s *Server) render(c *fiber.Ctx, status int, p pageData) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	// Everything the page needs is served from here; the photo is inline.
 	c.Set(fiber.HeaderContentLanguage, p.Lang)
-	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	c.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors "+s.cfg.Office.FrameAncestors())
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "no-referrer")
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -229,4 +269,27 @@ func (s *Server) static(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
 	return c.Send(data)
+}
+
+// logo is GET /office/logo: the office's logo, cached for good when asked
+// for by the page's URL, which changes with the logo's content.
+func (s *Server) logo(c *fiber.Ctx) error {
+	site := s.cfg.Office
+	if site == nil || site.LogoData == nil {
+		return s.fail(c, errNotFound, nil)
+	}
+	c.Set(fiber.HeaderContentType, site.LogoType)
+	c.Set("X-Content-Type-Options", "nosniff")
+	// An SVG opened on its own is a document: it may run nothing.
+	c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+	c.Set(fiber.HeaderETag, `"`+s.logoTag+`"`)
+	if c.Query("v") == s.logoTag {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	}
+	if c.Get(fiber.HeaderIfNoneMatch) == `"`+s.logoTag+`"` {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	return c.Send(site.LogoData)
 }

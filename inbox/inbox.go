@@ -26,6 +26,7 @@ import (
 	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/mailphoto"
 	"github.com/tessera-cie/tessera/mailreply"
+	"github.com/tessera-cie/tessera/office"
 	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -85,6 +86,9 @@ type Config struct {
 	Own []string
 	// Bcc gets a copy of every answer (the office's own record).
 	Bcc []string
+	// Office signs every answer: its name, contacts and privacy notice
+	// (mailreply.Signature).
+	Office office.Office
 	// TLS is the client TLS configuration (nil: the system's roots).
 	TLS *tls.Config
 	// PerHour bounds the answers to one sender in an hour.
@@ -821,6 +825,7 @@ func (in *Inbox) plan(ctx context.Context, r reading) *plan {
 	}
 	lang := language(d.Header)
 	answer := func(folder, text, note string, attach []mailreply.Attachment) *plan {
+		text += mailreply.Signature(lang, in.cfg.Office)
 		reply := mailreply.Reply{From: &in.cfg.From, To: d.To, Original: d.Header, Lang: lang, Text: text, Attachments: attach, Date: in.now()}
 		data, err := reply.Bytes()
 		if err != nil {

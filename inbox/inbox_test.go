@@ -32,12 +32,13 @@ import (
 	"github.com/tessera-cie/tessera/internal/testengine"
 	"github.com/tessera-cie/tessera/mailphoto"
 	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/office"
 	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/validate"
 )
 
-// office is the mailbox's own address in the tests.
-const office = "anagrafe@comune.example.it"
+// officeAddr is the mailbox's own address in the tests.
+const officeAddr = "anagrafe@comune.example.it"
 
 // childEnv marks the test binary run as an inbox process that the crash
 // test kills (see TestMain).
@@ -135,9 +136,10 @@ func (r *rig) config() Config {
 	return Config{
 		IMAP: "imaps://" + r.imap.TLSAddr, IMAPUser: r.imap.User, IMAPPassword: r.imap.Password,
 		SMTP: "smtp+plain://" + r.smtp.Addr, SMTPUser: r.smtp.User, SMTPPassword: r.smtp.Password,
-		From: mail.Address{Name: "Anagrafe", Address: office},
-		Bcc:  []string{"protocollo@comune.example.it"},
-		TLS:  r.imap.TLSConfig(),
+		From:   mail.Address{Name: "Anagrafe", Address: officeAddr},
+		Bcc:    []string{"protocollo@comune.example.it"},
+		TLS:    r.imap.TLSConfig(),
+		Office: office.Office{Name: "Comune di Esempio", PrivacyURL: "https://www.comune.esempio.it/privacy"},
 	}
 }
 
@@ -386,10 +388,14 @@ func TestInbox(t *testing.T) {
 			if !slices.Equal(files, m.want.files) {
 				t.Errorf("attached %v, want %v", files, m.want.files)
 			}
+			// Signed by the office, with its privacy notice.
+			if sig := strings.LastIndex(text, "-- "); sig < 0 || !strings.Contains(text[sig:], "Comune di Esempio") || !strings.Contains(text[sig:], "https://www.comune.esempio.it/privacy") {
+				t.Errorf("answer not signed by the office:\n%s", text)
+			}
 		})
 	}
 	for _, s := range r.smtp.Messages() {
-		if s.From != office || !slices.Contains(s.To, "protocollo@comune.example.it") {
+		if s.From != officeAddr || !slices.Contains(s.To, "protocollo@comune.example.it") {
 			t.Errorf("envelope from %s to %v: want from the office, with the Bcc", s.From, s.To)
 		}
 	}
@@ -593,7 +599,7 @@ func child() int {
 	cfg := Config{
 		IMAP: os.Getenv("CHILD_IMAP"), IMAPUser: os.Getenv("CHILD_IMAP_USER"), IMAPPassword: os.Getenv("CHILD_IMAP_PASSWORD"),
 		SMTP: os.Getenv("CHILD_SMTP"), SMTPUser: os.Getenv("CHILD_SMTP_USER"), SMTPPassword: os.Getenv("CHILD_SMTP_PASSWORD"),
-		From: mail.Address{Address: office},
+		From: mail.Address{Address: officeAddr},
 		AfterStep: func(k Key, s State) {
 			if s == killAfter {
 				syscall.Kill(os.Getpid(), syscall.SIGKILL)

@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/tessera-cie/tessera/catalog"
+	"github.com/tessera-cie/tessera/office"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -219,4 +220,28 @@ func FixedText(lang string, names []string, p validate.Profile) string {
 	list := strings.Join(names, ", ")
 	return say("mail.fixedText.attached_corrected_photo_cropped",
 		list, p.Size(), math.Ceil(p.MinDPI))
+}
+
+// Signature closes an answer in lang with the office's name, its contacts
+// and its privacy notice (GDPR art. 13: the citizen sent a photo of a
+// face, which is personal data); "" when the office said none of them.
+func Signature(lang string, o office.Office) string {
+	if o.Name == "" && o.ContactURL == "" && o.PrivacyURL == "" {
+		return ""
+	}
+	say := catalog.For(lang).Say
+	// "-- " on a line of its own marks a signature (RFC 3676 section 4.3):
+	// mail programs show it apart and leave it out of a quoted reply.
+	b := strings.Builder{}
+	b.WriteString("\n-- \n")
+	if o.Name != "" {
+		b.WriteString(o.Name + "\n")
+	}
+	if o.ContactURL != "" {
+		b.WriteString(say("mail.signature.contact", o.ContactURL))
+	}
+	if o.PrivacyURL != "" {
+		b.WriteString(say("mail.signature.privacy", o.PrivacyURL))
+	}
+	return b.String()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tessera-cie/tessera/internal/fixture"
 	"github.com/tessera-cie/tessera/mailphoto"
+	"github.com/tessera-cie/tessera/office"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -193,5 +194,33 @@ func TestFixedText(t *testing.T) {
 				t.Errorf("%s: %q lacks %q", tc.lang, got, w)
 			}
 		}
+	}
+}
+
+func TestSignature(t *testing.T) {
+	esempio := office.Office{Name: "Comune di Esempio", ContactURL: "https://www.comune.esempio.it/anagrafe", PrivacyURL: "https://www.comune.esempio.it/privacy"}
+	for _, tc := range []struct {
+		name string
+		lang string
+		o    office.Office
+		want []string // in the signature; none: no signature
+	}{
+		{"no office", "it", office.Office{}, nil},
+		{"only a logo and notices the page links", "it", office.Office{Logo: "x.svg", LegalURL: "https://x.example"}, nil},
+		{"Italian", "it", esempio, []string{"\n-- \nComune di Esempio\n", "Contatti e orari: https://www.comune.esempio.it/anagrafe\n", "informativa privacy): https://www.comune.esempio.it/privacy\n"}},
+		{"German", "de", esempio, []string{"Kontakt und Öffnungszeiten: https://www.comune.esempio.it/anagrafe", "(Datenschutzerklärung): https://www.comune.esempio.it/privacy"}},
+		{"only the name", "en", office.Office{Name: "Comune di Esempio"}, []string{"\n-- \nComune di Esempio\n"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Signature(tc.lang, tc.o)
+			if len(tc.want) == 0 && got != "" {
+				t.Errorf("signature %q, want none", got)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("signature %q has no %q", got, w)
+				}
+			}
+		})
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/tessera-cie/tessera/inbox"
+	"github.com/tessera-cie/tessera/office"
 )
 
 // runInbox answers the photos sent to the registry office's mailbox:
@@ -28,7 +29,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if len(args) > 0 && args[0] == "status" {
 		return runInboxStatus(ctx, args[1:], stdout, stderr)
 	}
-	fs := newFlags("inbox", "usage: tessera inbox --imap imaps://USER@HOST/INBOX --smtp smtp://USER@HOST:587 --from ADDRESS [flags]", stderr)
+	fs := newFlags("inbox", "usage: tessera inbox --imap imaps://USER@HOST/INBOX --smtp smtp://USER@HOST:587 {--from ADDRESS | --config tessera.toml} [flags]", stderr)
 	env := func(name, def string) string {
 		if v, ok := os.LookupEnv(name); ok {
 			return v
@@ -43,7 +44,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		smtpURL   = fs.String("smtp", env("TESSERA_SMTP", ""), "the server answers go through: smtps://[user@]host[:465], smtp://... (STARTTLS), smtp+plain://... on loopback (env TESSERA_SMTP)")
 		smtpUser  = fs.String("smtp-user", env("TESSERA_SMTP_USER", ""), "SMTP user, if not in the URL; none for no AUTH (env TESSERA_SMTP_USER); the password from TESSERA_SMTP_PASSWORD, TESSERA_SMTP_PASSWORD_FILE or --smtp-password-file")
 		smtpPassF = fs.String("smtp-password-file", "", "file holding the SMTP password")
-		from      = fs.String("from", env("TESSERA_FROM", ""), `the office's address, "Anagrafe <anagrafe@comune.example.it>" (env TESSERA_FROM)`)
+		from      = fs.String("from", env("TESSERA_FROM", ""), `the office's address, "Anagrafe <anagrafe@comune.example.it>" (env TESSERA_FROM); default: office.name and office.email of --config`)
 		own       = fs.String("own", env("TESSERA_OWN", ""), "more addresses of the mailbox itself, comma separated: never answered")
 		bcc       = fs.String("bcc", env("TESSERA_BCC", ""), "addresses that get a copy of every answer, comma separated")
 		state     = fs.String("state", env("TESSERA_STATE", "tessera-inbox.db"), "the state database (SQLite) (env TESSERA_STATE)")
@@ -62,6 +63,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		dryRun    = fs.Bool("dry-run", false, "print what would be done with each message in the mailbox: no answer, no move, nothing recorded")
 		metrics   = fs.String("metrics-addr", env("TESSERA_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464 (env TESSERA_METRICS_ADDR)")
 	)
+	officeFlags := office.Bind(fs)
 	if code, stop := stopped(fs.Parse(args)); stop {
 		return code
 	}
@@ -71,6 +73,13 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if fs.NArg() > 0 {
 		return usage("unexpected arguments %q", fs.Args())
+	}
+	site, err := officeFlags.Load(os.LookupEnv)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if *from == "" && site.Office.Email != "" {
+		*from = (&mail.Address{Name: site.Office.Name, Address: site.Office.Email}).String()
 	}
 	if *imapURL == "" || *smtpURL == "" || *from == "" {
 		fs.Usage()
@@ -105,7 +114,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *imapUser == "" {
 		return usage("no IMAP user: --imap-user, or in the URL (imaps://user@host)")
 	}
-	office, err := mail.ParseAddress(*from)
+	sender, err := mail.ParseAddress(*from)
 	if err != nil {
 		return usage("--from %q: %v", *from, err)
 	}
@@ -129,7 +138,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	cfg := inbox.Config{
 		IMAP: *imapURL, IMAPUser: *imapUser, IMAPPassword: imapPass,
 		SMTP: *smtpURL, SMTPUser: *smtpUser, SMTPPassword: smtpPass,
-		From: *office, Own: list(*own), Bcc: list(*bcc),
+		From: *sender, Own: list(*own), Bcc: list(*bcc), Office: site.Office,
 		Mailbox: *mailbox, Folders: inbox.Folders{Valid: *valid, ToFix: *toFix, NoPhoto: *noPhoto, Discarded: *discarded},
 		TLS: tlsConf, PerHour: *perHour, MaxBytes: int64(*maxMB) << 20, Profile: *profile, Poll: *poll,
 		Retain: keep, Log: log,

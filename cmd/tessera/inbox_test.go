@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"os"
@@ -43,11 +44,12 @@ func TestInboxCommand(t *testing.T) {
 	t.Setenv("TESSERA_IMAP_PASSWORD_FILE", pwFile)
 	t.Setenv("TESSERA_SMTP_PASSWORD", out.Password)
 	state := filepath.Join(t.TempDir(), "state.db")
-	// The user and the folder in the URLs, as the README shows.
+	// The user and the folder in the URLs, as the README shows; the
+	// office's address from its configuration.
 	args := []string{"inbox",
 		"--imap", "imaps://" + mbox.User + "@" + mbox.TLSAddr + "/INBOX", "--ca-file", ca,
 		"--smtp", "smtp+plain://" + out.User + "@" + out.Addr,
-		"--from", "Anagrafe <anagrafe@comune.example.it>", "--state", state}
+		"--config", "../../examples/esempio/tessera.toml", "--state", state}
 
 	// A dry run says what would happen and does none of it.
 	code, stdout, stderr := runArgs(t, append(args, "--dry-run")...)
@@ -68,6 +70,17 @@ func TestInboxCommand(t *testing.T) {
 	sent := out.Messages()
 	if len(sent) != 1 || sent[0].To[0] != "mario@example.it" || !bytes.Contains(sent[0].Data, []byte("In-Reply-To: <cli@example.it>")) {
 		t.Fatalf("sent %d answers: %+v", len(sent), sent)
+	}
+	// From the office, signed by it with its privacy notice.
+	// The body is quoted-printable, the header plain.
+	data, _ := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(sent[0].Data)))
+	for _, want := range []string{"From: \"Comune di Esempio - Servizi demografici\" <anagrafe@comune.esempio.it>", "\n-- \r\nComune di Esempio", "https://www.comune.esempio.it/privacy"} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("the answer has no %q:\n%s", want, data[:min(len(data), 3000)])
+		}
+	}
+	if sent[0].From != "anagrafe@comune.esempio.it" {
+		t.Errorf("envelope from %s", sent[0].From)
 	}
 	t.Logf("log:\n%s", stderr)
 	// The log names no address: the sender is a hash.

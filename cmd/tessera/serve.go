@@ -10,6 +10,7 @@ import (
 	"runtime"
 
 	"github.com/tessera-cie/tessera/api"
+	"github.com/tessera-cie/tessera/office"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -20,7 +21,7 @@ const addrEnv = "TESSERA_ADDR"
 // or SIGTERM), then drains requests in flight. It listens at once and loads
 // the face model in the background: /readyz answers 503 until it is loaded.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("serve", "usage: tessera serve [--addr HOST:PORT] [--workers N] [--body-limit-mb N] [--memory-budget-mb N]", stderr)
+	fs := newFlags("serve", "usage: tessera serve [--config tessera.toml] [--addr HOST:PORT] [--workers N] [--body-limit-mb N] [--memory-budget-mb N] [--office-name NAME ...]", stderr)
 	defAddr := os.Getenv(addrEnv)
 	if defAddr == "" {
 		defAddr = ":8080"
@@ -29,6 +30,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	workers := fs.Int("workers", runtime.NumCPU(), "photos analysed at once")
 	bodyMB := fs.Int("body-limit-mb", api.DefaultBodyLimit>>20, "largest request body in MB")
 	memMB := fs.Int("memory-budget-mb", validate.DefaultMemoryBudget>>20, "memory the photos being checked at once may need together, in MB (estimated from each header; a photo waits for room)")
+	officeFlags := office.Bind(fs)
 	if code, stop := stopped(fs.Parse(args)); stop {
 		return code
 	}
@@ -36,15 +38,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fs.Usage()
 		return exitUsage
 	}
+	site, err := officeFlags.Load(os.LookupEnv)
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera serve: %v\n", err)
+		return exitUsage
+	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	srv := api.New(api.Config{MaxConcurrent: *workers, BodyLimit: *bodyMB << 20, Logger: log}, nil)
+	srv := api.New(api.Config{MaxConcurrent: *workers, BodyLimit: *bodyMB << 20, Logger: log, Office: site}, nil)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera serve: %v\n", err)
 		return 1
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "workers", *workers)
+	log.Info("listening", "addr", ln.Addr().String(), "workers", *workers, "office", site.Office.Name)
 
 	loadErr := make(chan error, 1)
 	var closeEngine func()

@@ -42,6 +42,9 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve", "--workers", "0"}, 2, "usage: tessera serve"},
 		{[]string{"serve", "--bogus"}, 2, "flag provided but not defined"},
 		{[]string{"serve", "--addr", "no:such:addr"}, 1, "tessera serve:"},
+		{[]string{"serve", "--config", "no-such.toml"}, 2, "no-such.toml"},
+		{[]string{"serve", "--office-privacy-url", "javascript:alert(1)"}, 2, "office.privacy_url"},
+		{[]string{"serve", "--web-frame-ancestors", "https://a.example/path"}, 2, "web.frame_ancestors"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := runArgs(t, tt.args...)
@@ -54,12 +57,77 @@ func TestServeUsage(t *testing.T) {
 // TestServeCommand starts `tessera serve` on a free loopback port, waits
 // until it is ready, checks a photo, and stops it as SIGTERM would.
 func TestServeCommand(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	t.Setenv(addrEnv, "127.0.0.1:0") // the environment gives the address
-	var stderr serveLog
+	base, stderr, stop := startServe(t)
+	photo := fixture.JPEG(fixture.Gradient(560, 720), 90, nil, nil)
+	resp, err := http.Post(base+"/v1/check?lang=en", "image/jpeg", bytes.NewReader(photo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"face_count"`) {
+		t.Errorf("check: %d %.200s", resp.StatusCode, body)
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d after the signal: %s", code, stderr.String())
+	}
+	log := stderr.String()
+	if !strings.Contains(log, "stopped") || strings.Contains(log, string(photo[:16])) {
+		t.Errorf("log: %s", log)
+	}
+}
+
+// TestServeOffice starts `tessera serve` with the sample office's
+// configuration, a key overridden by its variable and another by its flag,
+// and reads the branded page and the logo.
+func TestServeOffice(t *testing.T) {
+	t.Setenv("TESSERA_OFFICE_EMAIL", "foto@comune.esempio.it")
+	base, stderr, stop := startServe(t, "--addr", "127.0.0.1:0", "--config", "../../examples/esempio/tessera.toml", "--office-legal-url", "https://legale.esempio.it/")
+	defer stop()
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, page := get("/")
+	for _, want := range []string{"Comune di Esempio - Servizi demografici", `src="/office/logo?v=`, `href="https://legale.esempio.it/"`, `href="https://www.comune.esempio.it/privacy"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page has no %q", want)
+		}
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors https://www.comune.esempio.it") {
+		t.Errorf("CSP %q", csp)
+	}
+	if resp, logo := get("/office/logo"); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(logo, "<svg") {
+		t.Errorf("logo: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if !strings.Contains(stderr.String(), `office="Comune di Esempio`) {
+		t.Errorf("log: %s", stderr.String())
+	}
+}
+
+// startServe runs `tessera serve args...` until it is ready, and returns
+// its URL, its log, and stop, which ends it as SIGTERM would and returns
+// its exit status.
+func startServe(t *testing.T, args ...string) (base string, stderr *serveLog, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr = &serveLog{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"serve"}, io.Discard, &stderr) }()
+	go func() { done <- run(ctx, append([]string{"serve"}, args...), io.Discard, stderr) }()
+	var once sync.Once
+	code := 0
+	stop = func() int {
+		once.Do(func() { cancel(); code = <-done })
+		return code
+	}
+	t.Cleanup(func() { stop() })
 
 	var addr string
 	re := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
@@ -72,7 +140,7 @@ func TestServeCommand(t *testing.T) {
 	if addr == "" {
 		t.Fatalf("no listen address in the log: %s", stderr.String())
 	}
-	base := "http://" + addr
+	base = "http://" + addr
 	ready := false
 	for i := 0; i < 500 && !ready; i++ {
 		if resp, err := http.Get(base + "/readyz"); err == nil {
@@ -86,22 +154,5 @@ func TestServeCommand(t *testing.T) {
 	if !ready {
 		t.Fatalf("never ready: %s", stderr.String())
 	}
-	photo := fixture.JPEG(fixture.Gradient(560, 720), 90, nil, nil)
-	resp, err := http.Post(base+"/v1/check?lang=en", "image/jpeg", bytes.NewReader(photo))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"face_count"`) {
-		t.Errorf("check: %d %.200s", resp.StatusCode, body)
-	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Errorf("exit %d after the signal: %s", code, stderr.String())
-	}
-	log := stderr.String()
-	if !strings.Contains(log, "stopped") || strings.Contains(log, string(photo[:16])) {
-		t.Errorf("log: %s", log)
-	}
+	return base, stderr, stop
 }

@@ -1,6 +1,7 @@
 // tessera: progressive enhancement of the form. Without this script the form
 // posts to /check and the server renders the result page; with it, the
-// result is fetched and shown in place, and a photo can be dragged in.
+// result is fetched and shown in place, and a photo can be dragged in. In
+// both, the photo is sent when the button is pressed, never on choosing it.
 (function () {
   "use strict";
   var form = document.getElementById("checkform");
@@ -36,10 +37,11 @@
       .catch(function () { busy(false); form.submit(); });
   }
 
+  // Choosing or dropping a file only names it: the button submits (WCAG
+  // 3.2.2, no change of context on input).
   form.addEventListener("submit", function (e) { e.preventDefault(); send(); });
   input.addEventListener("change", function () {
     if (chosen && input.files.length) { chosen.textContent = input.files[0].name; }
-    send();
   });
   if (drop) {
     ["dragenter", "dragover"].forEach(function (t) {
@@ -52,7 +54,6 @@
       if (e.dataTransfer && e.dataTransfer.files.length) {
         input.files = e.dataTransfer.files;
         if (chosen) { chosen.textContent = input.files[0].name; }
-        send();
       }
     });
   }

@@ -1,0 +1,311 @@
+// Package office holds what a registry office says about itself to the
+// citizens it serves: its name and logo, where photos are sent, the notices
+// the law asks a public service to link (accessibility, privacy, legal), and
+// which of its sites may embed tessera's page. It is read from one TOML file
+// (tessera.toml) by tessera serve and tessera inbox, and every key can also
+// be set by a flag or a TESSERA_* environment variable.
+//
+// A key office.contact_url is the flag --office-contact-url and the
+// variable TESSERA_OFFICE_CONTACT_URL; a flag wins over the variable, and
+// the variable over the file.
+package office
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+)
+
+// File is tessera.toml as written: each field a key of the file.
+type File struct {
+	Office Office `toml:"office"`
+	Web    Web    `toml:"web"`
+}
+
+// Office is the [office] table.
+type Office struct {
+	// Name is the office's name as citizens know it, shown at the top of
+	// the page and under the email answers ("Comune di Esempio - Servizi
+	// demografici").
+	Name string `toml:"name"`
+	// Logo is an image file (PNG, JPEG, GIF, WebP or SVG) shown beside the
+	// name; a relative path is read from the configuration file's folder.
+	Logo string `toml:"logo"`
+	// Email is where citizens send their photo; the page links it when the
+	// photo passes, and the inbox answers from it unless --from says
+	// otherwise.
+	Email string `toml:"email"`
+	// ContactURL is the office's page with opening hours and contacts.
+	ContactURL string `toml:"contact_url"`
+	// AccessibilityURL is the accessibility statement (law 4/2004, the
+	// AgID guidelines ask every public administration's site for one).
+	AccessibilityURL string `toml:"accessibility_url"`
+	// PrivacyURL is the privacy notice (GDPR art. 13): a photo of a face
+	// is personal data.
+	PrivacyURL string `toml:"privacy_url"`
+	// LegalURL is the legal notes (terms of use, the site's owner).
+	LegalURL string `toml:"legal_url"`
+}
+
+// Web is the [web] table.
+type Web struct {
+	// FrameAncestors are the origins allowed to embed the page in a frame
+	// ("https://www.comune.esempio.it"); none by default.
+	FrameAncestors []string `toml:"frame_ancestors"`
+}
+
+// Key is one key of the file, with the flag and the environment variable
+// that set it too.
+type Key struct {
+	Name string // as in the file: "office.contact_url"
+	Help string // what it is, for --help and the README
+	// List marks a key holding several values: in a flag or a variable they
+	// are separated by commas or spaces.
+	List bool
+}
+
+// Flag is the key's flag name: "office-contact-url".
+func (k Key) Flag() string { return strings.NewReplacer(".", "-", "_", "-").Replace(k.Name) }
+
+// Env is the key's environment variable: "TESSERA_OFFICE_CONTACT_URL".
+func (k Key) Env() string {
+	return "TESSERA_" + strings.ToUpper(strings.ReplaceAll(k.Name, ".", "_"))
+}
+
+// keys lists every key, in the file's order.
+var keys = []Key{
+	{Name: "office.name", Help: "the office's name, at the top of the page and under the email answers"},
+	{Name: "office.logo", Help: "the office's logo: a PNG, JPEG, GIF, WebP or SVG file of at most 256 KB"},
+	{Name: "office.email", Help: "where citizens send their photo; the page links it, the inbox answers from it"},
+	{Name: "office.contact_url", Help: "the office's contacts and opening hours (https URL)"},
+	{Name: "office.accessibility_url", Help: "the accessibility statement, law 4/2004 (https URL)"},
+	{Name: "office.privacy_url", Help: "the privacy notice, GDPR art. 13 (https URL)"},
+	{Name: "office.legal_url", Help: "the legal notes (https URL)"},
+	{Name: "web.frame_ancestors", Help: "origins allowed to embed the page in a frame, e.g. https://www.comune.esempio.it; none by default", List: true},
+}
+
+// Keys returns every key of the file.
+func Keys() []Key { return slices.Clone(keys) }
+
+// field returns the string the key names in f, or for a list key the list.
+func (f *File) field(name string) (*string, *[]string) {
+	switch name {
+	case "office.name":
+		return &f.Office.Name, nil
+	case "office.logo":
+		return &f.Office.Logo, nil
+	case "office.email":
+		return &f.Office.Email, nil
+	case "office.contact_url":
+		return &f.Office.ContactURL, nil
+	case "office.accessibility_url":
+		return &f.Office.AccessibilityURL, nil
+	case "office.privacy_url":
+		return &f.Office.PrivacyURL, nil
+	case "office.legal_url":
+		return &f.Office.LegalURL, nil
+	case "web.frame_ancestors":
+		return nil, &f.Web.FrameAncestors
+	}
+	return nil, nil
+}
+
+// Set sets the key name to value, as a flag or a variable gives it: a list
+// key's values separated by commas or spaces.
+func (f *File) Set(name, value string) error {
+	s, list := f.field(name)
+	switch {
+	case s != nil:
+		*s = value
+	case list != nil:
+		*list = strings.FieldsFunc(value, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	default:
+		return fmt.Errorf("office: unknown key %q", name)
+	}
+	return nil
+}
+
+// Read reads the configuration file at path. A key it does not know is an
+// error naming the key (a misspelt key would otherwise be silently
+// ignored); a relative logo path is made relative to the file's folder.
+func Read(path string) (File, error) {
+	var f File
+	md, err := toml.DecodeFile(path, &f)
+	if err != nil {
+		return File{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if un := md.Undecoded(); len(un) > 0 {
+		// A table unknown as a whole is listed with its keys: name
+		// the keys only.
+		var names []string
+		for _, k := range un {
+			name := k.String()
+			if !slices.ContainsFunc(un, func(o toml.Key) bool { return strings.HasPrefix(o.String(), name+".") }) {
+				names = append(names, name)
+			}
+		}
+		return File{}, fmt.Errorf("%s: unknown key %s (the keys are %s)", path, strings.Join(names, ", "), knownKeys())
+	}
+	if f.Office.Logo != "" && !filepath.IsAbs(f.Office.Logo) {
+		f.Office.Logo = filepath.Join(filepath.Dir(path), f.Office.Logo)
+	}
+	return f, nil
+}
+
+func knownKeys() string {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// Limits of what the file may hold.
+const (
+	// MaxLogoBytes bounds the logo: a crest in a header is a few KB as SVG,
+	// a few tens as PNG; 256 KB would still load in a second on a slow
+	// phone link.
+	MaxLogoBytes = 256 << 10
+	// maxNameRunes bounds the office's name: "Comune di San Giovanni in
+	// Persiceto - Servizi demografici" is 60; the header wraps past 120.
+	maxNameRunes = 120
+)
+
+// Site is a checked configuration, with the logo read.
+type Site struct {
+	File
+	// LogoData is the logo's content and LogoType its media type; nil
+	// when there is none.
+	LogoData []byte
+	LogoType string
+}
+
+// Configured reports whether the office said anything: without, the page
+// stays neutral.
+func (s *Site) Configured() bool { return s != nil && s.Office != (Office{}) }
+
+// Open checks f and reads its logo: every URL is absolute http(s), the
+// address is an address, the origins are origins, the logo an image.
+func Open(f File) (*Site, error) {
+	o := f.Office
+	if n := utf8.RuneCountInString(o.Name); n > maxNameRunes || !printable(o.Name) {
+		return nil, fmt.Errorf("office.name: %d characters or a control character; at most %d printable ones", n, maxNameRunes)
+	}
+	if o.Email != "" {
+		a, err := mail.ParseAddress(o.Email)
+		if err != nil || a.Name != "" || a.Address != o.Email {
+			return nil, fmt.Errorf("office.email %q: not a plain address like anagrafe@comune.esempio.it", o.Email)
+		}
+	}
+	for _, u := range []struct{ key, v string }{
+		{"office.contact_url", o.ContactURL},
+		{"office.accessibility_url", o.AccessibilityURL},
+		{"office.privacy_url", o.PrivacyURL},
+		{"office.legal_url", o.LegalURL},
+	} {
+		if u.v == "" {
+			continue
+		}
+		if err := webURL(u.v); err != nil {
+			return nil, fmt.Errorf("%s %q: %w", u.key, u.v, err)
+		}
+	}
+	for _, origin := range f.Web.FrameAncestors {
+		if err := checkOrigin(origin); err != nil {
+			return nil, fmt.Errorf("web.frame_ancestors %q: %w", origin, err)
+		}
+	}
+	s := &Site{File: f}
+	if o.Logo != "" {
+		data, typ, err := readLogo(o.Logo)
+		if err != nil {
+			return nil, fmt.Errorf("office.logo: %w", err)
+		}
+		s.LogoData, s.LogoType = data, typ
+	}
+	return s, nil
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
+}
+
+// webURL accepts an absolute http or https URL with a host: what a link on
+// the page may point to (never javascript: or data:).
+func webURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return errors.New("not an absolute https:// address")
+	}
+	return nil
+}
+
+// checkOrigin accepts a CSP source that is an origin: scheme://host[:port],
+// the host possibly starting with "*." (every subdomain), no path.
+func checkOrigin(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New("not an origin like https://www.comune.esempio.it")
+	}
+	host := strings.TrimPrefix(u.Hostname(), "*.")
+	if host == "" || strings.ContainsAny(host, "*;' ") {
+		return errors.New("not an origin like https://www.comune.esempio.it")
+	}
+	return nil
+}
+
+// readLogo reads the logo file and tells its type from its content (SVG
+// from its name and content, since it is text).
+func readLogo(path string) ([]byte, string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, "", err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > MaxLogoBytes {
+		return nil, "", fmt.Errorf("%s: not a file of at most %d KB", path, MaxLogoBytes>>10)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(data) > MaxLogoBytes {
+		return nil, "", fmt.Errorf("%s: over %d KB", path, MaxLogoBytes>>10)
+	}
+	switch typ := http.DetectContentType(data); typ {
+	case "image/png", "image/jpeg", "image/gif", "image/webp":
+		return data, typ, nil
+	}
+	if strings.EqualFold(filepath.Ext(path), ".svg") && bytes.Contains(data, []byte("<svg")) {
+		return data, "image/svg+xml", nil
+	}
+	return nil, "", fmt.Errorf("%s: not a PNG, JPEG, GIF, WebP or SVG image", path)
+}
+
+// FrameAncestors is the source list of the page's Content-Security-Policy
+// frame-ancestors: the origins allowed to embed it, or 'none'.
+func (s *Site) FrameAncestors() string {
+	if s == nil || len(s.Web.FrameAncestors) == 0 {
+		return "'none'"
+	}
+	return strings.Join(s.Web.FrameAncestors, " ")
+}

@@ -1,0 +1,182 @@
+package office
+
+import (
+	"bytes"
+	"flag"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// sample is the example configuration shipped in the repository.
+const sample = "../examples/esempio/tessera.toml"
+
+func TestSample(t *testing.T) {
+	f, err := Read(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Office.Name != "Comune di Esempio - Servizi demografici" || s.Office.Email != "anagrafe@comune.esempio.it" {
+		t.Errorf("office %+v", s.Office)
+	}
+	if s.LogoType != "image/svg+xml" || len(s.LogoData) == 0 {
+		t.Errorf("logo %q, %d bytes", s.LogoType, len(s.LogoData))
+	}
+	if got := s.FrameAncestors(); got != "https://www.comune.esempio.it" {
+		t.Errorf("frame ancestors %q", got)
+	}
+	// Every key the file can hold is in the sample, so it documents them all.
+	data, _ := os.ReadFile(sample)
+	for _, k := range Keys() {
+		name := k.Name[strings.IndexByte(k.Name, '.')+1:]
+		if !bytes.Contains(data, []byte("\n"+name+" = ")) {
+			t.Errorf("the sample has no %s", k.Name)
+		}
+	}
+}
+
+func TestNoConfig(t *testing.T) {
+	s, err := Open(File{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Configured() || s.FrameAncestors() != "'none'" || s.LogoData != nil {
+		t.Errorf("empty configuration reads %+v", s)
+	}
+}
+
+func write(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func pngLogo(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestRead(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "crest.png"), pngLogo(t), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big.png"), append(pngLogo(t), make([]byte, MaxLogoBytes)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "notes.txt", "just words")
+	write(t, dir, "fake.svg", "<html>no</html>")
+	for _, tc := range []struct {
+		name, text string
+		err        string // "" for none; else a part of the error
+	}{
+		{"logo relative to the file", "[office]\nlogo = \"crest.png\"\n", ""},
+		{"unknown key, named", "[office]\nname = \"x\"\nnmae = \"y\"\n", `unknown key office.nmae`},
+		{"unknown table, named", "[mail]\nfrom = \"x\"\n", `unknown key mail.from`},
+		{"a string for the list", "[web]\nframe_ancestors = \"https://a.example\"\n", "frame_ancestors"},
+		{"not TOML", "[office\nname = 1\n", "tessera.toml"},
+		{"javascript link", "[office]\nprivacy_url = \"javascript:alert(1)\"\n", "office.privacy_url"},
+		{"relative link", "[office]\nlegal_url = \"/note\"\n", "office.legal_url"},
+		{"address with a name", "[office]\nemail = \"Anagrafe <a@b.it>\"\n", "office.email"},
+		{"not an address", "[office]\nemail = \"anagrafe\"\n", "office.email"},
+		{"origin with a path", "[web]\nframe_ancestors = [\"https://a.example/page\"]\n", "web.frame_ancestors"},
+		{"origin with a quote", "[web]\nframe_ancestors = [\"https://a.example;'\"]\n", "web.frame_ancestors"},
+		{"wildcard subdomains", "[web]\nframe_ancestors = [\"https://*.comune.esempio.it\"]\n", ""},
+		{"logo missing", "[office]\nlogo = \"none.png\"\n", "office.logo"},
+		{"logo not an image", "[office]\nlogo = \"notes.txt\"\n", "not a PNG"},
+		{"svg that is not", "[office]\nlogo = \"fake.svg\"\n", "not a PNG"},
+		{"logo too large", "[office]\nlogo = \"big.png\"\n", "at most 256 KB"},
+		{"name with a newline", "[office]\nname = \"a\\nb\"\n", "office.name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := write(t, dir, "tessera.toml", tc.text)
+			f, err := Read(p)
+			if err == nil {
+				_, err = Open(f)
+			}
+			switch {
+			case tc.err == "" && err != nil:
+				t.Fatalf("error %v", err)
+			case tc.err != "" && err == nil:
+				t.Fatalf("no error, want one with %q", tc.err)
+			case tc.err != "" && !strings.Contains(err.Error(), tc.err):
+				t.Fatalf("error %q, want one with %q", err, tc.err)
+			}
+		})
+	}
+}
+
+// TestPrecedence: a flag wins over the variable, the variable over the
+// file, and a key none of them sets keeps the file's value.
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "tessera.toml", "[office]\nname = \"from the file\"\nemail = \"file@esempio.it\"\nlegal_url = \"https://file.example\"\n")
+	env := map[string]string{
+		"TESSERA_CONFIG":              p,
+		"TESSERA_OFFICE_NAME":         "from the variable",
+		"TESSERA_OFFICE_EMAIL":        "env@esempio.it",
+		"TESSERA_WEB_FRAME_ANCESTORS": "https://a.example, https://b.example",
+	}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fl := Bind(fs)
+	if err := fs.Parse([]string{"--office-name", "from the flag"}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := fl.Load(lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := s.Office
+	if o.Name != "from the flag" || o.Email != "env@esempio.it" || o.LegalURL != "https://file.example" {
+		t.Errorf("office %+v", o)
+	}
+	if got := s.FrameAncestors(); got != "https://a.example https://b.example" {
+		t.Errorf("frame ancestors %q", got)
+	}
+	// --config wins over TESSERA_CONFIG; an unknown key in it stops the load.
+	bad := write(t, dir, "bad.toml", "[office]\nlogo_url = \"x\"\n")
+	fs = flag.NewFlagSet("t", flag.ContinueOnError)
+	fl = Bind(fs)
+	if err := fs.Parse([]string{"--config", bad}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fl.Load(lookup); err == nil || !strings.Contains(err.Error(), "office.logo_url") {
+		t.Errorf("error %v, want one naming office.logo_url", err)
+	}
+}
+
+func TestKeyNames(t *testing.T) {
+	for _, tc := range []struct{ key, flag, env string }{
+		{"office.contact_url", "office-contact-url", "TESSERA_OFFICE_CONTACT_URL"},
+		{"web.frame_ancestors", "web-frame-ancestors", "TESSERA_WEB_FRAME_ANCESTORS"},
+	} {
+		k := Key{Name: tc.key}
+		if k.Flag() != tc.flag || k.Env() != tc.env {
+			t.Errorf("%s: flag %q env %q", tc.key, k.Flag(), k.Env())
+		}
+		var f File
+		if err := f.Set(tc.key, "https://x.example"); err != nil {
+			t.Errorf("Set %s: %v", tc.key, err)
+		}
+	}
+	var f File
+	if err := f.Set("office.nmae", "x"); err == nil {
+		t.Error("Set of an unknown key: no error")
+	}
+}
