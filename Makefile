@@ -6,6 +6,10 @@ BIN := bin/tessera
 DEB_BUILD := libdlib-dev libdlib-data libopenblas-dev liblapack-dev libjpeg-dev libpng-dev pkg-config g++
 DEB_TEST := chromium wrk dovecot-imapd poppler-utils
 DEB_PKGS := $(DEB_BUILD) $(DEB_TEST)
+# axe-core for the accessibility tests, at the version package-lock.json
+# pins (npm ci checks its integrity); npm comes with Node.js, or from
+# Debian's npm package where it is missing.
+AXE_DIR := internal/browsertest/axe
 
 .PHONY: all deps build test vet run bench eval fuzz inbox-demo clean
 
@@ -17,6 +21,11 @@ deps:
 		echo "installing Debian packages:" $$missing; \
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@if [ ! -f $(AXE_DIR)/node_modules/axe-core/axe.min.js ]; then \
+		command -v npm >/dev/null || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; }; \
+		echo "installing axe-core for the accessibility tests"; \
+		npm ci --prefix $(AXE_DIR) --no-audit --no-fund --loglevel=error; \
 	fi
 
 build: deps

@@ -39,6 +39,34 @@ var (
 	WarnColor = color.NRGBA{0xff, 0x80, 0x00, 0xff}
 )
 
+// Colour alone does not tell right from wrong (red and green are hard to
+// tell apart for about one man in twelve): a measured mark is also drawn
+// solid when its check passed, dashed when it failed and dotted when it
+// must be looked at, and a badge beside it shows a tick, a cross or an
+// exclamation mark, in the colours of the page's verdicts (at least 4.5:1
+// on the badge's white).
+var (
+	passGlyph = color.NRGBA{0x0a, 0x6b, 0x2d, 0xff}
+	failGlyph = color.NRGBA{0xb0, 0x00, 0x20, 0xff}
+	warnGlyph = color.NRGBA{0x8a, 0x4b, 0x00, 0xff}
+	badgeEdge = color.NRGBA{0x1a, 0x1a, 0x1a, 0xff}
+	white     = color.NRGBA{0xff, 0xff, 0xff, 0xff}
+)
+
+// style is how a measured mark is drawn for its check's outcome.
+type style struct {
+	col     color.NRGBA
+	on, off int // dash and gap, in strokes; off 0: a solid line
+	glyph   func(c *canvas, x, y, r float64)
+	glyphCo color.NRGBA
+}
+
+var (
+	passStyle = style{PassColor, 1, 0, (*canvas).tick, passGlyph}
+	failStyle = style{FailColor, 4, 3, (*canvas).ex, failGlyph}
+	warnStyle = style{WarnColor, 1, 2, (*canvas).bang, warnGlyph}
+)
+
 // Draw returns a copy of the photo of res at full size with the marks drawn
 // on it, or nil when the photo could not be decoded.
 func Draw(res *validate.Result) *image.RGBA {
@@ -135,40 +163,86 @@ func (c *canvas) marks(res *validate.Result) {
 	bx := face.Box
 	c.rect(float64(bx[0]), float64(bx[1]), float64(bx[2]), float64(bx[3]), BoxColor, c.stroke)
 
-	// Eye line, through both eye centres and out a little on each side.
+	// The badges' radius: 10 pixels on the page's 720-pixel copy, about
+	// 3 mm on a phone's screen.
+	badge := float64(5*c.stroke) / c.scale
+
+	// Eye line, through both eye centres and out a little on each side,
+	// its badge past its right end.
 	l, r := face.LeftEye, face.RightEye
 	dx, dy := r[0]-l[0], r[1]-l[1]
 	ext := 0.6
-	c.line(l[0]-dx*ext, l[1]-dy*ext, r[0]+dx*ext, r[1]+dy*ext, statusColor(rep, "eye_height"), c.stroke)
+	es := statusStyle(rep, "eye_height")
+	c.styled(l[0]-dx*ext, l[1]-dy*ext, r[0]+dx*ext, r[1]+dy*ext, es, c.stroke)
 	eyeR := math.Max(3/c.scale, math.Hypot(dx, dy)/14)
-	c.cross(l[0], l[1], eyeR, statusColor(rep, "eye_height"))
-	c.cross(r[0], r[1], eyeR, statusColor(rep, "eye_height"))
+	c.cross(l[0], l[1], eyeR, es.col)
+	c.cross(r[0], r[1], eyeR, es.col)
+	c.badge(r[0]+dx*ext+1.5*badge, r[1]+dy*ext, badge, es)
 
-	// Chin and crown: horizontal ticks joined by a vertical bracket.
-	fc := statusColor(rep, "face_height")
+	// Chin and crown: horizontal ticks joined by a vertical bracket, the
+	// badge past the chin's tick (the eye line crosses the bracket's
+	// middle, and the crown may touch the photo's top).
+	fs := statusStyle(rep, "face_height")
 	half := math.Max(8/c.scale, float64(bx[2]-bx[0])/4)
 	for _, p := range [][2]float64{face.Chin, face.Crown} {
-		c.line(p[0]-half, p[1], p[0]+half, p[1], fc, c.stroke+1)
+		c.styled(p[0]-half, p[1], p[0]+half, p[1], fs, c.stroke+1)
 	}
-	c.line(face.Chin[0], face.Chin[1], face.Crown[0], face.Crown[1], fc, c.stroke)
+	c.styled(face.Chin[0], face.Chin[1], face.Crown[0], face.Crown[1], fs, c.stroke)
+	c.badge(face.Chin[0]+half+1.5*badge, face.Chin[1], badge, fs)
 }
 
-// statusColor is the colour of a check's outcome.
-func statusColor(rep *validate.Report, id string) color.NRGBA {
+// statusStyle is how the mark of a check's outcome is drawn.
+func statusStyle(rep *validate.Report, id string) style {
 	if rep == nil {
-		return WarnColor
+		return warnStyle
 	}
 	ch, ok := rep.Find(id)
 	switch {
 	case !ok:
-		return WarnColor
+		return warnStyle
 	case ch.Status == validate.Pass:
-		return PassColor
+		return passStyle
 	case ch.Status == validate.Fail:
-		return FailColor
+		return failStyle
 	default:
-		return WarnColor
+		return warnStyle
 	}
+}
+
+// styled draws a segment w pixels wide, solid, dashed or dotted as st says.
+func (c *canvas) styled(x0, y0, x1, y1 float64, st style, w int) {
+	if st.off == 0 {
+		c.line(x0, y0, x1, y1, st.col, w)
+		return
+	}
+	c.dashed(x0, y0, x1, y1, st.col, w, st.on*w, st.off*w)
+}
+
+// badge draws, centred on (x, y) with radius r (photo coordinates), a
+// white square edged in black holding the style's glyph.
+func (c *canvas) badge(x, y, r float64, st style) {
+	x0, y0, x1, y1 := c.px(x-r), c.px(y-r), c.px(x+r), c.px(y+r)
+	c.solid(image.Rect(x0-1, y0-1, x1+1, y1+1), badgeEdge)
+	c.solid(image.Rect(x0, y0, x1, y1), white)
+	st.glyph(c, x, y, r)
+}
+
+// tick draws a check mark of radius r in the pass glyph colour.
+func (c *canvas) tick(x, y, r float64) {
+	c.line(x-0.6*r, y, x-0.15*r, y+0.5*r, passGlyph, c.stroke)
+	c.line(x-0.15*r, y+0.5*r, x+0.65*r, y-0.55*r, passGlyph, c.stroke)
+}
+
+// ex draws a cross of radius r in the fail glyph colour.
+func (c *canvas) ex(x, y, r float64) {
+	c.line(x-0.55*r, y-0.55*r, x+0.55*r, y+0.55*r, failGlyph, c.stroke)
+	c.line(x-0.55*r, y+0.55*r, x+0.55*r, y-0.55*r, failGlyph, c.stroke)
+}
+
+// bang draws an exclamation mark of radius r in the warn glyph colour.
+func (c *canvas) bang(x, y, r float64) {
+	c.line(x, y-0.65*r, x, y+0.15*r, warnGlyph, c.stroke)
+	c.line(x, y+0.5*r, x, y+0.6*r, warnGlyph, c.stroke)
 }
 
 // px converts a photo coordinate to a copy pixel.
@@ -224,6 +298,28 @@ func (c *canvas) line(x0, y0, x1, y1 float64, col color.NRGBA, w int) {
 			continue
 		}
 		prev = p
+		c.solid(image.Rect(p.X+lo, p.Y+lo, p.X+hi, p.Y+hi), col)
+	}
+}
+
+// dashed draws a segment w pixels wide as dashes of on pixels with gaps
+// of off pixels, starting with a dash.
+func (c *canvas) dashed(x0, y0, x1, y1 float64, col color.NRGBA, w, on, off int) {
+	ax, ay, bx, by := x0*c.scale, y0*c.scale, x1*c.scale, y1*c.scale
+	n := int(math.Ceil(math.Max(math.Abs(bx-ax), math.Abs(by-ay))))
+	if n > 1<<16 || on <= 0 {
+		return // a runaway coordinate: nothing sensible to draw
+	}
+	lo, hi := -(w / 2), w-w/2
+	for i := 0; i <= n; i++ {
+		if i%(on+off) >= on {
+			continue
+		}
+		t := 0.0
+		if n > 0 {
+			t = float64(i) / float64(n)
+		}
+		p := image.Pt(int(math.Round(ax+(bx-ax)*t)), int(math.Round(ay+(by-ay)*t)))
 		c.solid(image.Rect(p.X+lo, p.Y+lo, p.X+hi, p.Y+hi), col)
 	}
 }

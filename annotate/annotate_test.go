@@ -177,3 +177,79 @@ func TestDrawRealPhotos(t *testing.T) {
 		t.Logf("%s: annotated copy %s", name, p)
 	}
 }
+
+// TestMarkStyles: right and wrong differ in more than colour (a reader who
+// cannot tell red from green): a passing mark is a solid line with a tick,
+// a failing one a dashed line with a cross, one to look at a dotted line
+// with an exclamation mark.
+func TestMarkStyles(t *testing.T) {
+	// runs counts the stretches of col along row y from x0 to x1.
+	runs := func(img image.Image, y, x0, x1 int, col color.NRGBA) int {
+		n, in := 0, false
+		for x := x0; x <= x1; x++ {
+			on := nrgba(img, x, y) == col
+			if on && !in {
+				n++
+			}
+			in = on
+		}
+		return n
+	}
+	// count counts the pixels of col in r.
+	count := func(img image.Image, r image.Rectangle, col color.NRGBA) int {
+		n := 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if nrgba(img, x, y) == col {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		name   string
+		status validate.Status // of face_height; eye_height passes
+		line   color.NRGBA
+		glyph  color.NRGBA
+		dashes func(int) bool // runs along the crown tick
+	}{
+		{"fail: dashed, a cross", validate.Fail, FailColor, failGlyph, func(n int) bool { return n >= 3 }},
+		{"warn: dotted, an exclamation mark", validate.Warn, WarnColor, warnGlyph, func(n int) bool { return n >= 5 }},
+		{"pass: solid, a tick", validate.Pass, PassColor, passGlyph, func(n int) bool { return n == 1 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := synthetic()
+			res.Report.Checks[1].Status = tc.status
+			out := Draw(res)
+			// The eye line passes: solid on each side of the bracket
+			// (x 350; the crosses on the eyes are the same colour).
+			for _, span := range [][2]int{{260, 340}, {360, 445}} {
+				if n := runs(out, 400, span[0], span[1], PassColor); n != 1 {
+					t.Errorf("eye line from x %d to %d: %d runs, want a solid line", span[0], span[1], n)
+				}
+			}
+			// The crown tick, from x 300 to 400 at y 120.
+			if n := runs(out, 120, 300, 400, tc.line); !tc.dashes(n) {
+				t.Errorf("crown tick: %d runs of %v", n, tc.line)
+			}
+			// The eye line's badge lies past its right end (x 460), the
+			// face height's past the chin's tick (x 400, y 700); the stroke
+			// is 3 pixels on a 900-pixel photo, the badge 15 pixels in
+			// radius, centred 1.5 radii past the end.
+			eye := image.Rect(470, 390, 495, 410)
+			face := image.Rect(410, 690, 435, 710)
+			if count(out, eye, passGlyph) < 10 || count(out, eye, white) < 100 {
+				t.Errorf("no tick badge after the eye line")
+			}
+			if count(out, face, tc.glyph) < 10 || count(out, face, white) < 100 {
+				t.Errorf("no badge with the %v glyph beside the face height", tc.glyph)
+			}
+			for _, other := range []color.NRGBA{passGlyph, failGlyph, warnGlyph} {
+				if other != tc.glyph && count(out, face, other) > 0 {
+					t.Errorf("the face height's badge has the %v glyph too", other)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -57,7 +60,7 @@ func TestOfficePage(t *testing.T) {
 			page := string(r.body)
 			want := append([]string{
 				`<a class="skip" id="skip" href="#main">Vai al contenuto</a>`, `<main id="main"`,
-				`<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">`,
+				`<link rel="icon" href="/static/favicon.svg?v=`,
 				`<meta name="description" content="Controlla gratis`,
 			}, tc.want...)
 			for _, w := range want {
@@ -159,6 +162,62 @@ func TestHead(t *testing.T) {
 			if head.status != get.status || head.status != 200 || len(head.body) != 0 ||
 				head.header.Get("Content-Type") != get.header.Get("Content-Type") {
 				t.Errorf("HEAD %d %q, %d bytes; GET %d %q", head.status, head.header.Get("Content-Type"), len(head.body), get.status, get.header.Get("Content-Type"))
+			}
+		})
+	}
+}
+
+// TestStatic: the page links its style, script and icon by content hash;
+// under that URL they are cached for good, gzipped for a browser that
+// takes it, and 304 when the browser has them.
+func TestStatic(t *testing.T) {
+	s := New(Config{}, nil)
+	page := string(do(t, s, httptest.NewRequest(http.MethodGet, "/", nil)).body)
+	for _, name := range []string{"style.css", "app.js", "favicon.svg"} {
+		t.Run(name, func(t *testing.T) {
+			m := regexp.MustCompile(`"(/static/` + regexp.QuoteMeta(name) + `\?v=[0-9a-f]{12})"`).FindStringSubmatch(page)
+			if m == nil {
+				t.Fatal("not linked by content hash")
+			}
+			plain := do(t, s, httptest.NewRequest(http.MethodGet, m[1], nil))
+			if plain.status != 200 || plain.header.Get("Content-Encoding") != "" || !strings.Contains(plain.header.Get("Cache-Control"), "immutable") {
+				t.Errorf("plain: %s %v", plain, plain.header)
+			}
+			for _, tc := range []struct {
+				accept string
+				gzip   bool
+			}{{"gzip, deflate, br", true}, {"br;q=1.0, gzip;q=0.8", true}, {"gzip;q=0", false}, {"identity", false}} {
+				req := httptest.NewRequest(http.MethodGet, m[1], nil)
+				req.Header.Set("Accept-Encoding", tc.accept)
+				r := do(t, s, req)
+				if got := r.header.Get("Content-Encoding") == "gzip"; got != tc.gzip {
+					t.Errorf("Accept-Encoding %q: gzipped %v", tc.accept, got)
+					continue
+				}
+				body := r.body
+				if tc.gzip {
+					zr, err := gzip.NewReader(bytes.NewReader(r.body))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if body, err = io.ReadAll(zr); err != nil {
+						t.Fatal(err)
+					}
+					if len(r.body) >= len(plain.body) {
+						t.Errorf("gzipped %d bytes, plain %d", len(r.body), len(plain.body))
+					}
+				}
+				if !bytes.Equal(body, plain.body) || r.header.Get("Vary") != "Accept-Encoding" {
+					t.Errorf("Accept-Encoding %q: %d bytes, Vary %q", tc.accept, len(body), r.header.Get("Vary"))
+				}
+			}
+			req := httptest.NewRequest(http.MethodGet, "/static/"+name, nil)
+			req.Header.Set("If-None-Match", plain.header.Get("ETag"))
+			if r := do(t, s, req); r.status != http.StatusNotModified {
+				t.Errorf("If-None-Match: %s", r)
+			}
+			if r := do(t, s, httptest.NewRequest(http.MethodGet, "/static/"+name+"?v=old", nil)); strings.Contains(r.header.Get("Cache-Control"), "immutable") {
+				t.Errorf("an old URL is cached for good: %s", r.header.Get("Cache-Control"))
 			}
 		})
 	}

@@ -2,14 +2,19 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/hex"
+	"fmt"
 	"html/template"
 	"image/jpeg"
 	"mime"
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -28,12 +33,57 @@ var webFS embed.FS
 const pageImageSize = 720
 
 func parsePages() *template.Template {
-	return template.Must(template.New("pages").ParseFS(webFS, "web/page.html"))
+	return template.Must(template.New("pages").Funcs(template.FuncMap{"asset": assetURL}).ParseFS(webFS, "web/page.html"))
+}
+
+// asset is one of the page's static files, read once from the binary.
+type asset struct {
+	data, gz []byte // gz: gzipped, when that is smaller (text)
+	typ, tag string // media type; content hash, the URL's ?v=
+}
+
+// staticAssets are the files of web/static by name.
+var staticAssets = sync.OnceValue(func() map[string]asset {
+	entries, err := webFS.ReadDir("web/static")
+	if err != nil {
+		panic(err) // embedded: cannot fail
+	}
+	out := make(map[string]asset, len(entries))
+	for _, e := range entries {
+		data, err := webFS.ReadFile("web/static/" + e.Name())
+		if err != nil {
+			panic(err)
+		}
+		sum := sha256.Sum256(data)
+		a := asset{data: data, tag: hex.EncodeToString(sum[:6]), typ: mime.TypeByExtension(path.Ext(e.Name()))}
+		if a.typ == "" {
+			a.typ = "application/octet-stream"
+		}
+		var b bytes.Buffer
+		w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		w.Write(data)
+		w.Close()
+		if b.Len() < len(data)*9/10 {
+			a.gz = b.Bytes()
+		}
+		out[e.Name()] = a
+	}
+	return out
+})
+
+// assetURL is the URL of a static file with its content hash: a browser
+// keeps it for good, and a new build changes the URL.
+func assetURL(name string) (string, error) {
+	a, ok := staticAssets()[name]
+	if !ok {
+		return "", fmt.Errorf("api: no static file %q", name)
+	}
+	return "/static/" + name + "?v=" + a.tag, nil
 }
 
 // pageTexts are the words of the page: the template's .T.name is message
 // "page.name".
-var pageTexts = []string{"title", "description", "skip", "contact", "accessibility", "privacynotice", "legal", "next", "langs", "lead", "choose", "hint", "profile", "icao", "submit", "privacy", "busy", "errtitle", "file", "imgalt", "legend", "lframe", "leyeband", "lcrownband", "lbox", "lok", "lbad", "tofix", "tocheck", "allchecks", "passed", "skipped", "pass", "fixdl", "fixno", "sheetdl", "footer"}
+var pageTexts = []string{"title", "description", "skip", "contact", "accessibility", "privacynotice", "legal", "next", "langs", "lead", "choose", "hint", "profile", "icao", "submit", "privacy", "busy", "errtitle", "file", "imgalt", "legend", "lframe", "leyeband", "lcrownband", "lbox", "lok", "lbad", "lwarn", "tofix", "tocheck", "allchecks", "passed", "skipped", "pass", "fixdl", "fixno", "sheetdl", "footer"}
 
 // pageData feeds the page template.
 type pageData struct {
@@ -57,9 +107,16 @@ type officeView struct {
 }
 
 type resultView struct {
-	File                        string
-	Pass                        bool
-	Verdict                     string
+	File    string
+	Pass    bool
+	Verdict string
+	// Title is the verdict in the page's title, read first by a screen
+	// reader and shown on the browser's tab; Alt the annotated photo's
+	// text alternative (what is drawn, the verdict, the measures).
+	Title, Alt string
+	// Face is set when a face was found: the box, the crown band and the
+	// measured marks are drawn and listed in the legend.
+	Face                        bool
 	Image                       template.URL // data: URI of the annotated JPEG
 	Width, Height               int
 	Fails, Warns, Passes, Skips []checkView
@@ -114,6 +171,22 @@ func (s *Server) newPage(lang string) pageData {
 		}
 	}
 	return p
+}
+
+// altText is the annotated photo's text alternative: what is drawn, the
+// verdict, and the measures drawn (the eyes' height, the face's), so a
+// reader who cannot see the picture learns what it shows.
+func altText(rep *validate.Report, drawn, verdict, lang string) string {
+	parts := []string{drawn, verdict + "."}
+	for _, id := range []string{"eye_height", "face_height"} {
+		if ch, ok := rep.Find(id); ok && ch.Message != "" && ch.Status != validate.Skip {
+			parts = append(parts, ch.Message+".")
+		}
+	}
+	if len(rep.Failed()) > 0 {
+		parts = append(parts, catalog.Say(lang, "page.altfixes"))
+	}
+	return strings.Join(parts, " ")
 }
 
 // mailto is the link that writes to the office, with the subject in lang.
@@ -179,10 +252,12 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 	}
 	v.Fails, v.Warns, v.Passes, v.Skips = views(validate.Fail), views(validate.Warn), views(validate.Pass), views(validate.Skip)
 	if n := len(v.Fails); n == 0 {
-		v.Verdict = p.T["pass"]
+		v.Verdict, v.Title = p.T["pass"], catalog.Say(lang, "page.titlepass")
 	} else {
-		v.Verdict = catalog.Say(lang, "page.fail", n)
+		v.Verdict, v.Title = catalog.Say(lang, "page.fail", n), catalog.Say(lang, "page.titlefail", n)
 	}
+	v.Face = rep.Face != nil
+	v.Alt = altText(rep, p.T["imgalt"], v.Title, lang)
 	valid, err := photofix.MakeValid(j.ctx, j.v, res, j.opts)
 	prof := res.Profile
 	switch out := valid.Fixed; {
@@ -254,21 +329,44 @@ func (s *Server) render(c *fiber.Ctx, status int, p pageData) error {
 	return c.Send(buf.Bytes())
 }
 
-// static is GET /static/:name: the page's embedded style and script.
+// static is GET /static/:name: the page's embedded style, script and
+// icon, gzipped when the browser takes it, cached for good under the URL
+// the page links (assetURL) and for a few minutes under another.
 func (s *Server) static(c *fiber.Ctx) error {
-	name := path.Base(c.Params("name"))
-	data, err := webFS.ReadFile("web/static/" + name)
-	if err != nil {
+	a, ok := staticAssets()[path.Base(c.Params("name"))]
+	if !ok {
 		return s.fail(c, errNotFound, nil)
 	}
-	ct := mime.TypeByExtension(path.Ext(name))
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	c.Set(fiber.HeaderContentType, ct)
+	c.Set(fiber.HeaderContentType, a.typ)
 	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
-	return c.Send(data)
+	c.Set(fiber.HeaderETag, `"`+a.tag+`"`)
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	if c.Query("v") == a.tag {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	}
+	if c.Get(fiber.HeaderIfNoneMatch) == `"`+a.tag+`"` {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	if a.gz != nil && acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(a.gz)
+	}
+	return c.Send(a.data)
+}
+
+// acceptsGzip reads Accept-Encoding: gzip listed without q=0.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }
 
 // logo is GET /office/logo: the office's logo, cached for good when asked

@@ -103,6 +103,34 @@ func TestFormPostWithoutJavaScript(t *testing.T) {
 				if !strings.Contains(page, html.EscapeString(verdict)) {
 					t.Errorf("page lacks the verdict %q", verdict)
 				}
+				// The verdict is the title's first words (what a screen
+				// reader says first, what the tab shows) and a status message.
+				title := catalog.Say(lang, "page.titlepass")
+				if n := len(rep.Failed()); n > 0 {
+					title = catalog.Say(lang, "page.titlefail", n)
+				}
+				if !strings.Contains(page, "<title>"+html.EscapeString(title)+" — ") {
+					t.Errorf("title does not start with %q", title)
+				}
+				if !regexp.MustCompile(`<div role="status"><h2 id="verdict"`).MatchString(page) {
+					t.Error("the verdict is not a status message")
+				}
+				// The photo's text alternative has the verdict and the
+				// measures drawn on it.
+				alt := regexp.MustCompile(`<img id="annotated" [^>]*alt="([^"]*)"`).FindStringSubmatch(page)
+				if alt == nil || !strings.Contains(html.UnescapeString(alt[1]), title) {
+					t.Errorf("alt text %q lacks the verdict", alt)
+				}
+				for _, id := range []string{"eye_height", "face_height"} {
+					if c, ok := rep.Find(id); ok && c.Status != validate.Skip && alt != nil && !strings.Contains(html.UnescapeString(alt[1]), c.Message) {
+						t.Errorf("alt text lacks the %s measure %q", id, c.Message)
+					}
+				}
+				// The legend lists only what is drawn: no face, no crown
+				// band nor marks.
+				if hasBand := strings.Contains(page, "sw-crown"); hasBand != (rep.Face != nil) {
+					t.Errorf("crown band in the legend: %v, face found: %v", hasBand, rep.Face != nil)
+				}
 				for _, c := range rep.Failed() {
 					if !strings.Contains(page, html.EscapeString(c.Fix)) || !strings.Contains(page, html.EscapeString(validate.CheckName(c.ID, lang))) {
 						t.Errorf("page lacks the failed check %s or its fix %q", c.ID, c.Fix)
