@@ -11,8 +11,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -94,12 +92,12 @@ type Server struct {
 	// full is since when every slot has been taken without one given
 	// back (Unix nanoseconds; 0 when one is free): for long, the analyses
 	// are stuck and /readyz says so.
-	full    atomic.Int64
-	app     *fiber.App
-	metrics *metrics
-	pages   *template.Template
-	paths   map[string]bool // route paths, the metrics' route labels
-	logoTag string          // the office's logo's content hash, "" without one
+	full     atomic.Int64
+	app      *fiber.App
+	metrics  *metrics
+	pages    *template.Template
+	paths    map[string]bool // route paths, the metrics' route labels
+	logoFile *asset          // the office's logo, nil without one
 }
 
 // New returns a Server that checks photos with v. v may be nil: the server
@@ -116,8 +114,8 @@ func New(cfg Config, v *validate.Validator) *Server {
 		s.val.Store(v)
 	}
 	if cfg.Office != nil && cfg.Office.LogoData != nil {
-		sum := sha256.Sum256(cfg.Office.LogoData)
-		s.logoTag = hex.EncodeToString(sum[:8])
+		a := newAsset(cfg.Office.LogoData, cfg.Office.LogoType)
+		s.logoFile = &a
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:                      "tessera",

@@ -54,22 +54,52 @@ var staticAssets = sync.OnceValue(func() map[string]asset {
 		if err != nil {
 			panic(err)
 		}
-		sum := sha256.Sum256(data)
-		a := asset{data: data, tag: hex.EncodeToString(sum[:6]), typ: mime.TypeByExtension(path.Ext(e.Name()))}
-		if a.typ == "" {
-			a.typ = "application/octet-stream"
+		typ := mime.TypeByExtension(path.Ext(e.Name()))
+		if typ == "" {
+			typ = "application/octet-stream"
 		}
-		var b bytes.Buffer
-		w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
-		w.Write(data)
-		w.Close()
-		if b.Len() < len(data)*9/10 {
-			a.gz = b.Bytes()
-		}
-		out[e.Name()] = a
+		out[e.Name()] = newAsset(data, typ)
 	}
 	return out
 })
+
+// newAsset returns data of media type typ as an asset: its content hash,
+// and its gzipped copy when that saves a tenth or more (text does).
+func newAsset(data []byte, typ string) asset {
+	sum := sha256.Sum256(data)
+	a := asset{data: data, typ: typ, tag: hex.EncodeToString(sum[:6])}
+	var b bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&b, gzip.BestCompression) // a valid level: no error
+	w.Write(data)                                         // to memory: no error
+	w.Close()
+	if b.Len() < len(data)*9/10 {
+		a.gz = b.Bytes()
+	}
+	return a
+}
+
+// send answers GET for a: cached for good when asked for by its hashed URL
+// (?v=), for a few minutes else; 304 when the browser has it; gzipped when
+// the browser takes it.
+func (a asset) send(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderContentType, a.typ)
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set(fiber.HeaderETag, `"`+a.tag+`"`)
+	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
+	if c.Query("v") == a.tag {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	}
+	if c.Get(fiber.HeaderIfNoneMatch) == `"`+a.tag+`"` {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	if a.gz != nil && acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
+		c.Set(fiber.HeaderContentEncoding, "gzip")
+		return c.Send(a.gz)
+	}
+	return c.Send(a.data)
+}
 
 // assetURL is the URL of a static file with its content hash: a browser
 // keeps it for good, and a new build changes the URL.
@@ -166,8 +196,8 @@ func (s *Server) newPage(lang string) pageData {
 		o := site.Office
 		p.Office = &officeView{Name: o.Name, Email: o.Email, Contact: o.ContactURL,
 			Accessibility: o.AccessibilityURL, Privacy: o.PrivacyURL, Legal: o.LegalURL}
-		if s.logoTag != "" {
-			p.Office.Logo = "/office/logo?v=" + s.logoTag
+		if s.logoFile != nil {
+			p.Office.Logo = "/office/logo?v=" + s.logoFile.tag
 		}
 	}
 	return p
@@ -337,23 +367,7 @@ func (s *Server) static(c *fiber.Ctx) error {
 	if !ok {
 		return s.fail(c, errNotFound, nil)
 	}
-	c.Set(fiber.HeaderContentType, a.typ)
-	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set(fiber.HeaderETag, `"`+a.tag+`"`)
-	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
-	if c.Query("v") == a.tag {
-		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
-	} else {
-		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
-	}
-	if c.Get(fiber.HeaderIfNoneMatch) == `"`+a.tag+`"` {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
-	if a.gz != nil && acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
-		c.Set(fiber.HeaderContentEncoding, "gzip")
-		return c.Send(a.gz)
-	}
-	return c.Send(a.data)
+	return a.send(c)
 }
 
 // acceptsGzip reads Accept-Encoding: gzip listed without q=0.
@@ -369,25 +383,13 @@ func acceptsGzip(header string) bool {
 	return false
 }
 
-// logo is GET /office/logo: the office's logo, cached for good when asked
-// for by the page's URL, which changes with the logo's content.
+// logo is GET /office/logo: the office's logo, sent as the static files
+// are (its URL on the page carries its content hash).
 func (s *Server) logo(c *fiber.Ctx) error {
-	site := s.cfg.Office
-	if site == nil || site.LogoData == nil {
+	if s.logoFile == nil {
 		return s.fail(c, errNotFound, nil)
 	}
-	c.Set(fiber.HeaderContentType, site.LogoType)
-	c.Set("X-Content-Type-Options", "nosniff")
 	// An SVG opened on its own is a document: it may run nothing.
 	c.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
-	c.Set(fiber.HeaderETag, `"`+s.logoTag+`"`)
-	if c.Query("v") == s.logoTag {
-		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
-	} else {
-		c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
-	}
-	if c.Get(fiber.HeaderIfNoneMatch) == `"`+s.logoTag+`"` {
-		return c.SendStatus(fiber.StatusNotModified)
-	}
-	return c.Send(site.LogoData)
+	return s.logoFile.send(c)
 }
