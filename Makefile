@@ -7,8 +7,9 @@ DEB_BUILD := libdlib-dev libdlib-data libopenblas-dev liblapack-dev libjpeg-dev 
 DEB_TEST := chromium wrk dovecot-imapd poppler-utils
 DEB_PKGS := $(DEB_BUILD) $(DEB_TEST)
 # axe-core for the accessibility tests, at the version package-lock.json
-# pins (npm ci checks its integrity); npm comes with Node.js, or from
-# Debian's npm package where it is missing.
+# pins (npm ci checks its integrity), installed again when the lock file
+# is newer than the copy npm ci made of it; npm comes with Node.js, or
+# from Debian's npm package where it is missing.
 AXE_DIR := internal/browsertest/axe
 
 .PHONY: all deps build test vet run bench eval fuzz inbox-demo clean
@@ -22,7 +23,7 @@ deps:
 		SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	@if [ ! -f $(AXE_DIR)/node_modules/axe-core/axe.min.js ]; then \
+	@if [ ! -f $(AXE_DIR)/node_modules/.package-lock.json ] || [ $(AXE_DIR)/package-lock.json -nt $(AXE_DIR)/node_modules/.package-lock.json ]; then \
 		command -v npm >/dev/null || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; }; \
 		echo "installing axe-core for the accessibility tests"; \
 		npm ci --prefix $(AXE_DIR) --no-audit --no-fund --loglevel=error; \

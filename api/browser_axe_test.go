@@ -194,7 +194,6 @@ const focusRingScript = `(function () {
 	if (!e || e === document.body) { return "body"; }
 	var cs = getComputedStyle(e);
 	var what = (e.id || e.tagName) + (e.textContent ? " \"" + e.textContent.trim().slice(0, 30) + "\"" : "");
-	if (e.tagName === "LABEL" || e.type === "file") { cs = getComputedStyle(e); }
 	var w = parseFloat(cs.outlineWidth);
 	if (cs.outlineStyle === "none" || !(w >= 2)) { return what + ": no outline (" + cs.outlineStyle + " " + cs.outlineWidth + ")"; }
 	var m = cs.outlineColor.match(/\d+(\.\d+)?/g).map(Number);

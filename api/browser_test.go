@@ -189,6 +189,15 @@ func TestBrowser(t *testing.T) {
 			if scrollW > viewW {
 				t.Errorf("page is %d px wide in a %d px window: it does not fit a phone", scrollW, viewW)
 			}
+			// The verdict is in the title and in the status message, with
+			// the script (which writes them) and without (the server does).
+			wantTitle := strings.SplitN(catalog.Say(tc.lang, "page.titlefail", 2), ":", 2)[0]
+			if !strings.HasPrefix(title, wantTitle) {
+				t.Errorf("title %q, want it to start with %q", title, wantTitle)
+			}
+			if st, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("status").textContent`)); !strings.HasPrefix(st, wantTitle) {
+				t.Errorf("status message %q, want it to start with %q", st, wantTitle)
+			}
 			if tc.js && !focused {
 				t.Error("the verdict did not get the focus")
 			}

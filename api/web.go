@@ -82,23 +82,45 @@ func newAsset(data []byte, typ string) asset {
 // (?v=), for a few minutes else; 304 when the browser has it; gzipped when
 // the browser takes it.
 func (a asset) send(c *fiber.Ctx) error {
+	body, etag := a.data, `"`+a.tag+`"`
+	gz := a.gz != nil && acceptsGzip(c.Get(fiber.HeaderAcceptEncoding))
+	if gz {
+		// Each encoding is its own representation, with its own tag
+		// (RFC 9110 section 8.8.3).
+		body, etag = a.gz, `"`+a.tag+`-gz"`
+	}
 	c.Set(fiber.HeaderContentType, a.typ)
 	c.Set("X-Content-Type-Options", "nosniff")
-	c.Set(fiber.HeaderETag, `"`+a.tag+`"`)
+	c.Set(fiber.HeaderETag, etag)
 	c.Set(fiber.HeaderVary, fiber.HeaderAcceptEncoding)
 	if c.Query("v") == a.tag {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	} else {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=300")
 	}
-	if c.Get(fiber.HeaderIfNoneMatch) == `"`+a.tag+`"` {
+	if noneMatch(c.Get(fiber.HeaderIfNoneMatch), etag) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	if a.gz != nil && acceptsGzip(c.Get(fiber.HeaderAcceptEncoding)) {
+	if gz {
 		c.Set(fiber.HeaderContentEncoding, "gzip")
-		return c.Send(a.gz)
 	}
-	return c.Send(a.data)
+	return c.Send(body)
+}
+
+// noneMatch reports whether If-None-Match (header) names etag, by weak
+// comparison (a proxy that recompresses marks tags weak, W/"..."), or is
+// "*" (RFC 9110 section 13.1.2): the browser has it, 304.
+func noneMatch(header, etag string) bool {
+	header = strings.TrimSpace(header)
+	if header == "*" {
+		return true
+	}
+	for _, t := range strings.Split(header, ",") {
+		if strings.TrimPrefix(strings.TrimSpace(t), "W/") == etag {
+			return true
+		}
+	}
+	return false
 }
 
 // assetURL is the URL of a static file with its content hash: a browser

@@ -112,8 +112,8 @@ func TestFormPostWithoutJavaScript(t *testing.T) {
 				if !strings.Contains(page, "<title>"+html.EscapeString(title)+" — ") {
 					t.Errorf("title does not start with %q", title)
 				}
-				if !regexp.MustCompile(`<div role="status"><h2 id="verdict"`).MatchString(page) {
-					t.Error("the verdict is not a status message")
+				if !strings.Contains(page, `<div id="status" class="vh" role="status">`+html.EscapeString(title)+`</div>`) {
+					t.Error("the verdict is not the page's status message")
 				}
 				// The photo's text alternative has the verdict and the
 				// measures drawn on it.

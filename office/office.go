@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -70,9 +71,6 @@ type Web struct {
 type Key struct {
 	Name string // as in the file: "office.contact_url"
 	Help string // what it is, for --help and the README
-	// List marks a key holding several values: in a flag or a variable they
-	// are separated by commas or spaces.
-	List bool
 }
 
 // Flag is the key's flag name: "office-contact-url".
@@ -92,7 +90,7 @@ var keys = []Key{
 	{Name: "office.accessibility_url", Help: "the accessibility statement, law 4/2004 (https URL)"},
 	{Name: "office.privacy_url", Help: "the privacy notice, GDPR art. 13 (https URL)"},
 	{Name: "office.legal_url", Help: "the legal notes (https URL)"},
-	{Name: "web.frame_ancestors", Help: "origins allowed to embed the page in a frame, e.g. https://www.comune.esempio.it; none by default", List: true},
+	{Name: "web.frame_ancestors", Help: "origins allowed to embed the page in a frame, e.g. https://www.comune.esempio.it; none by default; in a flag or a variable, separated by commas or spaces"},
 }
 
 // Keys returns every key of the file.
@@ -204,9 +202,13 @@ func Open(f File) (*Site, error) {
 	}
 	if o.Email != "" {
 		a, err := mail.ParseAddress(o.Email)
-		if err != nil || a.Name != "" || a.Address != o.Email {
+		if err != nil || a.Name != "" || a.Address != o.Email || !addressRE.MatchString(o.Email) {
 			return nil, fmt.Errorf("office.email %q: not a plain address like anagrafe@comune.esempio.it", o.Email)
 		}
+	}
+	if o.Logo != "" && o.Name == "" {
+		// The logo stands beside the name, which says what it shows.
+		return nil, errors.New("office.logo needs office.name: the name says, to those who cannot see the logo, whose page it is")
 	}
 	for _, u := range []struct{ key, v string }{
 		{"office.contact_url", o.ContactURL},
@@ -259,20 +261,25 @@ func webURL(raw string) error {
 	return nil
 }
 
-// checkOrigin accepts a CSP source that is an origin: scheme://host[:port],
-// the host possibly starting with "*." (every subdomain), no path.
+// originRE is a CSP source that is an origin (CSP 3, host-source, without
+// a path): http or https, a host name (its first label possibly "*",
+// every subdomain), an optional port. Anything else a header would carry
+// (a comma splits the policy in two, a quote or bracket makes the source
+// invalid and browsers drop it silently) is refused.
+var originRE = regexp.MustCompile(`^https?://(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?/?$`)
+
+// checkOrigin accepts an origin as originRE does.
 func checkOrigin(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
-		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return errors.New("not an origin like https://www.comune.esempio.it")
-	}
-	host := strings.TrimPrefix(u.Hostname(), "*.")
-	if host == "" || strings.ContainsAny(host, "*;' ") {
+	if !originRE.MatchString(raw) {
 		return errors.New("not an origin like https://www.comune.esempio.it")
 	}
 	return nil
 }
+
+// addressRE is the office's address as a mailto: link carries it without
+// escaping (RFC 6068 would have "?", "#", "&" and "%" escaped, and other
+// characters net/mail accepts quoted): what an office's address is.
+var addressRE = regexp.MustCompile(`^[A-Za-z0-9._+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$`)
 
 // readLogo reads the logo file and tells its type from its content (SVG
 // from its name and content, since it is text).

@@ -84,7 +84,16 @@ func TestRead(t *testing.T) {
 		name, text string
 		err        string // "" for none; else a part of the error
 	}{
-		{"logo relative to the file", "[office]\nlogo = \"crest.png\"\n", ""},
+		{"logo relative to the file", "[office]\nname = \"Comune\"\nlogo = \"crest.png\"\n", ""},
+		{"logo without a name", "[office]\nlogo = \"crest.png\"\n", "office.logo needs office.name"},
+		{"address with a query", "[office]\nemail = \"foto?cc=spy%40evil.example&body=x@comune.it\"\n", "office.email"},
+		{"address with a fragment", "[office]\nemail = \"a#b@comune.it\"\n", "office.email"},
+		{"origin with a comma", "[web]\nframe_ancestors = [\"https://a.example,b\"]\n", "web.frame_ancestors"},
+		{"origin with a double quote", "[web]\nframe_ancestors = [\"https://a.example\\\"x\"]\n", "web.frame_ancestors"},
+		{"origin with brackets", "[web]\nframe_ancestors = [\"https://a<b>\"]\n", "web.frame_ancestors"},
+		{"origin with a query mark", "[web]\nframe_ancestors = [\"https://a.example?\"]\n", "web.frame_ancestors"},
+		{"origin with a port", "[web]\nframe_ancestors = [\"https://intranet.comune.esempio.it:8443\"]\n", ""},
+		{"origin not a web one", "[web]\nframe_ancestors = [\"ftp://a.example\"]\n", "web.frame_ancestors"},
 		{"unknown key, named", "[office]\nname = \"x\"\nnmae = \"y\"\n", `unknown key office.nmae`},
 		{"unknown table, named", "[mail]\nfrom = \"x\"\n", `unknown key mail.from`},
 		{"a string for the list", "[web]\nframe_ancestors = \"https://a.example\"\n", "frame_ancestors"},
@@ -96,10 +105,10 @@ func TestRead(t *testing.T) {
 		{"origin with a path", "[web]\nframe_ancestors = [\"https://a.example/page\"]\n", "web.frame_ancestors"},
 		{"origin with a quote", "[web]\nframe_ancestors = [\"https://a.example;'\"]\n", "web.frame_ancestors"},
 		{"wildcard subdomains", "[web]\nframe_ancestors = [\"https://*.comune.esempio.it\"]\n", ""},
-		{"logo missing", "[office]\nlogo = \"none.png\"\n", "office.logo"},
-		{"logo not an image", "[office]\nlogo = \"notes.txt\"\n", "not a PNG"},
-		{"svg that is not", "[office]\nlogo = \"fake.svg\"\n", "not a PNG"},
-		{"logo too large", "[office]\nlogo = \"big.png\"\n", "at most 256 KB"},
+		{"logo missing", "[office]\nname = \"C\"\nlogo = \"none.png\"\n", "office.logo"},
+		{"logo not an image", "[office]\nname = \"C\"\nlogo = \"notes.txt\"\n", "not a PNG"},
+		{"svg that is not", "[office]\nname = \"C\"\nlogo = \"fake.svg\"\n", "not a PNG"},
+		{"logo too large", "[office]\nname = \"C\"\nlogo = \"big.png\"\n", "at most 256 KB"},
 		{"name with a newline", "[office]\nname = \"a\\nb\"\n", "office.name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

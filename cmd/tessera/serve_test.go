@@ -82,7 +82,7 @@ func TestServeCommand(t *testing.T) {
 // configuration, a key overridden by its variable and another by its flag,
 // and reads the branded page and the logo.
 func TestServeOffice(t *testing.T) {
-	t.Setenv("TESSERA_OFFICE_EMAIL", "foto@comune.esempio.it")
+	t.Setenv("TESSERA_OFFICE_NAME", "Comune di Esempio - Anagrafe di prova")
 	base, stderr, stop := startServe(t, "--addr", "127.0.0.1:0", "--config", "../../examples/esempio/tessera.toml", "--office-legal-url", "https://legale.esempio.it/")
 	defer stop()
 	get := func(path string) (*http.Response, string) {
@@ -96,7 +96,10 @@ func TestServeOffice(t *testing.T) {
 		return resp, string(b)
 	}
 	resp, page := get("/")
-	for _, want := range []string{"Comune di Esempio - Servizi demografici", `src="/office/logo?v=`, `href="https://legale.esempio.it/"`, `href="https://www.comune.esempio.it/privacy"`} {
+	if strings.Contains(page, "Servizi demografici") {
+		t.Error("the file's office.name shows through its variable")
+	}
+	for _, want := range []string{"Comune di Esempio - Anagrafe di prova", `src="/office/logo?v=`, `href="https://legale.esempio.it/"`, `href="https://www.comune.esempio.it/privacy"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page has no %q", want)
 		}
@@ -107,7 +110,7 @@ func TestServeOffice(t *testing.T) {
 	if resp, logo := get("/office/logo"); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml" || !strings.Contains(logo, "<svg") {
 		t.Errorf("logo: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	if !strings.Contains(stderr.String(), `office="Comune di Esempio`) {
+	if !strings.Contains(stderr.String(), `office="Comune di Esempio - Anagrafe di prova"`) {
 		t.Errorf("log: %s", stderr.String())
 	}
 }

@@ -9,11 +9,19 @@
   var drop = document.getElementById("drop");
   var result = document.getElementById("result");
   var chosen = document.getElementById("chosen");
+  // status is the page's one status message (role="status", always in
+  // the page so that screen readers announce what is written in it): the
+  // wait, then the verdict.
+  var status = document.getElementById("status");
+  function say(text) { if (status) { status.textContent = text; } }
   if (!form || !input || !result || !window.fetch || !window.FormData) { return; }
 
   function busy(on) {
     result.setAttribute("aria-busy", on ? "true" : "false");
-    if (on) { result.innerHTML = '<p class="busy">' + form.getAttribute("data-busy") + "</p>"; }
+    if (on) {
+      result.innerHTML = '<p class="busy">' + form.getAttribute("data-busy") + "</p>";
+      say(form.getAttribute("data-busy"));
+    }
   }
 
   function send() {
@@ -33,6 +41,15 @@
         busy(false);
         var h = result.querySelector("h2, [role=alert]");
         if (h) { h.setAttribute("tabindex", "-1"); h.focus(); }
+        // The verdict in the title, as the page without script has it,
+        // and in the status message.
+        var v = document.getElementById("verdict");
+        if (v && v.getAttribute("data-title")) {
+          document.title = v.getAttribute("data-title");
+          say(v.getAttribute("data-title").split(" — ")[0]);
+        } else {
+          say("");
+        }
       })
       .catch(function () { busy(false); form.submit(); });
   }
