@@ -56,15 +56,14 @@ var (
 // style is how a measured mark is drawn for its check's outcome.
 type style struct {
 	col     color.NRGBA
-	on, off int // dash and gap, in strokes; off 0: a solid line
-	glyph   func(c *canvas, x, y, r float64)
-	glyphCo color.NRGBA
+	on, off int                              // dash and gap, in strokes; off 0: a solid line
+	glyph   func(c *canvas, x, y, r float64) // the badge's mark, in its glyph colour
 }
 
 var (
-	passStyle = style{PassColor, 1, 0, (*canvas).tick, passGlyph}
-	failStyle = style{FailColor, 4, 3, (*canvas).ex, failGlyph}
-	warnStyle = style{WarnColor, 1, 2, (*canvas).bang, warnGlyph}
+	passStyle = style{PassColor, 1, 0, (*canvas).tick}
+	failStyle = style{FailColor, 4, 3, (*canvas).ex}
+	warnStyle = style{WarnColor, 1, 2, (*canvas).bang}
 )
 
 // Draw returns a copy of the photo of res at full size with the marks drawn
@@ -211,10 +210,6 @@ func statusStyle(rep *validate.Report, id string) style {
 
 // styled draws a segment w pixels wide, solid, dashed or dotted as st says.
 func (c *canvas) styled(x0, y0, x1, y1 float64, st style, w int) {
-	if st.off == 0 {
-		c.line(x0, y0, x1, y1, st.col, w)
-		return
-	}
 	c.dashed(x0, y0, x1, y1, st.col, w, st.on*w, st.off*w)
 }
 
@@ -281,29 +276,11 @@ func (c *canvas) rect(x0, y0, x1, y1 float64, col color.NRGBA, w int) {
 
 // line draws a segment (photo coordinates) w pixels wide.
 func (c *canvas) line(x0, y0, x1, y1 float64, col color.NRGBA, w int) {
-	ax, ay, bx, by := x0*c.scale, y0*c.scale, x1*c.scale, y1*c.scale
-	n := int(math.Ceil(math.Max(math.Abs(bx-ax), math.Abs(by-ay))))
-	if n > 1<<16 {
-		return // a runaway coordinate: nothing sensible to draw
-	}
-	lo, hi := -(w / 2), w-w/2
-	prev := image.Point{X: math.MinInt32}
-	for i := 0; i <= n; i++ {
-		t := 0.0
-		if n > 0 {
-			t = float64(i) / float64(n)
-		}
-		p := image.Pt(int(math.Round(ax+(bx-ax)*t)), int(math.Round(ay+(by-ay)*t)))
-		if p == prev {
-			continue
-		}
-		prev = p
-		c.solid(image.Rect(p.X+lo, p.Y+lo, p.X+hi, p.Y+hi), col)
-	}
+	c.dashed(x0, y0, x1, y1, col, w, 1, 0)
 }
 
 // dashed draws a segment w pixels wide as dashes of on pixels with gaps
-// of off pixels, starting with a dash.
+// of off pixels, starting with a dash; off 0 draws it solid.
 func (c *canvas) dashed(x0, y0, x1, y1 float64, col color.NRGBA, w, on, off int) {
 	ax, ay, bx, by := x0*c.scale, y0*c.scale, x1*c.scale, y1*c.scale
 	n := int(math.Ceil(math.Max(math.Abs(bx-ax), math.Abs(by-ay))))
@@ -311,6 +288,7 @@ func (c *canvas) dashed(x0, y0, x1, y1 float64, col color.NRGBA, w, on, off int)
 		return // a runaway coordinate: nothing sensible to draw
 	}
 	lo, hi := -(w / 2), w-w/2
+	prev := image.Point{X: math.MinInt32}
 	for i := 0; i <= n; i++ {
 		if i%(on+off) >= on {
 			continue
@@ -320,6 +298,10 @@ func (c *canvas) dashed(x0, y0, x1, y1 float64, col color.NRGBA, w, on, off int)
 			t = float64(i) / float64(n)
 		}
 		p := image.Pt(int(math.Round(ax+(bx-ax)*t)), int(math.Round(ay+(by-ay)*t)))
+		if p == prev {
+			continue
+		}
+		prev = p
 		c.solid(image.Rect(p.X+lo, p.Y+lo, p.X+hi, p.Y+hi), col)
 	}
 }
