@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,6 +21,7 @@ import (
 
 	"github.com/tessera-cie/tessera/annotate"
 	"github.com/tessera-cie/tessera/catalog"
+	"github.com/tessera-cie/tessera/office"
 	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/printsheet"
 	"github.com/tessera-cie/tessera/validate"
@@ -148,14 +150,32 @@ type pageData struct {
 	TooLarge string // what to say when the file is over it
 	Result   *resultView
 	Office   *officeView // nil: a neutral page
+	// Title is the page's title: the verdict or the error first, when
+	// there is one, and the office's name last (pageTitle).
+	Title string
 }
 
-// officeView is what the page says of the registry office.
+// pageTitle is p's title; the result's heading carries it too, for the
+// page's script to set when it shows a result in place.
+func pageTitle(p pageData) string {
+	parts := []string{p.T["title"]}
+	switch {
+	case p.Result != nil:
+		parts = append([]string{p.Result.Title}, parts...)
+	case p.Error != "":
+		parts = append([]string{p.T["errtitle"]}, parts...)
+	}
+	if p.Office != nil && p.Office.Name != "" {
+		parts = append(parts, p.Office.Name)
+	}
+	return strings.Join(parts, " — ")
+}
+
+// officeView is what the page says of the registry office: its
+// configuration, and the logo's URL.
 type officeView struct {
-	Name                                   string
-	Logo                                   string // the logo's URL, or ""
-	Email                                  string
-	Contact, Accessibility, Privacy, Legal string
+	office.Office
+	LogoURL string // "" without a logo
 }
 
 type resultView struct {
@@ -215,11 +235,9 @@ func (s *Server) newPage(lang string) pageData {
 	p := pageData{Lang: lang, Langs: langs, T: t, Limit: s.cfg.BodyLimit,
 		TooLarge: errTooLarge.message(lang, s.cfg.BodyLimit>>20)}
 	if site := s.cfg.Office; site.Configured() {
-		o := site.Office
-		p.Office = &officeView{Name: o.Name, Email: o.Email, Contact: o.ContactURL,
-			Accessibility: o.AccessibilityURL, Privacy: o.PrivacyURL, Legal: o.LegalURL}
+		p.Office = &officeView{Office: site.Office}
 		if s.logoFile != nil {
-			p.Office.Logo = "/office/logo?v=" + s.logoFile.tag
+			p.Office.LogoURL = "/office/logo?v=" + s.logoFile.tag
 		}
 	}
 	return p
@@ -364,6 +382,7 @@ func (s *Server) render(c *fiber.Ctx, status int, p pageData) error {
 			name = "error"
 		}
 	}
+	p.Title = pageTitle(p)
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, name, p); err != nil {
 		s.cfg.Logger.Error("template", "err", err)
@@ -399,8 +418,12 @@ func acceptsGzip(header string) bool {
 		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
 			continue
 		}
-		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		q, ok := strings.CutPrefix(strings.ReplaceAll(strings.TrimSpace(params), " ", ""), "q=")
+		if !ok {
+			return true
+		}
+		v, err := strconv.ParseFloat(q, 64)
+		return err != nil || v > 0
 	}
 	return false
 }
