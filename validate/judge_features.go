@@ -28,13 +28,29 @@ func (j *judge) featureChecks(rep *Report, ph *photo, m *measures) {
 	j.add(rep, j.eyesVisible(f))
 }
 
-// poseBand judges an angle: pass within max, warn up to max+slack (the
-// solver's own spread on frontal faces: a human should look), fail beyond.
-func poseBand(a, max, slack float64) Status {
+// The pose checks judge the head, not the reading: a reading of sd
+// degrees' spread on frontal faces (FeatureLimits.PoseErrYaw, PoseErrPitch)
+// shows a head past the limit only when it lies well past it. Read as a
+// one-sided test of "the head is within the limit" against "it is past":
+const (
+	// poseWarnZ: a reading more than 1.645 SDs past the limit is past it
+	// at 95 % confidence (the normal distribution's one-sided 5 % point):
+	// a person should look. A head right at the limit reads beyond it one
+	// time in twenty; a frontal one (5° inside it) almost never.
+	poseWarnZ = 1.645
+	// poseFailZ: more than 2 SDs past the limit (97.7 % one-sided), the
+	// turn is beyond doubt and the photo fails.
+	poseFailZ = 2.0
+)
+
+// poseBand judges an angle a read with the spread sd against the limit max:
+// pass within max + poseWarnZ·sd, warn up to max + poseFailZ·sd, fail
+// beyond.
+func poseBand(a, max, sd float64) Status {
 	switch {
-	case math.Abs(a) <= max:
+	case math.Abs(a) <= max+poseWarnZ*sd:
 		return Pass
-	case math.Abs(a) <= max+slack:
+	case math.Abs(a) <= max+poseFailZ*sd:
 		return Warn
 	}
 	return Fail
@@ -55,7 +71,7 @@ func (j *judge) yaw(f *featureMeasures) Check {
 	if !f.poseOK || f.poseResid > p.MaxPoseResid {
 		return j.poseUnknown(c, j.say("check.yaw.head_turn_cannot_be"))
 	}
-	c.Status = poseBand(f.yaw, p.MaxYaw, p.PoseSlackYaw)
+	c.Status = poseBand(f.yaw, p.MaxYaw, p.PoseErrYaw)
 	side := j.say("check.yaw.right")
 	if f.yaw < 0 {
 		side = j.say("check.yaw.left")
@@ -63,6 +79,9 @@ func (j *judge) yaw(f *featureMeasures) Check {
 	switch c.Status {
 	case Pass:
 		c.MessageText = j.say("check.yaw.face_frontal_turned", math.Abs(f.yaw))
+		if math.Abs(f.yaw) > p.MaxYaw {
+			c.MessageText = j.say("check.yaw.frontal_within_error", math.Abs(f.yaw), poseWarnZ*p.PoseErrYaw)
+		}
 		return c
 	case Warn:
 		c.MessageText = j.say("check.yaw.face_seems_turned_about", math.Abs(f.yaw), side, p.MaxYaw)
@@ -79,11 +98,14 @@ func (j *judge) pitch(f *featureMeasures) Check {
 	if !f.poseOK || f.poseResid > p.MaxPoseResid {
 		return j.poseUnknown(c, j.say("check.pitch.head_tilt_cannot_be"))
 	}
-	c.Status = poseBand(f.pitch, p.MaxPitch, p.PoseSlackPitch)
+	c.Status = poseBand(f.pitch, p.MaxPitch, p.PoseErrPitch)
 	up := f.pitch > 0
 	switch {
 	case c.Status == Pass:
 		c.MessageText = j.say("check.pitch.head_neither_raised_nor", math.Abs(f.pitch))
+		if math.Abs(f.pitch) > p.MaxPitch {
+			c.MessageText = j.say("check.pitch.level_within_error", math.Abs(f.pitch), poseWarnZ*p.PoseErrPitch)
+		}
 		return c
 	case up:
 		c.MessageText = j.say("check.pitch.chin_raised_by_about", math.Abs(f.pitch), p.MaxPitch)

@@ -182,24 +182,58 @@ func TestPoseCalibration(t *testing.T) {
 		read(full, s)
 	}
 
+	// The reading's error on a frontal face (FeatureLimits.PoseErrYaw,
+	// PoseErrPitch): the root mean square of the held-out readings of the
+	// neutral/ photos, bias included. Each person is judged with the error
+	// measured on the other 31, so no verdict rests on the photos that set
+	// its threshold; canada/ (none of its people in the fit) with the
+	// error of all 32.
+	rms := func(skip string) (yaw, pitch float64) {
+		n := 0
+		for _, r := range readings {
+			if r.p.Label == "neutral" && r.p.Person.ID != skip {
+				yaw, pitch, n = yaw+r.yaw*r.yaw, pitch+r.pitch*r.pitch, n+1
+			}
+		}
+		return math.Sqrt(yaw / float64(n)), math.Sqrt(pitch / float64(n))
+	}
 	lim := cie.Features
+	ey, ep := rms("")
+	t.Logf("held-out error on frontal faces (RMS): yaw %.2f°, pitch %.2f° (FeatureLimits: %.1f°, %.1f°)", ey, ep, lim.PoseErrYaw, lim.PoseErrPitch)
+	const errTol = 0.2 // degrees: the constants are the figures above, rounded
+	if math.Abs(ey-lim.PoseErrYaw) > errTol || math.Abs(ep-lim.PoseErrPitch) > errTol {
+		t.Errorf("FeatureLimits.PoseErrYaw, PoseErrPitch are %.1f°, %.1f°; the held-out readings say %.2f°, %.2f°", lim.PoseErrYaw, lim.PoseErrPitch, ey, ep)
+	}
+	type judged struct {
+		poseReading
+		yb, pb Status
+	}
+	var verdicts []judged
+	for _, r := range readings {
+		sy, sp := lim.PoseErrYaw, lim.PoseErrPitch
+		if r.p.Label != "canada" {
+			sy, sp = rms(r.p.Person.ID)
+		}
+		verdicts = append(verdicts, judged{r, poseBand(r.yaw, lim.MaxYaw, sy), poseBand(r.pitch, lim.MaxPitch, sp)})
+	}
+
 	type row struct {
 		yaw, pitch []float64
 		ty, tp     tally
 	}
 	rows := map[string]*row{}
 	var keys []string
-	add := func(key string, r poseReading) {
+	add := func(key string, r judged) {
 		if rows[key] == nil {
 			rows[key] = &row{ty: tally{}, tp: tally{}}
 			keys = append(keys, key)
 		}
 		w := rows[key]
 		w.yaw, w.pitch = append(w.yaw, r.yaw), append(w.pitch, r.pitch)
-		w.ty[poseBand(r.yaw, lim.MaxYaw, lim.PoseSlackYaw)]++
-		w.tp[poseBand(r.pitch, lim.MaxPitch, lim.PoseSlackPitch)]++
+		w.ty[r.yb]++
+		w.tp[r.pb]++
 	}
-	for _, r := range readings {
+	for _, r := range verdicts {
 		add(r.p.Label, r)
 		if r.p.Label != "canada" {
 			add(r.p.Label+"/"+r.p.Person.Group, r)
@@ -207,9 +241,8 @@ func TestPoseCalibration(t *testing.T) {
 		if r.p.Label != "smiling" {
 			add("frontal (neutral+canada)", r)
 		}
-		yb, pb := poseBand(r.yaw, lim.MaxYaw, lim.PoseSlackYaw), poseBand(r.pitch, lim.MaxPitch, lim.PoseSlackPitch)
-		if yb != Pass || pb != Pass {
-			t.Logf("%s/%s (%s): yaw %+.1f %s, pitch %+.1f %s", r.p.Label, r.p.Name, r.p.Person.Group, r.yaw, yb, r.pitch, pb)
+		if r.yb != Pass || r.pb != Pass {
+			t.Logf("%s/%s (%s): yaw %+.1f %s, pitch %+.1f %s", r.p.Label, r.p.Name, r.p.Person.Group, r.yaw, r.yb, r.pitch, r.pb)
 		}
 	}
 	sort.Strings(keys)
@@ -221,30 +254,35 @@ func TestPoseCalibration(t *testing.T) {
 		t.Logf("%-26s yaw %+5.1f/%.1f/%4.1f %v | pitch %+5.1f/%.1f/%4.1f %v", k, my, sy, py, w.ty, mp, sp, pp, w.tp)
 	}
 
-	// Frontal studio photos: no fail. Issue 12 asks for at most 5 %
-	// warnings too; held out, yaw comes close (2 of 32 neutral/, 1 of 10
-	// canada/ just past 5°) and pitch does not (about 3 in 10): see measure_pose.go
-	// for what was tried. The shares are logged, not asserted.
-	for _, label := range []string{"neutral", "canada"} {
-		w := rows[label]
+	// Frontal studio photos (issue 12): no fail, and warnings on at most
+	// maxGoodWarn of them, in every group of people.
+	for _, k := range keys {
+		if k == "smiling" || len(k) > len("smiling/") && k[:len("smiling/")] == "smiling/" {
+			continue
+		}
+		w := rows[k]
 		for _, a := range []struct {
 			id string
 			tl tally
 		}{{"yaw", w.ty}, {"pitch", w.tp}} {
-			if a.tl[Fail] > 0 {
-				t.Errorf("%s %s held out: %v, want no fail", label, a.id, a.tl)
+			if a.tl[Fail] > 0 || a.tl.share(Warn) > maxGoodWarn {
+				t.Errorf("%s %s held out: %v, want no fail and warnings on at most %.0f %%", k, a.id, a.tl, 100*maxGoodWarn)
 			}
-			t.Logf("%s %s held out: warns on %.0f %% (goal at most 5 %%)", label, a.id, 100*a.tl.share(Warn))
 		}
 	}
 	// A turned head fails: smiling/001_08 is turned to the left of the
 	// image (the one real turn in the set).
-	for _, r := range readings {
+	found := false
+	for _, r := range verdicts {
 		if r.p.Label == "smiling" && r.p.Name == "001_08" {
-			if got := poseBand(r.yaw, lim.MaxYaw, lim.PoseSlackYaw); got != Fail || r.yaw > 0 {
-				t.Errorf("smiling/001_08: yaw %+.1f %s, want a fail to the left", r.yaw, got)
+			found = true
+			if r.yb != Fail || r.yaw > 0 {
+				t.Errorf("smiling/001_08: yaw %+.1f %s, want a fail to the left", r.yaw, r.yb)
 			}
 		}
+	}
+	if !found {
+		t.Error("smiling/001_08 not read")
 	}
 }
 
@@ -261,5 +299,76 @@ func BenchmarkHeadPose(b *testing.B) {
 		if _, _, _, ok := headPose(lm); !ok {
 			b.Fatal("no pose")
 		}
+	}
+}
+
+// TestPoseTurnedHeads turns the levelled landmarks of each neutral/ photo
+// in 3D, by an angle well past the limit, and judges the turned face: a
+// clear turn must be caught on (nearly) every face, whatever the face's
+// own reading. As in TestPoseOnRealLandmarks, the landmarks get
+// anthroDepth, a depth the solver does not know (shallower: turns read
+// 10-20 % short). The angles lie 3 SDs of the frontal reading past the
+// fail line (limit + poseFailZ SDs): about 20° of yaw and 29° of pitch at
+// the present errors. A face whose frontal reading is itself 2-3 SDs off
+// (038_03 reads +7° of yaw) turned the other way still reads inside the
+// pass band: the price of not warning on frontal faces, and what a reader
+// of 68 landmarks can tell.
+func TestPoseTurnedHeads(t *testing.T) {
+	faces := loadFaces(t, "neutral")
+	lim := cie.Features
+	const spare = 3.0      // SDs of the frontal reading
+	const minFailed = 0.90 // turned faces that must fail
+	const minCaught = 0.95 // turned faces that must fail or warn
+	yawTurn := lim.MaxYaw + (poseFailZ+spare)*lim.PoseErrYaw
+	pitchTurn := lim.MaxPitch + (poseFailZ+spare)*lim.PoseErrPitch
+	tests := []struct {
+		name       string
+		yaw, pitch float64
+		id         string
+	}{
+		{"turned to the right", yawTurn, 0, "yaw"},
+		{"turned to the left", -yawTurn, 0, "yaw"},
+		{"chin raised", 0, pitchTurn, "pitch"},
+		{"head bowed", 0, -pitchTurn, "pitch"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			failed, caught := 0, 0
+			for _, f := range faces {
+				lm := make([]facedetect.Point, facedetect.NumLandmarks)
+				for i, p := range f.rep.Face.Landmarks {
+					lm[i] = facedetect.Point{X: p[0], Y: p[1]}
+				}
+				q, ok := levelled(lm)
+				if !ok {
+					t.Fatalf("%s: no frame", f.p.Name)
+				}
+				real := make([][3]float64, len(q))
+				for i := range q {
+					real[i] = [3]float64{q[i][0], q[i][1], anthroDepth[i]}
+				}
+				y, p, _, ok := fitPose(rotateModel(real, tc.yaw, tc.pitch), faceModel[:])
+				if !ok {
+					t.Fatalf("%s: no pose", f.p.Name)
+				}
+				got := poseBand(y, lim.MaxYaw, lim.PoseErrYaw)
+				if tc.id == "pitch" {
+					got = poseBand(p, lim.MaxPitch, lim.PoseErrPitch)
+				}
+				if got != Pass {
+					caught++
+				}
+				if got == Fail {
+					failed++
+				} else {
+					t.Logf("%s turned by %+.0f° %+.0f°: read %+.1f° %+.1f°, %s %s", f.p.Name, tc.yaw, tc.pitch, y, p, tc.id, got)
+				}
+			}
+			n := float64(len(faces))
+			t.Logf("%s %.1f°: %s fails on %d of %d faces, warns on %d", tc.name, math.Max(math.Abs(tc.yaw), math.Abs(tc.pitch)), tc.id, failed, len(faces), caught-failed)
+			if float64(failed) < minFailed*n || float64(caught) < minCaught*n {
+				t.Errorf("%s fails on %d and warns on %d of %d turned faces, want at least %.0f %% failed and %.0f %% caught", tc.id, failed, caught-failed, len(faces), 100*minFailed, 100*minCaught)
+			}
+		})
 	}
 }
