@@ -161,20 +161,25 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 		t.Logf("%-11s %2d good photos: %2d rejected (%4.1f %%), %2d passed with a warning (%4.1f %%)", k, g.n, g.rejected, percentOf(g.rejected, g.n), g.warned, percentOf(g.warned, g.n))
 	}
 	t.Logf("rejected by: %v; warned by: %v", reasons, warnsBy)
-	// face_height's hair warning is met overall: a skull estimate that
-	// drifts shows here.
+	// Warnings on good photos are held to maxGoodWarn overall (issue 12
+	// item 7), face_height's hair warning on its own too: a skull
+	// estimate that drifts, or a pose reading that grows noisier, shows
+	// here.
+	if all := groups["all"]; float64(all.warned) > maxGoodWarn*float64(all.n) {
+		t.Errorf("%d of %d good photos warned, want at most %.0f %%", all.warned, all.n, 100*maxGoodWarn)
+	}
 	if all := groups["all"]; float64(warnsBy["face_height"]) > maxGoodWarn*float64(all.n) {
 		t.Errorf("face_height warns on %d of %d good photos, want at most %.0f %%", warnsBy["face_height"], all.n, 100*maxGoodWarn)
 	}
-	// Issue 12 asks for at most maxGroupRejection rejected and maxGoodWarn
-	// warned in every group. The figures above do not meet it yet: the
-	// expression model calls two neutral faces smiling when they are left
-	// out (003_03, 018_03, read from their files as they are),
-	// dlib puts one chin on a neck fold (face_height), pitch warns on
-	// about a quarter of the frontal faces, and face_height warns on one
-	// (spiky hair standing up: the skull estimate more than its error
-	// under the band). They are reported, not asserted: the issue stays
-	// open until this test can fail on them.
+	// Issue 12 asks for at most maxGroupRejection rejected in every group,
+	// and the test holds warnings to maxGoodWarn per group as well. The
+	// figures above do not meet it yet: the expression model calls two
+	// neutral faces smiling when they are left out (003_03, 018_03, read
+	// from their files as they are), and dlib puts one chin on a neck fold
+	// (038_03, face_height); face_height warns on one (022_03: spiky hair
+	// standing up, the skull estimate more than its error under the
+	// band), which is one of 18 white sitters. They are reported, not
+	// asserted: the issue stays open until this test can fail on them.
 	for _, k := range keys {
 		g := groups[k]
 		if r := float64(g.rejected) / float64(g.n); r > maxGroupRejection {
