@@ -26,9 +26,17 @@ import (
 // moved no photo. Tried the same way and not kept: the slit between the lips
 // traced in the image (the darkest row of each column of the mouth) and
 // its curvature or end lift, and the mouth's width against the jaw's;
-// neither moved a photo. The smiles missed (042_08, 115_08, and 024_08
-// below the teeth limit) are so faint that their landmarks, and to the
-// eye their faces, read as another person's neutral one.
+// neither moved a photo. Nor did twelve more landmark cues, each added to
+// the seven and scored the same way (December 2026): the curvature of
+// each lip, the lift of the inner corners, nose to lip, the nose's width,
+// brow to eye, the jaw's width at two heights, the chin's drop, the mouth
+// against the jaw, the lips' thickness, the corners against the outer eye
+// corners. Each left the same five photos misjudged; four of them added a
+// sixth (008_03 called smiling, or 019_08 missed). A fit weighting each
+// group of people alike called 008_03 smiling too. The smiles missed
+// (042_08, 115_08, and 024_08 below the teeth limit) are so faint that
+// their landmarks, and to the eye their faces, read as another person's
+// neutral one.
 
 // smileCueNames name the cues, in the order of smileCues.
 var smileCueNames = [numSmileCues]string{"mouth width", "corner depth", "corner lift", "corner rise", "eye opening", "lower lids", "teeth"}
