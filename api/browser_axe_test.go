@@ -118,8 +118,11 @@ func TestAccessibility(t *testing.T) {
 	// pixels wide whose colour reaches 3:1 against the page's white (WCAG
 	// 1.4.11); the white gap inside it keeps it apart from a blue button.
 	t.Run("focus-ring", func(t *testing.T) {
+		// The server first: cleanups run last first, so the browser closes
+		// its connections before the server shuts down.
+		base := "http://" + liveServer(t, branded)
 		ctx := browsertest.New(t, 360, 900, 60*time.Second)
-		if err := chromedp.Do(ctx, chromedp.Navigate("http://"+liveServer(t, branded)+"/?lang=en"), chromedp.WaitVisible(chromedp.ID("photo"))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?lang=en"), chromedp.WaitVisible(chromedp.ID("photo"))); err != nil {
 			t.Fatal(err)
 		}
 		ring := func(page string) {
@@ -158,8 +161,9 @@ func TestAccessibility(t *testing.T) {
 	// axe does find what it looks for: a photo without a text
 	// alternative and grey text on white planted on the page.
 	t.Run("planted", func(t *testing.T) {
+		base := "http://" + liveServer(t, neutral) // before the browser, as above
 		ctx := browsertest.New(t, 360, 900, 60*time.Second)
-		if err := chromedp.Do(ctx, chromedp.Navigate("http://"+liveServer(t, neutral)+"/"), chromedp.WaitVisible(chromedp.ID("photo"))); err != nil {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("photo"))); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(function () {
