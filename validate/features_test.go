@@ -321,6 +321,28 @@ var anthroDepth = [facedetect.NumLandmarks]float64{
 	0.54, 0.38, 0.34, 0.38, 0.54, 0.40, 0.37, 0.40, // inner lips
 }
 
+// withDepth returns the levelled landmarks of the photo's face and the same
+// points in 3D with anthroDepth.
+func withDepth(t *testing.T, f facePhoto) (q [][2]float64, real [][3]float64) {
+	t.Helper()
+	if f.rep.Face == nil || len(f.rep.Face.Landmarks) != facedetect.NumLandmarks {
+		t.Fatalf("%s: no face", f.p.Name)
+	}
+	lm := make([]facedetect.Point, facedetect.NumLandmarks)
+	for i, p := range f.rep.Face.Landmarks {
+		lm[i] = facedetect.Point{X: p[0], Y: p[1]}
+	}
+	q, ok := levelled(lm)
+	if !ok {
+		t.Fatalf("%s: no frame", f.p.Name)
+	}
+	real = make([][3]float64, len(q))
+	for i := range q {
+		real[i] = [3]float64{q[i][0], q[i][1], anthroDepth[i]}
+	}
+	return q, real
+}
+
 // TestPoseOnRealLandmarks turns the levelled landmarks of each neutral/
 // photo in 3D and checks that the pose reading follows the added turn.
 // Real faces have no measured depth, so the landmarks are given
@@ -341,22 +363,8 @@ func TestPoseOnRealLandmarks(t *testing.T) {
 	var gain [2]float64 // sum of read / added turn, yaw and pitch
 	var turns [2]int
 	for _, f := range faces {
-		if f.rep.Face == nil || len(f.rep.Face.Landmarks) != facedetect.NumLandmarks {
-			t.Fatalf("%s: no face", f.p.Name)
-		}
-		lm := make([]facedetect.Point, facedetect.NumLandmarks)
-		for i, p := range f.rep.Face.Landmarks {
-			lm[i] = facedetect.Point{X: p[0], Y: p[1]}
-		}
-		q, ok := levelled(lm)
-		if !ok {
-			t.Fatalf("%s: no frame", f.p.Name)
-		}
+		q, real := withDepth(t, f)
 		y0, p0, _, _ := fitPose(q, faceModel[:])
-		real := make([][3]float64, len(q))
-		for i := range q {
-			real[i] = [3]float64{q[i][0], q[i][1], anthroDepth[i]}
-		}
 		for _, turn := range [][2]float64{{10, 0}, {-10, 0}, {0, 10}, {0, -10}, {7, 7}} {
 			y, p, _, ok := fitPose(rotateModel(real, turn[0], turn[1]), faceModel[:])
 			if !ok {

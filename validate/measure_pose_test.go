@@ -335,18 +335,7 @@ func TestPoseTurnedHeads(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			failed, caught := 0, 0
 			for _, f := range faces {
-				lm := make([]facedetect.Point, facedetect.NumLandmarks)
-				for i, p := range f.rep.Face.Landmarks {
-					lm[i] = facedetect.Point{X: p[0], Y: p[1]}
-				}
-				q, ok := levelled(lm)
-				if !ok {
-					t.Fatalf("%s: no frame", f.p.Name)
-				}
-				real := make([][3]float64, len(q))
-				for i := range q {
-					real[i] = [3]float64{q[i][0], q[i][1], anthroDepth[i]}
-				}
+				_, real := withDepth(t, f)
 				y, p, _, ok := fitPose(rotateModel(real, tc.yaw, tc.pitch), faceModel[:])
 				if !ok {
 					t.Fatalf("%s: no pose", f.p.Name)
