@@ -37,6 +37,31 @@ import (
 // (042_08, 115_08, and 024_08 below the teeth limit) are so faint that
 // their landmarks, and to the eye their faces, read as another person's
 // neutral one.
+//
+// Two cues from the pixels were tried the same way (December 2026) and
+// not kept, since neither misjudged fewer faces in a way that holds:
+//   - Gradient histograms (HOG: 9 orientations, cells of 0.1 or 0.15 eye
+//     distances, blocks of 2x2 cells normalised, so the skin's contrast
+//     drops out) over the whole face or the mouth and cheeks, sampled in
+//     the face's frame, weighed by a ridge-penalised logistic regression
+//     alone or beside the seven cues. Settings chosen inside each fold
+//     (nested leave-one-person-out over 27 settings, three of them the
+//     cues alone) misjudged 4 photos:
+//     008_03 called smiling, 005_08, 042_08 and 115_08 missed. One fewer
+//     than the cues, but all four on sitters who are not white, where the
+//     cues' five are three and two; single settings ranged from 4 to 7.
+//   - A network trained on other faces, never on these: face-api.js's
+//     face expression model (the 7-class FaceExpressionNet of the npm
+//     package @vladmandic/face-api 1.7.15, MIT; a 112x112 crop of the
+//     landmarks' box, run with TensorFlow.js on the CPU). Its "happy" above
+//     one half called none of the 46 neutral photos of neutral/, canada/
+//     and lisa/ smiling (003_03 was the highest at 0.16), but caught only
+//     26 or 27 of the 32 smiles whatever the crop (from the landmarks' box
+//     at 1 to 1.25 times, or dlib's box at 1 to 1.2): 005_08, 017_08,
+//     042_08 and 115_08 always read neutral. Its logit as an eighth cue,
+//     leave-one-person-out, misjudged 5 photos, as the cues alone do
+//     (003_03; 017_08 or 005_08, 024_08, 042_08, 115_08).
+// 042_08 and 115_08 were missed by every measure tried.
 
 // smileCueNames name the cues, in the order of smileCues.
 var smileCueNames = [numSmileCues]string{"mouth width", "corner depth", "corner lift", "corner rise", "eye opening", "lower lids", "teeth"}

@@ -290,7 +290,8 @@ func TestSmileModel(t *testing.T) {
 	// The aim is >= 95 % of smiles caught and >= 97 % of neutral
 	// faces passed in every group; landmark geometry alone does not reach
 	// it (the faintest closed-lip smiles, 042_08 and 115_08, move no
-	// landmark more than a neutral face of another person does). The
+	// landmark more than a neutral face of another person does), nor did
+	// the cues from the pixels tried beside it (measure_smile.go). The
 	// floors below hold the model to at least nine in ten overall and to
 	// at most one miss in any group of four or five people.
 	for _, k := range keys {
