@@ -60,21 +60,30 @@ func crop(img image.Image, p faceset.Photo, fr framing) (image.Image, bool) {
 	if r.Dx() > 3*img.Bounds().Dx() || r.Dy() > 3*img.Bounds().Dy() {
 		return nil, false
 	}
+	return cropExtended(img, r), true
+}
+
+// cropExtended cuts r from img; where r leaves the photo, the plain
+// backdrop is extended by repeating the edge pixels, as a studio backdrop
+// larger than the frame would look. The crop is always r's size, so a
+// point maps to it by r.Min alone (imaging.Crop would cut r to the photo
+// and a resize would then stretch it).
+func cropExtended(img image.Image, r image.Rectangle) image.Image {
 	if r.In(img.Bounds()) {
-		return imaging.Crop(img, r), true
+		return imaging.Crop(img, r)
 	}
-	// Out of the photo: extend the plain backdrop by repeating the edge
-	// pixels, as a studio backdrop larger than the frame would look.
-	out := image.NewNRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
 	b := img.Bounds()
+	src := imaging.Clone(img) // b's pixels from (0, 0)
+	out := image.NewNRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
 	for y := 0; y < r.Dy(); y++ {
-		sy := min(max(r.Min.Y+y, b.Min.Y), b.Max.Y-1)
+		sy := min(max(r.Min.Y+y, b.Min.Y), b.Max.Y-1) - b.Min.Y
 		for x := 0; x < r.Dx(); x++ {
-			sx := min(max(r.Min.X+x, b.Min.X), b.Max.X-1)
-			out.Set(x, y, img.At(sx, sy))
+			sx := min(max(r.Min.X+x, b.Min.X), b.Max.X-1) - b.Min.X
+			i, j := out.PixOffset(x, y), src.PixOffset(sx, sy)
+			copy(out.Pix[i:i+4], src.Pix[j:j+4])
 		}
 	}
-	return out, true
+	return out
 }
 
 // TestGeometryOnCrops crops the neutral/ and canada/ photos so that the eye
