@@ -36,8 +36,10 @@ const maxGoodWarn = 0.05
 // fills 75 %. The space left is shared above the head and below the chin,
 // moved down where needed so the eyes sit at most 44 % below the top edge
 // (the spec's eye band is 31-49 %); the backdrop whitened and the photo
-// scaled to 600x771 at 400 DPI: what a citizen should be told is fine. ok
-// is false when the crop leaves the photo.
+// scaled to 600x771 at 400 DPI: what a citizen should be told is fine.
+// Where the crop leaves the photo (canada/'s heads nearly fill it), the
+// backdrop is extended (cropExtended), as a wider studio backdrop would
+// show; ok is false when the crop is over twice the photo's size.
 func goodPhoto(img image.Image, p faceset.Photo, top float64) ([]byte, bool) {
 	const lo, hi = 0.72, 0.78
 	eyeX := (p.Points[0][0] + p.Points[1][0]) / 2
@@ -54,31 +56,36 @@ func goodPhoto(img image.Image, p faceset.Photo, top float64) ([]byte, bool) {
 	}
 	w := h * 35 / 45
 	r := image.Rect(int(eyeX-w/2), int(ct), int(eyeX+w/2), int(ct+h))
-	if !r.In(img.Bounds()) {
+	if b := img.Bounds(); r.Dx() > 2*b.Dx() || r.Dy() > 2*b.Dy() {
 		return nil, false
 	}
-	framed := imaging.Resize(imaging.Crop(img, r), 600, 771, imaging.Lanczos)
+	framed := imaging.Resize(cropExtended(img, r), 600, 771, imaging.Lanczos)
 	white := fixture.WhitenBackdrop(framed, 36)
 	return fixture.JPEG(white, 90, &fixture.JFIF{Units: 1, XDen: 400, YDen: 400}, nil), true
 }
 
-// TestGoodPhotosPerGroup judges the neutral/ photos framed as finished CIE
-// photos on a white backdrop and reports, per group of people, how many
-// are rejected and how many warned, against the aims maxGroupRejection and
-// maxGoodWarn (see the end of the test). Expression and the skull estimate
-// of face_height are judged by the models fitted without the person
-// (leave-one-person-out, as TestSmileModel and TestSkullModel), never by
-// the models fitted on their own photos.
+// TestGoodPhotosPerGroup judges the neutral/ and canada/ photos framed as
+// finished CIE photos on a white backdrop and reports, per group of
+// people, how many are rejected and how many warned, against the aims
+// maxGroupRejection and maxGoodWarn (see the end of the test). Expression
+// and the skull estimate of face_height are judged by the models fitted
+// without the person (leave-one-person-out, as TestSmileModel and
+// TestSkullModel), never by the models fitted on their own photos; the
+// smile model never saw canada/, so its own verdict is held out there.
 func TestGoodPhotosPerGroup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
 	dir := faceset.Require(t)
-	photos, err := faceset.Load(dir, "neutral")
+	photos, err := faceset.Load(dir, "neutral", "canada")
 	if err != nil {
 		t.Fatal(err)
 	}
 	samples := loadSmileSamples(t)
+	inSmileModel := map[string]bool{}
+	for _, s := range samples {
+		inSmileModel[s.person] = true
+	}
 	skullFit := skullLeftOut(skullSamples(t))
 	hand := loadHandTops(t)
 	type tallyG struct{ n, rejected, warned int }
@@ -86,24 +93,25 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 	reasons := map[string]int{}
 	warnsBy := map[string]int{} // check: good photos it warns on
 	for _, p := range photos {
-		if len(p.Points) <= temChin || p.Person.Group == "" {
-			t.Errorf("%s: no template or no group", p.Name)
+		grp := goodGroup(p)
+		if len(p.Points) <= temChin || grp == "" {
+			t.Errorf("%s/%s: no template or no group", p.Label, p.Name)
 			continue
 		}
 		top, ok := handTopOf(hand, p)
 		if !ok {
-			t.Errorf("%s: no hand-marked top of the head", p.Name)
+			t.Errorf("%s/%s: no hand-marked top of the head", p.Label, p.Name)
 			continue
 		}
 		if top.note == "cut" {
 			// The hair runs off the original photo: no crop of it has
 			// the whole head.
-			t.Logf("%s: the head runs off the photo: cannot be framed", p.Name)
+			t.Logf("%s/%s: the head runs off the photo: cannot be framed", p.Label, p.Name)
 			continue
 		}
 		data, ok := goodPhoto(openImage(t, p.Path), p, top.y)
 		if !ok {
-			t.Errorf("%s: the framed crop leaves the photo", p.Name)
+			t.Errorf("%s/%s: the framed crop is over twice the photo", p.Label, p.Name)
 			continue
 		}
 		rep := check(t, data, Options{Lang: "en"})
@@ -112,10 +120,10 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 			if c.ID == "face_height" {
 				// The skull estimate fitted without the person, as
 				// TestSkullModel scores it.
-				c = faceHeightLeftOut(t, data, skullFit[p.Person.ID])
+				c = faceHeightLeftOut(t, data, skullFit[personKey(p)])
 			}
 			switch {
-			case c.ID == "expression":
+			case c.ID == "expression" && inSmileModel[p.Person.ID]:
 				// The smile model is judged below, leave-one-person-out;
 				// a fail the model does not explain is teeth showing.
 				if v, _ := c.Value.(float64); c.Status == Fail && v <= defaultFeatureLimits.MaxSmile {
@@ -130,11 +138,11 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 				warnsBy[c.ID]++
 			}
 		}
-		if smiles, prob := smileLeftOut(samples, p.Person.ID); smiles {
+		if smiles, prob := smileLeftOut(samples, p.Person.ID); inSmileModel[p.Person.ID] && smiles {
 			failed = append(failed, fmt.Sprintf("expression (%.2f, left out)", prob))
 			reasons["expression"]++
 		}
-		for _, k := range []string{"all", p.Person.Group} {
+		for _, k := range []string{"all", grp} {
 			g := groups[k]
 			if g == nil {
 				g = &tallyG{}
@@ -148,7 +156,7 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 			}
 		}
 		if len(failed)+len(warned) > 0 {
-			t.Logf("%s (%s): fail %s; warn %s", p.Name, p.Person.Group, strings.Join(failed, ", "), strings.Join(warned, ", "))
+			t.Logf("%s/%s (%s): fail %s; warn %s", p.Label, p.Name, grp, strings.Join(failed, ", "), strings.Join(warned, ", "))
 		}
 	}
 	keys := make([]string, 0, len(groups))
@@ -171,24 +179,41 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 	if all := groups["all"]; float64(warnsBy["face_height"]) > maxGoodWarn*float64(all.n) {
 		t.Errorf("face_height warns on %d of %d good photos, want at most %.0f %%", warnsBy["face_height"], all.n, 100*maxGoodWarn)
 	}
-	// Issue 12 asks for at most maxGroupRejection rejected in every group,
-	// and the test holds warnings to maxGoodWarn per group as well. The
-	// figures above do not meet it yet: the expression model calls two
+	// Warnings are held to maxGoodWarn in every group too: with four or
+	// five people in a group, one warning there fails the test, so a
+	// change that warns on one group's faces cannot land (all groups meet
+	// it: the one warning, face_height on 022_03, spiky hair standing up
+	// with the skull estimate more than its error under the band, is one
+	// of 26 white sitters).
+	//
+	// Issue 12 asks for at most maxGroupRejection rejected in every group.
+	// The figures above do not meet it yet: the expression model calls two
 	// neutral faces smiling when they are left out (003_03, 018_03, read
 	// from their files as they are), and dlib puts one chin on a neck fold
-	// (038_03, face_height); face_height warns on one (022_03: spiky hair
-	// standing up, the skull estimate more than its error under the
-	// band), which is one of 18 white sitters. They are reported, not
-	// asserted: the issue stays open until this test can fail on them.
+	// (038_03, face_height). They are reported, not asserted: the issue
+	// stays open until this test can fail on them.
 	for _, k := range keys {
 		g := groups[k]
 		if r := float64(g.rejected) / float64(g.n); r > maxGroupRejection {
 			t.Logf("NOT MET: %s: %d of %d good photos rejected (%.0f %%), aim <= %.0f %%", k, g.rejected, g.n, 100*r, 100*maxGroupRejection)
 		}
 		if r := float64(g.warned) / float64(g.n); r > maxGoodWarn {
-			t.Logf("NOT MET: %s: %d of %d good photos warned (%.0f %%), aim <= %.0f %%", k, g.warned, g.n, 100*r, 100*maxGoodWarn)
+			t.Errorf("%s: %d of %d good photos warned (%.0f %%), want at most %.0f %%", k, g.warned, g.n, 100*r, 100*maxGoodWarn)
 		}
 	}
+}
+
+// goodGroup is the group of the person in p: people.csv's for neutral/;
+// canada/ is a set of young adult white faces (its title in
+// ../shared/faces/README.md), one person a photo, with no people.csv.
+func goodGroup(p faceset.Photo) string {
+	if p.Person.Group != "" {
+		return p.Person.Group
+	}
+	if p.Label == "canada" {
+		return "white"
+	}
+	return ""
 }
 
 // faceHeightLeftOut judges face_height on the photo in data with the skull
