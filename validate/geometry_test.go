@@ -72,15 +72,13 @@ func cropExtended(img image.Image, r image.Rectangle) image.Image {
 	if r.In(img.Bounds()) {
 		return imaging.Crop(img, r)
 	}
-	b := img.Bounds()
-	src := imaging.Clone(img) // b's pixels from (0, 0)
 	out := image.NewNRGBA(image.Rect(0, 0, r.Dx(), r.Dy()))
+	b := img.Bounds()
 	for y := 0; y < r.Dy(); y++ {
-		sy := min(max(r.Min.Y+y, b.Min.Y), b.Max.Y-1) - b.Min.Y
+		sy := min(max(r.Min.Y+y, b.Min.Y), b.Max.Y-1)
 		for x := 0; x < r.Dx(); x++ {
-			sx := min(max(r.Min.X+x, b.Min.X), b.Max.X-1) - b.Min.X
-			i, j := out.PixOffset(x, y), src.PixOffset(sx, sy)
-			copy(out.Pix[i:i+4], src.Pix[j:j+4])
+			sx := min(max(r.Min.X+x, b.Min.X), b.Max.X-1)
+			out.Set(x, y, img.At(sx, sy))
 		}
 	}
 	return out

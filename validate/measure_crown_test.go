@@ -94,9 +94,7 @@ func (tf truthFrame) framed() truthFrame {
 	if tf.eye[1]-y0 > 0.44*h {
 		y0 = tf.eye[1] - 0.44*h
 	}
-	// The crop may leave the photo (canada/'s heads nearly fill it): the
-	// backdrop is extended rather than the crop cut to the photo, which
-	// the resize would stretch away from the truth mapped below.
+	// canada/'s heads nearly fill the photo: the crop may leave it.
 	c := cropExtended(tf.img, image.Rect(int(math.Round(x0)), int(math.Round(y0)), int(math.Round(x0+w)), int(math.Round(y0+h))))
 	const outW, outH = 560, 720
 	k := outH / h
