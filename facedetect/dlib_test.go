@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/draw"
 	"image/jpeg"
+	"math"
 	"os"
 	"sync"
 	"testing"
@@ -265,4 +266,57 @@ func TestLifecycle(t *testing.T) {
 			wg.Wait()
 		})
 	})
+}
+
+// TestRefitBox measures where the detector's boxes lie against the eyes of
+// the first landmark fit on the frontal photos of ../shared/faces, the
+// figures the chin's second fit places its box by (refitBoxDown,
+// refitBoxSide): the constants must be those means, rounded.
+func TestRefitBox(t *testing.T) {
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral", "smiling", "canada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := openEngine(t)
+	var down, side []float64
+	for _, p := range photos {
+		faces, err := e.Detect(context.Background(), loadGray(t, p.Path))
+		if err != nil || len(faces) != 1 {
+			t.Fatalf("%s/%s: %d faces, %v", p.Label, p.Name, len(faces), err)
+		}
+		f := faces[0]
+		l, r := f.LeftEye(), f.RightEye()
+		d := Dist(l, r)
+		ux, uy := (r.X-l.X)/d, (r.Y-l.Y)/d
+		cx := float64(f.Box.Min.X+f.Box.Max.X)/2 - (l.X+r.X)/2
+		cy := float64(f.Box.Min.Y+f.Box.Max.Y)/2 - (l.Y+r.Y)/2
+		down = append(down, (-uy*cx+ux*cy)/d)
+		side = append(side, float64(f.Box.Dx())/d)
+	}
+	for _, c := range []struct {
+		name      string
+		got       []float64
+		want, tol float64
+	}{
+		{"box centre below the eyes", down, refitBoxDown, 0.01},
+		{"box side", side, refitBoxSide, 0.02},
+	} {
+		m, sd := meanSD(c.got)
+		t.Logf("%s: mean %.3f, SD %.3f eye distances over %d photos", c.name, m, sd, len(c.got))
+		if math.Abs(m-c.want) > c.tol {
+			t.Errorf("%s: mean %.3f eye distances, the constant says %.2f", c.name, m, c.want)
+		}
+	}
+}
+
+func meanSD(v []float64) (mean, sd float64) {
+	for _, x := range v {
+		mean += x
+	}
+	mean /= float64(len(v))
+	for _, x := range v {
+		sd += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(v)))
 }

@@ -31,6 +31,12 @@ type Face struct {
 	// 0-16 jaw, 17-26 brows, 27-35 nose, 36-41 the eye on the left of the
 	// image, 42-47 the other eye, 48-67 mouth.
 	Landmarks []Point
+	// Chin is the bottom of the chin as a second fit of the landmarks, in
+	// a box placed by the first fit's eyes, finds it: steadier than
+	// Landmarks[Chin], which follows where the detector's box happened to
+	// fall (see the Engine's refitBoxDown). It is Landmarks[Chin] where
+	// the second fit disagrees with the first on the eyes.
+	Chin Point
 }
 
 // Detector finds faces in a grayscale image. Implementations are safe for

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -88,7 +89,9 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 	}
 	skullFit := skullLeftOut(skullSamples(t))
 	hand := loadHandTops(t)
-	type tallyG struct{ n, rejected, warned int }
+	// rejected counts the good photos any check fails; byOther, those a
+	// check other than expression fails.
+	type tallyG struct{ n, rejected, byOther, warned int }
 	groups := map[string]*tallyG{"all": {}}
 	reasons := map[string]int{}
 	warnsBy := map[string]int{} // check: good photos it warns on
@@ -151,6 +154,9 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 			g.n++
 			if len(failed) > 0 {
 				g.rejected++
+				if slices.ContainsFunc(failed, func(f string) bool { return !strings.HasPrefix(f, "expression ") }) {
+					g.byOther++
+				}
 			} else if len(warned) > 0 {
 				g.warned++
 			}
@@ -166,7 +172,7 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		g := groups[k]
-		t.Logf("%-11s %2d good photos: %2d rejected (%4.1f %%), %2d passed with a warning (%4.1f %%)", k, g.n, g.rejected, percentOf(g.rejected, g.n), g.warned, percentOf(g.warned, g.n))
+		t.Logf("%-11s %2d good photos: %2d rejected (%4.1f %%; %d by checks other than expression), %2d passed with a warning (%4.1f %%)", k, g.n, g.rejected, percentOf(g.rejected, g.n), g.byOther, g.warned, percentOf(g.warned, g.n))
 	}
 	t.Logf("rejected by: %v; warned by: %v", reasons, warnsBy)
 	// Warnings on good photos are held to maxGoodWarn overall (issue 12
@@ -187,13 +193,18 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 	// of 26 white sitters).
 	//
 	// Issue 12 asks for at most maxGroupRejection rejected in every group.
-	// The figures above do not meet it yet: the expression model calls two
-	// neutral faces smiling when they are left out (003_03, 018_03, read
-	// from their files as they are), and dlib puts one chin on a neck fold
-	// (038_03, face_height). They are reported, not asserted: the issue
-	// stays open until this test can fail on them.
+	// Every check but expression meets it, and is held to it here: no
+	// group has a good photo another check rejects (the last, face_height
+	// on 038_03, went with the chin's second fit, facedetect.Face.Chin).
+	// Expression does not meet it yet: the model calls two neutral white
+	// faces smiling when they are left out (003_03, 018_03, read from their
+	// files as they are). That is reported, not asserted: the issue stays
+	// open until this test can fail on it.
 	for _, k := range keys {
 		g := groups[k]
+		if r := float64(g.byOther) / float64(g.n); r > maxGroupRejection {
+			t.Errorf("%s: %d of %d good photos rejected by checks other than expression (%.0f %%), want at most %.0f %%", k, g.byOther, g.n, 100*r, 100*maxGroupRejection)
+		}
 		if r := float64(g.rejected) / float64(g.n); r > maxGroupRejection {
 			t.Logf("NOT MET: %s: %d of %d good photos rejected (%.0f %%), aim <= %.0f %%", k, g.rejected, g.n, 100*r, 100*maxGroupRejection)
 		}

@@ -129,14 +129,18 @@ func earDrop(f facedetect.Face, mid, chin facedetect.Point) float64 {
 func geometry(f facedetect.Face, img image.Image, lum *image.Gray) *faceGeom {
 	l, r := f.Pupils()
 	mid := facedetect.Point{X: (l.X + r.X) / 2, Y: (l.Y + r.Y) / 2}
-	// The chin is dlib's: on the neutral/ photos framed as CIE photos it
-	// lies within 2.3 % of the head's height of the template's chin but on
-	// 038_03 (6.6 %, a neck fold). Tried and not kept (December 2026): the
-	// median chin of nine fits over boxes shifted and scaled by 3-6 %
-	// (RMS error 1.62 % to 1.58 %, 038_03 6.1 %); their spread, 8.4 % on
-	// 038_03 and at most 3.6 % on the others, marks the uncertain chin,
-	// but a warning there would only trade a rejection for a warning.
-	chin := f.Landmarks[facedetect.Chin]
+	// The chin is dlib's second fit, in a box placed by the eyes
+	// (facedetect.Face.Chin): on neutral/ and canada/, as taken and framed
+	// as CIE photos, within 2.3 % of the head's height of the template's
+	// chin (RMS 0.87 %). The first fit's, in the detector's box, strayed
+	// 7.6 % onto a neck fold on 038_03 framed (RMS 1.23 %). Tried before
+	// and not kept (December 2026): the median chin of nine fits over
+	// boxes shifted and scaled by 3-6 % (RMS error 1.62 % to 1.58 %,
+	// 038_03 6.1 %).
+	chin := f.Chin
+	if chin == (facedetect.Point{}) {
+		chin = f.Landmarks[facedetect.Chin] // a Face from another Detector
+	}
 	fg := &faceGeom{f: f, left: l, right: r, eyeMid: mid, chin: chin}
 	fg.roll = math.Atan2(r.Y-l.Y, r.X-l.X) * 180 / math.Pi
 	// The skull: skullRatio times as far above the eyes as the chin is

@@ -226,6 +226,12 @@ func missLimit(k string, n int) int {
 // face_height judges (70-80 %), about 1 mm on a 45 mm photo.
 const crownTolerance = 3.0
 
+// chinTolerance is the same for the chin, the other end of face_height:
+// the error issue 12 found on held-out photos ("within 3 %"). The first
+// landmark fit's chin, in the detector's box, missed it by 7.1 % on
+// neutral/038_03 framed (a neck fold).
+const chinTolerance = 3.0
+
 // TestCrownAccuracy measures the crown against the template's highest
 // head-outline point, in percent of the head height (template chin to
 // top): positive when the crown is reported above it. Each photo is
@@ -244,6 +250,9 @@ const crownTolerance = 3.0
 // fixture painted into are left out; framed photos whose hair runs off
 // the top edge are not visible and are left out of the bounds, and their
 // crown is the skull estimate.
+//
+// The chin must lie within chinTolerance of the template's on every photo
+// of every variant.
 func TestCrownAccuracy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
@@ -329,6 +338,9 @@ func TestCrownAccuracy(t *testing.T) {
 			ec := 100 * (tf.chin - g.chin.Y) / hh
 			for _, k := range []string{v.name + " " + group(p), v.name + " all"} {
 				errs["chin "+k] = append(errs["chin "+k], ec)
+			}
+			if math.Abs(ec) > chinTolerance {
+				t.Errorf("%s %s/%s: chin %+.1f %% of the head height from the template's, want within %.0f %%", v.name, p.Label, p.Name, ec, chinTolerance)
 			}
 			// Against the hand-marked visible top, where the photo still
 			// shows it (a framed crop may cut a bun off).

@@ -4,6 +4,6 @@ package validate
 
 // The skull estimate's coefficients (skullRatio), fitted on 42 hand-marked photos.
 const (
-	skullBase     = 1.0035
-	skullEarSlope = -1.4436
+	skullBase     = 1.0009
+	skullEarSlope = -1.4194
 )
