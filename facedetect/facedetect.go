@@ -34,8 +34,11 @@ type Face struct {
 	// Chin is the bottom of the chin as a second fit of the landmarks, in
 	// a box placed by the first fit's eyes, finds it: steadier than
 	// Landmarks[Chin], which follows where the detector's box happened to
-	// fall (see the Engine's refitBoxDown). It is Landmarks[Chin] where
-	// the second fit disagrees with the first on the eyes.
+	// fall (Engine documents the box and the figures). It is
+	// Landmarks[Chin] where the second fit moves the eyes away from the
+	// first's, where the eyes are under a pixel apart, or where the box
+	// would miss the image. The zero Point means no second fit was made
+	// (a Face from another Detector): use Landmarks[Chin] then.
 	Chin Point
 }
 

@@ -97,7 +97,7 @@ func (v *Validator) measure(ctx context.Context, ph *photo) (*measures, error) {
 // follows the head through voluminous hair rather than the hair's edge
 // (TestSkullModel, which rewrites them with -update-skull). Fitted leaving
 // each person out, the estimate misses that point by 3.2 % of the head
-// height (root mean square; worst -6.8 %), against 3.9 % (worst -11.2 %)
+// height (root mean square; worst -6.6 %), against 3.9 % (worst -10.9 %)
 // for the single ratio (0.91 of eye to chin) used before; per group, see
 // TestSkullModel. The eye line is not at the middle of chin to crown: the
 // top lies less far above the eyes than the chin below them.
@@ -133,7 +133,7 @@ func geometry(f facedetect.Face, img image.Image, lum *image.Gray) *faceGeom {
 	// (facedetect.Face.Chin): on neutral/ and canada/, as taken and framed
 	// as CIE photos, within 2.3 % of the head's height of the template's
 	// chin (RMS 0.87 %). The first fit's, in the detector's box, strayed
-	// 7.6 % onto a neck fold on 038_03 framed (RMS 1.23 %). Tried before
+	// 7.1 % onto a neck fold on 038_03 framed (RMS 1.23 %). Tried before
 	// and not kept (December 2026): the median chin of nine fits over
 	// boxes shifted and scaled by 3-6 % (RMS error 1.62 % to 1.58 %,
 	// 038_03 6.1 %).

@@ -245,6 +245,9 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	// Mouth.
 	fm.lipGap = (dist(facedetect.InnerUpperLeft, facedetect.InnerLowerLeft) + dist(facedetect.InnerUpperMiddle, facedetect.InnerLowerMiddle) + dist(facedetect.InnerUpperRight, facedetect.InnerLowerRight)) / 3
 	fm.mouthWidth = dist(facedetect.MouthLeft, facedetect.MouthRight)
+	// The chin here is the first landmark fit's point 8, the one the
+	// expression model was fitted on; face_height's is the second fit's
+	// (facedetect.Face.Chin).
 	if span := q[facedetect.Chin][1] - q[facedetect.NoseBase][1]; span > 0 {
 		fm.cornerDepth = ((q[facedetect.MouthLeft][1]+q[facedetect.MouthRight][1])/2 - q[facedetect.NoseBase][1]) / span
 	}

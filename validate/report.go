@@ -113,7 +113,9 @@ type FaceInfo struct {
 	Roll  float64     `json:"roll"`
 	Yaw   float64     `json:"yaw"`
 	Pitch float64     `json:"pitch"`
-	// Landmarks are the 68 points the measurements come from.
+	// Landmarks are the 68 points the measurements come from, as the
+	// first landmark fit finds them; the chin (Chin) is a second fit's
+	// and may differ from point 8.
 	Landmarks [][2]float64 `json:"landmarks,omitempty"`
 }
 
