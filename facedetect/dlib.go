@@ -230,10 +230,11 @@ func (e *Engine) detect(det *C.tess_detector, img *image.Gray, size int) ([]scor
 // photos of ../shared/faces (neutral/, smiling/, canada/). On
 // neutral/038_03 framed as an ID photo the box fell where the fit put the
 // chin on a neck fold under a double chin, 7.1 % of the head's height
-// below the jaw (7.6 % with the backdrop whitened). So the chin is fitted a second time in a box placed by the first fit's
-// eyes where the detector's boxes lie on average: its centre refitBoxDown
-// eye distances below the eye midpoint along the face's axis, its side
-// refitBoxSide eye distances (TestRefitBox measures both). On neutral/ and
+// below the jaw (7.6 % with the backdrop whitened). So the chin is fitted
+// a second time in a box placed by the first fit's eyes where the
+// detector's boxes lie on average: its centre refitBoxDown eye distances
+// below the eye midpoint along the face's axis, its side refitBoxSide eye
+// distances (TestRefitBox measures both). On neutral/ and
 // canada/, as taken and framed as ID photos, the chin's error against the
 // templates' went from an RMS of 1.23 % of the head's height (worst 7.6 %)
 // to 0.87 % (worst 2.3 %).
