@@ -52,6 +52,7 @@ bench: build
 	GOGC=400 $(GO) test -run '^$$' -bench InboxPass -benchtime 1x ./inbox
 	GOGC=400 $(GO) test -run '^$$' -bench InboxLatency -benchtime 20x ./inbox
 	./scripts/loadbench.sh
+	./scripts/attack.sh
 	./scripts/batchbench.sh
 	./scripts/soak.sh
 
@@ -63,7 +64,7 @@ FUZZTIME ?= 60s
 # Minimising each new input for Go's default 60 s stalls the search on the
 # email walker; a few seconds keep it exploring.
 FUZZMINIMIZE ?= 5s
-FUZZ_TARGETS := ./validate:FuzzReadMeta ./validate:FuzzRead ./mailphoto:FuzzRead ./api:FuzzReadMultipart ./inbox:FuzzDecide
+FUZZ_TARGETS := ./validate:FuzzReadMeta ./validate:FuzzRead ./mailphoto:FuzzRead ./api:FuzzReadMultipart ./api:FuzzForwardedFor ./inbox:FuzzDecide
 fuzz: deps
 	@set -e; ulimit -v 8000000; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -130,7 +130,8 @@ func TestCheckLanguageAndProfile(t *testing.T) {
 // TestBadInput: every kind of bad input gets its status and a JSON error
 // in the user's language, never a 500.
 func TestBadInput(t *testing.T) {
-	s := newTestServer(t, Config{BodyLimit: 1 << 20})
+	// One client sends every case: no rate limit on it.
+	s := newTestServer(t, Config{BodyLimit: 1 << 20, ClientRate: -1})
 	good := fixture.JPEG(fixture.Gradient(600, 771), 90, &fixture.JFIF{Units: 1, XDen: 400, YDen: 400}, nil)
 	tests := []struct {
 		name     string
@@ -196,7 +197,7 @@ func TestBadInput(t *testing.T) {
 			itPrefix string
 		}{"format " + name, func() *http.Request { return rawRequest("/v1/check", "image/"+name, magic) }, 415, "unsupported_format", "Formato non accettato"})
 	}
-	addr := liveServer(t, s) // over the network: Fiber's in-memory test refuses oversize bodies itself
+	addr := liveServer(t, s) // over the network, as a client
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			send := doLive
@@ -345,7 +346,7 @@ func TestSaturation(t *testing.T) {
 
 	second := make(chan response, 1)
 	go func() { second <- do(t, s, rawRequest("/v1/check?lang=en", "image/jpeg", photo)) }()
-	for s.waiting.Load() == 0 {
+	for waitingOn(s) == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	// The queue (one place) is full: the third is turned away at once.
@@ -368,7 +369,7 @@ func TestSaturation(t *testing.T) {
 	if r := do(t, s2, rawRequest("/v1/check", "image/jpeg", photo)); r.status != 503 || r.errorOf(t).Error != "timeout" {
 		t.Errorf("stuck analysis %s, want 503 timeout", r)
 	}
-	if n := len(s2.slots); n != 0 {
+	if n, _, _ := s2.slots.stats(); n != 0 {
 		t.Errorf("%d slots still taken after the timeout", n)
 	}
 }

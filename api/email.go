@@ -33,7 +33,7 @@ func (s *Server) apiEmail(c *fiber.Ctx) error {
 	if _, ok := validate.LookupProfile(profile); !ok {
 		return s.fail(c, errProfile, nil)
 	}
-	msg, err := mailphoto.Read(bytes.NewReader(c.Request().Body()))
+	msg, err := mailphoto.Read(bytes.NewReader(bodyOf(c)))
 	if err != nil {
 		return s.fail(c, errEmail, nil)
 	}

@@ -52,6 +52,10 @@ var (
 	errNoImages      = &apiError{fiber.StatusUnprocessableEntity, "no_images", nil}
 	errQueueFull     = &apiError{fiber.StatusTooManyRequests, "too_many_requests", nil}
 	errBusy          = &apiError{fiber.StatusServiceUnavailable, "busy", nil}
+	errClientBusy    = &apiError{fiber.StatusTooManyRequests, "client_busy", nil}
+	errClientRate    = &apiError{fiber.StatusTooManyRequests, "client_rate", nil} // args: seconds to wait
+	errTooSlow       = &apiError{fiber.StatusRequestTimeout, "too_slow", []any{minBodyRate >> 10}}
+	errConnections   = &apiError{fiber.StatusServiceUnavailable, "too_many_connections", nil}
 	errTimeout       = &apiError{fiber.StatusServiceUnavailable, "timeout", nil}
 	// errClientGone answers a request whose client has closed the
 	// connection: nobody reads it. 499 is the status nginx logs for it.

@@ -202,7 +202,7 @@ func TestReadyWhenStuck(t *testing.T) {
 // slot frees, and the next client's photo is.
 func TestAbandonedRequests(t *testing.T) {
 	det := fixture.NewBlockingDetector()
-	s := New(Config{MaxConcurrent: 1}, validate.New(det))
+	s := New(Config{MaxConcurrent: 1, ClientRequests: 10}, validate.New(det)) // one client sends all six
 	addr := liveServer(t, s)
 	photo := fixture.JPEG(fixture.Gradient(300, 400), 90, nil, nil)
 	first := make(chan response, 1)
@@ -221,10 +221,10 @@ func TestAbandonedRequests(t *testing.T) {
 	}
 	// Let the server read them all and queue them for the slot.
 	deadline := time.Now().Add(5 * time.Second)
-	for s.waiting.Load() < abandoned && time.Now().Before(deadline) {
+	for waitingOn(s) < abandoned && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if got := s.waiting.Load(); got != abandoned {
+	if got := waitingOn(s); got != abandoned {
 		t.Fatalf("%d requests waiting for the slot, want %d", got, abandoned)
 	}
 	close(det.Release)

@@ -57,6 +57,12 @@ func (r response) errorOf(t testing.TB) errorBody {
 	return e
 }
 
+// waitingOn is how many requests wait for an analysis slot of s.
+func waitingOn(s *Server) int {
+	_, n, _ := s.slots.stats()
+	return n
+}
+
 // do sends a request through the app in memory.
 func do(t testing.TB, s *Server, req *http.Request) response {
 	t.Helper()
@@ -144,9 +150,10 @@ func doLive(t testing.TB, addr string, req *http.Request) response {
 }
 
 // doHeadersOnly sends only the request line and headers of req (with its
-// Content-Length) and reads the answer: a server must refuse an oversize
-// body from the declared length alone, and a client that stops there reads
-// the answer without racing the connection's reset.
+// Content-Length) and the body's first byte, as a client does that sends a
+// body after its header, and reads the answer: a server must refuse an
+// oversize body from the declared length alone, and a client that stops
+// there reads the answer without racing the connection's reset.
 func doHeadersOnly(t testing.TB, addr string, req *http.Request) response {
 	t.Helper()
 	conn, err := net.Dial("tcp", addr)
@@ -154,7 +161,10 @@ func doHeadersOnly(t testing.TB, addr string, req *http.Request) response {
 		t.Fatal(err)
 	}
 	defer conn.Close()
+	var first [1]byte
+	_, _ = io.ReadFull(req.Body, first[:])
 	n, _ := io.Copy(io.Discard, req.Body)
+	n++
 	fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", req.Method, req.URL.RequestURI(), addr, n)
 	for k, vs := range req.Header {
 		for _, v := range vs {
@@ -162,6 +172,7 @@ func doHeadersOnly(t testing.TB, addr string, req *http.Request) response {
 		}
 	}
 	fmt.Fprint(conn, "\r\n")
+	conn.Write(first[:])
 	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)

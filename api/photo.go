@@ -39,7 +39,7 @@ func readUpload(c *fiber.Ctx) (*upload, *apiError) {
 	if ce := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); ce != "" && !strings.EqualFold(ce, "identity") {
 		return nil, errEncoding
 	}
-	body := c.Request().Body() // raw: c.Body() would inflate a compressed body without a limit
+	body := bodyOf(c) // raw, as admit received it: c.Body() would inflate a compressed body without a limit
 	ct := c.Get(fiber.HeaderContentType)
 	if ct == "" {
 		return &upload{name: rawName(c), data: body}, nil
@@ -117,49 +117,26 @@ func readMultipart(body []byte, boundary string) (*upload, *apiError) {
 	return up, nil
 }
 
-// acquire takes an analysis slot, waiting in the bounded queue up to
-// Config.QueueTimeout. The caller must call release.
-func (s *Server) acquire(ctx context.Context) (release func(), e *apiError) {
-	release = func() {
-		<-s.slots
-		s.full.Store(0)
-		s.metrics.inFlight.Dec()
-	}
-	taken := func() {
-		if len(s.slots) == cap(s.slots) {
-			s.full.CompareAndSwap(0, time.Now().UnixNano())
-		}
+// acquire takes an analysis slot for the request's client, waiting in
+// the bounded queue up to Config.QueueTimeout (slots.acquire). The caller
+// must call release.
+func (s *Server) acquire(ctx context.Context, cl client) (release func(), e *apiError) {
+	rel, e := s.slots.acquire(ctx, cl, s.cfg.QueueTimeout, func(delta int) { s.metrics.waiting.Add(float64(delta)) })
+	switch e {
+	case nil:
 		s.metrics.inFlight.Inc()
-	}
-	select {
-	case s.slots <- struct{}{}:
-		taken()
-		return release, nil
-	default:
-	}
-	if s.waiting.Add(1) > int64(s.cfg.MaxWaiting) {
-		s.waiting.Add(-1)
+		return func() {
+			rel()
+			s.metrics.inFlight.Dec()
+		}, nil
+	case errQueueFull:
 		s.metrics.rejected.WithLabelValues("queue_full").Inc()
-		return nil, errQueueFull
-	}
-	s.metrics.waiting.Inc()
-	defer func() {
-		s.waiting.Add(-1)
-		s.metrics.waiting.Dec()
-	}()
-	t := time.NewTimer(s.cfg.QueueTimeout)
-	defer t.Stop()
-	select {
-	case s.slots <- struct{}{}:
-		taken()
-		return release, nil
-	case <-t.C:
+	case errBusy:
 		s.metrics.rejected.WithLabelValues("busy").Inc()
-		return nil, errBusy
-	case <-ctx.Done():
+	default:
 		s.metrics.rejected.WithLabelValues("timeout").Inc()
-		return nil, errTimeout
 	}
+	return nil, e
 }
 
 // job is the analysis of one request: the validator, its deadline and an
@@ -185,7 +162,7 @@ func (s *Server) start(c *fiber.Ctx, profile, lang string) (*job, *apiError) {
 		return nil, errProfile
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
-	release, e := s.acquire(ctx)
+	release, e := s.acquire(ctx, s.clientOf(c))
 	if e != nil {
 		cancel()
 		return nil, e

@@ -17,6 +17,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -36,7 +37,16 @@ const (
 	DefaultRequestTimeout  = 30 * time.Second // a 12 MP photo takes about a second; 30 s is a stuck request
 	DefaultAnnotateSize    = 1000             // long side of the annotated picture: plenty for a screen
 	DefaultShutdownTimeout = 20 * time.Second
-	minWaiting             = 64 // the queue holds at least this many requests (bodies only, a few MB)
+	// DefaultClientRequests: a citizen's page sends one photo at a
+	// time; 4 let an office's few clerks behind one address work at
+	// once, and keep one client to 4 of the bodies the budget holds.
+	DefaultClientRequests = 4
+	// DefaultClientRate and DefaultClientBurst: one check a second
+	// sustained, 20 at once, is more than a person retrying a photo
+	// needs and a tenth of what the server checks on 2 cores.
+	DefaultClientRate  = 1.0
+	DefaultClientBurst = 20
+	minWaiting         = 64 // the queue holds at least this many requests (bodies only, a few MB)
 )
 
 // Config tunes a Server; zero fields take the defaults.
@@ -49,6 +59,28 @@ type Config struct {
 	AnnotateSize    int           // long side of annotated pictures in pixels
 	ShutdownTimeout time.Duration // how long Serve waits for requests in flight on shutdown
 	Logger          *slog.Logger  // request log (method, path, status, time; never the photo); nil: none
+	// BodyBudget is the memory, in bytes, the request bodies being
+	// received and analysed may take together (DefaultBodyBudget).
+	BodyBudget int64
+	// MaxConns is how many connections may be open at once
+	// (DefaultMaxConns); MaxConnsPerClient how many of them one client
+	// address may have (DefaultMaxConnsPerClient; a trusted proxy is
+	// not limited by it).
+	MaxConns, MaxConnsPerClient int
+	// ClientRequests is how many requests with a body one client may
+	// have in progress at once, being received, waiting or analysed
+	// (DefaultClientRequests).
+	ClientRequests int
+	// ClientRate is how many such requests one client may start per
+	// second, sustained, and ClientBurst how many at once after a
+	// pause (DefaultClientRate, DefaultClientBurst); a negative rate
+	// sets no limit.
+	ClientRate  float64
+	ClientBurst int
+	// TrustedProxies are the proxies in front of the server whose
+	// X-Forwarded-For names the client: behind them the per-client
+	// limits count the address they forward for.
+	TrustedProxies []netip.Prefix
 	// Office is the registry office the page is branded for (its name,
 	// logo, address and notices) and which sites may embed the page; nil
 	// keeps the page neutral and unembeddable.
@@ -74,6 +106,24 @@ func (c Config) withDefaults() Config {
 	if c.AnnotateSize <= 0 {
 		c.AnnotateSize = DefaultAnnotateSize
 	}
+	if c.BodyBudget <= 0 {
+		c.BodyBudget = DefaultBodyBudget
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.MaxConnsPerClient <= 0 {
+		c.MaxConnsPerClient = DefaultMaxConnsPerClient
+	}
+	if c.ClientRequests <= 0 {
+		c.ClientRequests = DefaultClientRequests
+	}
+	if c.ClientRate == 0 {
+		c.ClientRate = DefaultClientRate
+	}
+	if c.ClientBurst <= 0 {
+		c.ClientBurst = DefaultClientBurst
+	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = DefaultShutdownTimeout
 	}
@@ -85,14 +135,12 @@ func (c Config) withDefaults() Config {
 
 // Server is the HTTP service. Create it with New.
 type Server struct {
-	cfg     Config
-	val     atomic.Pointer[validate.Validator]
-	slots   chan struct{} // one token per photo being analysed
-	waiting atomic.Int64  // requests waiting for a slot
-	// full is since when every slot has been taken without one given
-	// back (Unix nanoseconds; 0 when one is free): for long, the analyses
-	// are stuck and /readyz says so.
-	full     atomic.Int64
+	cfg      Config
+	val      atomic.Pointer[validate.Validator]
+	slots    *slots                      // the analysis slots, shared fairly among clients
+	clients  *clientTable                // what each client has in progress, and its rate
+	bodies   *byteBudget                 // the memory of the bodies being received and analysed
+	conns    atomic.Pointer[connLimiter] // the listener's limits, once serving
 	app      *fiber.App
 	metrics  *metrics
 	pages    *template.Template
@@ -106,7 +154,9 @@ func New(cfg Config, v *validate.Validator) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
 		cfg:     cfg,
-		slots:   make(chan struct{}, cfg.MaxConcurrent),
+		slots:   newSlots(cfg.MaxConcurrent, cfg.MaxWaiting),
+		clients: newClientTable(cfg.ClientRequests, max(cfg.ClientRate, 0), cfg.ClientBurst),
+		bodies:  newByteBudget(cfg.BodyBudget),
 		metrics: newMetrics(),
 		pages:   parsePages(),
 	}
@@ -119,9 +169,10 @@ func New(cfg Config, v *validate.Validator) *Server {
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:                      "tessera",
-		BodyLimit:                    cfg.BodyLimit,
-		ReadTimeout:                  2 * time.Minute, // the whole request: 15 MB at 1 Mbit/s, a slow phone uplink
-		WriteTimeout:                 time.Minute,     // an annotated PNG of 1-2 MB to the same phone
+		BodyLimit:                    bodyPrefetch,  // admit enforces cfg.BodyLimit
+		ReadTimeout:                  headerTimeout, // the header and the body's first 8 KB; admit reads the rest
+		StreamRequestBody:            true,          // no body is buffered before admit takes its memory
+		WriteTimeout:                 time.Minute,   // an annotated PNG of 1-2 MB to the same phone
 		IdleTimeout:                  60 * time.Second,
 		DisableStartupMessage:        true,
 		Immutable:                    true, // strings from the request outlive it (metric labels, reports)
@@ -142,7 +193,9 @@ func (s *Server) App() *fiber.App { return s.app }
 // connections and waits up to Config.ShutdownTimeout for requests in flight.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
-	go func() { errc <- s.app.Listener(ln) }()
+	cl := s.limitConns(ln)
+	s.conns.Store(cl)
+	go func() { errc <- s.app.Listener(cl) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("api: serve: %w", err)
@@ -185,7 +238,11 @@ func (s *Server) routes() {
 	s.app.Use(s.observe)
 	s.paths = map[string]bool{}
 	for _, r := range s.routeTable() {
-		s.app.Add(r.method, r.path, r.handler)
+		if r.method == fiber.MethodPost {
+			s.app.Add(r.method, r.path, s.admit, r.handler)
+		} else {
+			s.app.Add(r.method, r.path, r.handler)
+		}
 		if r.method == fiber.MethodGet {
 			// HEAD as GET without the body (fasthttp drops it), as
 			// link checkers and caches ask.
@@ -273,7 +330,9 @@ func (s *Server) fail(c *fiber.Ctx, e *apiError, rep *validate.Report) error {
 	msg := e.message(lang, args...)
 	switch e.status {
 	case fiber.StatusTooManyRequests, fiber.StatusServiceUnavailable:
-		c.Set(fiber.HeaderRetryAfter, "2")
+		if len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+			c.Set(fiber.HeaderRetryAfter, "2")
+		}
 	}
 	if s.isWeb(c) && parsed(c) {
 		return s.renderError(c, e.status, lang, msg)
@@ -340,7 +399,6 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 // ignore their deadline (a photo that defeats a decoder), and new photos
 // can only wait. A load balancer should send them elsewhere.
 func (s *Server) stuck() bool {
-	since := s.full.Load()
-	return since != 0 && len(s.slots) == cap(s.slots) &&
-		time.Since(time.Unix(0, since)) > 2*s.cfg.RequestTimeout
+	_, _, since := s.slots.stats()
+	return !since.IsZero() && time.Since(since) > 2*s.cfg.RequestTimeout
 }

@@ -99,7 +99,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer eng.Close()
-	v := validatorOn(eng, validate.DefaultMemoryBudget)
+	v := validatorOn(eng, validate.DefaultMemoryBudget, 0)
 
 	w := newReportWriter(f.format, out, l)
 	bar := newProgress(stderr, out, inputs, l)

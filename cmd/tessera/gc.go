@@ -9,9 +9,11 @@ import (
 )
 
 // validatorOn returns a validator on eng that admits photos within budget
-// bytes (validate.WithMemoryBudget), and paces the collector for it.
-func validatorOn(eng *facedetect.Engine, budget int64) *validate.Validator {
-	paceGC(budget)
+// bytes (validate.WithMemoryBudget), and paces the collector for it and
+// for held bytes more that the process keeps besides (serve's request
+// bodies).
+func validatorOn(eng *facedetect.Engine, budget, held int64) *validate.Validator {
+	paceGC(budget, held)
 	return validate.New(eng).WithMemoryBudget(budget)
 }
 
@@ -24,16 +26,17 @@ func validatorOn(eng *facedetect.Engine, budget int64) *validate.Validator {
 const gcPercent = 400
 
 // paceGC sets the collector's pace for a process that checks photos with
-// the given memory budget (validate.WithMemoryBudget), unless GOGC or
-// GOMEMLIMIT set it already. Below the budget the heap may grow to five
-// times what is live (gcPercent); a soft limit of twice the budget, the
-// headroom the budget was sized with (validate.DefaultMemoryBudget), makes
-// the collector run harder as photos near it instead.
-func paceGC(budget int64) {
+// the given memory budget (validate.WithMemoryBudget), and held bytes
+// more it keeps besides, unless GOGC or GOMEMLIMIT set it already. Below
+// the budget the heap may grow to five times what is live (gcPercent); a
+// soft limit of twice the budget, the headroom the budget was sized with
+// (validate.DefaultMemoryBudget), plus what is held makes the collector
+// run harder as photos near it instead.
+func paceGC(budget, held int64) {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(gcPercent)
 	}
 	if _, set := os.LookupEnv("GOMEMLIMIT"); !set && budget > 0 {
-		debug.SetMemoryLimit(2 * budget)
+		debug.SetMemoryLimit(2*budget + held)
 	}
 }

@@ -95,5 +95,5 @@ func newValidator() (v *validate.Validator, close func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return validatorOn(eng, validate.DefaultMemoryBudget), func() { eng.Close() }, nil
+	return validatorOn(eng, validate.DefaultMemoryBudget, 0), func() { eng.Close() }, nil
 }

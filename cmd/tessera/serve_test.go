@@ -45,6 +45,9 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve", "--config", "no-such.toml"}, 2, "no-such.toml"},
 		{[]string{"serve", "--office-privacy-url", "javascript:alert(1)"}, 2, "office.privacy_url"},
 		{[]string{"serve", "--web-frame-ancestors", "https://a.example/path"}, 2, "web.frame_ancestors"},
+		{[]string{"serve", "--trusted-proxy", "proxy.example"}, 2, "--trusted-proxy"},
+		{[]string{"serve", "--client-rate", "-1"}, 2, "usage: tessera serve"},
+		{[]string{"serve", "--body-budget-mb", "10"}, 2, "usage: tessera serve"}, // under one body of the limit
 	}
 	for _, tt := range tests {
 		code, _, stderr := runArgs(t, tt.args...)

@@ -1,0 +1,225 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// A request body is received by the handler, not by the HTTP server: the
+// server reads the header and the body's first byte (fasthttp's
+// StreamRequestBody reads up to its body limit, bodyPrefetch, before it
+// calls the handler), and admit then reads the rest as it arrives,
+// taking its memory from a budget before it is allocated, and cutting a
+// body that arrives too slowly. A declared length is never allocated on
+// trust: a client that declares 15 MB and sends 100 bytes holds 64 KB.
+const (
+	// DefaultBodyBudget is the memory the bodies being received and
+	// analysed at once may take together: with DefaultMemoryBudget's
+	// 768 MB for decoding and the program's 150 MB, it fits the 2 GB
+	// container the budget was sized for; 8 bodies of the largest size,
+	// 40 phone photos of 3 MB.
+	DefaultBodyBudget = 128 << 20
+	// bodyStep is the memory a body is first given, and the least it
+	// grows by (it doubles): a 500 KB photo takes four steps.
+	bodyStep = 64 << 10
+	// bodyPrefetch is what the HTTP server reads of a body before the
+	// handler: one byte, so that admit decides on the declared length as
+	// soon as the body starts.
+	bodyPrefetch = 1
+	// headerTimeout is the longest a client may take to send its header
+	// (and its body's first byte), from its first byte: a slow-header
+	// client holds a connection this long at most.
+	headerTimeout = 20 * time.Second
+	// minBodyRate is the slowest a body may arrive on average, counted
+	// after bodyGrace: 8 KB/s is 64 kbit/s, slower than a phone's
+	// uplink on 2G (EDGE gives 100-200 kbit/s). A body trickled slower
+	// is cut within bodyGrace + bodyStall.
+	minBodyRate = 8 << 10
+	bodyGrace   = 10 * time.Second
+	// bodyStall is the longest a body may pause: a client that stops
+	// sending is cut after it.
+	bodyStall = 10 * time.Second
+	// bodyTimeout is the longest a body may take whatever its rate: 15 MB
+	// at 1 Mbit/s, the server's read timeout before bodies were streamed.
+	bodyTimeout = 2 * time.Minute
+)
+
+// bodyKey holds, in the request's locals, the body admit received.
+const bodyKey = "tessera.body"
+
+// bodyOf is the body admit received for the request; valid until the
+// handler returns.
+func bodyOf(c *fiber.Ctx) []byte {
+	b, _ := c.Locals(bodyKey).([]byte)
+	return b
+}
+
+// admit runs before every handler that reads a body. It refuses a body
+// declared over the limit (413), a client with too many requests in
+// progress or started (429), a body the memory budget cannot hold now
+// (503), and a body that arrives too slowly (408); a refused body is not
+// read, and its connection is closed after the answer. Each refusal says
+// when to retry. The body it receives is bodyOf(c) in the handlers.
+func (s *Server) admit(c *fiber.Ctx) error {
+	declared := c.Request().Header.ContentLength() // -1: chunked
+	if declared > s.cfg.BodyLimit {
+		return s.refuse(c, errTooLarge, "body_too_large")
+	}
+	end, e := s.clients.begin(s.clientOf(c), time.Now())
+	if e != nil {
+		if len(e.args) > 0 {
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.args[0].(int)))
+		}
+		return s.refuse(c, e, e.code)
+	}
+	defer end()
+	body, release, e := s.receive(c, declared)
+	defer release()
+	if e == errBusy {
+		return s.refuse(c, e, "body_budget")
+	}
+	if e != nil {
+		return s.refuse(c, e, e.code)
+	}
+	c.Locals(bodyKey, body)
+	return c.Next()
+}
+
+// refuse answers e to a request whose body is left unread, closing the
+// connection after the answer: what follows on it is the rest of a body,
+// not a request.
+func (s *Server) refuse(c *fiber.Ctx, e *apiError, reason string) error {
+	c.Context().SetConnectionClose()
+	s.metrics.rejected.WithLabelValues(reason).Inc()
+	return s.fail(c, e, nil)
+}
+
+// receive reads the request's body, declared bytes long (-1: chunked,
+// up to the body limit), as it arrives. Its memory is taken from the body
+// budget before it is allocated: a declared length the budget cannot hold
+// now is refused before a byte is read (errBusy), and so is a body whose
+// next step finds the budget spent. release gives the memory back; the
+// caller calls it once the body is no longer used, also on error.
+func (s *Server) receive(c *fiber.Ctx, declared int) (body []byte, release func(), e *apiError) {
+	var held int64
+	release = func() {
+		s.bodies.give(held)
+		held = 0
+	}
+	if declared == 0 {
+		return nil, release, nil
+	}
+	limit := s.cfg.BodyLimit
+	if declared > 0 {
+		if !s.bodies.canHold(int64(declared)) {
+			return nil, release, errBusy
+		}
+		limit = declared
+	}
+	r := c.Request().BodyStream()
+	if r == nil { // no stream: the body was read with the header
+		b := c.Request().Body()
+		if len(b) > s.cfg.BodyLimit {
+			return nil, release, errTooLarge
+		}
+		return b, release, nil
+	}
+	grow := func(n int) bool {
+		if !s.bodies.take(int64(n)) {
+			return false
+		}
+		held += int64(n)
+		return true
+	}
+	// A declared body is read up to its length; a chunked one up to one
+	// byte past the limit, which tells it is over.
+	want := limit + 1
+	if declared > 0 {
+		want = declared
+	}
+	if !grow(min(want, bodyStep)) {
+		return nil, release, errBusy
+	}
+	buf := make([]byte, 0, min(want, bodyStep))
+	start := time.Now()
+	for {
+		if len(buf) == cap(buf) {
+			bigger := min(2*cap(buf), want)
+			if !grow(bigger) {
+				return nil, release, errBusy
+			}
+			nb := make([]byte, len(buf), bigger)
+			copy(nb, buf)
+			s.bodies.give(int64(cap(buf)))
+			held -= int64(cap(buf))
+			buf = nb
+		}
+		deadline := time.Now().Add(bodyStall)
+		if end := start.Add(bodyTimeout); end.Before(deadline) {
+			deadline = end
+		}
+		_ = c.Context().SetReadDeadline(deadline) // the in-memory test connection has none
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case len(buf) > s.cfg.BodyLimit:
+			return nil, release, errTooLarge
+		case len(buf) == declared, errors.Is(err, io.EOF) && declared < 0:
+			return buf, release, nil
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return nil, release, errTooSlow
+		case err != nil: // a body cut short, or a malformed chunk
+			return nil, release, errBadRequest
+		}
+		if late := time.Since(start) - bodyGrace; late > 0 && float64(len(buf)) < minBodyRate*late.Seconds() {
+			return nil, release, errTooSlow
+		}
+	}
+}
+
+// byteBudget is memory shared by the bodies being received and held:
+// taken before it is allocated, given back when the body is done with.
+type byteBudget struct {
+	mu   sync.Mutex
+	free int64
+}
+
+func newByteBudget(n int64) *byteBudget { return &byteBudget{free: n} }
+
+// take takes n bytes when they are free now; it never waits.
+func (b *byteBudget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > b.free {
+		return false
+	}
+	b.free -= n
+	return true
+}
+
+// give gives n bytes back.
+func (b *byteBudget) give(n int64) {
+	b.mu.Lock()
+	b.free += n
+	b.mu.Unlock()
+}
+
+// freeNow is the memory free now.
+func (b *byteBudget) freeNow() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.free
+}
+
+// canHold reports whether n bytes are free now.
+func (b *byteBudget) canHold(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return n <= b.free
+}

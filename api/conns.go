@@ -1,0 +1,158 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tessera-cie/tessera/catalog"
+)
+
+// Defaults of the connection limits (Config.MaxConns,
+// Config.MaxConnsPerClient).
+const (
+	// DefaultMaxConns bounds the connections open at once: each costs
+	// its buffers and goroutine, about connCost, so 4096 hold about
+	// 100 MB at most whatever they send.
+	DefaultMaxConns = 4096
+	// DefaultMaxConnsPerClient is what one address may open: a browser
+	// opens at most 6 to a server, an office behind one address a few
+	// browsers' worth. A trusted proxy is not limited by it.
+	DefaultMaxConnsPerClient = 32
+	// connCost is what an open connection holds in memory: fasthttp's
+	// read and write buffers (4 KB each), its request context and a
+	// goroutine's stack: TestConnCost measures 11 KB idle or in the
+	// middle of a header, before the write buffer an answer takes.
+	connCost = 24 << 10
+	// refuseWrite is the longest the answer to a refused connection may
+	// take to write: it fits in the socket's buffer, so it never waits
+	// unless the client has stopped reading.
+	refuseWrite = time.Second
+)
+
+// connLimiter is a listener that refuses a connection over the limits at
+// once, before reading from it: over the total (answered 503), or over
+// one client's share (429) unless it comes from a trusted proxy. The
+// answer says when to retry, and the connection is closed.
+type connLimiter struct {
+	net.Listener
+	total, perClient int
+	trusted          proxies
+	refused          func(reason string)
+	mu               sync.Mutex
+	open             int
+	byClient         map[client]int
+	answers          map[string][]byte // the HTTP answer to a refused connection, by reason
+}
+
+func (s *Server) limitConns(ln net.Listener) *connLimiter {
+	return &connLimiter{
+		Listener:  ln,
+		total:     s.cfg.MaxConns,
+		perClient: s.cfg.MaxConnsPerClient,
+		trusted:   proxies(s.cfg.TrustedProxies),
+		refused:   func(reason string) { s.metrics.rejected.WithLabelValues(reason).Inc() },
+		byClient:  map[client]int{},
+		answers: map[string][]byte{
+			"connections":        refusal(503, "Service Unavailable"),
+			"client_connections": refusal(429, "Too Many Requests"),
+		},
+	}
+}
+
+// refusal is the answer to a refused connection. Nothing of its request
+// has been read, not its language: it is in the default one.
+func refusal(status int, text string) []byte {
+	lang := catalog.Default
+	body, _ := json.Marshal(errorBody{Error: errConnections.code, Message: errConnections.message(lang)})
+	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Language: %s\r\n"+
+		"Retry-After: 2\r\nCache-Control: no-store\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", status, text, lang, len(body), body)
+}
+
+// Accept returns the next connection within the limits.
+func (l *connLimiter) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		peer := addrOf(c.RemoteAddr())
+		cl := clientOfAddr(peer)
+		if l.trusted.trusts(peer) {
+			cl = client{} // a proxy's connections count only in the total
+		}
+		if reason := l.enter(cl); reason != "" {
+			l.refused(reason)
+			go l.refuse(c, l.answers[reason])
+			continue
+		}
+		return &limitedConn{Conn: c, leave: func() { l.leave(cl) }}, nil
+	}
+}
+
+// enter counts a connection of cl, or says why it is refused.
+func (l *connLimiter) enter(cl client) (refused string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.open >= l.total {
+		return "connections"
+	}
+	if cl.IsValid() && l.byClient[cl] >= l.perClient {
+		return "client_connections"
+	}
+	l.open++
+	if cl.IsValid() {
+		l.byClient[cl]++
+	}
+	return ""
+}
+
+func (l *connLimiter) leave(cl client) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.open--
+	if cl.IsValid() {
+		if l.byClient[cl]--; l.byClient[cl] <= 0 {
+			delete(l.byClient, cl)
+		}
+	}
+}
+
+// refuse answers a refused connection and closes it.
+func (l *connLimiter) refuse(c net.Conn, answer []byte) {
+	defer c.Close()
+	_ = c.SetWriteDeadline(time.Now().Add(refuseWrite))
+	_, _ = c.Write(answer)
+}
+
+// openNow is the number of connections open.
+func (l *connLimiter) openNow() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.open
+}
+
+// limitedConn is an admitted connection; closing it makes room.
+type limitedConn struct {
+	net.Conn
+	once  sync.Once
+	leave func()
+}
+
+func (c *limitedConn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.leave)
+	return err
+}
+
+// SyscallConn gives the socket underneath, for clientGone's peek.
+func (c *limitedConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.New("api: not a socket")
+}
