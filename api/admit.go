@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -98,6 +99,28 @@ func (s *Server) refuse(c *fiber.Ctx, e *apiError, reason string) error {
 	c.Context().SetConnectionClose()
 	s.metrics.rejected.WithLabelValues(reason).Inc()
 	return s.fail(c, e, nil)
+}
+
+// ambiguousLength reports whether a request's raw header has both
+// Content-Length and Transfer-Encoding: RFC 9112 (section 6.3) lets the
+// server refuse it, and a proxy in front that reads the length where the
+// server reads the chunks would take the rest of the body for another
+// request. (fasthttp refuses two Content-Lengths itself.)
+func ambiguousLength(raw []byte) bool {
+	var length, encoding bool
+	for line := range bytes.Lines(raw) {
+		name, _, ok := bytes.Cut(line, []byte{':'})
+		if !ok {
+			continue
+		}
+		switch {
+		case bytes.EqualFold(name, []byte(fiber.HeaderContentLength)):
+			length = true
+		case bytes.EqualFold(name, []byte(fiber.HeaderTransferEncoding)):
+			encoding = true
+		}
+	}
+	return length && encoding
 }
 
 // receive reads the request's body, declared bytes long (-1: chunked,

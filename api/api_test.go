@@ -301,7 +301,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 		t.Fatalf("check %s", r)
 	}
 	do(t, s, rawRequest("/v1/check", "image/jpeg", nil))
-	m := string(get("/metrics").body)
+	m := metricsOf(t, s)
 	for _, want := range []string{
 		`tessera_http_requests_total{code="200",method="POST",route="/v1/check"} 1`,
 		`tessera_http_requests_total{code="503",method="POST",route="/v1/check"} 1`,
@@ -320,15 +320,19 @@ func TestHealthReadyMetrics(t *testing.T) {
 	}
 	// A second server counts on its own.
 	other := New(Config{}, realValidator(t))
-	om := string(do(t, other, httptest.NewRequest(http.MethodGet, "/metrics", nil)).body)
+	om := metricsOf(t, other)
 	if strings.Contains(om, `route="/v1/check"`) {
 		t.Error("a new server's metrics show the other server's requests")
+	}
+	// Not on the server's own routes.
+	if r := get("/metrics"); r.status != http.StatusNotFound {
+		t.Errorf("/metrics on the public listener: %s, want 404", r)
 	}
 	// Random paths do not grow the label set.
 	get("/random/a")
 	get("/random/b")
-	m = string(get("/metrics").body)
-	if strings.Contains(m, "/random") || !strings.Contains(m, `tessera_http_requests_total{code="404",method="GET",route="other"} 2`) {
+	m = metricsOf(t, s)
+	if strings.Contains(m, "/random") || !strings.Contains(m, `tessera_http_requests_total{code="404",method="GET",route="other"} 3`) {
 		t.Error("unmatched paths are not counted as route=other")
 	}
 }

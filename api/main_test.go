@@ -57,6 +57,17 @@ func (r response) errorOf(t testing.TB) errorBody {
 	return e
 }
 
+// metricsOf is what s's metrics handler serves.
+func metricsOf(t testing.TB, s *Server) string {
+	t.Helper()
+	w := httptest.NewRecorder()
+	s.MetricsHandler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if w.Code != http.StatusOK {
+		t.Fatalf("metrics: %d", w.Code)
+	}
+	return w.Body.String()
+}
+
 // waitingOn is how many requests wait for an analysis slot of s.
 func waitingOn(s *Server) int {
 	_, n, _ := s.slots.stats()

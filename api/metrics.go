@@ -1,11 +1,10 @@
 package api
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -79,6 +78,11 @@ func (m *metrics) report(r *validate.Report) {
 	}
 }
 
-func (s *Server) metricsHandler() fiber.Handler {
-	return adaptor.HTTPHandler(promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
+// MetricsHandler serves the server's Prometheus metrics. It is not one of
+// the server's routes: the metrics tell who is being served and how
+// busy the server is, for the office's monitoring, not for anyone who
+// can reach the page; serve it on a listener of its own (tessera serve
+// --metrics-addr, loopback by default).
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 }

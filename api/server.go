@@ -224,7 +224,6 @@ func (s *Server) routeTable() []route {
 		{fiber.MethodGet, "/office/logo", s.logo},
 		{fiber.MethodGet, "/healthz", s.healthz},
 		{fiber.MethodGet, "/readyz", s.readyz},
-		{fiber.MethodGet, "/metrics", s.metricsHandler()},
 		{fiber.MethodGet, "/openapi.json", s.openapi},
 		{fiber.MethodPost, "/v1/check", s.apiCheck},
 		{fiber.MethodPost, "/v1/annotate", s.apiAnnotate},
@@ -266,6 +265,14 @@ func (s *Server) observe(c *fiber.Ctx) (err error) {
 		s.metrics.request(s.routeLabel(c), c.Method(), status, d)
 		s.cfg.Logger.Info("request", "method", c.Method(), "path", c.Path(), "status", status, "ms", d.Milliseconds())
 	}()
+	// Answers carry a citizen's photo, report or sheet: no cache keeps
+	// them (the page's assets say otherwise), and no browser takes them
+	// for another type than they declare.
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	if ambiguousLength(c.Request().Header.RawHeaders()) {
+		return s.refuse(c, errBadRequest, "framing")
+	}
 	if err := c.Next(); err != nil {
 		return s.errorHandler(c, err)
 	}

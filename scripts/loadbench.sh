@@ -65,13 +65,13 @@ field() { # $1: wrk output file, $2: percentile label (50%, 99%)
 # server still answers them) have left the queue, so runs do not overlap.
 drain() {
 	for _ in $(seq 1 600); do
-		curl -fs "$URL/metrics" | awk '/^tessera_requests_waiting / { w = $2 } /^tessera_photos_in_flight / { f = $2 } END { exit !(w == 0 && f == 0) }' && return
+		curl -fs "$METRICS_URL/metrics" | awk '/^tessera_requests_waiting / { w = $2 } /^tessera_photos_in_flight / { f = $2 } END { exit !(w == 0 && f == 0) }' && return
 		sleep 0.1
 	done
 }
 # codes prints the answers of POST /v1/check so far, by status code.
 codes() {
-	curl -fs "$URL/metrics" | awk -F'[{}]' '/^tessera_http_requests_total/ && /route="\/v1\/check"/ { split($2, l, ","); sub(/code=/, "", l[1]); gsub(/"/, "", l[1]); printf "%s %s  ", l[1], $3 } END { print "" }'
+	curl -fs "$METRICS_URL/metrics" | awk -F'[{}]' '/^tessera_http_requests_total/ && /route="\/v1\/check"/ { split($2, l, ","); sub(/code=/, "", l[1]); gsub(/"/, "", l[1]); printf "%s %s  ", l[1], $3 } END { print "" }'
 }
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$pid/status"; }

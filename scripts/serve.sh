@@ -12,6 +12,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The server's metrics are on a listener of their own, the next port.
+METRICS_URL="http://127.0.0.1:$((PORT + 1))"
+
 # start_server NAME builds tessera into $work, serves it on $PORT (its log,
 # a line per request, in $work/serve.log) and waits until it is ready; it
 # sets pid, and exits naming NAME when the server does not start. The
@@ -19,7 +22,7 @@ trap cleanup EXIT
 # citizens: the per-client limits are lifted (scripts/attack measures them).
 start_server() {
 	go build -o "$work/tessera" ./cmd/tessera
-	"$work/tessera" serve --addr "127.0.0.1:$PORT" \
+	"$work/tessera" serve --addr "127.0.0.1:$PORT" --metrics-addr "127.0.0.1:$((PORT + 1))" \
 		--client-rate 0 --client-requests 100000 --max-conns-per-client 100000 2>"$work/serve.log" &
 	pid=$!
 	for _ in $(seq 1 300); do

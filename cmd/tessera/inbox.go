@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -30,24 +28,18 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return runInboxStatus(ctx, args[1:], stdout, stderr)
 	}
 	fs := newFlags("inbox", "usage: tessera inbox --imap imaps://USER@HOST/INBOX --smtp smtp://USER@HOST:587 {--from ADDRESS | --config tessera.toml} [flags]", stderr)
-	env := func(name, def string) string {
-		if v, ok := os.LookupEnv(name); ok {
-			return v
-		}
-		return def
-	}
 	def := inbox.DefaultFolders()
 	var (
-		imapURL   = fs.String("imap", env("TESSERA_IMAP", ""), "the mailbox's server: imaps://[user@]host[:993][/FOLDER], imap://... (STARTTLS), imap+plain://... on loopback (env TESSERA_IMAP)")
-		imapUser  = fs.String("imap-user", env("TESSERA_IMAP_USER", ""), "IMAP user, if not in the URL (env TESSERA_IMAP_USER); the password is read from TESSERA_IMAP_PASSWORD, or the file named by TESSERA_IMAP_PASSWORD_FILE or --imap-password-file")
+		imapURL   = fs.String("imap", envOr("TESSERA_IMAP", ""), "the mailbox's server: imaps://[user@]host[:993][/FOLDER], imap://... (STARTTLS), imap+plain://... on loopback (env TESSERA_IMAP)")
+		imapUser  = fs.String("imap-user", envOr("TESSERA_IMAP_USER", ""), "IMAP user, if not in the URL (env TESSERA_IMAP_USER); the password is read from TESSERA_IMAP_PASSWORD, or the file named by TESSERA_IMAP_PASSWORD_FILE or --imap-password-file")
 		imapPassF = fs.String("imap-password-file", "", "file holding the IMAP password")
-		smtpURL   = fs.String("smtp", env("TESSERA_SMTP", ""), "the server answers go through: smtps://[user@]host[:465], smtp://... (STARTTLS), smtp+plain://... on loopback (env TESSERA_SMTP)")
-		smtpUser  = fs.String("smtp-user", env("TESSERA_SMTP_USER", ""), "SMTP user, if not in the URL; none for no AUTH (env TESSERA_SMTP_USER); the password from TESSERA_SMTP_PASSWORD, TESSERA_SMTP_PASSWORD_FILE or --smtp-password-file")
+		smtpURL   = fs.String("smtp", envOr("TESSERA_SMTP", ""), "the server answers go through: smtps://[user@]host[:465], smtp://... (STARTTLS), smtp+plain://... on loopback (env TESSERA_SMTP)")
+		smtpUser  = fs.String("smtp-user", envOr("TESSERA_SMTP_USER", ""), "SMTP user, if not in the URL; none for no AUTH (env TESSERA_SMTP_USER); the password from TESSERA_SMTP_PASSWORD, TESSERA_SMTP_PASSWORD_FILE or --smtp-password-file")
 		smtpPassF = fs.String("smtp-password-file", "", "file holding the SMTP password")
-		from      = fs.String("from", env("TESSERA_FROM", ""), `the office's address, "Anagrafe <anagrafe@comune.example.it>" (env TESSERA_FROM); default: office.name and office.email of --config`)
-		own       = fs.String("own", env("TESSERA_OWN", ""), "more addresses of the mailbox itself, comma separated: never answered")
-		bcc       = fs.String("bcc", env("TESSERA_BCC", ""), "addresses that get a copy of every answer, comma separated")
-		state     = fs.String("state", env("TESSERA_STATE", "tessera-inbox.db"), "the state database (SQLite) (env TESSERA_STATE)")
+		from      = fs.String("from", envOr("TESSERA_FROM", ""), `the office's address, "Anagrafe <anagrafe@comune.example.it>" (env TESSERA_FROM); default: office.name and office.email of --config`)
+		own       = fs.String("own", envOr("TESSERA_OWN", ""), "more addresses of the mailbox itself, comma separated: never answered")
+		bcc       = fs.String("bcc", envOr("TESSERA_BCC", ""), "addresses that get a copy of every answer, comma separated")
+		state     = fs.String("state", envOr("TESSERA_STATE", "tessera-inbox.db"), "the state database (SQLite) (env TESSERA_STATE)")
 		mailbox   = fs.String("mailbox", "INBOX", "the folder read for new messages")
 		valid     = fs.String("folder-valid", def.Valid, "folder of messages whose photos all pass")
 		toFix     = fs.String("folder-to-fix", def.ToFix, "folder of messages with a photo to fix")
@@ -61,7 +53,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		caFile    = fs.String("ca-file", "", "PEM file of the certificate authority of the mail servers, when not a public one")
 		once      = fs.Bool("once", false, "answer what is in the mailbox now, then stop")
 		dryRun    = fs.Bool("dry-run", false, "print what would be done with each message in the mailbox: no answer, no move, nothing recorded")
-		metrics   = fs.String("metrics-addr", env("TESSERA_METRICS_ADDR", ""), "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464 (env TESSERA_METRICS_ADDR)")
+		metrics   = fs.String("metrics-addr", envOr(metricsEnv, ""), "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464 (env "+metricsEnv+")")
 	)
 	officeFlags := office.Bind(fs)
 	if code, stop := stopped(fs.Parse(args)); stop {
@@ -166,7 +158,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer closeEngine()
 	if *metrics != "" {
 		cfg.Metrics = inbox.NewMetrics()
-		stop, err := serveMetrics(*metrics, cfg.Metrics, log)
+		stop, err := serveMetrics(*metrics, cfg.Metrics.Handler(), log)
 		if err != nil {
 			fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
 			return 1
@@ -204,26 +196,6 @@ func urlParts(raw string) (user, path string, err error) {
 		user = u.User.Username()
 	}
 	return user, strings.Trim(u.Path, "/"), nil
-}
-
-// serveMetrics serves m at http://addr/metrics until stop is called.
-func serveMetrics(addr string, m *inbox.Metrics, log *slog.Logger) (stop func(), err error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("--metrics-addr: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", m.Handler())
-	// Timeouts as for any server facing a network: a scraper that stalls
-	// does not hold a connection for ever.
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
-	go srv.Serve(ln)
-	log.Info("inbox: metrics", "addr", ln.Addr().String())
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	}, nil
 }
 
 // inboxDryRun prints what the inbox would do with each message.

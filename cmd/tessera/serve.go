@@ -19,7 +19,19 @@ import (
 const (
 	addrEnv    = "TESSERA_ADDR"
 	trustedEnv = "TESSERA_TRUSTED_PROXIES"
+	// defaultMetricsAddr is where serve's metrics are, by default: on
+	// loopback, for a scraper on the same host or in the same pod, at
+	// the port Prometheus' registry of exporters gives tessera's kind.
+	defaultMetricsAddr = "127.0.0.1:9464"
 )
+
+// envOr is the value of the variable key, else def.
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
 
 // runServe serves the web page and the JSON API until ctx is done (SIGINT
 // or SIGTERM), then drains requests in flight. It listens at once and loads
@@ -40,6 +52,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	clientRequests := fs.Int("client-requests", api.DefaultClientRequests, "requests with a photo one client may have in progress at once")
 	clientRate := fs.Float64("client-rate", api.DefaultClientRate, "requests with a photo one client may start per second, sustained (0: no limit)")
 	clientBurst := fs.Int("client-burst", api.DefaultClientBurst, "requests with a photo one client may start at once after a pause")
+	metricsAddr := fs.String("metrics-addr", envOr(metricsEnv, defaultMetricsAddr), "serve Prometheus metrics at http://ADDR/metrics, on a listener of their own; \"\": none (env "+metricsEnv+")")
 	trusted := fs.String("trusted-proxy", os.Getenv(trustedEnv), "addresses or networks of the proxies in front, comma-separated, whose X-Forwarded-For names the client (env "+trustedEnv+")")
 	officeFlags := office.Bind(fs)
 	if code, stop := stopped(fs.Parse(args)); stop {
@@ -78,6 +91,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "workers", *workers, "office", site.Office.Name)
+	if *metricsAddr != "" {
+		stop, err := serveMetrics(*metricsAddr, srv.MetricsHandler(), log)
+		if err != nil {
+			ln.Close()
+			fmt.Fprintf(stderr, "tessera serve: %v\n", err)
+			return 1
+		}
+		defer stop()
+	}
 
 	loadErr := make(chan error, 1)
 	var closeEngine func()

@@ -48,6 +48,7 @@ func TestServeUsage(t *testing.T) {
 		{[]string{"serve", "--trusted-proxy", "proxy.example"}, 2, "--trusted-proxy"},
 		{[]string{"serve", "--client-rate", "-1"}, 2, "usage: tessera serve"},
 		{[]string{"serve", "--body-budget-mb", "10"}, 2, "usage: tessera serve"}, // under one body of the limit
+		{[]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "no:such:addr"}, 1, "--metrics-addr"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := runArgs(t, tt.args...)
@@ -58,9 +59,11 @@ func TestServeUsage(t *testing.T) {
 }
 
 // TestServeCommand starts `tessera serve` on a free loopback port, waits
-// until it is ready, checks a photo, and stops it as SIGTERM would.
+// until it is ready, checks a photo, reads the metrics on their own
+// listener (and not on the public one), and stops it as SIGTERM would.
 func TestServeCommand(t *testing.T) {
-	t.Setenv(addrEnv, "127.0.0.1:0") // the environment gives the address
+	t.Setenv(addrEnv, "127.0.0.1:0") // the environment gives the addresses
+	t.Setenv(metricsEnv, "127.0.0.1:0")
 	base, stderr, stop := startServe(t)
 	photo := fixture.JPEG(fixture.Gradient(560, 720), 90, nil, nil)
 	resp, err := http.Post(base+"/v1/check?lang=en", "image/jpeg", bytes.NewReader(photo))
@@ -71,6 +74,24 @@ func TestServeCommand(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"face_count"`) {
 		t.Errorf("check: %d %.200s", resp.StatusCode, body)
+	}
+	m := regexp.MustCompile(`msg=metrics addr=(127\.0\.0\.1:\d+)`).FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the log: %s", stderr.String())
+	}
+	for url, want := range map[string]int{"http://" + m[1] + "/metrics": http.StatusOK, base + "/metrics": http.StatusNotFound} {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("%s: %d, want %d", url, resp.StatusCode, want)
+		}
+		if want == http.StatusOK && !strings.Contains(string(b), `tessera_http_requests_total{code="200",method="POST",route="/v1/check"} 1`) {
+			t.Errorf("%s does not count the check:\n%.2000s", url, b)
+		}
 	}
 	if code := stop(); code != 0 {
 		t.Errorf("exit %d after the signal: %s", code, stderr.String())
@@ -86,7 +107,7 @@ func TestServeCommand(t *testing.T) {
 // and reads the branded page and the logo.
 func TestServeOffice(t *testing.T) {
 	t.Setenv("TESSERA_OFFICE_NAME", "Comune di Esempio - Anagrafe di prova")
-	base, stderr, stop := startServe(t, "--addr", "127.0.0.1:0", "--config", "../../examples/esempio/tessera.toml", "--office-legal-url", "https://legale.esempio.it/")
+	base, stderr, stop := startServe(t, "--addr", "127.0.0.1:0", "--metrics-addr", "", "--config", "../../examples/esempio/tessera.toml", "--office-legal-url", "https://legale.esempio.it/")
 	defer stop()
 	get := func(path string) (*http.Response, string) {
 		t.Helper()
