@@ -14,28 +14,8 @@ PORT=${PORT:-18092}
 URL="http://127.0.0.1:$PORT"
 [ -f "$SRC" ] || { echo "attack: no photo at $SRC (set TESSERA_FACES or pass a photo)" >&2; exit 1; }
 
-work=$(mktemp -d)
-pid=
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" && wait "$pid" 2>/dev/null || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+. scripts/serve.sh
 
-bin=${TESSERA_BIN:-}
-if [ -z "$bin" ]; then
-	go build -o "$work/tessera" ./cmd/tessera
-	bin=$work/tessera
-fi
 go build -o "$work/attack" ./scripts/attack
-# No metrics listener: the attack is on the public one.
-TESSERA_METRICS_ADDR= "$bin" serve --addr "127.0.0.1:$PORT" 2>"$work/serve.log" &
-pid=$!
-for _ in $(seq 1 300); do
-	curl -fs "$URL/readyz" >/dev/null 2>&1 && break
-	kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
-	sleep 0.1
-done
+start_server attack
 "$work/attack" -url "$URL" -pid "$pid" -photo "$SRC"

@@ -33,7 +33,7 @@ done
 echo "== build"
 go run ./scripts/benchphoto "$SRC" "$work/photo.jpg"
 cp "$SRC" "$work/original.jpg"
-start_server loadbench
+start_server loadbench "${bench_limits[@]}"
 echo "server pid $pid on $URL, $(nproc) cores; photo $(stat -c %s "$work/photo.jpg") bytes 560x720 from $SRC"
 verdict=$(curl -fs -H 'Content-Type: image/jpeg' --data-binary @"$work/photo.jpg" "$URL/v1/check" | head -c 200)
 echo "sample answer: $verdict..."

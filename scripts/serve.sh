@@ -1,6 +1,6 @@
-# serve.sh is sourced by the bench scripts (loadbench.sh, soak.sh): a
-# scratch folder $work and a `tessera serve` on loopback at $PORT ($URL),
-# both removed when the script exits.
+# serve.sh is sourced by the bench scripts (loadbench.sh, soak.sh,
+# attack.sh): a scratch folder $work and a `tessera serve` on loopback at
+# $PORT ($URL), both removed when the script exits.
 
 work=$(mktemp -d)
 pid=
@@ -15,21 +15,30 @@ trap cleanup EXIT
 # The server's metrics are on a listener of their own, the next port.
 METRICS_URL="http://127.0.0.1:$((PORT + 1))"
 
-# start_server NAME builds tessera into $work, serves it on $PORT (its log,
-# a line per request, in $work/serve.log) and waits until it is ready; it
-# sets pid, and exits naming NAME when the server does not start. The
-# benchmarks' clients all come from 127.0.0.1, one address playing many
-# citizens: the per-client limits are lifted (scripts/attack measures them).
+# bench_limits are the flags of a server whose clients all come from
+# 127.0.0.1, one address playing many citizens: the per-client limits are
+# lifted (attack.sh measures them).
+bench_limits=(--client-rate 0 --client-requests 100000 --max-conns-per-client 100000)
+
+# start_server NAME [FLAGS...] serves tessera with FLAGS on $PORT (its log,
+# a line per request, in $work/serve.log), its metrics on the next port,
+# and waits until it is ready; it sets pid, and exits naming NAME when the
+# server does not start. The binary is built from this tree into $work,
+# or is $TESSERA_BIN (an older one, to compare).
 start_server() {
-	go build -o "$work/tessera" ./cmd/tessera
-	"$work/tessera" serve --addr "127.0.0.1:$PORT" --metrics-addr "127.0.0.1:$((PORT + 1))" \
-		--client-rate 0 --client-requests 100000 --max-conns-per-client 100000 2>"$work/serve.log" &
+	local name=$1 bin=${TESSERA_BIN:-}
+	shift
+	if [ -z "$bin" ]; then
+		go build -o "$work/tessera" ./cmd/tessera
+		bin=$work/tessera
+	fi
+	TESSERA_METRICS_ADDR="127.0.0.1:$((PORT + 1))" "$bin" serve --addr "127.0.0.1:$PORT" "$@" 2>"$work/serve.log" &
 	pid=$!
 	for _ in $(seq 1 300); do
 		curl -fs "$URL/readyz" >/dev/null 2>&1 && return
 		kill -0 "$pid" 2>/dev/null || { cat "$work/serve.log" >&2; exit 1; }
 		sleep 0.1
 	done
-	echo "$1: server not ready" >&2
+	echo "$name: server not ready" >&2
 	exit 1
 }

@@ -21,7 +21,7 @@ URL="http://127.0.0.1:$PORT"
 
 go build -o "$work/soak" ./scripts/soak
 go run ./scripts/benchphoto "$SRC" "$work/photo.jpg"
-start_server soak
+start_server soak "${bench_limits[@]}"
 echo "== soak: $SOAK, $CLIENTS clients, server pid $pid on $URL, $(nproc) cores"
 "$work/soak" -url "$URL" -pid "$pid" -photo "$work/photo.jpg" -original "$SRC" -d "$SOAK" -c "$CLIENTS"
 curl -fs "$URL/readyz" >/dev/null && echo "readyz: ready after the soak"
