@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"strconv"
 	"sync"
@@ -94,11 +95,47 @@ func (s *Server) admit(c *fiber.Ctx) error {
 
 // refuse answers e to a request whose body is left unread, closing the
 // connection after the answer: what follows on it is the rest of a body,
-// not a request.
+// not a request. The client may be sending that body still (browsers send
+// it whole before they read), and a socket closed with bytes unread
+// resets the connection, which can lose the answer the client has not read
+// yet: so the connection lingers, dropping what comes, until the client
+// closes it or lingerTime has passed.
 func (s *Server) refuse(c *fiber.Ctx, e *apiError, reason string) error {
-	c.Context().SetConnectionClose()
 	s.metrics.rejected.WithLabelValues(reason).Inc()
-	return s.fail(c, e, nil)
+	if err := s.fail(c, e, nil); err != nil {
+		return err
+	}
+	c.Response().SetConnectionClose()
+	if !addrOf(c.Context().RemoteAddr()).IsValid() {
+		return nil // the in-memory test connection: nothing to reset
+	}
+	var answer bytes.Buffer
+	if _, err := c.Response().WriteTo(&answer); err != nil {
+		return nil // answered and closed as any other
+	}
+	c.Context().HijackSetNoResponse(true)
+	c.Context().Hijack(func(conn net.Conn) {
+		_ = conn.SetWriteDeadline(time.Now().Add(refuseWrite))
+		if _, err := conn.Write(answer.Bytes()); err == nil {
+			linger(conn)
+		}
+	})
+	return nil
+}
+
+// lingerTime is the longest the connection of a refused request stays
+// open to drop what its client still sends (nginx's lingering_time is
+// 30 s, with 5 s between reads): long enough for a photo on a fast line to
+// finish, short enough that lingering holds a connection no longer than a
+// stalled body does (bodyStall).
+const lingerTime = 5 * time.Second
+
+// linger reads and drops what the client sends on conn until it closes,
+// or for lingerTime: the caller then closes conn with nothing unread, so
+// the client reads the answer written before.
+func linger(conn net.Conn) {
+	_ = conn.SetReadDeadline(time.Now().Add(lingerTime))
+	_, _ = io.Copy(io.Discard, conn)
 }
 
 // ambiguousLength reports whether a request's raw header has both

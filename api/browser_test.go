@@ -223,3 +223,48 @@ const dropScript = `(function () {
 	zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
 	return true;
 })()`
+
+// TestBrowserRefused submits a studio photo from headless chromium twice
+// to a server that lets one client start one check: the second is refused
+// before its body is read, and the page says why in its language (with
+// JavaScript, in place; without, as the page the form posts to).
+func TestBrowserRefused(t *testing.T) {
+	browsertest.Path(t)
+	dir := faceset.Require(t)
+	photo := filepath.Join(dir, "canada", "003f.jpg") // 727 KB, sent whole before the answer is read
+	for _, js := range []bool{true, false} {
+		t.Run(map[bool]string{true: "javascript", false: "no-javascript"}[js], func(t *testing.T) {
+			s := newTestServer(t, Config{ClientRate: 0.01, ClientBurst: 1})
+			base := "http://" + liveServer(t, s)
+			ctx := browser(t)
+			if !js {
+				if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+					t.Fatalf("disable JavaScript: %v", err)
+				}
+			}
+			submit := func(wait chromedp.Action[chromedp.Void]) {
+				t.Helper()
+				err := chromedp.Do(ctx,
+					chromedp.Navigate(base+"/?lang=en"),
+					chromedp.WaitVisible(chromedp.ID("photo")),
+					chromedp.SetUploadFiles(chromedp.ID("photo"), []string{photo}),
+					chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
+					wait,
+				)
+				if err != nil {
+					t.Fatalf("browser: %v", err)
+				}
+			}
+			submit(chromedp.WaitVisible(chromedp.ID("verdict")))
+			submit(chromedp.WaitVisible(chromedp.CSS(`#result .error`)))
+			msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#result .error`)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.SplitN(catalog.Say("en", "api.client_rate", 2), ".", 2)[0]
+			if !strings.Contains(msg, want) {
+				t.Errorf("the page says %q, want %q", msg, want)
+			}
+		})
+	}
+}

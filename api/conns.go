@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -32,6 +33,9 @@ const (
 	// take to write: it fits in the socket's buffer, so it never waits
 	// unless the client has stopped reading.
 	refuseWrite = time.Second
+	// maxLingering bounds the refused connections that linger at once
+	// (linger); past it a refused connection is closed at once.
+	maxLingering = 256
 )
 
 // connLimiter is a listener that refuses a connection over the limits at
@@ -47,6 +51,7 @@ type connLimiter struct {
 	open             int
 	byClient         map[client]int
 	answers          map[string][]byte // the HTTP answer to a refused connection, by reason
+	lingering        atomic.Int64
 }
 
 func (s *Server) limitConns(ln net.Listener) *connLimiter {
@@ -122,11 +127,19 @@ func (l *connLimiter) leave(cl client) {
 	}
 }
 
-// refuse answers a refused connection and closes it.
+// refuse answers a refused connection and closes it, after lingering
+// while its client may still be sending the request it wrote at once
+// (linger), unless maxLingering others already are.
 func (l *connLimiter) refuse(c net.Conn, answer []byte) {
 	defer c.Close()
 	_ = c.SetWriteDeadline(time.Now().Add(refuseWrite))
-	_, _ = c.Write(answer)
+	if _, err := c.Write(answer); err != nil {
+		return
+	}
+	if l.lingering.Add(1) <= maxLingering {
+		linger(c)
+	}
+	l.lingering.Add(-1)
 }
 
 // openNow is the number of connections open.

@@ -58,7 +58,8 @@ func sendFrom(t testing.TB, hc *http.Client, addr string, req *http.Request) res
 }
 
 // readAnswer reads one HTTP answer from conn and reports whether the
-// server then closed the connection.
+// server then closed the connection. Told that it will, the client stops
+// sending, as curl and browsers do (the server lingers until then).
 func readAnswer(t testing.TB, conn net.Conn) (r response, closed bool) {
 	t.Helper()
 	conn.SetReadDeadline(time.Now().Add(time.Minute))
@@ -69,6 +70,9 @@ func readAnswer(t testing.TB, conn net.Conn) (r response, closed bool) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if tc, ok := conn.(*net.TCPConn); ok && resp.Close {
+		tc.CloseWrite()
+	}
 	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, err = br.ReadByte()
 	return response{resp.StatusCode, resp.Header, b}, err == io.EOF
@@ -516,5 +520,49 @@ func measureConnCost(t *testing.T, n int, sent string, cost int64) {
 	t.Logf("%d connections: %.1f KB each", n, float64(per)/1024)
 	if per > cost {
 		t.Errorf("a connection holds %d bytes, more than %d", per, cost)
+	}
+}
+
+// TestRefusalReachesClient: a client that sends its whole body before it
+// reads the answer, as browsers and Go's client do, gets the refusal (429)
+// rather than a connection reset when the server refuses the body unread:
+// the server reads and drops what is still coming before it closes. The
+// same for a connection refused on arrival.
+func TestRefusalReachesClient(t *testing.T) {
+	det := fixture.NewBlockingDetector()
+	close(det.Release)
+	s := New(Config{ClientRate: 0.01, ClientBurst: 1}, validate.New(det))
+	addr := liveServer(t, s)
+	body := make([]byte, 4<<20) // sent whole, as a browser sends a photo
+	send := func(ip string) response {
+		req := rawRequest("/v1/check", "image/jpeg", body)
+		req.RequestURI = ""
+		req.URL.Scheme, req.URL.Host = "http", addr
+		resp, err := clientAt(ip).Do(req)
+		if err != nil {
+			t.Fatalf("from %s: no answer: %v", ip, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return response{resp.StatusCode, resp.Header, b}
+	}
+	if r := send("127.0.0.14"); r.status != http.StatusUnsupportedMediaType {
+		t.Fatalf("the first: %s", r)
+	}
+	for i := range 20 {
+		if r := send("127.0.0.14"); r.status != http.StatusTooManyRequests || r.errorOf(t).Error != "client_rate" {
+			t.Errorf("refused %d: %s, want 429 client_rate", i, r)
+		}
+	}
+	// A connection refused on arrival, its request already sent.
+	s = New(Config{MaxConnsPerClient: 1}, validate.New(det))
+	addr = liveServer(t, s)
+	hold := dialFrom(t, "127.0.0.15", addr)
+	defer hold.Close()
+	waitFor(t, func() bool { return openConns(s) == 1 }, "the first connection open")
+	for i := range 20 {
+		if r := send("127.0.0.15"); r.status != http.StatusTooManyRequests || r.errorOf(t).Error != "too_many_connections" {
+			t.Errorf("refused on arrival %d: %s, want 429 too_many_connections", i, r)
+		}
 	}
 }
