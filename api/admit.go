@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,12 +39,12 @@ const (
 	// (and its body's first byte), from its first byte: a slow-header
 	// client holds a connection this long at most.
 	headerTimeout = 20 * time.Second
-	// minBodyRate is the slowest a body may arrive on average, counted
-	// after bodyGrace: 8 KB/s is 64 kbit/s, slower than a phone's
-	// uplink on 2G (EDGE gives 100-200 kbit/s). A body trickled slower
-	// is cut within bodyGrace + bodyStall.
+	// minBodyRate is the slowest a body may arrive over any rateWindow:
+	// 8 KB/s is 64 kbit/s, slower than a phone's uplink on 2G (EDGE gives
+	// 100-200 kbit/s). A body trickled slower is cut within rateWindow
+	// plus bodyStall, however fast it began.
 	minBodyRate = 8 << 10
-	bodyGrace   = 10 * time.Second
+	rateWindow  = 10 * time.Second
 	// bodyStall is the longest a body may pause: a client that stops
 	// sending is cut after it.
 	bodyStall = 10 * time.Second
@@ -73,7 +74,8 @@ func (s *Server) admit(c *fiber.Ctx) error {
 	if declared > s.cfg.BodyLimit {
 		return s.refuse(c, errTooLarge, "body_too_large")
 	}
-	end, e := s.clients.begin(s.clientOf(c), time.Now())
+	cl := s.clientOf(c)
+	end, e := s.clients.begin(cl, time.Now())
 	if e != nil {
 		if len(e.args) > 0 {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.args[0].(int)))
@@ -81,7 +83,7 @@ func (s *Server) admit(c *fiber.Ctx) error {
 		return s.refuse(c, e, e.code)
 	}
 	defer end()
-	body, release, e := s.receive(c, declared)
+	body, release, e := s.receive(c, cl, declared, copiedBody(c))
 	defer release()
 	if e == errBusy {
 		return s.refuse(c, e, "body_budget")
@@ -160,24 +162,48 @@ func ambiguousLength(raw []byte) bool {
 	return length && encoding
 }
 
+// copiedBody reports whether the handler copies the body once more: a
+// photo taken out of a multipart form, the attachments decoded out of an
+// email. Either copy is at most the body's size.
+func copiedBody(c *fiber.Ctx) bool {
+	mt, _, _ := strings.Cut(c.Get(fiber.HeaderContentType), ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "multipart/form-data" || mt == "message/rfc822"
+}
+
 // receive reads the request's body, declared bytes long (-1: chunked,
-// up to the body limit), as it arrives. Its memory is taken from the body
-// budget before it is allocated: a declared length the budget cannot hold
-// now is refused before a byte is read (errBusy), and so is a body whose
-// next step finds the budget spent. release gives the memory back; the
-// caller calls it once the body is no longer used, also on error.
-func (s *Server) receive(c *fiber.Ctx, declared int) (body []byte, release func(), e *apiError) {
+// up to the body limit), as it arrives, for client cl. Its memory is
+// taken from the body budget, and from cl's share of it, before it is
+// allocated: a declared length the budget cannot hold now is refused
+// before a byte is read (errBusy), and so is a body whose next step finds
+// the budget spent; with copied, the copy the handler will make is taken
+// too. The body must keep coming: a pause of bodyStall, less than
+// minBodyRate over any rateWindow, or more than bodyTimeout in all is
+// errTooSlow. release gives the memory back; the caller calls it once the
+// body is no longer used, also on error.
+func (s *Server) receive(c *fiber.Ctx, cl client, declared int, copied bool) (body []byte, release func(), e *apiError) {
 	var held int64
 	release = func() {
-		s.bodies.give(held)
+		s.bodies.give(cl, held)
 		held = 0
+	}
+	take := func(n int) bool {
+		if !s.bodies.take(cl, int64(n)) {
+			return false
+		}
+		held += int64(n)
+		return true
 	}
 	if declared == 0 {
 		return nil, release, nil
 	}
 	limit := s.cfg.BodyLimit
 	if declared > 0 {
-		if !s.bodies.canHold(int64(declared)) {
+		need := int64(declared)
+		if copied {
+			need *= 2
+		}
+		if !s.bodies.canHold(cl, need) {
 			return nil, release, errBusy
 		}
 		limit = declared
@@ -190,33 +216,27 @@ func (s *Server) receive(c *fiber.Ctx, declared int) (body []byte, release func(
 		}
 		return b, release, nil
 	}
-	grow := func(n int) bool {
-		if !s.bodies.take(int64(n)) {
-			return false
-		}
-		held += int64(n)
-		return true
-	}
 	// A declared body is read up to its length; a chunked one up to one
 	// byte past the limit, which tells it is over.
 	want := limit + 1
 	if declared > 0 {
 		want = declared
 	}
-	if !grow(min(want, bodyStep)) {
+	if !take(min(want, bodyStep)) {
 		return nil, release, errBusy
 	}
 	buf := make([]byte, 0, min(want, bodyStep))
 	start := time.Now()
+	mark, marked := start, 0 // the start of the rate's window, and the bytes by then
 	for {
 		if len(buf) == cap(buf) {
 			bigger := min(2*cap(buf), want)
-			if !grow(bigger) {
+			if !take(bigger) {
 				return nil, release, errBusy
 			}
 			nb := make([]byte, len(buf), bigger)
 			copy(nb, buf)
-			s.bodies.give(int64(cap(buf)))
+			s.bodies.give(cl, int64(cap(buf)))
 			held -= int64(cap(buf))
 			buf = nb
 		}
@@ -227,47 +247,76 @@ func (s *Server) receive(c *fiber.Ctx, declared int) (body []byte, release func(
 		_ = c.Context().SetReadDeadline(deadline) // the in-memory test connection has none
 		n, err := r.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
+		done := len(buf) == declared || (errors.Is(err, io.EOF) && declared < 0)
 		switch {
 		case len(buf) > s.cfg.BodyLimit:
 			return nil, release, errTooLarge
-		case len(buf) == declared, errors.Is(err, io.EOF) && declared < 0:
+		case done && copied && !take(len(buf)):
+			return nil, release, errBusy
+		case done:
 			return buf, release, nil
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			return nil, release, errTooSlow
 		case err != nil: // a body cut short, or a malformed chunk
 			return nil, release, errBadRequest
 		}
-		if late := time.Since(start) - bodyGrace; late > 0 && float64(len(buf)) < minBodyRate*late.Seconds() {
-			return nil, release, errTooSlow
+		if now := time.Now(); now.Sub(mark) >= rateWindow {
+			if float64(len(buf)-marked) < minBodyRate*now.Sub(mark).Seconds() {
+				return nil, release, errTooSlow
+			}
+			mark, marked = now, len(buf)
 		}
 	}
 }
 
 // byteBudget is memory shared by the bodies being received and held:
 // taken before it is allocated, given back when the body is done with.
+// One client may hold at most its share of it.
 type byteBudget struct {
-	mu   sync.Mutex
-	free int64
+	share int64 // what one client may hold
+	mu    sync.Mutex
+	free  int64
+	held  map[client]int64
 }
 
-func newByteBudget(n int64) *byteBudget { return &byteBudget{free: n} }
+// clientShare is what one client may hold of the body budget: a quarter,
+// so that it takes four clients sending at once to spend it, but at least
+// a body of the largest size and the handler's copy of it, so that any
+// client can send one.
+func clientShare(cfg Config) int64 {
+	return min(cfg.BodyBudget, max(cfg.BodyBudget/4, 2*int64(cfg.BodyLimit)))
+}
 
-// take takes n bytes when they are free now; it never waits.
-func (b *byteBudget) take(n int64) bool {
+// newByteBudget is a budget of n bytes of which one client may hold share.
+func newByteBudget(n, share int64) *byteBudget {
+	return &byteBudget{free: n, share: share, held: map[client]int64{}}
+}
+
+// take takes n bytes for cl when they are free now and within cl's
+// share; it never waits.
+func (b *byteBudget) take(cl client, n int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if n > b.free {
+	if n > b.free || (cl.IsValid() && b.held[cl]+n > b.share) {
 		return false
 	}
 	b.free -= n
+	if cl.IsValid() {
+		b.held[cl] += n
+	}
 	return true
 }
 
-// give gives n bytes back.
-func (b *byteBudget) give(n int64) {
+// give gives n bytes of cl back.
+func (b *byteBudget) give(cl client, n int64) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	b.free += n
-	b.mu.Unlock()
+	if cl.IsValid() {
+		if b.held[cl] -= n; b.held[cl] <= 0 {
+			delete(b.held, cl)
+		}
+	}
 }
 
 // freeNow is the memory free now.
@@ -277,9 +326,9 @@ func (b *byteBudget) freeNow() int64 {
 	return b.free
 }
 
-// canHold reports whether n bytes are free now.
-func (b *byteBudget) canHold(n int64) bool {
+// canHold reports whether n bytes are free now for cl.
+func (b *byteBudget) canHold(cl client, n int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return n <= b.free
+	return n <= b.free && (!cl.IsValid() || b.held[cl]+n <= b.share)
 }

@@ -112,7 +112,7 @@ func forwardedFor(peer netip.Addr, xff [][]byte, trusted proxies) client {
 		fields = append(fields, bytes.Split(v, []byte{','})...)
 	}
 	for i := len(fields) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(string(bytes.TrimSpace(fields[i])))
+		a, err := parseForwarded(string(bytes.TrimSpace(fields[i])))
 		if err != nil {
 			return clientOfAddr(peer)
 		}
@@ -123,6 +123,21 @@ func forwardedFor(peer netip.Addr, xff [][]byte, trusted proxies) client {
 		peer = a
 	}
 	return clientOfAddr(peer)
+}
+
+// parseForwarded reads one X-Forwarded-For entry: an address, or an
+// address with a port as some load balancers write it ("192.0.2.1:4711",
+// "[2001:db8::1]:443").
+func parseForwarded(f string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(f)
+	if err == nil {
+		return a, nil
+	}
+	ap, err2 := netip.ParseAddrPort(f)
+	if err2 != nil {
+		return netip.Addr{}, err
+	}
+	return ap.Addr(), nil
 }
 
 // clientTable holds, per client, the requests it has in progress and its

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,9 +34,14 @@ const (
 	// take to write: it fits in the socket's buffer, so it never waits
 	// unless the client has stopped reading.
 	refuseWrite = time.Second
-	// maxLingering bounds the refused connections that linger at once
-	// (linger); past it a refused connection is closed at once.
+	// maxLingering bounds the refused connections waited on at once
+	// (refuse); past it a refused connection is closed at once.
 	maxLingering = 256
+	// refuseWait is the longest a refused connection is waited on for
+	// its request's head, and maxHead the most read of it: fasthttp's
+	// header buffer is 4 KB.
+	refuseWait = 2 * time.Second
+	maxHead    = 8 << 10
 )
 
 // connLimiter is a listener that refuses a connection over the limits at
@@ -75,7 +81,7 @@ func refusal(status int, text string) []byte {
 	lang := catalog.Default
 	body, _ := json.Marshal(errorBody{Error: errConnections.code, Message: errConnections.message(lang)})
 	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Language: %s\r\n"+
-		"Retry-After: 2\r\nCache-Control: no-store\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", status, text, lang, len(body), body)
+		"Retry-After: 2\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", status, text, lang, len(body), body)
 }
 
 // Accept returns the next connection within the limits.
@@ -127,19 +133,38 @@ func (l *connLimiter) leave(cl client) {
 	}
 }
 
-// refuse answers a refused connection and closes it, after lingering
-// while its client may still be sending the request it wrote at once
-// (linger), unless maxLingering others already are.
+// refuse answers a refused connection and closes it. It first waits for
+// the request's head (refuseWait at most): a client that reads an answer
+// before it has asked drops it as unsolicited (Go's client does) and
+// reports no answer at all. After the answer it lingers while the client
+// may still be sending (linger). Past maxLingering connections refused
+// at once, one is closed without a word.
 func (l *connLimiter) refuse(c net.Conn, answer []byte) {
 	defer c.Close()
-	_ = c.SetWriteDeadline(time.Now().Add(refuseWrite))
-	if _, err := c.Write(answer); err != nil {
+	defer l.lingering.Add(-1)
+	if l.lingering.Add(1) > maxLingering {
 		return
 	}
-	if l.lingering.Add(1) <= maxLingering {
+	_ = c.SetReadDeadline(time.Now().Add(refuseWait))
+	readHead(c)
+	_ = c.SetWriteDeadline(time.Now().Add(refuseWrite))
+	if _, err := c.Write(answer); err == nil {
 		linger(c)
 	}
-	l.lingering.Add(-1)
+}
+
+// readHead reads from c until the end of a request's head (an empty
+// line), maxHead bytes, or an error (the read deadline).
+func readHead(c net.Conn) {
+	var buf [maxHead]byte
+	n := 0
+	for n < len(buf) {
+		k, err := c.Read(buf[n:])
+		n += k
+		if bytes.Contains(buf[max(0, n-k-3):n], []byte("\r\n\r\n")) || err != nil {
+			return
+		}
+	}
 }
 
 // openNow is the number of connections open.

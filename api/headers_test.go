@@ -31,6 +31,9 @@ func TestFraming(t *testing.T) {
 			if r.status != http.StatusBadRequest || !closed {
 				t.Errorf("%s, closed %v; want 400 and the connection closed", r, closed)
 			}
+			if r.header.Get("Cache-Control") != "no-store" || r.header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("headers %v: want no-store and nosniff", r.header)
+			}
 		})
 	}
 }

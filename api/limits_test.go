@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,7 +109,7 @@ func heapInUse() uint64 {
 // length of each: 4.5 GB); a citizen's photo from another address is
 // checked meanwhile; and every slow body is cut (408) within the grace
 // and the stall allowed, its connection closed. A body trickled a byte a
-// second is cut too.
+// second after a fast start is cut too.
 func TestSlowBodies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the slow bodies to be cut")
@@ -157,10 +159,12 @@ func TestSlowBodies(t *testing.T) {
 	}
 	t.Logf("a citizen's photo answered in %v during the attack", time.Since(t0).Round(time.Millisecond))
 
-	// A trickle: one byte a second.
+	// A trickle: 200 KB at once, then one byte a second. The rate is
+	// counted over each window, not since the start: the fast start buys
+	// no time.
 	trickle := dialFrom(t, "127.0.0.200", addr)
 	defer trickle.Close()
-	fmt.Fprintf(trickle, "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 500000\r\n\r\n")
+	fmt.Fprintf(trickle, "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 500000\r\n\r\n%s", strings.Repeat("x", 200<<10))
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() {
@@ -176,7 +180,7 @@ func TestSlowBodies(t *testing.T) {
 		}
 	}()
 
-	cut := bodyGrace + bodyStall + 5*time.Second
+	cut := rateWindow + bodyStall + 5*time.Second
 	for i, c := range append(conns, trickle) {
 		r, closed := readAnswer(t, c)
 		if r.status != http.StatusRequestTimeout || r.errorOf(t).Error != "too_slow" || !closed {
@@ -282,6 +286,7 @@ func TestFairSlots(t *testing.T) {
 	go func() { otherDone <- sendFrom(t, other, addr, rawRequest("/v1/check", "image/jpeg", photo)) }()
 	waitFor(t, func() bool { return waitingOn(s) == 4 }, "the other client waiting")
 
+	pending := 3           // the flood's requests still to be answered after its first
 	det.Step <- struct{}{} // the flood's first ends; the slot is the other client's
 	if r := <-floodDone; r.status != http.StatusOK {
 		t.Errorf("the flood's first: %s", r)
@@ -295,11 +300,13 @@ func TestFairSlots(t *testing.T) {
 		}
 	case r := <-floodDone:
 		t.Errorf("the flood's second request was analysed before the other client's (%s)", r)
+		pending-- // and the other client's is still waiting
+		defer func() { <-otherDone }()
 	case <-time.After(10 * time.Second):
-		t.Error("the other client was not answered")
+		t.Fatal("the other client was not answered")
 	}
 	close(det.Release)
-	for range 3 {
+	for range pending {
 		<-floodDone
 	}
 }
@@ -391,6 +398,9 @@ func TestTrustedProxy(t *testing.T) {
 		{"an address the citizen wrote before the proxy's", proxy, "203.0.113.9, 203.0.113.5", 429},
 		{"an IPv6 citizen", proxy, "2001:db8:1:2::1", 415},
 		{"the same /64", proxy, "2001:db8:1:2::ffff", 429},
+		{"a citizen with a port", proxy, "198.51.100.7:4711", 415},
+		{"the same without", proxy, "198.51.100.7", 429},
+		{"an IPv6 citizen with a port", proxy, "[2001:db8:9:9::1]:443", 415},
 		{"direct", direct, "203.0.113.7", 415},
 		{"direct, another forwarded address", direct, "203.0.113.8", 429},
 	}
@@ -564,5 +574,90 @@ func TestRefusalReachesClient(t *testing.T) {
 		if r := send("127.0.0.15"); r.status != http.StatusTooManyRequests || r.errorOf(t).Error != "too_many_connections" {
 			t.Errorf("refused on arrival %d: %s, want 429 too_many_connections", i, r)
 		}
+	}
+}
+
+// TestClientShare: one client may hold a quarter of the body budget (at
+// least a body of the limit and its copy): while one of its photos waits
+// for analysis, its next is refused 503 as it grows past the share, and
+// another client's is received. The budget is whole again after.
+func TestClientShare(t *testing.T) {
+	det := fixture.NewBlockingDetector()
+	s := New(Config{MaxConcurrent: 1, BodyLimit: 1 << 20, BodyBudget: 8 << 20, ClientRate: -1}, validate.New(det))
+	addr := liveServer(t, s)
+	if got := clientShare(s.cfg); got != 2<<20 {
+		t.Fatalf("share %d, want 2 MB", got)
+	}
+	body := fixture.JPEG(fixture.Gradient(64, 80), 90, nil, nil)
+	body = append(body, make([]byte, 900<<10-len(body))...) // a photo with 900 KB of trailing bytes
+	a, b := clientAt("127.0.0.16"), clientAt("127.0.0.17")
+	held := make(chan response, 2)
+	go func() { held <- sendFrom(t, a, addr, rawRequest("/v1/check", "image/jpeg", body)) }()
+	<-det.Entered
+	r := sendFrom(t, a, addr, rawRequest("/v1/check?lang=en", "image/jpeg", body))
+	if r.status != http.StatusServiceUnavailable || r.errorOf(t).Error != "busy" {
+		t.Errorf("a second body of the same client: %s, want 503 busy", r)
+	}
+	go func() { held <- sendFrom(t, b, addr, rawRequest("/v1/check", "image/jpeg", body)) }()
+	waitFor(t, func() bool { return waitingOn(s) == 1 }, "another client's body received")
+	close(det.Release)
+	for range 2 {
+		if r := <-held; r.status != http.StatusOK {
+			t.Errorf("%s", r)
+		}
+	}
+	// A multipart form and an email take their copy too, and give it back.
+	for _, req := range []*http.Request{
+		formRequest(t, "/v1/check", "photo", "a.jpg", body, nil),
+		rawRequest("/v1/check/email", "message/rfc822", append([]byte("Subject: x\r\n\r\n"), make([]byte, 700<<10)...)),
+	} {
+		sendFrom(t, a, addr, req)
+	}
+	if free := s.bodies.freeNow(); free != 8<<20 {
+		t.Errorf("%d bytes of the body budget not given back", 8<<20-free)
+	}
+}
+
+// TestSlotsStress: many requests of a few clients take, wait for and give
+// back slots, some giving up at random: at the end no slot is taken,
+// nobody waits, and the tables are empty.
+func TestSlotsStress(t *testing.T) {
+	q := newSlots(2, 1000)
+	var wg sync.WaitGroup
+	for i := range 400 {
+		wg.Go(func() {
+			cl := clientOfAddr(netip.AddrFrom4([4]byte{10, 0, 0, byte(i % 5)}))
+			wait := time.Duration(i%7) * 200 * time.Microsecond
+			release, e := q.acquire(context.Background(), cl, wait, func(int) {})
+			if e == nil {
+				time.Sleep(time.Duration(i%3) * 100 * time.Microsecond)
+				release()
+				release() // a second call is harmless
+			}
+		})
+	}
+	wg.Wait()
+	busy, waiting, full := q.stats()
+	if busy != 0 || waiting != 0 || !full.IsZero() || len(q.held) != 0 || len(q.lastTurn) != 0 {
+		t.Errorf("busy %d, waiting %d, full since %v, held %v, turns %v", busy, waiting, full, q.held, q.lastTurn)
+	}
+}
+
+// TestCopiesCounted: a photo in a multipart form is copied out of the body
+// by the handler, so it takes twice its size from the budget: a budget
+// that holds a raw body (and its growth) refuses the same photo as a form.
+func TestCopiesCounted(t *testing.T) {
+	det := fixture.NewBlockingDetector()
+	close(det.Release)
+	s := New(Config{BodyLimit: 1 << 20, BodyBudget: 1600 << 10, ClientRate: -1}, validate.New(det))
+	addr := liveServer(t, s)
+	photo := fixture.JPEG(fixture.Gradient(64, 80), 90, nil, nil)
+	photo = append(photo, make([]byte, 800<<10-len(photo))...)
+	hc := clientAt("127.0.0.18")
+	if r := sendFrom(t, hc, addr, rawRequest("/v1/check", "image/jpeg", photo)); r.status != http.StatusOK {
+		t.Errorf("raw: %s", r)
+	}
+	if r := sendFrom(t, hc, addr, formRequest(t, "/v1/check", "photo", "a.jpg", photo, nil)); r.status != http.StatusServiceUnavailable {
+		t.Errorf("as a form: %s, want 503", r)
 	}
 }

@@ -156,7 +156,7 @@ func New(cfg Config, v *validate.Validator) *Server {
 		cfg:     cfg,
 		slots:   newSlots(cfg.MaxConcurrent, cfg.MaxWaiting),
 		clients: newClientTable(cfg.ClientRequests, max(cfg.ClientRate, 0), cfg.ClientBurst),
-		bodies:  newByteBudget(cfg.BodyBudget),
+		bodies:  newByteBudget(cfg.BodyBudget, clientShare(cfg)),
 		metrics: newMetrics(),
 		pages:   parsePages(),
 	}
@@ -265,11 +265,7 @@ func (s *Server) observe(c *fiber.Ctx) (err error) {
 		s.metrics.request(s.routeLabel(c), c.Method(), status, d)
 		s.cfg.Logger.Info("request", "method", c.Method(), "path", c.Path(), "status", status, "ms", d.Milliseconds())
 	}()
-	// Answers carry a citizen's photo, report or sheet: no cache keeps
-	// them (the page's assets say otherwise), and no browser takes them
-	// for another type than they declare.
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	private(c)
 	if ambiguousLength(c.Request().Header.RawHeaders()) {
 		return s.refuse(c, errBadRequest, "framing")
 	}
@@ -325,9 +321,20 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	return s.fail(c, ae, nil)
 }
 
+// private marks an answer as the citizen's: answers carry a photo, a
+// report or a sheet, so no cache keeps them (the page's assets say
+// otherwise), and no browser takes them for another type than they
+// declare. observe marks every answer, fail the errors fasthttp raises
+// before observe runs (a malformed request).
+func private(c *fiber.Ctx) {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+}
+
 // fail writes an error answer: an HTML page for the web page's routes,
 // else JSON {"error", "message"} with the report when there is one.
 func (s *Server) fail(c *fiber.Ctx, e *apiError, rep *validate.Report) error {
+	private(c)
 	lang := langOf(c)
 	c.Set(fiber.HeaderContentLanguage, lang)
 	var args []any

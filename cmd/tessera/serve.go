@@ -46,7 +46,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	workers := fs.Int("workers", runtime.NumCPU(), "photos analysed at once")
 	bodyMB := fs.Int("body-limit-mb", api.DefaultBodyLimit>>20, "largest request body in MB")
 	memMB := fs.Int("memory-budget-mb", validate.DefaultMemoryBudget>>20, "memory the photos being checked at once may need together, in MB (estimated from each header; a photo waits for room)")
-	bodyBudgetMB := fs.Int("body-budget-mb", api.DefaultBodyBudget>>20, "memory the request bodies being received and checked at once may take together, in MB (a body that finds it spent: 503)")
+	bodyBudgetMB := fs.Int("body-budget-mb", api.DefaultBodyBudget>>20, "memory the request bodies being received and checked at once may take together, in MB, at least twice --body-limit-mb (a body that finds it spent: 503; one client may hold a quarter, or two bodies of the limit)")
 	maxConns := fs.Int("max-conns", api.DefaultMaxConns, "connections open at once")
 	maxConnsPerClient := fs.Int("max-conns-per-client", api.DefaultMaxConnsPerClient, "connections one client address may have open (a trusted proxy: only --max-conns)")
 	clientRequests := fs.Int("client-requests", api.DefaultClientRequests, "requests with a photo one client may have in progress at once")
@@ -58,7 +58,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code, stop := stopped(fs.Parse(args)); stop {
 		return code
 	}
-	if fs.NArg() > 0 || *workers < 1 || *bodyMB < 1 || *memMB < 64 || *bodyBudgetMB < *bodyMB ||
+	if fs.NArg() > 0 || *workers < 1 || *bodyMB < 1 || *memMB < 64 || *bodyBudgetMB < 2**bodyMB ||
 		*maxConns < 1 || *maxConnsPerClient < 1 || *clientRequests < 1 || *clientRate < 0 || *clientBurst < 1 {
 		fs.Usage()
 		return exitUsage
