@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,8 +34,12 @@ const (
 	// unless the client has stopped reading.
 	refuseWrite = time.Second
 	// maxLingering bounds the refused connections waited on at once
-	// (refuse); past it a refused connection is closed at once.
-	maxLingering = 256
+	// (lingerers), maxLingeringPerClient those of one client: past them a
+	// refused connection is closed at once. A citizen refused has one;
+	// a client refused on many connections at once is flooding, and
+	// reading what it still sends would spend the server's time on it.
+	maxLingering          = 256
+	maxLingeringPerClient = 2
 	// refuseWait is the longest a refused connection is waited on for
 	// its request's head, and maxHead the most read of it: fasthttp's
 	// header buffer is 4 KB.
@@ -57,7 +60,7 @@ type connLimiter struct {
 	open             int
 	byClient         map[client]int
 	answers          map[string][]byte // the HTTP answer to a refused connection, by reason
-	lingering        atomic.Int64
+	lingering        *lingerers
 }
 
 func (s *Server) limitConns(ln net.Listener) *connLimiter {
@@ -68,6 +71,7 @@ func (s *Server) limitConns(ln net.Listener) *connLimiter {
 		trusted:   proxies(s.cfg.TrustedProxies),
 		refused:   func(reason string) { s.metrics.rejected.WithLabelValues(reason).Inc() },
 		byClient:  map[client]int{},
+		lingering: s.lingering,
 		answers: map[string][]byte{
 			"connections":        refusal(503, "Service Unavailable"),
 			"client_connections": refusal(429, "Too Many Requests"),
@@ -98,7 +102,7 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		}
 		if reason := l.enter(cl); reason != "" {
 			l.refused(reason)
-			go l.refuse(c, l.answers[reason])
+			go l.refuse(c, cl, l.answers[reason])
 			continue
 		}
 		return &limitedConn{Conn: c, leave: func() { l.leave(cl) }}, nil
@@ -133,18 +137,19 @@ func (l *connLimiter) leave(cl client) {
 	}
 }
 
-// refuse answers a refused connection and closes it. It first waits for
-// the request's head (refuseWait at most): a client that reads an answer
-// before it has asked drops it as unsolicited (Go's client does) and
-// reports no answer at all. After the answer it lingers while the client
-// may still be sending (linger). Past maxLingering connections refused
-// at once, one is closed without a word.
-func (l *connLimiter) refuse(c net.Conn, answer []byte) {
+// refuse answers a refused connection of cl and closes it. It first
+// waits for the request's head (refuseWait at most): a client that reads
+// an answer before it has asked drops it as unsolicited (Go's client
+// does) and reports no answer at all. After the answer it lingers while
+// the client may still be sending (linger). Past the lingerers' limits,
+// the connection is closed without a word.
+func (l *connLimiter) refuse(c net.Conn, cl client, answer []byte) {
 	defer c.Close()
-	defer l.lingering.Add(-1)
-	if l.lingering.Add(1) > maxLingering {
+	done, ok := l.lingering.add(cl)
+	if !ok {
 		return
 	}
+	defer done()
 	_ = c.SetReadDeadline(time.Now().Add(refuseWait))
 	readHead(c)
 	_ = c.SetWriteDeadline(time.Now().Add(refuseWrite))
@@ -165,6 +170,36 @@ func readHead(c net.Conn) {
 			return
 		}
 	}
+}
+
+// lingerers counts the refused connections being waited on, in all and
+// per client (maxLingering, maxLingeringPerClient).
+type lingerers struct {
+	mu       sync.Mutex
+	total    int
+	byClient map[client]int
+}
+
+func newLingerers() *lingerers { return &lingerers{byClient: map[client]int{}} }
+
+// add counts a lingering connection of cl, unless the limits are reached;
+// done uncounts it.
+func (g *lingerers) add(cl client) (done func(), ok bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.total >= maxLingering || g.byClient[cl] >= maxLingeringPerClient {
+		return nil, false
+	}
+	g.total++
+	g.byClient[cl]++
+	return func() {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		g.total--
+		if g.byClient[cl]--; g.byClient[cl] <= 0 {
+			delete(g.byClient, cl)
+		}
+	}, true
 }
 
 // openNow is the number of connections open.

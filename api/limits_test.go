@@ -515,7 +515,7 @@ func measureConnCost(t *testing.T, n int, sent string, cost int64) {
 		runtime.ReadMemStats(&m)
 		return m.HeapInuse + m.StackInuse
 	}
-	s := New(Config{MaxConnsPerClient: n, ClientRequests: n, ClientRate: -1}, nil)
+	s := New(Config{MaxConnsPerClient: n, ClientRequests: n, ClientRate: -1, BodyBudget: 1 << 30}, nil) // one client, many bodies
 	addr := liveServer(t, s)
 	before := stats()
 	conns := make([]net.Conn, n)

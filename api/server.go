@@ -135,17 +135,18 @@ func (c Config) withDefaults() Config {
 
 // Server is the HTTP service. Create it with New.
 type Server struct {
-	cfg      Config
-	val      atomic.Pointer[validate.Validator]
-	slots    *slots                      // the analysis slots, shared fairly among clients
-	clients  *clientTable                // what each client has in progress, and its rate
-	bodies   *byteBudget                 // the memory of the bodies being received and analysed
-	conns    atomic.Pointer[connLimiter] // the listener's limits, once serving
-	app      *fiber.App
-	metrics  *metrics
-	pages    *template.Template
-	paths    map[string]bool // route paths, the metrics' route labels
-	logoFile *asset          // the office's logo, nil without one
+	cfg       Config
+	val       atomic.Pointer[validate.Validator]
+	slots     *slots                      // the analysis slots, shared fairly among clients
+	clients   *clientTable                // what each client has in progress, and its rate
+	bodies    *byteBudget                 // the memory of the bodies being received and analysed
+	conns     atomic.Pointer[connLimiter] // the listener's limits, once serving
+	lingering *lingerers                  // refused connections read until their client stops
+	app       *fiber.App
+	metrics   *metrics
+	pages     *template.Template
+	paths     map[string]bool // route paths, the metrics' route labels
+	logoFile  *asset          // the office's logo, nil without one
 }
 
 // New returns a Server that checks photos with v. v may be nil: the server
@@ -153,12 +154,13 @@ type Server struct {
 func New(cfg Config, v *validate.Validator) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{
-		cfg:     cfg,
-		slots:   newSlots(cfg.MaxConcurrent, cfg.MaxWaiting),
-		clients: newClientTable(cfg.ClientRequests, max(cfg.ClientRate, 0), cfg.ClientBurst),
-		bodies:  newByteBudget(cfg.BodyBudget, clientShare(cfg)),
-		metrics: newMetrics(),
-		pages:   parsePages(),
+		cfg:       cfg,
+		slots:     newSlots(cfg.MaxConcurrent, cfg.MaxWaiting),
+		clients:   newClientTable(cfg.ClientRequests, max(cfg.ClientRate, 0), cfg.ClientBurst),
+		bodies:    newByteBudget(cfg.BodyBudget, clientShare(cfg)),
+		lingering: newLingerers(),
+		metrics:   newMetrics(),
+		pages:     parsePages(),
 	}
 	if v != nil {
 		s.val.Store(v)
