@@ -119,8 +119,13 @@ func (s *Server) refuse(c *fiber.Ctx, e *apiError, reason string) error {
 	if !ok {
 		return nil // answered and closed at once: see lingerers
 	}
+	// fasthttp skips the hijack handler when the connection breaks
+	// first (an earlier pipelined answer that cannot be flushed): the
+	// slot is given back after the longest the handler would take.
+	backstop := time.AfterFunc(refuseWrite+lingerTime+time.Second, done)
 	c.Context().HijackSetNoResponse(true)
 	c.Context().Hijack(func(conn net.Conn) {
+		defer backstop.Stop()
 		defer done()
 		_ = conn.SetWriteDeadline(time.Now().Add(refuseWrite))
 		if _, err := conn.Write(answer.Bytes()); err == nil {
@@ -167,30 +172,36 @@ func ambiguousLength(raw []byte) bool {
 	return length && encoding
 }
 
-// copiedBody reports whether the handler copies the body once more: a
-// photo taken out of a multipart form, the attachments decoded out of an
-// email. Either copy is at most the body's size.
+// emailRoute is the route whose handler reads any body as an email.
+const emailRoute = "/v1/check/email"
+
+// copiedBody reports whether the handler copies the body once more: the
+// attachments decoded out of an email (whatever its declared type), a
+// photo taken out of a multipart form. Either copy is at most the body's
+// size.
 func copiedBody(c *fiber.Ctx) bool {
 	mt, _, _ := strings.Cut(c.Get(fiber.HeaderContentType), ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
-	return mt == "multipart/form-data" || mt == "message/rfc822"
+	return c.Route().Path == emailRoute || mt == "multipart/form-data"
 }
 
 // receive reads the request's body, declared bytes long (-1: chunked,
 // up to the body limit), as it arrives, for client cl. Its memory is
 // taken from the body budget, and from cl's share of it, before it is
-// allocated: a declared length the budget cannot hold now is refused
-// before a byte is read (errBusy), and so is a body whose next step finds
-// the budget spent; with copied, the copy the handler will make is taken
-// too. The body must keep coming: a pause of bodyStall, less than
+// allocated: a declared length whose need (bodyNeed) the budget cannot
+// hold now, or cl's share cannot beside what cl's other bodies need, is
+// refused before a byte is read (errBusy), and so is a body whose next
+// step finds the budget spent; with copied, the copy the handler will
+// make is taken too. The body must keep coming: a pause of bodyStall, less than
 // minBodyRate over any rateWindow, or more than bodyTimeout in all is
 // errTooSlow. release gives the memory back; the caller calls it once the
 // body is no longer used, also on error.
 func (s *Server) receive(c *fiber.Ctx, cl client, declared int, copied bool) (body []byte, release func(), e *apiError) {
-	var held int64
+	var held, promised int64
 	release = func() {
 		s.bodies.give(cl, held)
-		held = 0
+		s.bodies.unpromise(cl, promised)
+		held, promised = 0, 0
 	}
 	take := func(n int) bool {
 		if !s.bodies.take(cl, int64(n)) {
@@ -204,13 +215,11 @@ func (s *Server) receive(c *fiber.Ctx, cl client, declared int, copied bool) (bo
 	}
 	limit := s.cfg.BodyLimit
 	if declared > 0 {
-		need := int64(declared)
-		if copied {
-			need *= 2
-		}
-		if !s.bodies.canHold(cl, need) {
+		need := bodyNeed(declared, copied)
+		if !s.bodies.promise(cl, need) {
 			return nil, release, errBusy
 		}
+		promised = need
 		limit = declared
 	}
 	r := c.Request().BodyStream()
@@ -274,14 +283,27 @@ func (s *Server) receive(c *fiber.Ctx, cl client, declared int, copied bool) (bo
 	}
 }
 
+// bodyNeed is the most a body of declared bytes takes from the budget:
+// itself and, as it grows by doubling, the half-size buffer it is copied
+// from; or, when the handler copies it (copied), itself twice.
+func bodyNeed(declared int, copied bool) int64 {
+	if copied {
+		return 2 * int64(declared)
+	}
+	return int64(declared) + int64(declared)/2
+}
+
 // byteBudget is memory shared by the bodies being received and held:
 // taken before it is allocated, given back when the body is done with.
-// One client may hold at most its share of it.
+// One client may hold at most its share of it, and the bodies it has
+// declared may need at most that share together (promise), so that a
+// body admitted is not refused half-way for the client's other bodies.
 type byteBudget struct {
-	share int64 // what one client may hold
-	mu    sync.Mutex
-	free  int64
-	held  map[client]int64
+	share    int64 // what one client may hold
+	mu       sync.Mutex
+	free     int64
+	held     map[client]int64
+	promised map[client]int64
 }
 
 // clientShare is what one client may hold of the body budget: a quarter,
@@ -294,7 +316,7 @@ func clientShare(cfg Config) int64 {
 
 // newByteBudget is a budget of n bytes of which one client may hold share.
 func newByteBudget(n, share int64) *byteBudget {
-	return &byteBudget{free: n, share: share, held: map[client]int64{}}
+	return &byteBudget{free: n, share: share, held: map[client]int64{}, promised: map[client]int64{}}
 }
 
 // take takes n bytes for cl when they are free now and within cl's
@@ -331,9 +353,28 @@ func (b *byteBudget) freeNow() int64 {
 	return b.free
 }
 
-// canHold reports whether n bytes are free now for cl.
-func (b *byteBudget) canHold(cl client, n int64) bool {
+// promise admits a body of cl that will need n bytes: they are free now
+// and, with what cl's other bodies were promised, within cl's share.
+// Nothing is taken; unpromise forgets it.
+func (b *byteBudget) promise(cl client, n int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return n <= b.free && (!cl.IsValid() || b.held[cl]+n <= b.share)
+	if n > b.free || (cl.IsValid() && b.promised[cl]+n > b.share) {
+		return false
+	}
+	if cl.IsValid() {
+		b.promised[cl] += n
+	}
+	return true
+}
+
+// unpromise forgets n bytes promised to cl.
+func (b *byteBudget) unpromise(cl client, n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if cl.IsValid() {
+		if b.promised[cl] -= n; b.promised[cl] <= 0 {
+			delete(b.promised, cl)
+		}
+	}
 }

@@ -102,9 +102,9 @@ func heapInUse() uint64 {
 	return m.HeapInuse
 }
 
-// TestSlowBodies is issue 29's attack: 300 connections, from 75 addresses
-// (4 each, as many as one client may have in progress), each declaring a
-// 15 MB photo and sending 100 bytes of it. The server's heap holds what
+// TestSlowBodies is issue 29's attack: 300 connections, from 300 addresses
+// (one client may have one body of 15 MB in progress: its share), each
+// declaring a 15 MB photo and sending 100 bytes of it. The server's heap holds what
 // arrived, not what was declared (before, fasthttp reserved the declared
 // length of each: 4.5 GB); a citizen's photo from another address is
 // checked meanwhile; and every slow body is cut (408) within the grace
@@ -123,11 +123,11 @@ func TestSlowBodies(t *testing.T) {
 	}
 	before := heapInUse()
 
-	const slow, perAddr = 300, 4
+	const slow = 300
 	start := time.Now()
 	conns := make([]net.Conn, slow)
 	for i := range conns {
-		conns[i] = dialFrom(t, fmt.Sprintf("127.0.1.%d", 1+i/perAddr), addr)
+		conns[i] = dialFrom(t, fmt.Sprintf("127.0.%d.%d", 1+i/250, 1+i%250), addr)
 		fmt.Fprintf(conns[i], "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n%s",
 			DefaultBodyLimit, strings.Repeat("x", 100))
 	}
@@ -480,7 +480,7 @@ func TestConnCost(t *testing.T) {
 	}{
 		{"idle", "", connCost},
 		{"half a header", "GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + strings.Repeat("a", 3000), connCost},
-		{"a body started", "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 15000000\r\n\r\n" + strings.Repeat("a", 100), connCost + bodyStep},
+		{"a body started", "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: 300000\r\n\r\n" + strings.Repeat("a", 100), connCost + bodyStep},
 	}
 	const env = "TESSERA_TEST_CONN_COST"
 	for _, tc := range tests {
@@ -559,7 +559,10 @@ func TestRefusalReachesClient(t *testing.T) {
 	if r := send("127.0.0.14"); r.status != http.StatusUnsupportedMediaType {
 		t.Fatalf("the first: %s", r)
 	}
+	// Refusals a tenth of a second apart: a person's retries, or a
+	// script's, not a flood (lingerers).
 	for i := range 20 {
+		time.Sleep(100 * time.Millisecond)
 		if r := send("127.0.0.14"); r.status != http.StatusTooManyRequests || r.errorOf(t).Error != "client_rate" {
 			t.Errorf("refused %d: %s, want 429 client_rate", i, r)
 		}
@@ -571,6 +574,7 @@ func TestRefusalReachesClient(t *testing.T) {
 	defer hold.Close()
 	waitFor(t, func() bool { return openConns(s) == 1 }, "the first connection open")
 	for i := range 20 {
+		time.Sleep(100 * time.Millisecond)
 		if r := send("127.0.0.15"); r.status != http.StatusTooManyRequests || r.errorOf(t).Error != "too_many_connections" {
 			t.Errorf("refused on arrival %d: %s, want 429 too_many_connections", i, r)
 		}
@@ -643,21 +647,62 @@ func TestSlotsStress(t *testing.T) {
 	}
 }
 
-// TestCopiesCounted: a photo in a multipart form is copied out of the body
-// by the handler, so it takes twice its size from the budget: a budget
-// that holds a raw body (and its growth) refuses the same photo as a form.
+// TestCopiesCounted: a photo in a multipart form, or an email's
+// attachments, are copied out of the body by the handler, so the body
+// takes twice its size from the budget: a budget that holds a raw body
+// (and its growth) refuses the same bytes as a form or an email.
 func TestCopiesCounted(t *testing.T) {
 	det := fixture.NewBlockingDetector()
 	close(det.Release)
 	s := New(Config{BodyLimit: 1 << 20, BodyBudget: 1600 << 10, ClientRate: -1}, validate.New(det))
 	addr := liveServer(t, s)
 	photo := fixture.JPEG(fixture.Gradient(64, 80), 90, nil, nil)
-	photo = append(photo, make([]byte, 800<<10-len(photo))...)
+	photo = append(photo, make([]byte, 850<<10-len(photo))...)
 	hc := clientAt("127.0.0.18")
 	if r := sendFrom(t, hc, addr, rawRequest("/v1/check", "image/jpeg", photo)); r.status != http.StatusOK {
 		t.Errorf("raw: %s", r)
 	}
 	if r := sendFrom(t, hc, addr, formRequest(t, "/v1/check", "photo", "a.jpg", photo, nil)); r.status != http.StatusServiceUnavailable {
 		t.Errorf("as a form: %s, want 503", r)
+	}
+	// The email route decodes whatever it is sent, declared an email or not.
+	mail := append([]byte("Subject: x\r\n\r\n"), photo...)
+	for _, ct := range []string{"message/rfc822", "application/octet-stream", ""} {
+		if r := sendFrom(t, hc, addr, rawRequest("/v1/check/email", ct, mail)); r.status != http.StatusServiceUnavailable {
+			t.Errorf("as an email (%q): %s, want 503", ct, r)
+		}
+	}
+}
+
+// TestLingerers: maxLingeringPerClient refused connections of one client
+// linger, maxLingering in all, a trusted proxy's (the zero client) only by
+// the total; done counts once however often it is called.
+func TestLingerers(t *testing.T) {
+	g := newLingerers()
+	a := clientOfAddr(netip.MustParseAddr("192.0.2.1"))
+	d1, ok := g.add(a)
+	for range maxLingeringPerClient - 1 {
+		if _, ok2 := g.add(a); !ok || !ok2 {
+			t.Fatal("a client's lingerers refused under the limit")
+		}
+	}
+	if _, ok := g.add(a); ok {
+		t.Fatal("a client's lingerers past the limit")
+	}
+	d1()
+	d1()
+	if _, ok := g.add(a); !ok {
+		t.Error("a slot given back twice was not given back once")
+	}
+	if _, ok := g.add(a); ok || g.total != maxLingeringPerClient {
+		t.Errorf("total %d after a double done, want %d", g.total, maxLingeringPerClient)
+	}
+	for i := range maxLingering - maxLingeringPerClient {
+		if _, ok := g.add(client{}); !ok {
+			t.Fatalf("the zero client refused at %d", i)
+		}
+	}
+	if _, ok := g.add(client{}); ok {
+		t.Error("past the total")
 	}
 }

@@ -231,7 +231,7 @@ func (s *Server) routeTable() []route {
 		{fiber.MethodPost, "/v1/annotate", s.apiAnnotate},
 		{fiber.MethodPost, "/v1/fix", s.apiFix},
 		{fiber.MethodPost, "/v1/print", s.apiPrint},
-		{fiber.MethodPost, "/v1/check/email", s.apiEmail},
+		{fiber.MethodPost, emailRoute, s.apiEmail},
 	}
 }
 

@@ -2,7 +2,7 @@
 // and prints what they cost it and another citizen:
 //
 //  1. slow bodies: N connections each declare a 15 MB photo and send 100
-//     bytes of it, from one address and then from N/4 addresses; the
+//     bytes of it, from one address and then from N addresses; the
 //     server's resident memory is sampled (VmRSS of -pid), a citizen's
 //     photo is checked from another address meanwhile, and the time until
 //     the server cut the slow bodies is measured;
@@ -11,7 +11,7 @@
 //     latency, against the same without the flood, and the answers each
 //     got by status (0: no answer, the connection refused or dropped).
 //
-// Clients are told apart by their loopback address (127.0.1.x, 127.0.2.1,
+// Clients are told apart by their loopback address (127.0.1.x and 127.0.2.x, 127.0.9.1,
 // the citizen 127.0.0.1), as the server tells citizens apart.
 //
 // Usage: go run ./scripts/attack -url http://127.0.0.1:18092 -pid PID -photo foto.jpg
@@ -52,12 +52,12 @@ func main() {
 	fmt.Printf("server %s, pid %d, VmRSS %d MB; photo %d bytes\n", *url, *pid, rssMB(*pid), len(photo))
 	fmt.Printf("citizen's photo, idle server: %s\n", timed(citizen, *url, photo, 5))
 
-	for _, addrs := range []int{1, *slow / 4} {
+	for _, addrs := range []int{1, *slow} {
 		fmt.Printf("\n== slow bodies: %d connections from %d address(es), each declaring 15 MB and sending 100 bytes\n", *slow, addrs)
 		slowBodies(host, *url, *pid, photo, citizen, *slow, addrs)
 	}
 
-	fmt.Printf("\n== flood: %d connections from 127.0.2.1 posting the photo for %v; the citizen posts it every %v\n", *flood, *floodFor, *every)
+	fmt.Printf("\n== flood: %d connections from 127.0.9.1 posting the photo for %v; the citizen posts it every %v\n", *flood, *floodFor, *every)
 	ctx, cancel := context.WithTimeout(context.Background(), *floodFor)
 	defer cancel()
 	var mu sync.Mutex
@@ -66,7 +66,7 @@ func main() {
 	var wg sync.WaitGroup
 	for range *flood {
 		wg.Go(func() {
-			hc := clientAt("127.0.2.1")
+			hc := clientAt("127.0.9.1")
 			for ctx.Err() == nil {
 				code, _ := post(hc, *url, photo)
 				mu.Lock()
@@ -104,7 +104,7 @@ func slowBodies(host, url string, pid int, photo []byte, citizen *http.Client, n
 	conns := make([]net.Conn, 0, n)
 	refusedAtOnce := 0
 	for i := range n {
-		ip := fmt.Sprintf("127.0.1.%d", 1+i%addrs)
+		ip := fmt.Sprintf("127.0.%d.%d", 1+(i%addrs)/250, 1+(i%addrs)%250)
 		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
 		c, err := d.Dial("tcp", host)
 		if err != nil {
