@@ -101,7 +101,8 @@ func (s *Server) admit(c *fiber.Ctx) error {
 // it whole before they read), and a socket closed with bytes unread
 // resets the connection, which can lose the answer the client has not read
 // yet: so the connection lingers, dropping what comes, until the client
-// closes it or lingerTime has passed (within the lingerers' limits).
+// closes it or lingerTime has passed (within maxLingering and
+// maxLingeringPerClient).
 func (s *Server) refuse(c *fiber.Ctx, e *apiError, reason string) error {
 	s.metrics.rejected.WithLabelValues(reason).Inc()
 	if err := s.fail(c, e, nil); err != nil {
@@ -115,9 +116,9 @@ func (s *Server) refuse(c *fiber.Ctx, e *apiError, reason string) error {
 	if _, err := c.Response().WriteTo(&answer); err != nil {
 		return nil // answered and closed as any other
 	}
-	done, ok := s.lingering.add(s.clientOf(c))
-	if !ok {
-		return nil // answered and closed at once: see lingerers
+	done, over := s.lingering.add(s.clientOf(c))
+	if over != "" {
+		return nil // answered and closed at once: see maxLingering
 	}
 	// fasthttp skips the hijack handler when the connection breaks
 	// first (an earlier pipelined answer that cannot be flushed): the

@@ -91,9 +91,18 @@ func (ps proxies) trusts(a netip.Addr) bool {
 	return false
 }
 
-// clientOf is the client of a request (forwardedFor).
+// clientKey holds, in the request's locals, its client once read.
+const clientKey = "tessera.client"
+
+// clientOf is the client of a request (forwardedFor), read once and kept
+// on the request: admit, a refusal and the analysis slot all ask.
 func (s *Server) clientOf(c *fiber.Ctx) client {
-	return forwardedFor(addrOf(c.Context().RemoteAddr()), c.Request().Header.PeekAll(fiber.HeaderXForwardedFor), s.cfg.TrustedProxies)
+	if cl, ok := c.Locals(clientKey).(client); ok {
+		return cl
+	}
+	cl := forwardedFor(addrOf(c.Context().RemoteAddr()), c.Request().Header.PeekAll(fiber.HeaderXForwardedFor), s.cfg.TrustedProxies)
+	c.Locals(clientKey, cl)
+	return cl
 }
 
 // forwardedFor is the client of a request from peer with the given

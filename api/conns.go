@@ -34,7 +34,7 @@ const (
 	// unless the client has stopped reading.
 	refuseWrite = time.Second
 	// maxLingering bounds the refused connections waited on at once
-	// (lingerers), maxLingeringPerClient those of one client, as many as
+	// (Server.lingering), maxLingeringPerClient those of one client, as many as
 	// it may have requests in progress (DefaultClientRequests): past them
 	// a refused connection is answered and closed at once. A citizen
 	// refused has one or two; a client refused on many connections at
@@ -57,24 +57,19 @@ const (
 // answer says when to retry, and the connection is closed.
 type connLimiter struct {
 	net.Listener
-	total, perClient int
-	trusted          proxies
-	refused          func(reason string)
-	mu               sync.Mutex
-	open             int
-	byClient         map[client]int
-	answers          map[string][]byte // the HTTP answer to a refused connection, by reason
-	lingering        *lingerers
+	open      *tally // the connections open
+	trusted   proxies
+	refused   func(reason string)
+	answers   map[string][]byte // the HTTP answer to a refused connection, by reason
+	lingering *tally            // the refused connections waited on (refuse)
 }
 
 func (s *Server) limitConns(ln net.Listener) *connLimiter {
 	return &connLimiter{
 		Listener:  ln,
-		total:     s.cfg.MaxConns,
-		perClient: s.cfg.MaxConnsPerClient,
+		open:      newTally(s.cfg.MaxConns, s.cfg.MaxConnsPerClient),
 		trusted:   proxies(s.cfg.TrustedProxies),
 		refused:   func(reason string) { s.metrics.rejected.WithLabelValues(reason).Inc() },
-		byClient:  map[client]int{},
 		lingering: s.lingering,
 		answers: map[string][]byte{
 			"connections":        refusal(503, "Service Unavailable"),
@@ -104,40 +99,17 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		if l.trusted.trusts(peer) {
 			cl = client{} // a proxy's connections count only in the total
 		}
-		if reason := l.enter(cl); reason != "" {
+		leave, over := l.open.add(cl)
+		if over != "" {
+			reason := "connections"
+			if over == overClient {
+				reason = "client_connections"
+			}
 			l.refused(reason)
 			go l.refuse(c, cl, l.answers[reason])
 			continue
 		}
-		return &limitedConn{Conn: c, leave: func() { l.leave(cl) }}, nil
-	}
-}
-
-// enter counts a connection of cl, or says why it is refused.
-func (l *connLimiter) enter(cl client) (refused string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.open >= l.total {
-		return "connections"
-	}
-	if cl.IsValid() && l.byClient[cl] >= l.perClient {
-		return "client_connections"
-	}
-	l.open++
-	if cl.IsValid() {
-		l.byClient[cl]++
-	}
-	return ""
-}
-
-func (l *connLimiter) leave(cl client) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.open--
-	if cl.IsValid() {
-		if l.byClient[cl]--; l.byClient[cl] <= 0 {
-			delete(l.byClient, cl)
-		}
+		return &limitedConn{Conn: c, leave: leave}, nil
 	}
 }
 
@@ -149,8 +121,8 @@ func (l *connLimiter) leave(cl client) {
 // it answers at once and closes.
 func (l *connLimiter) refuse(c net.Conn, cl client, answer []byte) {
 	defer c.Close()
-	done, ok := l.lingering.add(cl)
-	if !ok {
+	done, over := l.lingering.add(cl)
+	if over != "" {
 		// Answered at once, at the risk of the answer coming before the
 		// request or being reset: better than no answer.
 		_ = c.SetWriteDeadline(time.Now().Add(refuseWrite))
@@ -180,62 +152,74 @@ func readHead(c net.Conn) {
 	}
 }
 
-// lingerers counts the refused connections being waited on, in all and
-// per client (maxLingering, maxLingeringPerClient).
-type lingerers struct {
-	mu       sync.Mutex
-	total    int
-	byClient map[client]int
+// tally counts what is in progress (connections open, refused ones
+// waited on), in all and per client, within limits: total in all and
+// perClient of one client. The zero client (a trusted proxy, a connection
+// without an address) is many people: only the total limits it.
+type tally struct {
+	total, perClient int
+	mu               sync.Mutex
+	n                int
+	byClient         map[client]int
 }
 
-func newLingerers() *lingerers { return &lingerers{byClient: map[client]int{}} }
+// What tally.add answers past a limit.
+const (
+	overTotal  = "total"
+	overClient = "client"
+)
 
-// add counts a lingering connection of cl, unless the limits are reached;
-// done uncounts it, once however often it is called. The zero client (a
-// trusted proxy, a connection without an address) is many people: only
-// the total limits it.
-func (g *lingerers) add(cl client) (done func(), ok bool) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.total >= maxLingering || (cl.IsValid() && g.byClient[cl] >= maxLingeringPerClient) {
-		return nil, false
+func newTally(total, perClient int) *tally {
+	return &tally{total: total, perClient: perClient, byClient: map[client]int{}}
+}
+
+// add counts one of cl, unless it would go past a limit: over then says
+// which (overTotal, overClient). done uncounts it, once however often it
+// is called.
+func (t *tally) add(cl client) (done func(), over string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.n >= t.total {
+		return nil, overTotal
 	}
-	g.total++
+	if cl.IsValid() && t.byClient[cl] >= t.perClient {
+		return nil, overClient
+	}
+	t.n++
 	if cl.IsValid() {
-		g.byClient[cl]++
+		t.byClient[cl]++
 	}
 	var once sync.Once
 	return func() {
 		once.Do(func() {
-			g.mu.Lock()
-			defer g.mu.Unlock()
-			g.total--
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			t.n--
 			if cl.IsValid() {
-				if g.byClient[cl]--; g.byClient[cl] <= 0 {
-					delete(g.byClient, cl)
+				if t.byClient[cl]--; t.byClient[cl] <= 0 {
+					delete(t.byClient, cl)
 				}
 			}
 		})
-	}, true
+	}, ""
 }
 
-// openNow is the number of connections open.
-func (l *connLimiter) openNow() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.open
+// count is how many are counted now.
+func (t *tally) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n
 }
 
 // limitedConn is an admitted connection; closing it makes room.
 type limitedConn struct {
 	net.Conn
-	once  sync.Once
-	leave func()
+	leave func() // the tally's done: once however often it is closed
 }
 
 func (c *limitedConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(c.leave)
+	c.leave()
 	return err
 }
 

@@ -94,12 +94,13 @@ func goodPhoto(t testing.TB) []byte {
 	return fixture.JPEG(fixture.Gradient(600, 771), 90, &fixture.JFIF{Units: 1, XDen: 400, YDen: 400}, nil)
 }
 
-// heapInUse is the Go heap in use after a collection.
-func heapInUse() uint64 {
+// memInUse is the Go heap and goroutine stacks in use after a collection:
+// what a connection holds.
+func memInUse() uint64 {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	return m.HeapInuse
+	return m.HeapInuse + m.StackInuse
 }
 
 // TestSlowBodies is issue 29's attack: 300 connections, from 300 addresses
@@ -121,7 +122,7 @@ func TestSlowBodies(t *testing.T) {
 	if r := sendFrom(t, clientAt("127.0.0.1"), addr, rawRequest("/v1/check", "image/jpeg", photo)); r.status != http.StatusOK {
 		t.Fatalf("a photo before the attack: %s", r)
 	}
-	before := heapInUse()
+	before := memInUse()
 
 	const slow = 300
 	start := time.Now()
@@ -145,11 +146,11 @@ func TestSlowBodies(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	grown := int64(heapInUse()) - int64(before)
-	t.Logf("heap in use with %d slow bodies of a declared %d MB: %+.1f MB", slow, DefaultBodyLimit>>20, float64(grown)/(1<<20))
+	grown := int64(memInUse()) - int64(before)
+	t.Logf("heap and stacks in use with %d slow bodies of a declared %d MB: %+.1f MB", slow, DefaultBodyLimit>>20, float64(grown)/(1<<20))
 	// Each holds its first step (64 KB) and its connection's buffers.
 	if limit := int64(slow) * (bodyStep + connCost) * 3 / 2; grown > limit {
-		t.Errorf("the heap grew %d MB with %d slow bodies, want under %d MB", grown>>20, slow, limit>>20)
+		t.Errorf("heap and stacks grew %d MB with %d slow bodies, want under %d MB", grown>>20, slow, limit>>20)
 	}
 
 	t0 := time.Now()
@@ -452,7 +453,7 @@ func openConns(s *Server) int {
 	if l == nil {
 		return 0
 	}
-	return l.openNow()
+	return l.open.count()
 }
 
 // waitFor polls cond for up to 10 s.
@@ -509,15 +510,9 @@ func TestConnCost(t *testing.T) {
 // measureConnCost opens n connections that each send sent, and fails when
 // they hold more than cost bytes each.
 func measureConnCost(t *testing.T, n int, sent string, cost int64) {
-	stats := func() uint64 {
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.HeapInuse + m.StackInuse
-	}
 	s := New(Config{MaxConnsPerClient: n, ClientRequests: n, ClientRate: -1, BodyBudget: 1 << 30}, nil) // one client, many bodies
 	addr := liveServer(t, s)
-	before := stats()
+	before := memInUse()
 	conns := make([]net.Conn, n)
 	for i := range conns {
 		conns[i] = dialFrom(t, "127.0.0.12", addr)
@@ -526,7 +521,7 @@ func measureConnCost(t *testing.T, n int, sent string, cost int64) {
 	}
 	waitFor(t, func() bool { return openConns(s) == n }, "every connection open")
 	time.Sleep(300 * time.Millisecond) // each has read what it was sent
-	per := (int64(stats()) - int64(before)) / int64(n)
+	per := (int64(memInUse()) - int64(before)) / int64(n)
 	t.Logf("%d connections: %.1f KB each", n, float64(per)/1024)
 	if per > cost {
 		t.Errorf("a connection holds %d bytes, more than %d", per, cost)
@@ -674,35 +669,35 @@ func TestCopiesCounted(t *testing.T) {
 	}
 }
 
-// TestLingerers: maxLingeringPerClient refused connections of one client
-// linger, maxLingering in all, a trusted proxy's (the zero client) only by
-// the total; done counts once however often it is called.
-func TestLingerers(t *testing.T) {
-	g := newLingerers()
+// TestTally, on the lingering refusals' limits: maxLingeringPerClient of
+// one client, maxLingering in all, a trusted proxy's (the zero client)
+// only by the total; done counts once however often it is called.
+func TestTally(t *testing.T) {
+	g := newTally(maxLingering, maxLingeringPerClient)
 	a := clientOfAddr(netip.MustParseAddr("192.0.2.1"))
-	d1, ok := g.add(a)
+	d1, over := g.add(a)
 	for range maxLingeringPerClient - 1 {
-		if _, ok2 := g.add(a); !ok || !ok2 {
-			t.Fatal("a client's lingerers refused under the limit")
+		if _, over2 := g.add(a); over != "" || over2 != "" {
+			t.Fatal("a client refused under the limit")
 		}
 	}
-	if _, ok := g.add(a); ok {
-		t.Fatal("a client's lingerers past the limit")
+	if _, over := g.add(a); over != overClient {
+		t.Fatalf("a client past the limit: %q, want %q", over, overClient)
 	}
 	d1()
 	d1()
-	if _, ok := g.add(a); !ok {
+	if _, over := g.add(a); over != "" {
 		t.Error("a slot given back twice was not given back once")
 	}
-	if _, ok := g.add(a); ok || g.total != maxLingeringPerClient {
-		t.Errorf("total %d after a double done, want %d", g.total, maxLingeringPerClient)
+	if _, over := g.add(a); over == "" || g.count() != maxLingeringPerClient {
+		t.Errorf("%d counted after a double done, want %d", g.count(), maxLingeringPerClient)
 	}
 	for i := range maxLingering - maxLingeringPerClient {
-		if _, ok := g.add(client{}); !ok {
+		if _, over := g.add(client{}); over != "" {
 			t.Fatalf("the zero client refused at %d", i)
 		}
 	}
-	if _, ok := g.add(client{}); ok {
-		t.Error("past the total")
+	if _, over := g.add(client{}); over != overTotal {
+		t.Errorf("past the total: %q, want %q", over, overTotal)
 	}
 }

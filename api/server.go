@@ -39,7 +39,7 @@ const (
 	DefaultShutdownTimeout = 20 * time.Second
 	// DefaultClientRequests: a citizen's page sends one photo at a
 	// time; 4 let an office's few clerks behind one address work at
-	// once, and keep one client to 4 of the bodies the budget holds.
+	// once (their bodies within the client's share, clientShare).
 	DefaultClientRequests = 4
 	// DefaultClientRate and DefaultClientBurst: one check a second
 	// sustained, 20 at once, is more than a person retrying a photo
@@ -141,7 +141,7 @@ type Server struct {
 	clients   *clientTable                // what each client has in progress, and its rate
 	bodies    *byteBudget                 // the memory of the bodies being received and analysed
 	conns     atomic.Pointer[connLimiter] // the listener's limits, once serving
-	lingering *lingerers                  // refused connections read until their client stops
+	lingering *tally                      // refused connections read until their client stops
 	app       *fiber.App
 	metrics   *metrics
 	pages     *template.Template
@@ -158,7 +158,7 @@ func New(cfg Config, v *validate.Validator) *Server {
 		slots:     newSlots(cfg.MaxConcurrent, cfg.MaxWaiting),
 		clients:   newClientTable(cfg.ClientRequests, max(cfg.ClientRate, 0), cfg.ClientBurst),
 		bodies:    newByteBudget(cfg.BodyBudget, clientShare(cfg)),
-		lingering: newLingerers(),
+		lingering: newTally(maxLingering, maxLingeringPerClient),
 		metrics:   newMetrics(),
 		pages:     parsePages(),
 	}
@@ -172,7 +172,7 @@ func New(cfg Config, v *validate.Validator) *Server {
 	s.app = fiber.New(fiber.Config{
 		AppName:                      "tessera",
 		BodyLimit:                    bodyPrefetch,  // admit enforces cfg.BodyLimit
-		ReadTimeout:                  headerTimeout, // the header and the body's first 8 KB; admit reads the rest
+		ReadTimeout:                  headerTimeout, // the header and the body's first byte; admit reads the rest
 		StreamRequestBody:            true,          // no body is buffered before admit takes its memory
 		WriteTimeout:                 time.Minute,   // an annotated PNG of 1-2 MB to the same phone
 		IdleTimeout:                  60 * time.Second,
