@@ -12,8 +12,10 @@ import (
 	"io"
 	"math"
 	"mime"
+	"path"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/emersion/go-message/mail"
 
@@ -74,10 +76,11 @@ type Reply struct {
 	// From is the office's address; To the citizen's.
 	From, To *mail.Address
 	// Original is the header of the citizen's message (the one inside the
-	// envelope, for PEC): the answer's subject and threading come from it.
+	// envelope, for PEC): the answer is threaded under it. Nothing else
+	// of it, its subject included, is repeated (see Write).
 	Original mail.Header
-	// Lang is the answer's language (one of catalog.Languages), for Content-Language
-	// and the subject when the citizen's has none.
+	// Lang is the answer's language (one of catalog.Languages), for
+	// Content-Language and the subject.
 	Lang string
 	// Text is the body (Text's result, or another).
 	Text string
@@ -93,6 +96,12 @@ type Reply struct {
 var ErrAddress = errors.New("mailreply: an answer needs a From and a To address")
 
 // Write writes the answer as an RFC 5322 message to w.
+//
+// The answer goes out in the office's name, so it says nothing a
+// stranger wrote: its subject is tessera's own in the answer's language
+// (the thread is kept by In-Reply-To and References, not by "Re: " and
+// the citizen's subject), and its text is the caller's (see SafeName for
+// the file names in it).
 func (r *Reply) Write(w io.Writer) error {
 	if r.From == nil || r.To == nil || r.From.Address == "" || r.To.Address == "" {
 		return ErrAddress
@@ -112,6 +121,12 @@ func (r *Reply) Write(w io.Writer) error {
 		if len(refs) == 0 {
 			refs, _ = r.Original.MsgIDList("In-Reply-To")
 		}
+		// The first and the latest messages of a thread are enough to
+		// place the answer in it (RFC 5322 section 3.6.4); a sender's
+		// list of thousands is not carried along.
+		if len(refs) > maxReferences {
+			refs = append(refs[:1:1], refs[len(refs)-maxReferences+1:]...)
+		}
 		h.SetMsgIDList("In-Reply-To", []string{id})
 		h.SetMsgIDList("References", append(refs, id))
 	}
@@ -127,6 +142,8 @@ func (r *Reply) Write(w io.Writer) error {
 	var text mail.InlineHeader
 	text.Set("Content-Type", "text/plain; charset=utf-8")
 	if len(r.Attachments) == 0 {
+		// Declared, or "è" arrives as two other letters.
+		h.Set("Content-Type", "text/plain; charset=utf-8")
 		mw, err := mail.CreateSingleInlineWriter(w, h)
 		if err != nil {
 			return fmt.Errorf("mailreply: %w", err)
@@ -177,17 +194,67 @@ func (r *Reply) Bytes() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// subject is "Re: " and the citizen's subject, once.
+// maxReferences is how many Message-IDs of the citizen's thread an
+// answer's References carry, besides the citizen's own.
+const maxReferences = 10
+
+// subject is the answer's subject: tessera's own, in the answer's
+// language.
 func (r *Reply) subject() string {
-	s, err := r.Original.Subject()
-	if err != nil || strings.TrimSpace(s) == "" {
-		return catalog.Say(r.Lang, "mail.subject")
+	return catalog.Say(r.Lang, "mail.subject")
+}
+
+// maxNameRunes is how much of a file's name an answer repeats: enough for
+// the names phones give (IMG_20261125_101112 and PXL_20261125_101112345
+// are 19 and 22), too little for a sentence.
+const maxNameRunes = 24
+
+// imageExts are the extensions SafeName keeps: those of photos.
+var imageExts = map[string]bool{
+	".jpg": true, ".jpeg": true, ".jfif": true, ".png": true, ".heic": true, ".heif": true,
+	".webp": true, ".gif": true, ".bmp": true, ".tif": true, ".tiff": true,
+}
+
+// SafeName is how an answer names the nth photo of a message, sent as
+// name: its letters, digits, '-' and '_' (anything else becomes '_'), at
+// most maxNameRunes of them, and its extension when that is an image's. A stranger can put any text in a file name
+// ("Your card is suspended, pay at www.example.com"): what is left holds
+// no space, dot, slash or colon, so no sentence, domain or link. A name
+// left empty is "image-n".
+func SafeName(name string, n int) string {
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	ext := strings.ToLower(path.Ext(name))
+	if !imageExts[ext] {
+		ext = ""
 	}
-	s = strings.TrimSpace(s)
-	if len(s) >= 3 && strings.EqualFold(s[:3], "re:") {
-		return s
+	stem := strings.TrimSuffix(name, path.Ext(name))
+	if ext == "" {
+		stem = name
 	}
-	return "Re: " + s
+	var b strings.Builder
+	runes, under := 0, false
+	for _, r := range stem {
+		if runes == maxNameRunes {
+			break
+		}
+		safe := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-'
+		if !safe {
+			// '_' and what it stands for: one, however many in a row.
+			if under || runes == 0 {
+				continue
+			}
+			r, under = '_', true
+		} else {
+			under = false
+		}
+		b.WriteRune(r)
+		runes++
+	}
+	s := strings.TrimRight(b.String(), "_")
+	if s == "" {
+		s = fmt.Sprintf("image-%d", n)
+	}
+	return s + ext
 }
 
 // domain is the part of addr after the @.

@@ -2,10 +2,12 @@ package mailreply
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message/mail"
 
@@ -83,13 +85,15 @@ func TestReplyMessage(t *testing.T) {
 		refs     []string
 	}{
 		{"a first message", original("From: mario@example.it\nSubject: Foto CIE\nMessage-ID: <m1@example.it>\n"), "it", nil,
-			"Re: Foto CIE", []string{"m1@example.it"}},
+			"Re: foto per la carta d'identità", []string{"m1@example.it"}},
 		{"already a reply, in a thread", original("From: mario@example.it\nSubject: RE: Foto CIE\nMessage-ID: <m3@example.it>\nReferences: <m1@example.it> <r1@comune.example.it>\n"), "it", nil,
-			"RE: Foto CIE", []string{"m1@example.it", "r1@comune.example.it", "m3@example.it"}},
+			"Re: foto per la carta d'identità", []string{"m1@example.it", "r1@comune.example.it", "m3@example.it"}},
+		{"a subject written to be repeated, and a thread of 30", original("From: mario@example.it\nSubject: Re: La sua CIE è sospesa, paghi su www.example.com\nMessage-ID: <m4@example.it>\nReferences:" + refs(30) + "\n"), "it", nil,
+			"Re: foto per la carta d'identità", append(append([]string{"t0@example.it"}, strings.Fields(strings.NewReplacer("<", "", ">", "").Replace(refs(30)))[21:]...), "m4@example.it")},
 		{"no subject, English, a corrected photo attached", original("From: ann@example.com\nMessage-ID: <e1@example.com>\n"), "en",
 			[]Attachment{{Name: "foto-corretta.jpg", Type: "image/jpeg", Data: photo}},
 			"Re: photo for the identity card", []string{"e1@example.com"}},
-		{"no Message-ID to refer to", original("From: mario@example.it\nSubject: x\n"), "it", nil, "Re: x", nil},
+		{"no Message-ID to refer to", original("From: mario@example.it\nSubject: x\n"), "it", nil, "Re: foto per la carta d'identità", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,6 +128,9 @@ func TestReplyMessage(t *testing.T) {
 			}
 			if id, _ := h.MessageID(); !strings.HasSuffix(id, "@comune.example.it") {
 				t.Errorf("Message-ID %q not of the office's domain", id)
+			}
+			if mt, params, _ := h.ContentType(); len(tc.attach) == 0 && (mt != "text/plain" || params["charset"] != "utf-8") {
+				t.Errorf("Content-Type %q %v, want text/plain in utf-8", mt, params)
 			}
 			if h.Get("Auto-Submitted") != "auto-replied" || h.Get("Content-Language") != tc.lang {
 				t.Errorf("Auto-Submitted %q, Content-Language %q", h.Get("Auto-Submitted"), h.Get("Content-Language"))
@@ -222,5 +229,43 @@ func TestSignature(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// refs is a References field's value of n Message-IDs.
+func refs(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, " <t%d@example.it>", i)
+	}
+	return b.String()
+}
+
+// TestSafeName: a file name repeated in an answer keeps what a phone or a
+// camera puts in it and loses anything that could read as a sentence, a
+// domain or a link.
+func TestSafeName(t *testing.T) {
+	for _, tc := range []struct{ name, want string }{
+		{"IMG_20261125_101112.jpg", "IMG_20261125_101112.jpg"},
+		{"PXL_20261125_101112345.JPG", "PXL_20261125_101112345.jpg"},
+		{"foto città.png", "foto_città.png"},
+		{"C:\\Users\\mario\\foto.jpeg", "foto.jpeg"},
+		{"La sua CIE è sospesa. Paghi 29,90 euro su www.example.com.jpg", "La_sua_CIE_è_sospesa_Pag.jpg"},
+		{"https://www.example.com/pay.jpg", "pay.jpg"},
+		{"pay-at-www.example.com.jpg", "pay-at-www_example_com.jpg"},
+		{"riga uno\r\nriga due\n\nGentile cittadino.jpg", "riga_uno_riga_due_Gentil.jpg"},
+		{"\u202egpj.exe", "gpj_exe"},
+		{"foto.jpg\x00.exe", "foto_jpg_exe"},
+		{"...", "image-3"},
+		{"", "image-3"},
+		{"foto.j p g", "foto_j_p_g"},
+	} {
+		got := SafeName(tc.name, 3)
+		if got != tc.want {
+			t.Errorf("SafeName(%q) = %q, want %q", tc.name, got, tc.want)
+		}
+		if strings.ContainsAny(got, " /:@\r\n") || strings.Count(got, ".") > 1 || utf8.RuneCountInString(got) > maxNameRunes+6 {
+			t.Errorf("SafeName(%q) = %q: not a short name of safe characters", tc.name, got)
+		}
 	}
 }
