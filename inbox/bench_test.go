@@ -33,7 +33,7 @@ func BenchmarkInboxPass(b *testing.B) {
 			for j := range i%3 + 1 {
 				ps = append(ps, [][]byte{valid, studio}[(i+j)%2])
 			}
-			r.imap.Deliver(b, email(fmt.Sprintf("From: cittadino%d@example.it\nSubject: foto\nMessage-ID: <bench%d@example.it>\n", i, i), ps...))
+			r.deliver(b, email(fmt.Sprintf("From: cittadino%d@example.it\nSubject: foto\nMessage-ID: <bench%d@example.it>\n", i, i), ps...))
 		}
 		b.StartTimer()
 		before := cpuTime(b)
@@ -63,7 +63,7 @@ func BenchmarkInboxLatency(b *testing.B) {
 	var took []time.Duration
 	for i := 0; b.Loop(); i++ {
 		start := time.Now()
-		r.imap.Deliver(b, email(fmt.Sprintf("From: cittadino%d@example.it\nSubject: foto\nMessage-ID: <lat%d@example.it>\n", i, i), valid))
+		r.deliver(b, email(fmt.Sprintf("From: cittadino%d@example.it\nSubject: foto\nMessage-ID: <lat%d@example.it>\n", i, i), valid))
 		waitAnswers(b, r.smtp, i+1, 30*time.Second)
 		took = append(took, time.Since(start))
 	}

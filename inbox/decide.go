@@ -38,8 +38,13 @@ const (
 	OwnAddress Reason = "own-address"
 	// Report: a delivery or read report (multipart/report, RFC 6522).
 	Report Reason = "report"
-	// NoSender: no address in Reply-To or From to answer.
+	// NoSender: not one address in From to answer.
 	NoSender Reason = "no-sender"
+	// Unauthenticated: the office's mail server did not find the mail
+	// authentic for its From's domain, or a PEC envelope came from a
+	// provider not trusted: anyone may have written it in the name of
+	// whoever it names. Filed for a clerk, never answered.
+	Unauthenticated Reason = "unauthenticated"
 	// PECReceipt: a PEC provider's receipt (X-Ricevuta): acceptance,
 	// delivery, errors.
 	PECReceipt Reason = "pec-receipt"
@@ -54,13 +59,17 @@ const (
 type Decision struct {
 	// Reason is why the message is not answered; "" when it is.
 	Reason Reason
-	// To is who gets the answer: the citizen's Reply-To, else From (for
-	// PEC, those of the message inside the envelope). Nil when Reason is
-	// NoSender, or a PEC receipt or anomaly.
+	// Sender is the authenticated sender: the message's one From (for
+	// PEC, that of the message inside the envelope). The limits on
+	// answers count against it. Nil when there is none.
+	Sender *mail.Address
+	// To is who gets the answer: Sender, or the citizen's Reply-To when
+	// it is in Sender's own domain and senders are authenticated. Nil
+	// when the message is not answered.
 	To *mail.Address
 	// Header is the citizen's message header: the message itself, or for
-	// PEC the postacert.eml inside the envelope. Its Message-ID, Subject
-	// and References make the answer's.
+	// PEC the postacert.eml inside the envelope. Its Message-ID and
+	// References thread the answer.
 	Header mail.Header
 	// PEC is set when the message came as a PEC envelope.
 	PEC bool
@@ -71,8 +80,9 @@ type Decision struct {
 const pecEnvelope = "postacert.eml"
 
 // Decide reads the headers of m and says whether, and to whom, it may be
-// answered. own holds the mailbox's own addresses (any case).
-func Decide(m *mailphoto.Message, own []string) Decision {
+// answered. own holds the mailbox's own addresses (any case); auth says
+// how senders are authenticated.
+func Decide(m *mailphoto.Message, own []string, auth SenderAuth) Decision {
 	outer := mail.Header{Header: m.Header}
 	if outer.Get("X-Ricevuta") != "" {
 		return Decision{Reason: PECReceipt, Header: outer}
@@ -106,19 +116,42 @@ func Decide(m *mailphoto.Message, own []string) Decision {
 		d.Reason = r
 		return d
 	}
-	to := replyAddress(d.Header)
-	if to == nil {
+	d.Sender = single(d.Header, "From")
+	if d.Sender == nil {
 		d.Reason = NoSender
 		return d
 	}
-	d.To = to
+	if !authenticated(outer, d, auth) {
+		d.Reason = Unauthenticated
+		return d
+	}
+	d.To = d.Sender
+	if rt := single(d.Header, "Reply-To"); rt != nil && !auth.FromOnly && domainOf(rt.Address) == domainOf(d.Sender.Address) {
+		d.To = rt
+	}
 	switch {
-	case daemon(to.Address):
+	case daemon(d.Sender.Address) || daemon(d.To.Address):
 		d.Reason = Daemon
-	case isOwn(to.Address, own) || loopsBack(d.Header, own):
+	case isOwn(d.Sender.Address, own) || isOwn(d.To.Address, own) || loopsBack(d.Header, own):
 		d.Reason = OwnAddress
 	}
+	if d.Reason != "" {
+		d.To = nil
+	}
 	return d
+}
+
+// authenticated reports whether d's sender wrote the message whose header
+// is outer. A PEC envelope must come from a trusted provider, and the
+// provider's own statement of whom it certified (the envelope's
+// Reply-To) must be the sender inside; other mail must pass the office's
+// server's checks for the From's domain, unless auth takes From as it is.
+func authenticated(outer mail.Header, d Decision, auth SenderAuth) bool {
+	if d.PEC {
+		certified := single(outer, "Reply-To")
+		return auth.pecProvider(outer) && certified != nil && strings.EqualFold(certified.Address, d.Sender.Address)
+	}
+	return auth.FromOnly || auth.authentic(outer, domainOf(d.Sender.Address))
 }
 
 // pecInner is what a PEC envelope's own header says of the message inside
@@ -126,11 +159,15 @@ func Decide(m *mailphoto.Message, own []string) Decision {
 // citizen's address into Reply-To (its From is the provider's: "Per conto
 // di: ..." <posta-certificata@...>), the citizen's Message-ID into
 // X-Riferimento-Message-ID, and the Subject after "POSTA CERTIFICATA: "
-// (the technical rules of PEC, DM 2 November 2005). Only Reply-To names
-// whom to answer; without it the message has no sender to answer.
+// (the technical rules of PEC, DM 2 November 2005). The envelope's
+// Reply-To stands for the From of the message inside; without it the
+// message has no sender to answer.
 func pecInner(outer mail.Header) mail.Header {
 	h := mail.Header{Header: outer.Header.Copy()}
 	h.Del("From")
+	if rt := outer.Get("Reply-To"); rt != "" {
+		h.Set("From", rt)
+	}
 	h.Del("Message-Id")
 	if id := outer.Get("X-Riferimento-Message-ID"); id != "" {
 		h.Set("Message-Id", id)
@@ -191,16 +228,6 @@ func automatic(h mail.Header) Reason {
 func nullSender(rp string) bool {
 	rp = strings.TrimSpace(rp)
 	return rp != "" && strings.Trim(rp, "<> \t") == ""
-}
-
-// replyAddress is the first address of Reply-To, else of From.
-func replyAddress(h mail.Header) *mail.Address {
-	for _, key := range []string{"Reply-To", "From"} {
-		if l, err := h.AddressList(key); err == nil && len(l) > 0 && strings.Contains(l[0].Address, "@") {
-			return l[0]
-		}
-	}
-	return nil
 }
 
 // daemonLocal are local parts (before the @) of senders no person reads.

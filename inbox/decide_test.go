@@ -77,11 +77,11 @@ func TestDecide(t *testing.T) {
 	}{"tessera's own answer", answer, AutoSubmitted, "", false})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := mailphoto.Read(bytes.NewReader(tc.msg))
+			m, err := mailphoto.Read(bytes.NewReader(arrived(tc.msg)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := Decide(m, own)
+			d := Decide(m, own, testAuth)
 			if d.Reason != tc.reason || d.PEC != tc.pec {
 				t.Fatalf("reason %q, pec %v; want %q, %v", d.Reason, d.PEC, tc.reason, tc.pec)
 			}
@@ -117,11 +117,11 @@ func TestDecideHeaderOnly(t *testing.T) {
 		{"PEC receipt", fixture.PECReceipt("accettazione"), PECReceipt, "", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := mailphoto.ReadHeader(bytes.NewReader(tc.msg))
+			m, err := mailphoto.ReadHeader(bytes.NewReader(arrived(tc.msg)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := Decide(m, own)
+			d := Decide(m, own, testAuth)
 			if d.Reason != tc.reason {
 				t.Fatalf("reason %q, want %q", d.Reason, tc.reason)
 			}

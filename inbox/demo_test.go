@@ -24,7 +24,7 @@ func TestDemo(t *testing.T) {
 		{"no photo at all", "demo3@example.it", fixture.CRLF("From: Luca Verdi <luca.verdi@example.it>\nTo: anagrafe@comune.example.it\nSubject: foto CIE\nMessage-ID: <demo3@example.it>\nContent-Type: text/plain; charset=utf-8\n\nBuongiorno, la foto ve la mando domani.\n")},
 	}
 	for _, s := range samples {
-		r.imap.Deliver(t, s.msg)
+		r.deliver(t, s.msg)
 	}
 	r.once(t, r.config())
 	got := answers(t, r.smtp)

@@ -37,6 +37,10 @@ type Folders struct {
 	ToFix     string // a photo fails
 	NoPhoto   string // no image in the message
 	Discarded string // not answered (see Reason), or answered with a short note
+	// Verify holds what a clerk must look at and answer by hand: mail
+	// whose sender is not authenticated, and mail over the limits of a
+	// domain or of the whole inbox.
+	Verify string
 }
 
 // DefaultFolders are the folder names the clerks see, in Italian.
@@ -46,6 +50,7 @@ func DefaultFolders() Folders {
 		ToFix:     "Tessera/Da correggere",
 		NoPhoto:   "Tessera/Senza foto",
 		Discarded: "Tessera/Scartati",
+		Verify:    "Tessera/Da verificare",
 	}
 }
 
@@ -54,6 +59,17 @@ const (
 	// DefaultPerHour is how many answers a sender gets in an hour: a
 	// citizen correcting a photo writes a few times; more is a loop or abuse.
 	DefaultPerHour = 5
+	// DefaultTotalHour is how many answers the inbox sends in an hour: a
+	// large city's registry office gets a few hundred photos on its
+	// busiest day, and mail providers suspend an account that sends more
+	// than a few thousand messages a day (Google Workspace: 2,000), as a
+	// flood would make the office's. Over it, messages wait for a clerk.
+	DefaultTotalHour = 200
+	// DefaultDomainHour is how many answers go to one domain in an hour:
+	// a quarter of the total, so that someone who controls a domain
+	// cannot take all of it, while the providers most citizens use
+	// (gmail.com, libero.it) still get the answers of a busy hour.
+	DefaultDomainHour = DefaultTotalHour / 4
 	// DefaultMaxBytes is the largest message checked: as the API's body
 	// limit (15 MB), a few phone photos in base64.
 	DefaultMaxBytes = 15 << 20
@@ -86,13 +102,19 @@ type Config struct {
 	Own []string
 	// Bcc gets a copy of every answer (the office's own record).
 	Bcc []string
+	// Auth is how a message's sender is authenticated: only an
+	// authenticated sender is answered.
+	Auth SenderAuth
 	// Office signs every answer: its name, contacts and privacy notice
 	// (mailreply.Signature).
 	Office office.Office
 	// TLS is the client TLS configuration (nil: the system's roots).
 	TLS *tls.Config
-	// PerHour bounds the answers to one sender in an hour.
-	PerHour int
+	// PerHour bounds the answers to one sender in an hour;
+	// PerDomainHour those to one domain, TotalHour all of them. A
+	// message over a sender's limit is discarded; one over a domain's or
+	// the total waits for a clerk in Folders.Verify.
+	PerHour, PerDomainHour, TotalHour int
 	// MaxBytes is the largest message checked; a larger one gets a short
 	// answer saying so.
 	MaxBytes int64
@@ -127,11 +149,21 @@ func New(cfg Config, store *Store, v *validate.Validator) (*Inbox, error) {
 	if cfg.Mailbox == "" {
 		cfg.Mailbox = "INBOX"
 	}
+	def := DefaultFolders()
 	if cfg.Folders == (Folders{}) {
-		cfg.Folders = DefaultFolders()
+		cfg.Folders = def
+	}
+	if cfg.Folders.Verify == "" {
+		cfg.Folders.Verify = def.Verify
 	}
 	if cfg.PerHour <= 0 {
 		cfg.PerHour = DefaultPerHour
+	}
+	if cfg.PerDomainHour <= 0 {
+		cfg.PerDomainHour = DefaultDomainHour
+	}
+	if cfg.TotalHour <= 0 {
+		cfg.TotalHour = DefaultTotalHour
 	}
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = DefaultMaxBytes
@@ -159,7 +191,7 @@ func (cfg *Config) Check() error {
 			return err
 		}
 	}
-	return nil
+	return cfg.Auth.Check()
 }
 
 // transport is how a server is reached.
@@ -356,7 +388,7 @@ func (in *Inbox) makeFolders(c *mailbox) error {
 		have[l.Mailbox] = true
 	}
 	f := in.cfg.Folders
-	for _, folder := range []string{f.Valid, f.ToFix, f.NoPhoto, f.Discarded} {
+	for _, folder := range []string{f.Valid, f.ToFix, f.NoPhoto, f.Discarded, f.Verify} {
 		name := c.names.of(folder)
 		if have[name] {
 			continue
@@ -497,7 +529,7 @@ func (in *Inbox) prepare(ctx context.Context, c *mailbox, k Key, checking *sync.
 	// mailbox again after a restart (tessera never stores a photo).
 	m.r = in.read(raw, size)
 	work := context.WithoutCancel(ctx)
-	m.e, _, m.err = in.store.Begin(work, k, m.r.msgID, m.r.sender)
+	m.e, _, m.err = in.store.Begin(work, k, m.r.msgID, m.r.from)
 	if m.err != nil || !(m.e.State == Received || m.e.State == Checked && m.e.Reason == "") {
 		return m
 	}
@@ -640,22 +672,28 @@ func (in *Inbox) process(ctx context.Context, c *mailbox, m *prepared) error {
 				e.Folder, e.Reason = in.cfg.Folders.Discarded, p.reason
 				continue
 			}
-			err := in.store.Sending(work, k, in.cfg.PerHour, in.now().Add(-time.Hour))
+			lim := Limits{PerSender: in.cfg.PerHour, PerDomain: in.cfg.PerDomainHour, Total: in.cfg.TotalHour}
+			err := in.store.Sending(work, k, lim, in.now().Add(-time.Hour))
 			var reason Reason
 			switch {
 			case errors.Is(err, ErrDuplicate):
 				reason = Duplicate
 			case errors.Is(err, ErrRateLimited):
 				reason = RateLimited
+			case errors.Is(err, ErrDomainLimit):
+				reason = DomainLimited
+			case errors.Is(err, ErrHourlyCap):
+				reason = HourlyCap
 			case err != nil:
 				return err
 			}
 			if reason != "" {
-				if err := in.store.Discard(work, k, in.cfg.Folders.Discarded, reason); err != nil {
+				folder := in.cfg.Folders.unanswered(reason)
+				if err := in.store.Discard(work, k, folder, reason); err != nil {
 					return err
 				}
-				log.Info("inbox: not answered", "reason", string(reason))
-				e.Folder, e.Reason = in.cfg.Folders.Discarded, reason
+				log.Info("inbox: not answered", "reason", string(reason), "folder", folder)
+				e.Folder, e.Reason = folder, reason
 				continue
 			}
 			e.State = Sending
@@ -721,6 +759,16 @@ func (in *Inbox) process(ctx context.Context, c *mailbox, m *prepared) error {
 	}
 }
 
+// unanswered is the folder of a message not answered for reason: mail a
+// clerk must answer by hand goes to Verify, the rest to Discarded.
+func (f Folders) unanswered(reason Reason) string {
+	switch reason {
+	case Unauthenticated, DomainLimited, HourlyCap:
+		return f.Verify
+	}
+	return f.Discarded
+}
+
 // outcome names how message e ended, for the metrics: the reason it was
 // not answered, or the folder it was answered into.
 func (in *Inbox) outcome(e Entry) string {
@@ -777,15 +825,23 @@ const (
 	// NotSent: the SMTP server was away or said "try later" on every
 	// attempt (maxSendAttempts).
 	NotSent Reason = "not-sent"
+	// DomainLimited: the sender's domain had Config.PerDomainHour
+	// answers in the last hour.
+	DomainLimited Reason = "domain-limited"
+	// HourlyCap: the inbox sent Config.TotalHour answers in the last
+	// hour.
+	HourlyCap Reason = "hourly-cap"
 )
 
 // reading is what the headers of a message say, read cheaply before the
 // store is asked how far the message got.
 type reading struct {
-	msg           *mailphoto.Message // nil when unreadable
-	decision      Decision
-	size          int64
-	msgID, sender string
+	msg      *mailphoto.Message // nil when unreadable
+	decision Decision
+	size     int64
+	msgID    string
+	from     Sender // the authenticated sender's hashes, for the limits
+	sender   string // from.Address, for the logs
 }
 
 // read parses the message raw (only its header when size is over
@@ -799,10 +855,11 @@ func (in *Inbox) read(raw []byte, size int64) reading {
 	m, err := parse(bytes.NewReader(raw))
 	if err == nil {
 		r.msg = m
-		r.decision = Decide(m, append([]string{in.cfg.From.Address}, in.cfg.Own...))
+		r.decision = Decide(m, append([]string{in.cfg.From.Address}, in.cfg.Own...), in.cfg.Auth)
 		r.msgID, _ = r.decision.Header.MessageID()
-		if r.decision.To != nil && in.store != nil { // no store in a dry run
-			r.sender = in.store.SenderHash(r.decision.To.Address)
+		if r.decision.Sender != nil && in.store != nil { // no store in a dry run
+			r.from = in.store.Sender(r.decision.Sender.Address)
+			r.sender = r.from.Address
 		}
 	}
 	if r.msgID == "" {
@@ -821,7 +878,7 @@ func (in *Inbox) plan(ctx context.Context, r reading) *plan {
 	}
 	d := r.decision
 	if d.Reason != "" {
-		return &plan{folder: f.Discarded, reason: d.Reason, note: string(d.Reason)}
+		return &plan{folder: f.unanswered(d.Reason), reason: d.Reason, note: string(d.Reason)}
 	}
 	lang := language(d.Header)
 	answer := func(folder, text, note string, attach []mailreply.Attachment) *plan {
@@ -839,10 +896,14 @@ func (in *Inbox) plan(ctx context.Context, r reading) *plan {
 	if len(r.msg.Images) == 0 {
 		return answer(f.NoPhoto, mailreply.NoPhotoText(lang), "no photo", nil)
 	}
-	imgs, skipped := r.msg.Images, 0
+	imgs, skipped := slices.Clone(r.msg.Images), 0
 	if len(imgs) > mailphoto.MaxImages {
 		skipped = len(imgs) - mailphoto.MaxImages
 		imgs = imgs[:mailphoto.MaxImages]
+	}
+	// The answer names each photo, and names are the sender's text.
+	for i := range imgs {
+		imgs[i].Name = mailreply.SafeName(imgs[i].Name, i+1)
 	}
 	opts := validate.Options{Profile: in.cfg.Profile, Lang: lang, Now: in.now()}
 	// The photos of a message are checked side by side, a core each,

@@ -124,6 +124,13 @@ type rig struct {
 	state string // path of the database
 }
 
+// deliver puts msg in the mailbox as the office's mail server delivers
+// it when the sender's domain passed its checks (arrived).
+func (r *rig) deliver(t testing.TB, msg []byte) {
+	t.Helper()
+	r.imap.Deliver(t, arrived(msg))
+}
+
 func newRig(t testing.TB) *rig {
 	return newRigWith(t, dovecot.Options{})
 }
@@ -138,6 +145,7 @@ func (r *rig) config() Config {
 		SMTP: "smtp+plain://" + r.smtp.Addr, SMTPUser: r.smtp.User, SMTPPassword: r.smtp.Password,
 		From:   mail.Address{Name: "Anagrafe", Address: officeAddr},
 		Bcc:    []string{"protocollo@comune.example.it"},
+		Auth:   testAuth,
 		TLS:    r.imap.TLSConfig(),
 		Office: office.Office{Name: "Comune di Esempio", PrivacyURL: "https://www.comune.esempio.it/privacy"},
 	}
@@ -334,7 +342,7 @@ func TestInbox(t *testing.T) {
 			want{f.Discarded, 0, "", "", nil}},
 	}
 	for _, m := range msgs {
-		r.imap.Deliver(t, m.msg)
+		r.deliver(t, m.msg)
 	}
 	cfg := r.config()
 	cfg.Metrics = NewMetrics()
@@ -402,7 +410,7 @@ func TestInbox(t *testing.T) {
 
 	// A second pass, and one more message: only that one is answered.
 	before := len(r.smtp.Messages())
-	r.imap.Deliver(t, email("From: nuovo@example.it\nSubject: foto\nMessage-ID: <new@example.it>\n", valid))
+	r.deliver(t, email("From: nuovo@example.it\nSubject: foto\nMessage-ID: <new@example.it>\n", valid))
 	r.once(t, r.config())
 	if n := len(r.smtp.Messages()); n != before+1 {
 		t.Errorf("%d answers after a second pass with one new message, want %d", n, before+1)
@@ -416,7 +424,7 @@ func TestRateLimit(t *testing.T) {
 	r := newRig(t)
 	const perHour = 3
 	for i := range perHour + 2 {
-		r.imap.Deliver(t, email(fmt.Sprintf("From: insistente@example.it\nSubject: foto %d\nMessage-ID: <r%d@example.it>\n", i, i), valid))
+		r.deliver(t, email(fmt.Sprintf("From: insistente@example.it\nSubject: foto %d\nMessage-ID: <r%d@example.it>\n", i, i), valid))
 	}
 	cfg := r.config()
 	cfg.PerHour = perHour
@@ -438,9 +446,9 @@ func TestSMTPRefusal(t *testing.T) {
 	_, valid := photos(t)
 	r := newRig(t)
 	f := DefaultFolders()
-	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <later@example.it>\n", valid))
-	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <after@example.it>\n", valid))
-	r.imap.Deliver(t, email("From: nessuno@example.it\nSubject: foto\nMessage-ID: <nobody@example.it>\n", valid))
+	r.deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <later@example.it>\n", valid))
+	r.deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <after@example.it>\n", valid))
+	r.deliver(t, email("From: nessuno@example.it\nSubject: foto\nMessage-ID: <nobody@example.it>\n", valid))
 	r.smtp.RefuseTo("mario@example.it", 451)
 	r.smtp.RefuseTo("nessuno@example.it", 550)
 	if err := r.pass(t, r.config()); err == nil || !strings.Contains(err.Error(), "left for later") {
@@ -486,8 +494,8 @@ func TestCrash(t *testing.T) {
 	for _, tc := range tests {
 		t.Run("after "+string(tc.after), func(t *testing.T) {
 			r := newRig(t)
-			r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <one@example.it>\n", valid))
-			r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <two@example.it>\n", valid))
+			r.deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <one@example.it>\n", valid))
+			r.deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <two@example.it>\n", valid))
 			// Killed at the first message's step; then run to the end.
 			if err := r.runChild(t, tc.after); err == nil {
 				t.Fatal("the process was not killed")
@@ -522,8 +530,8 @@ func TestUIDValidity(t *testing.T) {
 	for _, after := range []State{Checked, Replied} {
 		t.Run("after "+string(after), func(t *testing.T) {
 			r := newRig(t)
-			r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <one@example.it>\n", valid))
-			r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <two@example.it>\n", valid))
+			r.deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <one@example.it>\n", valid))
+			r.deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <two@example.it>\n", valid))
 			if err := r.runChild(t, after); err == nil {
 				t.Fatal("the process was not killed")
 			}
@@ -600,6 +608,7 @@ func child() int {
 		IMAP: os.Getenv("CHILD_IMAP"), IMAPUser: os.Getenv("CHILD_IMAP_USER"), IMAPPassword: os.Getenv("CHILD_IMAP_PASSWORD"),
 		SMTP: os.Getenv("CHILD_SMTP"), SMTPUser: os.Getenv("CHILD_SMTP_USER"), SMTPPassword: os.Getenv("CHILD_SMTP_PASSWORD"),
 		From: mail.Address{Address: officeAddr},
+		Auth: testAuth,
 		AfterStep: func(k Key, s State) {
 			if s == killAfter {
 				syscall.Kill(os.Getpid(), syscall.SIGKILL)
@@ -634,10 +643,10 @@ func child() int {
 func TestRunIdle(t *testing.T) {
 	_, valid := photos(t)
 	r := newRig(t)
-	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <waiting@example.it>\n", valid))
+	r.deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <waiting@example.it>\n", valid))
 	stop := r.run(t, r.config())
 	waitAnswers(t, r.smtp, 1, 30*time.Second)
-	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <new@example.it>\n", valid))
+	r.deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <new@example.it>\n", valid))
 	waitAnswers(t, r.smtp, 2, 30*time.Second)
 	if err := stop(); err != nil {
 		t.Errorf("Run: %v", err)
@@ -675,7 +684,7 @@ func TestFolderDeleted(t *testing.T) {
 				}
 				return false
 			}
-			r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <before@example.it>\n", valid))
+			r.deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <before@example.it>\n", valid))
 			if !filed("before@example.it") {
 				t.Fatalf("the first message was not filed: %v", r.folders(t))
 			}
@@ -684,7 +693,7 @@ func TestFolderDeleted(t *testing.T) {
 				t.Fatal(err)
 			}
 			c.Close()
-			r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <after@example.it>\n", valid))
+			r.deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <after@example.it>\n", valid))
 			if !filed("after@example.it") {
 				t.Errorf("not filed after the folder was deleted: %v", r.folders(t))
 			}
@@ -709,11 +718,11 @@ func TestLimits(t *testing.T) {
 	for i := range many {
 		many[i] = small
 	}
-	r.imap.Deliver(t, email("From: grande@example.it\nSubject: foto\nMessage-ID: <big@example.it>\n", valid, valid))
-	r.imap.Deliver(t, email("From: tante@example.it\nSubject: foto\nMessage-ID: <many@example.it>\n", many...))
+	r.deliver(t, email("From: grande@example.it\nSubject: foto\nMessage-ID: <big@example.it>\n", valid, valid))
+	r.deliver(t, email("From: tante@example.it\nSubject: foto\nMessage-ID: <many@example.it>\n", many...))
 	// Over the size too, in a PEC envelope: only its header is read, and
 	// the citizen its provider names is told.
-	r.imap.Deliver(t, fixture.PEC(email("From: Mario Rossi <mario.rossi@pec.example.it>\nSubject: Foto per la CIE\nMessage-ID: <orig-1@pec.example.it>\n", valid, valid)))
+	r.deliver(t, fixture.PEC(email("From: Mario Rossi <mario.rossi@pec.example.it>\nSubject: Foto per la CIE\nMessage-ID: <orig-1@pec.example.it>\n", valid, valid)))
 	cfg := r.config()
 	cfg.MaxBytes = int64(len(valid)) + int64(len(valid))/2 // one photo fits, two do not
 	r.once(t, cfg)
@@ -759,7 +768,7 @@ func TestWithoutIdleAndMove(t *testing.T) {
 	r := newRigWith(t, dovecot.Options{Capability: "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS"})
 	// A message a clerk flagged \Deleted but did not expunge: not
 	// tessera's to remove.
-	r.imap.Deliver(t, fixture.CRLF("From: clerk@comune.example.it\nSubject: nota\nMessage-ID: <clerk@comune.example.it>\nContent-Type: text/plain\n\nda cancellare\n"))
+	r.deliver(t, fixture.CRLF("From: clerk@comune.example.it\nSubject: nota\nMessage-ID: <clerk@comune.example.it>\nContent-Type: text/plain\n\nda cancellare\n"))
 	c := r.login(t)
 	defer c.Close()
 	if caps := c.Caps(); caps.Has(imap.CapIdle) || caps.Has(imap.CapMove) {
@@ -771,12 +780,12 @@ func TestWithoutIdleAndMove(t *testing.T) {
 	if err := c.Store(imap.SeqSetNum(1), &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
 		t.Fatal(err)
 	}
-	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <polled@example.it>\n", valid))
+	r.deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <polled@example.it>\n", valid))
 
 	cfg := r.config()
 	cfg.Poll = 200 * time.Millisecond
 	stop := r.run(t, cfg)
-	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <later@example.it>\n", valid))
+	r.deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <later@example.it>\n", valid))
 	waitAnswers(t, r.smtp, 2, 30*time.Second)
 	if err := stop(); err != nil {
 		t.Errorf("Run: %v", err)
@@ -810,7 +819,7 @@ func TestFolderNames(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRigWith(t, tc.opts)
-			r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <dot@example.it>\n", valid))
+			r.deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <dot@example.it>\n", valid))
 			r.once(t, r.config())
 			got := r.folders(t)
 			if !slices.Equal(got[tc.want], []string{"dot@example.it"}) || len(got) != 1 {
@@ -867,7 +876,7 @@ func TestTransports(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &rig{imap: dovecot.Start(t), smtp: smtpsink.StartWith(t, tc.smtp), state: filepath.Join(t.TempDir(), "state.db")}
-			r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <tls@example.it>\n", valid))
+			r.deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <tls@example.it>\n", valid))
 			cfg := r.config()
 			cfg.IMAP, cfg.SMTP = tc.imapURL(r.imap), tc.smtpURL(r.smtp)
 			// One pool trusting both test servers' certificates.
@@ -899,10 +908,10 @@ func TestDuplicateDuringOutage(t *testing.T) {
 	_, valid := photos(t)
 	r := newRig(t)
 	msg := email("From: mario@example.it\nSubject: foto\nMessage-ID: <twice@example.it>\n", valid)
-	r.imap.Deliver(t, msg)
-	r.imap.Deliver(t, msg)
+	r.deliver(t, msg)
+	r.deliver(t, msg)
 	for i := range 3 {
-		r.imap.Deliver(t, email(fmt.Sprintf("From: anna@example.it\nSubject: foto %d\nMessage-ID: <anna%d@example.it>\n", i, i), valid))
+		r.deliver(t, email(fmt.Sprintf("From: anna@example.it\nSubject: foto %d\nMessage-ID: <anna%d@example.it>\n", i, i), valid))
 	}
 	cfg := r.config()
 	cfg.PerHour = 2
@@ -960,12 +969,12 @@ func TestRunReconnects(t *testing.T) {
 	cfg := r.config()
 	cfg.Log = slog.New(slog.NewTextHandler(t.Output(), nil))
 	r.run(t, cfg)
-	r.imap.Deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <before@example.it>\n", valid))
+	r.deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <before@example.it>\n", valid))
 	waitAnswers(t, r.smtp, 1, 30*time.Second)
 	start := time.Now()
 	r.imap.Restart(t)
 	t.Logf("dovecot restarted in %v", time.Since(start))
-	r.imap.Deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <after@example.it>\n", valid))
+	r.deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <after@example.it>\n", valid))
 	// Reconnecting waits 1, 2, 4, 8, 16, 32 s between tries: a bound
 	// past the sixth try.
 	waitAnswers(t, r.smtp, 2, 90*time.Second)
@@ -1061,13 +1070,13 @@ Content-Transfer-Encoding: base64
 		files            []string
 	}{
 		{"iPhone Mail", "iphone@icloud.example.com", f.Valid, iphone, []string{"Buongiorno", "IMG_4821.jpeg: va bene"}, nil},
-		{"Outlook, in English", "outlook@outlook.example.com", f.ToFix, outlook, []string{"Hello", "passport photo.jpg: to fix"}, []string{"passport photo-tessera.jpg"}},
+		{"Outlook, in English", "outlook@outlook.example.com", f.ToFix, outlook, []string{"Hello", "passport_photo.jpg: to fix"}, []string{"passport_photo-tessera.jpg"}},
 		{"HEIC", "heic@example.it", f.ToFix, heic, []string{"foto1.jpg: non è una foto leggibile", "JPG"}, nil},
 		{"several photos", "several@example.it", f.ToFix, several, []string{"foto1.jpg: va bene", "foto2.jpg: da correggere"}, []string{"foto2-tessera.jpg"}},
 		{"a bounce", "bounce@mx.example.it", f.Discarded, bounce, nil, nil},
 	}
 	for _, tc := range tests {
-		r.imap.Deliver(t, tc.msg)
+		r.deliver(t, tc.msg)
 	}
 	r.once(t, r.config())
 	got := answers(t, r.smtp)

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/net/publicsuffix"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite", pure Go
 )
 
@@ -58,8 +59,8 @@ type Entry struct {
 	Key
 	// MessageID is the message's Message-ID (the citizen's, for PEC).
 	MessageID string
-	// Sender is a short keyed hash of the address answered (SenderHash),
-	// never the address itself.
+	// Sender is a short keyed hash of the authenticated sender's address
+	// (SenderHash), never the address itself.
 	Sender string
 	State  State
 	// Folder is where the message is filed (set from Checked on).
@@ -90,6 +91,7 @@ CREATE TABLE IF NOT EXISTS messages (
 	uid         INTEGER NOT NULL,
 	message_id  TEXT    NOT NULL,
 	sender      TEXT    NOT NULL,
+	domain      TEXT    NOT NULL DEFAULT '',
 	state       TEXT    NOT NULL,
 	folder      TEXT    NOT NULL DEFAULT '',
 	reason      TEXT    NOT NULL DEFAULT '',
@@ -100,9 +102,20 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_id ON messages (message_id);
 CREATE INDEX IF NOT EXISTS messages_by_updated ON messages (updated);
-CREATE TABLE IF NOT EXISTS answers (sender TEXT NOT NULL, sent INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS answers (sender TEXT NOT NULL, sent INTEGER NOT NULL, domain TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS answers_by_sender ON answers (sender, sent);
+CREATE INDEX IF NOT EXISTS answers_by_sent ON answers (sent);
 `
+
+// added are the columns added to tables since their first version, made
+// in a state written by an older tessera when it is opened.
+var added = []struct{ table, column, def string }{
+	{"messages", "domain", "TEXT NOT NULL DEFAULT ''"},
+	{"answers", "domain", "TEXT NOT NULL DEFAULT ''"},
+}
+
+// byDomain indexes answers by domain, once the column is there.
+const byDomain = `CREATE INDEX IF NOT EXISTS answers_by_domain ON answers (domain, sent)`
 
 // saltSize is the length of the key of SenderHash, made once per store.
 const saltSize = 16
@@ -134,6 +147,20 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 func (s *Store) init(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("create tables: %w", err)
+	}
+	for _, a := range added {
+		var n int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`, a.table, a.column).Scan(&n); err != nil {
+			return fmt.Errorf("columns of %s: %w", a.table, err)
+		}
+		if n == 0 {
+			if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+a.table+" ADD COLUMN "+a.column+" "+a.def); err != nil {
+				return fmt.Errorf("add %s.%s: %w", a.table, a.column, err)
+			}
+		}
+	}
+	if _, err := s.db.ExecContext(ctx, byDomain); err != nil {
+		return fmt.Errorf("index answers by domain: %w", err)
 	}
 	salt := make([]byte, saltSize)
 	if _, err := rand.Read(salt); err != nil {
@@ -180,11 +207,52 @@ func lockFile(path string) (*os.File, error) {
 // SenderHash is the short name of an address in the store and the logs:
 // 12 hex digits of an HMAC-SHA256 keyed with this store's own random
 // salt, so the same citizen is recognisable across messages but the
-// address cannot be recovered by hashing a list of addresses.
+// address cannot be recovered by hashing a list of addresses. The
+// address is normalised first (see normalAddress): its variants are one
+// sender.
 func (s *Store) SenderHash(addr string) string {
+	return s.hash(normalAddress(addr))
+}
+
+// hash is 12 hex digits of the HMAC-SHA256 of v under the store's key.
+func (s *Store) hash(v string) string {
 	m := hmac.New(sha256.New, s.salt)
-	m.Write([]byte(strings.ToLower(strings.TrimSpace(addr))))
+	m.Write([]byte(v))
 	return hex.EncodeToString(m.Sum(nil))[:12]
+}
+
+// normalAddress is addr as one mailbox, whatever the variant: in lower
+// case (the local part is case-sensitive by the letter of RFC 5321, but
+// no mail provider today treats it so), and without a "+tag" after the
+// local part (subaddressing, RFC 5233), which reaches the same mailbox.
+func normalAddress(addr string) string {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	i := strings.LastIndexByte(addr, '@')
+	if i < 0 {
+		return addr
+	}
+	local, domain := addr[:i], addr[i+1:]
+	if plus := strings.IndexByte(local, '+'); plus > 0 {
+		local = local[:plus]
+	}
+	return local + "@" + domain
+}
+
+// Sender is whom a message's answers count against: the keyed hashes of
+// the authenticated sender's normalised address and of its organisational
+// domain (the one registered under a public suffix: a.example.it and
+// b.example.it are one domain, which their owner cannot multiply).
+type Sender struct {
+	Address, Domain string
+}
+
+// Sender returns the Sender of the address addr.
+func (s *Store) Sender(addr string) Sender {
+	d := domainOf(addr)
+	if org, err := publicsuffix.EffectiveTLDPlusOne(d); err == nil {
+		d = org
+	}
+	return Sender{Address: s.SenderHash(addr), Domain: s.hash("@" + d)}
 }
 
 // Begin records that the message k was seen and returns its entry: a new
@@ -193,7 +261,7 @@ func (s *Store) SenderHash(addr string) string {
 // mailbox and is unfinished. dup is set when another message with the
 // same Message-ID was already answered or is being answered (the same
 // mail copied or delivered twice): it must not be answered again.
-func (s *Store) Begin(ctx context.Context, k Key, messageID, sender string) (e Entry, dup bool, err error) {
+func (s *Store) Begin(ctx context.Context, k Key, messageID string, sender Sender) (e Entry, dup bool, err error) {
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		e, err = get(ctx, tx, k)
 		if err == nil {
@@ -232,9 +300,9 @@ func (s *Store) Begin(ctx context.Context, k Key, messageID, sender string) (e E
 			}
 			dup = n > 0
 		}
-		e = Entry{Key: k, MessageID: messageID, Sender: sender, State: Received, Updated: s.now()}
-		_, err = tx.ExecContext(ctx, `INSERT INTO messages (mailbox, uidvalidity, uid, message_id, sender, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			k.Mailbox, k.UIDValidity, k.UID, messageID, sender, Received, e.Updated.UnixMilli())
+		e = Entry{Key: k, MessageID: messageID, Sender: sender.Address, State: Received, Updated: s.now()}
+		_, err = tx.ExecContext(ctx, `INSERT INTO messages (mailbox, uidvalidity, uid, message_id, sender, domain, state, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			k.Mailbox, k.UIDValidity, k.UID, messageID, sender.Address, sender.Domain, Received, e.Updated.UnixMilli())
 		return err
 	})
 	if err != nil {
@@ -249,25 +317,35 @@ func (s *Store) Checked(ctx context.Context, k Key, folder string, reason Reason
 	return s.move(ctx, k, Received, Checked, fileAs(ctx, k, folder, reason))
 }
 
-// ErrDuplicate and ErrRateLimited are Sending's refusals: the answer
-// must not be sent, and the message is filed unanswered (Discard).
+// Sending's refusals: the answer must not be sent, and the message is
+// filed unanswered (Discard).
 var (
 	ErrDuplicate   = errors.New("inbox: another copy of the message was answered")
 	ErrRateLimited = errors.New("inbox: the sender had all the answers allowed this hour")
+	ErrDomainLimit = errors.New("inbox: the sender's domain had all the answers allowed this hour")
+	ErrHourlyCap   = errors.New("inbox: the inbox sent all the answers allowed this hour")
 )
+
+// Limits bound the answers sent since a time: to one sender (its
+// normalised address), to one domain, and in all. Zero is no limit.
+type Limits struct {
+	PerSender, PerDomain, Total int
+}
 
 // Sending records that the answer to k is about to be handed to SMTP. In
 // the same transaction it makes sure the answer may go: it returns
 // ErrDuplicate when another copy of the message (its Message-ID) was
-// answered, is being answered, or may have been; and ErrRateLimited when
-// k's sender had perHour answers since since. A message checked with a
-// reason not to answer it cannot be sent at all (ErrState).
-func (s *Store) Sending(ctx context.Context, k Key, perHour int, since time.Time) error {
+// answered, is being answered, or may have been; ErrRateLimited,
+// ErrDomainLimit or ErrHourlyCap when as many answers as lim allows
+// were sent since since to k's sender, to its domain, or in all. A
+// message checked with a reason not to answer it cannot be sent at all
+// (ErrState).
+func (s *Store) Sending(ctx context.Context, k Key, lim Limits, since time.Time) error {
 	return s.move(ctx, k, Checked, Sending, func(tx *sql.Tx) error {
 		var reason Reason
-		var msgID, sender string
-		if err := tx.QueryRowContext(ctx, `SELECT reason, message_id, sender FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
-			k.Mailbox, k.UIDValidity, k.UID).Scan(&reason, &msgID, &sender); err != nil {
+		var msgID, sender, domain string
+		if err := tx.QueryRowContext(ctx, `SELECT reason, message_id, sender, domain FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+			k.Mailbox, k.UIDValidity, k.UID).Scan(&reason, &msgID, &sender, &domain); err != nil {
 			return err
 		}
 		if reason != "" {
@@ -282,11 +360,25 @@ func (s *Store) Sending(ctx context.Context, k Key, perHour int, since time.Time
 		if n > 0 {
 			return ErrDuplicate
 		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM answers WHERE sender = ? AND sent >= ?`, sender, since.UnixMilli()).Scan(&n); err != nil {
-			return err
-		}
-		if perHour > 0 && n >= perHour {
-			return ErrRateLimited
+		for _, c := range []struct {
+			limit int
+			query string
+			args  []any
+			err   error
+		}{
+			{lim.PerSender, `SELECT count(*) FROM answers WHERE sender = ? AND sent >= ?`, []any{sender, since.UnixMilli()}, ErrRateLimited},
+			{lim.PerDomain, `SELECT count(*) FROM answers WHERE domain = ? AND sent >= ?`, []any{domain, since.UnixMilli()}, ErrDomainLimit},
+			{lim.Total, `SELECT count(*) FROM answers WHERE sent >= ?`, []any{since.UnixMilli()}, ErrHourlyCap},
+		} {
+			if c.limit <= 0 {
+				continue
+			}
+			if err := tx.QueryRowContext(ctx, c.query, c.args...).Scan(&n); err != nil {
+				return err
+			}
+			if n >= c.limit {
+				return c.err
+			}
 		}
 		return nil
 	})
@@ -406,10 +498,11 @@ func (s *Store) Refused(ctx context.Context, k Key, folder string) error {
 }
 
 // Replied records that the SMTP server accepted the answer to k, and
-// counts it against its sender's hourly limit.
+// counts it against its sender's, its domain's and the inbox's hourly
+// limits.
 func (s *Store) Replied(ctx context.Context, k Key) error {
 	return s.move(ctx, k, Sending, Replied, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO answers (sender, sent) SELECT sender, ? FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO answers (sender, domain, sent) SELECT sender, domain, ? FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
 			s.now().UnixMilli(), k.Mailbox, k.UIDValidity, k.UID)
 		return err
 	})

@@ -2,7 +2,9 @@ package inbox
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -29,7 +31,7 @@ func TestStoreSteps(t *testing.T) {
 	k1 := Key{"INBOX", 7, 101}
 	k2 := Key{"INBOX", 7, 102}
 	k3 := Key{"INBOX", 7, 103}
-	sender := s.SenderHash("Mario.Rossi@Example.it")
+	sender := s.Sender("Mario.Rossi@Example.it")
 
 	// An answered message: every step, each only from the one before.
 	e, dup, err := s.Begin(ctx, k1, "<a@x>", sender)
@@ -41,11 +43,11 @@ func TestStoreSteps(t *testing.T) {
 		do   func() error
 		want State
 	}{
-		{"sending before checked", func() error { return s.Sending(ctx, k1, 0, time.Time{}) }, ""},
+		{"sending before checked", func() error { return s.Sending(ctx, k1, Limits{}, time.Time{}) }, ""},
 		{"checked", func() error { return s.Checked(ctx, k1, "Tessera/Valide", "") }, Checked},
 		{"checked twice", func() error { return s.Checked(ctx, k1, "Tessera/Valide", "") }, ""},
 		{"replied before sending", func() error { return s.Replied(ctx, k1) }, ""},
-		{"sending", func() error { return s.Sending(ctx, k1, 0, time.Time{}) }, Sending},
+		{"sending", func() error { return s.Sending(ctx, k1, Limits{}, time.Time{}) }, Sending},
 		{"replied", func() error { return s.Replied(ctx, k1) }, Replied},
 		{"replied twice", func() error { return s.Replied(ctx, k1) }, ""},
 		{"filed", func() error { return s.Filed(ctx, k1) }, Filed},
@@ -88,7 +90,7 @@ func TestStoreSteps(t *testing.T) {
 	// resumes, and the sender's name is the same.
 	s.Close()
 	s = openTestStore(t, path)
-	if got := s.SenderHash("mario.rossi@example.it"); got != sender {
+	if got := s.Sender("mario.rossi@example.it"); got != sender {
 		t.Errorf("sender hash %s after reopening, was %s", got, sender)
 	}
 	e, dup, err = s.Begin(ctx, k3, "<b@x>", sender)
@@ -102,7 +104,7 @@ func TestStoreSteps(t *testing.T) {
 	if err := s.Filed(ctx, k3); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := s.AnswersSince(ctx, sender, time.Now().Add(-time.Hour)); err != nil || n != 1 {
+	if n, err := s.AnswersSince(ctx, sender.Address, time.Now().Add(-time.Hour)); err != nil || n != 1 {
 		t.Errorf("answers in the hour: %d %v, want 1", n, err)
 	}
 }
@@ -113,12 +115,12 @@ func TestStoreUnconfirmed(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "state.db"))
 	k := Key{"INBOX", 1, 1}
-	if _, _, err := s.Begin(ctx, k, "<c@x>", "h"); err != nil {
+	if _, _, err := s.Begin(ctx, k, "<c@x>", Sender{Address: "h"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, step := range []func() error{
 		func() error { return s.Checked(ctx, k, "Tessera/Valide", "") },
-		func() error { return s.Sending(ctx, k, 0, time.Time{}) },
+		func() error { return s.Sending(ctx, k, Limits{}, time.Time{}) },
 		func() error { return s.Unconfirmed(ctx, k, "Tessera/Scartati") },
 	} {
 		if err := step(); err != nil {
@@ -129,7 +131,7 @@ func TestStoreUnconfirmed(t *testing.T) {
 	if e.State != Checked || e.Reason != Unconfirmed || e.Folder != "Tessera/Scartati" {
 		t.Fatalf("%+v", e)
 	}
-	if err := s.Sending(ctx, k, 0, time.Time{}); !errors.Is(err, ErrState) {
+	if err := s.Sending(ctx, k, Limits{}, time.Time{}); !errors.Is(err, ErrState) {
 		t.Errorf("sending again after unconfirmed: %v, want ErrState", err)
 	}
 	if n, _ := s.AnswersSince(ctx, "h", time.Time{}); n != 0 {
@@ -137,7 +139,7 @@ func TestStoreUnconfirmed(t *testing.T) {
 	}
 }
 
-// TestSenderHash: short, case-blind, and keyed per store.
+// TestSenderHash: short, blind to case and +tags, and keyed per store.
 func TestSenderHash(t *testing.T) {
 	a := openTestStore(t, filepath.Join(t.TempDir(), "a.db"))
 	b := openTestStore(t, filepath.Join(t.TempDir(), "b.db"))
@@ -145,8 +147,10 @@ func TestSenderHash(t *testing.T) {
 	if !regexp.MustCompile(`^[0-9a-f]{12}$`).MatchString(h) {
 		t.Errorf("hash %q", h)
 	}
-	if a.SenderHash("mario@example.it") != h {
-		t.Error("the hash depends on case or spaces")
+	for _, v := range []string{"mario@example.it", "MARIO+cie@example.it", "mario+1@EXAMPLE.it"} {
+		if a.SenderHash(v) != h {
+			t.Errorf("%s: the hash depends on case, spaces or a +tag", v)
+		}
 	}
 	if b.SenderHash("mario@example.it") == h {
 		t.Error("two stores give the same hash: the salt is not per store")
@@ -167,9 +171,9 @@ func TestStoreForget(t *testing.T) {
 	answer := func(k Key) {
 		t.Helper()
 		for _, step := range []func() error{
-			func() error { _, _, err := s.Begin(ctx, k, k.String(), "h"); return err },
+			func() error { _, _, err := s.Begin(ctx, k, k.String(), Sender{Address: "h"}); return err },
 			func() error { return s.Checked(ctx, k, "Tessera/Valide", "") },
-			func() error { return s.Sending(ctx, k, 0, time.Time{}) },
+			func() error { return s.Sending(ctx, k, Limits{}, time.Time{}) },
 			func() error { return s.Replied(ctx, k) },
 			func() error { return s.Filed(ctx, k) },
 		} {
@@ -179,7 +183,7 @@ func TestStoreForget(t *testing.T) {
 		}
 	}
 	answer(old)
-	if _, _, err := s.Begin(ctx, open, "<open>", "h"); err != nil {
+	if _, _, err := s.Begin(ctx, open, "<open>", Sender{Address: "h"}); err != nil {
 		t.Fatal(err)
 	}
 	clock = clock.Add(100 * 24 * time.Hour)
@@ -209,11 +213,11 @@ func TestStatus(t *testing.T) {
 	s := openTestStore(t, path)
 	waiting, discarded := Key{"INBOX", 1, 1}, Key{"INBOX", 1, 2}
 	steps := []func() error{
-		func() error { _, _, err := s.Begin(ctx, waiting, "<w>", "h"); return err },
+		func() error { _, _, err := s.Begin(ctx, waiting, "<w>", Sender{Address: "h"}); return err },
 		func() error { return s.Checked(ctx, waiting, "Tessera/Valide", "") },
-		func() error { return s.Sending(ctx, waiting, 0, time.Time{}) },
+		func() error { return s.Sending(ctx, waiting, Limits{}, time.Time{}) },
 		func() error { _, err := s.Unsend(ctx, waiting, "not sent: smtp RCPT TO: 451 4.3.0"); return err },
-		func() error { _, _, err := s.Begin(ctx, discarded, "<d>", "h"); return err },
+		func() error { _, _, err := s.Begin(ctx, discarded, "<d>", Sender{Address: "h"}); return err },
 		func() error { return s.Checked(ctx, discarded, "Tessera/Scartati", AutoSubmitted) },
 		func() error { return s.Filed(ctx, discarded) },
 	}
@@ -231,5 +235,77 @@ func TestStatus(t *testing.T) {
 	}
 	if len(st.Waiting) != 1 || st.Waiting[0].Key != waiting || st.Waiting[0].Attempts != 1 || !strings.Contains(st.Waiting[0].Error, "451") {
 		t.Errorf("waiting %+v", st.Waiting)
+	}
+}
+
+// TestStoreLimits: answers are bounded per sender (its variants one
+// sender), per domain and in all, each counted over the hour.
+func TestStoreLimits(t *testing.T) {
+	ctx := context.Background()
+	s := openTestStore(t, filepath.Join(t.TempDir(), "state.db"))
+	lim := Limits{PerSender: 2, PerDomain: 3, Total: 4}
+	uid := uint32(0)
+	answer := func(addr string) error {
+		uid++
+		k := Key{"INBOX", 1, uid}
+		if _, _, err := s.Begin(ctx, k, fmt.Sprintf("<%d@x>", uid), s.Sender(addr)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Checked(ctx, k, "Tessera/Valide", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Sending(ctx, k, lim, time.Now().Add(-time.Hour)); err != nil {
+			return err
+		}
+		return s.Replied(ctx, k)
+	}
+	for _, step := range []struct {
+		addr string
+		want error
+	}{
+		{"anna@example.it", nil},
+		{"Anna+cie@Example.it", nil},
+		{"anna+altro@example.it", ErrRateLimited},
+		{"luca@example.it", nil},
+		{"sara@example.it", ErrDomainLimit},
+		{"sara@sub.example.it", ErrDomainLimit}, // the same organisation
+		{"mario@example.org", nil},
+		{"ugo@example.net", ErrHourlyCap},
+	} {
+		if err := answer(step.addr); !errors.Is(err, step.want) && (err != nil || step.want != nil) {
+			t.Errorf("%s: %v, want %v", step.addr, err, step.want)
+		}
+	}
+}
+
+// TestStoreUpgrade: a state written before answers were counted by
+// domain opens, and its rows count as before.
+func TestStoreUpgrade(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := `CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE messages (mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL, message_id TEXT NOT NULL,
+	sender TEXT NOT NULL, state TEXT NOT NULL, folder TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '',
+	attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', updated INTEGER NOT NULL, PRIMARY KEY (mailbox, uidvalidity, uid));
+CREATE TABLE answers (sender TEXT NOT NULL, sent INTEGER NOT NULL);
+INSERT INTO answers (sender, sent) VALUES ('old', ?);`
+	if _, err := db.ExecContext(ctx, old, time.Now().UnixMilli()); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s := openTestStore(t, path)
+	k := Key{"INBOX", 1, 1}
+	if _, _, err := s.Begin(ctx, k, "<new@x>", s.Sender("anna@example.it")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Checked(ctx, k, "Tessera/Valide", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sending(ctx, k, Limits{Total: 1}, time.Now().Add(-time.Hour)); !errors.Is(err, ErrHourlyCap) {
+		t.Errorf("the old state's answer not counted: %v", err)
 	}
 }

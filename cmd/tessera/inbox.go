@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -44,8 +45,14 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		valid     = fs.String("folder-valid", def.Valid, "folder of messages whose photos all pass")
 		toFix     = fs.String("folder-to-fix", def.ToFix, "folder of messages with a photo to fix")
 		noPhoto   = fs.String("folder-no-photo", def.NoPhoto, "folder of messages without a photo")
-		discarded = fs.String("folder-discarded", def.Discarded, "folder of messages not answered (automatic mail, receipts, over the limits)")
-		perHour   = fs.Int("per-hour", inbox.DefaultPerHour, "answers to one sender in an hour at most")
+		discarded = fs.String("folder-discarded", def.Discarded, "folder of messages not answered (automatic mail, receipts, over a sender's limit)")
+		verify    = fs.String("folder-verify", def.Verify, "folder of messages a clerk must answer: sender not authenticated, over a domain's or the hourly limit")
+		authserv  = fs.String("authserv-id", envOr("TESSERA_AUTHSERV_ID", ""), "the name(s) the office's mail server records its SPF/DKIM/DMARC results under in Authentication-Results, comma separated, e.g. mx.comune.example.it: only senders it authenticated are answered (env TESSERA_AUTHSERV_ID)")
+		fromOnly  = fs.Bool("no-auth-results", envOr("TESSERA_NO_AUTH_RESULTS", "") != "", "the office's mail server records no Authentication-Results: answer From as it is, never Reply-To (env TESSERA_NO_AUTH_RESULTS=1)")
+		pecDoms   = fs.String("pec-domains", envOr("TESSERA_PEC_DOMAINS", ""), "domains of the PEC providers whose envelopes are trusted, comma separated, e.g. pec.aruba.it,legalmail.it; PEC from others is filed for a clerk (env TESSERA_PEC_DOMAINS)")
+		perHour   = fs.Int("per-hour", inbox.DefaultPerHour, "answers to one sender in an hour at most (its address in any case, with any +tag); more are filed unanswered")
+		perDomain = fs.Int("per-domain", inbox.DefaultDomainHour, "answers to one domain in an hour at most; more wait for a clerk in --folder-verify")
+		hourlyCap = fs.Int("hourly-cap", inbox.DefaultTotalHour, "answers in all in an hour at most; more wait for a clerk in --folder-verify")
 		maxMB     = fs.Int("max-mb", inbox.DefaultMaxBytes>>20, "largest message checked, in MB; a larger one gets a short answer")
 		profile   = profileFlag(fs, "rules the photos are checked against")
 		poll      = fs.Duration("poll", inbox.DefaultPoll, "how often the mailbox is read when the server has no IDLE")
@@ -131,14 +138,17 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		IMAP: *imapURL, IMAPUser: *imapUser, IMAPPassword: imapPass,
 		SMTP: *smtpURL, SMTPUser: *smtpUser, SMTPPassword: smtpPass,
 		From: *sender, Own: list(*own), Bcc: list(*bcc), Office: site.Office,
-		Mailbox: *mailbox, Folders: inbox.Folders{Valid: *valid, ToFix: *toFix, NoPhoto: *noPhoto, Discarded: *discarded},
-		TLS: tlsConf, PerHour: *perHour, MaxBytes: int64(*maxMB) << 20, Profile: *profile, Poll: *poll,
+		Mailbox: *mailbox, Folders: inbox.Folders{Valid: *valid, ToFix: *toFix, NoPhoto: *noPhoto, Discarded: *discarded, Verify: *verify},
+		Auth: inbox.SenderAuth{AuthServIDs: list(*authserv), FromOnly: *fromOnly, PECDomains: list(*pecDoms)},
+		TLS:  tlsConf, PerHour: *perHour, PerDomainHour: *perDomain, TotalHour: *hourlyCap, MaxBytes: int64(*maxMB) << 20, Profile: *profile, Poll: *poll,
 		Retain: keep, Log: log,
 	}
 	if err := checkRules(*profile, nil); err != nil {
 		return usage("%v", err)
 	}
-	if err := cfg.Check(); err != nil {
+	if err := cfg.Check(); errors.Is(err, inbox.ErrSenderAuth) {
+		return usage("only authenticated senders are answered: give --authserv-id, the name the office's mail server writes its results under in Authentication-Results (e.g. mx.comune.example.it), or --no-auth-results when it writes none")
+	} else if err != nil {
 		return usage("%v", err)
 	}
 	if *dryRun {

@@ -22,6 +22,10 @@ import (
 	"github.com/tessera-cie/tessera/internal/smtpsink"
 )
 
+// authResults is what the office's mail server (mx.comune.example.it)
+// writes on a message from example.it whose SPF, DKIM and DMARC pass.
+const authResults = "Authentication-Results: mx.comune.example.it; spf=pass smtp.mailfrom=example.it; dkim=pass header.d=example.it; dmarc=pass header.from=example.it\n"
+
 // TestInboxCommand runs "tessera inbox --once" as a clerk would set it up,
 // against a real Dovecot and SMTP server: the citizen's photo is answered
 // and the message filed.
@@ -32,7 +36,7 @@ func TestInboxCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	mbox, out := dovecot.Start(t), smtpsink.Start(t)
-	mbox.Deliver(t, fixture.CRLF("From: Mario Rossi <mario@example.it>\nSubject: foto\nMessage-ID: <cli@example.it>\nMIME-Version: 1.0\nContent-Type: image/jpeg; name=foto.jpg\nContent-Transfer-Encoding: base64\n\n"+fixture.Base64Lines(photo)+"\n"))
+	mbox.Deliver(t, fixture.CRLF(authResults+"From: Mario Rossi <mario@example.it>\nSubject: foto\nMessage-ID: <cli@example.it>\nMIME-Version: 1.0\nContent-Type: image/jpeg; name=foto.jpg\nContent-Transfer-Encoding: base64\n\n"+fixture.Base64Lines(photo)+"\n"))
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, mbox.CertPEM(), 0o644); err != nil {
 		t.Fatal(err)
@@ -50,6 +54,13 @@ func TestInboxCommand(t *testing.T) {
 		"--imap", "imaps://" + mbox.User + "@" + mbox.TLSAddr + "/INBOX", "--ca-file", ca,
 		"--smtp", "smtp+plain://" + out.User + "@" + out.Addr,
 		"--config", "../../examples/esempio/tessera.toml", "--state", state}
+
+	// Told nothing of how senders are authenticated, it refuses to start.
+	code, _, stderr := runArgs(t, append(args, "--once")...)
+	if code != exitUsage || !strings.Contains(stderr, "--authserv-id") || len(out.Messages()) != 0 {
+		t.Fatalf("without --authserv-id: exit %d, %q", code, stderr)
+	}
+	args = append(args, "--authserv-id", "mx.comune.example.it")
 
 	// A dry run says what would happen and does none of it.
 	code, stdout, stderr := runArgs(t, append(args, "--dry-run")...)
@@ -123,7 +134,7 @@ func TestInboxBadLogin(t *testing.T) {
 	for _, once := range []bool{true, false} {
 		args := []string{"inbox", "--imap", "imaps://" + mbox.User + "@" + mbox.TLSAddr, "--ca-file", ca,
 			"--smtp", "smtp+plain://" + out.Addr, "--from", "anagrafe@comune.example.it",
-			"--state", filepath.Join(t.TempDir(), "state.db")}
+			"--state", filepath.Join(t.TempDir(), "state.db"), "--no-auth-results"}
 		if once {
 			args = append(args, "--once")
 		}
@@ -156,7 +167,7 @@ func TestInboxMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	mbox, out := dovecot.Start(t), smtpsink.Start(t)
-	mbox.Deliver(t, fixture.CRLF("From: mario@example.it\nSubject: foto\nMessage-ID: <metrics@example.it>\nMIME-Version: 1.0\nContent-Type: image/jpeg; name=foto.jpg\nContent-Transfer-Encoding: base64\n\n"+fixture.Base64Lines(photo)+"\n"))
+	mbox.Deliver(t, fixture.CRLF(authResults+"From: mario@example.it\nSubject: foto\nMessage-ID: <metrics@example.it>\nMIME-Version: 1.0\nContent-Type: image/jpeg; name=foto.jpg\nContent-Transfer-Encoding: base64\n\n"+fixture.Base64Lines(photo)+"\n"))
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, mbox.CertPEM(), 0o644); err != nil {
 		t.Fatal(err)
@@ -169,6 +180,7 @@ func TestInboxMetrics(t *testing.T) {
 	ln.Close()
 	t.Setenv("TESSERA_IMAP_PASSWORD", mbox.Password)
 	t.Setenv("TESSERA_SMTP_PASSWORD", out.Password)
+	t.Setenv("TESSERA_AUTHSERV_ID", "mx.comune.example.it")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {

@@ -45,6 +45,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"inbox", "--imap", "imaps://x", "--smtp", "smtp://mail.example.com", "--from", "a@b.it"}, 2, "no IMAP user"},
 		{[]string{"inbox", "--imap", "imaps://u:secret@x", "--smtp", "smtp://mail.example.com", "--from", "a@b.it"}, 2, "no password in the URL"},
 		{[]string{"inbox", "--imap", "imaps://u@x/Posta", "--mailbox", "INBOX", "--smtp", "smtp://mail.example.com", "--from", "a@b.it"}, 2, "differ"},
+		{[]string{"inbox", "--imap", "imaps://u@x", "--smtp", "smtp://mail.example.com", "--from", "a@b.it"}, 2, "--authserv-id"},
+		{[]string{"inbox", "--imap", "imaps://u@x", "--smtp", "smtp://mail.example.com", "--from", "a@b.it", "--authserv-id", "mx.b.it", "--no-auth-results"}, 2, "choose one"},
+		{[]string{"inbox", "--imap", "imaps://u@x", "--smtp", "smtp://mail.example.com", "--from", "a@b.it", "--no-auth-results", "--pec-domains", "posta@pec.it"}, 2, "PEC provider domain"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := runArgs(t, tt.args...)

@@ -1,0 +1,144 @@
+package inbox
+
+import (
+	"bufio"
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-message"
+	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
+
+	"github.com/tessera-cie/tessera/internal/fixture"
+	"github.com/tessera-cie/tessera/mailphoto"
+)
+
+// mx is the name the office's mail server records its results under in
+// the tests.
+const mx = "mx.comune.example.it"
+
+// testAuth trusts mx's results and PEC envelopes from pec.example.it.
+var testAuth = SenderAuth{AuthServIDs: []string{mx}, PECDomains: []string{"pec.example.it"}}
+
+// arrived is msg as the office's mail server delivers it when the domain
+// of its From passed SPF, DKIM and DMARC: with the server's
+// Authentication-Results on top. A message without one From is returned
+// as it is.
+func arrived(msg []byte) []byte {
+	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(msg)))
+	if err != nil {
+		return msg
+	}
+	l, err := (&mail.Header{Header: message.Header{Header: h}}).AddressList("From")
+	if err != nil || len(l) != 1 {
+		return msg
+	}
+	d := domainOf(l[0].Address)
+	return append([]byte("Authentication-Results: "+mx+"; spf=pass smtp.mailfrom="+l[0].Address+
+		"; dkim=pass header.d="+d+"; dmarc=pass header.from="+d+"\r\n"), msg...)
+}
+
+// TestDecideTrust: only a sender the office's mail server authenticated
+// is answered, at the From address or a Reply-To in its own domain; a PEC
+// envelope only from a trusted provider. Everything forged is filed
+// unanswered (Unauthenticated), whatever it claims.
+func TestDecideTrust(t *testing.T) {
+	own := []string{"anagrafe@comune.example.it"}
+	msg := func(head string) []byte {
+		return fixture.CRLF(head + "Subject: foto\nMessage-ID: <m1@example.it>\nContent-Type: text/plain\n\nla foto\n")
+	}
+	ar := func(results string) string { return "Authentication-Results: " + mx + "; " + results + "\n" }
+	pec := func(inner string) []byte { return fixture.PEC(msg(inner)) }
+	fromOnly := SenderAuth{FromOnly: true, PECDomains: testAuth.PECDomains}
+	tests := []struct {
+		name   string
+		auth   SenderAuth
+		msg    []byte
+		reason Reason
+		to     string
+	}{
+		{"DMARC passes", testAuth, msg(ar("dmarc=pass header.from=example.it") + "From: mario@example.it\n"), "", "mario@example.it"},
+		{"the server's name in another case", testAuth, msg("Authentication-Results: MX.Comune.Example.IT; dmarc=pass header.from=example.it\nFrom: mario@example.it\n"), "", "mario@example.it"},
+		{"results with comments and quotes (Gmail's form)", testAuth, msg("Authentication-Results: " + mx + ";\n       dkim=pass header.i=@example.it header.s=20230601 header.b=abc;\n       spf=pass (" + mx + ": domain of mario@example.it designates 192.0.2.1 as permitted sender) smtp.mailfrom=mario@example.it;\n       dmarc=pass (p=NONE sp=NONE dis=NONE) header.from=\"example.it\"\nFrom: mario@example.it\n"), "", "mario@example.it"},
+		{"no DMARC: aligned SPF", testAuth, msg(ar("spf=pass smtp.mailfrom=bounce@mail.example.it") + "From: mario@example.it\n"), "", "mario@example.it"},
+		{"no DMARC: aligned DKIM, beside a broken signature", testAuth, msg(ar("dkim=fail header.d=example.it; dkim=pass header.d=news.example.it") + "From: mario@example.it\n"), "", "mario@example.it"},
+		{"Reply-To in the From's domain", testAuth, msg(ar("dmarc=pass header.from=example.it") + "From: ufficio@example.it\nReply-To: anna@example.it\n"), "", "anna@example.it"},
+		{"Reply-To elsewhere: From is answered", testAuth, msg(ar("dmarc=pass header.from=evil.example.net") + "From: a@evil.example.net\nReply-To: victim@example.org\n"), "", "a@evil.example.net"},
+		{"Reply-To in a subdomain: From is answered", testAuth, msg(ar("dmarc=pass header.from=example.it") + "From: a@example.it\nReply-To: b@other.example.it\n"), "", "a@example.it"},
+
+		{"no results", testAuth, msg("From: mario@example.it\n"), Unauthenticated, ""},
+		{"results under another server's name", testAuth, msg("Authentication-Results: mx.evil.example.net; dmarc=pass header.from=example.it\nFrom: mario@example.it\n"), Unauthenticated, ""},
+		{"DMARC fails", testAuth, msg(ar("dmarc=fail header.from=example.it") + "From: victim@example.it\n"), Unauthenticated, ""},
+		{"DMARC passes for another domain", testAuth, msg(ar("dmarc=pass header.from=evil.example.net") + "From: victim@example.it\n"), Unauthenticated, ""},
+		{"DMARC fails, SPF passes: DMARC decides", testAuth, msg(ar("spf=pass smtp.mailfrom=example.it; dmarc=fail header.from=example.it") + "From: victim@example.it\n"), Unauthenticated, ""},
+		{"SPF passes for an unaligned domain", testAuth, msg(ar("spf=pass smtp.mailfrom=a@evil.example.net; dkim=pass header.d=evil.example.net") + "From: victim@example.it\n"), Unauthenticated, ""},
+		{"SPF soft fail", testAuth, msg(ar("spf=softfail smtp.mailfrom=example.it") + "From: victim@example.it\n"), Unauthenticated, ""},
+		{"a forged pass beside the server's fail", testAuth, msg(ar("dmarc=fail header.from=example.it") + ar("dmarc=pass header.from=example.it") + "From: victim@example.it\n"), Unauthenticated, ""},
+		{"a pass inside a comment", testAuth, msg(ar("dmarc=fail (header.from=example.it; dmarc=pass) header.from=example.it") + "From: victim@example.it\n"), Unauthenticated, ""},
+		{"the server's field unreadable", testAuth, msg("Authentication-Results: " + mx + " 2; dmarc=pass header.from=example.it\nFrom: victim@example.it\n"), Unauthenticated, ""},
+		{"two From addresses", testAuth, msg(ar("dmarc=pass header.from=example.it") + "From: a@example.it, victim@example.org\n"), NoSender, ""},
+		{"an automatic message is discarded, not verified", testAuth, msg("From: a@example.it\nPrecedence: bulk\n"), BulkPrecedence, ""},
+
+		{"From only: From is answered", fromOnly, msg("From: mario@example.it\n"), "", "mario@example.it"},
+		{"From only: never Reply-To", fromOnly, msg("From: mario@example.it\nReply-To: anna@example.it\n"), "", "mario@example.it"},
+
+		{"PEC from a trusted provider", testAuth, arrived(pec("From: mario.rossi@pec.example.it\n")), "", "mario.rossi@pec.example.it"},
+		{"PEC from a trusted provider, From only", fromOnly, pec("From: mario.rossi@pec.example.it\n"), "", "mario.rossi@pec.example.it"},
+		{"PEC whose provider fails authentication", testAuth, pec("From: mario.rossi@pec.example.it\n"), Unauthenticated, ""},
+		{"PEC from a provider not trusted", testAuth, arrived(bytes.ReplaceAll(pec("From: mario.rossi@pec.example.it\n"), []byte("posta-certificata@pec.example.it"), []byte("posta-certificata@pec.evil.example.net"))), Unauthenticated, ""},
+		{"PEC whose inside names someone the provider did not certify", testAuth, arrived(pec("From: victim@example.org\n")), Unauthenticated, ""},
+		{"PEC whose inside has a Reply-To elsewhere", testAuth, arrived(pec("From: mario.rossi@pec.example.it\nReply-To: victim@example.org\n")), "", "mario.rossi@pec.example.it"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := mailphoto.Read(bytes.NewReader(tc.msg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := Decide(m, own, tc.auth)
+			if d.Reason != tc.reason {
+				t.Fatalf("reason %q, want %q", d.Reason, tc.reason)
+			}
+			switch {
+			case tc.reason != "" && d.To != nil:
+				t.Errorf("not answered, yet To is %v", d.To)
+			case tc.reason == "" && (d.To == nil || d.To.Address != tc.to):
+				t.Errorf("answer to %v, want %s", d.To, tc.to)
+			}
+		})
+	}
+}
+
+func TestSenderAuthCheck(t *testing.T) {
+	for _, tc := range []struct {
+		auth SenderAuth
+		ok   bool
+	}{
+		{SenderAuth{}, false},
+		{SenderAuth{AuthServIDs: []string{mx}}, true},
+		{SenderAuth{FromOnly: true}, true},
+		{SenderAuth{AuthServIDs: []string{mx}, FromOnly: true}, false},
+		{SenderAuth{FromOnly: true, PECDomains: []string{"pec.example.it"}}, true},
+		{SenderAuth{FromOnly: true, PECDomains: []string{"posta-certificata@pec.example.it"}}, false},
+	} {
+		if err := tc.auth.Check(); (err == nil) != tc.ok {
+			t.Errorf("%+v: %v, want ok %v", tc.auth, err, tc.ok)
+		}
+	}
+}
+
+func TestUncomment(t *testing.T) {
+	for in, want := range map[string]string{
+		"a (b) c":                  "a   c",
+		"a (b (c) d) e":            "a   e",
+		`a "(b)" c`:                `a "(b)" c`,
+		`a (b \) c) d`:             "a   d",
+		`a "b \" (c)" d`:           `a "b \" (c)" d`,
+		"dmarc=pass (p=none); x=y": "dmarc=pass  ; x=y",
+	} {
+		if got := uncomment(in); strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(want), " ") {
+			t.Errorf("uncomment(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
