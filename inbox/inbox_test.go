@@ -155,7 +155,7 @@ func (r *rig) config() Config {
 // when the test ends.
 func (r *rig) inbox(t testing.TB, cfg Config) *Inbox {
 	t.Helper()
-	store, err := OpenStore(context.Background(), r.state)
+	store, err := OpenStore(context.Background(), r.state, StoreOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func (r *rig) inbox(t testing.TB, cfg Config) *Inbox {
 // state open only for that pass.
 func (r *rig) pass(t testing.TB, cfg Config) error {
 	t.Helper()
-	store, err := OpenStore(context.Background(), r.state)
+	store, err := OpenStore(context.Background(), r.state, StoreOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -568,7 +568,7 @@ func TestUIDValidity(t *testing.T) {
 // is left half done (--retain deletes only what is filed).
 func (r *rig) caughtUp(t *testing.T) {
 	t.Helper()
-	store, err := OpenStore(context.Background(), r.state)
+	store, err := OpenStore(context.Background(), r.state, StoreOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -598,7 +598,7 @@ func (r *rig) runChild(t *testing.T, killAfter State) error {
 
 // child is the inbox process of TestCrash.
 func child() int {
-	store, err := OpenStore(context.Background(), os.Getenv("CHILD_STATE"))
+	store, err := OpenStore(context.Background(), os.Getenv("CHILD_STATE"), StoreOptions{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -946,15 +946,15 @@ func TestDuplicateDuringOutage(t *testing.T) {
 // TestStateLocked: a second inbox on the same state is refused.
 func TestStateLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
-	a, err := OpenStore(context.Background(), path)
+	a, err := OpenStore(context.Background(), path, StoreOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenStore(context.Background(), path); !errors.Is(err, ErrLocked) {
+	if _, err := OpenStore(context.Background(), path, StoreOptions{}); !errors.Is(err, ErrLocked) {
 		t.Errorf("second open: %v, want ErrLocked", err)
 	}
 	a.Close()
-	b, err := OpenStore(context.Background(), path)
+	b, err := OpenStore(context.Background(), path, StoreOptions{})
 	if err != nil {
 		t.Fatalf("open after close: %v", err)
 	}

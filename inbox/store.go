@@ -3,7 +3,6 @@ package inbox
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -57,7 +56,8 @@ func (k Key) String() string { return fmt.Sprintf("%s/%d/%d", k.Mailbox, k.UIDVa
 // Entry is what the store knows of one message.
 type Entry struct {
 	Key
-	// MessageID is the message's Message-ID (the citizen's, for PEC).
+	// MessageID is the keyed hash of the message's Message-ID (the
+	// citizen's, for PEC; idHash), never the Message-ID itself.
 	MessageID string
 	// Sender is a short keyed hash of the authenticated sender's address
 	// (SenderHash), never the address itself.
@@ -78,7 +78,7 @@ type Entry struct {
 type Store struct {
 	db   *sql.DB
 	lock *os.File
-	salt []byte
+	key  []byte // of the hashes; never stored in db
 	now  func() time.Time
 }
 
@@ -117,26 +117,35 @@ var added = []struct{ table, column, def string }{
 // byDomain indexes answers by domain, once the column is there.
 const byDomain = `CREATE INDEX IF NOT EXISTS answers_by_domain ON answers (domain, sent)`
 
-// saltSize is the length of the key of SenderHash, made once per store.
-const saltSize = 16
-
-// OpenStore opens (creating it when missing) the store at path.
-func OpenStore(ctx context.Context, path string) (*Store, error) {
+// OpenStore opens (creating it when missing) the store at path, with
+// the key opts gives or its key file. The database, its journal and the
+// key file are readable by their owner only (0600), whatever the umask.
+func OpenStore(ctx context.Context, path string, opts StoreOptions) (*Store, error) {
+	lock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	if err := ownerOnly(path); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	// FULL synchronous: a state is on disk when its transaction returns,
 	// so a crash right after never forgets a step already taken.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(5000)&_txlock=immediate"
+	// secure_delete: what is deleted or replaced (rows forgotten by
+	// --retain, a key or Message-IDs an older tessera kept) is
+	// overwritten, not left in the file's free pages.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(ON)&_pragma=busy_timeout(5000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("inbox: open state %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1) // one writer; the inbox works one message at a time
-	lock, err := lockFile(path + ".lock")
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
 	s := &Store{db: db, lock: lock, now: time.Now}
-	if err := s.init(ctx); err != nil {
+	if opts.KeyFile == "" {
+		opts.KeyFile = path + ".key"
+	}
+	if err := s.init(ctx, opts); err != nil {
 		db.Close()
 		lock.Close()
 		return nil, fmt.Errorf("inbox: state %s: %w", path, err)
@@ -144,7 +153,7 @@ func OpenStore(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) init(ctx context.Context) error {
+func (s *Store) init(ctx context.Context, opts StoreOptions) error {
 	if _, err := s.db.ExecContext(ctx, schema); err != nil {
 		return fmt.Errorf("create tables: %w", err)
 	}
@@ -162,17 +171,7 @@ func (s *Store) init(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, byDomain); err != nil {
 		return fmt.Errorf("index answers by domain: %w", err)
 	}
-	salt := make([]byte, saltSize)
-	if _, err := rand.Read(salt); err != nil {
-		return err
-	}
-	if _, err := s.db.ExecContext(ctx, `INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)`, salt); err != nil {
-		return fmt.Errorf("salt: %w", err)
-	}
-	if err := s.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'salt'`).Scan(&s.salt); err != nil {
-		return fmt.Errorf("salt: %w", err)
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.takeKey(ctx, tx, opts) })
 }
 
 // Close closes the database and lets another process open it.
@@ -205,9 +204,10 @@ func lockFile(path string) (*os.File, error) {
 }
 
 // SenderHash is the short name of an address in the store and the logs:
-// 12 hex digits of an HMAC-SHA256 keyed with this store's own random
-// salt, so the same citizen is recognisable across messages but the
-// address cannot be recovered by hashing a list of addresses. The
+// 12 hex digits of an HMAC-SHA256 under this store's own random key (kept
+// apart from the database), so the same citizen is recognisable across
+// messages but the address cannot be recovered by hashing a list of
+// addresses. The
 // address is normalised first (see normalAddress): its variants are one
 // sender.
 func (s *Store) SenderHash(addr string) string {
@@ -216,9 +216,23 @@ func (s *Store) SenderHash(addr string) string {
 
 // hash is 12 hex digits of the HMAC-SHA256 of v under the store's key.
 func (s *Store) hash(v string) string {
-	m := hmac.New(sha256.New, s.salt)
+	return hmacHex(s.key, v)[:12]
+}
+
+// idHash is what the store keeps of a Message-ID: 32 hex digits (128
+// bits, no two messages alike) of its HMAC-SHA256 under the store's key.
+func (s *Store) idHash(id string) string {
+	return hmacHex(s.key, idPrefix+id)[:32]
+}
+
+// idPrefix keeps the hash of a Message-ID apart from that of an address.
+const idPrefix = "message-id:"
+
+// hmacHex is the HMAC-SHA256 of v under key, in hex.
+func hmacHex(key []byte, v string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(v))
-	return hex.EncodeToString(m.Sum(nil))[:12]
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // normalAddress is addr as one mailbox, whatever the variant: in lower
@@ -262,6 +276,9 @@ func (s *Store) Sender(addr string) Sender {
 // same Message-ID was already answered or is being answered (the same
 // mail copied or delivered twice): it must not be answered again.
 func (s *Store) Begin(ctx context.Context, k Key, messageID string, sender Sender) (e Entry, dup bool, err error) {
+	if messageID != "" {
+		messageID = s.idHash(messageID)
+	}
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		e, err = get(ctx, tx, k)
 		if err == nil {

@@ -1,20 +1,24 @@
 package inbox
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
 func openTestStore(t *testing.T, path string) *Store {
 	t.Helper()
-	s, err := OpenStore(context.Background(), path)
+	s, err := OpenStore(context.Background(), path, StoreOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,8 +282,11 @@ func TestStoreLimits(t *testing.T) {
 	}
 }
 
-// TestStoreUpgrade: a state written before answers were counted by
-// domain opens, and its rows count as before.
+// TestStoreUpgrade: a state written by an older tessera (the key in the
+// database, Message-IDs in clear, answers not counted by domain) opens:
+// its key moves to its own file, so senders keep their hashes; its
+// Message-IDs are hashed and still recognise a copy of a message
+// answered; its answers still count.
 func TestStoreUpgrade(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "state.db")
@@ -287,25 +294,151 @@ func TestStoreUpgrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	salt := []byte("0123456789abcdef")
 	old := `CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE messages (mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL, message_id TEXT NOT NULL,
 	sender TEXT NOT NULL, state TEXT NOT NULL, folder TEXT NOT NULL DEFAULT '', reason TEXT NOT NULL DEFAULT '',
 	attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', updated INTEGER NOT NULL, PRIMARY KEY (mailbox, uidvalidity, uid));
 CREATE TABLE answers (sender TEXT NOT NULL, sent INTEGER NOT NULL);
-INSERT INTO answers (sender, sent) VALUES ('old', ?);`
-	if _, err := db.ExecContext(ctx, old, time.Now().UnixMilli()); err != nil {
+INSERT INTO messages (mailbox, uidvalidity, uid, message_id, sender, state, updated) VALUES ('INBOX', 1, 1, 'old@example.it', 'x', 'filed', 0);`
+	if _, err := db.ExecContext(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('salt', ?)`, salt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO answers (sender, sent) VALUES ('old', ?)`, time.Now().UnixMilli()); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 	s := openTestStore(t, path)
-	k := Key{"INBOX", 1, 1}
-	if _, _, err := s.Begin(ctx, k, "<new@x>", s.Sender("anna@example.it")); err != nil {
-		t.Fatal(err)
+	if got, want := s.SenderHash("anna@example.it"), hmacHex(salt, "anna@example.it")[:12]; got != want {
+		t.Errorf("sender hash %s, was %s before", got, want)
+	}
+	if key, err := readKey(path + ".key"); err != nil || !bytes.Equal(key, salt) {
+		t.Errorf("key file: %x, %v; want the old salt", key, err)
+	}
+	k := Key{"INBOX", 1, 2}
+	if _, dup, err := s.Begin(ctx, k, "old@example.it", s.Sender("anna@example.it")); err != nil || !dup {
+		t.Errorf("a copy of a message answered before: dup %v, %v", dup, err)
 	}
 	if err := s.Checked(ctx, k, "Tessera/Valide", ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Sending(ctx, k, Limits{Total: 1}, time.Now().Add(-time.Hour)); !errors.Is(err, ErrHourlyCap) {
+	if err := s.Sending(ctx, k, Limits{Total: 1}, time.Now().Add(-time.Hour)); !errors.Is(err, ErrHourlyCap) && !errors.Is(err, ErrDuplicate) {
 		t.Errorf("the old state's answer not counted: %v", err)
 	}
+	s.Close()
+	if b := fileBytes(t, path); bytes.Contains(b, salt) || bytes.Contains(b, []byte("old@example.it")) {
+		t.Errorf("the database still holds the key (%v) or a Message-ID (%v) in clear", bytes.Contains(b, salt), bytes.Contains(b, []byte("old@example.it")))
+	}
+}
+
+// fileBytes is the database at path with its write-ahead log.
+func fileBytes(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, _ := os.ReadFile(path + "-wal")
+	return append(b, wal...)
+}
+
+// TestStorePrivate: whatever the umask, the database, its journal, its
+// lock and its key file are the owner's only; the database holds neither
+// the key nor a Message-ID or an address in clear.
+func TestStorePrivate(t *testing.T) {
+	old := syscall.Umask(0o002)
+	defer syscall.Umask(old)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state.db")
+	s := openTestStore(t, path)
+	k := Key{"INBOX", 1, 1}
+	if _, _, err := s.Begin(ctx, k, "citizen-1@example.it", s.Sender("mario.rossi@example.it")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + ".lock", path + ".key"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(p), err)
+			continue
+		}
+		if perm := fi.Mode().Perm(); perm != 0o600 {
+			t.Errorf("%s: mode %o, want 600", filepath.Base(p), perm)
+		}
+	}
+	key, err := readKey(path + ".key")
+	if err != nil || len(key) < MinKeySize {
+		t.Fatalf("key %x, %v", key, err)
+	}
+	b := fileBytes(t, path)
+	for _, clear := range [][]byte{key, []byte(hex.EncodeToString(key)), []byte("citizen-1@example.it"), []byte("mario.rossi")} {
+		if bytes.Contains(b, clear) {
+			t.Errorf("the database holds %q", clear)
+		}
+	}
+	// A state made before with looser permissions is tightened.
+	s.Close()
+	os.Chmod(path, 0o644)
+	os.Chmod(path+".key", 0o644)
+	openTestStore(t, path)
+	for _, p := range []string{path, path + ".key"} {
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s reopened: %v %v, want mode 600", filepath.Base(p), fi.Mode(), err)
+		}
+	}
+}
+
+// TestStoreKey: a state opens only with its own key, from its file or
+// given; a missing key file is an error, not a new key (which would
+// answer again every message already answered).
+func TestStoreKey(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.db")
+	given := bytes.Repeat([]byte{7}, 32)
+	s, err := OpenStore(ctx, path, StoreOptions{Key: given})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := s.SenderHash("mario@example.it")
+	s.Close()
+	if _, err := os.Stat(path + ".key"); err == nil {
+		t.Error("a key file made though the key was given")
+	}
+	for _, tc := range []struct {
+		name string
+		opts StoreOptions
+		ok   bool
+	}{
+		{"the key given again", StoreOptions{Key: given}, true},
+		{"no key file", StoreOptions{}, false},
+		{"another key", StoreOptions{Key: bytes.Repeat([]byte{8}, 32)}, false},
+		{"a short key", StoreOptions{Key: []byte("short")}, false},
+	} {
+		s, err := OpenStore(ctx, path, tc.opts)
+		if (err == nil) != tc.ok || err != nil && !errors.Is(err, ErrStateKey) {
+			t.Errorf("%s: %v, want ok %v", tc.name, err, tc.ok)
+		}
+		if err == nil {
+			if s.SenderHash("mario@example.it") != h {
+				t.Errorf("%s: another hash", tc.name)
+			}
+			s.Close()
+		}
+	}
+	if _, err := os.Stat(path + ".key"); err == nil {
+		t.Error("a key file made for a state that has its key")
+	}
+	// The key in a file of one's choosing.
+	keyFile := filepath.Join(dir, "chiave")
+	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(given)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err = OpenStore(ctx, path, StoreOptions{KeyFile: keyFile})
+	if err != nil {
+		t.Fatalf("key file: %v", err)
+	}
+	s.Close()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -41,6 +42,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		own       = fs.String("own", envOr("TESSERA_OWN", ""), "more addresses of the mailbox itself, comma separated: never answered")
 		bcc       = fs.String("bcc", envOr("TESSERA_BCC", ""), "addresses that get a copy of every answer, comma separated")
 		state     = fs.String("state", envOr("TESSERA_STATE", "tessera-inbox.db"), "the state database (SQLite) (env TESSERA_STATE)")
+		stateKey  = fs.String("state-key-file", envOr("TESSERA_STATE_KEY_FILE", ""), "the file holding the key of the state's hashes, made with the state (default: the state's path and .key; env TESSERA_STATE_KEY_FILE); or the key itself, in hex, in TESSERA_STATE_KEY")
 		mailbox   = fs.String("mailbox", "INBOX", "the folder read for new messages")
 		valid     = fs.String("folder-valid", def.Valid, "folder of messages whose photos all pass")
 		toFix     = fs.String("folder-to-fix", def.ToFix, "folder of messages with a photo to fix")
@@ -154,7 +156,13 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *dryRun {
 		return inboxDryRun(ctx, cfg, stdout, stderr)
 	}
-	store, err := inbox.OpenStore(ctx, *state)
+	opts := inbox.StoreOptions{KeyFile: *stateKey}
+	if k := os.Getenv("TESSERA_STATE_KEY"); k != "" {
+		if opts.Key, err = hex.DecodeString(strings.TrimSpace(k)); err != nil {
+			return usage("TESSERA_STATE_KEY: want the key in hex")
+		}
+	}
+	store, err := inbox.OpenStore(ctx, *state, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
 		return 1
