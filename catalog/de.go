@@ -313,6 +313,8 @@ var german = entries{
 	// cli
 	"cli.runCheck.tessera_check_interrupted_after": "tessera check: abgebrochen, %d von %d Dateien bearbeitet",
 	"cli.runCheck.tessera_check_no_photos":         "tessera check: keine Fotos zu prüfen",
+	"cli.runCheck.out_is_input":                    "tessera check: --out %s ist eines der zu prüfenden Fotos: wird nicht überschrieben",
+	"cli.runCheck.out_exists":                      "tessera check: --out %s existiert bereits; --force, um sie zu ersetzen",
 	"cli.write.skipped":                            "ÜBERSPRUNGEN",
 	"cli.writeText.fail":                           "UNGÜLTIG",
 	"cli.writeText.pass":                           "GÜLTIG",

@@ -313,6 +313,8 @@ var english = entries{
 	// cli
 	"cli.runCheck.tessera_check_interrupted_after": "tessera check: interrupted after %d of %d files",
 	"cli.runCheck.tessera_check_no_photos":         "tessera check: no photos to check",
+	"cli.runCheck.out_is_input":                    "tessera check: --out %s is one of the photos to check: not overwriting it",
+	"cli.runCheck.out_exists":                      "tessera check: --out %s already exists; --force to replace it",
 	"cli.write.skipped":                            "SKIPPED",
 	"cli.writeText.fail":                           "FAIL",
 	"cli.writeText.pass":                           "PASS",

@@ -313,6 +313,8 @@ var italian = entries{
 	// cli
 	"cli.runCheck.tessera_check_interrupted_after": "tessera check: interrotto dopo %d file su %d",
 	"cli.runCheck.tessera_check_no_photos":         "tessera check: nessuna foto da controllare",
+	"cli.runCheck.out_is_input":                    "tessera check: --out %s è una delle foto da controllare: non la sovrascrivo",
+	"cli.runCheck.out_exists":                      "tessera check: --out %s esiste già; --force per sostituirlo",
 	"cli.write.skipped":                            "SALTATO",
 	"cli.writeText.fail":                           "NON VALIDA",
 	"cli.writeText.pass":                           "VALIDA",

@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +34,7 @@ type checkFlags struct {
 	recursive bool
 	jobs      int
 	sortInto  string
+	force     bool
 }
 
 // formats are the report formats of "tessera check".
@@ -46,7 +51,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	var f checkFlags
 	profile, language := profileFlag(fs, "rules to apply"), langFlag(fs, "language of messages and fixes")
 	fs.StringVar(&f.format, "format", "text", "report format: "+strings.Join(formats, ", ")+" (default from the --out extension, else text)")
-	fs.StringVar(&f.out, "out", "", "write the report to this file instead of standard output")
+	fs.StringVar(&f.out, "out", "", "write the report to this file instead of standard output (never one of the photos; an existing file only with --force)")
+	fs.BoolVar(&f.force, "force", false, "replace the --out file when it exists")
 	fs.BoolVar(&f.recursive, "r", false, "walk into subfolders")
 	fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "photos checked at once")
 	fs.StringVar(&f.sortInto, "sort-into", "", "copy passing photos into DIR/ok and the others into DIR/ko (never overwrites)")
@@ -74,9 +80,13 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	out := stdout
 	var outFile *os.File
 	if f.out != "" {
+		if msg := f.outTaken(inputs, l); msg != "" {
+			fmt.Fprintln(stderr, msg)
+			return exitUsage
+		}
 		// The report is written beside its final name and renamed when
 		// complete: a half-written file never carries the name.
-		if outFile, err = os.CreateTemp(filepath.Dir(f.out), "."+filepath.Base(f.out)+".*.part"); err != nil {
+		if outFile, err = createTemp(f.out); err != nil {
 			fmt.Fprintf(stderr, "tessera check: %v\n", err)
 			return 1
 		}
@@ -91,6 +101,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stderr, "tessera check: %v\n", err)
 			return 1
 		}
+		defer sorter.Close()
 	}
 
 	eng, err := openEngine(f.jobs)
@@ -115,7 +126,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if sorter != nil {
 			if _, err := sorter.Place(it); err != nil {
 				bar.clear()
-				fmt.Fprintf(stderr, "tessera check: %v\n", err)
+				fmt.Fprintf(stderr, "tessera check: %s\n", shown(err.Error()))
 				sortFailed = true
 			}
 		}
@@ -145,10 +156,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		err = w.close()
 	}
 	if err == nil && outFile != nil {
-		if err = outFile.Chmod(0o644); err == nil {
-			err = outFile.Close()
-		}
-		if err == nil {
+		if err = outFile.Close(); err == nil {
 			err = os.Rename(outFile.Name(), f.out)
 		}
 	}
@@ -199,6 +207,58 @@ func (f *checkFlags) validate(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
 		return 0, true
 	}
 	return exitUsage, false
+}
+
+// outTaken says why the report may not be written to --out: it is one
+// of the photos checked (never replaced, even with --force), or a file
+// that exists and --force was not given; "" when it may.
+func (f *checkFlags) outTaken(inputs []batch.Input, l catalog.Printer) string {
+	fi, err := os.Stat(f.out)
+	if err != nil {
+		return ""
+	}
+	for _, in := range inputs {
+		if in.Skip != "" || in.Err != nil {
+			continue
+		}
+		if ii, err := os.Stat(in.Path); err == nil && os.SameFile(fi, ii) {
+			return l.Say("cli.runCheck.out_is_input", shown(f.out))
+		}
+	}
+	if !f.force {
+		return l.Say("cli.runCheck.out_exists", shown(f.out))
+	}
+	return ""
+}
+
+// createTemp creates a new file beside path, to be renamed to it once
+// written, with the permissions of a file the user makes (0666 less the
+// umask): os.CreateTemp would make it 0600 and a chmod would ignore the
+// umask.
+func createTemp(path string) (*os.File, error) {
+	dir, base := filepath.Split(path)
+	var b [6]byte
+	for range 100 {
+		rand.Read(b[:])
+		f, err := os.OpenFile(filepath.Join(dir, "."+base+"."+hex.EncodeToString(b[:])+".part"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("%s: no free temporary name", path)
+}
+
+// shown is name as it can be printed on a terminal: quoted with its
+// control characters escaped (strconv.Quote) when it has any, or any
+// other character that is not graphic (bidirectional overrides, which
+// would show a name other than the file's), else as it is.
+func shown(name string) string {
+	for _, r := range name {
+		if !strconv.IsGraphic(r) {
+			return strconv.Quote(name)
+		}
+	}
+	return name
 }
 
 func contains(list []string, s string) bool {
@@ -275,7 +335,7 @@ func (rw *reportWriter) write(it batch.Item) error {
 		return err
 	}
 	if it.Report == nil {
-		_, err := fmt.Fprintf(rw.w, "%s: %s (%s)\n", it.Path, rw.l.Say("cli.write.skipped"), it.Skip.Text(rw.l.Lang()))
+		_, err := fmt.Fprintf(rw.w, "%s: %s (%s)\n", shown(it.Path), rw.l.Say("cli.write.skipped"), it.Skip.Text(rw.l.Lang()))
 		return err
 	}
 	if rw.n > 0 {
@@ -313,7 +373,7 @@ func writeText(w io.Writer, l catalog.Printer, r *validate.Report) error {
 	if r.Error != "" {
 		verdict = l.Say("cli.writeText.unreadable")
 	}
-	if _, err := fmt.Fprintf(w, "%s: %s (%s)\n", r.File, verdict, r.Profile); err != nil {
+	if _, err := fmt.Fprintf(w, "%s: %s (%s)\n", shown(r.File), verdict, r.Profile); err != nil {
 		return err
 	}
 	if r.Error != "" {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -469,5 +470,59 @@ func TestCheckInGerman(t *testing.T) {
 	}
 	if !bytes.Contains(html, []byte(`<html lang="de">`)) || !bytes.Contains(html, []byte(de.Say("batch.html.title"))) {
 		t.Errorf("the HTML report is not in German: %.300s", html)
+	}
+}
+
+// TestCheckOutFile: --out never replaces a photo being checked, replaces
+// another existing file only with --force, and makes the report with the
+// user's umask; file names with terminal escapes are printed escaped.
+func TestCheckOutFile(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	photo := fixture.JPEG(fixture.Gradient(40, 50), 90, nil, nil)
+	a := filepath.Join(in, "a.jpg")
+	writeFile(t, a, photo)
+	evil := filepath.Join(in, "foto\x1b]0;preso\x07\x1b[2J\u202egpj.jpg")
+	writeFile(t, evil, photo)
+
+	for _, force := range []bool{false, true} {
+		args := []string{"check", "--lang", "en", "--format", "json", "--out", a, in}
+		if force {
+			args = append(args, "--force")
+		}
+		code, _, stderr := runArgs(t, args...)
+		if code != exitUsage || !strings.Contains(stderr, "is one of the photos to check") {
+			t.Errorf("--out naming a photo (force %v): exit %d, %q", force, code, stderr)
+		}
+		if b, _ := os.ReadFile(a); !bytes.Equal(b, photo) {
+			t.Fatalf("the photo was overwritten (force %v)", force)
+		}
+	}
+
+	report := filepath.Join(dir, "rapporto.json")
+	writeFile(t, report, []byte("earlier"))
+	code, _, stderr := runArgs(t, "check", "--lang", "en", "--out", report, in)
+	if b, _ := os.ReadFile(report); code != exitUsage || string(b) != "earlier" || !strings.Contains(stderr, "already exists; --force") {
+		t.Errorf("an existing --out without --force: exit %d, %q, file %q", code, stderr, b)
+	}
+	if code, _, stderr := runArgs(t, "check", "--lang", "en", "--out", report, "--force", in); code != 1 {
+		t.Errorf("--force: exit %d, %s", code, stderr)
+	}
+	var reps []validate.Report
+	if b, err := os.ReadFile(report); err != nil || json.Unmarshal(b, &reps) != nil || len(reps) != 2 {
+		t.Errorf("the replaced report: %d reports, %v", len(reps), err)
+	}
+
+	old := syscall.Umask(0o027)
+	fresh := filepath.Join(dir, "nuovo.csv")
+	code, _, stderr = runArgs(t, "check", "--out", fresh, in)
+	syscall.Umask(old)
+	if fi, err := os.Stat(fresh); code != 1 || err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("umask 027: exit %d (%s), mode %v, %v; want 640", code, stderr, fi.Mode(), err)
+	}
+
+	code, stdout, _ := runArgs(t, "check", "--lang", "en", in)
+	if code != 1 || strings.ContainsAny(stdout, "\x1b\x07\u202e") || !strings.Contains(stdout, `\x1b]0;preso\a\x1b[2J\u202egpj.jpg"`) {
+		t.Errorf("a name with escapes printed as:\n%q", stdout)
 	}
 }
