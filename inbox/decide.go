@@ -63,9 +63,9 @@ type Decision struct {
 	// PEC, that of the message inside the envelope). The limits on
 	// answers count against it. Nil when there is none.
 	Sender *mail.Address
-	// To is who gets the answer: Sender, or the citizen's Reply-To when
-	// it is in Sender's own domain and senders are authenticated. Nil
-	// when the message is not answered.
+	// To is who gets the answer: Sender, or its Reply-To when that names
+	// the same mailbox (another display name or +tag). Nil when the
+	// message is not answered.
 	To *mail.Address
 	// Header is the citizen's message header: the message itself, or for
 	// PEC the postacert.eml inside the envelope. Its Message-ID and
@@ -125,8 +125,10 @@ func Decide(m *mailphoto.Message, own []string, auth SenderAuth) Decision {
 		d.Reason = Unauthenticated
 		return d
 	}
+	// Only the sender was authenticated: a Reply-To elsewhere, even in
+	// the same domain (gmail.com), could be anyone's.
 	d.To = d.Sender
-	if rt := single(d.Header, "Reply-To"); rt != nil && !auth.FromOnly && domainOf(rt.Address) == domainOf(d.Sender.Address) {
+	if rt := single(d.Header, "Reply-To"); rt != nil && normalAddress(rt.Address) == normalAddress(d.Sender.Address) {
 		d.To = rt
 	}
 	switch {
@@ -143,30 +145,31 @@ func Decide(m *mailphoto.Message, own []string, auth SenderAuth) Decision {
 
 // authenticated reports whether d's sender wrote the message whose header
 // is outer. A PEC envelope must come from a trusted provider, and the
-// provider's own statement of whom it certified (the envelope's
-// Reply-To) must be the sender inside; other mail must pass the office's
-// server's checks for the From's domain, unless auth takes From as it is.
+// sender inside must be the one the provider certified (pecCertified);
+// other mail must pass the office's server's checks for the From's
+// domain, unless auth takes From as it is.
 func authenticated(outer mail.Header, d Decision, auth SenderAuth) bool {
 	if d.PEC {
-		certified := single(outer, "Reply-To")
-		return auth.pecProvider(outer) && certified != nil && strings.EqualFold(certified.Address, d.Sender.Address)
+		certified := pecCertified(outer)
+		return auth.pecProvider(outer) && certified != nil && normalAddress(certified.Address) == normalAddress(d.Sender.Address)
 	}
 	return auth.FromOnly || auth.authentic(outer, domainOf(d.Sender.Address))
 }
 
 // pecInner is what a PEC envelope's own header says of the message inside
-// it, for when only that header was read: the provider copies the
-// citizen's address into Reply-To (its From is the provider's: "Per conto
-// di: ..." <posta-certificata@...>), the citizen's Message-ID into
-// X-Riferimento-Message-ID, and the Subject after "POSTA CERTIFICATA: "
-// (the technical rules of PEC, DM 2 November 2005). The envelope's
-// Reply-To stands for the From of the message inside; without it the
-// message has no sender to answer.
+// it, for when only that header was read: the provider names the
+// citizen it certified in its From ("Per conto di: ..."
+// <posta-certificata@...>, pecCertified), copies the citizen's
+// Message-ID into X-Riferimento-Message-ID, and the Subject after "POSTA
+// CERTIFICATA: " (the technical rules of PEC, DM 2 November 2005). The
+// certified citizen stands for the From of the message inside; without
+// one the message has no sender to answer.
 func pecInner(outer mail.Header) mail.Header {
 	h := mail.Header{Header: outer.Header.Copy()}
 	h.Del("From")
-	if rt := outer.Get("Reply-To"); rt != "" {
-		h.Set("From", rt)
+	h.Del("Reply-To")
+	if c := pecCertified(outer); c != nil {
+		h.SetAddressList("From", []*mail.Address{c})
 	}
 	h.Del("Message-Id")
 	if id := outer.Get("X-Riferimento-Message-ID"); id != "" {

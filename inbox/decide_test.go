@@ -24,7 +24,8 @@ func TestDecide(t *testing.T) {
 		pec    bool
 	}{
 		{"a citizen", citizen("From: Mario Rossi <mario@example.it>\n"), "", "mario@example.it", false},
-		{"Reply-To wins over From", citizen("From: Ufficio <ufficio@example.it>\nReply-To: Anna <anna@example.it>\n"), "", "anna@example.it", false},
+		{"Reply-To naming another mailbox: From is answered", citizen("From: Ufficio <ufficio@example.it>\nReply-To: Anna <anna@example.it>\n"), "", "ufficio@example.it", false},
+		{"Reply-To naming the same mailbox with a +tag", citizen("From: Anna <anna@example.it>\nReply-To: Anna <Anna+cie@example.it>\n"), "", "Anna+cie@example.it", false},
 		{"Auto-Submitted: no is a person", citizen("From: mario@example.it\nAuto-Submitted: no\n"), "", "mario@example.it", false},
 		{"delivered, with a Return-Path", citizen("Return-Path: <mario@example.it>\nFrom: mario@example.it\n"), "", "mario@example.it", false},
 		{"an out-of-office reply", citizen("From: mario@example.it\nAuto-Submitted: auto-replied\n"), AutoSubmitted, "", false},
@@ -42,7 +43,7 @@ func TestDecide(t *testing.T) {
 		{"a bounce: null Return-Path", citizen("Return-Path: <>\nFrom: Mail Delivery System <mailer@example.it>\n"), NullSender, "", false},
 		{"MAILER-DAEMON", citizen("From: MAILER-DAEMON@mx.example.it\n"), Daemon, "", false},
 		{"noreply", citizen("From: Servizi <noreply@example.it>\n"), Daemon, "", false},
-		{"no-reply in Reply-To", citizen("From: a@example.it\nReply-To: no-reply@example.it\n"), Daemon, "", false},
+		{"no-reply in Reply-To: From is answered", citizen("From: a@example.it\nReply-To: no-reply@example.it\n"), "", "a@example.it", false},
 		{"a list's owner", citizen("From: owner-comuni@lists.example.it\n"), Daemon, "", false},
 		{"a list's request address", citizen("From: comuni-request@lists.example.it\n"), Daemon, "", false},
 		{"the mailbox itself, any case", citizen("From: ANAGRAFE@comune.example.it\n"), OwnAddress, "", false},
@@ -104,7 +105,7 @@ func TestDecide(t *testing.T) {
 func TestDecideHeaderOnly(t *testing.T) {
 	own := []string{"anagrafe@pec.comune.example.it"}
 	inner := fixture.CRLF("From: Mario Rossi <mario.rossi@pec.example.it>\nSubject: Foto per la CIE\nMessage-ID: <orig-1@pec.example.it>\nContent-Type: text/plain\n\nla foto\n")
-	noReplyTo := bytes.Replace(fixture.PEC(inner), []byte("Reply-To: mario.rossi@pec.example.it\r\n"), nil, 1)
+	noCertified := bytes.Replace(fixture.PEC(inner), []byte(`"Per conto di: mario.rossi@pec.example.it" `), nil, 1)
 	for _, tc := range []struct {
 		name            string
 		msg             []byte
@@ -113,7 +114,7 @@ func TestDecideHeaderOnly(t *testing.T) {
 	}{
 		{"a citizen", fixture.CRLF("From: Anna <anna@example.it>\nSubject: foto\nMessage-ID: <a1@example.it>\n\n"), "", "anna@example.it", "a1@example.it", "foto"},
 		{"PEC", fixture.PEC(inner), "", "mario.rossi@pec.example.it", "orig-1@pec.example.it", "Foto per la CIE"},
-		{"PEC without Reply-To", noReplyTo, NoSender, "", "", ""},
+		{"PEC naming no certified sender", noCertified, NoSender, "", "", ""},
 		{"PEC receipt", fixture.PECReceipt("accettazione"), PECReceipt, "", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -529,7 +529,7 @@ func (in *Inbox) prepare(ctx context.Context, c *mailbox, k Key, checking *sync.
 	// mailbox again after a restart (tessera never stores a photo).
 	m.r = in.read(raw, size)
 	work := context.WithoutCancel(ctx)
-	m.e, _, m.err = in.store.Begin(work, k, m.r.msgID, m.r.from)
+	m.e, _, m.err = in.store.Begin(work, k, m.r.msgID, m.r.keys)
 	if m.err != nil || !(m.e.State == Received || m.e.State == Checked && m.e.Reason == "") {
 		return m
 	}
@@ -840,8 +840,8 @@ type reading struct {
 	decision Decision
 	size     int64
 	msgID    string
-	from     Sender // the authenticated sender's hashes, for the limits
-	sender   string // from.Address, for the logs
+	keys     SenderKeys // the authenticated sender's, for the limits
+	sender   string     // keys.Address, for the logs
 }
 
 // read parses the message raw (only its header when size is over
@@ -858,8 +858,8 @@ func (in *Inbox) read(raw []byte, size int64) reading {
 		r.decision = Decide(m, append([]string{in.cfg.From.Address}, in.cfg.Own...), in.cfg.Auth)
 		r.msgID, _ = r.decision.Header.MessageID()
 		if r.decision.Sender != nil && in.store != nil { // no store in a dry run
-			r.from = in.store.Sender(r.decision.Sender.Address)
-			r.sender = r.from.Address
+			r.keys = in.store.SenderKeys(r.decision.Sender.Address)
+			r.sender = r.keys.Address
 		}
 	}
 	if r.msgID == "" {
@@ -1011,7 +1011,8 @@ type Planned struct {
 	Folder string
 	// Reason is why it would not be answered ("" when it would be).
 	Reason Reason
-	// Sender is the keyed hash of who would be answered ("" when none).
+	// Sender is the keyed hash of the sender ("" in a dry run, which
+	// opens no state and so has no key).
 	Sender string
 	// Note says what the message held ("2 photos, 1 fixed", "no photo").
 	Note string

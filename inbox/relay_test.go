@@ -55,6 +55,10 @@ func TestRelay(t *testing.T) {
 			email("From: a@evil.example.net\nReply-To: "+victim+"\nSubject: foto\nMessage-ID: <rt1@evil.example.net>\n", valid), "", f.Verify},
 		{"Reply-To a third party, from a domain that passes", "rt2@evil.example.net",
 			email(ar("dmarc=pass header.from=evil.example.net")+"From: a@evil.example.net\nReply-To: "+victim+"\nSubject: foto\nMessage-ID: <rt2@evil.example.net>\n", valid), "a@evil.example.net", f.Valid},
+		{"Reply-To another mailbox of the sender's own (shared) domain", "rt3@evil.example.net",
+			email(ar("dmarc=pass header.from=evil.example.net")+"From: b@evil.example.net\nReply-To: altro@evil.example.net\nSubject: foto\nMessage-ID: <rt3@evil.example.net>\n", valid), "b@evil.example.net", f.Valid},
+		{"From the victim, results injected through a quoted semicolon", "ar3@example.org",
+			email(ar(`spf=fail smtp.mailfrom="x; dkim=pass header.d=example.org x"@evil.example.net`)+"From: "+victim+"\nSubject: foto\nMessage-ID: <ar3@example.org>\n", valid), "", f.Verify},
 		{"From the victim, results under another server's name", "ar1@example.org",
 			email("Authentication-Results: mx.evil.example.net; dmarc=pass header.from=example.org\nFrom: "+victim+"\nSubject: foto\nMessage-ID: <ar1@example.org>\n", valid), "", f.Verify},
 		{"From the victim, a forged pass below the server's fail", "ar2@example.org",
@@ -124,8 +128,13 @@ func TestRelay(t *testing.T) {
 	} else if !strings.Contains(texts["citizen@example.it"], "foto1.jpg: va bene") {
 		t.Errorf("the citizen's answer:\n%s", texts["citizen@example.it"])
 	}
-	if n := len(sent); n != 3 {
-		t.Errorf("%d answers sent, want 3 (two to the attacker's own address, one to the citizen)", n)
+	if n := len(sent); n != 4 {
+		t.Errorf("%d answers sent, want 4 (three to the attacker's own addresses, one to the citizen)", n)
+	}
+	for _, m := range sent {
+		if slices.ContainsFunc(m.To, func(to string) bool { return strings.EqualFold(to, "altro@evil.example.net") }) {
+			t.Error("a Reply-To naming another mailbox of the sender's domain was written to")
+		}
 	}
 }
 

@@ -245,28 +245,29 @@ func normalAddress(addr string) string {
 	if i < 0 {
 		return addr
 	}
-	local, domain := addr[:i], addr[i+1:]
+	local, domain := addr[:i], normalDomain(addr[i+1:])
 	if plus := strings.IndexByte(local, '+'); plus > 0 {
 		local = local[:plus]
 	}
 	return local + "@" + domain
 }
 
-// Sender is whom a message's answers count against: the keyed hashes of
-// the authenticated sender's normalised address and of its organisational
-// domain (the one registered under a public suffix: a.example.it and
-// b.example.it are one domain, which their owner cannot multiply).
-type Sender struct {
+// SenderKeys are what a message's answers count against: the keyed
+// hashes of the authenticated sender's normalised address and of its
+// organisational domain (the one registered under a public suffix:
+// a.example.it and b.example.it are one domain, which their owner cannot
+// multiply).
+type SenderKeys struct {
 	Address, Domain string
 }
 
-// Sender returns the Sender of the address addr.
-func (s *Store) Sender(addr string) Sender {
+// SenderKeys returns the SenderKeys of the address addr.
+func (s *Store) SenderKeys(addr string) SenderKeys {
 	d := domainOf(addr)
 	if org, err := publicsuffix.EffectiveTLDPlusOne(d); err == nil {
 		d = org
 	}
-	return Sender{Address: s.SenderHash(addr), Domain: s.hash("@" + d)}
+	return SenderKeys{Address: s.SenderHash(addr), Domain: s.hash("@" + d)}
 }
 
 // Begin records that the message k was seen and returns its entry: a new
@@ -275,7 +276,7 @@ func (s *Store) Sender(addr string) Sender {
 // mailbox and is unfinished. dup is set when another message with the
 // same Message-ID was already answered or is being answered (the same
 // mail copied or delivered twice): it must not be answered again.
-func (s *Store) Begin(ctx context.Context, k Key, messageID string, sender Sender) (e Entry, dup bool, err error) {
+func (s *Store) Begin(ctx context.Context, k Key, messageID string, sender SenderKeys) (e Entry, dup bool, err error) {
 	if messageID != "" {
 		messageID = s.idHash(messageID)
 	}
@@ -519,16 +520,28 @@ func (s *Store) Refused(ctx context.Context, k Key, folder string) error {
 // limits.
 func (s *Store) Replied(ctx context.Context, k Key) error {
 	return s.move(ctx, k, Sending, Replied, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO answers (sender, domain, sent) SELECT sender, domain, ? FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
-			s.now().UnixMilli(), k.Mailbox, k.UIDValidity, k.UID)
-		return err
+		return s.countAnswer(ctx, tx, k)
 	})
 }
 
 // Unconfirmed records that the process stopped while k's answer was
 // being sent: k is filed for a clerk (folder) and never answered again.
+// The answer may have left, so it counts against the hourly limits.
 func (s *Store) Unconfirmed(ctx context.Context, k Key, folder string) error {
-	return s.move(ctx, k, Sending, Checked, fileAs(ctx, k, folder, Unconfirmed))
+	return s.move(ctx, k, Sending, Checked, func(tx *sql.Tx) error {
+		if err := fileAs(ctx, k, folder, Unconfirmed)(tx); err != nil {
+			return err
+		}
+		return s.countAnswer(ctx, tx, k)
+	})
+}
+
+// countAnswer counts an answer to k against its sender's, its domain's
+// and the inbox's hourly limits.
+func (s *Store) countAnswer(ctx context.Context, tx *sql.Tx, k Key) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO answers (sender, domain, sent) SELECT sender, domain, ? FROM messages WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+		s.now().UnixMilli(), k.Mailbox, k.UIDValidity, k.UID)
+	return err
 }
 
 // Filed records that k was moved to its folder.
@@ -588,7 +601,8 @@ func (s *Store) Unfinished(ctx context.Context, mailbox string) ([]Entry, error)
 }
 
 // Forget deletes what is older than t: filed messages and counted
-// answers (--retain). Messages still in progress are kept.
+// answers (--retain). Messages still in progress are kept, and so are the
+// answers of the last hour, which the hourly limits count.
 func (s *Store) Forget(ctx context.Context, t time.Time) (int64, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -597,7 +611,7 @@ func (s *Store) Forget(ctx context.Context, t time.Time) (int64, error) {
 			return err
 		}
 		n, _ = r.RowsAffected()
-		_, err = tx.ExecContext(ctx, `DELETE FROM answers WHERE sent < ?`, t.UnixMilli())
+		_, err = tx.ExecContext(ctx, `DELETE FROM answers WHERE sent < ?`, min(t.UnixMilli(), s.now().Add(-time.Hour).UnixMilli()))
 		return err
 	})
 	if err != nil {

@@ -35,7 +35,7 @@ func TestStoreSteps(t *testing.T) {
 	k1 := Key{"INBOX", 7, 101}
 	k2 := Key{"INBOX", 7, 102}
 	k3 := Key{"INBOX", 7, 103}
-	sender := s.Sender("Mario.Rossi@Example.it")
+	sender := s.SenderKeys("Mario.Rossi@Example.it")
 
 	// An answered message: every step, each only from the one before.
 	e, dup, err := s.Begin(ctx, k1, "<a@x>", sender)
@@ -94,7 +94,7 @@ func TestStoreSteps(t *testing.T) {
 	// resumes, and the sender's name is the same.
 	s.Close()
 	s = openTestStore(t, path)
-	if got := s.Sender("mario.rossi@example.it"); got != sender {
+	if got := s.SenderKeys("mario.rossi@example.it"); got != sender {
 		t.Errorf("sender hash %s after reopening, was %s", got, sender)
 	}
 	e, dup, err = s.Begin(ctx, k3, "<b@x>", sender)
@@ -114,12 +114,12 @@ func TestStoreSteps(t *testing.T) {
 }
 
 // TestStoreUnconfirmed: a message caught while its answer was being sent
-// is filed for a clerk and never sent again.
+// is filed for a clerk and never sent again; the answer counts.
 func TestStoreUnconfirmed(t *testing.T) {
 	ctx := context.Background()
 	s := openTestStore(t, filepath.Join(t.TempDir(), "state.db"))
 	k := Key{"INBOX", 1, 1}
-	if _, _, err := s.Begin(ctx, k, "<c@x>", Sender{Address: "h"}); err != nil {
+	if _, _, err := s.Begin(ctx, k, "<c@x>", SenderKeys{Address: "h"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, step := range []func() error{
@@ -138,8 +138,9 @@ func TestStoreUnconfirmed(t *testing.T) {
 	if err := s.Sending(ctx, k, Limits{}, time.Time{}); !errors.Is(err, ErrState) {
 		t.Errorf("sending again after unconfirmed: %v, want ErrState", err)
 	}
-	if n, _ := s.AnswersSince(ctx, "h", time.Time{}); n != 0 {
-		t.Errorf("%d answers counted for an unconfirmed one", n)
+	// It may have left: it counts against the limits.
+	if n, _ := s.AnswersSince(ctx, "h", time.Time{}); n != 1 {
+		t.Errorf("%d answers counted for an unconfirmed one, want 1", n)
 	}
 }
 
@@ -175,7 +176,7 @@ func TestStoreForget(t *testing.T) {
 	answer := func(k Key) {
 		t.Helper()
 		for _, step := range []func() error{
-			func() error { _, _, err := s.Begin(ctx, k, k.String(), Sender{Address: "h"}); return err },
+			func() error { _, _, err := s.Begin(ctx, k, k.String(), SenderKeys{Address: "h"}); return err },
 			func() error { return s.Checked(ctx, k, "Tessera/Valide", "") },
 			func() error { return s.Sending(ctx, k, Limits{}, time.Time{}) },
 			func() error { return s.Replied(ctx, k) },
@@ -187,7 +188,7 @@ func TestStoreForget(t *testing.T) {
 		}
 	}
 	answer(old)
-	if _, _, err := s.Begin(ctx, open, "<open>", Sender{Address: "h"}); err != nil {
+	if _, _, err := s.Begin(ctx, open, "<open>", SenderKeys{Address: "h"}); err != nil {
 		t.Fatal(err)
 	}
 	clock = clock.Add(100 * 24 * time.Hour)
@@ -207,6 +208,15 @@ func TestStoreForget(t *testing.T) {
 	if n, _ := s.AnswersSince(ctx, "h", time.Time{}); n != 1 {
 		t.Errorf("%d answers left, want the recent one", n)
 	}
+	// A retention under an hour keeps the answers the hourly limits
+	// count.
+	clock = clock.Add(30 * time.Minute)
+	if _, err := s.Forget(ctx, clock.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.AnswersSince(ctx, "h", time.Time{}); n != 1 {
+		t.Errorf("%d answers left after forgetting all but a minute, want the one of the last hour", n)
+	}
 }
 
 // TestStatus counts states and reasons and lists the answers waiting,
@@ -217,11 +227,11 @@ func TestStatus(t *testing.T) {
 	s := openTestStore(t, path)
 	waiting, discarded := Key{"INBOX", 1, 1}, Key{"INBOX", 1, 2}
 	steps := []func() error{
-		func() error { _, _, err := s.Begin(ctx, waiting, "<w>", Sender{Address: "h"}); return err },
+		func() error { _, _, err := s.Begin(ctx, waiting, "<w>", SenderKeys{Address: "h"}); return err },
 		func() error { return s.Checked(ctx, waiting, "Tessera/Valide", "") },
 		func() error { return s.Sending(ctx, waiting, Limits{}, time.Time{}) },
 		func() error { _, err := s.Unsend(ctx, waiting, "not sent: smtp RCPT TO: 451 4.3.0"); return err },
-		func() error { _, _, err := s.Begin(ctx, discarded, "<d>", Sender{Address: "h"}); return err },
+		func() error { _, _, err := s.Begin(ctx, discarded, "<d>", SenderKeys{Address: "h"}); return err },
 		func() error { return s.Checked(ctx, discarded, "Tessera/Scartati", AutoSubmitted) },
 		func() error { return s.Filed(ctx, discarded) },
 	}
@@ -252,7 +262,7 @@ func TestStoreLimits(t *testing.T) {
 	answer := func(addr string) error {
 		uid++
 		k := Key{"INBOX", 1, uid}
-		if _, _, err := s.Begin(ctx, k, fmt.Sprintf("<%d@x>", uid), s.Sender(addr)); err != nil {
+		if _, _, err := s.Begin(ctx, k, fmt.Sprintf("<%d@x>", uid), s.SenderKeys(addr)); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Checked(ctx, k, "Tessera/Valide", ""); err != nil {
@@ -319,7 +329,7 @@ INSERT INTO messages (mailbox, uidvalidity, uid, message_id, sender, state, upda
 		t.Errorf("key file: %x, %v; want the old salt", key, err)
 	}
 	k := Key{"INBOX", 1, 2}
-	if _, dup, err := s.Begin(ctx, k, "old@example.it", s.Sender("anna@example.it")); err != nil || !dup {
+	if _, dup, err := s.Begin(ctx, k, "old@example.it", s.SenderKeys("anna@example.it")); err != nil || !dup {
 		t.Errorf("a copy of a message answered before: dup %v, %v", dup, err)
 	}
 	if err := s.Checked(ctx, k, "Tessera/Valide", ""); err != nil {
@@ -355,7 +365,7 @@ func TestStorePrivate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	s := openTestStore(t, path)
 	k := Key{"INBOX", 1, 1}
-	if _, _, err := s.Begin(ctx, k, "citizen-1@example.it", s.Sender("mario.rossi@example.it")); err != nil {
+	if _, _, err := s.Begin(ctx, k, "citizen-1@example.it", s.SenderKeys("mario.rossi@example.it")); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm", path + ".lock", path + ".key"} {

@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-msgauth/authres"
+	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
 
@@ -53,44 +55,71 @@ func (a SenderAuth) Check() error {
 	case len(a.AuthServIDs) > 0 && a.FromOnly:
 		return fmt.Errorf("inbox: the authserv-ids %q and From only both given: choose one", a.AuthServIDs)
 	}
+	for _, id := range a.AuthServIDs {
+		if id = strings.TrimSpace(id); id == "" || strings.ContainsAny(id, "; \t") {
+			return fmt.Errorf("inbox: authserv-id %q: want a name such as mx.comune.example.it", id)
+		}
+	}
 	for _, d := range a.PECDomains {
-		if d = strings.TrimSpace(d); d == "" || strings.ContainsAny(d, "@ /") {
-			return fmt.Errorf("inbox: PEC provider domain %q: want a domain such as pec.aruba.it", d)
+		d = normalDomain(d)
+		if suffix, _ := publicsuffix.PublicSuffix(d); d == "" || strings.ContainsAny(d, "@ /") || suffix == d {
+			return fmt.Errorf("inbox: PEC provider domain %q: want a provider's own domain, such as pec.aruba.it", d)
 		}
 	}
 	return nil
 }
 
 // authentic reports whether the office's mail server found h's mail from
-// domain authentic: DMARC passed for it; or, where no DMARC result was
-// recorded for it, SPF or DKIM passed for a domain aligned with it
-// (the same organisational domain, DMARC's relaxed alignment, RFC 7489
-// section 3.1). Two of the server's results that disagree (a forged field
-// beside the real one) authenticate nothing, nor does a field under the
-// server's name that cannot be read.
+// domain authentic: DMARC passed for it; or, where the server recorded no
+// DMARC verdict for it (none: the domain publishes no policy), SPF or
+// DKIM passed for a domain aligned with it (the same organisational
+// domain, DMARC's relaxed alignment, RFC 7489 section 3.1).
+//
+// Only the server's own fields are read: those under one of
+// AuthServIDs, and of those only the group at the top of the header,
+// down to the Received field below them. The server adds its fields above
+// everything the message arrived with (RFC 8601 section 5), so a field a
+// sender wrote under the server's name sits lower and is not read. Two
+// of the server's results that disagree authenticate nothing, nor does a
+// field under its name that cannot be read.
 func (a SenderAuth) authentic(h mail.Header, domain string) bool {
 	var dmarc, spf, dkim verdict
-	for _, v := range h.Values("Authentication-Results") {
-		id, results, err := authres.Parse(uncomment(v))
-		if !slices.ContainsFunc(a.AuthServIDs, func(s string) bool { return strings.EqualFold(strings.TrimSpace(s), id) }) {
-			continue
-		}
-		if err != nil {
-			return false
-		}
-		for _, r := range results {
-			switch r := r.(type) {
-			case *authres.DMARCResult:
-				if strings.EqualFold(unquote(r.From), domain) {
-					dmarc.add(r.Value)
-				}
-			case *authres.SPFResult:
-				if aligned(domainOf(unquote(r.From)), domain) {
-					spf.add(r.Value)
-				}
-			case *authres.DKIMResult:
-				if aligned(unquote(r.Domain), domain) {
-					dkim.add(r.Value)
+	ours := false
+	fields := h.Header.Fields()
+scan:
+	for fields.Next() {
+		switch strings.ToLower(fields.Key()) {
+		case "received":
+			if ours {
+				break scan
+			}
+		case "authentication-results":
+			id, results, ok := parseResults(fields.Value())
+			if !slices.ContainsFunc(a.AuthServIDs, func(s string) bool { return strings.EqualFold(strings.TrimSpace(s), id) }) {
+				continue
+			}
+			ours = true
+			if !ok {
+				return false
+			}
+			for _, r := range results {
+				switch r := r.(type) {
+				case *authres.DMARCResult:
+					if !strings.EqualFold(string(r.Value), string(authres.ResultNone)) && normalDomain(unquote(r.From)) == domain {
+						dmarc.add(r.Value)
+					}
+				case *authres.SPFResult:
+					if aligned(domainOf(unquote(r.From)), domain) {
+						spf.add(r.Value)
+					}
+				case *authres.DKIMResult:
+					d := unquote(r.Domain)
+					if d == "" { // only the signer's identity (header.i=@domain)
+						d = unquote(r.Identifier)
+					}
+					if aligned(domainOf(d), domain) {
+						dkim.add(r.Value)
+					}
 				}
 			}
 		}
@@ -100,8 +129,33 @@ func (a SenderAuth) authentic(h mail.Header, domain string) bool {
 	}
 	// A message may carry several DKIM signatures, one broken on the way
 	// (a footer added): one that passes is enough (RFC 7489 section 4.2).
-	// SPF is evaluated once per message: results must agree.
+	// SPF is evaluated once per message: its results must agree.
 	return spf.agreed() || dkim.pass
+}
+
+// parseResults reads an Authentication-Results field: the name of the
+// server that wrote it, and its results; ok is false when the field
+// cannot be read as one (RFC 8601 section 2.2), or holds a quoted string
+// with a semicolon, which authres.Parse would split.
+func parseResults(v string) (id string, results []authres.Result, ok bool) {
+	v = uncomment(v)
+	head, _, _ := strings.Cut(v, ";")
+	if f := strings.Fields(head); len(f) > 0 {
+		id = f[0]
+	}
+	quoted := false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\\' && quoted:
+			i++
+		case c == '"':
+			quoted = !quoted
+		case c == ';' && quoted:
+			return id, nil, false
+		}
+	}
+	_, results, err := authres.Parse(v)
+	return id, results, err == nil && !quoted
 }
 
 // verdict gathers the results of one method for one domain.
@@ -119,7 +173,8 @@ func (v verdict) seen() bool   { return v.pass || v.other }
 func (v verdict) agreed() bool { return v.pass && !v.other }
 
 // pecProvider reports whether the PEC envelope h comes from one of the
-// configured providers, authenticated as such.
+// configured providers (its domain or a subdomain of it), authenticated
+// as such.
 func (a SenderAuth) pecProvider(h mail.Header) bool {
 	from := single(h, "From")
 	if from == nil {
@@ -127,30 +182,93 @@ func (a SenderAuth) pecProvider(h mail.Header) bool {
 	}
 	d := domainOf(from.Address)
 	ok := slices.ContainsFunc(a.PECDomains, func(p string) bool {
-		p = strings.ToLower(strings.Trim(strings.TrimSpace(p), "."))
+		p = normalDomain(p)
 		return d == p || strings.HasSuffix(d, "."+p)
 	})
 	return ok && (a.FromOnly || a.authentic(h, d))
 }
 
-// single is the one address of field key of h; nil when there is none,
-// more than one (RFC 5322 allows several From mailboxes, which DMARC
-// cannot authenticate), or one that is not an email address.
+// pecCertified is the sender a PEC envelope's provider certified: the
+// address its From names as "Per conto di: ADDRESS" (the technical rules
+// of PEC, DM 2 November 2005: the provider writes it; the envelope's
+// Reply-To may be the sender's own choice). Nil when it names none.
+func pecCertified(outer mail.Header) *mail.Address {
+	from := single(outer, "From")
+	if from == nil {
+		return nil
+	}
+	name := strings.TrimSpace(from.Name)
+	if len(name) < len(pecOnBehalf) || !strings.EqualFold(name[:len(pecOnBehalf)], pecOnBehalf) {
+		return nil
+	}
+	addr, err := mail.ParseAddress(strings.TrimSpace(name[len(pecOnBehalf):]))
+	if err != nil || !plainAddress(addr.Address) {
+		return nil
+	}
+	return addr
+}
+
+// pecOnBehalf starts the display name of a PEC envelope's From.
+const pecOnBehalf = "Per conto di:"
+
+// single is the one address of the one field key of h; nil when there is
+// no such field or more than one, when it holds more than one address
+// (RFC 5322 allows several From mailboxes, which DMARC cannot
+// authenticate), or an address plainAddress refuses.
 func single(h mail.Header, key string) *mail.Address {
+	if len(h.Values(key)) != 1 {
+		return nil
+	}
 	l, err := h.AddressList(key)
-	if err != nil || len(l) != 1 || !strings.Contains(l[0].Address, "@") {
+	if err != nil || len(l) != 1 || !plainAddress(l[0].Address) {
 		return nil
 	}
 	return l[0]
 }
 
-// domainOf is the lower-case domain of addr (after its last @), or addr
-// itself when it has none (SPF's smtp.mailfrom may be a bare domain).
+// plainAddress reports whether addr is local@domain with a local part of
+// letters, digits, dots and the signs of RFC 5322's dot-atom, and a
+// domain of at least two labels. A quoted local part ("x@y"@example.it)
+// and the old relay signs % and ! are refused: a mail server could read
+// them as someone else's address.
+func plainAddress(addr string) bool {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok || local == "" || strings.Contains(domain, "@") || !strings.Contains(domain, ".") ||
+		strings.HasPrefix(local, ".") || strings.HasSuffix(local, ".") || strings.Contains(local, "..") {
+		return false
+	}
+	for _, r := range local {
+		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(".#$&'*+-/=?^_`{|}~", r)) {
+			return false
+		}
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(domain, "."), ".") {
+		if label == "" || strings.IndexFunc(label, func(r rune) bool { return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-') }) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// domainOf is the normalised domain of addr (after its last @), or of
+// addr itself when it has none (SPF's smtp.mailfrom may be a bare
+// domain).
 func domainOf(addr string) string {
 	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
 		addr = addr[i+1:]
 	}
-	return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(addr), "."))
+	return normalDomain(addr)
+}
+
+// normalDomain is domain as one name, however written: in lower case,
+// without a final dot, and in its ASCII form (IDNA: città.it and
+// xn--citt-3na.it, full-width letters too, are one domain).
+func normalDomain(domain string) string {
+	domain = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(domain), "."))
+	if a, err := idna.Lookup.ToASCII(domain); err == nil {
+		return a
+	}
+	return domain
 }
 
 // aligned reports whether domains a and b are the same, or share their

@@ -63,7 +63,12 @@ func TestDecideTrust(t *testing.T) {
 		{"results with comments and quotes (Gmail's form)", testAuth, msg("Authentication-Results: " + mx + ";\n       dkim=pass header.i=@example.it header.s=20230601 header.b=abc;\n       spf=pass (" + mx + ": domain of mario@example.it designates 192.0.2.1 as permitted sender) smtp.mailfrom=mario@example.it;\n       dmarc=pass (p=NONE sp=NONE dis=NONE) header.from=\"example.it\"\nFrom: mario@example.it\n"), "", "mario@example.it"},
 		{"no DMARC: aligned SPF", testAuth, msg(ar("spf=pass smtp.mailfrom=bounce@mail.example.it") + "From: mario@example.it\n"), "", "mario@example.it"},
 		{"no DMARC: aligned DKIM, beside a broken signature", testAuth, msg(ar("dkim=fail header.d=example.it; dkim=pass header.d=news.example.it") + "From: mario@example.it\n"), "", "mario@example.it"},
-		{"Reply-To in the From's domain", testAuth, msg(ar("dmarc=pass header.from=example.it") + "From: ufficio@example.it\nReply-To: anna@example.it\n"), "", "anna@example.it"},
+		{"Reply-To elsewhere in the From's domain: From is answered", testAuth, msg(ar("dmarc=pass header.from=gmail.example") + "From: att@gmail.example\nReply-To: victim@gmail.example\n"), "", "att@gmail.example"},
+		{"Reply-To the same mailbox, another case and +tag", testAuth, msg(ar("dmarc=pass header.from=example.it") + "From: anna@example.it\nReply-To: Anna+CIE@Example.it\n"), "", "Anna+CIE@Example.it"},
+		{"DMARC none (no policy): aligned SPF", testAuth, msg(ar("spf=pass smtp.mailfrom=example.it; dkim=pass header.d=example.it; dmarc=none header.from=example.it") + "From: mario@example.it\n"), "", "mario@example.it"},
+		{"DKIM naming only the signer's identity", testAuth, msg(ar("dkim=pass header.i=@example.it header.s=s1") + "From: mario@example.it\n"), "", "mario@example.it"},
+		{"an internationalised domain, either form", testAuth, msg(ar("dmarc=pass header.from=xn--citt-3na.it") + "From: mario@città.it\n"), "", "mario@città.it"},
+		{"the server's group below our MX's Received", testAuth, msg("Received: from mx.comune.example.it by imap\nReceived: from mx.example.it by mx.comune.example.it\n" + ar("dmarc=pass header.from=example.it") + "Received: from sender by mx.example.it\nFrom: mario@example.it\n"), "", "mario@example.it"},
 		{"Reply-To elsewhere: From is answered", testAuth, msg(ar("dmarc=pass header.from=evil.example.net") + "From: a@evil.example.net\nReply-To: victim@example.org\n"), "", "a@evil.example.net"},
 		{"Reply-To in a subdomain: From is answered", testAuth, msg(ar("dmarc=pass header.from=example.it") + "From: a@example.it\nReply-To: b@other.example.it\n"), "", "a@example.it"},
 
@@ -77,6 +82,13 @@ func TestDecideTrust(t *testing.T) {
 		{"a forged pass beside the server's fail", testAuth, msg(ar("dmarc=fail header.from=example.it") + ar("dmarc=pass header.from=example.it") + "From: victim@example.it\n"), Unauthenticated, ""},
 		{"a pass inside a comment", testAuth, msg(ar("dmarc=fail (header.from=example.it; dmarc=pass) header.from=example.it") + "From: victim@example.it\n"), Unauthenticated, ""},
 		{"the server's field unreadable", testAuth, msg("Authentication-Results: " + mx + " 2; dmarc=pass header.from=example.it\nFrom: victim@example.it\n"), Unauthenticated, ""},
+		{"a forged pass below the server's group", testAuth, msg(ar("spf=pass smtp.mailfrom=a@evil.example.net") + "Received: from evil.example.net by mx.comune.example.it\n" + ar("dkim=pass header.d=example.org") + "From: " + "victim@example.org\n"), Unauthenticated, ""},
+		{"a semicolon in a quoted value", testAuth, msg(ar(`spf=fail smtp.mailfrom="x; dkim=pass header.d=example.org x"@evil.example.net`) + "From: victim@example.org\n"), Unauthenticated, ""},
+		{"results under no name", testAuth, msg("Authentication-Results: ; dmarc=pass header.from=example.org\nFrom: victim@example.org\n"), Unauthenticated, ""},
+		{"DMARC temperror", testAuth, msg(ar("dmarc=temperror header.from=example.it; spf=pass smtp.mailfrom=example.it") + "From: mario@example.it\n"), Unauthenticated, ""},
+		{"a quoted local part naming another address", testAuth, msg(ar("dmarc=pass header.from=example.it") + "From: \"victim@example.org\"@example.it\n"), NoSender, ""},
+		{"a relay sign in the local part", testAuth, msg(ar("dmarc=pass header.from=example.it") + "From: victim%example.org@example.it\n"), NoSender, ""},
+		{"two From fields", testAuth, msg(ar("dmarc=pass header.from=example.it") + "From: a@example.it\nFrom: victim@example.org\n"), NoSender, ""},
 		{"two From addresses", testAuth, msg(ar("dmarc=pass header.from=example.it") + "From: a@example.it, victim@example.org\n"), NoSender, ""},
 		{"an automatic message is discarded, not verified", testAuth, msg("From: a@example.it\nPrecedence: bulk\n"), BulkPrecedence, ""},
 
@@ -121,6 +133,9 @@ func TestSenderAuthCheck(t *testing.T) {
 		{SenderAuth{AuthServIDs: []string{mx}, FromOnly: true}, false},
 		{SenderAuth{FromOnly: true, PECDomains: []string{"pec.example.it"}}, true},
 		{SenderAuth{FromOnly: true, PECDomains: []string{"posta-certificata@pec.example.it"}}, false},
+		{SenderAuth{FromOnly: true, PECDomains: []string{"it"}}, false},
+		{SenderAuth{FromOnly: true, PECDomains: []string{"gov.it"}}, false},
+		{SenderAuth{AuthServIDs: []string{" "}}, false},
 	} {
 		if err := tc.auth.Check(); (err == nil) != tc.ok {
 			t.Errorf("%+v: %v, want ok %v", tc.auth, err, tc.ok)

@@ -13,9 +13,12 @@ import (
 	"math"
 	"mime"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/emersion/go-message/mail"
 
@@ -116,11 +119,12 @@ func (r *Reply) Write(w io.Writer) error {
 	} else if err := h.GenerateMessageIDWithHostname(domain(r.From.Address)); err != nil {
 		return fmt.Errorf("mailreply: message id: %w", err)
 	}
-	if id, err := r.Original.MessageID(); err == nil && id != "" {
+	if id, err := r.Original.MessageID(); err == nil && plainID(id) {
 		refs, _ := r.Original.MsgIDList("References")
 		if len(refs) == 0 {
 			refs, _ = r.Original.MsgIDList("In-Reply-To")
 		}
+		refs = slices.DeleteFunc(refs, func(id string) bool { return !plainID(id) })
 		// The first and the latest messages of a thread are enough to
 		// place the answer in it (RFC 5322 section 3.6.4); a sender's
 		// list of thousands is not carried along.
@@ -198,6 +202,26 @@ func (r *Reply) Bytes() ([]byte, error) {
 // answer's References carry, besides the citizen's own.
 const maxReferences = 10
 
+// maxIDBytes is the longest Message-ID an answer repeats: real ones are
+// under 100 bytes; a longer one would be folded in the middle (lines end
+// at 998, RFC 5322 section 2.1.1) or carry text.
+const maxIDBytes = 250
+
+// plainID reports whether a Message-ID (without its angle brackets) may
+// be repeated in an answer's header: short, and of printable ASCII
+// without spaces (RFC 5322's msg-id).
+func plainID(id string) bool {
+	if id == "" || len(id) > maxIDBytes {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c >= 0x7f || c == '<' || c == '>' {
+			return false
+		}
+	}
+	return true
+}
+
 // subject is the answer's subject: tessera's own, in the answer's
 // language.
 func (r *Reply) subject() string {
@@ -206,7 +230,7 @@ func (r *Reply) subject() string {
 
 // maxNameRunes is how much of a file's name an answer repeats: enough for
 // the names phones give (IMG_20261125_101112 and PXL_20261125_101112345
-// are 19 and 22), too little for a sentence.
+// are 19 and 22), little for a message.
 const maxNameRunes = 24
 
 // imageExts are the extensions SafeName keeps: those of photos.
@@ -216,11 +240,15 @@ var imageExts = map[string]bool{
 }
 
 // SafeName is how an answer names the nth photo of a message, sent as
-// name: its letters, digits, '-' and '_' (anything else becomes '_'), at
-// most maxNameRunes of them, and its extension when that is an image's. A stranger can put any text in a file name
-// ("Your card is suspended, pay at www.example.com"): what is left holds
-// no space, dot, slash or colon, so no sentence, domain or link. A name
-// left empty is "image-n".
+// name: its ASCII letters and digits (in compatibility decomposition,
+// accents dropped: "città" is "citta", full-width "ｆｏｔｏ" is "foto"),
+// '-' and '_', anything else becoming one '_', at most
+// maxNameRunes of them, and its extension when that is an image's. A
+// stranger can put any text in a file name ("Your card is suspended, pay
+// at www.example.com"): what is left holds no space, dot, slash or colon,
+// nor a letter of another script that looks like one, so no domain or
+// link, and at most a few words run together. A name left empty is
+// "image-n".
 func SafeName(name string, n int) string {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
 	ext := strings.ToLower(path.Ext(name))
@@ -233,11 +261,14 @@ func SafeName(name string, n int) string {
 	}
 	var b strings.Builder
 	runes, under := 0, false
-	for _, r := range stem {
+	for _, r := range norm.NFKD.String(stem) {
 		if runes == maxNameRunes {
 			break
 		}
-		safe := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-'
+		if unicode.Is(unicode.Mn, r) { // an accent, apart from its letter
+			continue
+		}
+		safe := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-'
 		if !safe {
 			// '_' and what it stands for: one, however many in a row.
 			if under || runes == 0 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/mail"
@@ -93,6 +94,8 @@ func TestReplyMessage(t *testing.T) {
 		{"no subject, English, a corrected photo attached", original("From: ann@example.com\nMessage-ID: <e1@example.com>\n"), "en",
 			[]Attachment{{Name: "foto-corretta.jpg", Type: "image/jpeg", Data: photo}},
 			"Re: photo for the identity card", []string{"e1@example.com"}},
+		{"a Message-ID too long to repeat, and odd ones in the thread", original("From: mario@example.it\nSubject: x\nMessage-ID: <" + strings.Repeat("a", 3000) + "@example.it>\nReferences: <ok@example.it> <" + strings.Repeat("b", 300) + "@x>\n"), "it", nil, "Re: foto per la carta d'identità", nil},
+		{"odd Message-IDs in the thread left out", original("From: mario@example.it\nSubject: x\nMessage-ID: <m5@example.it>\nReferences: <ok@example.it> <" + strings.Repeat("b", 300) + "@x> <città@x>\n"), "it", nil, "Re: foto per la carta d'identità", []string{"ok@example.it", "m5@example.it"}},
 		{"no Message-ID to refer to", original("From: mario@example.it\nSubject: x\n"), "it", nil, "Re: foto per la carta d'identità", nil},
 	}
 	for _, tc := range tests {
@@ -248,9 +251,11 @@ func TestSafeName(t *testing.T) {
 	for _, tc := range []struct{ name, want string }{
 		{"IMG_20261125_101112.jpg", "IMG_20261125_101112.jpg"},
 		{"PXL_20261125_101112345.JPG", "PXL_20261125_101112345.jpg"},
-		{"foto città.png", "foto_città.png"},
+		{"foto città.png", "foto_citta.png"},
+		{"httpsːᐟᐟevilꓸcom.jpg", "https_evil_com.jpg"}, // letters that look like ':', '/' and '.'
+		{"ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏｍ.jpg", "www_example_com.jpg"}, // full-width letters
 		{"C:\\Users\\mario\\foto.jpeg", "foto.jpeg"},
-		{"La sua CIE è sospesa. Paghi 29,90 euro su www.example.com.jpg", "La_sua_CIE_è_sospesa_Pag.jpg"},
+		{"La sua CIE è sospesa. Paghi 29,90 euro su www.example.com.jpg", "La_sua_CIE_e_sospesa_Pag.jpg"},
 		{"https://www.example.com/pay.jpg", "pay.jpg"},
 		{"pay-at-www.example.com.jpg", "pay-at-www_example_com.jpg"},
 		{"riga uno\r\nriga due\n\nGentile cittadino.jpg", "riga_uno_riga_due_Gentil.jpg"},
@@ -264,7 +269,10 @@ func TestSafeName(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("SafeName(%q) = %q, want %q", tc.name, got, tc.want)
 		}
-		if strings.ContainsAny(got, " /:@\r\n") || strings.Count(got, ".") > 1 || utf8.RuneCountInString(got) > maxNameRunes+6 {
+		if strings.IndexFunc(got, func(r rune) bool {
+			return r > 0x7e || !(r == '.' || r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r))
+		}) >= 0 ||
+			strings.Count(got, ".") > 1 || utf8.RuneCountInString(got) > maxNameRunes+6 {
 			t.Errorf("SafeName(%q) = %q: not a short name of safe characters", tc.name, got)
 		}
 	}

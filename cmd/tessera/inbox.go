@@ -50,7 +50,7 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		discarded = fs.String("folder-discarded", def.Discarded, "folder of messages not answered (automatic mail, receipts, over a sender's limit)")
 		verify    = fs.String("folder-verify", def.Verify, "folder of messages a clerk must answer: sender not authenticated, over a domain's or the hourly limit")
 		authserv  = fs.String("authserv-id", envOr("TESSERA_AUTHSERV_ID", ""), "the name(s) the office's mail server records its SPF/DKIM/DMARC results under in Authentication-Results, comma separated, e.g. mx.comune.example.it: only senders it authenticated are answered (env TESSERA_AUTHSERV_ID)")
-		fromOnly  = fs.Bool("no-auth-results", envOr("TESSERA_NO_AUTH_RESULTS", "") != "", "the office's mail server records no Authentication-Results: answer From as it is, never Reply-To (env TESSERA_NO_AUTH_RESULTS=1)")
+		fromOnly  = fs.Bool("no-auth-results", envBool("TESSERA_NO_AUTH_RESULTS"), "the office's mail server records no Authentication-Results: answer From as it is, never Reply-To (env TESSERA_NO_AUTH_RESULTS=1)")
 		pecDoms   = fs.String("pec-domains", envOr("TESSERA_PEC_DOMAINS", ""), "domains of the PEC providers whose envelopes are trusted, comma separated, e.g. pec.aruba.it,legalmail.it; PEC from others is filed for a clerk (env TESSERA_PEC_DOMAINS)")
 		perHour   = fs.Int("per-hour", inbox.DefaultPerHour, "answers to one sender in an hour at most (its address in any case, with any +tag); more are filed unanswered")
 		perDomain = fs.Int("per-domain", inbox.DefaultDomainHour, "answers to one domain in an hour at most; more wait for a clerk in --folder-verify")
@@ -198,6 +198,13 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	return 0
+}
+
+// envBool is the boolean in the environment variable name: false when
+// unset or not one strconv.ParseBool reads ("1", "true", "0", "false"...).
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
 }
 
 // urlParts returns the user and the folder a server URL names, and
