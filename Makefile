@@ -12,7 +12,7 @@ DEB_PKGS := $(DEB_BUILD) $(DEB_TEST)
 # from Debian's npm package where it is missing.
 AXE_DIR := internal/browsertest/axe
 
-.PHONY: all deps build test vet run bench eval fuzz inbox-demo clean
+.PHONY: all deps build test vet vulncheck run bench eval fuzz inbox-demo clean
 
 all: build
 
@@ -37,6 +37,12 @@ vet: deps
 
 test: deps vet
 	$(GO) test -count=1 -timeout 30m ./...
+
+# vulncheck runs govulncheck over every package against a pinned snapshot
+# of the Go vulnerability database (golang/vulndb, through the Go module
+# proxy) and prints the snapshot's date; VULNDB_VERSION=... takes another.
+vulncheck: deps
+	GO=$(GO) ./scripts/vulncheck.sh
 
 # CONFIG names the office's tessera.toml: make run CONFIG=examples/esempio/tessera.toml
 CONFIG ?=
