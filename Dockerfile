@@ -6,6 +6,9 @@ FROM golang:1.26-bookworm AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libdlib-dev libopenblas-dev liblapack-dev libjpeg-dev libpng-dev pkg-config g++ \
     && rm -rf /var/lib/apt/lists/*
+# The toolchain of the Makefile (see GOTOOLCHAIN there), fetched by the
+# go command from the module proxy.
+ENV GOTOOLCHAIN=go1.27.3
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
