@@ -76,7 +76,7 @@ FUZZTIME ?= 60s
 # Minimising each new input for Go's default 60 s stalls the search on the
 # email walker; a few seconds keep it exploring.
 FUZZMINIMIZE ?= 5s
-FUZZ_TARGETS := ./validate:FuzzReadMeta ./validate:FuzzRead ./mailphoto:FuzzRead ./api:FuzzReadMultipart ./api:FuzzForwardedFor ./inbox:FuzzDecide
+FUZZ_TARGETS := ./validate:FuzzReadMeta ./validate:FuzzRead ./mailphoto:FuzzRead ./api:FuzzReadMultipart ./api:FuzzForwardedFor ./inbox:FuzzDecide ./inbox:FuzzParseResults
 fuzz: deps
 	@set -e; ulimit -v 8000000; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -139,7 +139,9 @@ func Decide(m *mailphoto.Message, own []string, auth SenderAuth) Decision {
 	}
 	if d.Reason != "" {
 		d.To = nil
+		return d
 	}
+	d.To = asciiAddress(d.To)
 	return d
 }
 

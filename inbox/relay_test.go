@@ -59,6 +59,8 @@ func TestRelay(t *testing.T) {
 			email(ar("dmarc=pass header.from=evil.example.net")+"From: b@evil.example.net\nReply-To: altro@evil.example.net\nSubject: foto\nMessage-ID: <rt3@evil.example.net>\n", valid), "b@evil.example.net", f.Valid},
 		{"From the victim, results injected through a quoted semicolon", "ar3@example.org",
 			email(ar(`spf=fail smtp.mailfrom="x; dkim=pass header.d=example.org x"@evil.example.net`)+"From: "+victim+"\nSubject: foto\nMessage-ID: <ar3@example.org>\n", valid), "", f.Verify},
+		{"From the victim, a result written into the server's field through a quoted envelope address", "ar4@example.org",
+			email(ar(`dkim=none; dmarc=none; spf=pass smtp.mailfrom="x smtp.mailfrom=example.org y@evil.example.net"`)+"From: "+victim+"\nSubject: foto\nMessage-ID: <ar4@example.org>\n", valid), "", f.Verify},
 		{"From the victim, results under another server's name", "ar1@example.org",
 			email("Authentication-Results: mx.evil.example.net; dmarc=pass header.from=example.org\nFrom: "+victim+"\nSubject: foto\nMessage-ID: <ar1@example.org>\n", valid), "", f.Verify},
 		{"From the victim, a forged pass below the server's fail", "ar2@example.org",

@@ -15,7 +15,6 @@ import (
 	"unicode"
 
 	"github.com/emersion/go-message/mail"
-	"github.com/emersion/go-msgauth/authres"
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
 )
@@ -56,7 +55,7 @@ func (a SenderAuth) Check() error {
 		return fmt.Errorf("inbox: the authserv-ids %q and From only both given: choose one", a.AuthServIDs)
 	}
 	for _, id := range a.AuthServIDs {
-		if id = strings.TrimSpace(id); id == "" || strings.ContainsAny(id, "; \t") {
+		if id = strings.TrimSpace(id); id == "" || strings.ContainsAny(id, "=;\"() \t") {
 			return fmt.Errorf("inbox: authserv-id %q: want a name such as mx.comune.example.it", id)
 		}
 	}
@@ -95,7 +94,7 @@ scan:
 			}
 		case "authentication-results":
 			id, results, ok := parseResults(fields.Value())
-			if !slices.ContainsFunc(a.AuthServIDs, func(s string) bool { return strings.EqualFold(strings.TrimSpace(s), id) }) {
+			if id == "" || !slices.ContainsFunc(a.AuthServIDs, func(s string) bool { return strings.EqualFold(strings.TrimSpace(s), id) }) {
 				continue
 			}
 			ours = true
@@ -103,23 +102,18 @@ scan:
 				return false
 			}
 			for _, r := range results {
-				switch r := r.(type) {
-				case *authres.DMARCResult:
-					if !strings.EqualFold(string(r.Value), string(authres.ResultNone)) && normalDomain(unquote(r.From)) == domain {
-						dmarc.add(r.Value)
-					}
-				case *authres.SPFResult:
-					if aligned(domainOf(unquote(r.From)), domain) {
-						spf.add(r.Value)
-					}
-				case *authres.DKIMResult:
-					d := unquote(r.Domain)
+				switch r.method {
+				case "dmarc":
+					dmarc.add(r.value, normalDomain(r.props["header.from"]) == domain, true)
+				case "spf":
+					from := r.props["smtp.mailfrom"]
+					spf.add(r.value, aligned(domainOf(from), domain), from != "")
+				case "dkim":
+					d := r.props["header.d"]
 					if d == "" { // only the signer's identity (header.i=@domain)
-						d = unquote(r.Identifier)
+						d = r.props["header.i"]
 					}
-					if aligned(domainOf(d), domain) {
-						dkim.add(r.Value)
-					}
+					dkim.add(r.value, aligned(domainOf(d), domain), d != "")
 				}
 			}
 		}
@@ -128,49 +122,45 @@ scan:
 		return dmarc.agreed()
 	}
 	// A message may carry several DKIM signatures, one broken on the way
-	// (a footer added): one that passes is enough (RFC 7489 section 4.2).
+	// (a footer added): one that passes is enough (RFC 7489 section 4.2),
+	// unless the server also said it found none it could tie to a domain.
 	// SPF is evaluated once per message: its results must agree.
-	return spf.agreed() || dkim.pass
-}
-
-// parseResults reads an Authentication-Results field: the name of the
-// server that wrote it, and its results; ok is false when the field
-// cannot be read as one (RFC 8601 section 2.2), or holds a quoted string
-// with a semicolon, which authres.Parse would split.
-func parseResults(v string) (id string, results []authres.Result, ok bool) {
-	v = uncomment(v)
-	head, _, _ := strings.Cut(v, ";")
-	if f := strings.Fields(head); len(f) > 0 {
-		id = f[0]
-	}
-	quoted := false
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; {
-		case c == '\\' && quoted:
-			i++
-		case c == '"':
-			quoted = !quoted
-		case c == ';' && quoted:
-			return id, nil, false
-		}
-	}
-	_, results, err := authres.Parse(v)
-	return id, results, err == nil && !quoted
+	return spf.agreed() || dkim.pass && !dkim.unknown
 }
 
 // verdict gathers the results of one method for one domain.
-type verdict struct{ pass, other bool }
+type verdict struct {
+	pass, other bool
+	// none: "none" for the domain (DMARC: it publishes no policy),
+	// which alone is no verdict, but beside a pass is a disagreement.
+	none bool
+	// unknown: a result that names no domain ("dkim=none": no
+	// signature), which no pass for the domain can stand beside.
+	unknown bool
+}
 
-func (v *verdict) add(r authres.ResultValue) {
-	if strings.EqualFold(string(r), authres.ResultPass) {
+// add counts a result of value: for the domain when forDomain, for no
+// domain at all when !named.
+func (v *verdict) add(value string, forDomain, named bool) {
+	switch {
+	case !named:
+		v.unknown = true
+	case !forDomain:
+	case value == "pass":
 		v.pass = true
-	} else {
+	case value == "none":
+		v.none = true
+	default:
 		v.other = true
 	}
 }
 
-func (v verdict) seen() bool   { return v.pass || v.other }
-func (v verdict) agreed() bool { return v.pass && !v.other }
+// seen reports whether a verdict for the domain was given.
+func (v verdict) seen() bool { return v.pass || v.other }
+
+// agreed reports whether the results passed the domain, none saying
+// otherwise.
+func (v verdict) agreed() bool { return v.pass && !v.other && !v.none && !v.unknown }
 
 // pecProvider reports whether the PEC envelope h comes from one of the
 // configured providers (its domain or a subdomain of it), authenticated
@@ -180,6 +170,10 @@ func (a SenderAuth) pecProvider(h mail.Header) bool {
 	if from == nil {
 		return false
 	}
+	local, _, _ := strings.Cut(from.Address, "@")
+	if !strings.EqualFold(local, pecProviderLocal) {
+		return false
+	}
 	d := domainOf(from.Address)
 	ok := slices.ContainsFunc(a.PECDomains, func(p string) bool {
 		p = normalDomain(p)
@@ -187,6 +181,11 @@ func (a SenderAuth) pecProvider(h mail.Header) bool {
 	})
 	return ok && (a.FromOnly || a.authentic(h, d))
 }
+
+// pecProviderLocal is the local part of the address a PEC provider
+// sends its envelopes from (the technical rules of PEC, DM 2 November
+// 2005: posta-certificata@ the provider's domain).
+const pecProviderLocal = "posta-certificata"
 
 // pecCertified is the sender a PEC envelope's provider certified: the
 // address its From names as "Per conto di: ADDRESS" (the technical rules
@@ -226,11 +225,13 @@ func single(h mail.Header, key string) *mail.Address {
 	return l[0]
 }
 
-// plainAddress reports whether addr is local@domain with a local part of
-// letters, digits, dots and the signs of RFC 5322's dot-atom, and a
-// domain of at least two labels. A quoted local part ("x@y"@example.it)
+// plainAddress reports whether addr is local@domain with an ASCII local
+// part of letters, digits, dots and the signs of RFC 5322's dot-atom, and
+// a domain of at least two labels (an internationalised one is sent in
+// its ASCII form, asciiAddress). A quoted local part ("x@y"@example.it)
 // and the old relay signs % and ! are refused: a mail server could read
-// them as someone else's address.
+// them as someone else's address. A local part in other scripts would
+// need SMTPUTF8, which the office's server may not offer.
 func plainAddress(addr string) bool {
 	local, domain, ok := strings.Cut(addr, "@")
 	if !ok || local == "" || strings.Contains(domain, "@") || !strings.Contains(domain, ".") ||
@@ -238,7 +239,7 @@ func plainAddress(addr string) bool {
 		return false
 	}
 	for _, r := range local {
-		if !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(".#$&'*+-/=?^_`{|}~", r)) {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".#$&'*+-/=?^_`{|}~", r)) {
 			return false
 		}
 	}
@@ -248,6 +249,13 @@ func plainAddress(addr string) bool {
 		}
 	}
 	return true
+}
+
+// asciiAddress is addr with its domain in ASCII (normalDomain), as an
+// SMTP server without SMTPUTF8 takes it.
+func asciiAddress(addr *mail.Address) *mail.Address {
+	local, domain, _ := strings.Cut(addr.Address, "@")
+	return &mail.Address{Name: addr.Name, Address: local + "@" + normalDomain(domain)}
 }
 
 // domainOf is the normalised domain of addr (after its last @), or of
@@ -287,50 +295,4 @@ func aligned(a, b string) bool {
 	}
 	ob, err := publicsuffix.EffectiveTLDPlusOne(b)
 	return err == nil && oa == ob
-}
-
-// unquote removes the double quotes around a value.
-func unquote(s string) string {
-	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
-		return s[1 : len(s)-1]
-	}
-	return s
-}
-
-// uncomment removes the comments, in parentheses and possibly nested,
-// from an Authentication-Results field (RFC 5322 section 3.2.2: a
-// comment may hold any text, a semicolon or "header.from=x" too), keeping
-// quoted strings whole; authres.Parse does not skip them.
-func uncomment(v string) string {
-	var b strings.Builder
-	depth, quoted := 0, false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '\\' && (depth > 0 || quoted):
-			if depth == 0 && i+1 < len(v) {
-				b.WriteByte(c)
-				b.WriteByte(v[i+1])
-			}
-			i++
-			continue
-		case quoted:
-			quoted = c != '"'
-		case c == '(':
-			depth++
-			continue
-		case c == ')' && depth > 0:
-			depth--
-			if depth == 0 {
-				b.WriteByte(' ')
-			}
-			continue
-		case depth > 0:
-			continue
-		case c == '"':
-			quoted = true
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
 }
