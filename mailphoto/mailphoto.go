@@ -85,6 +85,12 @@ var imageExts = map[string]bool{
 	".webp": true, ".gif": true, ".tif": true, ".tiff": true, ".bmp": true, ".avif": true,
 }
 
+// ImageExt reports whether ext (".jpg", any case) is the file name
+// extension of an image, as Read tells an attachment's by its name.
+func ImageExt(ext string) bool {
+	return imageExts[strings.ToLower(ext)]
+}
+
 // Read parses the message in r and finds its images. An error wraps
 // ErrMalformed; no images is not an error.
 func Read(r io.Reader) (*Message, error) {
@@ -183,7 +189,7 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 	if broken == nil {
 		sniffed, _, _ = strings.Cut(http.DetectContentType(data), ";")
 	}
-	if !image && !imageExts[strings.ToLower(path.Ext(name))] && !strings.HasPrefix(sniffed, "image/") {
+	if !image && !ImageExt(path.Ext(name)) && !strings.HasPrefix(sniffed, "image/") {
 		return nil
 	}
 	if name == "" {

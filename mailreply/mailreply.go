@@ -23,6 +23,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"github.com/tessera-cie/tessera/catalog"
+	"github.com/tessera-cie/tessera/mailphoto"
 	"github.com/tessera-cie/tessera/office"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -233,17 +234,12 @@ func (r *Reply) subject() string {
 // are 19 and 22), little for a message.
 const maxNameRunes = 24
 
-// imageExts are the extensions SafeName keeps: those of photos.
-var imageExts = map[string]bool{
-	".jpg": true, ".jpeg": true, ".jfif": true, ".png": true, ".heic": true, ".heif": true,
-	".webp": true, ".gif": true, ".bmp": true, ".tif": true, ".tiff": true,
-}
-
 // SafeName is how an answer names the nth photo of a message, sent as
 // name: its ASCII letters and digits (in compatibility decomposition,
 // accents dropped: "città" is "citta", full-width "ｆｏｔｏ" is "foto"),
 // '-' and '_', anything else becoming one '_', at most
-// maxNameRunes of them, and its extension when that is an image's. A
+// maxNameRunes of them, and its extension when that is an image's
+// (mailphoto.ImageExt). A
 // stranger can put any text in a file name ("Your card is suspended, pay
 // at www.example.com"): what is left holds no space, dot, slash or colon,
 // nor a letter of another script that looks like one, so no domain or
@@ -252,7 +248,7 @@ var imageExts = map[string]bool{
 func SafeName(name string, n int) string {
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
 	ext := strings.ToLower(path.Ext(name))
-	if !imageExts[ext] {
+	if !mailphoto.ImageExt(ext) {
 		ext = ""
 	}
 	stem := strings.TrimSuffix(name, path.Ext(name))
