@@ -151,10 +151,8 @@ func readKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("inbox: state key: %w", err)
 	}
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(path, 0o600); err != nil {
-			return nil, fmt.Errorf("inbox: state key: %w", err)
-		}
+	if err := tighten(path); err != nil {
+		return nil, fmt.Errorf("inbox: state key: %w", err)
 	}
 	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
 	if err != nil {
@@ -191,18 +189,22 @@ func ownerOnly(path string) error {
 	}
 	f.Close()
 	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
-		fi, err := os.Stat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
+		if err := tighten(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("inbox: state: %w", err)
 		}
-		if fi.Mode().Perm()&0o077 != 0 {
-			if err := os.Chmod(p, 0o600); err != nil {
-				return fmt.Errorf("inbox: state: %w", err)
-			}
-		}
+	}
+	return nil
+}
+
+// tighten makes the file at path readable and writable by its owner only
+// when anyone else may read or write it.
+func tighten(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return os.Chmod(path, 0o600)
 	}
 	return nil
 }
