@@ -171,7 +171,7 @@ func (c *canvas) marks(res *validate.Result) {
 	l, r := face.LeftEye, face.RightEye
 	dx, dy := r[0]-l[0], r[1]-l[1]
 	ext := 0.6
-	es := statusStyle(rep, "eye_height")
+	es := statusStyle(rep, validate.EyeHeight)
 	c.styled(l[0]-dx*ext, l[1]-dy*ext, r[0]+dx*ext, r[1]+dy*ext, es, c.stroke)
 	eyeR := math.Max(3/c.scale, math.Hypot(dx, dy)/14)
 	c.cross(l[0], l[1], eyeR, es.col)
@@ -181,7 +181,7 @@ func (c *canvas) marks(res *validate.Result) {
 	// Chin and crown: horizontal ticks joined by a vertical bracket, the
 	// badge past the chin's tick (the eye line crosses the bracket's
 	// middle, and the crown may touch the photo's top).
-	fs := statusStyle(rep, "face_height")
+	fs := statusStyle(rep, validate.FaceHeight)
 	half := math.Max(8/c.scale, float64(bx[2]-bx[0])/4)
 	for _, p := range [][2]float64{face.Chin, face.Crown} {
 		c.styled(p[0]-half, p[1], p[0]+half, p[1], fs, c.stroke+1)
@@ -191,7 +191,7 @@ func (c *canvas) marks(res *validate.Result) {
 }
 
 // statusStyle is how the mark of a check's outcome is drawn.
-func statusStyle(rep *validate.Report, id string) style {
+func statusStyle(rep *validate.Report, id validate.CheckID) style {
 	if rep == nil {
 		return warnStyle
 	}

@@ -36,9 +36,12 @@ func TestFix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, id := range []string{"file_size", "dpi", "resolution", "aspect_ratio", "face_height", "eye_height", "centering"} {
-			if c, _ := rep.Find(id); c.Status != validate.Pass {
-				t.Errorf("%s fixed: %s %s (%v)", name, id, c.Status, c.Value)
+		for _, info := range validate.Checks() {
+			if !info.Fixable {
+				continue
+			}
+			if c, _ := rep.Find(info.ID); c.Status != validate.Pass {
+				t.Errorf("%s fixed: %s %s (%v)", name, info.ID, c.Status, c.Value)
 			}
 		}
 	}

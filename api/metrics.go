@@ -74,7 +74,7 @@ func (m *metrics) report(r *validate.Report) {
 		m.photos.WithLabelValues("fail").Inc()
 	}
 	for _, c := range r.Checks {
-		m.checks.WithLabelValues(c.ID, string(c.Status)).Inc()
+		m.checks.WithLabelValues(string(c.ID), string(c.Status)).Inc()
 	}
 }
 

@@ -216,7 +216,8 @@ type langLink struct {
 }
 
 type checkView struct {
-	ID, Name, Message, Fix string
+	ID                 validate.CheckID
+	Name, Message, Fix string
 }
 
 func (s *Server) newPage(lang string) pageData {
@@ -248,7 +249,7 @@ func (s *Server) newPage(lang string) pageData {
 // reader who cannot see the picture learns what it shows.
 func altText(rep *validate.Report, drawn, verdict, lang string) string {
 	parts := []string{drawn, verdict + "."}
-	for _, id := range []string{"eye_height", "face_height"} {
+	for _, id := range validate.Measured() {
 		if ch, ok := rep.Find(id); ok && ch.Message != "" && ch.Status != validate.Skip {
 			parts = append(parts, ch.Message+".")
 		}
@@ -294,7 +295,7 @@ func (s *Server) webCheck(c *fiber.Ctx) error {
 	if rep.Err != nil {
 		// Say why, with the format check's fix (HEIC: how to get a JPG).
 		msg := reportError(rep.Err).message(lang)
-		if ch, ok := rep.Find("format"); ok && ch.Status == validate.Fail && ch.Fix != "" {
+		if ch, ok := rep.Find(validate.Format); ok && ch.Status == validate.Fail && ch.Fix != "" {
 			msg += " " + ch.Fix
 		}
 		return s.renderError(c, reportError(rep.Err).status, lang, msg)

@@ -121,7 +121,7 @@ func TestFormPostWithoutJavaScript(t *testing.T) {
 				if alt == nil || !strings.Contains(html.UnescapeString(alt[1]), title) {
 					t.Errorf("alt text %q lacks the verdict", alt)
 				}
-				for _, id := range []string{"eye_height", "face_height"} {
+				for _, id := range []validate.CheckID{validate.EyeHeight, validate.FaceHeight} {
 					if c, ok := rep.Find(id); ok && c.Status != validate.Skip && alt != nil && !strings.Contains(html.UnescapeString(alt[1]), c.Message) {
 						t.Errorf("alt text lacks the %s measure %q", id, c.Message)
 					}

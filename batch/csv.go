@@ -12,15 +12,21 @@ import (
 )
 
 // CSVHeader returns the names of the columns of the CSV report (a new
-// slice each call). The names and the verdict values (pass, fail, error,
-// skipped) are fixed, so that spreadsheets and scripts can rely on them;
-// the error column is in the report's language.
-func CSVHeader() []string { return slices.Clone(csvHeader) }
-
-var csvHeader = []string{
-	"file", "verdict", "failed", "warned", "dpi", "bytes", "width", "height",
-	"eye_height", "face_height", "error",
+// slice each call): csvFirst, a column named by its id for each check
+// whose measure the report gives (validate.Measured), and "error". The
+// names and the verdict values (pass, fail, error, skipped) are fixed, so
+// that spreadsheets and scripts can rely on them; the error column is in
+// the report's language.
+func CSVHeader() []string {
+	h := slices.Clone(csvFirst)
+	for _, id := range validate.Measured() {
+		h = append(h, string(id))
+	}
+	return append(h, "error")
 }
+
+// csvFirst are the CSV report's columns before the measures'.
+var csvFirst = []string{"file", "verdict", "failed", "warned", "dpi", "bytes", "width", "height"}
 
 // CSVWriter writes one row per item, as they come.
 type CSVWriter struct {
@@ -39,7 +45,7 @@ func NewCSVWriter(w io.Writer, lang string) *CSVWriter {
 func (c *CSVWriter) Write(it Item) error {
 	if !c.head {
 		c.head = true
-		if err := c.w.Write(csvHeader); err != nil {
+		if err := c.w.Write(CSVHeader()); err != nil {
 			return err
 		}
 	}
@@ -54,7 +60,7 @@ func (c *CSVWriter) Write(it Item) error {
 func (c *CSVWriter) Close() error {
 	if !c.head {
 		c.head = true
-		if err := c.w.Write(csvHeader); err != nil {
+		if err := c.w.Write(CSVHeader()); err != nil {
 			return err
 		}
 	}
@@ -68,18 +74,20 @@ func (c *CSVWriter) Close() error {
 // percentages of the photo height, as in the report; cells that do not
 // apply are empty.
 func CSVRow(it Item, lang string) []string {
-	row := make([]string, len(csvHeader))
+	measured := validate.Measured()
+	row := make([]string, len(csvFirst)+len(measured)+1)
+	last := len(row) - 1 // error
 	row[0] = textCell(it.Path)
 	row[1] = string(it.Verdict())
 	r := it.Report
 	if r == nil {
-		row[10] = it.Skip.Text(lang)
+		row[last] = it.Skip.Text(lang)
 		return row
 	}
 	ids := func(s validate.Status) string {
 		var out []string
 		for _, c := range r.WithStatus(s) {
-			out = append(out, c.ID)
+			out = append(out, string(c.ID))
 		}
 		return strings.Join(out, " ")
 	}
@@ -94,9 +102,10 @@ func CSVRow(it Item, lang string) []string {
 		}
 		row[5] = strconv.Itoa(im.Bytes)
 	}
-	row[8] = checkValue(r, "eye_height")
-	row[9] = checkValue(r, "face_height")
-	row[10] = r.Error
+	for i, id := range measured {
+		row[len(csvFirst)+i] = checkValue(r, id)
+	}
+	row[last] = r.Error
 	return row
 }
 
@@ -116,7 +125,7 @@ func textCell(s string) string {
 }
 
 // checkValue is the measured value of a check that was judged.
-func checkValue(r *validate.Report, id string) string {
+func checkValue(r *validate.Report, id validate.CheckID) string {
 	c, ok := r.Find(id)
 	if !ok || c.Value == nil || c.Status == validate.Skip {
 		return ""

@@ -92,7 +92,8 @@ type photoHTML struct {
 }
 
 type checkHTML struct {
-	ID, Name, Message, Fix string
+	ID                 validate.CheckID
+	Name, Message, Fix string
 }
 
 type skippedView struct {

@@ -22,7 +22,7 @@ import (
 // Expectations say, per label, the outcome some checks should have on every
 // photo of that label. Checks not named have no expected outcome: their
 // counts are shown without an accuracy.
-type Expectations map[string]map[string]validate.Status
+type Expectations map[string]map[validate.CheckID]validate.Status
 
 // SharedFaces returns the expectations of ../shared/faces, from its README
 // (new maps each call): the photos are not framed for an ID card (square,
@@ -31,38 +31,38 @@ type Expectations map[string]map[string]validate.Status
 // and the backdrop do.
 func SharedFaces() Expectations {
 	return Expectations{
-		"neutral": merge(frontalNeutral, map[string]validate.Status{
-			"background_white": validate.Fail, // light grey backdrop, L* 75-80
+		"neutral": merge(frontalNeutral, map[validate.CheckID]validate.Status{
+			validate.BackgroundWhite: validate.Fail, // light grey backdrop, L* 75-80
 		}),
-		"canada": merge(frontalNeutral, map[string]validate.Status{
-			"background_white": validate.Fail, // lilac or pink backdrop
+		"canada": merge(frontalNeutral, map[validate.CheckID]validate.Status{
+			validate.BackgroundWhite: validate.Fail, // lilac or pink backdrop
 		}),
 		"smiling": {
-			"face_count":       validate.Pass,
-			"expression":       validate.Fail, // every photo smiles; mouth_closed only "often" fails
-			"roll":             validate.Pass,
-			"background_white": validate.Fail,
+			validate.FaceCount:       validate.Pass,
+			validate.Expression:      validate.Fail, // every photo smiles; mouth_closed only "often" fails
+			validate.Roll:            validate.Pass,
+			validate.BackgroundWhite: validate.Fail,
 		},
 		"lisa": {
-			"face_count":         validate.Pass,
-			"background_white":   validate.Fail, // a room with a clock on the wall
-			"background_uniform": validate.Fail,
+			validate.FaceCount:         validate.Pass,
+			validate.BackgroundWhite:   validate.Fail, // a room with a clock on the wall
+			validate.BackgroundUniform: validate.Fail,
 		},
-		"zoom":    {"face_count": validate.Pass},
-		"nonface": {"face_count": validate.Fail}, // landscapes, flowers, animals
+		"zoom":    {validate.FaceCount: validate.Pass},
+		"nonface": {validate.FaceCount: validate.Fail}, // landscapes, flowers, animals
 	}
 }
 
 // frontalNeutral are the outcomes of a frontal, neutral, well-lit studio photo.
-var frontalNeutral = map[string]validate.Status{
-	"face_count": validate.Pass, "color": validate.Pass,
-	"roll": validate.Pass, "yaw": validate.Pass, "pitch": validate.Pass,
-	"eyes_open": validate.Pass, "mouth_closed": validate.Pass, "expression": validate.Pass, "eyes_visible": validate.Pass,
-	"exposure": validate.Pass, "sharpness": validate.Pass, "lighting": validate.Pass, "background_uniform": validate.Pass,
+var frontalNeutral = map[validate.CheckID]validate.Status{
+	validate.FaceCount: validate.Pass, validate.Color: validate.Pass,
+	validate.Roll: validate.Pass, validate.Yaw: validate.Pass, validate.Pitch: validate.Pass,
+	validate.EyesOpen: validate.Pass, validate.MouthClosed: validate.Pass, validate.Expression: validate.Pass, validate.EyesVisible: validate.Pass,
+	validate.Exposure: validate.Pass, validate.Sharpness: validate.Pass, validate.Lighting: validate.Pass, validate.BackgroundUniform: validate.Pass,
 }
 
-func merge(a, b map[string]validate.Status) map[string]validate.Status {
-	m := make(map[string]validate.Status, len(a)+len(b))
+func merge(a, b map[validate.CheckID]validate.Status) map[validate.CheckID]validate.Status {
+	m := make(map[validate.CheckID]validate.Status, len(a)+len(b))
 	for k, v := range a {
 		m[k] = v
 	}
@@ -98,20 +98,20 @@ type Table struct {
 	Photos  int
 	Labels  []string
 	// Checks are the check ids in report order.
-	Checks []string
+	Checks []validate.CheckID
 	// Cells[check][label].
-	Cells map[string]map[string]*Cell
+	Cells map[validate.CheckID]map[string]*Cell
 	// Unreadable lists photos that could not be read.
 	Unreadable []string
 	// Groups are the groups of people.csv (sorted), when the folder has
 	// one; GroupCells[check][label][group] count the photos of each group.
 	Groups     []string
-	GroupCells map[string]map[string]map[string]*Cell
+	GroupCells map[validate.CheckID]map[string]map[string]*Cell
 }
 
 // Accuracy is the share of photos with the expected outcome over every
 // label with an expectation for id; ok is false when there is none.
-func (t *Table) Accuracy(id string) (right, total int, ok bool) {
+func (t *Table) Accuracy(id validate.CheckID) (right, total int, ok bool) {
 	for _, c := range t.Cells[id] {
 		if c.Expected == "" {
 			continue
@@ -124,11 +124,13 @@ func (t *Table) Accuracy(id string) (right, total int, ok bool) {
 }
 
 // Cell returns the counts of check id on label, or nil.
-func (t *Table) Cell(id, label string) *Cell { return t.Cells[id][label] }
+func (t *Table) Cell(id validate.CheckID, label string) *Cell { return t.Cells[id][label] }
 
 // GroupCell returns the counts of check id on the photos of group in
 // label, or nil.
-func (t *Table) GroupCell(id, label, group string) *Cell { return t.GroupCells[id][label][group] }
+func (t *Table) GroupCell(id validate.CheckID, label, group string) *Cell {
+	return t.GroupCells[id][label][group]
+}
 
 // Run checks every .jpg, .jpeg and .png file of every subfolder of dir with
 // v, using jobs workers, and tabulates the outcomes against exp.
@@ -144,7 +146,7 @@ func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.O
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	t := &Table{Profile: opts.Profile, Cells: map[string]map[string]*Cell{}, GroupCells: map[string]map[string]map[string]*Cell{}}
+	t := &Table{Profile: opts.Profile, Cells: map[validate.CheckID]map[string]*Cell{}, GroupCells: map[validate.CheckID]map[string]map[string]*Cell{}}
 	if t.Profile == "" {
 		t.Profile = validate.DefaultProfile
 	}
@@ -214,7 +216,7 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
+	seen := map[validate.CheckID]bool{}
 	for i, it := range items {
 		if errs[i] != nil {
 			return nil, fmt.Errorf("evaluate: %s: %w", it.path, errs[i])
@@ -288,7 +290,7 @@ func (t *Table) Write(w io.Writer, verbose bool) error {
 			if c == nil {
 				continue
 			}
-			ew.row(id, label, c)
+			ew.row(string(id), label, c)
 			if verbose && len(c.Misses) > 0 {
 				ew.printf("%-20s   missed: %s\n", "", strings.Join(c.Misses, " "))
 			}

@@ -42,7 +42,7 @@ func Text(lang string, reports []*validate.Report, skipped int) string {
 		switch {
 		case r.Error != "":
 			b.WriteString(say("mail.text.not_readable_photo", r.File, r.Error))
-			if c, ok := r.Find("format"); ok && c.Fix != "" {
+			if c, ok := r.Find(validate.Format); ok && c.Fix != "" {
 				b.WriteString("  -> " + c.Fix + "\n")
 			}
 		case r.Pass:

@@ -7,17 +7,15 @@ import (
 	"github.com/tessera-cie/tessera/validate"
 )
 
-// mechanical are the checks a crop, a scale, a DPI and a new JPEG can fix.
-var mechanical = map[string]bool{
-	"file_size": true, "dpi": true, "resolution": true, "aspect_ratio": true,
-	"face_height": true, "eye_height": true, "centering": true,
-}
-
 // Needed reports whether one of the checks Fix can mend failed: the page
 // then offers the fixed photo, and the inbox attaches it to its answer.
 func Needed(rep *validate.Report) bool {
 	for _, c := range rep.Checks {
-		if c.Status == validate.Fail && mechanical[c.ID] {
+		if c.Status != validate.Fail {
+			continue
+		}
+		// The checks a crop, a scale, a DPI and a new JPEG can fix.
+		if info, _ := validate.Info(c.ID); info.Fixable {
 			return true
 		}
 	}

@@ -20,7 +20,7 @@ import (
 )
 
 // captureIDs are the checks of capture.go and measure_background.go.
-var captureIDs = []string{"color", "background_white", "background_uniform", "exposure", "sharpness", "lighting"}
+var captureIDs = []CheckID{"color", "background_white", "background_uniform", "exposure", "sharpness", "lighting"}
 
 // measured is one photo (or a variant made from it) read and measured by
 // the real pipeline.
@@ -46,13 +46,13 @@ func measureImage(t *testing.T, name string, img image.Image) measured {
 }
 
 // judgeCapture returns the status of every capture check under the profile.
-func judgeCapture(x measured, prof *Profile) map[string]Check {
+func judgeCapture(x measured, prof *Profile) map[CheckID]Check {
 	j := &judge{prof: prof, lang: "en", now: testNow}
 	rep := &Report{}
 	j.add(rep, j.color(x.m))
 	j.captureChecks(rep, x.ph, x.m)
 	rep.Say(j.lang)
-	out := map[string]Check{}
+	out := map[CheckID]Check{}
 	for _, c := range rep.Checks {
 		out[c.ID] = c
 	}
@@ -154,17 +154,17 @@ func TestCaptureOnFaces(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
-	counts := map[string]map[string]tally{} // folder or folder/group -> check -> tally
-	add := func(key, id string, s Status) {
+	counts := map[string]map[CheckID]tally{} // folder or folder/group -> check -> tally
+	add := func(key string, id CheckID, s Status) {
 		if counts[key] == nil {
-			counts[key] = map[string]tally{}
+			counts[key] = map[CheckID]tally{}
 		}
 		if counts[key][id] == nil {
 			counts[key][id] = tally{}
 		}
 		counts[key][id][s]++
 	}
-	record := func(folder string, x measured, prof *Profile) map[string]Check {
+	record := func(folder string, x measured, prof *Profile) map[CheckID]Check {
 		cs := judgeCapture(x, prof)
 		for id, c := range cs {
 			add(folder, id, c.Status)
@@ -199,7 +199,7 @@ func TestCaptureOnFaces(t *testing.T) {
 			// The studio light is even and the faces in focus: the three
 			// checks of the capture pass on every one, whatever the skin.
 			if label == "neutral" || label == "smiling" || label == "canada" {
-				for _, id := range []string{"exposure", "sharpness", "lighting"} {
+				for _, id := range []CheckID{"exposure", "sharpness", "lighting"} {
 					if c := cs[id]; c.Status != Pass {
 						t.Errorf("%s (%s): %s %s (%v) on an evenly lit studio photo", x.name, x.group, id, c.Status, c.Value)
 					}
@@ -218,8 +218,9 @@ func TestCaptureOnFaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	type variant struct {
-		name, check string
-		make        func(img image.Image, x measured) image.Image
+		name  string
+		check CheckID
+		make  func(img image.Image, x measured) image.Image
 	}
 	variants := []variant{
 		{"white", "", func(img image.Image, _ measured) image.Image { return fixture.WhitenBackdrop(img, 36) }},
@@ -373,8 +374,8 @@ func TestCaptureFramed(t *testing.T) {
 				}
 				counts[key][s]++
 			}
-			for _, id := range []string{"background_white", "background_uniform"} {
-				add(v.name+" "+id, cs[id].Status)
+			for _, id := range []CheckID{BackgroundWhite, BackgroundUniform} {
+				add(v.name+" "+string(id), cs[id].Status)
 			}
 			if p.Label == "neutral" {
 				add(v.name+" icao-grey background_white", ic["background_white"].Status)
@@ -417,7 +418,7 @@ func TestCaptureFramed(t *testing.T) {
 	}
 }
 
-func statusLine(cs map[string]Check) string {
+func statusLine(cs map[CheckID]Check) string {
 	s := ""
 	for _, id := range captureIDs {
 		s += fmt.Sprintf(" %s=%s", id, cs[id].Status)
@@ -432,10 +433,11 @@ func TestCaptureJudge(t *testing.T) {
 	face := captureMeasures{bg: plain, hasFace: true, skinL: 65, eyeWhite: 70, sharp: 0.7, leftL: 65, rightL: 63}
 	nan := math.NaN()
 	cases := []struct {
-		name, id string
-		prof     *Profile
-		edit     func(*captureMeasures)
-		want     Status
+		name string
+		id   CheckID
+		prof *Profile
+		edit func(*captureMeasures)
+		want Status
 	}{
 		{"white", "background_white", &cie, func(*captureMeasures) {}, Pass},
 		{"grey", "background_white", &cie, func(c *captureMeasures) { c.bg.l = 78 }, Fail},
@@ -532,7 +534,7 @@ func TestCaptureWithoutFace(t *testing.T) {
 			if c := status(t, rep, "background_uniform"); c.Status != Pass {
 				t.Errorf("background_uniform = %s on a plain image", c.Status)
 			}
-			for _, id := range []string{"exposure", "sharpness", "lighting"} {
+			for _, id := range []CheckID{"exposure", "sharpness", "lighting"} {
 				if c := status(t, rep, id); c.Status != Skip {
 					t.Errorf("%s = %s without a face", id, c.Status)
 				}

@@ -92,8 +92,8 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 	// check other than expression fails.
 	type tallyG struct{ n, rejected, byOther, warned int }
 	groups := map[string]*tallyG{"all": {}}
-	reasons := map[string]int{}
-	warnsBy := map[string]int{} // check: good photos it warns on
+	reasons := map[CheckID]int{}
+	warnsBy := map[CheckID]int{} // check: good photos it warns on
 	for _, p := range photos {
 		grp := goodGroup(p)
 		if len(p.Points) <= temChin || grp == "" {

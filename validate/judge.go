@@ -33,9 +33,10 @@ func (j *judge) add(rep *Report, c Check) {
 // when the report is done (Report.Say).
 func (j *judge) say(id string, args ...any) catalog.Text { return catalog.T(id, args...) }
 
-// skipAll reports the given checks as skipped for the reason given.
-func (j *judge) skipAll(rep *Report, msg catalog.Text, ids ...string) {
-	for _, id := range ids {
+// skipWhere reports the checks the table's which selects as skipped, in
+// report order, for the reason msg.
+func (j *judge) skipWhere(rep *Report, msg catalog.Text, which func(CheckInfo) bool) {
+	for _, id := range checksWhere(which) {
 		j.add(rep, Check{ID: id, Status: Skip, MessageText: msg})
 	}
 }

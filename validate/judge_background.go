@@ -6,7 +6,7 @@ import "fmt"
 // from the backdrop measures (measure_background.go) and the profile.
 
 // noBackdrop is the check when too little backdrop is visible.
-func (j *judge) noBackdrop(id string) Check {
+func (j *judge) noBackdrop(id CheckID) Check {
 	return Check{ID: id, Status: Warn,
 		MessageText: j.say("check.noBackdrop.too_little_background_around"),
 		FixText:     j.say("check.noBackdrop.leave_some_background_visible")}
@@ -14,11 +14,11 @@ func (j *judge) noBackdrop(id string) Check {
 
 func (j *judge) bgWhite(bg bgMeasures) Check {
 	if bg.n < 20 {
-		return j.noBackdrop("background_white")
+		return j.noBackdrop(BackgroundWhite)
 	}
 	p := j.prof.Capture
 	what := j.say(p.BgWhat)
-	c := Check{ID: "background_white", Value: round1(bg.l), Limit: fmt.Sprintf("L* >= %.0f, chroma <= %.0f", p.BgMinL, p.BgMaxChroma)}
+	c := Check{ID: BackgroundWhite, Value: round1(bg.l), Limit: fmt.Sprintf("L* >= %.0f, chroma <= %.0f", p.BgMinL, p.BgMaxChroma)}
 	switch {
 	case bg.l >= p.BgMinL && bg.c <= p.BgMaxChroma:
 		c.Status = Pass
@@ -38,10 +38,10 @@ func (j *judge) bgWhite(bg bgMeasures) Check {
 
 func (j *judge) bgUniform(bg bgMeasures) Check {
 	if bg.n < 20 {
-		return j.noBackdrop("background_uniform")
+		return j.noBackdrop(BackgroundUniform)
 	}
 	p := j.prof.Capture
-	c := Check{ID: "background_uniform", Value: round1(bg.residual),
+	c := Check{ID: BackgroundUniform, Value: round1(bg.residual),
 		Limit: fmt.Sprintf("spread <= %.0f, gradient <= %.0f, edges <= %.0f %%, shadow <= %.0f", p.BgMaxResidual, p.BgMaxGradient, p.BgMaxEdges*100, p.BgMaxShadow)}
 	c.Status = Fail
 	switch {

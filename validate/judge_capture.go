@@ -12,14 +12,13 @@ import (
 func (j *judge) captureChecks(rep *Report, ph *photo, m *measures) {
 	cm := m.capture
 	if cm == nil || ph == nil || ph.img == nil {
-		j.skipAll(rep, j.say("check.captureChecks.image_cannot_be_read"),
-			"background_white", "background_uniform", "exposure", "sharpness", "lighting")
+		j.skipWhere(rep, j.say("check.captureChecks.image_cannot_be_read"), func(c CheckInfo) bool { return c.Stage == StageCapture })
 		return
 	}
 	j.add(rep, j.bgWhite(cm.bg))
 	j.add(rep, j.bgUniform(cm.bg))
 	if !cm.hasFace {
-		j.skipAll(rep, j.noFace(), "exposure", "sharpness", "lighting")
+		j.skipWhere(rep, j.noFace(), func(c CheckInfo) bool { return c.Stage == StageCapture && c.Face })
 		return
 	}
 	j.add(rep, j.exposure(cm))
@@ -33,7 +32,7 @@ func (j *judge) captureChecks(rep *Report, ph *photo, m *measures) {
 // neither.
 func (j *judge) exposure(cm *captureMeasures) Check {
 	p := j.prof.Capture
-	c := Check{ID: "exposure", Limit: fmt.Sprintf("eye white L* >= %.0f or backdrop L* >= %.0f, clipped skin <= %.0f %%", p.MinEyeWhite, p.MinSceneL, p.MaxClipped*100)}
+	c := Check{ID: Exposure, Limit: fmt.Sprintf("eye white L* >= %.0f or backdrop L* >= %.0f, clipped skin <= %.0f %%", p.MinEyeWhite, p.MinSceneL, p.MaxClipped*100)}
 	if !math.IsNaN(cm.eyeWhite) {
 		c.Value = round1(cm.eyeWhite)
 	}
@@ -69,7 +68,7 @@ func (j *judge) exposure(cm *captureMeasures) Check {
 func (j *judge) sharpnessCheck(cm *captureMeasures) Check {
 	p := j.prof.Capture
 	v := math.Round(cm.sharp*100) / 100
-	c := Check{ID: "sharpness", Value: v, Limit: fmt.Sprintf(">= %.2f", p.MinSharp)}
+	c := Check{ID: Sharpness, Value: v, Limit: fmt.Sprintf(">= %.2f", p.MinSharp)}
 	if cm.sharp >= p.MinSharp {
 		c.Status = Pass
 		c.MessageText = j.say("check.sharpnessCheck.face_in_focus")
@@ -87,7 +86,7 @@ func (j *judge) lighting(cm *captureMeasures) Check {
 	p := j.prof.Capture
 	yl, yr := labToY(cm.leftL), labToY(cm.rightL)
 	ratio := max(yl, yr) / max(min(yl, yr), 1e-4)
-	c := Check{ID: "lighting", Value: math.Round(ratio*100) / 100, Limit: fmt.Sprintf("cheeks ratio <= %.1f", p.MaxSideRatio)}
+	c := Check{ID: Lighting, Value: math.Round(ratio*100) / 100, Limit: fmt.Sprintf("cheeks ratio <= %.1f", p.MaxSideRatio)}
 	if ratio <= p.MaxSideRatio {
 		c.Status = Pass
 		c.MessageText = j.say("check.lighting.even_light_on_both")
@@ -115,7 +114,7 @@ func labToY(l float64) float64 {
 func (j *judge) color(m *measures) Check {
 	p := j.prof
 	v := math.Round(m.color.p90Chroma*10) / 10
-	c := Check{ID: "color", Value: v, Limit: fmt.Sprintf("chroma >= %.0f, hue share <= %.2f", p.MinChroma, p.Capture.MaxHueShare)}
+	c := Check{ID: Color, Value: v, Limit: fmt.Sprintf("chroma >= %.0f, hue share <= %.2f", p.MinChroma, p.Capture.MaxHueShare)}
 	tint := p.Capture.MaxHueShare > 0 && m.color.hueShare > p.Capture.MaxHueShare
 	if m.color.p90Chroma >= p.MinChroma && !tint {
 		c.Status = Pass

@@ -14,9 +14,8 @@ import (
 // featureChecks judges pose, eyes, mouth and expression; without exactly one
 // face they are skipped.
 func (j *judge) featureChecks(rep *Report, ph *photo, m *measures) {
-	ids := []string{"yaw", "pitch", "eyes_open", "mouth_closed", "expression", "eyes_visible"}
 	if m.face == nil || m.features == nil {
-		j.skipAll(rep, j.noFace(), ids...)
+		j.skipWhere(rep, j.noFace(), func(c CheckInfo) bool { return c.Stage == StageFeatures })
 		return
 	}
 	f := m.features
@@ -67,7 +66,7 @@ func (j *judge) poseUnknown(c Check, msg catalog.Text) Check {
 
 func (j *judge) yaw(f *featureMeasures) Check {
 	p := j.prof.Features
-	c := Check{ID: "yaw", Value: round1(f.yaw), Limit: fmt.Sprintf("<= %.0f°", p.MaxYaw)}
+	c := Check{ID: Yaw, Value: round1(f.yaw), Limit: fmt.Sprintf("<= %.0f°", p.MaxYaw)}
 	if !f.poseOK || f.poseResid > p.MaxPoseResid {
 		return j.poseUnknown(c, j.say("check.yaw.head_turn_cannot_be"))
 	}
@@ -94,7 +93,7 @@ func (j *judge) yaw(f *featureMeasures) Check {
 
 func (j *judge) pitch(f *featureMeasures) Check {
 	p := j.prof.Features
-	c := Check{ID: "pitch", Value: round1(f.pitch), Limit: fmt.Sprintf("<= %.0f°", p.MaxPitch)}
+	c := Check{ID: Pitch, Value: round1(f.pitch), Limit: fmt.Sprintf("<= %.0f°", p.MaxPitch)}
 	if !f.poseOK || f.poseResid > p.MaxPoseResid {
 		return j.poseUnknown(c, j.say("check.pitch.head_tilt_cannot_be"))
 	}
@@ -125,7 +124,7 @@ func (j *judge) eyesOpen(f *featureMeasures) Check {
 	ear := math.Min(f.eyeAspect[0], f.eyeAspect[1])
 	iris := math.Max(f.irisLuma[0], f.irisLuma[1])
 	gap := math.Min(f.browGap[0], f.browGap[1])
-	c := Check{ID: "eyes_open", Value: math.Round(ear*100) / 100, Limit: fmt.Sprintf(">= %.2f", p.MinEyeAspect)}
+	c := Check{ID: EyesOpen, Value: math.Round(ear*100) / 100, Limit: fmt.Sprintf(">= %.2f", p.MinEyeAspect)}
 	if math.IsNaN(iris) || math.IsNaN(ear) {
 		// An eye lies outside the photo or has no pixels to measure.
 		c.Value = nil
@@ -151,7 +150,7 @@ func (j *judge) eyesOpen(f *featureMeasures) Check {
 
 func (j *judge) mouthClosed(f *featureMeasures) Check {
 	p := j.prof.Features
-	c := Check{ID: "mouth_closed", Value: math.Round(f.lipGap*1000) / 1000, Limit: fmt.Sprintf("<= %.2f", p.MaxLipGap)}
+	c := Check{ID: MouthClosed, Value: math.Round(f.lipGap*1000) / 1000, Limit: fmt.Sprintf("<= %.2f", p.MaxLipGap)}
 	if f.lipGap <= p.MaxLipGap {
 		c.Status = Pass
 		c.MessageText = j.say("check.mouthClosed.mouth_closed")
@@ -165,7 +164,7 @@ func (j *judge) mouthClosed(f *featureMeasures) Check {
 
 func (j *judge) expression(f *featureMeasures) Check {
 	p := j.prof.Features
-	c := Check{ID: "expression", Value: math.Round(f.smile*100) / 100, Limit: fmt.Sprintf("smile probability <= %.2f", p.MaxSmile)}
+	c := Check{ID: Expression, Value: math.Round(f.smile*100) / 100, Limit: fmt.Sprintf("smile probability <= %.2f", p.MaxSmile)}
 	teeth := f.teeth > p.MaxTeeth
 	if f.smile <= p.MaxSmile && !teeth {
 		c.Status = Pass
@@ -187,7 +186,7 @@ func (j *judge) eyesVisible(f *featureMeasures) Check {
 	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
 	dip := math.Max(f.rimDip[0], f.rimDip[1])
 	glare := math.Max(f.eyeGlare[0], f.eyeGlare[1])
-	c := Check{ID: "eyes_visible", Value: math.Round(ring*100) / 100,
+	c := Check{ID: EyesVisible, Value: math.Round(ring*100) / 100,
 		Limit: fmt.Sprintf("ring >= %.2f, rim <= %.2f, glare <= %.0f %%", p.MinEyeRing, p.MaxRimDip, p.MaxEyeGlare*100)}
 	switch {
 	case math.IsNaN(ring) || math.IsNaN(dip) || math.IsNaN(glare):

@@ -18,9 +18,11 @@ func (j *judge) fileChecks(rep *Report, ph *photo) {
 	j.add(rep, j.format(ph))
 	j.add(rep, j.fileSize(ph))
 	if ph.img == nil {
-		j.skipAll(rep, j.say("check.captureChecks.image_cannot_be_read"),
-			"dpi", "resolution", "aspect_ratio", "color", "recency",
-			"face_count", "face_height", "eye_height", "centering", "inter_eye", "roll")
+		// The report of a file that cannot be decoded lists the file and
+		// face checks, skipped.
+		j.skipWhere(rep, j.say("check.captureChecks.image_cannot_be_read"), func(c CheckInfo) bool {
+			return c.Decoded && c.Stage <= StageFace
+		})
 		return
 	}
 	j.add(rep, j.dpi(ph))
@@ -30,7 +32,7 @@ func (j *judge) fileChecks(rep *Report, ph *photo) {
 }
 
 func (j *judge) format(ph *photo) Check {
-	c := Check{ID: "format", Value: ph.info.Format, Limit: "jpeg, png"}
+	c := Check{ID: Format, Value: ph.info.Format, Limit: "jpeg, png"}
 	switch ph.format {
 	case "jpeg", "png":
 		c.Status = Pass
@@ -54,7 +56,7 @@ func (j *judge) format(ph *photo) Check {
 
 func (j *judge) fileSize(ph *photo) Check {
 	max := j.prof.MaxBytes
-	c := Check{ID: "file_size", Value: ph.bytes, Limit: fmt.Sprintf("<= %d", max)}
+	c := Check{ID: FileSize, Value: ph.bytes, Limit: fmt.Sprintf("<= %d", max)}
 	kb := float64(ph.bytes) / 1024
 	if ph.bytes <= max {
 		c.Status = Pass
@@ -74,7 +76,7 @@ func (j *judge) dpi(ph *photo) Check {
 	if !declared {
 		dpi = p.DefaultDPI
 	}
-	c := Check{ID: "dpi", Value: math.Round(dpi), Limit: fmt.Sprintf(">= %.0f", p.MinDPI)}
+	c := Check{ID: DPI, Value: math.Round(dpi), Limit: fmt.Sprintf(">= %.0f", p.MinDPI)}
 	if dpi >= p.MinDPI {
 		c.Status = Pass
 		c.MessageText = j.say("check.dpi.declared_resolution_dpi", dpi)
@@ -93,7 +95,7 @@ func (j *judge) dpi(ph *photo) Check {
 func (j *judge) resolution(ph *photo) Check {
 	p := j.prof
 	w, h := ph.info.Width, ph.info.Height
-	c := Check{ID: "resolution", Value: fmt.Sprintf("%dx%d", w, h), Limit: fmt.Sprintf(">= %dx%d", p.MinWidth, p.MinHeight)}
+	c := Check{ID: Resolution, Value: fmt.Sprintf("%dx%d", w, h), Limit: fmt.Sprintf(">= %dx%d", p.MinWidth, p.MinHeight)}
 	if w >= p.MinWidth && h >= p.MinHeight {
 		c.Status = Pass
 		c.MessageText = j.say("check.resolution.dx_pixels", catalog.Dims(w, h))
@@ -109,7 +111,7 @@ func (j *judge) aspect(ph *photo) Check {
 	p := j.prof
 	w, h := float64(ph.info.Width), float64(ph.info.Height)
 	ratio := w / h
-	c := Check{ID: "aspect_ratio", Value: math.Round(ratio*1000) / 1000, Limit: fmt.Sprintf("%.3f ± %.0f %%", p.Aspect, p.AspectTol*100)}
+	c := Check{ID: AspectRatio, Value: math.Round(ratio*1000) / 1000, Limit: fmt.Sprintf("%.3f ± %.0f %%", p.Aspect, p.AspectTol*100)}
 	if math.Abs(ratio/p.Aspect-1) <= p.AspectTol {
 		c.Status = Pass
 		c.MessageText = j.say("check.aspect.proportions_3f", p.Size(), ratio)
@@ -128,7 +130,7 @@ func (j *judge) aspect(ph *photo) Check {
 
 func (j *judge) recency(ph *photo) Check {
 	p := j.prof
-	c := Check{ID: "recency", Limit: fmt.Sprintf("<= %d days", p.MaxAgeDays)}
+	c := Check{ID: Recency, Limit: fmt.Sprintf("<= %d days", p.MaxAgeDays)}
 	t := ph.info.Taken
 	if t == nil {
 		c.Status = Warn

@@ -17,7 +17,7 @@ func (j *judge) faceChecks(rep *Report, ph *photo, m *measures) {
 	j.add(rep, j.recency(ph))
 	j.add(rep, j.faceCount(m))
 	if m.face == nil {
-		j.skipAll(rep, j.noFace(), "face_height", "eye_height", "centering", "inter_eye", "roll")
+		j.skipWhere(rep, j.noFace(), func(c CheckInfo) bool { return c.Stage == StageFace && c.Face })
 	} else {
 		w, h := float64(ph.info.Width), float64(ph.info.Height)
 		j.add(rep, j.faceHeight(m.face, h))
@@ -35,7 +35,7 @@ func (j *judge) noFace() catalog.Text { return j.say("check.noFace.needs_exactly
 
 func (j *judge) faceCount(m *measures) Check {
 	n := len(m.faces)
-	c := Check{ID: "face_count", Value: n, Limit: "1"}
+	c := Check{ID: FaceCount, Value: n, Limit: "1"}
 	switch {
 	case n == 1:
 		c.Status = Pass
@@ -87,7 +87,7 @@ const skullMargin = 0.08
 func (j *judge) faceHeight(g *faceGeom, h float64) Check {
 	r := j.prof.FaceHeight
 	frac := (g.chin.Y - g.crown.Y) / h
-	c := Check{ID: "face_height", Value: pct(frac), Limit: rangeLimit(r)}
+	c := Check{ID: FaceHeight, Value: pct(frac), Limit: rangeLimit(r)}
 	mm := frac * j.prof.HeightMM
 	mid := (r.Min + r.Max) / 2
 	if !g.crownSeen {
@@ -174,7 +174,7 @@ func (j *judge) faceHeight(g *faceGeom, h float64) Check {
 func (j *judge) eyeHeight(g *faceGeom, h float64) Check {
 	r := j.prof.EyeHeight
 	frac := (h - g.eyeMid.Y) / h // from the bottom edge
-	c := Check{ID: "eye_height", Value: pct(frac), Limit: rangeLimit(r)}
+	c := Check{ID: EyeHeight, Value: pct(frac), Limit: rangeLimit(r)}
 	mm := frac * j.prof.HeightMM
 	mid := (r.Min + r.Max) / 2
 	// Pixels to add above the head (or remove below the chin) to bring the
@@ -199,7 +199,7 @@ func (j *judge) eyeHeight(g *faceGeom, h float64) Check {
 func (j *judge) centering(g *faceGeom, w float64) Check {
 	r := j.prof.Centering
 	frac := g.eyeMid.X / w
-	c := Check{ID: "centering", Value: pct(frac), Limit: rangeLimit(r)}
+	c := Check{ID: Centering, Value: pct(frac), Limit: rangeLimit(r)}
 	shift := math.Abs(g.eyeMid.X - w/2)
 	switch {
 	case r.Contains(frac):
@@ -220,7 +220,7 @@ func (j *judge) centering(g *faceGeom, w float64) Check {
 func (j *judge) interEye(g *faceGeom) Check {
 	d := math.Hypot(g.right.X-g.left.X, g.right.Y-g.left.Y)
 	min := j.prof.MinInterEye
-	c := Check{ID: "inter_eye", Value: math.Round(d), Limit: fmt.Sprintf(">= %.0f px", min)}
+	c := Check{ID: InterEye, Value: math.Round(d), Limit: fmt.Sprintf(">= %.0f px", min)}
 	if d >= min {
 		c.Status = Pass
 		c.MessageText = j.say("check.interEye.pixels_between_eyes", d)
@@ -234,7 +234,7 @@ func (j *judge) interEye(g *faceGeom) Check {
 
 func (j *judge) roll(g *faceGeom) Check {
 	max := j.prof.MaxRoll
-	c := Check{ID: "roll", Value: round1(g.roll), Limit: fmt.Sprintf("<= %.0f°", max)}
+	c := Check{ID: Roll, Value: round1(g.roll), Limit: fmt.Sprintf("<= %.0f°", max)}
 	if math.Abs(g.roll) <= max {
 		c.Status = Pass
 		c.MessageText = j.say("check.roll.head_straight_tilted", math.Abs(g.roll))

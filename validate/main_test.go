@@ -30,9 +30,11 @@ func check(t testing.TB, data []byte, opts Options) *Report {
 	return r
 }
 
-func status(t testing.TB, r *Report, id string) Check {
+// status is the check id of r (a CheckID, or a test's string), failing
+// the test when r has none.
+func status[ID ~string](t testing.TB, r *Report, id ID) Check {
 	t.Helper()
-	c, ok := r.Find(id)
+	c, ok := r.Find(CheckID(id))
 	if !ok {
 		t.Fatalf("no %s check in report: %+v", id, r.Checks)
 	}

@@ -1,32 +1,113 @@
 package validate
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/tessera-cie/tessera/catalog"
 
 	"github.com/tessera-cie/tessera/facedetect"
+	"github.com/tessera-cie/tessera/internal/fixture"
 )
 
 // TestCheckNames: every check has a name for people in every language,
 // and the languages' names differ (but for a name like "DPI").
 func TestCheckNames(t *testing.T) {
-	for _, id := range AllChecks() {
+	for _, c := range Checks() {
 		seen := map[string]string{}
 		for _, lang := range catalog.Languages() {
-			name := CheckName(id, lang)
-			if name == id || name == "name."+id {
-				t.Errorf("check %s has no name in %s", id, lang)
+			name := CheckName(c.ID, lang)
+			if name == string(c.ID) || name == c.Name {
+				t.Errorf("check %s has no name in %s", c.ID, lang)
 			}
-			if other, ok := seen[name]; ok && id != "dpi" {
-				t.Errorf("check %s: %s and %s both name it %q", id, other, lang, name)
+			if other, ok := seen[name]; ok && c.ID != DPI {
+				t.Errorf("check %s: %s and %s both name it %q", c.ID, other, lang, name)
 			}
 			seen[name] = lang
 		}
 	}
 	if got := CheckName("nope", "it"); got != "nope" {
 		t.Errorf("unknown id named %q", got)
+	}
+}
+
+// TestCheckTable: the table is one list in report order, the stages in
+// the order the judge runs them, and what it says of each check holds
+// together: a check that needs a face reads the decoded photo, only
+// decoded checks are fixed or drawn, the measures are numbered 1, 2, ...
+func TestCheckTable(t *testing.T) {
+	seen := map[CheckID]bool{}
+	var measures []int
+	for i, c := range Checks() {
+		if seen[c.ID] || c.ID == "" {
+			t.Errorf("check %d: id %q twice or empty", i, c.ID)
+		}
+		seen[c.ID] = true
+		if i > 0 && c.Stage < Checks()[i-1].Stage {
+			t.Errorf("%s: stage %d after stage %d: the table is in report order", c.ID, c.Stage, Checks()[i-1].Stage)
+		}
+		if (c.Face || c.Measure > 0) && !c.Decoded {
+			t.Errorf("%s needs a face or is drawn, but does not read the decoded photo", c.ID)
+		}
+		if got, ok := Info(c.ID); !ok || got != c {
+			t.Errorf("Info(%s) = %+v, %v", c.ID, got, ok)
+		}
+		if c.Measure > 0 {
+			measures = append(measures, c.Measure)
+		}
+	}
+	slices.Sort(measures)
+	for i, m := range measures {
+		if m != i+1 {
+			t.Errorf("measures numbered %v, want 1..%d", measures, len(measures))
+			break
+		}
+	}
+	if got, want := Measured(), []CheckID{EyeHeight, FaceHeight}; !slices.Equal(got, want) {
+		t.Errorf("Measured() = %v, want %v (the CSV's columns, in their order)", got, want)
+	}
+	if _, ok := Info("nope"); ok {
+		t.Error("Info knows an id that is no check")
+	}
+	// The profiles' lists come from the table: cie runs every check, icao
+	// every check but the file rules, both in report order.
+	cieRules, _ := LookupProfile("cie")
+	icaoRules, _ := LookupProfile("icao")
+	if !slices.Equal(cieRules.Checks, AllChecks()) {
+		t.Errorf("cie runs %v", cieRules.Checks)
+	}
+	wantICAO := []CheckID{Color, FaceCount, FaceHeight, EyeHeight, Centering, InterEye, Roll, Yaw, Pitch,
+		EyesOpen, MouthClosed, Expression, EyesVisible, BackgroundWhite, BackgroundUniform, Exposure, Sharpness, Lighting}
+	if !slices.Equal(icaoRules.Checks, wantICAO) {
+		t.Errorf("icao runs %v, want %v", icaoRules.Checks, wantICAO)
+	}
+}
+
+// TestReportOrder: every report lists its checks in the table's order,
+// skipped ones included: a photo with a face, one without, and files that
+// cannot be decoded (which list the file and face checks).
+func TestReportOrder(t *testing.T) {
+	blank := fixture.JPEG(fixture.Gradient(600, 771), 90, nil, nil)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want []CheckID
+	}{
+		{"no face", blank, AllChecks()},
+		{"truncated", blank[:200], checksWhere(func(c CheckInfo) bool { return c.Stage <= StageFace })},
+		{"not an image", []byte("hello"), checksWhere(func(c CheckInfo) bool { return c.Stage <= StageFace })},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := check(t, tc.data, Options{})
+			var got []CheckID
+			for _, c := range rep.Checks {
+				got = append(got, c.ID)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("checks %v, want %v", got, tc.want)
+			}
+		})
 	}
 }
 

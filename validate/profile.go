@@ -17,9 +17,9 @@ func (r Range) Contains(v float64) bool { return v >= r.Min && v <= r.Max }
 // are data; the checks read them and never ask a profile's name.
 type Profile struct {
 	Name string
-	// Checks lists the check ids that run, in report order. Checks not
+	// Checks lists the checks that run, in report order. Checks not
 	// listed are reported as skipped.
-	Checks []string
+	Checks []CheckID
 
 	// WidthMM and HeightMM are the printed photo's size (35x45 mm for
 	// the CIE): the messages speak of it, and of distances on it, in mm.
@@ -46,13 +46,8 @@ type Profile struct {
 
 // The CIE profile: the Ministry's rules for the Italian identity card.
 var cie = Profile{
-	Name: "cie",
-	Checks: []string{
-		"format", "file_size", "dpi", "resolution", "aspect_ratio", "color", "recency",
-		"face_count", "face_height", "eye_height", "centering", "inter_eye", "roll", "yaw", "pitch",
-		"eyes_open", "mouth_closed", "expression", "eyes_visible",
-		"background_white", "background_uniform", "exposure", "sharpness", "lighting",
-	},
+	Name:        "cie",
+	Checks:      AllChecks(),
 	WidthMM:     35, // the Ministry's 35x45 mm
 	HeightMM:    45,
 	MaxBytes:    500 * 1024, // "at most 500 KB", as file managers count a KB
@@ -78,11 +73,7 @@ var cie = Profile{
 var icao = func() Profile {
 	p := cie
 	p.Name = "icao"
-	p.Checks = []string{
-		"color", "face_count", "face_height", "eye_height", "centering", "inter_eye", "roll", "yaw", "pitch",
-		"eyes_open", "mouth_closed", "expression", "eyes_visible",
-		"background_white", "background_uniform", "exposure", "sharpness", "lighting",
-	}
+	p.Checks = checksWhere(func(c CheckInfo) bool { return !c.FileRule })
 	p.Capture = icaoCaptureLimits
 	return p
 }()
@@ -117,17 +108,6 @@ func ProfileNames() []string {
 	return out
 }
 
-// AllChecks lists every check id tessera knows, in report order (a new
-// slice each call).
-func AllChecks() []string { return slices.Clone(allChecks) }
-
-var allChecks = []string{
-	"format", "file_size", "dpi", "resolution", "aspect_ratio", "color", "recency",
-	"face_count", "face_height", "eye_height", "centering", "inter_eye", "roll", "yaw", "pitch",
-	"eyes_open", "mouth_closed", "expression", "eyes_visible",
-	"background_white", "background_uniform", "exposure", "sharpness", "lighting",
-}
-
 // Size is the printed photo's size in mm as messages write it, "35x45".
 func (p *Profile) Size() string { return fmt.Sprintf("%.0fx%.0f", p.WidthMM, p.HeightMM) }
 
@@ -135,11 +115,4 @@ func (p *Profile) Size() string { return fmt.Sprintf("%.0fx%.0f", p.WidthMM, p.H
 // are 6 months): an average month is 30.44 days.
 func (p *Profile) maxAgeMonths() float64 { return math.Round(float64(p.MaxAgeDays) / 30.44) }
 
-func (p *Profile) runs(id string) bool {
-	for _, c := range p.Checks {
-		if c == id {
-			return true
-		}
-	}
-	return false
-}
+func (p *Profile) runs(id CheckID) bool { return slices.Contains(p.Checks, id) }

@@ -39,12 +39,12 @@ type Report struct {
 
 // Check is the outcome of one rule.
 type Check struct {
-	ID      string `json:"id"`
-	Status  Status `json:"status"`
-	Value   any    `json:"value,omitempty"`
-	Limit   string `json:"limit,omitempty"`
-	Message string `json:"message,omitempty"`
-	Fix     string `json:"fix,omitempty"`
+	ID      CheckID `json:"id"`
+	Status  Status  `json:"status"`
+	Value   any     `json:"value,omitempty"`
+	Limit   string  `json:"limit,omitempty"`
+	Message string  `json:"message,omitempty"`
+	Fix     string  `json:"fix,omitempty"`
 	// MessageText and FixText are Message and Fix not yet said: a message
 	// id of the catalogue and its arguments (values, limits, units). The
 	// checks give these; Report.Say writes Message and Fix from them.
@@ -136,7 +136,7 @@ func (r *Report) WithStatus(s Status) []Check {
 }
 
 // Find returns the check with the given id.
-func (r *Report) Find(id string) (Check, bool) {
+func (r *Report) Find(id CheckID) (Check, bool) {
 	for _, c := range r.Checks {
 		if c.ID == id {
 			return c, true
