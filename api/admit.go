@@ -80,7 +80,7 @@ func (s *Server) admit(c *fiber.Ctx) error {
 		if len(e.args) > 0 {
 			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(e.args[0].(int)))
 		}
-		return s.refuse(c, e, e.code)
+		return s.refuse(c, e, e.code())
 	}
 	defer end()
 	body, release, e := s.receive(c, cl, declared, copiedBody(c))
@@ -89,7 +89,7 @@ func (s *Server) admit(c *fiber.Ctx) error {
 		return s.refuse(c, e, "body_budget")
 	}
 	if e != nil {
-		return s.refuse(c, e, e.code)
+		return s.refuse(c, e, e.code())
 	}
 	c.Locals(bodyKey, body)
 	return c.Next()

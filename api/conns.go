@@ -82,7 +82,7 @@ func (s *Server) limitConns(ln net.Listener) *connLimiter {
 // has been read, not its language: it is in the default one.
 func refusal(status int, text string) []byte {
 	lang := catalog.Default
-	body, _ := json.Marshal(errorBody{Error: errConnections.code, Message: errConnections.message(lang)})
+	body, _ := json.Marshal(errorBody{Error: errConnections.code(), Message: errConnections.message(lang)})
 	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Language: %s\r\n"+
 		"Retry-After: 2\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", status, text, lang, len(body), body)
 }

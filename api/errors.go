@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -10,22 +11,25 @@ import (
 )
 
 // apiError is an answer that is not a report: an HTTP status, a stable code
-// for programs and a message for people, said from the catalogue (id
-// "api." + code) in the request's language.
+// for programs and a message for people, said from the catalogue in the
+// request's language.
 type apiError struct {
 	status int
-	code   string
-	args   []any // the message's arguments
+	id     string // the message's catalogue id: "api." and the code
+	args   []any  // the message's arguments
 }
 
-func (e *apiError) Error() string { return e.code + ": " + e.message("en") }
+// code is the error's stable code for programs ("body_too_large").
+func (e *apiError) code() string { return strings.TrimPrefix(e.id, "api.") }
+
+func (e *apiError) Error() string { return e.code() + ": " + e.message("en") }
 
 // message is the text in lang, with args when given, else the error's own.
 func (e *apiError) message(lang string, args ...any) string {
 	if len(args) == 0 {
 		args = e.args
 	}
-	return catalog.Say(lang, "api."+e.code, args...)
+	return catalog.Say(lang, e.id, args...)
 }
 
 // errorBody is the JSON of an error answer.
@@ -37,36 +41,36 @@ type errorBody struct {
 
 // The answers for bad input and a busy server.
 var (
-	errTooLarge      = &apiError{fiber.StatusRequestEntityTooLarge, "body_too_large", nil}
-	errNotImage      = &apiError{fiber.StatusUnsupportedMediaType, "not_an_image", nil}
-	errUnsupported   = &apiError{fiber.StatusUnsupportedMediaType, "unsupported_format", nil}
-	errMediaType     = &apiError{fiber.StatusUnsupportedMediaType, "unsupported_media_type", nil}
-	errEncoding      = &apiError{fiber.StatusUnsupportedMediaType, "unsupported_encoding", nil}
-	errUnreadable    = &apiError{fiber.StatusUnprocessableEntity, "unreadable_image", nil}
-	errOverBudget    = &apiError{fiber.StatusUnprocessableEntity, "too_heavy", nil}
-	errTooManyPixels = &apiError{fiber.StatusUnprocessableEntity, "too_many_pixels", nil}
-	errNoPhoto       = &apiError{fiber.StatusBadRequest, "missing_photo", nil}
-	errMultipart     = &apiError{fiber.StatusBadRequest, "malformed_form", nil}
-	errProfile       = &apiError{fiber.StatusBadRequest, "unknown_profile", nil}
-	errEmail         = &apiError{fiber.StatusBadRequest, "malformed_email", nil}
-	errNoImages      = &apiError{fiber.StatusUnprocessableEntity, "no_images", nil}
-	errQueueFull     = &apiError{fiber.StatusTooManyRequests, "too_many_requests", nil}
-	errBusy          = &apiError{fiber.StatusServiceUnavailable, "busy", nil}
-	errClientBusy    = &apiError{fiber.StatusTooManyRequests, "client_busy", nil}
-	errClientRate    = &apiError{fiber.StatusTooManyRequests, "client_rate", nil} // args: seconds to wait
-	errTooSlow       = &apiError{fiber.StatusRequestTimeout, "too_slow", []any{minBodyRate >> 10}}
-	errConnections   = &apiError{fiber.StatusServiceUnavailable, "too_many_connections", nil}
-	errTimeout       = &apiError{fiber.StatusServiceUnavailable, "timeout", nil}
+	errTooLarge      = &apiError{fiber.StatusRequestEntityTooLarge, "api.body_too_large", nil}
+	errNotImage      = &apiError{fiber.StatusUnsupportedMediaType, "api.not_an_image", nil}
+	errUnsupported   = &apiError{fiber.StatusUnsupportedMediaType, "api.unsupported_format", nil}
+	errMediaType     = &apiError{fiber.StatusUnsupportedMediaType, "api.unsupported_media_type", nil}
+	errEncoding      = &apiError{fiber.StatusUnsupportedMediaType, "api.unsupported_encoding", nil}
+	errUnreadable    = &apiError{fiber.StatusUnprocessableEntity, "api.unreadable_image", nil}
+	errOverBudget    = &apiError{fiber.StatusUnprocessableEntity, "api.too_heavy", nil}
+	errTooManyPixels = &apiError{fiber.StatusUnprocessableEntity, "api.too_many_pixels", nil}
+	errNoPhoto       = &apiError{fiber.StatusBadRequest, "api.missing_photo", nil}
+	errMultipart     = &apiError{fiber.StatusBadRequest, "api.malformed_form", nil}
+	errProfile       = &apiError{fiber.StatusBadRequest, "api.unknown_profile", nil}
+	errEmail         = &apiError{fiber.StatusBadRequest, "api.malformed_email", nil}
+	errNoImages      = &apiError{fiber.StatusUnprocessableEntity, "api.no_images", nil}
+	errQueueFull     = &apiError{fiber.StatusTooManyRequests, "api.too_many_requests", nil}
+	errBusy          = &apiError{fiber.StatusServiceUnavailable, "api.busy", nil}
+	errClientBusy    = &apiError{fiber.StatusTooManyRequests, "api.client_busy", nil}
+	errClientRate    = &apiError{fiber.StatusTooManyRequests, "api.client_rate", nil} // args: seconds to wait
+	errTooSlow       = &apiError{fiber.StatusRequestTimeout, "api.too_slow", []any{minBodyRate >> 10}}
+	errConnections   = &apiError{fiber.StatusServiceUnavailable, "api.too_many_connections", nil}
+	errTimeout       = &apiError{fiber.StatusServiceUnavailable, "api.timeout", nil}
 	// errClientGone answers a request whose client has closed the
 	// connection: nobody reads it. 499 is the status nginx logs for it.
-	errClientGone     = &apiError{499, "client_gone", nil}
-	errStuck          = &apiError{fiber.StatusServiceUnavailable, "stuck", nil}
-	errNotReady       = &apiError{fiber.StatusServiceUnavailable, "not_ready", nil}
-	errNotFound       = &apiError{fiber.StatusNotFound, "not_found", nil}
-	errMethod         = &apiError{fiber.StatusMethodNotAllowed, "method_not_allowed", nil}
-	errBadRequest     = &apiError{fiber.StatusBadRequest, "bad_request", nil}
-	errHeaderTooLarge = &apiError{fiber.StatusRequestHeaderFieldsTooLarge, "header_too_large", nil}
-	errInternal       = &apiError{fiber.StatusInternalServerError, "internal", nil}
+	errClientGone     = &apiError{499, "api.client_gone", nil}
+	errStuck          = &apiError{fiber.StatusServiceUnavailable, "api.stuck", nil}
+	errNotReady       = &apiError{fiber.StatusServiceUnavailable, "api.not_ready", nil}
+	errNotFound       = &apiError{fiber.StatusNotFound, "api.not_found", nil}
+	errMethod         = &apiError{fiber.StatusMethodNotAllowed, "api.method_not_allowed", nil}
+	errBadRequest     = &apiError{fiber.StatusBadRequest, "api.bad_request", nil}
+	errHeaderTooLarge = &apiError{fiber.StatusRequestHeaderFieldsTooLarge, "api.header_too_large", nil}
+	errInternal       = &apiError{fiber.StatusInternalServerError, "api.internal", nil}
 )
 
 // reportError maps the error of a report that could not be read to its

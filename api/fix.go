@@ -13,7 +13,7 @@ import (
 )
 
 // errCannotFix: the photo cannot be fixed by cropping and scaling.
-var errCannotFix = &apiError{fiber.StatusUnprocessableEntity, "cannot_fix", nil}
+var errCannotFix = &apiError{fiber.StatusUnprocessableEntity, "api.cannot_fix", nil}
 
 // fixReason says, in lang, why photofix refused.
 func fixReason(err error, lang string) string {

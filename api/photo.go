@@ -293,7 +293,7 @@ func (s *Server) apiAnnotate(c *fiber.Ctx) error {
 	if q := c.Query("size"); q != "" {
 		n, err := strconv.Atoi(q)
 		if err != nil || n < 64 || n > 4096 {
-			return s.fail(c, &apiError{fiber.StatusBadRequest, "bad_size", nil}, nil)
+			return s.fail(c, &apiError{fiber.StatusBadRequest, "api.bad_size", nil}, nil)
 		}
 		size = n
 	}

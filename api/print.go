@@ -15,8 +15,8 @@ import (
 
 // The answers of /v1/print that are not a sheet.
 var (
-	errPrintFormat  = &apiError{fiber.StatusBadRequest, "bad_print_format", nil}
-	errNotPrintable = &apiError{fiber.StatusUnprocessableEntity, "not_printable", nil}
+	errPrintFormat  = &apiError{fiber.StatusBadRequest, "api.bad_print_format", nil}
+	errNotPrintable = &apiError{fiber.StatusUnprocessableEntity, "api.not_printable", nil}
 )
 
 // apiPrint is POST /v1/print: a 10x15 cm sheet to print at 300 DPI with

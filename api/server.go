@@ -308,12 +308,12 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		case fiber.StatusRequestHeaderFieldsTooLarge:
 			ae = errHeaderTooLarge
 		case fiber.StatusRequestTimeout:
-			ae = &apiError{fiber.StatusRequestTimeout, "request_timeout", nil}
+			ae = &apiError{fiber.StatusRequestTimeout, "api.request_timeout", nil}
 		default:
 			if fe.Code >= 500 {
 				ae = errInternal
 			} else {
-				ae = &apiError{fe.Code, errBadRequest.code, nil}
+				ae = &apiError{fe.Code, errBadRequest.id, nil}
 			}
 		}
 	default:
@@ -354,7 +354,7 @@ func (s *Server) fail(c *fiber.Ctx, e *apiError, rep *validate.Report) error {
 		return s.renderError(c, e.status, lang, msg)
 	}
 	c.Status(e.status)
-	return c.JSON(errorBody{Error: e.code, Message: msg, Report: rep})
+	return c.JSON(errorBody{Error: e.code(), Message: msg, Report: rep})
 }
 
 // parsed reports whether the server could read the request's header: a

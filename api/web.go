@@ -137,7 +137,15 @@ func assetURL(name string) (string, error) {
 
 // pageTexts are the words of the page: the template's .T.name is message
 // "page.name".
-var pageTexts = []string{"title", "description", "skip", "contact", "accessibility", "privacynotice", "legal", "next", "langs", "lead", "choose", "hint", "profile", "icao", "submit", "privacy", "busy", "errtitle", "file", "imgalt", "legend", "lframe", "leyeband", "lcrownband", "lbox", "lok", "lbad", "lwarn", "tofix", "tocheck", "allchecks", "passed", "skipped", "pass", "fixdl", "fixno", "sheetdl", "footer"}
+var pageTexts = []string{
+	"page.title", "page.description", "page.skip", "page.contact", "page.accessibility",
+	"page.privacynotice", "page.legal", "page.next", "page.langs", "page.lead", "page.choose",
+	"page.hint", "page.profile", "page.icao", "page.submit", "page.privacy", "page.busy",
+	"page.errtitle", "page.file", "page.imgalt", "page.legend", "page.lframe", "page.leyeband",
+	"page.lcrownband", "page.lbox", "page.lok", "page.lbad", "page.lwarn", "page.tofix",
+	"page.tocheck", "page.allchecks", "page.passed", "page.skipped", "page.pass", "page.fixdl",
+	"page.fixno", "page.sheetdl", "page.footer",
+}
 
 // pageData feeds the page template.
 type pageData struct {
@@ -223,8 +231,8 @@ type checkView struct {
 func (s *Server) newPage(lang string) pageData {
 	say := catalog.For(lang).Say
 	t := make(map[string]string, len(pageTexts))
-	for _, name := range pageTexts {
-		t[name] = say("page." + name)
+	for _, id := range pageTexts {
+		t[strings.TrimPrefix(id, "page.")] = say(id)
 	}
 	// The CIE's file rules, as its profile holds them.
 	cie, _ := validate.LookupProfile("cie")

@@ -35,11 +35,22 @@ const (
 	SkipOutput    SkipReason = "output"       // the folder the photos are sorted into
 )
 
+// skipTexts are the catalogue's ids of the reasons' explanations.
+var skipTexts = map[SkipReason]string{
+	SkipHidden:    "batch.skip.hidden",
+	SkipNotImage:  "batch.skip.not_image",
+	SkipFolder:    "batch.skip.folder",
+	SkipLoop:      "batch.skip.symlink_loop",
+	SkipDuplicate: "batch.skip.duplicate",
+	SkipSpecial:   "batch.skip.special",
+	SkipBrokenLnk: "batch.skip.broken_link",
+	SkipOutput:    "batch.skip.output",
+}
+
 // Text explains the reason to a clerk, in lang (one of catalog.Languages).
 func (r SkipReason) Text(lang string) string {
-	switch r {
-	case SkipHidden, SkipNotImage, SkipFolder, SkipLoop, SkipDuplicate, SkipSpecial, SkipBrokenLnk, SkipOutput:
-		return catalog.Say(lang, "batch.skip."+string(r))
+	if id, ok := skipTexts[r]; ok {
+		return catalog.Say(lang, id)
 	}
 	return string(r)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/tessera-cie/tessera/catalog"
@@ -27,14 +28,21 @@ type HTMLInfo struct {
 
 // htmlTexts are the words of the report's page: the template's .T.name is
 // message "batch.html.name".
-var htmlTexts = []string{"title", "profile", "when", "seconds", "photos", "pass", "fail", "error", "skipped", "verdict", "vpass", "vfail", "verror", "failed", "warned", "passed", "fix", "nophoto", "thumb", "reason", "file", "none", "disclaimer"}
+var htmlTexts = []string{
+	"batch.html.title", "batch.html.profile", "batch.html.when", "batch.html.seconds",
+	"batch.html.photos", "batch.html.pass", "batch.html.fail", "batch.html.error",
+	"batch.html.skipped", "batch.html.verdict", "batch.html.vpass", "batch.html.vfail",
+	"batch.html.verror", "batch.html.failed", "batch.html.warned", "batch.html.passed",
+	"batch.html.fix", "batch.html.nophoto", "batch.html.thumb", "batch.html.reason",
+	"batch.html.file", "batch.html.none", "batch.html.disclaimer",
+}
 
 // pageTexts returns the words of the report's page in lang.
 func pageTexts(lang string) map[string]string {
 	p := catalog.For(lang)
 	t := make(map[string]string, len(htmlTexts))
-	for _, name := range htmlTexts {
-		t[name] = p.Say("batch.html." + name)
+	for _, id := range htmlTexts {
+		t[strings.TrimPrefix(id, "batch.html.")] = p.Say(id)
 	}
 	return t
 }
