@@ -154,6 +154,67 @@ func inPoly(poly [][2]float64, u, v float64) bool {
 	return in
 }
 
+// The regions measureFeatures reads are placed in the face frame (see
+// faceFrame: eye distances from the point between the eye centres, u
+// towards the image's right, v down), around the landmarks. They were set
+// by hand on the neutral/ studio faces when eyes_visible and expression
+// were built (dae216f), and the limits were calibrated on what they read:
+// the cheeks are the skin every brightness is relative to (MaxIrisLuma,
+// MinEyeRing, MaxRimDip and the smile model), the ring round each eye gives
+// MinEyeRing, the band under it MaxRimDip, the box over it MaxEyeGlare.
+// Moving one means calibrating those again (TestFeaturesOnFaces,
+// TestEyeDefects and TestSmileModel are where it shows).
+
+// faceRect is the rectangle [u0, u1] x [v0, v1] of the face frame.
+type faceRect struct{ u0, u1, v0, v1 float64 }
+
+// cheeks are the two patches of bare skin measureFeatures reads the skin
+// from: beside the nose (0.30-0.55 eye distances from the face's middle
+// line), between the lower lids and the mouth (0.40-0.62 below the eye
+// line).
+var cheeks = [2]faceRect{{-0.55, -0.30, 0.40, 0.62}, {0.30, 0.55, 0.40, 0.62}}
+
+// margins grow a box by these lengths (eye distances) on each side.
+type margins struct{ side, top, bottom float64 }
+
+// The regions round each eye, from the box of its six landmarks.
+const (
+	// irisQuantile: the iris and pupil are the darkest tenth of the pixels
+	// inside the eye's outline.
+	irisQuantile = 0.1
+
+	// The ring round the eye is the skin MinEyeRing compares with the
+	// cheeks (a tinted lens darkens it): from under the brow's middle
+	// point (ringBelowBrow) to under the eye (ringBelowEye), reaching past
+	// each corner by the eye's width over ringSideParts, without the eye
+	// and its lashes (ringHole).
+	ringBelowBrow = 0.06
+	ringBelowEye  = 0.15
+	ringSideParts = 3
+
+	// The band under the lower lid, from rimBandTop to rimBandBottom below
+	// the eye's lowest landmark, is bare cheek on a face without glasses;
+	// a frame's lower rim crosses it as a dark row (MaxRimDip).
+	rimBandTop    = 0.06
+	rimBandBottom = 0.35
+
+	// glareLuma: a pixel this light (of 255) is clipped; the share of them
+	// in the eye's box grown by glareBox is MaxEyeGlare's.
+	glareLuma = 250
+)
+
+// ringHole and glareBox grow the eye's box: the eye with its lashes, left
+// out of the ring; the eye with the skin right round it, read for glare.
+var (
+	ringHole = margins{side: 0.05, top: 0.06, bottom: 0.05}
+	glareBox = margins{side: 0.05, top: 0.08, bottom: 0.08}
+)
+
+// teethChroma: a pixel between the lips counts as teeth only if its
+// CIELAB chroma is under this (teeth are nearly colourless; lips and the
+// mouth's inside are red).
+const teethChroma = 15
+
 // measureFeatures measures the face features of the one face g.
 func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	lm := g.f.Landmarks
@@ -168,83 +229,101 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	fm := &featureMeasures{}
 	fm.yaw, fm.pitch, fm.poseResid, fm.poseOK = fitPose(q, faceModel[:])
 
-	dist := func(a, b int) float64 { return math.Hypot(q[a][0]-q[b][0], q[a][1]-q[b][1]) }
-	poly := func(idx ...int) [][2]float64 {
-		out := make([][2]float64, len(idx))
-		for i, k := range idx {
-			out[i] = q[k]
-		}
-		return out
-	}
-
 	// Skin: the cheeks beside the nose, under the eyes.
-	cheeks := fr.region(ph.gray, -0.55, -0.30, 0.40, 0.62, nil)
-	cheeks = append(cheeks, fr.region(ph.gray, 0.30, 0.55, 0.40, 0.62, nil)...)
-	fm.skin = quantile(cheeks, 0.5)
+	skinSamples := fr.region(ph.gray, cheeks[0].u0, cheeks[0].u1, cheeks[0].v0, cheeks[0].v1, nil)
+	skinSamples = append(skinSamples, fr.region(ph.gray, cheeks[1].u0, cheeks[1].u1, cheeks[1].v0, cheeks[1].v1, nil)...)
+	fm.skin = quantile(skinSamples, 0.5)
 	skin := math.Max(fm.skin, 1)
 
 	for e, first := range []int{facedetect.LeftEyeFirst, facedetect.RightEyeFirst} {
-		p := func(k int) int { return first + k }
 		fm.eyeAspect[e] = eyeAspect(lm, first)
-		w := dist(p(facedetect.EyeCornerA), p(facedetect.EyeCornerB)) // the eye's width
-		eye := poly(seq(first, first+facedetect.EyeLowerA)...)
-		// Brow to upper lid: with no eye to find (a shut or covered eye),
-		// the landmarks drift up onto the brow. Four points of each brow
-		// lie over its eye: the inner four.
-		b0 := [2]int{facedetect.LeftBrowFirst + 1, facedetect.RightBrowFirst}[e]
-		fm.browGap[e] = (q[p(facedetect.EyeUpperA)][1]+q[p(facedetect.EyeUpperB)][1])/2 - (q[b0][1]+q[b0+1][1]+q[b0+2][1]+q[b0+3][1])/4
-		u0, u1, v0, v1 := polyBounds(eye)
-		inside := fr.region(ph.gray, u0, u1, v0, v1, func(u, v float64) bool { return inPoly(eye, u, v) })
-		fm.irisLuma[e] = quantile(inside, 0.1) / skin
+		measureEye(fm, e, first, q, fr, ph.gray, skin)
+	}
+	measureMouth(fm, q, fr, ph, lm)
+	fm.smileCues = measureSmileCues(q, fm)
+	fm.smile = fm.smileCues.probability(smileModelFit)
+	return fm
+}
 
-		// Around the eye: from the corners out by a third of the eye's
-		// width, from under the brow to under the lower lid, without the
-		// eye itself and its lashes.
-		m := w / 3
-		brow := q[facedetect.LeftBrowMiddle][1]
-		if e == 1 {
-			brow = q[facedetect.RightBrowMiddle][1]
-		}
-		ring := fr.region(ph.gray, u0-m, u1+m, brow+0.06, v1+0.15, func(u, v float64) bool {
-			return !(u > u0-0.05 && u < u1+0.05 && v > v0-0.06 && v < v1+0.05)
-		})
-		fm.eyeRing[e] = quantile(ring, 0.5) / skin
+// landmarkDist is the distance between landmarks a and b of the levelled
+// landmarks q, in eye distances.
+func landmarkDist(q [][2]float64, a, b int) float64 {
+	return math.Hypot(q[a][0]-q[b][0], q[a][1]-q[b][1])
+}
 
-		// Frames: the darkest row across the eye's width in the band under
-		// the lower lid (bare cheek on every real photo, where a lower rim
-		// crosses), below the median of those rows.
-		var rows []float64
-		for v := v1 + 0.06; v <= v1+0.35; v += 1 / fr.d {
-			r := fr.region(ph.gray, u0, u1, v, v, nil)
-			if len(r) > 0 {
-				var s float64
-				for _, x := range r {
-					s += x
-				}
-				rows = append(rows, s/float64(len(r)))
+// landmarkPoly is the polygon through landmarks idx of q.
+func landmarkPoly(q [][2]float64, idx ...int) [][2]float64 {
+	out := make([][2]float64, len(idx))
+	for i, k := range idx {
+		out[i] = q[k]
+	}
+	return out
+}
+
+// measureEye measures eye e (0 left, 1 right in the image), whose six
+// landmarks start at first: the brow gap, the iris's darkness, and for
+// eyes_visible the ring, the rim band and the glare, each brightness over
+// the skin's.
+func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame, gray *image.Gray, skin float64) {
+	p := func(k int) int { return first + k }
+	w := landmarkDist(q, p(facedetect.EyeCornerA), p(facedetect.EyeCornerB)) // the eye's width
+	eye := landmarkPoly(q, seq(first, first+facedetect.EyeLowerA)...)
+	// Brow to upper lid: with no eye to find (a shut or covered eye),
+	// the landmarks drift up onto the brow. Four points of each brow
+	// lie over its eye: the inner four.
+	b0 := [2]int{facedetect.LeftBrowFirst + 1, facedetect.RightBrowFirst}[e]
+	fm.browGap[e] = (q[p(facedetect.EyeUpperA)][1]+q[p(facedetect.EyeUpperB)][1])/2 - (q[b0][1]+q[b0+1][1]+q[b0+2][1]+q[b0+3][1])/4
+	u0, u1, v0, v1 := polyBounds(eye)
+	inside := fr.region(gray, u0, u1, v0, v1, func(u, v float64) bool { return inPoly(eye, u, v) })
+	fm.irisLuma[e] = quantile(inside, irisQuantile) / skin
+
+	// Around the eye.
+	m := w / ringSideParts
+	brow := q[facedetect.LeftBrowMiddle][1]
+	if e == 1 {
+		brow = q[facedetect.RightBrowMiddle][1]
+	}
+	ring := fr.region(gray, u0-m, u1+m, brow+ringBelowBrow, v1+ringBelowEye, func(u, v float64) bool {
+		return !(u > u0-ringHole.side && u < u1+ringHole.side && v > v0-ringHole.top && v < v1+ringHole.bottom)
+	})
+	fm.eyeRing[e] = quantile(ring, 0.5) / skin
+
+	// Frames: the darkest row across the eye's width in the band under
+	// the lower lid, below the median of those rows.
+	var rows []float64
+	for v := v1 + rimBandTop; v <= v1+rimBandBottom; v += 1 / fr.d {
+		r := fr.region(gray, u0, u1, v, v, nil)
+		if len(r) > 0 {
+			var s float64
+			for _, x := range r {
+				s += x
 			}
-		}
-		if len(rows) > 0 {
-			lo := quantile(append([]float64(nil), rows...), 0)
-			fm.rimDip[e] = (quantile(rows, 0.5) - lo) / skin
-		}
-
-		// Glare: clipped pixels over the eye and the skin right around it.
-		box := fr.region(ph.gray, u0-0.05, u1+0.05, v0-0.08, v1+0.08, nil)
-		clipped := 0
-		for _, x := range box {
-			if x >= 250 {
-				clipped++
-			}
-		}
-		if len(box) > 0 {
-			fm.eyeGlare[e] = float64(clipped) / float64(len(box))
+			rows = append(rows, s/float64(len(r)))
 		}
 	}
+	if len(rows) > 0 {
+		lo := quantile(append([]float64(nil), rows...), 0)
+		fm.rimDip[e] = (quantile(rows, 0.5) - lo) / skin
+	}
 
-	// Mouth.
-	fm.lipGap = (dist(facedetect.InnerUpperLeft, facedetect.InnerLowerLeft) + dist(facedetect.InnerUpperMiddle, facedetect.InnerLowerMiddle) + dist(facedetect.InnerUpperRight, facedetect.InnerLowerRight)) / 3
-	fm.mouthWidth = dist(facedetect.MouthLeft, facedetect.MouthRight)
+	// Glare: clipped pixels over the eye and the skin right around it.
+	box := fr.region(gray, u0-glareBox.side, u1+glareBox.side, v0-glareBox.top, v1+glareBox.bottom, nil)
+	clipped := 0
+	for _, x := range box {
+		if x >= glareLuma {
+			clipped++
+		}
+	}
+	if len(box) > 0 {
+		fm.eyeGlare[e] = float64(clipped) / float64(len(box))
+	}
+}
+
+// measureMouth measures the lips' gap, the mouth's width and corners, the
+// eye whites and the teeth between the lips.
+func measureMouth(fm *featureMeasures, q [][2]float64, fr faceFrame, ph *photo, lm []facedetect.Point) {
+	fm.lipGap = (landmarkDist(q, facedetect.InnerUpperLeft, facedetect.InnerLowerLeft) + landmarkDist(q, facedetect.InnerUpperMiddle, facedetect.InnerLowerMiddle) + landmarkDist(q, facedetect.InnerUpperRight, facedetect.InnerLowerRight)) / 3
+	fm.mouthWidth = landmarkDist(q, facedetect.MouthLeft, facedetect.MouthRight)
 	// The chin here is the first landmark fit's point 8, the one the
 	// expression model was fitted on; face_height's is the second fit's
 	// (facedetect.Face.Chin).
@@ -264,8 +343,8 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	// stay out. Teeth are also lighter than the lips round them
 	// (teethOverLips), which keeps a dim photo, whose eye whites are dark,
 	// from taking closed lips for teeth.
-	outer := poly(seq(facedetect.OuterLipFirst, facedetect.OuterLipLast)...)
-	inner := poly(seq(facedetect.InnerLipFirst, facedetect.InnerLipLast)...)
+	outer := landmarkPoly(q, seq(facedetect.OuterLipFirst, facedetect.OuterLipLast)...)
+	inner := landmarkPoly(q, seq(facedetect.InnerLipFirst, facedetect.InnerLipLast)...)
 	var lips, opening []lab
 	fr.walkPoly(ph.img.Bounds(), outer, func(u, v float64, x, y int) {
 		var c lab
@@ -276,24 +355,22 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 			lips = append(lips, c)
 		}
 	})
-	if len(opening) >= minOpening && len(lips) > 0 {
-		ls := make([]float64, len(lips))
-		for i, c := range lips {
-			ls[i] = c.l
-		}
-		slices.Sort(ls)
-		teethL = math.Max(teethL, ls[len(ls)/2]+teethOverLips)
-		bright := 0
-		for _, c := range opening {
-			if c.l >= teethL && math.Hypot(c.a, c.b) < 15 {
-				bright++
-			}
-		}
-		fm.teeth = float64(bright) / float64(len(opening))
+	if len(opening) < minOpening || len(lips) == 0 {
+		return
 	}
-	fm.smileCues = measureSmileCues(q, fm)
-	fm.smile = fm.smileCues.probability(smileModelFit)
-	return fm
+	ls := make([]float64, len(lips))
+	for i, c := range lips {
+		ls[i] = c.l
+	}
+	slices.Sort(ls)
+	teethL = math.Max(teethL, ls[len(ls)/2]+teethOverLips)
+	bright := 0
+	for _, c := range opening {
+		if c.l >= teethL && math.Hypot(c.a, c.b) < teethChroma {
+			bright++
+		}
+	}
+	fm.teeth = float64(bright) / float64(len(opening))
 }
 
 // teethBelowWhite is how much darker (L*) than the whites of the eyes a
