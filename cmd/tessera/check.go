@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -37,9 +35,6 @@ type checkFlags struct {
 	force     bool
 }
 
-// formats are the report formats of "tessera check".
-var formats = []string{"text", "json", "csv", "html"}
-
 // thumbSide is the longer side of the annotated thumbnails in the HTML report.
 const thumbSide = 320
 
@@ -50,7 +45,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := newFlags("check", "usage: tessera check [flags] FILE|DIR|GLOB...", stderr)
 	var f checkFlags
 	profile, language := profileFlag(fs, "rules to apply"), langFlag(fs, "language of messages and fixes")
-	fs.StringVar(&f.format, "format", "text", "report format: "+strings.Join(formats, ", ")+" (default from the --out extension, else text)")
+	fs.StringVar(&f.format, "format", "text", "report format: "+strings.Join(batch.Formats(), ", ")+" (default from the --out extension, else text)")
 	fs.StringVar(&f.out, "out", "", "write the report to this file instead of standard output (never one of the photos; an existing file only with --force)")
 	fs.BoolVar(&f.force, "force", false, "replace the --out file when it exists")
 	fs.BoolVar(&f.recursive, "r", false, "walk into subfolders")
@@ -112,10 +107,13 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer eng.Close()
 	v := validatorOn(eng, validate.DefaultMemoryBudget, 0)
 
-	w := newReportWriter(f.format, out, l)
+	w, err := batch.NewReportWriter(f.format, out, batch.ReportInfo{Lang: f.lang, Profile: f.profile, Started: start})
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera check: %v\n", err)
+		return exitUsage
+	}
 	bar := newProgress(stderr, out, inputs, l)
 	var sum batch.Summary
-	var items []batch.Item // kept for the HTML report only
 	sortFailed := false
 	opts := batch.Options{Jobs: f.jobs, Check: validate.Options{Profile: f.profile, Lang: f.lang}}
 	if f.format == "html" {
@@ -126,17 +124,15 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if sorter != nil {
 			if _, err := sorter.Place(it); err != nil {
 				bar.clear()
-				fmt.Fprintf(stderr, "tessera check: %s\n", shown(err.Error()))
+				fmt.Fprintf(stderr, "tessera check: %s\n", batch.Shown(err.Error()))
 				sortFailed = true
 			}
 		}
-		if f.format == "html" {
-			items = append(items, it)
-		} else {
+		if f.format != "html" { // the page is written at the end
 			bar.clear()
-			if err := w.write(it); err != nil {
-				return fmt.Errorf("write the report: %w", err)
-			}
+		}
+		if err := w.Write(it); err != nil {
+			return fmt.Errorf("write the report: %w", err)
 		}
 		bar.add()
 		return nil
@@ -150,11 +146,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// Interrupted (Ctrl-C): the report and the summary still say what was
 	// checked so far.
 	elapsed := time.Since(start)
-	if f.format == "html" {
-		err = batch.WriteHTML(out, items, sum, batch.HTMLInfo{Lang: f.lang, Profile: f.profile, Started: start, Elapsed: elapsed})
-	} else {
-		err = w.close()
-	}
+	err = w.Close()
 	if err == nil && outFile != nil {
 		if err = outFile.Close(); err == nil {
 			err = os.Rename(outFile.Name(), f.out)
@@ -183,22 +175,15 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 func (f *checkFlags) validate(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
 	formatSet := false
 	fs.Visit(func(fl *flag.Flag) { formatSet = formatSet || fl.Name == "format" })
-	if !formatSet && f.out != "" {
-		switch strings.ToLower(filepath.Ext(f.out)) {
-		case ".json":
-			f.format = "json"
-		case ".csv":
-			f.format = "csv"
-		case ".html", ".htm":
-			f.format = "html"
-		}
+	if format := batch.FormatOf(f.out); !formatSet && format != "" {
+		f.format = format
 	}
 	rules := checkRules(f.profile, &f.lang)
 	switch {
 	case rules != nil:
 		fmt.Fprintf(stderr, "tessera check: %v\n", rules)
-	case !contains(formats, f.format):
-		fmt.Fprintf(stderr, "tessera check: unknown format %q (%s)\n", f.format, strings.Join(formats, ", "))
+	case !contains(batch.Formats(), f.format):
+		fmt.Fprintf(stderr, "tessera check: unknown format %q (%s)\n", f.format, strings.Join(batch.Formats(), ", "))
 	case f.jobs < 1:
 		fmt.Fprintf(stderr, "tessera check: --jobs must be at least 1, not %d\n", f.jobs)
 	case f.sortInto != "" && isFile(f.sortInto):
@@ -222,11 +207,11 @@ func (f *checkFlags) outTaken(inputs []batch.Input, l catalog.Printer) string {
 			continue
 		}
 		if ii, err := os.Stat(in.Path); err == nil && os.SameFile(fi, ii) {
-			return l.Say("cli.runCheck.out_is_input", shown(f.out))
+			return l.Say("cli.runCheck.out_is_input", batch.Shown(f.out))
 		}
 	}
 	if !f.force {
-		return l.Say("cli.runCheck.out_exists", shown(f.out))
+		return l.Say("cli.runCheck.out_exists", batch.Shown(f.out))
 	}
 	return ""
 }
@@ -246,19 +231,6 @@ func createTemp(path string) (*os.File, error) {
 		}
 	}
 	return nil, fmt.Errorf("%s: no free temporary name", path)
-}
-
-// shown is name as it can be printed on a terminal: quoted with its
-// control characters escaped (strconv.Quote) when it has any, or any
-// other character that is not graphic (bidirectional overrides, which
-// would show a name other than the file's), else as it is.
-func shown(name string) string {
-	for _, r := range name {
-		if !strconv.IsGraphic(r) {
-			return strconv.Quote(name)
-		}
-	}
-	return name
 }
 
 func contains(list []string, s string) bool {
@@ -294,111 +266,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		paths = append(paths, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-}
-
-// reportWriter streams items in one of the formats that can be written as
-// the results come: text, JSON and CSV.
-type reportWriter struct {
-	format string
-	w      io.Writer
-	l      catalog.Printer
-	csv    *batch.CSVWriter
-	n      int // items written
-}
-
-func newReportWriter(format string, w io.Writer, l catalog.Printer) *reportWriter {
-	rw := &reportWriter{format: format, w: w, l: l}
-	if format == "csv" {
-		rw.csv = batch.NewCSVWriter(w, l.Lang())
-	}
-	return rw
-}
-
-func (rw *reportWriter) write(it batch.Item) error {
-	switch rw.format {
-	case "csv":
-		return rw.csv.Write(it)
-	case "json":
-		if it.Report == nil { // the JSON array holds reports: skipped files are in the summary
-			return nil
-		}
-		sep := ",\n  "
-		if rw.n == 0 {
-			sep = "[\n  "
-		}
-		rw.n++
-		b, err := json.MarshalIndent(it.Report, "  ", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(rw.w, "%s%s", sep, b)
-		return err
-	}
-	if it.Report == nil {
-		_, err := fmt.Fprintf(rw.w, "%s: %s (%s)\n", shown(it.Path), rw.l.Say("cli.write.skipped"), it.Skip.Text(rw.l.Lang()))
-		return err
-	}
-	if rw.n > 0 {
-		fmt.Fprintln(rw.w)
-	}
-	rw.n++
-	return writeText(rw.w, rw.l, it.Report)
-}
-
-func (rw *reportWriter) close() error {
-	switch rw.format {
-	case "csv":
-		return rw.csv.Close()
-	case "json":
-		if rw.n == 0 {
-			_, err := fmt.Fprintln(rw.w, "[]")
-			return err
-		}
-		_, err := fmt.Fprintln(rw.w, "\n]")
-		return err
-	}
-	return nil
-}
-
-// statusOrder puts failed checks first, then warnings, passes and skips.
-var statusOrder = []validate.Status{validate.Fail, validate.Warn, validate.Pass, validate.Skip}
-
-// writeText prints one report as a block: the verdict, then the checks,
-// failed ones first, each with its fix.
-func writeText(w io.Writer, l catalog.Printer, r *validate.Report) error {
-	verdict := l.Say("cli.writeText.fail")
-	if r.Pass {
-		verdict = l.Say("cli.writeText.pass")
-	}
-	if r.Error != "" {
-		verdict = l.Say("cli.writeText.unreadable")
-	}
-	if _, err := fmt.Fprintf(w, "%s: %s (%s)\n", shown(r.File), verdict, r.Profile); err != nil {
-		return err
-	}
-	if r.Error != "" {
-		fmt.Fprintf(w, "  %s\n", r.Error)
-	}
-	for _, st := range statusOrder {
-		for _, c := range r.Checks {
-			if c.Status != st {
-				continue
-			}
-			line := fmt.Sprintf("  %-4s %-18s %s", c.Status, c.ID, c.Message)
-			if c.Value != nil && c.Status != validate.Skip {
-				line += fmt.Sprintf(" [%v", c.Value)
-				if c.Limit != "" {
-					line += "; " + c.Limit
-				}
-				line += "]"
-			}
-			fmt.Fprintln(w, strings.TrimRight(line, " "))
-			if c.Fix != "" && c.Status != validate.Pass {
-				fmt.Fprintf(w, "       -> %s\n", c.Fix)
-			}
-		}
-	}
-	return nil
 }
 
 // progress is a progress bar on stderr when stderr is a terminal, and
