@@ -10,8 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tessera-cie/tessera/annotate"
 	"github.com/tessera-cie/tessera/catalog"
@@ -94,6 +95,7 @@ func Run(ctx context.Context, v *validate.Validator, inputs []Input, opts Option
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
 
 	// done[i] receives item i. At most window items are in flight or waiting
 	// to be emitted, which bounds the memory thumbnails take.
@@ -104,61 +106,53 @@ func Run(ctx context.Context, v *validate.Validator, inputs []Input, opts Option
 	}
 	slots := make(chan struct{}, window)
 	work := make(chan int)
-	var (
-		wg       sync.WaitGroup
-		errOnce  sync.Once
-		firstErr error
-	)
-	fail := func(err error) {
-		errOnce.Do(func() { firstErr = err })
-		cancel()
-	}
-	for range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				it, err := process(ctx, v, inputs[i], opts)
-				if err != nil {
-					fail(err)
-					return
-				}
-				done[i] <- it
-			}
-		}()
-	}
-	go func() {
+	g.Go(func() error {
 		defer close(work)
 		for i := range inputs {
 			select {
 			case slots <- struct{}{}:
-			case <-ctx.Done():
-				return
+			case <-gctx.Done():
+				return nil
 			}
 			select {
 			case work <- i:
-			case <-ctx.Done():
-				return
+			case <-gctx.Done():
+				return nil
 			}
 		}
-	}()
+		return nil
+	})
+	for range jobs {
+		g.Go(func() error {
+			for i := range work {
+				it, err := process(gctx, v, inputs[i], opts)
+				if err != nil {
+					return err
+				}
+				done[i] <- it
+			}
+			return nil
+		})
+	}
+	// The items are emitted here, on the caller's goroutine, in order.
+	var emitErr error
 	for i := range inputs {
 		select {
 		case it := <-done[i]:
 			<-slots
-			if err := emit(it); err != nil {
-				fail(err)
-			}
-		case <-ctx.Done():
+			emitErr = emit(it)
+		case <-gctx.Done():
 		}
-		if ctx.Err() != nil {
+		if emitErr != nil || gctx.Err() != nil {
 			break
 		}
 	}
 	cancel()
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
+	if err := g.Wait(); emitErr == nil && err != nil && !errors.Is(err, context.Canceled) {
+		emitErr = err
+	}
+	if emitErr != nil {
+		return emitErr
 	}
 	return parent.Err()
 }
