@@ -586,7 +586,7 @@ func (in *Inbox) login(c *imapclient.Client) (*mailbox, error) {
 	switch {
 	case err == nil:
 	case errors.As(err, &ie) && (ie.Code == imap.ResponseCodeAuthenticationFailed || ie.Type == imap.StatusResponseTypeNo):
-		return nil, fmt.Errorf("%w: %v", ErrLogin, err)
+		return nil, fmt.Errorf("%w: %w", ErrLogin, err)
 	default:
 		return nil, fmt.Errorf("inbox: login: %w", err)
 	}
@@ -798,8 +798,11 @@ func (in *Inbox) after(k Key, s State) {
 func (in *Inbox) fetch(c *imapclient.Client, k Key) (raw []byte, size int64, err error) {
 	uid := imap.UIDSetNum(imap.UID(k.UID))
 	msgs, err := c.Fetch(uid, &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
-	if err != nil || len(msgs) != 1 {
-		return nil, 0, fmt.Errorf("fetch size: %v (%d messages)", err, len(msgs))
+	if err != nil {
+		return nil, 0, fmt.Errorf("fetch size: %w", err)
+	}
+	if len(msgs) != 1 {
+		return nil, 0, fmt.Errorf("fetch size: %d messages", len(msgs))
 	}
 	size = msgs[0].RFC822Size
 	section := &imap.FetchItemBodySection{Peek: true}
@@ -807,8 +810,11 @@ func (in *Inbox) fetch(c *imapclient.Client, k Key) (raw []byte, size int64, err
 		section.Specifier = imap.PartSpecifierHeader
 	}
 	msgs, err = c.Fetch(uid, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-	if err != nil || len(msgs) != 1 {
-		return nil, 0, fmt.Errorf("fetch: %v (%d messages)", err, len(msgs))
+	if err != nil {
+		return nil, 0, fmt.Errorf("fetch: %w", err)
+	}
+	if len(msgs) != 1 {
+		return nil, 0, fmt.Errorf("fetch: %d messages", len(msgs))
 	}
 	return msgs[0].FindBodySection(section), size, nil
 }

@@ -24,7 +24,7 @@ var errRefused = errors.New("address refused")
 func (in *Inbox) send(p *plan) error {
 	addr, t, err := endpoint(in.cfg.SMTP)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errNotSent, err)
+		return fmt.Errorf("%w: %w", errNotSent, err)
 	}
 	var c *smtp.Client
 	switch t {
@@ -36,7 +36,7 @@ func (in *Inbox) send(p *plan) error {
 		c, err = smtp.Dial(addr)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: smtp connect %s: %v", errNotSent, addr, err)
+		return fmt.Errorf("%w: smtp connect %s: %w", errNotSent, addr, err)
 	}
 	defer c.Close()
 	if in.cfg.SMTPUser != "" {
@@ -51,7 +51,7 @@ func (in *Inbox) send(p *plan) error {
 			return fmt.Errorf("%w: smtp: the server offers neither AUTH PLAIN nor LOGIN", errNotSent)
 		}
 		if err := c.Auth(auth); err != nil {
-			return fmt.Errorf("%w: smtp auth: %v", errNotSent, err)
+			return fmt.Errorf("%w: smtp auth: %w", errNotSent, err)
 		}
 	}
 	if err := c.Mail(in.cfg.From.Address, nil); err != nil {

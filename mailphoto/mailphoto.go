@@ -96,7 +96,7 @@ func ImageExt(ext string) bool {
 func Read(r io.Reader) (*Message, error) {
 	ent, err := message.Read(r)
 	if err != nil && !lenient(err) {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if ent == nil {
 		return nil, ErrMalformed
@@ -140,7 +140,7 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 				return nil
 			}
 			if err != nil && !lenient(err) {
-				return fmt.Errorf("%w: %v", ErrMalformed, err)
+				return fmt.Errorf("%w: %w", ErrMalformed, err)
 			}
 			if p == nil {
 				return ErrMalformed
@@ -164,7 +164,7 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 	if mt == "message/rfc822" || mt == "message/global" {
 		inner, err := message.Read(ent.Body)
 		if err != nil && !lenient(err) {
-			return fmt.Errorf("%w: attached message: %v", ErrMalformed, err)
+			return fmt.Errorf("%w: attached message: %w", ErrMalformed, err)
 		}
 		if inner == nil {
 			return ErrMalformed
@@ -221,7 +221,7 @@ func extension(mt string) string {
 func ReadHeader(r io.Reader) (*Message, error) {
 	h, err := textproto.ReadHeader(bufio.NewReader(r))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	if h.Len() == 0 {
 		return nil, fmt.Errorf("%w: no header fields", ErrMalformed)

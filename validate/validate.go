@@ -261,7 +261,7 @@ func (v *Validator) readInto(ph *photo, data []byte) error {
 	}
 	cfg, err := header(ph.format, data)
 	if err != nil {
-		return fmt.Errorf("%w: %s header: %v", ErrUnreadable, ph.format, err)
+		return fmt.Errorf("%w: %s header: %w", ErrUnreadable, ph.format, err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
 		return fmt.Errorf("%w: %dx%d pixels", ErrUnreadable, cfg.Width, cfg.Height)
@@ -276,7 +276,7 @@ func (v *Validator) readInto(ph *photo, data []byte) error {
 	ph.info.DPI, ph.info.DPISource = ph.meta.dpi, ph.meta.dpiSource
 	img, err := decode(ph.format, data)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnreadable, err)
+		return fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	ph.img = orient(img, ph.meta.orientation)
 	b := ph.img.Bounds()

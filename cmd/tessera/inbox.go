@@ -212,7 +212,7 @@ func envBool(name string) bool {
 func urlParts(raw string) (user, path string, err error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", "", fmt.Errorf("%q: %v", raw, err)
+		return "", "", fmt.Errorf("%q: %w", raw, err)
 	}
 	if u.User != nil {
 		if _, has := u.User.Password(); has {
