@@ -239,15 +239,15 @@ func (s *Server) routes() {
 	s.app.Use(s.observe)
 	s.paths = map[string]bool{}
 	for _, r := range s.routeTable() {
-		if r.method == fiber.MethodPost {
-			s.app.Add(r.method, r.path, s.admit, r.handler)
-		} else {
-			s.app.Add(r.method, r.path, r.handler)
-		}
-		if r.method == fiber.MethodGet {
-			// HEAD as GET without the body (fasthttp drops it), as
+		switch r.method {
+		case fiber.MethodPost:
+			s.app.Post(r.path, s.admit, r.handler)
+		case fiber.MethodGet:
+			// Fiber's Get answers HEAD too, as GET without the body, as
 			// link checkers and caches ask.
-			s.app.Add(fiber.MethodHead, r.path, r.handler)
+			s.app.Get(r.path, r.handler)
+		default:
+			s.app.Add(r.method, r.path, r.handler)
 		}
 		s.paths[r.path] = true
 	}
