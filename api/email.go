@@ -2,6 +2,8 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,39 +39,37 @@ func (s *Server) apiEmail(c *fiber.Ctx) error {
 	if err != nil {
 		return s.fail(c, errEmail, nil)
 	}
-	imgs := msg.Images
-	if len(imgs) == 0 {
+	if len(msg.Images) == 0 {
 		return s.fail(c, errNoImages, nil)
-	}
-	out := EmailResult{Subject: msg.Subject, Reports: []*validate.Report{}, Pass: true}
-	if len(imgs) > mailphoto.MaxImages {
-		out.Skipped = len(imgs) - mailphoto.MaxImages
-		imgs = imgs[:mailphoto.MaxImages]
 	}
 	j, e := s.start(c, profile, lang)
 	if e != nil {
 		return s.fail(c, e, nil)
 	}
 	defer j.done()
-	for _, im := range imgs {
-		var rep *validate.Report
-		if im.Broken != nil {
-			r, err := validate.Unextracted(im.Name, im.Broken, j.opts)
-			if err != nil {
-				return s.fail(c, errProfile, nil)
-			}
-			rep = r
-		} else {
-			res, e := j.analyze(im.Name, im.Data)
-			if e != nil {
-				return s.fail(c, e, nil)
-			}
-			rep = res.Report
+	// One photo at a time, as the request's one analysis slot allows.
+	photos, err := mailreply.CheckPhotos(c.UserContext(), msg.Images, j.opts, 1, func(_ context.Context, im mailphoto.Image) (*validate.Report, *mailreply.Attachment, error) {
+		res, e := j.analyze(im.Name, im.Data)
+		if e != nil {
+			return nil, nil, e
 		}
-		out.Reports = append(out.Reports, rep)
-		out.Pass = out.Pass && rep.Pass
+		return res.Report, nil, nil
+	})
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		return s.fail(c, ae, nil)
+	case err != nil:
+		return s.fail(c, errProfile, nil)
 	}
-	out.Images = len(out.Reports)
-	out.Reply = mailreply.Text(lang, out.Reports, out.Skipped)
+	rules, _ := validate.LookupProfile(profile)
+	out := EmailResult{
+		Subject: msg.Subject,
+		Images:  len(photos.Reports),
+		Skipped: photos.Skipped,
+		Pass:    photos.Pass(),
+		Reports: photos.Reports,
+		Reply:   photos.Text(lang, rules),
+	}
 	return c.JSON(out)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/tessera-cie/tessera/annotate"
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -261,7 +262,7 @@ func (s *Server) checkOne(c *fiber.Ctx, then func(*job, *validate.Result) error)
 }
 
 // requestOptions picks profile and language: query first, then the form's
-// fields, then Accept-Language for the language (pickLang). The language is
+// fields, then Accept-Language for the language (catalog.Choose). The language is
 // kept on the request (langOf), so that every answer to it, errors
 // included, is in that language.
 func requestOptions(c *fiber.Ctx, up *upload) (profile, lang string) {
@@ -270,7 +271,7 @@ func requestOptions(c *fiber.Ctx, up *upload) (profile, lang string) {
 	if ask == "" {
 		ask = up.lang
 	}
-	lang = pickLang(ask, c.Get(fiber.HeaderAcceptLanguage))
+	lang = catalog.Choose(ask, c.Get(fiber.HeaderAcceptLanguage))
 	c.Locals(langKey, lang)
 	c.Set(fiber.HeaderContentLanguage, lang)
 	return profile, lang

@@ -376,24 +376,13 @@ const langKey = "tessera.lang"
 
 // langOf is the user's language: the one chosen for the request once its
 // form is read (requestOptions), else from ?lang= and Accept-Language
-// (pickLang).
+// (catalog.Choose; a language tessera does not speak is not an error on
+// the web: the answer's Content-Language says which one it got).
 func langOf(c *fiber.Ctx) string {
 	if l, ok := c.Locals(langKey).(string); ok && l != "" {
 		return l
 	}
-	return pickLang(c.Query("lang"), c.Get(fiber.HeaderAcceptLanguage))
-}
-
-// pickLang returns the language asked for (?lang= or the form's field),
-// when tessera speaks it; else the one Accept-Language prefers among those
-// it speaks; else the default. A language tessera does not speak is not an
-// error on the web: the answer's Content-Language says which one it got.
-func pickLang(ask, accept string) string {
-	if l, err := catalog.Parse(ask); err == nil {
-		return l
-	}
-	l, _ := catalog.Negotiate(accept)
-	return l
+	return catalog.Choose(c.Query("lang"), c.Get(fiber.HeaderAcceptLanguage))
 }
 
 func (s *Server) healthz(c *fiber.Ctx) error {

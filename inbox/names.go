@@ -71,9 +71,3 @@ func (n names) join(levels []string) string {
 	}
 	return strings.Join(levels, string(n.delim))
 }
-
-// mailbox is one IMAP connection and how its server names folders.
-type mailbox struct {
-	*imapclient.Client
-	names names
-}

@@ -1,11 +1,9 @@
 package inbox
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
-	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
@@ -22,19 +20,16 @@ var errRefused = errors.New("address refused")
 // send hands the answer of p to the SMTP server. An error wrapping
 // errNotSent means it surely did not leave; any other, that it may have.
 func (in *Inbox) send(p *plan) error {
-	addr, t, err := endpoint(in.cfg.SMTP)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errNotSent, err)
-	}
-	var c *smtp.Client
-	switch t {
-	case implicitTLS:
-		c, err = smtp.DialTLS(addr, in.tlsConfig(addr))
-	case startTLS:
-		c, err = smtp.DialStartTLS(addr, in.tlsConfig(addr))
-	default:
-		c, err = smtp.Dial(addr)
-	}
+	addr := in.smtp.addr
+	c, err := dialServer(in.smtp, func(a string) (*smtp.Client, error) {
+		switch in.smtp.t {
+		case implicitTLS:
+			return smtp.DialTLS(a, in.tlsConfig(addr))
+		case startTLS:
+			return smtp.DialStartTLS(a, in.tlsConfig(addr))
+		}
+		return smtp.Dial(a)
+	})
 	if err != nil {
 		return fmt.Errorf("%w: smtp connect %s: %w", errNotSent, addr, err)
 	}
@@ -116,53 +111,3 @@ func smtpReply(err error) string {
 	}
 	return err.Error()
 }
-
-// file moves message k to folder (MOVE, else COPY, \Deleted and
-// EXPUNGE) and records it. A folder deleted since the session began (the
-// server answers TRYCREATE) is made again.
-func (in *Inbox) file(ctx context.Context, c *mailbox, k Key, folder string) error {
-	uid := imap.UIDSetNum(imap.UID(k.UID))
-	folder = c.names.of(folder)
-	move := func() error {
-		if c.Caps().Has(imap.CapMove) {
-			if _, err := c.Move(uid, folder).Wait(); err != nil {
-				return fmt.Errorf("move to %q: %w", folder, err)
-			}
-			return nil
-		}
-		if _, err := c.Copy(uid, folder).Wait(); err != nil {
-			return fmt.Errorf("copy to %q: %w", folder, err)
-		}
-		if err := c.Store(uid, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{imap.FlagDeleted}}, nil).Close(); err != nil {
-			return fmt.Errorf("flag deleted: %w", err)
-		}
-		// UID EXPUNGE removes only this message; plain EXPUNGE would
-		// also remove what another client marked deleted.
-		if c.Caps().Has(imap.CapUIDPlus) {
-			if err := c.UIDExpunge(uid).Close(); err != nil {
-				return fmt.Errorf("uid expunge: %w", err)
-			}
-		} else if err := c.Expunge().Close(); err != nil {
-			return fmt.Errorf("expunge: %w", err)
-		}
-		return nil
-	}
-	err := move()
-	if ie := (*imap.Error)(nil); errors.As(err, &ie) && ie.Code == imap.ResponseCodeTryCreate {
-		in.cfg.Log.Warn("inbox: a folder was deleted; making it again", "folder", folder)
-		if err = create(c.Client, folder); err == nil {
-			err = move()
-		}
-	}
-	if err != nil {
-		return err
-	}
-	in.after(k, moved)
-	return in.store.Filed(ctx, k)
-}
-
-// moved is the moment a message has left the mailbox and its state does
-// not say so yet: not a state the store keeps, only a point where
-// AfterStep is called (a restart finds such a message gone and records it
-// filed).
-const moved State = "moved"

@@ -330,8 +330,9 @@ func (s *Store) Begin(ctx context.Context, k Key, messageID string, sender Sende
 }
 
 // Checked records the folder chosen for k and why it is not answered
-// ("" when it is).
-func (s *Store) Checked(ctx context.Context, k Key, folder string, reason Reason) error {
+// ("" when it is). It returns k's entry as it now is, as every step
+// does.
+func (s *Store) Checked(ctx context.Context, k Key, folder string, reason Reason) (Entry, error) {
 	return s.move(ctx, k, Received, Checked, fileAs(ctx, k, folder, reason))
 }
 
@@ -358,7 +359,7 @@ type Limits struct {
 // were sent since since to k's sender, to its domain, or in all. A
 // message checked with a reason not to answer it cannot be sent at all
 // (ErrState).
-func (s *Store) Sending(ctx context.Context, k Key, lim Limits, since time.Time) error {
+func (s *Store) Sending(ctx context.Context, k Key, lim Limits, since time.Time) (Entry, error) {
 	return s.move(ctx, k, Checked, Sending, func(tx *sql.Tx) error {
 		var reason Reason
 		var msgID, sender, domain string
@@ -404,7 +405,7 @@ func (s *Store) Sending(ctx context.Context, k Key, lim Limits, since time.Time)
 
 // Discard records that k, checked to be answered, is filed in folder
 // unanswered for reason instead.
-func (s *Store) Discard(ctx context.Context, k Key, folder string, reason Reason) error {
+func (s *Store) Discard(ctx context.Context, k Key, folder string, reason Reason) (Entry, error) {
 	return s.move(ctx, k, Checked, Checked, fileAs(ctx, k, folder, reason))
 }
 
@@ -413,7 +414,7 @@ func (s *Store) Discard(ctx context.Context, k Key, folder string, reason Reason
 // Status; no address in it): k is checked again, to be answered on a
 // later pass. It returns how many times that has happened to k.
 func (s *Store) Unsend(ctx context.Context, k Key, why string) (attempts int, err error) {
-	err = s.move(ctx, k, Sending, Checked, func(tx *sql.Tx) error {
+	_, err = s.move(ctx, k, Sending, Checked, func(tx *sql.Tx) error {
 		return tx.QueryRowContext(ctx, `UPDATE messages SET attempts = attempts + 1, last_error = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ? RETURNING attempts`,
 			why, k.Mailbox, k.UIDValidity, k.UID).Scan(&attempts)
 	})
@@ -511,14 +512,14 @@ func (s *Store) Status(ctx context.Context) (Status, error) {
 
 // Refused records that the SMTP server refused k's answer for good (the
 // citizen's address does not exist): k is filed in folder, unanswered.
-func (s *Store) Refused(ctx context.Context, k Key, folder string) error {
+func (s *Store) Refused(ctx context.Context, k Key, folder string) (Entry, error) {
 	return s.move(ctx, k, Sending, Checked, fileAs(ctx, k, folder, Undeliverable))
 }
 
 // Replied records that the SMTP server accepted the answer to k, and
 // counts it against its sender's, its domain's and the inbox's hourly
 // limits.
-func (s *Store) Replied(ctx context.Context, k Key) error {
+func (s *Store) Replied(ctx context.Context, k Key) (Entry, error) {
 	return s.move(ctx, k, Sending, Replied, func(tx *sql.Tx) error {
 		return s.countAnswer(ctx, tx, k)
 	})
@@ -527,7 +528,7 @@ func (s *Store) Replied(ctx context.Context, k Key) error {
 // Unconfirmed records that the process stopped while k's answer was
 // being sent: k is filed for a clerk (folder) and never answered again.
 // The answer may have left, so it counts against the hourly limits.
-func (s *Store) Unconfirmed(ctx context.Context, k Key, folder string) error {
+func (s *Store) Unconfirmed(ctx context.Context, k Key, folder string) (Entry, error) {
 	return s.move(ctx, k, Sending, Checked, func(tx *sql.Tx) error {
 		if err := fileAs(ctx, k, folder, Unconfirmed)(tx); err != nil {
 			return err
@@ -545,10 +546,10 @@ func (s *Store) countAnswer(ctx context.Context, tx *sql.Tx, k Key) error {
 }
 
 // Filed records that k was moved to its folder.
-func (s *Store) Filed(ctx context.Context, k Key) error {
+func (s *Store) Filed(ctx context.Context, k Key) (Entry, error) {
 	e, err := s.Get(ctx, k)
 	if err != nil {
-		return err
+		return Entry{}, err
 	}
 	from := Checked
 	if e.State == Replied {
@@ -635,8 +636,9 @@ func fileAs(ctx context.Context, k Key, folder string, reason Reason) func(*sql.
 var ErrState = errors.New("inbox: message not in the expected state")
 
 // move changes k's state from one to another, with more changes in the
-// same transaction.
-func (s *Store) move(ctx context.Context, k Key, from, to State, more func(*sql.Tx) error) error {
+// same transaction, and returns k's entry as the transaction left it.
+func (s *Store) move(ctx context.Context, k Key, from, to State, more func(*sql.Tx) error) (Entry, error) {
+	var e Entry
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, `UPDATE messages SET state = ?, updated = ? WHERE mailbox = ? AND uidvalidity = ? AND uid = ? AND state = ?`,
 			to, s.now().UnixMilli(), k.Mailbox, k.UIDValidity, k.UID, from)
@@ -647,14 +649,17 @@ func (s *Store) move(ctx context.Context, k Key, from, to State, more func(*sql.
 			return fmt.Errorf("%w: %s to %s", ErrState, from, to)
 		}
 		if more != nil {
-			return more(tx)
+			if err := more(tx); err != nil {
+				return err
+			}
 		}
-		return nil
+		e, err = get(ctx, tx, k)
+		return err
 	})
 	if err != nil {
-		return fmt.Errorf("inbox: %s: %w", k, err)
+		return Entry{}, fmt.Errorf("inbox: %s: %w", k, err)
 	}
-	return nil
+	return e, nil
 }
 
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {

@@ -44,21 +44,21 @@ func TestStoreSteps(t *testing.T) {
 	}
 	steps := []struct {
 		name string
-		do   func() error
+		do   func() (Entry, error)
 		want State
 	}{
-		{"sending before checked", func() error { return s.Sending(ctx, k1, Limits{}, time.Time{}) }, ""},
-		{"checked", func() error { return s.Checked(ctx, k1, "Tessera/Valide", "") }, Checked},
-		{"checked twice", func() error { return s.Checked(ctx, k1, "Tessera/Valide", "") }, ""},
-		{"replied before sending", func() error { return s.Replied(ctx, k1) }, ""},
-		{"sending", func() error { return s.Sending(ctx, k1, Limits{}, time.Time{}) }, Sending},
-		{"replied", func() error { return s.Replied(ctx, k1) }, Replied},
-		{"replied twice", func() error { return s.Replied(ctx, k1) }, ""},
-		{"filed", func() error { return s.Filed(ctx, k1) }, Filed},
-		{"filed twice", func() error { return s.Filed(ctx, k1) }, ""},
+		{"sending before checked", func() (Entry, error) { return s.Sending(ctx, k1, Limits{}, time.Time{}) }, ""},
+		{"checked", func() (Entry, error) { return s.Checked(ctx, k1, "Tessera/Valide", "") }, Checked},
+		{"checked twice", func() (Entry, error) { return s.Checked(ctx, k1, "Tessera/Valide", "") }, ""},
+		{"replied before sending", func() (Entry, error) { return s.Replied(ctx, k1) }, ""},
+		{"sending", func() (Entry, error) { return s.Sending(ctx, k1, Limits{}, time.Time{}) }, Sending},
+		{"replied", func() (Entry, error) { return s.Replied(ctx, k1) }, Replied},
+		{"replied twice", func() (Entry, error) { return s.Replied(ctx, k1) }, ""},
+		{"filed", func() (Entry, error) { return s.Filed(ctx, k1) }, Filed},
+		{"filed twice", func() (Entry, error) { return s.Filed(ctx, k1) }, ""},
 	}
 	for _, st := range steps {
-		err := st.do()
+		wrote, err := st.do()
 		if st.want == "" {
 			if !errors.Is(err, ErrState) {
 				t.Errorf("%s: %v, want ErrState", st.name, err)
@@ -68,8 +68,13 @@ func TestStoreSteps(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		if e, _ := s.Get(ctx, k1); e.State != st.want {
+		e, _ := s.Get(ctx, k1)
+		if e.State != st.want {
 			t.Fatalf("%s: state %s, want %s", st.name, e.State, st.want)
+		}
+		// A step returns the entry it wrote.
+		if wrote != e {
+			t.Errorf("%s returned %+v, the store holds %+v", st.name, wrote, e)
 		}
 	}
 
@@ -83,7 +88,7 @@ func TestStoreSteps(t *testing.T) {
 	if _, dup, err := s.Begin(ctx, k3, "<b@x>", sender); err != nil || dup {
 		t.Fatalf("begin k3: dup %v, %v", dup, err)
 	}
-	if err := s.Checked(ctx, k3, "Tessera/Scartati", AutoSubmitted); err != nil {
+	if err := errOf(s.Checked(ctx, k3, "Tessera/Scartati", AutoSubmitted)); err != nil {
 		t.Fatal(err)
 	}
 	if _, dup, err := s.Begin(ctx, Key{"INBOX", 7, 104}, "<b@x>", sender); err != nil || dup {
@@ -105,7 +110,7 @@ func TestStoreSteps(t *testing.T) {
 	if err != nil || len(un) != 3 || un[0].Key != k2 || un[1].Key != k3 || un[2].UID != 104 {
 		t.Fatalf("unfinished %+v %v; want k2, k3, 104", un, err)
 	}
-	if err := s.Filed(ctx, k3); err != nil {
+	if err := errOf(s.Filed(ctx, k3)); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := s.AnswersSince(ctx, sender.Address, time.Now().Add(-time.Hour)); err != nil || n != 1 {
@@ -123,9 +128,9 @@ func TestStoreUnconfirmed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, step := range []func() error{
-		func() error { return s.Checked(ctx, k, "Tessera/Valide", "") },
-		func() error { return s.Sending(ctx, k, Limits{}, time.Time{}) },
-		func() error { return s.Unconfirmed(ctx, k, "Tessera/Scartati") },
+		func() error { return errOf(s.Checked(ctx, k, "Tessera/Valide", "")) },
+		func() error { return errOf(s.Sending(ctx, k, Limits{}, time.Time{})) },
+		func() error { return errOf(s.Unconfirmed(ctx, k, "Tessera/Scartati")) },
 	} {
 		if err := step(); err != nil {
 			t.Fatal(err)
@@ -135,7 +140,7 @@ func TestStoreUnconfirmed(t *testing.T) {
 	if e.State != Checked || e.Reason != Unconfirmed || e.Folder != "Tessera/Scartati" {
 		t.Fatalf("%+v", e)
 	}
-	if err := s.Sending(ctx, k, Limits{}, time.Time{}); !errors.Is(err, ErrState) {
+	if err := errOf(s.Sending(ctx, k, Limits{}, time.Time{})); !errors.Is(err, ErrState) {
 		t.Errorf("sending again after unconfirmed: %v, want ErrState", err)
 	}
 	// It may have left: it counts against the limits.
@@ -177,10 +182,10 @@ func TestStoreForget(t *testing.T) {
 		t.Helper()
 		for _, step := range []func() error{
 			func() error { _, _, err := s.Begin(ctx, k, k.String(), SenderKeys{Address: "h"}); return err },
-			func() error { return s.Checked(ctx, k, "Tessera/Valide", "") },
-			func() error { return s.Sending(ctx, k, Limits{}, time.Time{}) },
-			func() error { return s.Replied(ctx, k) },
-			func() error { return s.Filed(ctx, k) },
+			func() error { return errOf(s.Checked(ctx, k, "Tessera/Valide", "")) },
+			func() error { return errOf(s.Sending(ctx, k, Limits{}, time.Time{})) },
+			func() error { return errOf(s.Replied(ctx, k)) },
+			func() error { return errOf(s.Filed(ctx, k)) },
 		} {
 			if err := step(); err != nil {
 				t.Fatal(err)
@@ -228,12 +233,12 @@ func TestStatus(t *testing.T) {
 	waiting, discarded := Key{"INBOX", 1, 1}, Key{"INBOX", 1, 2}
 	steps := []func() error{
 		func() error { _, _, err := s.Begin(ctx, waiting, "<w>", SenderKeys{Address: "h"}); return err },
-		func() error { return s.Checked(ctx, waiting, "Tessera/Valide", "") },
-		func() error { return s.Sending(ctx, waiting, Limits{}, time.Time{}) },
+		func() error { return errOf(s.Checked(ctx, waiting, "Tessera/Valide", "")) },
+		func() error { return errOf(s.Sending(ctx, waiting, Limits{}, time.Time{})) },
 		func() error { _, err := s.Unsend(ctx, waiting, "not sent: smtp RCPT TO: 451 4.3.0"); return err },
 		func() error { _, _, err := s.Begin(ctx, discarded, "<d>", SenderKeys{Address: "h"}); return err },
-		func() error { return s.Checked(ctx, discarded, "Tessera/Scartati", AutoSubmitted) },
-		func() error { return s.Filed(ctx, discarded) },
+		func() error { return errOf(s.Checked(ctx, discarded, "Tessera/Scartati", AutoSubmitted)) },
+		func() error { return errOf(s.Filed(ctx, discarded)) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -265,13 +270,13 @@ func TestStoreLimits(t *testing.T) {
 		if _, _, err := s.Begin(ctx, k, fmt.Sprintf("<%d@x>", uid), s.SenderKeys(addr)); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Checked(ctx, k, "Tessera/Valide", ""); err != nil {
+		if err := errOf(s.Checked(ctx, k, "Tessera/Valide", "")); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.Sending(ctx, k, lim, time.Now().Add(-time.Hour)); err != nil {
+		if err := errOf(s.Sending(ctx, k, lim, time.Now().Add(-time.Hour))); err != nil {
 			return err
 		}
-		return s.Replied(ctx, k)
+		return errOf(s.Replied(ctx, k))
 	}
 	for _, step := range []struct {
 		addr string
@@ -332,10 +337,10 @@ INSERT INTO messages (mailbox, uidvalidity, uid, message_id, sender, state, upda
 	if _, dup, err := s.Begin(ctx, k, "old@example.it", s.SenderKeys("anna@example.it")); err != nil || !dup {
 		t.Errorf("a copy of a message answered before: dup %v, %v", dup, err)
 	}
-	if err := s.Checked(ctx, k, "Tessera/Valide", ""); err != nil {
+	if err := errOf(s.Checked(ctx, k, "Tessera/Valide", "")); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Sending(ctx, k, Limits{Total: 1}, time.Now().Add(-time.Hour)); !errors.Is(err, ErrHourlyCap) && !errors.Is(err, ErrDuplicate) {
+	if err := errOf(s.Sending(ctx, k, Limits{Total: 1}, time.Now().Add(-time.Hour))); !errors.Is(err, ErrHourlyCap) && !errors.Is(err, ErrDuplicate) {
 		t.Errorf("the old state's answer not counted: %v", err)
 	}
 	s.Close()
@@ -452,3 +457,6 @@ func TestStoreKey(t *testing.T) {
 	}
 	s.Close()
 }
+
+// errOf is the error of a step, without the entry it returns.
+func errOf(_ Entry, err error) error { return err }

@@ -1,14 +1,10 @@
-package inbox
+package catalog
 
-import (
-	"testing"
+import "testing"
 
-	"github.com/emersion/go-message/mail"
-)
-
-// TestLanguage: the answer is in the language the citizen's message names
+// TestForEmail: the answer is in the language the citizen's message names
 // (Content-Language), else the one its subject reads as, else Italian.
-func TestLanguage(t *testing.T) {
+func TestForEmail(t *testing.T) {
 	for _, tc := range []struct {
 		contentLang, subject, want string
 	}{
@@ -24,13 +20,25 @@ func TestLanguage(t *testing.T) {
 		{"", "", "it"},
 		{"", "Re: 12345", "it"},
 	} {
-		var h mail.Header
-		if tc.contentLang != "" {
-			h.Set("Content-Language", tc.contentLang)
-		}
-		h.SetSubject(tc.subject)
-		if got := language(h); got != tc.want {
+		if got := ForEmail(tc.contentLang, tc.subject); got != tc.want {
 			t.Errorf("Content-Language %q, subject %q: %s, want %s", tc.contentLang, tc.subject, got, tc.want)
+		}
+	}
+}
+
+// TestChoose: a language asked for by name wins when tessera speaks it,
+// else the preferences, else Italian.
+func TestChoose(t *testing.T) {
+	for _, tc := range []struct{ ask, accept, want string }{
+		{"de", "en", "de"},
+		{"EN", "", "en"},
+		{"fr", "de-CH,de;q=0.9", "de"},
+		{"", "fr, en;q=0.5", "en"},
+		{"", "fr", "it"},
+		{"", "", "it"},
+	} {
+		if got := Choose(tc.ask, tc.accept); got != tc.want {
+			t.Errorf("Choose(%q, %q) = %s, want %s", tc.ask, tc.accept, got, tc.want)
 		}
 	}
 }
