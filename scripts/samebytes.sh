@@ -3,7 +3,8 @@
 # byte on the photos of ../shared/faces: the CLI's JSON reports (both
 # profiles, every language), its text, CSV and HTML reports, the fixed
 # photos `tessera fix` writes, the server's page, JSON, annotated photo and
-# fixed photo for a sample of them, and the inbox's answer texts
+# fixed photo for a sample of them, /v1/check/email's answer to a message
+# holding three of them, and the inbox's answer texts
 # (scripts/samebytes/main.go). A refactoring must leave them all the same.
 #
 # Usage: scripts/samebytes.sh OLD [NEW]   (revisions; NEW defaults to the
@@ -16,8 +17,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 faces=${TESSERA_FACES:-$root/../shared/faces}
 dir=${SAMEBYTES_DIR:-/tmp/samebytes}
-old=${1:?usage: scripts/samebytes.sh OLD [NEW]}
-new=${2:-}
+old=$(git -C "$root" rev-parse --short "${1:?usage: scripts/samebytes.sh OLD [NEW]}")
+new=${2:+$(git -C "$root" rev-parse --short "$2")}
 export GOTOOLCHAIN=${GOTOOLCHAIN_SAMEBYTES:-go1.27.3}
 mkdir -p "$dir"
 
@@ -27,7 +28,7 @@ tree() {
 		echo "$root"
 		return
 	fi
-	local t="$dir/tree-$(git -C "$root" rev-parse --short "$1")"
+	local t="$dir/tree-$1"
 	if [ ! -d "$t" ]; then
 		git -C "$root" worktree add -q --detach "$t" "$1"
 	fi
@@ -89,14 +90,25 @@ outputs() {
 		curl -s -F "photo=@$p" "$u/v1/annotate" | sha256sum >"$out/serve/$name.annotate"
 		curl -s -F "photo=@$p" "$u/v1/fix" | sha256sum >"$out/serve/$name.fix"
 	done
+	# An email with three of the photos, as /v1/check/email reads it.
+	{
+		printf 'From: a@example.it\r\nTo: b@example.it\r\nSubject: foto\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n'
+		for p in "${sample[@]:0:3}"; do
+			printf -- '--B\r\nContent-Type: image/jpeg\r\nContent-Disposition: attachment; filename="%s"\r\nContent-Transfer-Encoding: base64\r\n\r\n' "$(basename "$p")"
+			base64 -w 76 "$p" | sed 's/$/\r/'
+		done
+		printf -- '--B--\r\n'
+	} >"$out/serve/email.eml"
+	for lang in it en; do
+		curl -s --data-binary @"$out/serve/email.eml" -H 'Content-Type: message/rfc822' "http://127.0.0.1:$port/v1/check/email?lang=$lang" >"$out/serve/email-$lang.json"
+	done
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	rm -f "$bin" "$out/mail" "$out/serve.log"
 }
 
-oldout="$dir/out-$(git -C "$root" rev-parse --short "$old")"
+oldout="$dir/out-$old"
 newout="$dir/out-${new:-worktree}"
-if [ -n "$new" ]; then newout="$dir/out-$(git -C "$root" rev-parse --short "$new")"; fi
 outputs "$(tree "$old")" "$oldout"
 outputs "$(tree "$new")" "$newout"
 echo "files compared: $(find "$oldout" -type f | wc -l)"
