@@ -53,6 +53,26 @@ const (
 	PECAnomaly Reason = "pec-anomaly"
 	// RateLimited: the sender had as many answers this hour as allowed.
 	RateLimited Reason = "rate-limited"
+
+	// The reasons found as the message is taken through its steps
+	// (process.go); Unconfirmed is the store's (store.go).
+
+	// Duplicate: the same message (by Message-ID) was answered already.
+	Duplicate Reason = "duplicate"
+	// Malformed: the message cannot be read as an email.
+	Malformed Reason = "malformed"
+	// Undeliverable: the SMTP server refused the answer for good (the
+	// citizen's address does not exist, or the answer was rejected).
+	Undeliverable Reason = "undeliverable"
+	// NotSent: the SMTP server was away or said "try later" on every
+	// attempt (maxSendAttempts).
+	NotSent Reason = "not-sent"
+	// DomainLimited: the sender's domain had Config.PerDomainHour
+	// answers in the last hour.
+	DomainLimited Reason = "domain-limited"
+	// HourlyCap: the inbox sent Config.TotalHour answers in the last
+	// hour.
+	HourlyCap Reason = "hourly-cap"
 )
 
 // Decision is what the headers of a message say about answering it.

@@ -17,26 +17,6 @@ import (
 // This file: what the inbox does with a message, decided from what it
 // holds: its folder, and whether and what to answer (its photos checked).
 
-// More reasons a message is not answered, found by the inbox.
-const (
-	// Duplicate: the same message (by Message-ID) was answered already.
-	Duplicate Reason = "duplicate"
-	// Malformed: the message cannot be read as an email.
-	Malformed Reason = "malformed"
-	// Undeliverable: the SMTP server refused the answer for good (the
-	// citizen's address does not exist, or the answer was rejected).
-	Undeliverable Reason = "undeliverable"
-	// NotSent: the SMTP server was away or said "try later" on every
-	// attempt (maxSendAttempts).
-	NotSent Reason = "not-sent"
-	// DomainLimited: the sender's domain had Config.PerDomainHour
-	// answers in the last hour.
-	DomainLimited Reason = "domain-limited"
-	// HourlyCap: the inbox sent Config.TotalHour answers in the last
-	// hour.
-	HourlyCap Reason = "hourly-cap"
-)
-
 // reading is what the headers of a message say, read cheaply before the
 // store is asked how far the message got.
 type reading struct {
