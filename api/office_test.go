@@ -17,15 +17,23 @@ import (
 	"github.com/tessera-cie/tessera/office"
 )
 
-// esempio is the sample office's configuration, read as tessera serve
-// --config reads it.
+// esempio is the sample office of examples/esempio/tessera.toml, as
+// tessera serve --config reads it (cmd/tessera's TestSampleConfig reads
+// the file itself).
 func esempio(t *testing.T) *office.Site {
 	t.Helper()
-	f, err := office.Read("../examples/esempio/tessera.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	site, err := office.Open(f)
+	site, err := office.Open(office.File{
+		Office: office.Office{
+			Name:             "Comune di Esempio - Servizi demografici",
+			Logo:             "../examples/esempio/esempio-logo.svg",
+			Email:            "anagrafe@comune.esempio.it",
+			ContactURL:       "https://www.comune.esempio.it/anagrafe",
+			AccessibilityURL: "https://form.agid.gov.it/view/00000000-0000-0000-0000-000000000000",
+			PrivacyURL:       "https://www.comune.esempio.it/privacy",
+			LegalURL:         "https://www.comune.esempio.it/note-legali",
+		},
+		Web: office.Web{FrameAncestors: []string{"https://www.comune.esempio.it"}},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

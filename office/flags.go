@@ -2,58 +2,44 @@ package office
 
 import (
 	"flag"
-	"fmt"
+	"strings"
+
+	"github.com/tessera-cie/tessera/config"
 )
 
-// ConfigEnv names the configuration file when --config is not given.
-const ConfigEnv = "TESSERA_CONFIG"
-
-// Flags are --config and a flag per key, defined on a command's flag set.
-type Flags struct {
-	config *string
-	set    map[string]string // key name -> value given by flag
+// Keys are the settings of the [office] and [web] tables of tessera.toml,
+// each also a flag and a variable (package config): office.contact_url is
+// --office-contact-url and TESSERA_OFFICE_CONTACT_URL.
+func Keys() []config.Key {
+	out := make([]config.Key, len(keys))
+	for i, k := range keys {
+		out[i] = config.Key{
+			Name: k.name,
+			Flag: strings.NewReplacer(".", "-", "_", "-").Replace(k.name),
+			Path: k.name == "office.logo",
+			List: k.name == "web.frame_ancestors",
+		}
+	}
+	return out
 }
 
-// Bind defines --config and the keys' flags on fs.
-func Bind(fs *flag.FlagSet) *Flags {
-	fl := &Flags{set: map[string]string{}}
-	fl.config = fs.String("config", "", "the office's configuration file, tessera.toml (env "+ConfigEnv+")")
-	for _, k := range keys {
-		fs.Func(k.Flag(), fmt.Sprintf("%s (key %s, env %s)", k.Help, k.Name, k.Env()), func(v string) error {
-			fl.set[k.Name] = v
-			return nil
-		})
+// Flags defines the keys' flags on fs, each setting its field of the File
+// returned; bind them with config.Bind, load them with config.Load, then
+// check the File with Open.
+func Flags(fs *flag.FlagSet) *File {
+	f := &File{}
+	for _, k := range Keys() {
+		fs.Func(k.Flag, keyHelp(k.Name), func(v string) error { return f.Set(k.Name, v) })
 	}
-	return fl
+	return f
 }
 
-// Load, once the flags are parsed, reads the configuration file (--config,
-// else the file named by TESSERA_CONFIG, else none), then the variables
-// lookup finds (os.LookupEnv), then the flags, each overriding the one
-// before, and checks the result.
-func (fl *Flags) Load(lookup func(string) (string, bool)) (*Site, error) {
-	var f File
-	path := *fl.config
-	if path == "" {
-		path, _ = lookup(ConfigEnv)
-	}
-	if path != "" {
-		var err error
-		if f, err = Read(path); err != nil {
-			return nil, err
-		}
-	}
+// keyHelp is the help of the key name.
+func keyHelp(name string) string {
 	for _, k := range keys {
-		if v, ok := lookup(k.Env()); ok {
-			if err := f.Set(k.Name, v); err != nil {
-				return nil, err
-			}
-		}
-		if v, ok := fl.set[k.Name]; ok {
-			if err := f.Set(k.Name, v); err != nil {
-				return nil, err
-			}
+		if k.name == name {
+			return k.help
 		}
 	}
-	return Open(f)
+	return ""
 }

@@ -1,13 +1,13 @@
 // Package office holds what a registry office says about itself to the
 // citizens it serves: its name and logo, where photos are sent, the notices
 // the law asks a public service to link (accessibility, privacy, legal), and
-// which of its sites may embed tessera's page. It is read from one TOML file
-// (tessera.toml) by tessera serve and tessera inbox, and every key can also
-// be set by a flag or a TESSERA_* environment variable.
+// which of its sites may embed tessera's page: the [office] and [web] tables
+// of tessera.toml, read by tessera serve and tessera inbox through package
+// config, every key also a flag and a TESSERA_* environment variable.
 //
 // A key office.contact_url is the flag --office-contact-url and the
 // variable TESSERA_OFFICE_CONTACT_URL; a flag wins over the variable, and
-// the variable over the file.
+// the variable over the file. Open checks what they gave.
 package office
 
 import (
@@ -20,12 +20,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/BurntSushi/toml"
 )
 
 // File is tessera.toml as written: each field a key of the file.
@@ -66,35 +63,17 @@ type Web struct {
 	FrameAncestors []string `toml:"frame_ancestors"`
 }
 
-// Key is one key of the file, with the flag and the environment variable
-// that set it too.
-type Key struct {
-	Name string // as in the file: "office.contact_url"
-	Help string // what it is, for --help and the README
+// keys lists every key, in the file's order, with what it is (for --help).
+var keys = []struct{ name, help string }{
+	{"office.name", "the office's name, at the top of the page and under the email answers"},
+	{"office.logo", "the office's logo: a PNG, JPEG, GIF, WebP or SVG file of at most 256 KB"},
+	{"office.email", "where citizens send their photo; the page links it, the inbox answers from it"},
+	{"office.contact_url", "the office's contacts and opening hours (https URL)"},
+	{"office.accessibility_url", "the accessibility statement, law 4/2004 (https URL)"},
+	{"office.privacy_url", "the privacy notice, GDPR art. 13 (https URL)"},
+	{"office.legal_url", "the legal notes (https URL)"},
+	{"web.frame_ancestors", "origins allowed to embed the page in a frame, e.g. https://www.comune.esempio.it; none by default; in a flag or a variable, separated by commas or spaces"},
 }
-
-// Flag is the key's flag name: "office-contact-url".
-func (k Key) Flag() string { return strings.NewReplacer(".", "-", "_", "-").Replace(k.Name) }
-
-// Env is the key's environment variable: "TESSERA_OFFICE_CONTACT_URL".
-func (k Key) Env() string {
-	return "TESSERA_" + strings.ToUpper(strings.ReplaceAll(k.Name, ".", "_"))
-}
-
-// keys lists every key, in the file's order.
-var keys = []Key{
-	{Name: "office.name", Help: "the office's name, at the top of the page and under the email answers"},
-	{Name: "office.logo", Help: "the office's logo: a PNG, JPEG, GIF, WebP or SVG file of at most 256 KB"},
-	{Name: "office.email", Help: "where citizens send their photo; the page links it, the inbox answers from it"},
-	{Name: "office.contact_url", Help: "the office's contacts and opening hours (https URL)"},
-	{Name: "office.accessibility_url", Help: "the accessibility statement, law 4/2004 (https URL)"},
-	{Name: "office.privacy_url", Help: "the privacy notice, GDPR art. 13 (https URL)"},
-	{Name: "office.legal_url", Help: "the legal notes (https URL)"},
-	{Name: "web.frame_ancestors", Help: "origins allowed to embed the page in a frame, e.g. https://www.comune.esempio.it; none by default; in a flag or a variable, separated by commas or spaces"},
-}
-
-// Keys returns every key of the file.
-func Keys() []Key { return slices.Clone(keys) }
 
 // field returns the string the key names in f, or for a list key the list.
 func (f *File) field(name string) (*string, *[]string) {
@@ -132,41 +111,6 @@ func (f *File) Set(name, value string) error {
 		return fmt.Errorf("office: unknown key %q", name)
 	}
 	return nil
-}
-
-// Read reads the configuration file at path. A key it does not know is an
-// error naming the key (a misspelt key would otherwise be silently
-// ignored); a relative logo path is made relative to the file's folder.
-func Read(path string) (File, error) {
-	var f File
-	md, err := toml.DecodeFile(path, &f)
-	if err != nil {
-		return File{}, fmt.Errorf("%s: %w", path, err)
-	}
-	if un := md.Undecoded(); len(un) > 0 {
-		// A table unknown as a whole is listed with its keys: name
-		// the keys only.
-		var names []string
-		for _, k := range un {
-			name := k.String()
-			if !slices.ContainsFunc(un, func(o toml.Key) bool { return strings.HasPrefix(o.String(), name+".") }) {
-				names = append(names, name)
-			}
-		}
-		return File{}, fmt.Errorf("%s: unknown key %s (the keys are %s)", path, strings.Join(names, ", "), knownKeys())
-	}
-	if f.Office.Logo != "" && !filepath.IsAbs(f.Office.Logo) {
-		f.Office.Logo = filepath.Join(filepath.Dir(path), f.Office.Logo)
-	}
-	return f, nil
-}
-
-func knownKeys() string {
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = k.Name
-	}
-	return strings.Join(names, ", ")
 }
 
 // Limits of what the file may hold.

@@ -10,38 +10,33 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tessera-cie/tessera/config"
 )
 
-// sample is the example configuration shipped in the repository.
-const sample = "../examples/esempio/tessera.toml"
-
-func TestSample(t *testing.T) {
-	f, err := Read(sample)
-	if err != nil {
+// load reads the office's keys as a command does (config.Load): from the
+// file at path (none for ""), the variables lookup finds, and args.
+func load(t *testing.T, path string, lookup func(string) (string, bool), args ...string) (*Site, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := Flags(fs)
+	keys := Keys()
+	config.Bind(fs, keys)
+	if path != "" {
+		args = append([]string{"--config", path}, args...)
+	}
+	if err := fs.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(f)
-	if err != nil {
-		t.Fatal(err)
+	if _, err := config.Load(fs, keys, config.Names(keys), lookup); err != nil {
+		return nil, err
 	}
-	if s.Office.Name != "Comune di Esempio - Servizi demografici" || s.Office.Email != "anagrafe@comune.esempio.it" {
-		t.Errorf("office %+v", s.Office)
-	}
-	if s.LogoType != "image/svg+xml" || len(s.LogoData) == 0 {
-		t.Errorf("logo %q, %d bytes", s.LogoType, len(s.LogoData))
-	}
-	if got := s.FrameAncestors(); got != "https://www.comune.esempio.it" {
-		t.Errorf("frame ancestors %q", got)
-	}
-	// Every key the file can hold is in the sample, so it documents them all.
-	data, _ := os.ReadFile(sample)
-	for _, k := range Keys() {
-		name := k.Name[strings.IndexByte(k.Name, '.')+1:]
-		if !bytes.Contains(data, []byte("\n"+name+" = ")) {
-			t.Errorf("the sample has no %s", k.Name)
-		}
-	}
+	return Open(*f)
 }
+
+// noEnv is an environment without variables.
+func noEnv(string) (string, bool) { return "", false }
 
 func TestNoConfig(t *testing.T) {
 	s, err := Open(File{})
@@ -113,10 +108,7 @@ func TestRead(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := write(t, dir, "tessera.toml", tc.text)
-			f, err := Read(p)
-			if err == nil {
-				_, err = Open(f)
-			}
+			_, err := load(t, p, noEnv)
 			switch {
 			case tc.err == "" && err != nil:
 				t.Fatalf("error %v", err)
@@ -141,13 +133,7 @@ func TestPrecedence(t *testing.T) {
 		"TESSERA_WEB_FRAME_ANCESTORS": "https://a.example, https://b.example",
 	}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	fs := flag.NewFlagSet("t", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fl := Bind(fs)
-	if err := fs.Parse([]string{"--office-name", "from the flag"}); err != nil {
-		t.Fatal(err)
-	}
-	s, err := fl.Load(lookup)
+	s, err := load(t, "", lookup, "--office-name", "from the flag")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,28 +146,23 @@ func TestPrecedence(t *testing.T) {
 	}
 	// --config wins over TESSERA_CONFIG; an unknown key in it stops the load.
 	bad := write(t, dir, "bad.toml", "[office]\nlogo_url = \"x\"\n")
-	fs = flag.NewFlagSet("t", flag.ContinueOnError)
-	fl = Bind(fs)
-	if err := fs.Parse([]string{"--config", bad}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fl.Load(lookup); err == nil || !strings.Contains(err.Error(), "office.logo_url") {
+	if _, err := load(t, bad, lookup); err == nil || !strings.Contains(err.Error(), "office.logo_url") {
 		t.Errorf("error %v, want one naming office.logo_url", err)
 	}
 }
 
 func TestKeyNames(t *testing.T) {
-	for _, tc := range []struct{ key, flag, env string }{
-		{"office.contact_url", "office-contact-url", "TESSERA_OFFICE_CONTACT_URL"},
-		{"web.frame_ancestors", "web-frame-ancestors", "TESSERA_WEB_FRAME_ANCESTORS"},
-	} {
-		k := Key{Name: tc.key}
-		if k.Flag() != tc.flag || k.Env() != tc.env {
-			t.Errorf("%s: flag %q env %q", tc.key, k.Flag(), k.Env())
+	want := map[string][2]string{
+		"office.contact_url":  {"office-contact-url", "TESSERA_OFFICE_CONTACT_URL"},
+		"web.frame_ancestors": {"web-frame-ancestors", "TESSERA_WEB_FRAME_ANCESTORS"},
+	}
+	for _, k := range Keys() {
+		if w, ok := want[k.Name]; ok && (k.Flag != w[0] || k.Variable() != w[1]) {
+			t.Errorf("%s: flag %q env %q, want %q", k.Name, k.Flag, k.Variable(), w)
 		}
 		var f File
-		if err := f.Set(tc.key, "https://x.example"); err != nil {
-			t.Errorf("Set %s: %v", tc.key, err)
+		if err := f.Set(k.Name, "https://x.example"); err != nil {
+			t.Errorf("Set %s: %v", k.Name, err)
 		}
 	}
 	var f File

@@ -21,7 +21,178 @@ import (
 
 	"github.com/tessera-cie/tessera/inbox"
 	"github.com/tessera-cie/tessera/office"
+	"github.com/tessera-cie/tessera/validate"
 )
+
+// inboxSettings are tessera inbox's settings, read and checked.
+type inboxSettings struct {
+	cfg          inbox.Config
+	state        string
+	store        inbox.StoreOptions
+	metricsAddr  string
+	once, dryRun bool
+}
+
+// inboxFlags are the flags of tessera inbox, before they are read into
+// inboxSettings.
+type inboxFlags struct {
+	imap, imapUser, imapPassFile, smtp, smtpUser, smtpPassFile string
+	from, own, bcc, state, stateKey, mailbox                   string
+	folders                                                    inbox.Folders
+	authserv, pecDomains                                       string
+	noAuthResults                                              bool
+	perHour, perDomain, hourlyCap, maxMB                       int
+	profile, retain, caFile, metricsAddr                       string
+	poll                                                       time.Duration
+	once, dryRun                                               bool
+}
+
+// define defines the flags on fs.
+func (fl *inboxFlags) define(fs *flag.FlagSet) {
+	def := inbox.DefaultFolders()
+	fs.StringVar(&fl.imap, "imap", "", "the mailbox's server: imaps://[user@]host[:993][/FOLDER], imap://... (STARTTLS), imap+plain://... on loopback")
+	fs.StringVar(&fl.imapUser, "imap-user", "", "IMAP user, if not in the URL; the password is read from TESSERA_IMAP_PASSWORD, or from the file named by --imap-password-file")
+	fs.StringVar(&fl.imapPassFile, "imap-password-file", "", "file holding the IMAP password")
+	fs.StringVar(&fl.smtp, "smtp", "", "the server answers go through: smtps://[user@]host[:465], smtp://... (STARTTLS), smtp+plain://... on loopback")
+	fs.StringVar(&fl.smtpUser, "smtp-user", "", "SMTP user, if not in the URL; none for no AUTH; the password from TESSERA_SMTP_PASSWORD or the file named by --smtp-password-file")
+	fs.StringVar(&fl.smtpPassFile, "smtp-password-file", "", "file holding the SMTP password")
+	fs.StringVar(&fl.from, "from", "", `the office's address, "Anagrafe <anagrafe@comune.example.it>"; default: office.name and office.email`)
+	fs.StringVar(&fl.own, "own", "", "more addresses of the mailbox itself, comma separated: never answered")
+	fs.StringVar(&fl.bcc, "bcc", "", "addresses that get a copy of every answer, comma separated")
+	fs.StringVar(&fl.state, "state", "tessera-inbox.db", "the state database (SQLite)")
+	fs.StringVar(&fl.stateKey, "state-key-file", "", "the file holding the key of the state's hashes, made with the state (default: the state's path and .key); or the key itself, in hex, in TESSERA_STATE_KEY")
+	fs.StringVar(&fl.mailbox, "mailbox", "INBOX", "the folder read for new messages")
+	fs.StringVar(&fl.folders.Valid, "folder-valid", def.Valid, "folder of messages whose photos all pass")
+	fs.StringVar(&fl.folders.ToFix, "folder-to-fix", def.ToFix, "folder of messages with a photo to fix")
+	fs.StringVar(&fl.folders.NoPhoto, "folder-no-photo", def.NoPhoto, "folder of messages without a photo")
+	fs.StringVar(&fl.folders.Discarded, "folder-discarded", def.Discarded, "folder of messages not answered (automatic mail, receipts, over a sender's limit)")
+	fs.StringVar(&fl.folders.Verify, "folder-verify", def.Verify, "folder of messages a clerk must answer: sender not authenticated, over a domain's or the hourly limit")
+	fs.StringVar(&fl.authserv, "authserv-id", "", "the name(s) the office's mail server records its SPF/DKIM/DMARC results under in Authentication-Results, comma separated, e.g. mx.comune.example.it: only senders it authenticated are answered")
+	fs.BoolVar(&fl.noAuthResults, "no-auth-results", false, "the office's mail server records no Authentication-Results: answer From as it is, never Reply-To")
+	fs.StringVar(&fl.pecDomains, "pec-domains", "", "domains of the PEC providers whose envelopes are trusted, comma separated, e.g. pec.aruba.it,legalmail.it; PEC from others is filed for a clerk")
+	fs.IntVar(&fl.perHour, "per-hour", inbox.DefaultPerHour, "answers to one sender in an hour at most (its address in any case, with any +tag); more are filed unanswered")
+	fs.IntVar(&fl.perDomain, "per-domain", inbox.DefaultDomainHour, "answers to one domain in an hour at most; more wait for a clerk in --folder-verify")
+	fs.IntVar(&fl.hourlyCap, "hourly-cap", inbox.DefaultTotalHour, "answers in all in an hour at most; more wait for a clerk in --folder-verify")
+	fs.IntVar(&fl.maxMB, "max-mb", inbox.DefaultMaxBytes>>20, "largest message checked, in MB; a larger one gets a short answer")
+	fs.StringVar(&fl.profile, "profile", validate.DefaultProfile, "rules the photos are checked against: "+strings.Join(validate.ProfileNames(), ", "))
+	fs.DurationVar(&fl.poll, "poll", inbox.DefaultPoll, "how often the mailbox is read when the server has no IDLE")
+	fs.StringVar(&fl.retain, "retain", "90d", "how long the state of a filed message is kept (e.g. 90d, 720h; 0 for ever)")
+	fs.StringVar(&fl.caFile, "ca-file", "", "PEM file of the certificate authority of the mail servers, when not a public one")
+	fs.StringVar(&fl.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464")
+	fs.BoolVar(&fl.once, "once", false, "answer what is in the mailbox now, then stop")
+	fs.BoolVar(&fl.dryRun, "dry-run", false, "print what would be done with each message in the mailbox: no answer, no move, nothing recorded")
+}
+
+// parseInbox reads tessera inbox's settings: args, then the variables
+// lookup finds, then tessera.toml; the passwords from their variables or
+// files. log is the inbox's logger.
+func parseInbox(args []string, lookup func(string) (string, bool), stderr io.Writer, log *slog.Logger) (*inboxSettings, *flag.FlagSet, error) {
+	fs := newFlags("inbox", "usage: tessera inbox --imap imaps://USER@HOST/INBOX --smtp smtp://USER@HOST:587 {--from ADDRESS | --config tessera.toml} [flags]", stderr)
+	var fl inboxFlags
+	fl.define(fs)
+	f, keys := bindSettings(fs, inboxKeys)
+	site, err := loadSettings(fs, keys, f, args, lookup)
+	if err != nil {
+		return nil, fs, err
+	}
+	if fl.from == "" && site.Office.Email != "" {
+		fl.from = (&mail.Address{Name: site.Office.Name, Address: site.Office.Email}).String()
+	}
+	if fl.imap == "" || fl.smtp == "" || fl.from == "" {
+		return nil, fs, &usageError{usage: true}
+	}
+	mailboxSet := false
+	fs.Visit(func(f *flag.Flag) { mailboxSet = mailboxSet || f.Name == "mailbox" })
+	if err := fl.fromURLs(mailboxSet); err != nil {
+		return nil, fs, err
+	}
+	if err := checkRules(fl.profile, nil); err != nil {
+		return nil, fs, usageErrorf("%v", err)
+	}
+	s := &inboxSettings{state: fl.state, metricsAddr: fl.metricsAddr, once: fl.once, dryRun: fl.dryRun,
+		store: inbox.StoreOptions{KeyFile: fl.stateKey}}
+	if s.cfg, err = fl.config(site, lookup, log); err != nil {
+		return nil, fs, err
+	}
+	if err := s.cfg.Check(); errors.Is(err, inbox.ErrSenderAuth) {
+		return nil, fs, usageErrorf("only authenticated senders are answered: give --authserv-id, the name the office's mail server writes its results under in Authentication-Results (e.g. mx.comune.example.it), or --no-auth-results when it writes none")
+	} else if err != nil {
+		return nil, fs, usageErrorf("%v", err)
+	}
+	if k, ok := lookup("TESSERA_STATE_KEY"); ok && k != "" {
+		if s.store.Key, err = hex.DecodeString(strings.TrimSpace(k)); err != nil {
+			return nil, fs, usageErrorf("TESSERA_STATE_KEY: want the key in hex")
+		}
+	}
+	return s, fs, nil
+}
+
+// fromURLs takes the users and the folder the server URLs name, as
+// imaps://anagrafe@imap.example.it/INBOX and smtp://anagrafe@smtp.example.it:587;
+// mailboxSet says --mailbox was given, and must then agree.
+func (fl *inboxFlags) fromURLs(mailboxSet bool) error {
+	for _, u := range []struct {
+		raw     string
+		user    *string
+		mailbox bool
+	}{{fl.imap, &fl.imapUser, true}, {fl.smtp, &fl.smtpUser, false}} {
+		user, path, err := urlParts(u.raw)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		if user != "" && *u.user == "" {
+			*u.user = user
+		}
+		if path == "" {
+			continue
+		}
+		if !u.mailbox {
+			return usageErrorf("%s: an SMTP server has no folder", u.raw)
+		}
+		if mailboxSet && path != fl.mailbox {
+			return usageErrorf("the folder %q in --imap and --mailbox %q differ", path, fl.mailbox)
+		}
+		fl.mailbox = path
+	}
+	if fl.imapUser == "" {
+		return usageErrorf("no IMAP user: --imap-user, or in the URL (imaps://user@host)")
+	}
+	return nil
+}
+
+// config is the inbox's configuration from the flags, the office's site
+// and the passwords lookup finds.
+func (fl *inboxFlags) config(site *office.Site, lookup func(string) (string, bool), log *slog.Logger) (inbox.Config, error) {
+	sender, err := mail.ParseAddress(fl.from)
+	if err != nil {
+		return inbox.Config{}, usageErrorf("--from %q: %v", fl.from, err)
+	}
+	keep, err := parseRetain(fl.retain)
+	if err != nil {
+		return inbox.Config{}, usageErrorf("--retain %q: %v", fl.retain, err)
+	}
+	imapPass, err := secret(lookup, "TESSERA_IMAP_PASSWORD", fl.imapPassFile)
+	if err != nil {
+		return inbox.Config{}, usageErrorf("%v", err)
+	}
+	smtpPass, err := secret(lookup, "TESSERA_SMTP_PASSWORD", fl.smtpPassFile)
+	if err != nil {
+		return inbox.Config{}, usageErrorf("%v", err)
+	}
+	tlsConf, err := tlsWithCA(fl.caFile)
+	if err != nil {
+		return inbox.Config{}, usageErrorf("%v", err)
+	}
+	return inbox.Config{
+		IMAP: fl.imap, IMAPUser: fl.imapUser, IMAPPassword: imapPass,
+		SMTP: fl.smtp, SMTPUser: fl.smtpUser, SMTPPassword: smtpPass,
+		From: *sender, Own: list(fl.own), Bcc: list(fl.bcc), Office: site.Office,
+		Mailbox: fl.mailbox, Folders: fl.folders,
+		Auth: inbox.SenderAuth{AuthServIDs: list(fl.authserv), FromOnly: fl.noAuthResults, PECDomains: list(fl.pecDomains)},
+		TLS:  tlsConf, PerHour: fl.perHour, PerDomainHour: fl.perDomain, TotalHour: fl.hourlyCap, MaxBytes: int64(fl.maxMB) << 20, Profile: fl.profile, Poll: fl.poll,
+		Retain: keep, Log: log,
+	}, nil
+}
 
 // runInbox answers the photos sent to the registry office's mailbox:
 // until SIGINT or SIGTERM, or once with --once.
@@ -29,140 +200,16 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if len(args) > 0 && args[0] == "status" {
 		return runInboxStatus(ctx, args[1:], stdout, stderr)
 	}
-	fs := newFlags("inbox", "usage: tessera inbox --imap imaps://USER@HOST/INBOX --smtp smtp://USER@HOST:587 {--from ADDRESS | --config tessera.toml} [flags]", stderr)
-	def := inbox.DefaultFolders()
-	var (
-		imapURL   = fs.String("imap", envOr("TESSERA_IMAP", ""), "the mailbox's server: imaps://[user@]host[:993][/FOLDER], imap://... (STARTTLS), imap+plain://... on loopback (env TESSERA_IMAP)")
-		imapUser  = fs.String("imap-user", envOr("TESSERA_IMAP_USER", ""), "IMAP user, if not in the URL (env TESSERA_IMAP_USER); the password is read from TESSERA_IMAP_PASSWORD, or the file named by TESSERA_IMAP_PASSWORD_FILE or --imap-password-file")
-		imapPassF = fs.String("imap-password-file", "", "file holding the IMAP password")
-		smtpURL   = fs.String("smtp", envOr("TESSERA_SMTP", ""), "the server answers go through: smtps://[user@]host[:465], smtp://... (STARTTLS), smtp+plain://... on loopback (env TESSERA_SMTP)")
-		smtpUser  = fs.String("smtp-user", envOr("TESSERA_SMTP_USER", ""), "SMTP user, if not in the URL; none for no AUTH (env TESSERA_SMTP_USER); the password from TESSERA_SMTP_PASSWORD, TESSERA_SMTP_PASSWORD_FILE or --smtp-password-file")
-		smtpPassF = fs.String("smtp-password-file", "", "file holding the SMTP password")
-		from      = fs.String("from", envOr("TESSERA_FROM", ""), `the office's address, "Anagrafe <anagrafe@comune.example.it>" (env TESSERA_FROM); default: office.name and office.email of --config`)
-		own       = fs.String("own", envOr("TESSERA_OWN", ""), "more addresses of the mailbox itself, comma separated: never answered")
-		bcc       = fs.String("bcc", envOr("TESSERA_BCC", ""), "addresses that get a copy of every answer, comma separated")
-		state     = fs.String("state", envOr("TESSERA_STATE", "tessera-inbox.db"), "the state database (SQLite) (env TESSERA_STATE)")
-		stateKey  = fs.String("state-key-file", envOr("TESSERA_STATE_KEY_FILE", ""), "the file holding the key of the state's hashes, made with the state (default: the state's path and .key; env TESSERA_STATE_KEY_FILE); or the key itself, in hex, in TESSERA_STATE_KEY")
-		mailbox   = fs.String("mailbox", "INBOX", "the folder read for new messages")
-		valid     = fs.String("folder-valid", def.Valid, "folder of messages whose photos all pass")
-		toFix     = fs.String("folder-to-fix", def.ToFix, "folder of messages with a photo to fix")
-		noPhoto   = fs.String("folder-no-photo", def.NoPhoto, "folder of messages without a photo")
-		discarded = fs.String("folder-discarded", def.Discarded, "folder of messages not answered (automatic mail, receipts, over a sender's limit)")
-		verify    = fs.String("folder-verify", def.Verify, "folder of messages a clerk must answer: sender not authenticated, over a domain's or the hourly limit")
-		authserv  = fs.String("authserv-id", envOr("TESSERA_AUTHSERV_ID", ""), "the name(s) the office's mail server records its SPF/DKIM/DMARC results under in Authentication-Results, comma separated, e.g. mx.comune.example.it: only senders it authenticated are answered (env TESSERA_AUTHSERV_ID)")
-		fromOnly  = fs.Bool("no-auth-results", envBool("TESSERA_NO_AUTH_RESULTS"), "the office's mail server records no Authentication-Results: answer From as it is, never Reply-To (env TESSERA_NO_AUTH_RESULTS=1)")
-		pecDoms   = fs.String("pec-domains", envOr("TESSERA_PEC_DOMAINS", ""), "domains of the PEC providers whose envelopes are trusted, comma separated, e.g. pec.aruba.it,legalmail.it; PEC from others is filed for a clerk (env TESSERA_PEC_DOMAINS)")
-		perHour   = fs.Int("per-hour", inbox.DefaultPerHour, "answers to one sender in an hour at most (its address in any case, with any +tag); more are filed unanswered")
-		perDomain = fs.Int("per-domain", inbox.DefaultDomainHour, "answers to one domain in an hour at most; more wait for a clerk in --folder-verify")
-		hourlyCap = fs.Int("hourly-cap", inbox.DefaultTotalHour, "answers in all in an hour at most; more wait for a clerk in --folder-verify")
-		maxMB     = fs.Int("max-mb", inbox.DefaultMaxBytes>>20, "largest message checked, in MB; a larger one gets a short answer")
-		profile   = profileFlag(fs, "rules the photos are checked against")
-		poll      = fs.Duration("poll", inbox.DefaultPoll, "how often the mailbox is read when the server has no IDLE")
-		retain    = fs.String("retain", "90d", "how long the state of a filed message is kept (e.g. 90d, 720h; 0 for ever)")
-		caFile    = fs.String("ca-file", "", "PEM file of the certificate authority of the mail servers, when not a public one")
-		once      = fs.Bool("once", false, "answer what is in the mailbox now, then stop")
-		dryRun    = fs.Bool("dry-run", false, "print what would be done with each message in the mailbox: no answer, no move, nothing recorded")
-		metrics   = fs.String("metrics-addr", envOr(metricsEnv, ""), "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464 (env "+metricsEnv+")")
-	)
-	officeFlags := office.Bind(fs)
-	if code, stop := stopped(fs.Parse(args)); stop {
-		return code
-	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "tessera inbox: "+format+"\n", a...)
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		return usage("unexpected arguments %q", fs.Args())
-	}
-	site, err := officeFlags.Load(os.LookupEnv)
-	if err != nil {
-		return usage("%v", err)
-	}
-	if *from == "" && site.Office.Email != "" {
-		*from = (&mail.Address{Name: site.Office.Name, Address: site.Office.Email}).String()
-	}
-	if *imapURL == "" || *smtpURL == "" || *from == "" {
-		fs.Usage()
-		return exitUsage
-	}
-	// The user and the folder may be in the URLs, as
-	// imaps://anagrafe@imap.example.it/INBOX and smtp://anagrafe@smtp.example.it:587.
-	mailboxSet := false
-	fs.Visit(func(f *flag.Flag) { mailboxSet = mailboxSet || f.Name == "mailbox" })
-	for _, u := range []struct {
-		raw     string
-		user    *string
-		mailbox bool
-	}{{*imapURL, imapUser, true}, {*smtpURL, smtpUser, false}} {
-		user, path, err := urlParts(u.raw)
-		if err != nil {
-			return usage("%v", err)
-		}
-		if user != "" && *u.user == "" {
-			*u.user = user
-		}
-		if path != "" {
-			if !u.mailbox {
-				return usage("%s: an SMTP server has no folder", u.raw)
-			}
-			if mailboxSet && path != *mailbox {
-				return usage("the folder %q in --imap and --mailbox %q differ", path, *mailbox)
-			}
-			*mailbox = path
-		}
-	}
-	if *imapUser == "" {
-		return usage("no IMAP user: --imap-user, or in the URL (imaps://user@host)")
-	}
-	sender, err := mail.ParseAddress(*from)
-	if err != nil {
-		return usage("--from %q: %v", *from, err)
-	}
-	keep, err := parseRetain(*retain)
-	if err != nil {
-		return usage("--retain %q: %v", *retain, err)
-	}
-	imapPass, err := secret("TESSERA_IMAP_PASSWORD", *imapPassF)
-	if err != nil {
-		return usage("%v", err)
-	}
-	smtpPass, err := secret("TESSERA_SMTP_PASSWORD", *smtpPassF)
-	if err != nil {
-		return usage("%v", err)
-	}
-	tlsConf, err := tlsWithCA(*caFile)
-	if err != nil {
-		return usage("%v", err)
-	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg := inbox.Config{
-		IMAP: *imapURL, IMAPUser: *imapUser, IMAPPassword: imapPass,
-		SMTP: *smtpURL, SMTPUser: *smtpUser, SMTPPassword: smtpPass,
-		From: *sender, Own: list(*own), Bcc: list(*bcc), Office: site.Office,
-		Mailbox: *mailbox, Folders: inbox.Folders{Valid: *valid, ToFix: *toFix, NoPhoto: *noPhoto, Discarded: *discarded, Verify: *verify},
-		Auth: inbox.SenderAuth{AuthServIDs: list(*authserv), FromOnly: *fromOnly, PECDomains: list(*pecDoms)},
-		TLS:  tlsConf, PerHour: *perHour, PerDomainHour: *perDomain, TotalHour: *hourlyCap, MaxBytes: int64(*maxMB) << 20, Profile: *profile, Poll: *poll,
-		Retain: keep, Log: log,
+	s, fs, err := parseInbox(args, os.LookupEnv, stderr, log)
+	if err != nil {
+		return settingsExit("inbox", err, fs, stderr)
 	}
-	if err := checkRules(*profile, nil); err != nil {
-		return usage("%v", err)
-	}
-	if err := cfg.Check(); errors.Is(err, inbox.ErrSenderAuth) {
-		return usage("only authenticated senders are answered: give --authserv-id, the name the office's mail server writes its results under in Authentication-Results (e.g. mx.comune.example.it), or --no-auth-results when it writes none")
-	} else if err != nil {
-		return usage("%v", err)
-	}
-	if *dryRun {
+	cfg := s.cfg
+	if s.dryRun {
 		return inboxDryRun(ctx, cfg, stdout, stderr)
 	}
-	opts := inbox.StoreOptions{KeyFile: *stateKey}
-	if k := os.Getenv("TESSERA_STATE_KEY"); k != "" {
-		if opts.Key, err = hex.DecodeString(strings.TrimSpace(k)); err != nil {
-			return usage("TESSERA_STATE_KEY: want the key in hex")
-		}
-	}
-	store, err := inbox.OpenStore(ctx, *state, opts)
+	store, err := inbox.OpenStore(ctx, s.state, s.store)
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
 		return 1
@@ -174,9 +221,9 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer closeEngine()
-	if *metrics != "" {
+	if s.metricsAddr != "" {
 		cfg.Metrics = inbox.NewMetrics()
-		stop, err := serveMetrics(*metrics, cfg.Metrics.Handler(), log)
+		stop, err := serveMetrics(s.metricsAddr, cfg.Metrics.Handler(), log)
 		if err != nil {
 			fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
 			return 1
@@ -185,12 +232,13 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	in, err := inbox.New(cfg, store, v)
 	if err != nil {
-		return usage("%v", err)
+		fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
+		return exitUsage
 	}
-	if *once {
+	if s.once {
 		err = in.Once(ctx)
 	} else {
-		log.Info("inbox: watching", "mailbox", *mailbox)
+		log.Info("inbox: watching", "mailbox", cfg.Mailbox)
 		err = in.Run(ctx)
 	}
 	if err != nil {
@@ -198,13 +246,6 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	return 0
-}
-
-// envBool is the boolean in the environment variable name: false when
-// unset or not one strconv.ParseBool reads ("1", "true", "0", "false"...).
-func envBool(name string) bool {
-	b, _ := strconv.ParseBool(os.Getenv(name))
-	return b
 }
 
 // urlParts returns the user and the folder a server URL names, and
@@ -330,12 +371,13 @@ func parseRetain(s string) (time.Duration, error) {
 // file (its first line) named by --*-password-file or by name_FILE (as
 // container secrets are mounted): never a flag, which any user of the
 // machine can read in the process list.
-func secret(name, file string) (string, error) {
+func secret(lookup func(string) (string, bool), name, file string) (string, error) {
 	if file == "" {
-		file = os.Getenv(name + "_FILE")
+		file, _ = lookup(name + "_FILE")
 	}
 	if file == "" {
-		return os.Getenv(name), nil
+		v, _ := lookup(name)
+		return v, nil
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {

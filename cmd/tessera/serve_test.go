@@ -62,7 +62,7 @@ func TestServeUsage(t *testing.T) {
 // until it is ready, checks a photo, reads the metrics on their own
 // listener (and not on the public one), and stops it as SIGTERM would.
 func TestServeCommand(t *testing.T) {
-	t.Setenv(addrEnv, "127.0.0.1:0") // the environment gives the addresses
+	t.Setenv("TESSERA_ADDR", "127.0.0.1:0") // the environment gives the addresses
 	t.Setenv(metricsEnv, "127.0.0.1:0")
 	base, stderr, stop := startServe(t)
 	photo := fixture.JPEG(fixture.Gradient(560, 720), 90, nil, nil)

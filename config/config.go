@@ -1,0 +1,189 @@
+// Package config is how every tessera command is configured: each setting
+// is a key of tessera.toml ("inbox.imap_user"), a flag ("--imap-user") and
+// an environment variable ("TESSERA_IMAP_USER"). A flag given on the
+// command line wins over the variable, and the variable over the file; a
+// setting none of them gives keeps the flag's default.
+//
+// The file is TOML, one table per part of tessera: [office] and [web]
+// (package office), [serve], [inbox]. A key no command knows is an error
+// that names it: a misspelt key would otherwise be silently ignored.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// FileEnv names the configuration file when --config is not given.
+const FileEnv = "TESSERA_CONFIG"
+
+// FileFlag is the flag that names the configuration file.
+const FileFlag = "config"
+
+// Key is one setting: a flag of the command, also read from tessera.toml
+// and from the environment.
+type Key struct {
+	// Name is the table and the key in tessera.toml: "inbox.imap_user".
+	Name string
+	// Flag is the flag's name, without dashes: "imap-user".
+	Flag string
+	// Env is the environment variable; "" is TESSERA_ and the flag's name
+	// in capitals, dashes as underscores ("TESSERA_IMAP_USER").
+	Env string
+	// Path marks a file name: one written in tessera.toml is read from
+	// the file's folder.
+	Path bool
+	// List marks a list: in tessera.toml a list of strings, in a flag or
+	// a variable its items separated by commas.
+	List bool
+}
+
+// Variable is the key's environment variable.
+func (k Key) Variable() string {
+	if k.Env != "" {
+		return k.Env
+	}
+	return "TESSERA_" + strings.ToUpper(strings.ReplaceAll(k.Flag, "-", "_"))
+}
+
+// Bind defines --config on fs and adds to each key's flag, defined on fs
+// already, where else it is read from: "(key inbox.imap, env
+// TESSERA_IMAP)".
+func Bind(fs *flag.FlagSet, keys []Key) {
+	fs.String(FileFlag, "", "the configuration file, tessera.toml (env "+FileEnv+")")
+	for _, k := range keys {
+		f := fs.Lookup(k.Flag)
+		if f == nil {
+			panic("config: no flag --" + k.Flag + " for key " + k.Name)
+		}
+		f.Usage += fmt.Sprintf(" (key %s, env %s)", k.Name, k.Variable())
+	}
+}
+
+// Load sets, once fs is parsed, each key's flag that the command line did
+// not give: from its environment variable (lookup, os.LookupEnv), else
+// from the configuration file (--config, else the file $TESSERA_CONFIG
+// names, else none). known are the names of every key tessera.toml may
+// hold, every command's: a key of the file outside them is an error, one
+// of another command is left to it. It returns the file read, "" for
+// none.
+func Load(fs *flag.FlagSet, keys []Key, known []string, lookup func(string) (string, bool)) (string, error) {
+	path := fs.Lookup(FileFlag).Value.String()
+	if path == "" {
+		path, _ = lookup(FileEnv)
+	}
+	var file map[string]any
+	if path != "" {
+		var err error
+		if file, err = read(path, known); err != nil {
+			return "", err
+		}
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, k := range keys {
+		if given[k.Flag] {
+			continue
+		}
+		v, fromEnv := lookup(k.Variable())
+		what := k.Variable()
+		if !fromEnv {
+			x, ok := file[k.Name]
+			if !ok {
+				continue
+			}
+			what = path + ": " + k.Name
+			var err error
+			if v, err = text(x, k.List); err != nil {
+				return "", fmt.Errorf("%s: %w", what, err)
+			}
+			if k.Path && v != "" && !filepath.IsAbs(v) {
+				v = filepath.Join(filepath.Dir(path), v)
+			}
+		}
+		if err := fs.Set(k.Flag, v); err != nil {
+			return "", fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	return path, nil
+}
+
+// read reads the file at path: its keys' values by name.
+func read(path string, known []string) (map[string]any, error) {
+	var doc map[string]any
+	if _, err := toml.DecodeFile(path, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	out := map[string]any{}
+	var unknown []string
+	for _, table := range sortedKeys(doc) {
+		t, ok := doc[table].(map[string]any)
+		if !ok {
+			unknown = append(unknown, table)
+			continue
+		}
+		for _, key := range sortedKeys(t) {
+			name := table + "." + key
+			if !slices.Contains(known, name) {
+				unknown = append(unknown, name)
+				continue
+			}
+			out[name] = t[key]
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%s: unknown key %s (the keys are %s)", path, strings.Join(unknown, ", "), strings.Join(known, ", "))
+	}
+	return out, nil
+}
+
+// text writes a value of the file as a flag takes it; list says the key
+// holds a list.
+func text(v any, list bool) (string, error) {
+	if _, isList := v.([]any); isList != list {
+		if list {
+			return "", fmt.Errorf("want a list of strings, [\"a\", \"b\"], not %v", v)
+		}
+		return "", fmt.Errorf("want one value, not the list %v", v)
+	}
+	switch v := v.(type) {
+	case string:
+		return v, nil
+	case int64, float64, bool:
+		return fmt.Sprint(v), nil
+	case []any:
+		items := make([]string, len(v))
+		for i, x := range v {
+			s, ok := x.(string)
+			if !ok || strings.Contains(s, ",") {
+				return "", fmt.Errorf("want a list of strings without commas, not %v", v)
+			}
+			items[i] = s
+		}
+		return strings.Join(items, ","), nil
+	}
+	return "", fmt.Errorf("want a string, a number, true or false, or a list of strings, not %T", v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// Names are the keys' names, in their order.
+func Names(keys []Key) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k.Name
+	}
+	return out
+}
