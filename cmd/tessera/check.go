@@ -20,6 +20,7 @@ import (
 
 	"github.com/tessera-cie/tessera/batch"
 	"github.com/tessera-cie/tessera/catalog"
+	"github.com/tessera-cie/tessera/config"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -38,30 +39,52 @@ type checkFlags struct {
 // thumbSide is the longer side of the annotated thumbnails in the HTML report.
 const thumbSide = 320
 
-// runCheck checks the photos named by args (files, folders, glob patterns)
-// and prints a report. It exits 0 when every photo passes, 1 when any fails
-// or cannot be read (or none was found), 2 on a usage error.
-func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// checkKeys are the settings of tessera check an office may set once, the
+// [check] table; the others are the run's own, flags only.
+var checkKeys = []config.Key{
+	{Name: "check.profile", Flag: "profile"},
+	{Name: "check.lang", Flag: "lang"},
+	{Name: "check.jobs", Flag: "jobs"},
+}
+
+// parseCheck reads tessera check's flags (wherever they stand among the
+// paths), then its settings from the variables lookup finds and
+// tessera.toml; it returns the paths.
+func parseCheck(args []string, lookup func(string) (string, bool), stderr io.Writer) (*checkFlags, []string, *flag.FlagSet, error) {
 	fs := newFlags("check", "usage: tessera check [flags] FILE|DIR|GLOB...", stderr)
 	var f checkFlags
-	profile, language := profileFlag(fs, "rules to apply"), langFlag(fs, "language of messages and fixes")
+	fs.StringVar(&f.profile, "profile", validate.DefaultProfile, "rules to apply: "+strings.Join(validate.ProfileNames(), ", "))
+	fs.StringVar(&f.lang, "lang", catalog.Default, "language of messages and fixes: "+strings.Join(catalog.Languages(), ", "))
 	fs.StringVar(&f.format, "format", "text", "report format: "+strings.Join(batch.Formats(), ", ")+" (default from the --out extension, else text)")
 	fs.StringVar(&f.out, "out", "", "write the report to this file instead of standard output (never one of the photos; an existing file only with --force)")
 	fs.BoolVar(&f.force, "force", false, "replace the --out file when it exists")
 	fs.BoolVar(&f.recursive, "r", false, "walk into subfolders")
 	fs.IntVar(&f.jobs, "jobs", runtime.NumCPU(), "photos checked at once")
 	fs.StringVar(&f.sortInto, "sort-into", "", "copy passing photos into DIR/ok and the others into DIR/ko (never overwrites)")
+	config.Bind(fs, checkKeys)
 	paths, err := parseInterspersed(fs, args)
-	if code, stop := stopped(err); stop {
-		return code
+	if err != nil {
+		return nil, nil, fs, err
 	}
-	f.profile, f.lang = *profile, *language
-	if code, ok := f.validate(fs, stderr); !ok {
-		return code
+	if _, err := config.Load(fs, checkKeys, knownKeys(), lookup); err != nil {
+		return nil, nil, fs, usageErrorf("%v", err)
+	}
+	if err := f.validate(fs); err != nil {
+		return nil, nil, fs, err
 	}
 	if len(paths) == 0 {
-		fs.Usage()
-		return exitUsage
+		return nil, nil, fs, &usageError{usage: true}
+	}
+	return &f, paths, fs, nil
+}
+
+// runCheck checks the photos named by args (files, folders, glob patterns)
+// and prints a report. It exits 0 when every photo passes, 1 when any fails
+// or cannot be read (or none was found), 2 on a usage error.
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, paths, fs, err := parseCheck(args, os.LookupEnv, stderr)
+	if err != nil {
+		return settingsExit("check", err, fs, stderr)
 	}
 	l := catalog.For(f.lang)
 
@@ -170,28 +193,27 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
-// validate checks the flag values; it returns the exit status and false on
-// a usage error.
-func (f *checkFlags) validate(fs *flag.FlagSet, stderr io.Writer) (int, bool) {
+// validate checks the flag values and completes them: the format from
+// --out's extension when --format is not given, the language as tessera
+// names it.
+func (f *checkFlags) validate(fs *flag.FlagSet) error {
 	formatSet := false
 	fs.Visit(func(fl *flag.Flag) { formatSet = formatSet || fl.Name == "format" })
 	if format := batch.FormatOf(f.out); !formatSet && format != "" {
 		f.format = format
 	}
-	rules := checkRules(f.profile, &f.lang)
-	switch {
-	case rules != nil:
-		fmt.Fprintf(stderr, "tessera check: %v\n", rules)
-	case !contains(batch.Formats(), f.format):
-		fmt.Fprintf(stderr, "tessera check: unknown format %q (%s)\n", f.format, strings.Join(batch.Formats(), ", "))
-	case f.jobs < 1:
-		fmt.Fprintf(stderr, "tessera check: --jobs must be at least 1, not %d\n", f.jobs)
-	case f.sortInto != "" && isFile(f.sortInto):
-		fmt.Fprintf(stderr, "tessera check: --sort-into %s is a file, not a folder\n", f.sortInto)
-	default:
-		return 0, true
+	if err := checkRules(f.profile, &f.lang); err != nil {
+		return usageErrorf("%v", err)
 	}
-	return exitUsage, false
+	switch {
+	case !contains(batch.Formats(), f.format):
+		return usageErrorf("unknown format %q (%s)", f.format, strings.Join(batch.Formats(), ", "))
+	case f.jobs < 1:
+		return usageErrorf("--jobs must be at least 1, not %d", f.jobs)
+	case f.sortInto != "" && isFile(f.sortInto):
+		return usageErrorf("--sort-into %s is a file, not a folder", f.sortInto)
+	}
+	return nil
 }
 
 // outTaken says why the report may not be written to --out: it is one

@@ -12,10 +12,18 @@ import (
 	"strings"
 
 	"github.com/tessera-cie/tessera/catalog"
+	"github.com/tessera-cie/tessera/config"
 	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/printsheet"
 	"github.com/tessera-cie/tessera/validate"
 )
+
+// fixKeys are the settings of tessera fix an office may set once, the
+// [fix] table.
+var fixKeys = []config.Key{
+	{Name: "fix.profile", Flag: "profile"},
+	{Name: "fix.lang", Flag: "lang"},
+}
 
 // runFix makes the mechanical fixes (crop to 35x45 around the face, scale,
 // DPI, JPEG under the size limit), writes the new file next to the old one
@@ -28,8 +36,9 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	lang := langFlag(fs, "language of messages")
 	force := fs.Bool("force", false, "overwrite OUT (and SHEET) if it exists")
 	printTo := fs.String("print", "", "also write a 10x15 cm sheet to print, PDF or JPEG by its extension")
-	if code, stop := stopped(fs.Parse(args)); stop {
-		return code
+	config.Bind(fs, fixKeys)
+	if err := parseSettings(fs, fixKeys, args, os.LookupEnv); err != nil {
+		return settingsExit("fix", err, fs, stderr)
 	}
 	if fs.NArg() < 1 || fs.NArg() > 2 {
 		fs.Usage()

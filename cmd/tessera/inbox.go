@@ -19,6 +19,7 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/tessera-cie/tessera/config"
 	"github.com/tessera-cie/tessera/inbox"
 	"github.com/tessera-cie/tessera/office"
 	"github.com/tessera-cie/tessera/validate"
@@ -300,13 +301,13 @@ func inboxDryRun(ctx context.Context, cfg inbox.Config, stdout, stderr io.Writer
 // runInboxStatus prints the counts of the inbox's state database and the
 // messages whose answer has not left yet.
 func runInboxStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("inbox status", "usage: tessera inbox status [--state FILE]", stderr)
-	state := fs.String("state", os.Getenv("TESSERA_STATE"), "the state database (env TESSERA_STATE; default tessera-inbox.db)")
-	if code, stop := stopped(fs.Parse(args)); stop {
-		return code
-	}
-	if *state == "" {
-		*state = "tessera-inbox.db"
+	fs := newFlags("inbox status", "usage: tessera inbox status [--state FILE | --config tessera.toml]", stderr)
+	state := fs.String("state", "tessera-inbox.db", "the state database")
+	// The inbox's own key: the same file as the inbox it reports on.
+	keys := []config.Key{{Name: "inbox.state", Flag: "state", Path: true}}
+	config.Bind(fs, keys)
+	if err := parseSettings(fs, keys, args, os.LookupEnv); err != nil {
+		return settingsExit("inbox status", err, fs, stderr)
 	}
 	st, err := inbox.ReadStatus(ctx, *state)
 	if err != nil {

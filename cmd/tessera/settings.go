@@ -70,7 +70,7 @@ var inboxKeys = []config.Key{
 // leaves the others' to them, and a name none knows is a mistake.
 func knownKeys() []string {
 	var names []string
-	for _, keys := range [][]config.Key{office.Keys(), serveKeys, inboxKeys} {
+	for _, keys := range [][]config.Key{office.Keys(), serveKeys, inboxKeys, checkKeys, fixKeys} {
 		names = append(names, config.Names(keys)...)
 	}
 	return names
@@ -88,20 +88,29 @@ func bindSettings(fs *flag.FlagSet, keys []config.Key) (*office.File, []config.K
 // loadSettings parses args into fs and loads the keys' values from the
 // environment and the file; then checks the office's.
 func loadSettings(fs *flag.FlagSet, keys []config.Key, f *office.File, args []string, lookup func(string) (string, bool)) (*office.Site, error) {
-	if err := fs.Parse(args); err != nil {
+	if err := parseSettings(fs, keys, args, lookup); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, &usageError{msg: fmt.Sprintf("unexpected arguments %q", fs.Args()), usage: true}
-	}
-	if _, err := config.Load(fs, keys, knownKeys(), lookup); err != nil {
-		return nil, usageErrorf("%v", err)
 	}
 	site, err := office.Open(*f)
 	if err != nil {
 		return nil, usageErrorf("%v", err)
 	}
 	return site, nil
+}
+
+// parseSettings parses args into fs and loads keys' values from the
+// environment (lookup) and tessera.toml.
+func parseSettings(fs *flag.FlagSet, keys []config.Key, args []string, lookup func(string) (string, bool)) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if _, err := config.Load(fs, keys, knownKeys(), lookup); err != nil {
+		return usageErrorf("%v", err)
+	}
+	return nil
 }
 
 // usageError is a mistake in the settings: the command says it and exits

@@ -190,3 +190,48 @@ func tomlFile(t *testing.T, dir, name, text string) string {
 	}
 	return p
 }
+
+// TestParseCheck: the clerks' defaults from tessera.toml's [check] or the
+// environment, a flag over both; the run's own flags stay flags.
+func TestParseCheck(t *testing.T) {
+	dir := t.TempDir()
+	file := tomlFile(t, dir, "tessera.toml", "[check]\nlang = \"de\"\nprofile = \"icao\"\njobs = 3\n\n[inbox]\nper_hour = 2\n")
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		vars    map[string]string
+		want    checkFlags
+		wantErr string
+	}{
+		{"defaults", []string{"foto.jpg"}, nil, checkFlags{profile: "cie", lang: "it", format: "text", jobs: 1}, ""},
+		{"the file", []string{"--config", file, "foto.jpg"}, nil, checkFlags{profile: "icao", lang: "de", format: "text", jobs: 3}, ""},
+		{"a variable over the file", []string{"foto.jpg", "--config", file}, map[string]string{"TESSERA_LANG": "en"}, checkFlags{profile: "icao", lang: "en", format: "text", jobs: 3}, ""},
+		{"a flag over both, among the paths", []string{"--config", file, "foto.jpg", "--lang", "IT", "--out", "r.csv"}, map[string]string{"TESSERA_LANG": "en"},
+			checkFlags{profile: "icao", lang: "it", format: "csv", out: "r.csv", jobs: 3}, ""},
+		{"a language tessera does not speak", []string{"foto.jpg"}, map[string]string{"TESSERA_LANG": "fr"}, checkFlags{}, "unknown language"},
+		{"no path", nil, nil, checkFlags{}, "usage"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			vars := map[string]string{"TESSERA_JOBS": "1"}
+			if tc.want.jobs == 3 {
+				vars = map[string]string{}
+			}
+			for k, v := range tc.vars {
+				vars[k] = v
+			}
+			f, _, _, err := parseCheck(tc.args, env(vars), io.Discard)
+			if tc.wantErr != "" {
+				if err == nil || (tc.wantErr != "usage" && !strings.Contains(err.Error(), tc.wantErr)) {
+					t.Errorf("error %v, want one with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *f != tc.want {
+				t.Errorf("flags %+v, want %+v", *f, tc.want)
+			}
+		})
+	}
+}
