@@ -67,7 +67,7 @@ func parseCheck(args []string, lookup func(string) (string, bool), stderr io.Wri
 		return nil, nil, fs, err
 	}
 	if _, err := config.Load(fs, checkKeys, knownKeys(), lookup); err != nil {
-		return nil, nil, fs, usageErrorf("%v", err)
+		return nil, nil, fs, usageErrorf("%w", err)
 	}
 	if err := f.validate(fs); err != nil {
 		return nil, nil, fs, err
@@ -203,7 +203,7 @@ func (f *checkFlags) validate(fs *flag.FlagSet) error {
 		f.format = format
 	}
 	if err := checkRules(f.profile, &f.lang); err != nil {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	switch {
 	case !contains(batch.Formats(), f.format):

@@ -108,7 +108,7 @@ func parseInbox(args []string, lookup func(string) (string, bool), stderr io.Wri
 		return nil, fs, err
 	}
 	if err := checkRules(fl.profile, nil); err != nil {
-		return nil, fs, usageErrorf("%v", err)
+		return nil, fs, usageErrorf("%w", err)
 	}
 	s := &inboxSettings{state: fl.state, metricsAddr: fl.metricsAddr, once: fl.once, dryRun: fl.dryRun,
 		store: inbox.StoreOptions{KeyFile: fl.stateKey}}
@@ -118,7 +118,7 @@ func parseInbox(args []string, lookup func(string) (string, bool), stderr io.Wri
 	if err := s.cfg.Check(); errors.Is(err, inbox.ErrSenderAuth) {
 		return nil, fs, usageErrorf("only authenticated senders are answered: give --authserv-id, the name the office's mail server writes its results under in Authentication-Results (e.g. mx.comune.example.it), or --no-auth-results when it writes none")
 	} else if err != nil {
-		return nil, fs, usageErrorf("%v", err)
+		return nil, fs, usageErrorf("%w", err)
 	}
 	if k, ok := lookup("TESSERA_STATE_KEY"); ok && k != "" {
 		if s.store.Key, err = hex.DecodeString(strings.TrimSpace(k)); err != nil {
@@ -139,7 +139,7 @@ func (fl *inboxFlags) fromURLs(mailboxSet bool) error {
 	}{{fl.imap, &fl.imapUser, true}, {fl.smtp, &fl.smtpUser, false}} {
 		user, path, err := urlParts(u.raw)
 		if err != nil {
-			return usageErrorf("%v", err)
+			return usageErrorf("%w", err)
 		}
 		if user != "" && *u.user == "" {
 			*u.user = user
@@ -166,23 +166,23 @@ func (fl *inboxFlags) fromURLs(mailboxSet bool) error {
 func (fl *inboxFlags) config(site *office.Site, lookup func(string) (string, bool), log *slog.Logger) (inbox.Config, error) {
 	sender, err := mail.ParseAddress(fl.from)
 	if err != nil {
-		return inbox.Config{}, usageErrorf("--from %q: %v", fl.from, err)
+		return inbox.Config{}, usageErrorf("--from %q: %w", fl.from, err)
 	}
 	keep, err := parseRetain(fl.retain)
 	if err != nil {
-		return inbox.Config{}, usageErrorf("--retain %q: %v", fl.retain, err)
+		return inbox.Config{}, usageErrorf("--retain %q: %w", fl.retain, err)
 	}
 	imapPass, err := secret(lookup, "TESSERA_IMAP_PASSWORD", fl.imapPassFile)
 	if err != nil {
-		return inbox.Config{}, usageErrorf("%v", err)
+		return inbox.Config{}, usageErrorf("%w", err)
 	}
 	smtpPass, err := secret(lookup, "TESSERA_SMTP_PASSWORD", fl.smtpPassFile)
 	if err != nil {
-		return inbox.Config{}, usageErrorf("%v", err)
+		return inbox.Config{}, usageErrorf("%w", err)
 	}
 	tlsConf, err := tlsWithCA(fl.caFile)
 	if err != nil {
-		return inbox.Config{}, usageErrorf("%v", err)
+		return inbox.Config{}, usageErrorf("%w", err)
 	}
 	return inbox.Config{
 		IMAP: fl.imap, IMAPUser: fl.imapUser, IMAPPassword: imapPass,

@@ -71,7 +71,7 @@ func parseServe(args []string, lookup func(string) (string, bool), stderr io.Wri
 		return nil, fs, &usageError{usage: true}
 	}
 	if s.proxies, err = api.ParseProxies(s.trusted); err != nil {
-		return nil, fs, usageErrorf("--trusted-proxy: %v", err)
+		return nil, fs, usageErrorf("--trusted-proxy: %w", err)
 	}
 	if s.clientRate == 0 {
 		s.clientRate = -1 // api.Config: no limit

@@ -96,7 +96,7 @@ func loadSettings(fs *flag.FlagSet, keys []config.Key, f *office.File, args []st
 	}
 	site, err := office.Open(*f)
 	if err != nil {
-		return nil, usageErrorf("%v", err)
+		return nil, usageErrorf("%w", err)
 	}
 	return site, nil
 }
@@ -108,7 +108,7 @@ func parseSettings(fs *flag.FlagSet, keys []config.Key, args []string, lookup fu
 		return err
 	}
 	if _, err := config.Load(fs, keys, knownKeys(), lookup); err != nil {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	return nil
 }
@@ -118,12 +118,16 @@ func parseSettings(fs *flag.FlagSet, keys []config.Key, args []string, lookup fu
 type usageError struct {
 	msg   string
 	usage bool
+	err   error // what msg says, when it wraps an error
 }
 
 func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return e.err }
 
+// usageErrorf is a usageError formatted as fmt.Errorf does (%w wraps).
 func usageErrorf(format string, a ...any) error {
-	return &usageError{msg: fmt.Sprintf(format, a...)}
+	err := fmt.Errorf(format, a...)
+	return &usageError{msg: err.Error(), err: errors.Unwrap(err)}
 }
 
 // settingsExit reports a parse function's error on stderr, as the command

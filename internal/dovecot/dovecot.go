@@ -563,7 +563,7 @@ func (s *Server) waitReady(p *proc) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-p.done:
-			return fmt.Errorf("dovecot exited while starting: %v", p.err)
+			return fmt.Errorf("dovecot exited while starting: %w", p.err)
 		default:
 		}
 		if last = greets(s.Addr); last == nil {
