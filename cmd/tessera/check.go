@@ -95,23 +95,18 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	inputs := batch.Collect(paths, batch.CollectOptions{Recursive: f.recursive, Exclude: exclude})
 
-	out := stdout
-	var outFile *os.File
 	if f.out != "" {
 		if msg := f.outTaken(inputs, l); msg != "" {
 			fmt.Fprintln(stderr, msg)
 			return exitUsage
 		}
-		// The report is written beside its final name and renamed when
-		// complete: a half-written file never carries the name.
-		if outFile, err = createTemp(f.out); err != nil {
-			fmt.Fprintf(stderr, "tessera check: %v\n", err)
-			return 1
-		}
-		defer os.Remove(outFile.Name()) // fails once renamed
-		defer outFile.Close()
-		out = outFile
 	}
+	out, err := openReport(f.out, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "tessera check: %v\n", err)
+		return 1
+	}
+	defer out.discard()
 	var sorter *batch.Sorter
 	if f.sortInto != "" {
 		sorter = &batch.Sorter{Dir: f.sortInto}
@@ -130,12 +125,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer eng.Close()
 	v := validatorOn(eng, validate.DefaultMemoryBudget, 0)
 
-	w, err := batch.NewReportWriter(f.format, out, batch.ReportInfo{Lang: f.lang, Profile: f.profile, Started: start})
+	w, err := batch.NewReportWriter(f.format, out.w, batch.ReportInfo{Lang: f.lang, Profile: f.profile, Started: start})
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera check: %v\n", err)
 		return exitUsage
 	}
-	bar := newProgress(stderr, out, inputs, l)
+	bar := newProgress(stderr, out.w, inputs, l)
 	var sum batch.Summary
 	sortFailed := false
 	opts := batch.Options{Jobs: f.jobs, Check: validate.Options{Profile: f.profile, Lang: f.lang}}
@@ -169,13 +164,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// Interrupted (Ctrl-C): the report and the summary still say what was
 	// checked so far.
 	elapsed := time.Since(start)
-	err = w.Close()
-	if err == nil && outFile != nil {
-		if err = outFile.Close(); err == nil {
-			err = os.Rename(outFile.Name(), f.out)
-		}
-	}
-	if err != nil {
+	if err := errors.Join(w.Close(), out.commit()); err != nil {
 		fmt.Fprintf(stderr, "tessera check: write the report: %v\n", err)
 		return 1
 	}
@@ -236,6 +225,51 @@ func (f *checkFlags) outTaken(inputs []batch.Input, l catalog.Printer) string {
 		return l.Say("cli.runCheck.out_exists", batch.Shown(f.out))
 	}
 	return ""
+}
+
+// reportOut is where the report goes: standard output, or the --out file,
+// written beside its final name and renamed to it when complete, so that a
+// half-written file never carries the name.
+type reportOut struct {
+	w    io.Writer
+	file *os.File // nil for standard output
+	name string   // --out
+	done bool     // renamed
+}
+
+// openReport opens the report's output: name, or stdout for "".
+func openReport(name string, stdout io.Writer) (*reportOut, error) {
+	if name == "" {
+		return &reportOut{w: stdout}, nil
+	}
+	f, err := createTemp(name)
+	if err != nil {
+		return nil, err
+	}
+	return &reportOut{w: f, file: f, name: name}, nil
+}
+
+// commit gives the finished report its name.
+func (r *reportOut) commit() error {
+	if r.file == nil {
+		return nil
+	}
+	if err := r.file.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(r.file.Name(), r.name); err != nil {
+		return err
+	}
+	r.done = true
+	return nil
+}
+
+// discard removes a report that was not committed.
+func (r *reportOut) discard() {
+	if r.file != nil && !r.done {
+		r.file.Close()
+		os.Remove(r.file.Name())
+	}
 }
 
 // createTemp creates a new file beside path, to be renamed to it once
