@@ -13,7 +13,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/validate"
@@ -135,21 +136,46 @@ func (t *Table) GroupCell(id validate.CheckID, label, group string) *Cell {
 // Run checks every .jpg, .jpeg and .png file of every subfolder of dir with
 // v, using jobs workers, and tabulates the outcomes against exp.
 func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.Options, exp Expectations, jobs int) (*Table, error) {
-	type item struct{ label, path, group string }
-	var items []item
-	people, err := faceset.People(dir)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate: %w", err)
-	}
-	groups := map[string]bool{}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate: %w", err)
-	}
 	t := &Table{Profile: opts.Profile, Cells: map[validate.CheckID]map[string]*Cell{}, GroupCells: map[validate.CheckID]map[string]map[string]*Cell{}}
 	if t.Profile == "" {
 		t.Profile = validate.DefaultProfile
 	}
+	items, err := t.list(dir)
+	if err != nil {
+		return nil, err
+	}
+	reports, err := checkAll(ctx, v, items, opts, jobs)
+	if err != nil {
+		return nil, err
+	}
+	for i, it := range items {
+		t.add(it, reports[i], exp)
+	}
+	for _, cells := range t.Cells {
+		for _, c := range cells {
+			sort.Strings(c.Misses)
+		}
+	}
+	return t, nil
+}
+
+// item is one photo of the folder evaluated.
+type item struct{ label, path, group string }
+
+// list finds the photos of dir's subfolders, each labelled by its folder
+// and grouped by its sitter's group from people.csv; it sets t's labels
+// and groups.
+func (t *Table) list(dir string) ([]item, error) {
+	people, err := faceset.People(dir)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	var items []item
+	groups := map[string]bool{}
 	for _, e := range entries {
 		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 			continue
@@ -182,93 +208,86 @@ func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.O
 		t.Groups = append(t.Groups, g)
 	}
 	sort.Strings(t.Groups)
-	if jobs < 1 {
-		jobs = 1
-	}
+	return items, nil
+}
+
+// checkAll checks the items with v, jobs at a time; the error is that of
+// the first item, in their order, that could not be checked.
+func checkAll(ctx context.Context, v *validate.Validator, items []item, opts validate.Options, jobs int) ([]*validate.Report, error) {
 	reports := make([]*validate.Report, len(items))
 	errs := make([]error, len(items))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < jobs; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				data, err := os.ReadFile(items[i].path)
-				if err != nil {
-					errs[i] = err
-					continue
-				}
-				reports[i], errs[i] = v.Check(ctx, items[i].path, data, opts)
-			}
-		}()
-	}
-feed:
-	for i := range items {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			break feed
+	var g errgroup.Group
+	g.SetLimit(max(1, jobs))
+	for i, it := range items {
+		if ctx.Err() != nil {
+			break
 		}
+		g.Go(func() error {
+			data, err := os.ReadFile(it.path)
+			if err == nil {
+				reports[i], err = v.Check(ctx, it.path, data, opts)
+			}
+			errs[i] = err
+			return nil
+		})
 	}
-	close(next)
-	wg.Wait()
+	g.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	seen := map[validate.CheckID]bool{}
-	for i, it := range items {
-		if errs[i] != nil {
-			return nil, fmt.Errorf("evaluate: %s: %w", it.path, errs[i])
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("evaluate: %s: %w", items[i].path, err)
 		}
-		r := reports[i]
-		t.Photos++
-		if r.Error != "" {
-			t.Unreadable = append(t.Unreadable, it.path+": "+r.Error)
+	}
+	return reports, nil
+}
+
+// add counts the report r of item it, against exp.
+func (t *Table) add(it item, r *validate.Report, exp Expectations) {
+	t.Photos++
+	if r.Error != "" {
+		t.Unreadable = append(t.Unreadable, it.path+": "+r.Error)
+		return
+	}
+	for _, c := range r.Checks {
+		if t.Cells[c.ID] == nil {
+			t.Checks = append(t.Checks, c.ID)
+			t.Cells[c.ID] = map[string]*Cell{}
+		}
+		cell := t.Cells[c.ID][it.label]
+		if cell == nil {
+			cell = &Cell{Label: it.label, Counts: map[validate.Status]int{}, Expected: exp[it.label][c.ID]}
+			t.Cells[c.ID][it.label] = cell
+		}
+		cell.count(c.Status, it.path)
+		if it.group == "" {
 			continue
 		}
-		for _, c := range r.Checks {
-			if !seen[c.ID] {
-				seen[c.ID] = true
-				t.Checks = append(t.Checks, c.ID)
-				t.Cells[c.ID] = map[string]*Cell{}
-			}
-			cell := t.Cells[c.ID][it.label]
-			if cell == nil {
-				cell = &Cell{Label: it.label, Counts: map[validate.Status]int{}, Expected: exp[it.label][c.ID]}
-				t.Cells[c.ID][it.label] = cell
-			}
-			cell.Counts[c.Status]++
-			if cell.Expected != "" && c.Status != cell.Expected {
-				cell.Misses = append(cell.Misses, filepath.Base(it.path))
-			}
-			if it.group != "" {
-				byLabel := t.GroupCells[c.ID]
-				if byLabel == nil {
-					byLabel = map[string]map[string]*Cell{}
-					t.GroupCells[c.ID] = byLabel
-				}
-				if byLabel[it.label] == nil {
-					byLabel[it.label] = map[string]*Cell{}
-				}
-				gc := byLabel[it.label][it.group]
-				if gc == nil {
-					gc = &Cell{Label: it.label + "/" + it.group, Counts: map[validate.Status]int{}, Expected: cell.Expected}
-					byLabel[it.label][it.group] = gc
-				}
-				gc.Counts[c.Status]++
-				if gc.Expected != "" && c.Status != gc.Expected {
-					gc.Misses = append(gc.Misses, filepath.Base(it.path))
-				}
-			}
+		byLabel := t.GroupCells[c.ID]
+		if byLabel == nil {
+			byLabel = map[string]map[string]*Cell{}
+			t.GroupCells[c.ID] = byLabel
 		}
-	}
-	for _, cells := range t.Cells {
-		for _, c := range cells {
-			sort.Strings(c.Misses)
+		if byLabel[it.label] == nil {
+			byLabel[it.label] = map[string]*Cell{}
 		}
+		gc := byLabel[it.label][it.group]
+		if gc == nil {
+			gc = &Cell{Label: it.label + "/" + it.group, Counts: map[validate.Status]int{}, Expected: cell.Expected}
+			byLabel[it.label][it.group] = gc
+		}
+		gc.count(c.Status, it.path)
 	}
-	return t, nil
+}
+
+// count counts an outcome of the photo at path; a miss when it is not the
+// one expected.
+func (c *Cell) count(s validate.Status, path string) {
+	c.Counts[s]++
+	if c.Expected != "" && s != c.Expected {
+		c.Misses = append(c.Misses, filepath.Base(path))
+	}
 }
 
 // Write prints the table: per check, one line per label with the counts of

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # samebytes: what two revisions give citizens and clerks, compared byte for
 # byte on the photos of ../shared/faces: the CLI's JSON reports (both
-# profiles, every language), its text, CSV and HTML reports, the fixed
-# photos `tessera fix` writes, the server's page, JSON, annotated photo and
-# fixed photo for a sample of them, /v1/check/email's answer to a message
-# holding three of them, and the inbox's answer texts
-# (scripts/samebytes/main.go). A refactoring must leave them all the same.
+# profiles, every language), its text, CSV and HTML reports, `tessera
+# eval`'s tables, the fixed photos `tessera fix` writes, the server's page,
+# JSON, annotated photo and fixed photo for a sample of them,
+# /v1/check/email's answer to a message holding three of them, and the
+# inbox's answer texts (scripts/samebytes/main.go). A refactoring must
+# leave them all the same.
 #
 # Usage: scripts/samebytes.sh OLD [NEW]   (revisions; NEW defaults to the
 # work tree as it is, uncommitted changes included)
@@ -62,6 +63,9 @@ outputs() {
 		sed -i -E 's/[0-9]{2}\/[0-9]{2}\/[0-9]{4}[ ,0-9:]*|[0-9]+[.,][0-9]+ (s|sec|secondi|Sekunden)|[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:]+/TIME/g' "$out/check-$lang.html"
 	done
 	"$out/mail" "${photos[@]}" >"$out/mail.txt"
+	for profile in cie icao; do
+		"$bin" eval -v --profile "$profile" "$faces" >"$out/eval-$profile.txt" 2>&1 || true
+	done
 
 	# The sample: every fourth photo.
 	local sample=() i=0
