@@ -11,9 +11,10 @@ import (
 	"github.com/tessera-cie/tessera/office"
 )
 
-// This file: the settings of the commands that run as services, serve and
-// inbox, each a key of tessera.toml, a flag and a variable (package
-// config), read by a parse function apart from the run.
+// This file: how the commands read their settings, each a key of
+// tessera.toml, a flag and a variable (package config), by a parse
+// function apart from the run; serve's and inbox's keys (check's and fix's
+// are beside those commands).
 
 // serveKeys are tessera serve's settings, the [serve] table.
 var serveKeys = []config.Key{

@@ -89,18 +89,7 @@ func TestParseServe(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _, err := parseServe(tc.args, env(tc.vars), io.Discard)
-			if tc.wantErr != "" {
-				if err == nil || (tc.wantErr != "usage" && !strings.Contains(err.Error(), tc.wantErr)) {
-					t.Errorf("error %v, want one with %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tc.check(s) {
-				t.Errorf("settings %+v", s)
-			}
+			parsed(t, s, err, tc.wantErr, tc.check)
 		})
 	}
 }
@@ -165,19 +154,26 @@ workers = 2
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _, err := parseInbox(tc.args, env(tc.vars), io.Discard, slog.New(slog.DiscardHandler))
-			if tc.wantErr != "" {
-				if err == nil || (tc.wantErr != "usage" && !strings.Contains(err.Error(), tc.wantErr)) {
-					t.Errorf("error %v, want one with %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tc.check(s) {
-				t.Errorf("settings %+v, config %+v", s, s.cfg)
-			}
+			parsed(t, s, err, tc.wantErr, tc.check)
 		})
+	}
+}
+
+// parsed checks the outcome of a parse function: the error wanted (a part
+// of it; "usage" for any usage error), or settings check accepts.
+func parsed[S any](t *testing.T, s S, err error, wantErr string, check func(S) bool) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || (wantErr != "usage" && !strings.Contains(err.Error(), wantErr)) {
+			t.Errorf("error %v, want one with %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !check(s) {
+		t.Errorf("settings %+v", s)
 	}
 }
 
@@ -220,18 +216,7 @@ func TestParseCheck(t *testing.T) {
 				vars[k] = v
 			}
 			f, _, _, err := parseCheck(tc.args, env(vars), io.Discard)
-			if tc.wantErr != "" {
-				if err == nil || (tc.wantErr != "usage" && !strings.Contains(err.Error(), tc.wantErr)) {
-					t.Errorf("error %v, want one with %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if *f != tc.want {
-				t.Errorf("flags %+v, want %+v", *f, tc.want)
-			}
+			parsed(t, f, err, tc.wantErr, func(f *checkFlags) bool { return *f == tc.want })
 		})
 	}
 }
