@@ -21,7 +21,6 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/tessera /usr/local/bin/tessera
 USER nobody
-ENV TESSERA_ADDR=:8080
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/tessera"]
 CMD ["serve"]

@@ -41,7 +41,34 @@ type Key struct {
 	// List marks a list: in tessera.toml a list of strings, in a flag or
 	// a variable its items separated by commas.
 	List bool
+	// KeepEmpty marks a key whose empty value means something
+	// (metrics_addr: none): its variable set to "" sets it. Any other
+	// key takes an empty variable as unset, as shells and unit files
+	// leave them.
+	KeepEmpty bool
 }
+
+// Source is where a setting's value came from, in rising precedence.
+type Source int
+
+// The sources of a setting.
+const (
+	Default Source = iota // the flag's default
+	File                  // tessera.toml
+	Env                   // its environment variable
+	Flag                  // the command line
+)
+
+// Loaded is what Load read: the configuration file, and where each flag's
+// value came from.
+type Loaded struct {
+	// Path is the file read; "" for none.
+	Path string
+	from map[string]Source
+}
+
+// From is where the flag named flag got its value.
+func (l *Loaded) From(flag string) Source { return l.from[flag] }
 
 // Variable is the key's environment variable.
 func (k Key) Variable() string {
@@ -70,47 +97,48 @@ func Bind(fs *flag.FlagSet, keys []Key) {
 // from the configuration file (--config, else the file $TESSERA_CONFIG
 // names, else none). known are the names of every key tessera.toml may
 // hold, every command's: a key of the file outside them is an error, one
-// of another command is left to it. It returns the file read, "" for
-// none.
-func Load(fs *flag.FlagSet, keys []Key, known []string, lookup func(string) (string, bool)) (string, error) {
-	path := fs.Lookup(FileFlag).Value.String()
-	if path == "" {
-		path, _ = lookup(FileEnv)
+// of another command is left to it. It returns the file read and where
+// each value came from.
+func Load(fs *flag.FlagSet, keys []Key, known []string, lookup func(string) (string, bool)) (*Loaded, error) {
+	l := &Loaded{Path: fs.Lookup(FileFlag).Value.String(), from: map[string]Source{}}
+	if l.Path == "" {
+		l.Path, _ = lookup(FileEnv)
 	}
 	var file map[string]any
-	if path != "" {
+	if l.Path != "" {
 		var err error
-		if file, err = read(path, known); err != nil {
-			return "", err
+		if file, err = read(l.Path, known); err != nil {
+			return nil, err
 		}
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	fs.Visit(func(f *flag.Flag) { l.from[f.Name] = Flag })
 	for _, k := range keys {
-		if given[k.Flag] {
+		if l.from[k.Flag] == Flag {
 			continue
 		}
 		v, fromEnv := lookup(k.Variable())
-		what := k.Variable()
+		fromEnv = fromEnv && (v != "" || k.KeepEmpty)
+		what, src := k.Variable(), Env
 		if !fromEnv {
 			x, ok := file[k.Name]
 			if !ok {
 				continue
 			}
-			what = path + ": " + k.Name
+			what, src = l.Path+": "+k.Name, File
 			var err error
 			if v, err = text(x, k.List); err != nil {
-				return "", fmt.Errorf("%s: %w", what, err)
+				return nil, fmt.Errorf("%s: %w", what, err)
 			}
 			if k.Path && v != "" && !filepath.IsAbs(v) {
-				v = filepath.Join(filepath.Dir(path), v)
+				v = filepath.Join(filepath.Dir(l.Path), v)
 			}
 		}
 		if err := fs.Set(k.Flag, v); err != nil {
-			return "", fmt.Errorf("%s: %w", what, err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
+		l.from[k.Flag] = src
 	}
-	return path, nil
+	return l, nil
 }
 
 // read reads the file at path: its keys' values by name.

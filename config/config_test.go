@@ -94,6 +94,8 @@ key = "another command's"
 		{"a variable over the file, a flag over both", []string{"--config", full, "--port", "2525"},
 			map[string]string{"TESSERA_HOST": "env.example", "TESSERA_PORT": "465", "TESSERA_MAIL_TLS": "false", "TESSERA_CA_FILE": "rel.pem"}, []string{"other.key"},
 			settings{"env.example", 2525, 0.5, false, 30 * time.Second, "a,b", "rel.pem"}, ""},
+		{"an empty variable is unset", []string{"--config", full}, map[string]string{"TESSERA_HOST": "", "TESSERA_PORT": ""}, []string{"other.key"},
+			settings{"file.example", 587, 0.5, true, 30 * time.Second, "a,b", filepath.Join(dir, "ca.pem")}, ""},
 		{"a flag set to its default still wins", []string{"--host", "localhost"}, map[string]string{"TESSERA_HOST": "env.example"}, nil,
 			settings{"localhost", 25, 1, false, time.Minute, "", ""}, ""},
 		{"a key nobody knows", []string{"--config", file("typo.toml", "[mail]\nhots = \"x\"\n")}, nil, nil, settings{}, "unknown key mail.hots"},

@@ -37,7 +37,7 @@ func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	force := fs.Bool("force", false, "overwrite OUT (and SHEET) if it exists")
 	printTo := fs.String("print", "", "also write a 10x15 cm sheet to print, PDF or JPEG by its extension")
 	config.Bind(fs, fixKeys)
-	if err := parseSettings(fs, fixKeys, args, os.LookupEnv); err != nil {
+	if _, err := parseSettings(fs, fixKeys, args, os.LookupEnv); err != nil {
 		return settingsExit("fix", err, fs, stderr)
 	}
 	if fs.NArg() < 1 || fs.NArg() > 2 {

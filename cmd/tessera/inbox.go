@@ -92,7 +92,7 @@ func parseInbox(args []string, lookup func(string) (string, bool), stderr io.Wri
 	var fl inboxFlags
 	fl.define(fs)
 	f, keys := bindSettings(fs, inboxKeys)
-	site, err := loadSettings(fs, keys, f, args, lookup)
+	site, loaded, err := loadSettings(fs, keys, f, args, lookup)
 	if err != nil {
 		return nil, fs, err
 	}
@@ -102,9 +102,7 @@ func parseInbox(args []string, lookup func(string) (string, bool), stderr io.Wri
 	if fl.imap == "" || fl.smtp == "" || fl.from == "" {
 		return nil, fs, &usageError{usage: true}
 	}
-	mailboxSet := false
-	fs.Visit(func(f *flag.Flag) { mailboxSet = mailboxSet || f.Name == "mailbox" })
-	if err := fl.fromURLs(mailboxSet); err != nil {
+	if err := fl.fromURLs(loaded); err != nil {
 		return nil, fs, err
 	}
 	if err := checkRules(fl.profile, nil); err != nil {
@@ -112,7 +110,7 @@ func parseInbox(args []string, lookup func(string) (string, bool), stderr io.Wri
 	}
 	s := &inboxSettings{state: fl.state, metricsAddr: fl.metricsAddr, once: fl.once, dryRun: fl.dryRun,
 		store: inbox.StoreOptions{KeyFile: fl.stateKey}}
-	if s.cfg, err = fl.config(site, lookup, log); err != nil {
+	if s.cfg, err = fl.config(site, loaded, lookup, log); err != nil {
 		return nil, fs, err
 	}
 	if err := s.cfg.Check(); errors.Is(err, inbox.ErrSenderAuth) {
@@ -129,9 +127,10 @@ func parseInbox(args []string, lookup func(string) (string, bool), stderr io.Wri
 }
 
 // fromURLs takes the users and the folder the server URLs name, as
-// imaps://anagrafe@imap.example.it/INBOX and smtp://anagrafe@smtp.example.it:587;
-// mailboxSet says --mailbox was given, and must then agree.
-func (fl *inboxFlags) fromURLs(mailboxSet bool) error {
+// imaps://anagrafe@imap.example.it/INBOX and smtp://anagrafe@smtp.example.it:587.
+// The folder and --mailbox are one setting: the one given with the higher
+// precedence (loaded) wins, and the two given in one place must agree.
+func (fl *inboxFlags) fromURLs(loaded *config.Loaded) error {
 	for _, u := range []struct {
 		raw     string
 		user    *string
@@ -150,10 +149,14 @@ func (fl *inboxFlags) fromURLs(mailboxSet bool) error {
 		if !u.mailbox {
 			return usageErrorf("%s: an SMTP server has no folder", u.raw)
 		}
-		if mailboxSet && path != fl.mailbox {
+		switch url, box := loaded.From("imap"), loaded.From("mailbox"); {
+		case box > url:
+			// --mailbox given above the URL (a flag over the file) wins.
+		case box == url && path != fl.mailbox:
 			return usageErrorf("the folder %q in --imap and --mailbox %q differ", path, fl.mailbox)
+		default:
+			fl.mailbox = path
 		}
-		fl.mailbox = path
 	}
 	if fl.imapUser == "" {
 		return usageErrorf("no IMAP user: --imap-user, or in the URL (imaps://user@host)")
@@ -163,7 +166,7 @@ func (fl *inboxFlags) fromURLs(mailboxSet bool) error {
 
 // config is the inbox's configuration from the flags, the office's site
 // and the passwords lookup finds.
-func (fl *inboxFlags) config(site *office.Site, lookup func(string) (string, bool), log *slog.Logger) (inbox.Config, error) {
+func (fl *inboxFlags) config(site *office.Site, loaded *config.Loaded, lookup func(string) (string, bool), log *slog.Logger) (inbox.Config, error) {
 	sender, err := mail.ParseAddress(fl.from)
 	if err != nil {
 		return inbox.Config{}, usageErrorf("--from %q: %w", fl.from, err)
@@ -172,11 +175,11 @@ func (fl *inboxFlags) config(site *office.Site, lookup func(string) (string, boo
 	if err != nil {
 		return inbox.Config{}, usageErrorf("--retain %q: %w", fl.retain, err)
 	}
-	imapPass, err := secret(lookup, "TESSERA_IMAP_PASSWORD", fl.imapPassFile)
+	imapPass, err := secret(lookup, "TESSERA_IMAP_PASSWORD", fl.imapPassFile, loaded.From("imap-password-file"))
 	if err != nil {
 		return inbox.Config{}, usageErrorf("%w", err)
 	}
-	smtpPass, err := secret(lookup, "TESSERA_SMTP_PASSWORD", fl.smtpPassFile)
+	smtpPass, err := secret(lookup, "TESSERA_SMTP_PASSWORD", fl.smtpPassFile, loaded.From("smtp-password-file"))
 	if err != nil {
 		return inbox.Config{}, usageErrorf("%w", err)
 	}
@@ -306,7 +309,7 @@ func runInboxStatus(ctx context.Context, args []string, stdout, stderr io.Writer
 	// The inbox's own key: the same file as the inbox it reports on.
 	keys := []config.Key{{Name: "inbox.state", Flag: "state", Path: true}}
 	config.Bind(fs, keys)
-	if err := parseSettings(fs, keys, args, os.LookupEnv); err != nil {
+	if _, err := parseSettings(fs, keys, args, os.LookupEnv); err != nil {
 		return settingsExit("inbox status", err, fs, stderr)
 	}
 	st, err := inbox.ReadStatus(ctx, *state)
@@ -369,16 +372,17 @@ func parseRetain(s string) (time.Duration, error) {
 }
 
 // secret is a password from the environment variable name or from a
-// file (its first line) named by --*-password-file or by name_FILE (as
-// container secrets are mounted): never a flag, which any user of the
-// machine can read in the process list.
-func secret(lookup func(string) (string, bool), name, file string) (string, error) {
-	if file == "" {
-		file, _ = lookup(name + "_FILE")
+// file (its first line) named by --*-password-file, name_FILE (as
+// container secrets are mounted) or tessera.toml: never a flag, which any
+// user of the machine can read in the process list. The file named by a
+// flag or a variable wins over the variable; the variable wins over the
+// file named in tessera.toml (from).
+func secret(lookup func(string) (string, bool), name, file string, from config.Source) (string, error) {
+	if v, ok := lookup(name); ok && v != "" && (file == "" || from == config.File) {
+		return v, nil
 	}
 	if file == "" {
-		v, _ := lookup(name)
-		return v, nil
+		return "", nil
 	}
 	b, err := os.ReadFile(file)
 	if err != nil {

@@ -42,7 +42,7 @@ type serveSettings struct {
 func serveFlags(s *serveSettings, stderr io.Writer) (fs *flag.FlagSet, f *office.File, keys []config.Key) {
 	fs = newFlags("serve", "usage: tessera serve [--config tessera.toml] [--addr HOST:PORT] [--workers N] [--body-limit-mb N] [--memory-budget-mb N] [--body-budget-mb N] [--trusted-proxy LIST] [--client-rate N ...] [--office-name NAME ...]", stderr)
 	fs.StringVar(&s.addr, "addr", ":8080", "listen address HOST:PORT")
-	fs.IntVar(&s.workers, "workers", runtime.NumCPU(), "photos analysed at once, each by a face detector of its own")
+	fs.IntVar(&s.workers, "workers", runtime.GOMAXPROCS(0), "photos analysed at once, each by a face detector of its own (default: the CPUs the process may use, its container's quota included)")
 	fs.IntVar(&s.bodyMB, "body-limit-mb", api.DefaultBodyLimit>>20, "largest request body in MB")
 	fs.IntVar(&s.memMB, "memory-budget-mb", validate.DefaultMemoryBudget>>20, "memory the photos being checked at once may need together, in MB (estimated from each header; a photo waits for room)")
 	fs.IntVar(&s.bodyBudgetMB, "body-budget-mb", api.DefaultBodyBudget>>20, "memory the request bodies being received and checked at once may take together, in MB, at least twice --body-limit-mb (a body that finds it spent: 503; one client may hold a quarter, or two bodies of the limit)")
@@ -62,7 +62,7 @@ func serveFlags(s *serveSettings, stderr io.Writer) (fs *flag.FlagSet, f *office
 func parseServe(args []string, lookup func(string) (string, bool), stderr io.Writer) (*serveSettings, *flag.FlagSet, error) {
 	s := &serveSettings{}
 	fs, f, keys := serveFlags(s, stderr)
-	site, err := loadSettings(fs, keys, f, args, lookup)
+	site, _, err := loadSettings(fs, keys, f, args, lookup)
 	if err != nil {
 		return nil, fs, err
 	}

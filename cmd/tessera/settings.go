@@ -28,7 +28,7 @@ var serveKeys = []config.Key{
 	{Name: "serve.client_requests", Flag: "client-requests"},
 	{Name: "serve.client_rate", Flag: "client-rate"},
 	{Name: "serve.client_burst", Flag: "client-burst"},
-	{Name: "serve.metrics_addr", Flag: "metrics-addr"},
+	{Name: "serve.metrics_addr", Flag: "metrics-addr", KeepEmpty: true},
 	{Name: "serve.trusted_proxies", Flag: "trusted-proxy", Env: "TESSERA_TRUSTED_PROXIES", List: true},
 }
 
@@ -64,7 +64,7 @@ var inboxKeys = []config.Key{
 	{Name: "inbox.poll", Flag: "poll"},
 	{Name: "inbox.retain", Flag: "retain"},
 	{Name: "inbox.ca_file", Flag: "ca-file", Path: true},
-	{Name: "inbox.metrics_addr", Flag: "metrics-addr"},
+	{Name: "inbox.metrics_addr", Flag: "metrics-addr", KeepEmpty: true},
 }
 
 // knownKeys are the names of every key tessera.toml may hold: a command
@@ -88,30 +88,32 @@ func bindSettings(fs *flag.FlagSet, keys []config.Key) (*office.File, []config.K
 
 // loadSettings parses args into fs and loads the keys' values from the
 // environment and the file; then checks the office's.
-func loadSettings(fs *flag.FlagSet, keys []config.Key, f *office.File, args []string, lookup func(string) (string, bool)) (*office.Site, error) {
-	if err := parseSettings(fs, keys, args, lookup); err != nil {
-		return nil, err
+func loadSettings(fs *flag.FlagSet, keys []config.Key, f *office.File, args []string, lookup func(string) (string, bool)) (*office.Site, *config.Loaded, error) {
+	loaded, err := parseSettings(fs, keys, args, lookup)
+	if err != nil {
+		return nil, nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, &usageError{msg: fmt.Sprintf("unexpected arguments %q", fs.Args()), usage: true}
+		return nil, nil, &usageError{msg: fmt.Sprintf("unexpected arguments %q", fs.Args()), usage: true}
 	}
 	site, err := office.Open(*f)
 	if err != nil {
-		return nil, usageErrorf("%w", err)
+		return nil, nil, usageErrorf("%w", err)
 	}
-	return site, nil
+	return site, loaded, nil
 }
 
 // parseSettings parses args into fs and loads keys' values from the
 // environment (lookup) and tessera.toml.
-func parseSettings(fs *flag.FlagSet, keys []config.Key, args []string, lookup func(string) (string, bool)) error {
+func parseSettings(fs *flag.FlagSet, keys []config.Key, args []string, lookup func(string) (string, bool)) (*config.Loaded, error) {
 	if err := fs.Parse(args); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := config.Load(fs, keys, knownKeys(), lookup); err != nil {
-		return usageErrorf("%w", err)
+	loaded, err := config.Load(fs, keys, knownKeys(), lookup)
+	if err != nil {
+		return nil, usageErrorf("%w", err)
 	}
-	return nil
+	return loaded, nil
 }
 
 // usageError is a mistake in the settings: the command says it and exits

@@ -82,6 +82,9 @@ func TestParseServe(t *testing.T) {
 		}, ""},
 		{"a flag over both", []string{"--config", file, "--workers", "7"}, map[string]string{"TESSERA_WORKERS": "5"}, func(s *serveSettings) bool { return s.workers == 7 }, ""},
 		{"TESSERA_ADDR", nil, map[string]string{"TESSERA_ADDR": "127.0.0.1:0"}, func(s *serveSettings) bool { return s.addr == "127.0.0.1:0" }, ""},
+		{"an empty variable is unset, but for no metrics", nil, map[string]string{"TESSERA_ADDR": "", "TESSERA_METRICS_ADDR": ""}, func(s *serveSettings) bool {
+			return s.addr == ":8080" && s.metricsAddr == ""
+		}, ""},
 		{"no workers", []string{"--workers", "0"}, nil, nil, "usage"},
 		{"a bad number in a variable", nil, map[string]string{"TESSERA_WORKERS": "many"}, nil, "TESSERA_WORKERS"},
 		{"a bad proxy", nil, map[string]string{"TESSERA_TRUSTED_PROXIES": "proxy.example"}, nil, "--trusted-proxy"},
@@ -137,8 +140,20 @@ workers = 2
 				len(c.Own) == 2 && c.PerHour == 3 && c.Poll == 30*time.Second && c.Retain == 30*24*time.Hour &&
 				s.state == filepath.Join(dir, "state/inbox.db")
 		}, ""},
-		{"variables over the file", []string{"--config", file}, map[string]string{"TESSERA_PER_HOUR": "4", "TESSERA_IMAP_PASSWORD_FILE": "", "TESSERA_IMAP_PASSWORD": "from-env"},
+		{"variables over the file, the password's too", []string{"--config", file}, map[string]string{"TESSERA_PER_HOUR": "4", "TESSERA_IMAP_PASSWORD": "from-env"},
 			func(s *inboxSettings) bool { return s.cfg.PerHour == 4 && s.cfg.IMAPPassword == "from-env" }, ""},
+		{"a password file named by a flag over the password's variable", []string{"--config", file, "--imap-password-file", pass}, map[string]string{"TESSERA_IMAP_PASSWORD": "from-env"},
+			func(s *inboxSettings) bool { return s.cfg.IMAPPassword == "segreta" }, ""},
+		{"an empty variable is unset", []string{"--config", file}, map[string]string{"TESSERA_PER_HOUR": "", "TESSERA_STATE": "", "TESSERA_NO_AUTH_RESULTS": ""},
+			func(s *inboxSettings) bool {
+				return s.cfg.PerHour == 3 && s.state == filepath.Join(dir, "state/inbox.db") && !s.cfg.Auth.FromOnly
+			}, ""},
+		{"--mailbox over the file's URL", []string{"--config", file, "--mailbox", "INBOX"}, nil,
+			func(s *inboxSettings) bool { return s.cfg.Mailbox == "INBOX" }, ""},
+		{"the mailbox's variable over the file's URL", []string{"--config", file}, map[string]string{"TESSERA_MAILBOX": "Foto"},
+			func(s *inboxSettings) bool { return s.cfg.Mailbox == "Foto" }, ""},
+		{"the URL's folder over the file's mailbox", []string{"--config", tomlFile(t, dir, "box.toml", "[inbox]\nmailbox = \"Foto\"\n"), "--imap", "imaps://u@x/Posta", "--smtp", "smtps://y", "--from", "a@b.it", "--no-auth-results"}, nil,
+			func(s *inboxSettings) bool { return s.cfg.Mailbox == "Posta" }, ""},
 		{"a flag over both", []string{"--config", file, "--per-hour", "6"}, map[string]string{"TESSERA_PER_HOUR": "4"},
 			func(s *inboxSettings) bool { return s.cfg.PerHour == 6 }, ""},
 		{"the old variables", minimal[:0], map[string]string{"TESSERA_IMAP": "imaps://u@x", "TESSERA_SMTP": "smtps://y", "TESSERA_FROM": "a@b.it", "TESSERA_NO_AUTH_RESULTS": "1", "TESSERA_STATE": "s.db"},
@@ -148,7 +163,7 @@ workers = 2
 		{"the state's key not hex", minimal, map[string]string{"TESSERA_STATE_KEY": "zz"}, nil, "TESSERA_STATE_KEY"},
 		{"run modes are flags only", append(slices.Clone(minimal), "--once"), nil, func(s *inboxSettings) bool { return s.once && !s.dryRun }, ""},
 		{"nothing", nil, nil, nil, "usage"},
-		{"a folder twice", []string{"--config", file, "--mailbox", "INBOX"}, nil, nil, "differ"},
+		{"a folder twice in flags", []string{"--imap", "imaps://u@x/Posta", "--mailbox", "INBOX", "--smtp", "smtps://y", "--from", "a@b.it", "--no-auth-results"}, nil, nil, "differ"},
 		{"an unknown profile", append(slices.Clone(minimal), "--profile", "nope"), nil, nil, "unknown profile"},
 		{"a misspelt key", []string{"--config", tomlFile(t, dir, "typo.toml", "[inbox]\nper_houre = 3\n")}, nil, nil, "unknown key inbox.per_houre"},
 	} {
