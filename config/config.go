@@ -12,6 +12,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -59,11 +60,8 @@ const (
 	Flag                  // the command line
 )
 
-// Loaded is what Load read: the configuration file, and where each flag's
-// value came from.
+// Loaded is where each flag's value came from, as Load read them.
 type Loaded struct {
-	// Path is the file read; "" for none.
-	Path string
 	from map[string]Source
 }
 
@@ -97,17 +95,18 @@ func Bind(fs *flag.FlagSet, keys []Key) {
 // from the configuration file (--config, else the file $TESSERA_CONFIG
 // names, else none). known are the names of every key tessera.toml may
 // hold, every command's: a key of the file outside them is an error, one
-// of another command is left to it. It returns the file read and where
-// each value came from.
+// of another command is left to it. It returns where each value came
+// from.
 func Load(fs *flag.FlagSet, keys []Key, known []string, lookup func(string) (string, bool)) (*Loaded, error) {
-	l := &Loaded{Path: fs.Lookup(FileFlag).Value.String(), from: map[string]Source{}}
-	if l.Path == "" {
-		l.Path, _ = lookup(FileEnv)
+	l := &Loaded{from: map[string]Source{}}
+	path := fs.Lookup(FileFlag).Value.String()
+	if path == "" {
+		path, _ = lookup(FileEnv)
 	}
 	var file map[string]any
-	if l.Path != "" {
+	if path != "" {
 		var err error
-		if file, err = read(l.Path, known); err != nil {
+		if file, err = read(path, known); err != nil {
 			return nil, err
 		}
 	}
@@ -124,13 +123,13 @@ func Load(fs *flag.FlagSet, keys []Key, known []string, lookup func(string) (str
 			if !ok {
 				continue
 			}
-			what, src = l.Path+": "+k.Name, File
+			what, src = path+": "+k.Name, File
 			var err error
 			if v, err = text(x, k.List); err != nil {
 				return nil, fmt.Errorf("%s: %w", what, err)
 			}
 			if k.Path && v != "" && !filepath.IsAbs(v) {
-				v = filepath.Join(filepath.Dir(l.Path), v)
+				v = filepath.Join(filepath.Dir(path), v)
 			}
 		}
 		if err := fs.Set(k.Flag, v); err != nil {
@@ -149,13 +148,13 @@ func read(path string, known []string) (map[string]any, error) {
 	}
 	out := map[string]any{}
 	var unknown []string
-	for _, table := range sortedKeys(doc) {
+	for _, table := range slices.Sorted(maps.Keys(doc)) {
 		t, ok := doc[table].(map[string]any)
 		if !ok {
 			unknown = append(unknown, table)
 			continue
 		}
-		for _, key := range sortedKeys(t) {
+		for _, key := range slices.Sorted(maps.Keys(t)) {
 			name := table + "." + key
 			if !slices.Contains(known, name) {
 				unknown = append(unknown, name)
@@ -196,15 +195,6 @@ func text(v any, list bool) (string, error) {
 		return strings.Join(items, ","), nil
 	}
 	return "", fmt.Errorf("want a string, a number, true or false, or a list of strings, not %T", v)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Names are the keys' names, in their order.
