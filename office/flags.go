@@ -28,18 +28,8 @@ func Keys() []config.Key {
 // check the File with Open.
 func Flags(fs *flag.FlagSet) *File {
 	f := &File{}
-	for _, k := range Keys() {
-		fs.Func(k.Flag, keyHelp(k.Name), func(v string) error { return f.Set(k.Name, v) })
+	for i, k := range Keys() { // in the order of keys
+		fs.Func(k.Flag, keys[i].help, func(v string) error { return f.Set(k.Name, v) })
 	}
 	return f
-}
-
-// keyHelp is the help of the key name.
-func keyHelp(name string) string {
-	for _, k := range keys {
-		if k.name == name {
-			return k.help
-		}
-	}
-	return ""
 }
