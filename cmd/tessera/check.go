@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,8 +54,8 @@ var checkKeys = []config.Key{
 func parseCheck(args []string, lookup func(string) (string, bool), stderr io.Writer) (*checkFlags, []string, *flag.FlagSet, error) {
 	fs := newFlags("check", "usage: tessera check [flags] FILE|DIR|GLOB...", stderr)
 	var f checkFlags
-	fs.StringVar(&f.profile, "profile", validate.DefaultProfile, "rules to apply: "+strings.Join(validate.ProfileNames(), ", "))
-	fs.StringVar(&f.lang, "lang", catalog.Default, "language of messages and fixes: "+strings.Join(catalog.Languages(), ", "))
+	profileFlag(fs, &f.profile, "rules to apply")
+	langFlag(fs, &f.lang, "language of messages and fixes")
 	fs.StringVar(&f.format, "format", "text", "report format: "+strings.Join(batch.Formats(), ", ")+" (default from the --out extension, else text)")
 	fs.StringVar(&f.out, "out", "", "write the report to this file instead of standard output (never one of the photos; an existing file only with --force)")
 	fs.BoolVar(&f.force, "force", false, "replace the --out file when it exists")
@@ -195,7 +196,7 @@ func (f *checkFlags) validate(fs *flag.FlagSet) error {
 		return usageErrorf("%w", err)
 	}
 	switch {
-	case !contains(batch.Formats(), f.format):
+	case !slices.Contains(batch.Formats(), f.format):
 		return usageErrorf("unknown format %q (%s)", f.format, strings.Join(batch.Formats(), ", "))
 	case f.jobs < 1:
 		return usageErrorf("--jobs must be at least 1, not %d", f.jobs)
@@ -287,15 +288,6 @@ func createTemp(path string) (*os.File, error) {
 		}
 	}
 	return nil, fmt.Errorf("%s: no free temporary name", path)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func isFile(path string) bool {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -213,7 +214,7 @@ func TestCheckBatch(t *testing.T) {
 		t.Errorf("second run: exit %d, %s", code, stderr)
 	}
 	ok2 := listDir(t, filepath.Join(sorted, "ok"))
-	if len(ok2) != 2*len(ok) || !contains(ok2, strings.TrimSuffix(ok[0], ".jpg")+"-2.jpg") {
+	if len(ok2) != 2*len(ok) || !slices.Contains(ok2, strings.TrimSuffix(ok[0], ".jpg")+"-2.jpg") {
 		t.Errorf("second run into the same folder: ok holds %v", ok2)
 	}
 	if after := hashTree(t, root); !equalMaps(before, after) {

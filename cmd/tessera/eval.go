@@ -16,7 +16,8 @@ import (
 // label and the accuracy against the labels' expected outcomes.
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("eval", "usage: tessera eval [--profile cie|icao] [--jobs N] [-v] DIR\n\nDIR holds one folder per label (neutral, smiling, canada, lisa, zoom, nonface).", stderr)
-	profile := profileFlag(fs, "rules to apply")
+	profile := new(string)
+	profileFlag(fs, profile, "rules to apply")
 	jobs := fs.Int("jobs", runtime.NumCPU(), "photos checked at once")
 	verbose := fs.Bool("v", false, "list the photos that missed the expected outcome")
 	if code, stop := stopped(fs.Parse(args)); stop {

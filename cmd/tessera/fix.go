@@ -32,8 +32,9 @@ var fixKeys = []config.Key{
 // usage error. The original is never touched.
 func runFix(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("fix", "usage: tessera fix [--profile cie|icao] [--lang it|en|de] [--force] [--print SHEET.pdf|SHEET.jpg] IN [OUT]\n\nOUT defaults to IN's name with -tessera.jpg. --print also writes a 10x15 cm sheet to print (300 DPI, the fixed photo repeated at its true size with cut marks) when the fixed photo passes.", stderr)
-	profile := profileFlag(fs, "rules to frame for")
-	lang := langFlag(fs, "language of messages")
+	profile, lang := new(string), new(string)
+	profileFlag(fs, profile, "rules to frame for")
+	langFlag(fs, lang, "language of messages")
 	force := fs.Bool("force", false, "overwrite OUT (and SHEET) if it exists")
 	printTo := fs.String("print", "", "also write a 10x15 cm sheet to print, PDF or JPEG by its extension")
 	config.Bind(fs, fixKeys)

@@ -36,14 +36,16 @@ func stopped(err error) (code int, stop bool) {
 	return exitUsage, true
 }
 
-// profileFlag defines --profile on fs; what says what the rules are for.
-func profileFlag(fs *flag.FlagSet, what string) *string {
-	return fs.String("profile", validate.DefaultProfile, what+": "+strings.Join(validate.ProfileNames(), ", "))
+// profileFlag defines --profile on fs, setting p; what says what the
+// rules are for.
+func profileFlag(fs *flag.FlagSet, p *string, what string) {
+	fs.StringVar(p, "profile", validate.DefaultProfile, what+": "+strings.Join(validate.ProfileNames(), ", "))
 }
 
-// langFlag defines --lang on fs; what says what is written in it.
-func langFlag(fs *flag.FlagSet, what string) *string {
-	return fs.String("lang", catalog.Default, what+": "+strings.Join(catalog.Languages(), ", "))
+// langFlag defines --lang on fs, setting p; what says what is written in
+// it.
+func langFlag(fs *flag.FlagSet, p *string, what string) {
+	fs.StringVar(p, "lang", catalog.Default, what+": "+strings.Join(catalog.Languages(), ", "))
 }
 
 // checkRules reports a profile or a language tessera does not know, and

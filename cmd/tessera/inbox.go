@@ -22,7 +22,6 @@ import (
 	"github.com/tessera-cie/tessera/config"
 	"github.com/tessera-cie/tessera/inbox"
 	"github.com/tessera-cie/tessera/office"
-	"github.com/tessera-cie/tessera/validate"
 )
 
 // inboxSettings are tessera inbox's settings, read and checked.
@@ -75,7 +74,7 @@ func (fl *inboxFlags) define(fs *flag.FlagSet) {
 	fs.IntVar(&fl.perDomain, "per-domain", inbox.DefaultDomainHour, "answers to one domain in an hour at most; more wait for a clerk in --folder-verify")
 	fs.IntVar(&fl.hourlyCap, "hourly-cap", inbox.DefaultTotalHour, "answers in all in an hour at most; more wait for a clerk in --folder-verify")
 	fs.IntVar(&fl.maxMB, "max-mb", inbox.DefaultMaxBytes>>20, "largest message checked, in MB; a larger one gets a short answer")
-	fs.StringVar(&fl.profile, "profile", validate.DefaultProfile, "rules the photos are checked against: "+strings.Join(validate.ProfileNames(), ", "))
+	profileFlag(fs, &fl.profile, "rules the photos are checked against")
 	fs.DurationVar(&fl.poll, "poll", inbox.DefaultPoll, "how often the mailbox is read when the server has no IDLE")
 	fs.StringVar(&fl.retain, "retain", "90d", "how long the state of a filed message is kept (e.g. 90d, 720h; 0 for ever)")
 	fs.StringVar(&fl.caFile, "ca-file", "", "PEM file of the certificate authority of the mail servers, when not a public one")
