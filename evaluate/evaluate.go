@@ -9,8 +9,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,12 +40,11 @@ func SharedFaces() Expectations {
 		"canada": merge(frontalNeutral, map[validate.CheckID]validate.Status{
 			validate.BackgroundWhite: validate.Fail, // lilac or pink backdrop
 		}),
-		"smiling": {
-			validate.FaceCount:       validate.Pass,
-			validate.Expression:      validate.Fail, // every photo smiles; mouth_closed only "often" fails
-			validate.Roll:            validate.Pass,
-			validate.BackgroundWhite: validate.Fail,
-		},
+		// smiling/strength.csv grades each smile: broad fails expression,
+		// none passes, slight is the clerk's call and not scored.
+		"smiling/" + faceset.SmileBroad:  merge(smiling, map[validate.CheckID]validate.Status{validate.Expression: validate.Fail}),
+		"smiling/" + faceset.SmileNone:   merge(smiling, map[validate.CheckID]validate.Status{validate.Expression: validate.Pass}),
+		"smiling/" + faceset.SmileSlight: smiling,
 		"lisa": {
 			validate.FaceCount:         validate.Pass,
 			validate.BackgroundWhite:   validate.Fail, // a room with a clock on the wall
@@ -52,6 +53,12 @@ func SharedFaces() Expectations {
 		"zoom":    {validate.FaceCount: validate.Pass},
 		"nonface": {validate.FaceCount: validate.Fail}, // landscapes, flowers, animals
 	}
+}
+
+// smiling are the outcomes of every photo of smiling/, whatever its grade:
+// mouth_closed only "often" fails.
+var smiling = map[validate.CheckID]validate.Status{
+	validate.FaceCount: validate.Pass, validate.Roll: validate.Pass, validate.BackgroundWhite: validate.Fail,
 }
 
 // frontalNeutral are the outcomes of a frontal, neutral, well-lit studio photo.
@@ -163,51 +170,35 @@ func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.O
 type item struct{ label, path, group string }
 
 // list finds the photos of dir's subfolders, each labelled by its folder
-// and grouped by its sitter's group from people.csv; it sets t's labels
-// and groups.
+// (a smile graded in the folder's strength.csv by the folder and the
+// grade, "smiling/broad") and grouped by its sitter's group from
+// people.csv; it sets t's labels and groups.
 func (t *Table) list(dir string) ([]item, error) {
-	people, err := faceset.People(dir)
+	photos, err := faceset.Load(dir)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate: %w", err)
-	}
-	var items []item
-	groups := map[string]bool{}
-	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
-		files, err := os.ReadDir(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return nil, fmt.Errorf("evaluate: %w", err)
-		}
-		n := 0
-		for _, f := range files {
-			switch strings.ToLower(filepath.Ext(f.Name())) {
-			case ".jpg", ".jpeg", ".png":
-				name := strings.TrimSuffix(f.Name(), filepath.Ext(f.Name()))
-				g := people[faceset.PersonID(name)].Group
-				if g != "" {
-					groups[g] = true
-				}
-				items = append(items, item{e.Name(), filepath.Join(dir, e.Name(), f.Name()), g})
-				n++
-			}
-		}
-		if n > 0 {
-			t.Labels = append(t.Labels, e.Name())
-		}
-	}
-	if len(items) == 0 {
+	if len(photos) == 0 {
 		return nil, fmt.Errorf("evaluate: no photos in the subfolders of %s", dir)
 	}
-	for g := range groups {
-		t.Groups = append(t.Groups, g)
+	items := make([]item, 0, len(photos))
+	labels, groups := map[string]bool{}, map[string]bool{}
+	for _, p := range photos {
+		label := p.Label
+		if p.Smile != "" {
+			label += "/" + p.Smile
+		}
+		if !labels[label] {
+			labels[label] = true
+			t.Labels = append(t.Labels, label)
+		}
+		if g := p.Person.Group; g != "" {
+			groups[g] = true
+		}
+		items = append(items, item{label, p.Path, p.Person.Group})
 	}
-	sort.Strings(t.Groups)
+	sort.Strings(t.Labels)
+	t.Groups = slices.Sorted(maps.Keys(groups))
 	return items, nil
 }
 

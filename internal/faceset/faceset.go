@@ -6,7 +6,9 @@ package faceset
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -29,6 +31,33 @@ type Photo struct {
 	// Person is the sitter from a people.csv of the folder (ID "" when
 	// none lists the photo): the same person in neutral/ and smiling/.
 	Person Person
+	// Smile is the photo's grade from the strength.csv of its folder:
+	// SmileBroad, SmileSlight or SmileNone; "" when none grades it.
+	Smile string
+}
+
+// The grades of a strength.csv (smiling/ of ../shared/faces), each
+// against the same person's neutral photo: a broad smile (teeth showing or
+// cheeks clearly raised) fails expression, none passes, a slight one (the
+// corners of a closed mouth lifted a little) is the clerk's call and not
+// scored.
+const (
+	SmileBroad  = "broad"
+	SmileSlight = "slight"
+	SmileNone   = "none"
+)
+
+// Graded reports whether the photo's expression has an expected verdict:
+// a smile graded broad or none, or a photo of neutral/. want is true for
+// a broad smile, which fails.
+func (p Photo) Graded() (want, ok bool) {
+	switch {
+	case p.Smile == SmileBroad:
+		return true, true
+	case p.Smile == SmileNone, p.Smile == "" && p.Label == "neutral":
+		return false, true
+	}
+	return false, false
 }
 
 // Person is one row of a people.csv: who is in the photos whose names
@@ -98,6 +127,10 @@ func Load(dir string, labels ...string) ([]Photo, error) {
 			return nil, err
 		}
 		sort.Strings(files)
+		grades, err := readGrades(filepath.Join(dir, label, "strength.csv"))
+		if err != nil {
+			return nil, err
+		}
 		for _, f := range files {
 			ext := strings.ToLower(filepath.Ext(f))
 			if ext != ".jpg" && ext != ".jpeg" && ext != ".png" {
@@ -105,6 +138,7 @@ func Load(dir string, labels ...string) ([]Photo, error) {
 			}
 			p := Photo{Path: f, Label: label, Name: strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))}
 			p.Person = people[PersonID(p.Name)]
+			p.Smile = grades[PersonID(p.Name)]
 			tem := strings.TrimSuffix(f, filepath.Ext(f)) + ".tem"
 			if _, err := os.Stat(tem); err == nil {
 				if p.Points, err = ReadTem(tem); err != nil {
@@ -183,6 +217,37 @@ func readPeople(path string, into map[string]Person) error {
 		into[p.ID] = p
 	}
 	return nil
+}
+
+// readGrades reads a strength.csv (id,smile) into a map by person ID; a
+// folder without one grades nothing.
+func readGrades(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("faceset: %w", err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("faceset: %s: %w", path, err)
+	}
+	if len(rows) == 0 || len(rows[0]) < 2 || strings.TrimSpace(rows[0][0]) != "id" || strings.TrimSpace(rows[0][1]) != "smile" {
+		return nil, fmt.Errorf("faceset: %s: want the header id,smile", path)
+	}
+	out := map[string]string{}
+	for _, row := range rows[1:] {
+		id, grade := strings.TrimSpace(row[0]), strings.TrimSpace(row[1])
+		switch grade {
+		case SmileBroad, SmileSlight, SmileNone:
+			out[id] = grade
+		default:
+			return nil, fmt.Errorf("faceset: %s: %s graded %q, want broad, slight or none", path, id, grade)
+		}
+	}
+	return out, nil
 }
 
 // ReadTem reads a webmorph .tem template: the point count, then one

@@ -41,6 +41,29 @@ func TestPeople(t *testing.T) {
 	if p := photos[0].Person; p.Age != 24 || p.Gender != "female" {
 		t.Errorf("person %+v", p)
 	}
+	write("smiling/strength.csv", "id,smile\n042,broad\n")
+	photos, err = Load(dir, "smiling", "neutral")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range photos {
+		want, ok := p.Graded()
+		switch p.Label + "/" + p.Name {
+		case "smiling/042_08":
+			if p.Smile != SmileBroad || !want || !ok {
+				t.Errorf("042_08: grade %q, Graded %v %v", p.Smile, want, ok)
+			}
+		default:
+			if p.Smile != "" || want || !ok {
+				t.Errorf("%s/%s: grade %q, Graded %v %v", p.Label, p.Name, p.Smile, want, ok)
+			}
+		}
+	}
+	write("smiling/strength.csv", "id,smile\n042,wide\n")
+	if _, err := Load(dir); err == nil {
+		t.Error("a strength.csv with an unknown grade is accepted")
+	}
+	write("smiling/strength.csv", "id,smile\n")
 	write("bad/people.csv", "name,age\nx,1\n")
 	if _, err := People(dir); err == nil {
 		t.Error("a people.csv without id and ethnicity columns is accepted")
