@@ -27,6 +27,7 @@ var captureIDs = []CheckID{"color", "background_white", "background_uniform", "e
 type measured struct {
 	name  string
 	group string // the sitter's group from people.csv, "" when not listed
+	smile string // the smile's grade from strength.csv (faceset.Photo.Smile)
 	ph    *photo
 	m     *measures
 }

@@ -17,8 +17,18 @@ import (
 )
 
 // maxGroupRejection is the most good photos the cie profile may reject in
-// any group of people (issue 12): one in twenty.
+// any group of people (issue 12): one in twenty, or one photo in a group
+// too small for one in twenty to be a photo (issue 26); see groupAllows.
 const maxGroupRejection = 0.05
+
+// minGoodAccepted is the least share of all good photos the cie profile
+// must accept (issue 26).
+const minGoodAccepted = 0.95
+
+// groupAllows is how many of a group's n good photos may be rejected:
+// maxGroupRejection of them, and never fewer than one (in groups of four
+// or five sitters one photo is a fifth or a quarter).
+func groupAllows(n int) int { return max(int(maxGroupRejection*float64(n)), 1) }
 
 // maxGoodWarn is the most good photos that may carry a warning other than
 // recency (a person should look at each): one in twenty.
@@ -127,12 +137,8 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 			}
 			switch {
 			case c.ID == "expression" && inSmileModel[p.Person.ID]:
-				// The smile model is judged below, leave-one-person-out;
-				// a fail the model does not explain is teeth showing.
-				if v, _ := c.Value.(float64); c.Status == Fail && v <= defaultFeatureLimits.MaxSmile {
-					failed = append(failed, "expression (teeth)")
-					reasons["expression"]++
-				}
+				// Judged below by the model and the teeth limit fitted
+				// without the person (leave-one-person-out).
 			case c.Status == Fail:
 				failed = append(failed, fmt.Sprintf("%s (%v)", c.ID, c.Value))
 				reasons[c.ID]++
@@ -188,26 +194,27 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 	}
 	// Warnings are held to maxGoodWarn in every group too: with four or
 	// five people in a group, one warning there fails the test, so a
-	// change that warns on one group's faces cannot land (all groups meet
-	// it: the one warning, face_height on 022_03, spiky hair standing up
-	// with the skull estimate more than its error under the band, is one
-	// of 26 white sitters).
+	// change that warns on one group's faces cannot land (no good photo
+	// is warned: the last, face_height on 022_03's spiky hair, went when
+	// only hair a fifth of the head high counted as voluminous,
+	// hairVolume).
 	//
-	// Issue 12 asks for at most maxGroupRejection rejected in every group.
-	// Every check but expression meets it, and is held to it here: no
-	// group has a good photo another check rejects (the last, face_height
-	// on 038_03, went with the chin's second fit, facedetect.Face.Chin).
-	// Expression does not meet it yet: the model calls two neutral white
-	// faces smiling when they are left out (003_03, 018_03, read from their
-	// files as they are). That is reported, not asserted: the issue stays
-	// open until this test can fail on it.
+	// Issue 26's aim: no group loses more than groupAllows of its good
+	// photos, all checks counted, and all of them together at least
+	// minGoodAccepted. Checks other than expression are held tighter, to
+	// maxGroupRejection with no photo's grace: no group has a good photo
+	// another check rejects (the last, face_height on 038_03, went with
+	// the chin's second fit, facedetect.Face.Chin).
+	if all := groups["all"]; float64(all.n-all.rejected) < minGoodAccepted*float64(all.n) {
+		t.Errorf("%d of %d good photos accepted (%.1f %%), want at least %.0f %%", all.n-all.rejected, all.n, percentOf(all.n-all.rejected, all.n), 100*minGoodAccepted)
+	}
 	for _, k := range keys {
 		g := groups[k]
 		if r := float64(g.byOther) / float64(g.n); r > maxGroupRejection {
 			t.Errorf("%s: %d of %d good photos rejected by checks other than expression (%.0f %%), want at most %.0f %%", k, g.byOther, g.n, 100*r, 100*maxGroupRejection)
 		}
-		if r := float64(g.rejected) / float64(g.n); r > maxGroupRejection {
-			t.Logf("NOT MET: %s: %d of %d good photos rejected (%.0f %%), aim <= %.0f %%", k, g.rejected, g.n, 100*r, 100*maxGroupRejection)
+		if k != "all" && g.rejected > groupAllows(g.n) {
+			t.Errorf("%s: %d of %d good photos rejected, want at most %d", k, g.rejected, g.n, groupAllows(g.n))
 		}
 		if r := float64(g.warned) / float64(g.n); r > maxGoodWarn {
 			t.Errorf("%s: %d of %d good photos warned (%.0f %%), want at most %.0f %%", k, g.warned, g.n, 100*r, 100*maxGoodWarn)
@@ -251,24 +258,16 @@ func faceHeightLeftOut(t *testing.T, data []byte, skull func(ear float64) float6
 	return said(j.faceHeight(g, float64(ph.info.Height)), "en")
 }
 
-// smileLeftOut judges the neutral photo of person by the smile model fitted
-// on everyone else's photos; false for a person with no photo in samples.
+// smileLeftOut judges the neutral photo of person by the expression model
+// and teeth limit fitted on everyone else's photos; false for a person with
+// no photo in samples.
 func smileLeftOut(samples []smileSample, person string) (bool, float64) {
-	var cues []smileCues
-	var smiling []bool
-	var own *smileSample
-	for i, s := range samples {
-		if s.person == person {
-			if !s.smiling {
-				own = &samples[i]
-			}
-			continue
+	for _, s := range samples {
+		if s.person == person && s.scored && !s.smiling {
+			m := fitSmileOn(samples, person)
+			p := s.cues.probability(m)
+			return p > defaultFeatureLimits.MaxSmile || s.teeth > m.MaxTeeth, p
 		}
-		cues, smiling = append(cues, s.cues), append(smiling, s.smiling)
 	}
-	if own == nil {
-		return false, math.NaN()
-	}
-	p := own.cues.probability(fitSmileModel(cues, smiling, smileLambda))
-	return p > defaultFeatureLimits.MaxSmile, p
+	return false, math.NaN()
 }

@@ -2,12 +2,14 @@
 
 package validate
 
-// smileModelFit is the expression model fitted on the neutral/ and
-// smiling/ photos of the 32 people of ../shared/faces (lambda 1).
+// smileModelFit is the expression model fitted on the neutral/ photos
+// and the broad smiles and the smile graded none of smiling/ (strength.csv)
+// of the 32 people of ../shared/faces (lambda 1).
 // Cues: mouth width, corner depth, corner lift, corner rise, eye opening, lower lids, teeth.
 var smileModelFit = smileModel{
-	Mean:   [numSmileCues]float64{0.879058, 0.288353, 0.0201727, 0.100793, 0.328786, 0.106595, 0.184358},
-	SD:     [numSmileCues]float64{0.089715, 0.0590194, 0.0539428, 0.0524484, 0.0468135, 0.0254607, 0.277679},
-	Weight: [numSmileCues]float64{1.22305, -0.971728, 0.565887, 0.0203685, -0.393641, -0.711649, 1.19238},
-	Bias:   0.816547,
+	Mean:     [numSmileCues]float64{0.877994, 0.293584, 0.016516, 0.107671, 0.332412, 0.108704, 0.21855},
+	SD:       [numSmileCues]float64{0.0958996, 0.05861, 0.0553133, 0.0481787, 0.0478754, 0.0254451, 0.293158},
+	Weight:   [numSmileCues]float64{0.924529, -1.10875, 0.305422, 0.132521, 0.109703, -0.139152, 1.75318},
+	Bias:     -0.624906,
+	MaxTeeth: 0.131135,
 }

@@ -1,13 +1,16 @@
 package validate
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
 	"go/format"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -94,7 +97,22 @@ func fitSmileModel(cues []smileCues, smiling []bool, lambda float64) smileModel 
 	}
 	copy(m.Weight[:], w[:numSmileCues])
 	m.Bias = w[numSmileCues]
+	m.MaxTeeth = teethLimit(cues, smiling)
 	return m
+}
+
+// teethLimit is the teeth share midway between the largest of the faces
+// that do not smile and the smallest of the smiles.
+func teethLimit(cues []smileCues, smiling []bool) float64 {
+	neutral, smile := 0.0, 1.0
+	for k, c := range cues {
+		if smiling[k] {
+			smile = min(smile, c[teethCue])
+		} else {
+			neutral = max(neutral, c[teethCue])
+		}
+	}
+	return (neutral + smile) / 2
 }
 
 // solveN solves the augmented system a by Gauss-Jordan elimination with
@@ -159,14 +177,13 @@ func TestSmileFitSeparates(t *testing.T) {
 // smileSample is one photo of neutral/ or smiling/ with its cues.
 type smileSample struct {
 	name, person, group string
-	smiling             bool
-	cues                smileCues
-	teeth               float64 // featureMeasures.teeth
+	grade               string // faceset.Photo.Smile: broad, slight, none or "" (neutral/)
+	// scored is false for a slight smile, the clerk's call: left out of
+	// the fit and of the score. smiling is true for a broad smile.
+	scored, smiling bool
+	cues            smileCues
+	teeth           float64 // featureMeasures.teeth
 }
-
-// shows reports whether the sample's teeth show, which fails expression
-// whatever the model says.
-func (s smileSample) showsTeeth() bool { return s.teeth > defaultFeatureLimits.MaxTeeth }
 
 // loadSmileSamples measures the cues on every neutral/ and smiling/ photo.
 func loadSmileSamples(t *testing.T) []smileSample {
@@ -178,9 +195,10 @@ func loadSmileSamples(t *testing.T) []smileSample {
 				t.Errorf("%s: no face", x.name)
 				continue
 			}
+			want, scored := faceset.Photo{Label: label, Smile: x.smile}.Graded()
 			out = append(out, smileSample{
-				name: x.name, person: faceset.PersonID(filepath.Base(x.name)), group: x.group,
-				smiling: label == "smiling", cues: x.m.features.smileCues, teeth: x.m.features.teeth,
+				name: x.name, person: faceset.PersonID(filepath.Base(x.name)), group: x.group, grade: x.smile,
+				scored: scored, smiling: want, cues: x.m.features.smileCues, teeth: x.m.features.teeth,
 			})
 		}
 	}
@@ -212,109 +230,97 @@ func loadFiles(t *testing.T, label string) []measured {
 		if err != nil {
 			t.Fatalf("%s: %v", p.Path, err)
 		}
-		out = append(out, measured{name: label + "/" + p.Name, ph: ph, m: m, group: p.Person.Group})
+		out = append(out, measured{name: label + "/" + p.Name, ph: ph, m: m, group: p.Person.Group, smile: p.Smile})
 	}
 	return out
 }
 
+// fitSmileOn fits the expression model on the scored samples (broad
+// smiles against neutral faces and the smile graded none) of everyone
+// but person ("" for everyone).
+func fitSmileOn(samples []smileSample, person string) smileModel {
+	var cues []smileCues
+	var smiling []bool
+	for _, s := range samples {
+		if s.scored && s.person != person {
+			cues, smiling = append(cues, s.cues), append(smiling, s.smiling)
+		}
+	}
+	return fitSmileModel(cues, smiling, smileLambda)
+}
+
 // TestSmileModel scores the expression model leave-one-person-out on the
-// 32 people of ../shared/faces: for each person, the model is fitted on
-// the other 31 (both their photos) and judges that person's neutral and
-// smiling photo. It logs and asserts the figures per group, and checks
-// that measure_smile_model.go holds the fit on all of them (-update-smile rewrites
-// it).
+// 32 people of ../shared/faces, on the grades of smiling/strength.csv: for
+// each person, the model is fitted on the other 31 and judges that
+// person's photos. A broad smile must fail, a neutral face (and the smile
+// graded none) pass; a slight smile is the clerk's call, logged and not
+// scored. It asserts the issue's aims (every broad smile caught, at most
+// one neutral face of the 32 flagged) and that measure_smile_model.go holds the fit on
+// all of them (-update-smile rewrites it).
 func TestSmileModel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
 	samples := loadSmileSamples(t)
-	type score struct{ neutralOK, neutral, smileOK, smile, checkNeutralOK, checkSmileOK int }
+	type score struct{ neutralOK, neutral, smileOK, smile int }
 	scores := map[string]*score{"all": {}}
-	var missed []string
+	var missed, slight []string
 	people := map[string]bool{}
 	for _, s := range samples {
 		people[s.person] = true
 	}
+	fits := map[string]smileModel{}
 	for person := range people {
-		var cues []smileCues
-		var smiling []bool
-		for _, s := range samples {
-			if s.person != person {
-				cues, smiling = append(cues, s.cues), append(smiling, s.smiling)
+		fits[person] = fitSmileOn(samples, person)
+	}
+	for _, s := range samples {
+		p := s.cues.probability(fits[s.person])
+		// The expression check: the model, or teeth showing.
+		fails := p > defaultFeatureLimits.MaxSmile || s.teeth > fits[s.person].MaxTeeth
+		if !s.scored {
+			slight = append(slight, fmt.Sprintf("%s %.2f %s", s.name, p, map[bool]string{true: "fail", false: "pass"}[fails]))
+			continue
+		}
+		for _, key := range []string{"all", s.group} {
+			sc := scores[key]
+			if sc == nil {
+				sc = &score{}
+				scores[key] = sc
+			}
+			if s.smiling {
+				sc.smile++
+				sc.smileOK += b2i(fails)
+			} else {
+				sc.neutral++
+				sc.neutralOK += b2i(!fails)
 			}
 		}
-		m := fitSmileModel(cues, smiling, smileLambda)
-		for _, s := range samples {
-			if s.person != person {
-				continue
-			}
-			p := s.cues.probability(m)
-			right := (p > defaultFeatureLimits.MaxSmile) == s.smiling
-			// The expression check: the model, or teeth showing.
-			checkRight := (p > defaultFeatureLimits.MaxSmile || s.showsTeeth()) == s.smiling
-			for _, key := range []string{"all", s.group} {
-				sc := scores[key]
-				if sc == nil {
-					sc = &score{}
-					scores[key] = sc
-				}
-				if s.smiling {
-					sc.smile++
-					sc.smileOK += b2i(right)
-					sc.checkSmileOK += b2i(checkRight)
-				} else {
-					sc.neutral++
-					sc.neutralOK += b2i(right)
-					sc.checkNeutralOK += b2i(checkRight)
-				}
-			}
-			if !checkRight {
-				missed = append(missed, fmt.Sprintf("%s (%s, %.2f, teeth %.2f)", s.name, s.group, p, s.teeth))
-			}
+		if fails != s.smiling {
+			missed = append(missed, fmt.Sprintf("%s (%s, %s, %.2f, teeth %.2f)", s.name, s.group, cmp.Or(s.grade, "neutral"), p, s.teeth))
 		}
 	}
 	sort.Strings(missed)
-	keys := make([]string, 0, len(scores))
-	for k := range scores {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	t.Logf("leave-one-person-out, %d people: the model alone | the expression check (the model, or teeth showing)", len(people))
+	keys := slices.Sorted(maps.Keys(scores))
+	t.Logf("leave-one-person-out, %d people, the expression check (the model, or teeth showing), on the grades of strength.csv:", len(people))
 	for _, k := range keys {
 		sc := scores[k]
-		t.Logf("  %-11s neutral pass %2d/%2d (%5.1f %%)  smiling fail %2d/%2d (%5.1f %%) | neutral pass %2d/%2d (%5.1f %%)  smiling fail %2d/%2d (%5.1f %%)", k,
-			sc.neutralOK, sc.neutral, percentOf(sc.neutralOK, sc.neutral), sc.smileOK, sc.smile, percentOf(sc.smileOK, sc.smile),
-			sc.checkNeutralOK, sc.neutral, percentOf(sc.checkNeutralOK, sc.neutral), sc.checkSmileOK, sc.smile, percentOf(sc.checkSmileOK, sc.smile))
+		t.Logf("  %-11s neutral pass %2d/%2d (%5.1f %%)  broad smiles fail %2d/%2d (%5.1f %%)", k,
+			sc.neutralOK, sc.neutral, percentOf(sc.neutralOK, sc.neutral), sc.smileOK, sc.smile, percentOf(sc.smileOK, sc.smile))
 	}
-	t.Logf("  misjudged by the check: %s", strings.Join(missed, ", "))
-	// The issue's aim is >= 95 % of smiles caught and >= 97 % of neutral
-	// faces passed in every group; landmark geometry alone does not reach
-	// it (the faintest closed-lip smiles, 042_08 and 115_08, move no
-	// landmark more than a neutral face of another person does), nor did
-	// the cues from the pixels tried beside it (measure_smile.go). The
-	// floors below hold the model to at least nine in ten overall and to
-	// at most one miss in any group of four or five people.
-	for _, k := range keys {
-		sc := scores[k]
-		floor := 0.9
-		if k != "all" {
-			floor = 0.75
-		}
-		if r := percentOf(sc.neutralOK, sc.neutral) / 100; r < floor {
-			t.Errorf("%s: neutral faces pass %.0f %%, want >= %.0f %%", k, 100*r, 100*floor)
-		}
-		if r := percentOf(sc.smileOK, sc.smile) / 100; r < floor {
-			t.Errorf("%s: smiles fail %.0f %%, want >= %.0f %%", k, 100*r, 100*floor)
-		}
+	t.Logf("  misjudged: %s", strings.Join(missed, ", "))
+	t.Logf("  slight smiles, not scored: %s", strings.Join(slight, ", "))
+	// The issue's aims (26): every broad smile caught, at most one
+	// neutral face of the 32 flagged.
+	all := scores["all"]
+	if all.smileOK < all.smile {
+		t.Errorf("broad smiles caught %d of %d, want all", all.smileOK, all.smile)
+	}
+	if all.neutral-all.neutralOK > maxNeutralSmiling {
+		t.Errorf("neutral faces flagged %d of %d, want at most %d", all.neutral-all.neutralOK, all.neutral, maxNeutralSmiling)
 	}
 
 	// The model in measure_smile_model.go is the fit on everyone.
-	var cues []smileCues
-	var smiling []bool
-	for _, s := range samples {
-		cues, smiling = append(cues, s.cues), append(smiling, s.smiling)
-	}
-	m := fitSmileModel(cues, smiling, smileLambda)
+	m := fitSmileOn(samples, "")
 	if *updateSmile {
 		writeSmileModel(t, m, len(people))
 		return
@@ -323,6 +329,11 @@ func TestSmileModel(t *testing.T) {
 		t.Errorf("measure_smile_model.go is not the fit on ../shared/faces: run go test ./validate -run TestSmileModel -update-smile\nfit:  %+v\nfile: %+v", m, smileModelFit)
 	}
 }
+
+// maxNeutralSmiling is the most neutral faces of ../shared/faces the
+// expression check may call smiling, leave-one-person-out (issue 26: one
+// of 32).
+const maxNeutralSmiling = 1
 
 func b2i(b bool) int {
 	if b {
@@ -345,14 +356,14 @@ func sameModel(a, b smileModel) bool {
 			return false
 		}
 	}
-	return near(a.Bias, b.Bias)
+	return near(a.Bias, b.Bias) && near(a.MaxTeeth, b.MaxTeeth)
 }
 
 func writeSmileModel(t *testing.T, m smileModel, people int) {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "// Code generated by go test ./validate -run TestSmileModel -update-smile; DO NOT EDIT.\n\npackage validate\n\n")
-	fmt.Fprintf(&b, "// smileModelFit is the expression model fitted on the neutral/ and\n// smiling/ photos of the %d people of ../shared/faces (lambda %g).\n", people, smileLambda)
+	fmt.Fprintf(&b, "// smileModelFit is the expression model fitted on the neutral/ photos\n// and the broad smiles and the smile graded none of smiling/ (strength.csv)\n// of the %d people of ../shared/faces (lambda %g).\n", people, smileLambda)
 	fmt.Fprintf(&b, "// Cues: %s.\n", strings.Join(smileCueNames[:], ", "))
 	arr := func(v [numSmileCues]float64) string {
 		s := make([]string, len(v))
@@ -361,8 +372,8 @@ func writeSmileModel(t *testing.T, m smileModel, people int) {
 		}
 		return "{" + strings.Join(s, ", ") + "}"
 	}
-	fmt.Fprintf(&b, "var smileModelFit = smileModel{\n\tMean: [numSmileCues]float64%s,\n\tSD: [numSmileCues]float64%s,\n\tWeight: [numSmileCues]float64%s,\n\tBias: %.6g,\n}\n",
-		arr(m.Mean), arr(m.SD), arr(m.Weight), m.Bias)
+	fmt.Fprintf(&b, "var smileModelFit = smileModel{\n\tMean: [numSmileCues]float64%s,\n\tSD: [numSmileCues]float64%s,\n\tWeight: [numSmileCues]float64%s,\n\tBias: %.6g,\n\tMaxTeeth: %.6g,\n}\n",
+		arr(m.Mean), arr(m.SD), arr(m.Weight), m.Bias, m.MaxTeeth)
 	src, err := format.Source([]byte(b.String()))
 	if err != nil {
 		t.Fatal(err)

@@ -50,12 +50,11 @@ var defaultFeatureLimits = FeatureLimits{
 	MaxLipGap: 0.09, // relaxed lips on neutral/ part up to 0.073 (canada/ 0.012); open smiles on smiling/ from 0.10
 
 	MaxSmile: 0.5, // the model's even odds: fitted on as many smiles as neutral faces (measure_smile.go)
-	// Smiles of smiling/ that part the lips show teeth over 0.42-0.84 of
-	// the opening; three barely parted 0.13-0.20; neutral mouths of
-	// neutral/, canada/, lisa/ and zoom/ 0.006 or less, but for the gloss
-	// on one sitter's lips (0.13). A third of the opening is teeth beyond
-	// doubt.
-	MaxTeeth: 0.3,
+	// Fitted with the smile model (measure_smile_model.go): between the
+	// neutral mouths of neutral/ (lip gloss on one sitter reads 0.11, the
+	// others 0.02 or less) and the broad smiles of smiling/ whose lips
+	// barely part (0.15 and more).
+	MaxTeeth: smileModelFit.MaxTeeth,
 
 	MinEyeRing:  0.45, // the skin around the eyes is 0.54-0.90 of the cheeks on every real photo (deep-set eyes the lowest); tinted lenses darken it
 	MaxRimDip:   0.60, // under the eyes bare cheeks dip at most 0.46 (lisa/, a shadow) on real photos; a frame's lower rim is a dark line
