@@ -59,12 +59,17 @@ func rangeLimit(r Range) string { return fmt.Sprintf("%.1f-%.1f %%", r.Min*100, 
 
 // hairVolume is how far, as a share of the head height (chin to visible
 // top), the visible top of the head must lie above the skull estimate for
-// the hair to count as voluminous (a bun, an afro, hair combed up). The
-// skull estimate, fitted leaving each person out, misses the template's
-// top of the head by -4.5 % to +3.8 % of the head height (10th-90th
-// percentile, TestSkullModel): a visible top 10 % above it is hair, not an
-// error of the estimate.
-const hairVolume = 0.10
+// the hair to count as voluminous (a bun, an afro, hair combed up): short
+// or ordinary hair is no reason to warn. The skull estimate aims at the
+// template's head outline, which on most neutral/ photos runs through the
+// hair; fitted leaving each person out, it lies under the hand-marked
+// visible top by -6 % to +13 % of the head height on the sitters of
+// neutral/ and canada/, and those marked as having close-cut hair reach
+// 13 % as well as those marked voluminous (TestHairVolume): the two cannot
+// be told apart there, and on 70 other sitters with short hair the gap
+// reached 14 % (issue 26). A fifth of the head is beyond ordinary hair and
+// the estimate's error together.
+const hairVolume = 0.20
 
 // skullMargin is the error of the skull estimate, as a share of the head
 // height, within which it is not taken to be on the other side of a limit:

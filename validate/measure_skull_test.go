@@ -174,3 +174,49 @@ func TestSkullModel(t *testing.T) {
 		t.Errorf("held out, the skull model misses by %.1f %% (RMS), more than the single ratio's %.1f %%", rmsM, rmsO)
 	}
 }
+
+// TestHairVolume reads, on every hand-marked photo of neutral/ and
+// canada/, how far the visible top of the head (handTopFile) lies above
+// the skull estimate fitted without the person, as a share of the head
+// height: what face_height compares with hairVolume. No photo of hair
+// marked close or with wisps (ordinary hair) may reach hairVolume, or a
+// well framed photo of it would be warned about its hair.
+func TestHairVolume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real photos: slow")
+	}
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral", "canada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fit := skullLeftOut(skullSamples(t))
+	hand := loadHandTops(t)
+	byNote := map[string][]float64{}
+	for _, p := range photos {
+		top, ok := handTopOf(hand, p)
+		skull := fit[personKey(p)]
+		if !ok || top.note == "cut" || top.note == "covered" || skull == nil {
+			continue
+		}
+		g := measureImage(t, p.Label+"/"+p.Name, openImage(t, p.Path)).m.face
+		if g == nil {
+			t.Fatalf("%s/%s: no face", p.Label, p.Name)
+		}
+		r := skull(earDrop(g.f, g.eyeMid, g.chin))
+		skullY := g.eyeMid.Y - r*(g.chin.Y-g.eyeMid.Y)
+		vol := (skullY - top.y) / (g.chin.Y - top.y)
+		byNote[top.note] = append(byNote[top.note], vol)
+		if top.note != "volume" && vol >= hairVolume {
+			t.Errorf("%s/%s (%s hair, %s): the visible top lies %.1f %% of the head above the skull estimate, counted as voluminous hair (>= %.0f %%)", p.Label, p.Name, top.note, goodGroup(p), 100*vol, 100*hairVolume)
+		}
+	}
+	for _, note := range slices.Sorted(maps.Keys(byNote)) {
+		v := byNote[note]
+		slices.Sort(v)
+		t.Logf("%-6s hair: %2d photos, visible top above the skull estimate by %.1f %% to %.1f %% of the head (median %.1f %%)", note, len(v), 100*v[0], 100*v[len(v)-1], 100*v[len(v)/2])
+	}
+	if len(byNote["close"]) == 0 || len(byNote["wisps"]) == 0 {
+		t.Errorf("no close-cut or wispy hair read: %v", byNote)
+	}
+}
