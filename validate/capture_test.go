@@ -340,11 +340,7 @@ func TestCaptureFramed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
-	dir := faceset.Require(t)
-	photos, err := faceset.Load(dir, "neutral", "canada")
-	if err != nil {
-		t.Fatal(err)
-	}
+	photos := studioPhotos(t)
 	counts := map[string]tally{} // variant and check -> statuses
 	n, tight := 0, 0
 	for _, p := range photos {

@@ -86,11 +86,7 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
-	dir := faceset.Require(t)
-	photos, err := faceset.Load(dir, "neutral", "canada")
-	if err != nil {
-		t.Fatal(err)
-	}
+	photos := studioPhotos(t)
 	samples := loadSmileSamples(t)
 	inSmileModel := map[string]bool{}
 	for _, s := range samples {

@@ -99,11 +99,7 @@ func cropExtended(img image.Image, r image.Rectangle) image.Image {
 // fail: a head too small (even 15 % of hair keeps it under 70 %) or
 // running off the top edge.
 func TestGeometryOnCrops(t *testing.T) {
-	dir := faceset.Require(t)
-	photos, err := faceset.Load(dir, "neutral", "canada")
-	if err != nil {
-		t.Fatal(err)
-	}
+	photos := studioPhotos(t)
 	type tally struct{ right, total int }
 	score := map[string]*tally{}
 	for _, p := range photos {

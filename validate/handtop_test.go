@@ -67,3 +67,15 @@ func handTopOf(tops map[string]handTop, p faceset.Photo) (handTop, bool) {
 	h, ok := tops[p.Label+"/"+p.Name]
 	return h, ok
 }
+
+// studioPhotos loads the photos of neutral/ and canada/ of ../shared/faces,
+// the studio portraits with templates and hand-marked tops, skipping the
+// test when the folder is missing.
+func studioPhotos(t *testing.T) []faceset.Photo {
+	t.Helper()
+	photos, err := faceset.Load(faceset.Require(t), "neutral", "canada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return photos
+}

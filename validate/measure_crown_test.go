@@ -257,11 +257,7 @@ func TestCrownAccuracy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
-	dir := faceset.Require(t)
-	photos, err := faceset.Load(dir, "neutral", "canada")
-	if err != nil {
-		t.Fatal(err)
-	}
+	photos := studioPhotos(t)
 	variants := []struct {
 		name string
 		make func(truthFrame) (truthFrame, bool)

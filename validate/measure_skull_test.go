@@ -30,11 +30,7 @@ type skullSample struct {
 // taken.
 func skullSamples(t *testing.T) []skullSample {
 	t.Helper()
-	dir := faceset.Require(t)
-	photos, err := faceset.Load(dir, "neutral", "canada")
-	if err != nil {
-		t.Fatal(err)
-	}
+	photos := studioPhotos(t)
 	var out []skullSample
 	for _, p := range photos {
 		if !hasOutline(p) {
@@ -185,11 +181,7 @@ func TestHairVolume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
-	dir := faceset.Require(t)
-	photos, err := faceset.Load(dir, "neutral", "canada")
-	if err != nil {
-		t.Fatal(err)
-	}
+	photos := studioPhotos(t)
 	fit := skullLeftOut(skullSamples(t))
 	hand := loadHandTops(t)
 	byNote := map[string][]float64{}
