@@ -138,6 +138,11 @@ func frame(b image.Rectangle, f *validate.FaceInfo, p *validate.Profile) (image.
 	if head <= 0 {
 		return image.Rectangle{}, ErrNoFace
 	}
+	// The head runs off the top edge of the photo: every crop cuts it
+	// too, and face_height cannot see its top.
+	if f.CrownFrom == "cut" {
+		return image.Rectangle{}, fmt.Errorf("%w (short on the top)", ErrNoRoom)
+	}
 	mid := func(r validate.Range) float64 { return (r.Min + r.Max) / 2 }
 	// Candidates from the ideal outwards, kept a margin inside each band
 	// so that measurement noise on the output does not cross its edge.
@@ -148,7 +153,7 @@ func frame(b image.Rectangle, f *validate.FaceInfo, p *validate.Profile) (image.
 	// face_height has no reason to warn.
 	fr := p.FaceHeight
 	hLo, hHi := head/fr.Max, head/fr.Min
-	if f.Skull != nil && f.CrownFrom == "visible" {
+	if f.VoluminousHair() {
 		if skull := f.Chin[1] - f.Skull[1]; skull > 0 && skull < head && skull/fr.Min >= hLo && head/fr.Max <= skull/fr.Min {
 			hHi = min(hHi, skull/fr.Min)
 		}

@@ -71,6 +71,13 @@ func rangeLimit(r Range) string { return fmt.Sprintf("%.1f-%.1f %%", r.Min*100, 
 // the estimate's error together.
 const hairVolume = 0.20
 
+// voluminous reports whether the visible top of the head at crownY lies
+// hairVolume of the head height (chin at chinY) above the skull estimate
+// at skullY (image rows, y down).
+func voluminous(crownY, skullY, chinY float64) bool {
+	return (skullY-crownY)/(chinY-crownY) >= hairVolume
+}
+
 // skullMargin is the error of the skull estimate, as a share of the head
 // height, within which it is not taken to be on the other side of a limit:
 // face_height fails on the estimate alone, or warns that the hair's
@@ -145,7 +152,7 @@ func (j *judge) faceHeight(g *faceGeom, h float64) Check {
 	if side(frac, 0) == 0 {
 		margin = skullMargin
 	}
-	if volume := (g.skull.Y - g.crown.Y) / (g.chin.Y - g.crown.Y); volume >= hairVolume && side(skull, margin) != side(frac, 0) {
+	if voluminous(g.crown.Y, g.skull.Y, g.chin.Y) && side(skull, margin) != side(frac, 0) {
 		c.Status = Warn
 		c.MessageText = j.say("check.faceHeight.hair_raises_top_head", frac*100, skull*100, r.Min*100, r.Max*100)
 		// A crop height with both readings inside the band, if one exists.

@@ -50,9 +50,13 @@ func (g *faceGeom) info() *FaceInfo {
 		Crown:    pt(g.crown),
 		Roll:     round1(g.roll),
 	}
-	fi.CrownFrom = "estimate"
-	if g.crownSeen {
+	switch {
+	case g.crownSeen:
 		fi.CrownFrom = "visible"
+	case g.crownCut:
+		fi.CrownFrom = "cut"
+	default:
+		fi.CrownFrom = "estimate"
 	}
 	skull := pt(g.skull)
 	fi.Skull = &skull

@@ -92,6 +92,14 @@ type ImageInfo struct {
 	Orientation int `json:"orientation,omitempty"`
 }
 
+// VoluminousHair reports whether the visible top of the head lies so far
+// above the skull estimate that the hair counts as voluminous (a bun, an
+// afro): the only hair face_height may warn about when the two fall on
+// either side of a limit. False when the top was not seen.
+func (f *FaceInfo) VoluminousHair() bool {
+	return f.CrownFrom == "visible" && f.Skull != nil && voluminous(f.Crown[1], f.Skull[1], f.Chin[1])
+}
+
 // FaceInfo gives the measured face, in pixels of the photo as displayed.
 type FaceInfo struct {
 	Box      [4]int     `json:"box"`       // x0, y0, x1, y1
@@ -99,12 +107,13 @@ type FaceInfo struct {
 	RightEye [2]float64 `json:"right_eye"` // eye on the right of the image
 	Chin     [2]float64 `json:"chin"`
 	// Crown is the top of the head as seen against the backdrop, hair
-	// included; when it cannot be seen (CrownFrom "estimate"), the Skull
-	// point.
+	// included; when it cannot be seen (CrownFrom "cut" or "estimate"),
+	// the Skull point.
 	Crown [2]float64 `json:"crown"`
 	// CrownFrom says where Crown comes from: "visible" (found against the
-	// backdrop) or "estimate" (the head runs off the top edge, or no plain
-	// backdrop lies above it).
+	// backdrop), "cut" (the head runs off the top edge of the photo) or
+	// "estimate" (no plain backdrop lies above the head to find its top
+	// against).
 	CrownFrom string `json:"crown_from,omitempty"`
 	// Skull is the top of the head estimated from the landmarks alone
 	// (eye line and chin): where the top would be with the hair lying
