@@ -270,3 +270,45 @@ func TestFixUpscale(t *testing.T) {
 		}
 	}
 }
+
+// TestFixHeadCutAtTop cuts the neutral/ photos through the hair, a third
+// of the way from the top of the head down to the eyes: the head runs off
+// the top edge, and Fix must refuse (no crop can show the top of the
+// head), not frame the skull estimate and cut the hair further.
+func TestFixHeadCutAtTop(t *testing.T) {
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral")
+	if err != nil || len(photos) == 0 {
+		t.Fatalf("neutral photos: %v", err)
+	}
+	v := validator(t)
+	ctx := context.Background()
+	refused, n := 0, 0
+	for _, p := range photos {
+		img, err := imaging.Open(p.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := v.Analyze(ctx, "full", fixture.JPEG(img, 90, nil, nil), validate.Options{Now: now})
+		if err != nil || res.Report.Face == nil || res.Report.Face.CrownFrom != "visible" {
+			continue // the top of the head not seen to start with
+		}
+		f := res.Report.Face
+		top := f.Crown[1] + (f.LeftEye[1]-f.Crown[1])/3
+		cut := imaging.Crop(img, image.Rect(0, int(top), img.Bounds().Dx(), img.Bounds().Dy()))
+		res, err = v.Analyze(ctx, "cut", fixture.JPEG(cut, 90, nil, nil), validate.Options{Now: now})
+		if err != nil || res.Report.Face == nil {
+			t.Fatalf("%s cut at the top: no face (%v)", p.Name, err)
+		}
+		n++
+		if _, err := Fix(res); errors.Is(err, ErrNoRoom) {
+			refused++
+		} else {
+			t.Errorf("%s cut through the hair (crown %s): Fix err = %v, want ErrNoRoom", p.Name, res.Report.Face.CrownFrom, err)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no photo with its top of the head seen")
+	}
+	t.Logf("%d of %d photos cut through the hair refused", refused, n)
+}

@@ -166,3 +166,50 @@ func TestGeometryOnCrops(t *testing.T) {
 		}
 	}
 }
+
+// TestFaceHeightCutAtTop frames every hand-marked photo of neutral/ and
+// canada/ as a 35:45 crop whose top edge cuts through the hair, chin to
+// edge filling cutEdge of the height (the crop's height is the visible
+// head's over cutHead, so cutHead-cutEdge of it runs off): chin to edge
+// is a floor for the face height, and over 80 % face_height must fail and
+// say the head runs off the top edge (issue 26), not that its top cannot
+// be told from the backdrop. The crop keeps the photo's own backdrop.
+func TestFaceHeightCutAtTop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real photos: slow")
+	}
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral", "canada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hand := loadHandTops(t)
+	framings := []struct{ cutEdge, cutHead float64 }{{0.85, 0.95}, {0.93, 1}}
+	for _, fr := range framings {
+		right, n := 0, 0
+		for _, p := range photos {
+			top, ok := handTopOf(hand, p)
+			if !ok || top.note == "cut" || len(p.Points) <= temChin {
+				continue
+			}
+			chin := p.Points[temChin][1]
+			h := (chin - top.y) / fr.cutHead
+			w := h * 35 / 45
+			eyeX := (p.Points[0][0] + p.Points[1][0]) / 2
+			r := image.Rect(int(eyeX-w/2), int(chin-fr.cutEdge*h), int(eyeX+w/2), int(chin-fr.cutEdge*h+h))
+			c := imaging.Resize(cropExtended(openImage(t, p.Path), r), 600, 771, imaging.Lanczos)
+			rep := check(t, fixture.JPEG(c, 92, nil, nil), Options{Lang: "en"})
+			got := status(t, rep, FaceHeight)
+			n++
+			if got.Status == Fail && got.MessageText.ID == "check.faceHeight.face_too_large_head" {
+				right++
+			} else {
+				t.Logf("%s/%s, chin to edge %.0f %%: face_height %s (%v) %s", p.Label, p.Name, 100*fr.cutEdge, got.Status, got.Value, got.Message)
+			}
+		}
+		t.Logf("chin to edge %.0f %%, %.0f %% of the head cut: %d of %d judged too large and cut", 100*fr.cutEdge, 100*(fr.cutHead-fr.cutEdge), right, n)
+		if n == 0 || float64(right) < 0.95*float64(n) {
+			t.Errorf("chin to edge %.0f %%: %d of %d crops fail as cut at the top, want at least 95 %%", 100*fr.cutEdge, right, n)
+		}
+	}
+}

@@ -96,9 +96,15 @@ const crownMinTexture = 3
 // sample, a hair edge by many.
 const crownTrack = 0.125
 
-// crownMinBackdrop is the share of the top row that must fit the backdrop
-// line for the photo to have a plain backdrop above the head.
+// crownMinBackdrop is the share of the top row (of its samples beside the
+// head, see topBackdrop) that must fit the backdrop line for the photo to
+// have a plain backdrop above the head.
 const crownMinBackdrop = 0.3
+
+// crownMinOuter is the fewest samples of the top row beside the head's
+// columns that the backdrop line is fitted to alone: four on each side of
+// a centred head.
+const crownMinOuter = 8
 
 // crownFind is the visible top of the head.
 type crownFind struct {
@@ -200,8 +206,8 @@ func visibleTop(img image.Image, lum *image.Gray, mid, chin facedetect.Point) cr
 		return crownFind{}
 	}
 
-	// The backdrop along the top edge, across the whole width.
-	bd, ok := topBackdrop(sm, b)
+	// The backdrop along the top edge, read beside the head's columns.
+	bd, ok := topBackdrop(sm, b, x0, x1)
 	if !ok {
 		return crownFind{}
 	}
@@ -345,7 +351,16 @@ func (l backdropLine) at(x int) ycc {
 // topBackdrop samples the top row of blocks across the whole width and
 // fits the backdrop line to it. ok is false when too little of the row
 // fits a line: no plain backdrop along the top.
-func topBackdrop(sm sampler, b image.Rectangle) (backdropLine, bool) {
+//
+// When the row as a whole has no line to fit and it has crownMinOuter
+// samples or more beside the head's columns [x0, x1), the line is fitted
+// to those alone: on a tightly framed photo whose top edge cuts through
+// thick hair, hair fills most of the row (the head's top was then taken
+// to be lost against the backdrop, when the head runs off the photo).
+// Beside the head the row is backdrop whatever the hair does above the
+// face. Where the whole row fits, it is kept: more of the backdrop, and a
+// gradient across it read where the head is.
+func topBackdrop(sm sampler, b image.Rectangle, x0, x1 int) (backdropLine, bool) {
 	s := sm.s
 	nw := b.Dx() / s
 	if nw < 8 {
@@ -365,30 +380,24 @@ func topBackdrop(sm sampler, b image.Rectangle) (backdropLine, bool) {
 	}
 	var l backdropLine
 	l.tCol = max(crownMinContrast, crownNoiseK*median(steps))
-	// Start from the median colour, then fit a line to the samples near
-	// it, twice.
-	med := func(f func(ycc) float64) float64 {
-		v := make([]float64, nw)
-		for i, c := range cs {
-			v[i] = f(c)
+	// The samples the line is fitted to: the whole row, else those beside
+	// the head when there are enough of them.
+	all := make([]bool, nw)
+	outer := make([]bool, nw)
+	nOuter := 0
+	for i, x := range xs {
+		all[i] = true
+		if x+s <= x0 || x >= x1 {
+			outer[i] = true
+			nOuter++
 		}
-		return median(v)
 	}
-	l.c0 = ycc{med(func(c ycc) float64 { return c.y }), med(func(c ycc) float64 { return c.cb }), med(func(c ycc) float64 { return c.cr })}
-	use := make([]bool, nw)
-	count := 0
-	for range 3 {
-		count = 0
-		for i := range nw {
-			use[i] = cs[i].dist(l.at(xs[i])) <= l.tCol
-			if use[i] {
-				count++
-			}
-		}
-		if float64(count) < crownMinBackdrop*float64(nw) {
-			return backdropLine{}, false
-		}
-		l = fitLine(cs, xs, use, l)
+	l, use, ok := fitBackdrop(cs, xs, all, l)
+	if !ok && nOuter >= crownMinOuter {
+		l, use, ok = fitBackdrop(cs, xs, outer, l)
+	}
+	if !ok {
+		return backdropLine{}, false
 	}
 	var bt []float64
 	for i := range nw {
@@ -399,6 +408,37 @@ func topBackdrop(sm sampler, b image.Rectangle) (backdropLine, bool) {
 	bg := median(bt)
 	l.tTex = bg + max(crownMinTexture, bg)
 	return l, true
+}
+
+// fitBackdrop fits the backdrop line to the samples cs (at xs) marked in
+// fit: from their median colour, a line fitted to the samples near it,
+// three times. use marks the samples of the last fit; ok is false when
+// fewer than crownMinBackdrop of those in fit lie near the line.
+func fitBackdrop(cs []ycc, xs []int, fit []bool, l backdropLine) (_ backdropLine, use []bool, ok bool) {
+	var ys, cbs, crs []float64
+	n := 0
+	for i, c := range cs {
+		if fit[i] {
+			ys, cbs, crs = append(ys, c.y), append(cbs, c.cb), append(crs, c.cr)
+			n++
+		}
+	}
+	l.c0, l.c1 = ycc{median(ys), median(cbs), median(crs)}, ycc{}
+	use = make([]bool, len(cs))
+	for range 3 {
+		count := 0
+		for i := range cs {
+			use[i] = fit[i] && cs[i].dist(l.at(xs[i])) <= l.tCol
+			if use[i] {
+				count++
+			}
+		}
+		if float64(count) < crownMinBackdrop*float64(n) {
+			return l, nil, false
+		}
+		l = fitLine(cs, xs, use, l)
+	}
+	return l, use, true
 }
 
 // fitLine fits colour = c0 + c1*x by least squares to the samples in use,
