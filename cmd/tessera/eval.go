@@ -15,7 +15,7 @@ import (
 // label, as ../shared/faces) and prints per check a table of outcomes per
 // label and the accuracy against the labels' expected outcomes.
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("eval", "usage: tessera eval [--profile cie|icao] [--jobs N] [-v] DIR\n\nDIR holds one folder per label (neutral, smiling, canada, lisa, zoom, nonface).", stderr)
+	fs := newFlags("eval", "usage: tessera eval [--profile cie|icao] [--jobs N] [-v] DIR\n\nDIR holds one folder per label (neutral, smiling, canada, lisa, zoom, nonface); a people.csv gives each sitter's group, and smiling/strength.csv grades each smile (broad fails expression, none passes, slight is not scored).", stderr)
 	profile := new(string)
 	profileFlag(fs, profile, "rules to apply")
 	jobs := fs.Int("jobs", runtime.NumCPU(), "photos checked at once")
