@@ -138,11 +138,6 @@ func frame(b image.Rectangle, f *validate.FaceInfo, p *validate.Profile) (image.
 	if head <= 0 {
 		return image.Rectangle{}, ErrNoFace
 	}
-	// The head runs off the top edge of the photo: every crop cuts it
-	// too, and face_height cannot see its top.
-	if f.CrownFrom == "cut" {
-		return image.Rectangle{}, fmt.Errorf("%w (short on the top)", ErrNoRoom)
-	}
 	mid := func(r validate.Range) float64 { return (r.Min + r.Max) / 2 }
 	// Candidates from the ideal outwards, kept a margin inside each band
 	// so that measurement noise on the output does not cross its edge.
@@ -160,8 +155,16 @@ func frame(b image.Rectangle, f *validate.FaceInfo, p *validate.Profile) (image.
 	}
 	// Room for the crown finder to see backdrop above the hair.
 	const above = 0.01
+	// Where the top of the head was not seen (the crown is the skull
+	// estimate), the hair above it may run off the crop's top edge, and
+	// face_height then takes chin to edge as a floor: it must stay in the
+	// band too (a margin inside its top), or the fixed photo fails as a
+	// head cut too large.
+	seen := f.CrownFrom == "visible"
+	maxEdge := fr.Max - margin*(fr.Max-fr.Min)/2
 	steps := []float64{0, 0.25, -0.25, 0.5, -0.5, 0.75, -0.75, 1, -1}
 	var short string
+	edgeTooLow := false        // a crop was refused for chin to edge over the band
 	for _, ds := range steps { // head size
 		h := (hLo+hHi)/2 + ds*(1-margin)*(hHi-hLo)/2
 		w := h * aspect(p)
@@ -171,6 +174,10 @@ func frame(b image.Rectangle, f *validate.FaceInfo, p *validate.Profile) (image.
 			// The crown, with a little backdrop above it, and the chin
 			// must lie inside the crop.
 			if f.Crown[1]-above*h < y0 || f.Chin[1] > y0+h {
+				continue
+			}
+			if !seen && f.Chin[1]-y0 > maxEdge*h {
+				edgeTooLow = true
 				continue
 			}
 			for _, dc := range steps { // centring
@@ -184,7 +191,7 @@ func frame(b image.Rectangle, f *validate.FaceInfo, p *validate.Profile) (image.
 			}
 		}
 	}
-	if short == "" {
+	if short == "" || edgeTooLow {
 		short = "top"
 	}
 	return image.Rectangle{}, fmt.Errorf("%w (short on the %s)", ErrNoRoom, short)
