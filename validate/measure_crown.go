@@ -294,7 +294,11 @@ func visibleTop(img image.Image, lum *image.Gray, mid, chin facedetect.Point) cr
 	// side or not: curls leave gaps of backdrop, and the walk up from the
 	// forehead may stop in one. Loose hairs crossing the edge are not
 	// dense.
-	if best == 0 || atEdge >= minW {
+	// Where the backdrop was read beside the head only, the row above
+	// the head was never seen to be backdrop: a top within crownGap of
+	// the edge is the head running off it (hair thinning out at the edge
+	// of a snapshot), not a top with backdrop above it.
+	if best == 0 || atEdge >= minW || bd.beside && best <= gap {
 		return crownFind{cut: true}
 	}
 	// The middle of the run of windows at the best height.
@@ -341,6 +345,9 @@ const crownContrastQuantile = 0.75
 type backdropLine struct {
 	c0, c1     ycc     // colour at x = 0 and its change per pixel
 	tCol, tTex float64 // thresholds
+	// beside is true when the line was fitted to the row beside the
+	// head's columns alone (see topBackdrop).
+	beside bool
 }
 
 func (l backdropLine) at(x int) ycc {
@@ -395,6 +402,7 @@ func topBackdrop(sm sampler, b image.Rectangle, x0, x1 int) (backdropLine, bool)
 	l, use, ok := fitBackdrop(cs, xs, all, l)
 	if !ok && nOuter >= crownMinOuter {
 		l, use, ok = fitBackdrop(cs, xs, outer, l)
+		l.beside = true
 	}
 	if !ok {
 		return backdropLine{}, false
