@@ -41,7 +41,9 @@ func SharedFaces() Expectations {
 			validate.BackgroundWhite: validate.Fail, // lilac or pink backdrop
 		}),
 		// smiling/strength.csv grades each smile: broad fails expression,
-		// none passes, slight is the clerk's call and not scored.
+		// none passes, slight is the clerk's call and not scored; a smile
+		// it does not grade is taken to be one.
+		"smiling":                        merge(smiling, map[validate.CheckID]validate.Status{validate.Expression: validate.Fail}),
 		"smiling/" + faceset.SmileBroad:  merge(smiling, map[validate.CheckID]validate.Status{validate.Expression: validate.Fail}),
 		"smiling/" + faceset.SmileNone:   merge(smiling, map[validate.CheckID]validate.Status{validate.Expression: validate.Pass}),
 		"smiling/" + faceset.SmileSlight: smiling,
@@ -286,14 +288,19 @@ func (c *Cell) count(s validate.Status, path string) {
 // accuracy over the labels with an expectation.
 func (t *Table) Write(w io.Writer, verbose bool) error {
 	ew := &errWriter{w: w}
-	ew.printf("profile %s, %d photos in %d folders\n", t.Profile, t.Photos, len(t.Labels))
+	folders := map[string]bool{}
+	for _, l := range t.Labels {
+		folder, _, _ := strings.Cut(l, "/")
+		folders[folder] = true
+	}
+	ew.printf("profile %s, %d photos in %d folders\n", t.Profile, t.Photos, len(folders))
 	for _, u := range t.Unreadable {
 		ew.printf("unreadable: %s\n", u)
 	}
 	if len(t.Groups) > 0 {
 		ew.printf("groups from people.csv: %s (one line each under the folder)\n", strings.Join(t.Groups, ", "))
 	}
-	ew.printf("\n%-20s %-13s %5s %5s %5s %5s %5s  %-8s %s\n", "check", "folder", "n", "pass", "fail", "warn", "skip", "expected", "right")
+	ew.printf("\n%-20s %-15s %5s %5s %5s %5s %5s  %-8s %s\n", "check", "folder", "n", "pass", "fail", "warn", "skip", "expected", "right")
 	for _, id := range t.Checks {
 		for _, label := range t.Labels {
 			c := t.Cells[id][label]
@@ -311,7 +318,7 @@ func (t *Table) Write(w io.Writer, verbose bool) error {
 			}
 		}
 		if r, n, ok := t.Accuracy(id); ok {
-			ew.printf("%-20s %-13s %5d %35s %d/%d (%.1f %%)\n", id, "accuracy", n, "", r, n, percent(r, n))
+			ew.printf("%-20s %-15s %5d %35s %d/%d (%.1f %%)\n", id, "accuracy", n, "", r, n, percent(r, n))
 		}
 		ew.printf("\n")
 	}
@@ -325,7 +332,7 @@ func (e *errWriter) row(id, label string, c *Cell) {
 		exp = string(c.Expected)
 		right = fmt.Sprintf("%d/%d (%.1f %%)", c.Right(), c.Total(), percent(c.Right(), c.Total()))
 	}
-	e.printf("%-20s %-13s %5d %5d %5d %5d %5d  %-8s %s\n", id, label, c.Total(),
+	e.printf("%-20s %-15s %5d %5d %5d %5d %5d  %-8s %s\n", id, label, c.Total(),
 		c.Counts[validate.Pass], c.Counts[validate.Fail], c.Counts[validate.Warn], c.Counts[validate.Skip], exp, right)
 }
 

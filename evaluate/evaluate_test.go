@@ -97,8 +97,10 @@ func TestSharedFaces(t *testing.T) {
 	if len(tab.Groups) != 4 {
 		t.Errorf("groups %v, want the four of neutral/people.csv", tab.Groups)
 	}
+	// Every folder of ../shared/faces, smiling/ by its grades (all its
+	// photos are graded, so the plain "smiling" label has none).
 	for label := range SharedFaces() {
-		if tab.Cell("face_count", label) == nil {
+		if tab.Cell("face_count", label) == nil && label != "smiling" {
 			t.Errorf("no %s photos evaluated", label)
 		}
 	}
