@@ -75,7 +75,7 @@ const hairVolume = 0.20
 // hairVolume of the head height (chin at chinY) above the skull estimate
 // at skullY (image rows, y down).
 func voluminous(crownY, skullY, chinY float64) bool {
-	return (skullY-crownY)/(chinY-crownY) >= hairVolume
+	return chinY > crownY && (skullY-crownY)/(chinY-crownY) >= hairVolume
 }
 
 // skullMargin is the error of the skull estimate, as a share of the head

@@ -49,7 +49,7 @@ var defaultFeatureLimits = FeatureLimits{
 
 	MaxLipGap: 0.09, // relaxed lips on neutral/ part up to 0.073 (canada/ 0.012); open smiles on smiling/ from 0.10
 
-	MaxSmile: 0.5, // the model's even odds: fitted on as many smiles as neutral faces (measure_smile.go)
+	MaxSmile: 0.5, // the model's even odds (measure_smile.go); leave-one-person-out it catches every broad smile and calls no neutral face smiling
 	// Fitted with the smile model (measure_smile_model.go): between the
 	// neutral mouths of neutral/ (lip gloss on one sitter reads 0.11, the
 	// others 0.02 or less) and the broad smiles of smiling/ whose lips

@@ -92,14 +92,6 @@ type ImageInfo struct {
 	Orientation int `json:"orientation,omitempty"`
 }
 
-// VoluminousHair reports whether the visible top of the head lies so far
-// above the skull estimate that the hair counts as voluminous (a bun, an
-// afro): the only hair face_height may warn about when the two fall on
-// either side of a limit. False when the top was not seen.
-func (f *FaceInfo) VoluminousHair() bool {
-	return f.CrownFrom == "visible" && f.Skull != nil && voluminous(f.Crown[1], f.Skull[1], f.Chin[1])
-}
-
 // FaceInfo gives the measured face, in pixels of the photo as displayed.
 type FaceInfo struct {
 	Box      [4]int     `json:"box"`       // x0, y0, x1, y1
@@ -126,6 +118,14 @@ type FaceInfo struct {
 	// first landmark fit finds them; the chin (Chin) is a second fit's
 	// and may differ from point 8.
 	Landmarks [][2]float64 `json:"landmarks,omitempty"`
+}
+
+// VoluminousHair reports whether the visible top of the head lies so far
+// above the skull estimate that the hair counts as voluminous (a bun, an
+// afro): the only hair face_height may warn about when the two fall on
+// either side of a limit. False when the top was not seen.
+func (f *FaceInfo) VoluminousHair() bool {
+	return f.CrownFrom == "visible" && f.Skull != nil && voluminous(f.Crown[1], f.Skull[1], f.Chin[1])
 }
 
 // Failed returns the checks that failed, in report order.
