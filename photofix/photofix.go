@@ -160,7 +160,7 @@ func frame(b image.Rectangle, f *validate.FaceInfo, p *validate.Profile) (image.
 	// face_height then takes chin to edge as a floor: it must stay in the
 	// band too (a margin inside its top), or the fixed photo fails as a
 	// head cut too large.
-	seen := f.CrownFrom == "visible"
+	seen := f.CrownFrom == validate.CrownVisible
 	maxEdge := fr.Max - margin*(fr.Max-fr.Min)/2
 	steps := []float64{0, 0.25, -0.25, 0.5, -0.5, 0.75, -0.75, 1, -1}
 	var short string

@@ -300,7 +300,7 @@ func TestFixHeadCutAtTop(t *testing.T) {
 			t.Fatal(err)
 		}
 		res, err := v.Analyze(ctx, "full", fixture.JPEG(img, 90, nil, nil), validate.Options{Now: now})
-		if err != nil || res.Report.Face == nil || res.Report.Face.CrownFrom != "visible" {
+		if err != nil || res.Report.Face == nil || res.Report.Face.CrownFrom != validate.CrownVisible {
 			continue // the top of the head not seen to start with
 		}
 		f := res.Report.Face

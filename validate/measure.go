@@ -52,11 +52,11 @@ func (g *faceGeom) info() *FaceInfo {
 	}
 	switch {
 	case g.crownSeen:
-		fi.CrownFrom = "visible"
+		fi.CrownFrom = CrownVisible
 	case g.crownCut:
-		fi.CrownFrom = "cut"
+		fi.CrownFrom = CrownCut
 	default:
-		fi.CrownFrom = "estimate"
+		fi.CrownFrom = CrownEstimate
 	}
 	skull := pt(g.skull)
 	fi.Skull = &skull

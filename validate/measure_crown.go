@@ -389,17 +389,15 @@ func topBackdrop(sm sampler, b image.Rectangle, x0, x1 int) (backdropLine, bool)
 	l.tCol = max(crownMinContrast, crownNoiseK*median(steps))
 	// The samples the line is fitted to: the whole row, else those beside
 	// the head when there are enough of them.
-	all := make([]bool, nw)
 	outer := make([]bool, nw)
 	nOuter := 0
 	for i, x := range xs {
-		all[i] = true
 		if x+s <= x0 || x >= x1 {
 			outer[i] = true
 			nOuter++
 		}
 	}
-	l, use, ok := fitBackdrop(cs, xs, all, l)
+	l, use, ok := fitBackdrop(cs, xs, nil, l)
 	if !ok && nOuter >= crownMinOuter {
 		l, use, ok = fitBackdrop(cs, xs, outer, l)
 		l.beside = true
@@ -419,14 +417,16 @@ func topBackdrop(sm sampler, b image.Rectangle, x0, x1 int) (backdropLine, bool)
 }
 
 // fitBackdrop fits the backdrop line to the samples cs (at xs) marked in
-// fit: from their median colour, a line fitted to the samples near it,
-// three times. use marks the samples of the last fit; ok is false when
-// fewer than crownMinBackdrop of those in fit lie near the line.
+// fit (all of them when fit is nil): from their median colour, a line
+// fitted to the samples near it, three times. use marks the samples of the
+// last fit; ok is false when fewer than crownMinBackdrop of those in fit
+// lie near the line.
 func fitBackdrop(cs []ycc, xs []int, fit []bool, l backdropLine) (_ backdropLine, use []bool, ok bool) {
+	in := func(i int) bool { return fit == nil || fit[i] }
 	var ys, cbs, crs []float64
 	n := 0
 	for i, c := range cs {
-		if fit[i] {
+		if in(i) {
 			ys, cbs, crs = append(ys, c.y), append(cbs, c.cb), append(crs, c.cr)
 			n++
 		}
@@ -436,7 +436,7 @@ func fitBackdrop(cs []ycc, xs []int, fit []bool, l backdropLine) (_ backdropLine
 	for range 3 {
 		count := 0
 		for i := range cs {
-			use[i] = fit[i] && cs[i].dist(l.at(xs[i])) <= l.tCol
+			use[i] = in(i) && cs[i].dist(l.at(xs[i])) <= l.tCol
 			if use[i] {
 				count++
 			}

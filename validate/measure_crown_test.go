@@ -313,11 +313,11 @@ func TestCrownAccuracy(t *testing.T) {
 			skull := g.eyeMid.Y - r*(g.chin.Y-g.eyeMid.Y)
 			es := 100 * (tf.top - skull) / hh
 			e := 100 * (tf.top - g.crown.Y) / hh
-			kind := "visible"
+			kind := CrownVisible
 			if !g.crownSeen {
-				kind = "estimate"
+				kind = CrownEstimate
 				if g.crownCut {
-					kind = "cut"
+					kind = CrownCut
 				}
 			}
 			for _, k := range []string{v.name + " " + group(p), v.name + " all"} {

@@ -99,13 +99,11 @@ type FaceInfo struct {
 	RightEye [2]float64 `json:"right_eye"` // eye on the right of the image
 	Chin     [2]float64 `json:"chin"`
 	// Crown is the top of the head as seen against the backdrop, hair
-	// included; when it cannot be seen (CrownFrom "cut" or "estimate"),
-	// the Skull point.
+	// included; when it cannot be seen (CrownFrom CrownCut or
+	// CrownEstimate), the Skull point.
 	Crown [2]float64 `json:"crown"`
-	// CrownFrom says where Crown comes from: "visible" (found against the
-	// backdrop), "cut" (the head runs off the top edge of the photo) or
-	// "estimate" (no plain backdrop lies above the head to find its top
-	// against).
+	// CrownFrom says where Crown comes from: CrownVisible, CrownCut or
+	// CrownEstimate.
 	CrownFrom string `json:"crown_from,omitempty"`
 	// Skull is the top of the head estimated from the landmarks alone
 	// (eye line and chin): where the top would be with the hair lying
@@ -120,12 +118,19 @@ type FaceInfo struct {
 	Landmarks [][2]float64 `json:"landmarks,omitempty"`
 }
 
+// Where FaceInfo.Crown comes from (FaceInfo.CrownFrom).
+const (
+	CrownVisible  = "visible"  // found against the backdrop
+	CrownCut      = "cut"      // the head runs off the top edge of the photo
+	CrownEstimate = "estimate" // no plain backdrop above the head to find its top against
+)
+
 // VoluminousHair reports whether the visible top of the head lies so far
 // above the skull estimate that the hair counts as voluminous (a bun, an
 // afro): the only hair face_height may warn about when the two fall on
 // either side of a limit. False when the top was not seen.
 func (f *FaceInfo) VoluminousHair() bool {
-	return f.CrownFrom == "visible" && f.Skull != nil && voluminous(f.Crown[1], f.Skull[1], f.Chin[1])
+	return f.CrownFrom == CrownVisible && f.Skull != nil && voluminous(f.Crown[1], f.Skull[1], f.Chin[1])
 }
 
 // Failed returns the checks that failed, in report order.
