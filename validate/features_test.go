@@ -562,6 +562,21 @@ func TestFeatureJudge(t *testing.T) {
 		{"eye out of the photo", func(f *featureMeasures) { f.irisLuma[0] = nan }, "eyes_open", Warn},
 		{"lips closed", func(f *featureMeasures) {}, "mouth_closed", Pass},
 		{"lips apart", func(f *featureMeasures) { f.lipGap = 0.15 }, "mouth_closed", Fail},
+		{"full lips: landmarks spread over them, a thin line between", func(f *featureMeasures) {
+			f.lipGap, f.lipSeam, f.lipSeamOK, f.openingShade = 0.13, 0.04, true, 0.95
+		}, "mouth_closed", Pass},
+		{"lips apart on the dark inside of the mouth", func(f *featureMeasures) {
+			f.lipGap, f.lipSeam, f.lipSeamOK, f.openingShade = 0.13, 0.04, true, 0.5
+		}, "mouth_closed", Fail},
+		{"teeth between spread landmarks", func(f *featureMeasures) {
+			f.lipGap, f.lipSeam, f.lipSeamOK, f.openingShade, f.teeth = 0.13, 0.04, true, 1.2, 0.3
+		}, "mouth_closed", Fail},
+		{"wide open on a lip-coloured inside", func(f *featureMeasures) {
+			f.lipGap, f.lipSeam, f.lipSeamOK, f.openingShade = 0.3, 0.06, true, 0.95
+		}, "mouth_closed", Fail},
+		{"no line between the lips read", func(f *featureMeasures) {
+			f.lipGap, f.lipSeam, f.lipSeamOK, f.openingShade = 0.13, 0, false, 0.95
+		}, "mouth_closed", Fail},
 		{"neutral", func(f *featureMeasures) {}, "expression", Pass},
 		{"closed-lip smile", func(f *featureMeasures) { f.smile = 0.9 }, "expression", Fail},
 		{"teeth", func(f *featureMeasures) { f.lipGap, f.teeth = 0.15, 0.5 }, "expression", Fail},

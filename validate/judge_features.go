@@ -150,8 +150,9 @@ func (j *judge) eyesOpen(f *featureMeasures) Check {
 
 func (j *judge) mouthClosed(f *featureMeasures) Check {
 	p := j.prof.Features
-	c := Check{ID: MouthClosed, Value: math.Round(f.lipGap*1000) / 1000, Limit: fmt.Sprintf("<= %.2f", p.MaxLipGap)}
-	if f.lipGap <= p.MaxLipGap {
+	gap := f.mouthGap(p.MaxLipGap, p.MaxTeeth)
+	c := Check{ID: MouthClosed, Value: math.Round(gap*1000) / 1000, Limit: fmt.Sprintf("<= %.2f", p.MaxLipGap)}
+	if gap <= p.MaxLipGap {
 		c.Status = Pass
 		c.MessageText = j.say("check.mouthClosed.mouth_closed")
 		return c

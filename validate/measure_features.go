@@ -29,6 +29,15 @@ type featureMeasures struct {
 	browGap   [2]float64 // upper lid below the brow, eye distances
 
 	lipGap float64 // inner lips, eye distances
+	// lipSeam is the opening between the lips read from the pixels
+	// (lipSeam in measure_lips.go), eye distances; lipSeamOK is false when
+	// no line between the lips could be read.
+	lipSeam   float64
+	lipSeamOK bool
+	// openingShade is the lightness (L*) of the opening between the
+	// inner-lip landmarks over that of the lips round it (medians); NaN
+	// when the landmarks leave no opening to read.
+	openingShade float64
 
 	mouthWidth  float64 // corner to corner, eye distances
 	cornerDepth float64 // mouth corners between the nose (0) and the chin (1)
@@ -323,6 +332,8 @@ func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame,
 // eye whites and the teeth between the lips.
 func measureMouth(fm *featureMeasures, q [][2]float64, fr faceFrame, ph *photo, lm []facedetect.Point) {
 	fm.lipGap = (landmarkDist(q, facedetect.InnerUpperLeft, facedetect.InnerLowerLeft) + landmarkDist(q, facedetect.InnerUpperMiddle, facedetect.InnerLowerMiddle) + landmarkDist(q, facedetect.InnerUpperRight, facedetect.InnerLowerRight)) / 3
+	fm.lipSeam, fm.lipSeamOK = lipSeam(q, fr, ph.gray)
+	fm.openingShade = math.NaN()
 	fm.mouthWidth = landmarkDist(q, facedetect.MouthLeft, facedetect.MouthRight)
 	// The chin here is the first landmark fit's point 8, the one the
 	// expression model was fitted on; face_height's is the second fit's
@@ -371,6 +382,13 @@ func measureMouth(fm *featureMeasures, q [][2]float64, fr faceFrame, ph *photo, 
 		}
 	}
 	fm.teeth = float64(bright) / float64(len(opening))
+	if lipsL := ls[len(ls)/2]; lipsL > 0 {
+		op := make([]float64, len(opening))
+		for i, c := range opening {
+			op[i] = c.l
+		}
+		fm.openingShade = quantile(op, 0.5) / lipsL
+	}
 }
 
 // teethBelowWhite is how much darker (L*) than the whites of the eyes a

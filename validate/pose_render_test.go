@@ -127,6 +127,7 @@ func dedupe(src, dst [][2]float64, z []float64) ([][2]float64, [][2]float64, []f
 // peer reads pitch that much smaller on the same photos) would read a
 // 12° turn as 21°.
 func TestPoseOnRenderedTurns(t *testing.T) {
+	t.Parallel() // slow (a render and a check per photo); the two render tests share the cores
 	faces := loadFaces(t, "neutral")
 	const (
 		turn        = 12.0 // degrees: past the limits, inside what a photo shows well
