@@ -581,10 +581,11 @@ func TestFeatureJudge(t *testing.T) {
 		{"closed-lip smile", func(f *featureMeasures) { f.smile = 0.9 }, "expression", Fail},
 		{"teeth", func(f *featureMeasures) { f.lipGap, f.teeth = 0.15, 0.5 }, "expression", Fail},
 		{"teeth, lips barely parted", func(f *featureMeasures) { f.lipGap, f.teeth = 0.04, 0.45 }, "expression", Fail},
-		// 006_03's lip gloss, the most any neutral/ mouth reads as teeth.
-		{"lip gloss between parted lips", func(f *featureMeasures) { f.lipGap, f.teeth = 0.15, 0.11 }, "expression", Pass},
+		// 006_03's lip gloss, the most any neutral/ mouth reads as teeth
+		// (0.005), doubled.
+		{"lip gloss between parted lips", func(f *featureMeasures) { f.lipGap, f.teeth = 0.15, 0.01 }, "expression", Pass},
 		// 021_08's broad smile, the least teeth any smiling/ one shows.
-		{"teeth between lips the landmarks close", func(f *featureMeasures) { f.lipGap, f.teeth = 0.013, 0.15 }, "expression", Fail},
+		{"teeth between lips the landmarks close", func(f *featureMeasures) { f.lipGap, f.teeth = 0.013, 0.11 }, "expression", Fail},
 		{"eyes clear", func(f *featureMeasures) {}, "eyes_visible", Pass},
 		{"tinted", func(f *featureMeasures) { f.eyeRing[0] = 0.3 }, "eyes_visible", Fail},
 		{"frame", func(f *featureMeasures) { f.rimDip[1] = 0.8 }, "eyes_visible", Fail},

@@ -224,6 +224,14 @@ var (
 // mouth's inside are red).
 const teethChroma = 15
 
+// teethMaxRed: nor if its CIELAB a* (red) is over this. Teeth are
+// colourless to yellowish; the sheen of full or glossy lips, as light and
+// nearly as colourless, keeps the lips' red. On smiling/ the teeth of the
+// broad smiles read a median a* of 1-8 (three quarters under 10.5); the
+// sheen that full lips (TestMouthClosedOnEveryLipShape) and 006_03's gloss
+// bring between the inner-lip landmarks, 11.6-13.9.
+const teethMaxRed = 10
+
 // measureFeatures measures the face features of the one face g.
 func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	lm := g.f.Landmarks
@@ -377,7 +385,7 @@ func measureMouth(fm *featureMeasures, q [][2]float64, fr faceFrame, ph *photo, 
 	teethL = math.Max(teethL, ls[len(ls)/2]+teethOverLips)
 	bright := 0
 	for _, c := range opening {
-		if c.l >= teethL && math.Hypot(c.a, c.b) < teethChroma {
+		if c.l >= teethL && math.Hypot(c.a, c.b) < teethChroma && c.a <= teethMaxRed {
 			bright++
 		}
 	}

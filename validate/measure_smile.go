@@ -28,10 +28,11 @@ import (
 // The twentieth, 024_08, shows its teeth between barely parted lips
 // (0.28 of the opening): the teeth limit, fitted beside the weights as the
 // widest margin between the neutral faces and the broad smiles
-// (smileModel.MaxTeeth, 0.13), catches it, at the cost of 006_03's lip
-// gloss (0.11) read as teeth when she is left out (the others then put
-// the limit at 0.08). The paragraphs below tell the earlier fit on every
-// smiling photo.
+// (smileModel.MaxTeeth, 0.06), catches it. The sheen of glossy or full
+// lips, which keeps the lips' red, is not teeth (teethMaxRed): counted as
+// teeth, 006_03's gloss read 0.11 and held the limit at 0.13; now no
+// neutral mouth reads over 0.005. The paragraphs below tell the earlier
+// fit on every smiling photo.
 //
 // The cues are measured on the files as they are, as tessera check reads
 // them. Fitted and scored on copies decoded and saved again as JPEGs

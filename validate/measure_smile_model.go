@@ -7,9 +7,9 @@ package validate
 // of the 32 people of ../shared/faces (lambda 1).
 // Cues: mouth width, corner depth, corner lift, corner rise, eye opening, lower lids, teeth.
 var smileModelFit = smileModel{
-	Mean:     [numSmileCues]float64{0.877994, 0.293584, 0.016516, 0.107671, 0.332412, 0.108704, 0.21855},
-	SD:       [numSmileCues]float64{0.0958996, 0.05861, 0.0553133, 0.0481787, 0.0478754, 0.0254451, 0.293158},
-	Weight:   [numSmileCues]float64{0.924529, -1.10875, 0.305422, 0.132521, 0.109703, -0.139152, 1.75318},
-	Bias:     -0.624906,
-	MaxTeeth: 0.131135,
+	Mean:     [numSmileCues]float64{0.877994, 0.293584, 0.016516, 0.107671, 0.332412, 0.108704, 0.202742},
+	SD:       [numSmileCues]float64{0.0958996, 0.05861, 0.0553133, 0.0481787, 0.0478754, 0.0254451, 0.280624},
+	Weight:   [numSmileCues]float64{0.971383, -1.18553, 0.29944, 0.18264, 0.144105, -0.13293, 1.64813},
+	Bias:     -0.58656,
+	MaxTeeth: 0.0582881,
 }

@@ -51,9 +51,9 @@ var defaultFeatureLimits = FeatureLimits{
 
 	MaxSmile: 0.5, // the model's even odds (measure_smile.go); leave-one-person-out it catches every broad smile and calls no neutral face smiling
 	// Fitted with the smile model (measure_smile_model.go): between the
-	// neutral mouths of neutral/ (lip gloss on one sitter reads 0.11, the
-	// others 0.02 or less) and the broad smiles of smiling/ whose lips
-	// barely part (0.15 and more).
+	// neutral mouths of neutral/ (0.005 or less: the sheen of lip gloss
+	// keeps the lips' red and is not counted, teethMaxRed) and the broad
+	// smiles of smiling/ whose lips barely part (0.11 and more).
 	MaxTeeth: smileModelFit.MaxTeeth,
 
 	MinEyeRing:  0.45, // the skin around the eyes is 0.54-0.90 of the cheeks on every real photo (deep-set eyes the lowest); tinted lenses darken it
