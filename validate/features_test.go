@@ -574,6 +574,14 @@ func TestFeatureJudge(t *testing.T) {
 		{"wide open on a lip-coloured inside", func(f *featureMeasures) {
 			f.lipGap, f.lipSeam, f.lipSeamOK, f.openingShade = 0.3, 0.06, true, 0.95
 		}, "mouth_closed", Fail},
+		// What mouthGap admits it lets through: a spread just under twice
+		// the limit on a lip-light inside with a thin line.
+		{"open on a lip-coloured inside, under the spread", func(f *featureMeasures) {
+			f.lipGap, f.lipSeam, f.lipSeamOK, f.openingShade = 0.17, 0.04, true, 0.95
+		}, "mouth_closed", Pass},
+		{"the line between the lips past the limit", func(f *featureMeasures) {
+			f.lipGap, f.lipSeam, f.lipSeamOK, f.openingShade = 0.13, 0.10, true, 0.95
+		}, "mouth_closed", Fail},
 		{"no line between the lips read", func(f *featureMeasures) {
 			f.lipGap, f.lipSeam, f.lipSeamOK, f.openingShade = 0.13, 0, false, 0.95
 		}, "mouth_closed", Fail},
@@ -581,9 +589,8 @@ func TestFeatureJudge(t *testing.T) {
 		{"closed-lip smile", func(f *featureMeasures) { f.smile = 0.9 }, "expression", Fail},
 		{"teeth", func(f *featureMeasures) { f.lipGap, f.teeth = 0.15, 0.5 }, "expression", Fail},
 		{"teeth, lips barely parted", func(f *featureMeasures) { f.lipGap, f.teeth = 0.04, 0.45 }, "expression", Fail},
-		// 006_03's lip gloss, the most any neutral/ mouth reads as teeth
-		// (0.005), doubled.
-		{"lip gloss between parted lips", func(f *featureMeasures) { f.lipGap, f.teeth = 0.15, 0.01 }, "expression", Pass},
+		// 006_03's lip gloss, the most any neutral/ mouth reads as teeth.
+		{"lip gloss between parted lips", func(f *featureMeasures) { f.lipGap, f.teeth = 0.15, 0.005 }, "expression", Pass},
 		// 021_08's broad smile, the least teeth any smiling/ one shows.
 		{"teeth between lips the landmarks close", func(f *featureMeasures) { f.lipGap, f.teeth = 0.013, 0.11 }, "expression", Fail},
 		{"eyes clear", func(f *featureMeasures) {}, "eyes_visible", Pass},

@@ -148,6 +148,10 @@ func (j *judge) eyesOpen(f *featureMeasures) Check {
 	return c
 }
 
+// mouthClosed judges the opening between the lips, in eye distances:
+// its Value is the gap mouthGap judges, the inner-lip landmarks' or,
+// where the pixels overrule them, the line between the lips read from the
+// pixels (lipSeam); the one limit holds for both.
 func (j *judge) mouthClosed(f *featureMeasures) Check {
 	p := j.prof.Features
 	gap := f.mouthGap(p.MaxLipGap, p.MaxTeeth)

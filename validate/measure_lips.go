@@ -12,12 +12,14 @@ import (
 // when the inner-lip landmarks spread over them.
 
 // lipSeam measures the opening between the lips down the middle of the
-// mouth (between the inner landmarks 61 and 63), in eye distances: in each
+// mouth (between the inner landmarks 61 and 63), in eye distances. In each
 // column of pixels from the top of the upper lip (51) to the bottom of the
-// lower (57), the darkest point near the inner lips is the line where the
-// lips meet or the opening between them, and its width is the run of rows
-// around it darker than halfway between it and the lighter of the two
-// lips' brightest rows. Closed lips meet in a thin line whatever their
+// lower (57), the most marked valley near the inner lips (within
+// seamSearch of them) is the line where the lips meet or the opening
+// between them: the row darker than its neighbours that dips deepest, for
+// their light, below the lips on both sides of it (nearPeak). Its width is
+// the run of rows around it darker than halfway between it and the darker
+// of those two lips. Closed lips meet in a thin line whatever their
 // thickness and colour; an opening is as wide as it is dark. The result
 // is the median over the columns that show such a line; ok is false when
 // fewer than half do (lips as dark as the line between them).
@@ -36,13 +38,15 @@ func lipSeam(q [][2]float64, fr faceFrame, gray *image.Gray) (seam float64, ok b
 	if rows < minSeamRows || uR-uL < step {
 		return 0, false
 	}
-	// The search for the line stays near the inner lips: off the lips'
-	// outer edges, whose shadow (under the lower lip) can be darker.
-	from := int(math.Max(0, (vUp-seamSearch*(vUp-vTop)-vTop)/step))
-	to := int(math.Min(float64(rows-1), (vLo+seamSearch*(vBot-vLo)-vTop)/step))
+	// The line is looked for near the inner lips, off the lips' outer
+	// edges, and the lips' light read a little further out.
+	row := func(v float64) int { return int(math.Max(0, math.Min(float64(rows-1), (v-vTop)/step))) }
+	from, to := row(vUp-seamSearch*(vUp-vTop)), row(vLo+seamSearch*(vBot-vLo))
+	refFrom, refTo := row(vUp-seamRef*(vUp-vTop)), row(vLo+seamRef*(vBot-vLo))
 	if to <= from {
 		return 0, false
 	}
+	flat := max(2, int(seamFlat/step))
 	col := make([]float64, rows)
 	var widths []float64
 	columns := 0
@@ -69,21 +73,29 @@ func lipSeam(q [][2]float64, fr faceFrame, gray *image.Gray) (seam float64, ok b
 		if !inside {
 			continue
 		}
-		m := from
+		// The line is the most marked valley in the search: each row
+		// darker than its neighbours is measured against the lips' light
+		// on both sides of it (nearPeak), and the deepest for its light
+		// kept. The darkest row alone may be a moustache or a shadow at
+		// the search's edge, with no lip above it.
+		m, ref, best := -1, 0.0, 0.0
 		for r := from; r <= to; r++ {
-			if col[r] < col[m] {
-				m = r
+			if (r > 0 && col[r-1] < col[r]) || (r < rows-1 && col[r+1] < col[r]) {
+				continue
+			}
+			lr := math.Min(nearPeak(col, r, -1, refFrom, flat), nearPeak(col, r, 1, refTo, flat))
+			if lr <= 0 {
+				continue
+			}
+			if depth := (lr - col[r]) / lr; m < 0 || depth > best {
+				m, ref, best = r, lr, depth
 			}
 		}
-		up, down := col[m], col[m]
-		for r := 0; r < m; r++ {
-			up = math.Max(up, col[r])
+		if m < 0 {
+			continue
 		}
-		for r := m + 1; r < rows; r++ {
-			down = math.Max(down, col[r])
-		}
-		dip := math.Min(up, down) - col[m]
-		if dip < minSeamDip {
+		dip := ref - col[m]
+		if dip < math.Max(minSeamContrast*ref, minSeamDip) {
 			continue
 		}
 		half := col[m] + dip/2
@@ -102,16 +114,52 @@ func lipSeam(q [][2]float64, fr faceFrame, gray *image.Gray) (seam float64, ok b
 	return quantile(widths, 0.5), true
 }
 
+// nearPeak climbs col from row m in direction dir (-1 up, +1 down) as far
+// as row end and returns the light where the climb levels out: off the
+// valley's floor, where the profile has not risen by more than minSeamDip
+// (noise) over the last flat rows, or falls back that much below the
+// highest row passed. The lip next to the line, not a lighter edge or
+// highlight further out, is what the line must be darker than: a dark
+// upper lip over a light lower one meets it in a line only a little
+// darker than the upper lip. Bounded by end (seamRef), the climb stays off
+// the skin round the lips, lighter than dark lips.
+func nearPeak(col []float64, m, dir, end, flat int) float64 {
+	peak := col[m]
+	for r, n := m+dir, 1; r*dir <= end*dir; r, n = r+dir, n+1 {
+		if col[r] < peak-minSeamDip {
+			break
+		}
+		peak = math.Max(peak, col[r])
+		if n >= flat && peak > col[m]+minSeamDip && col[r]-col[r-dir*flat] <= minSeamDip {
+			break
+		}
+	}
+	return peak
+}
+
 const (
-	// minSeamRows: a mouth fewer pixels high than this is too small to
-	// read a line between the lips in.
+	// minSeamRows: a mouth fewer pixels high than this (lip top to lip
+	// bottom) is too small to read a line in: two rows for each lip and
+	// two for the line.
 	minSeamRows = 6
 	// seamSearch: how far past the inner lips, as a share of each lip's
-	// height, the line between the lips is looked for.
+	// height, the line between the lips is looked for: halfway, since
+	// full lips spread the landmarks that far round it. seamRef: how far
+	// the lips' light is read, three quarters of each lip, off the skin
+	// round them.
 	seamSearch = 0.5
-	// minSeamDip: how much darker (of 255) than the lips on both sides
-	// the line must be to be read; less is the lips' own texture.
-	minSeamDip = 8
+	seamRef    = 0.75
+	// seamFlat: over this many eye distances a lip's light levels out
+	// next to the line (nearPeak): a fifth of a thin lip's height.
+	seamFlat = 0.02
+	// minSeamContrast: how much darker than the lips on both sides, as a
+	// share of their light, the line must be to be read; less is the
+	// lips' own texture. A share, not a number of levels, so dark lips
+	// are read as light ones are: 8 levels on lips of 130.
+	minSeamContrast = 0.06
+	// minSeamDip: and at least this many levels (of 255), JPEG's noise
+	// on skin at quality 90 (about 2-3 levels).
+	minSeamDip = 3
 )
 
 // mouthGap is the opening between the lips mouth_closed judges against
@@ -125,14 +173,15 @@ const (
 //   - the landmarks' opening is about as light as the lips round it
 //     (openingShade at least minOpeningShade): it is lip, not the dark
 //     inside of the mouth;
-//   - the landmarks' gap is at most maxSpread times maxGap: lips fuller
-//     than any in the tests spread the inner points less (TestMouthClosedOnEveryLipShape
-//     reads up to 0.15 eye distances on lips half as thick again).
+//   - the landmarks' gap is at most maxSpread times maxGap.
 //
-// A mouth open on a lip-coloured inside (a tongue, a toddler's laugh)
-// with its landmarks under that spread reads closed: on
-// ../shared/faces/wild one such photo (old_photos/a.png, open with
-// teeth the teeth share misses) does.
+// What gets through: a mouth open under that spread whose inside reads as
+// lip or lighter, and shows no teeth the teeth share counts: a
+// lip-coloured inside (a tongue), or teeth the teeth share misses (a
+// dark line between teeth reads as a thin seam, and teeth are lighter
+// than the lips, which the shade allows). On ../shared/faces/wild one
+// photo does (old_photos/a.png, open on teeth read as 0.03); smiling/
+// fails mouth_closed on 18 of 32 before and after the overrule.
 func (f *featureMeasures) mouthGap(maxGap, maxTeeth float64) float64 {
 	if f.lipGap <= maxGap || !f.lipSeamOK || math.IsNaN(f.openingShade) {
 		return f.lipGap
@@ -148,6 +197,9 @@ const (
 	// ratio) or lighter is lip. The mouth's inside between parted lips
 	// reads 0.3-0.65 on ../shared/faces/wild, closed lips 0.8-1.25.
 	minOpeningShade = 0.75
-	// maxSpread: see mouthGap.
+	// maxSpread: how many times maxGap full lips may spread the inner
+	// landmarks: the fullest lips of TestMouthClosedOnEveryLipShape (half
+	// as thick again) spread them to 0.15 eye distances, under twice the
+	// limit; open mouths on wild read 0.12-0.45.
 	maxSpread = 2
 )

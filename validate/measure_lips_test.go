@@ -12,23 +12,26 @@ import (
 // pixels apart: skin, an upper lip, a dark band of known height between
 // the lips (the line where closed lips meet, or an opening), a lower lip.
 // lipSeam must read the band's height whatever the lips' thickness and
-// shade, and wherever the inner-lip landmarks were put between the lips'
-// outer edges.
+// shade, each lip's own, a moustache above them, and wherever the
+// inner-lip landmarks were put between the lips' outer edges.
 func TestLipSeam(t *testing.T) {
 	const d = 100.0 // eye distance, pixels
 	for _, tc := range []struct {
-		name                string
-		upper, band, lower  float64 // heights, pixels
-		skin, lips, bandLum uint8
-		spread              bool // inner landmarks on the lips' outer halves, as full lips put them
-		want                float64
+		name                              string
+		upper, band, lower                float64 // heights, pixels
+		skin, upperLum, bandLum, lowerLum uint8
+		spread                            bool // inner landmarks on the lips' outer halves, as full lips put them
+		moustache                         bool // dark hair over the skin above the lip, a light edge on the lip's top
+		want                              float64
 	}{
-		{"thin lips, closed", 8, 2, 10, 170, 130, 70, false, 0.02},
-		{"full lips, closed", 16, 2, 20, 170, 130, 70, false, 0.02},
-		{"full lips, closed, landmarks spread", 16, 2, 20, 170, 130, 70, true, 0.02},
-		{"dark lips on dark skin, closed", 16, 2, 20, 90, 55, 25, true, 0.02},
-		{"lips apart", 10, 9, 12, 170, 130, 40, false, 0.09},
-		{"dark lips apart", 14, 12, 16, 90, 55, 15, false, 0.12},
+		{"thin lips, closed", 8, 2, 10, 170, 130, 70, 130, false, false, 0.02},
+		{"full lips, closed", 16, 2, 20, 170, 130, 70, 130, false, false, 0.02},
+		{"full lips, closed, landmarks spread", 16, 2, 20, 170, 130, 70, 130, true, false, 0.02},
+		{"dark lips on dark skin, closed", 16, 2, 20, 90, 55, 25, 55, true, false, 0.02},
+		{"dark lips on light skin, closed", 16, 2, 20, 170, 60, 35, 60, true, false, 0.02},
+		{"dark upper lip over a light lower one, a moustache", 16, 2, 20, 170, 70, 58, 140, true, true, 0.02},
+		{"lips apart", 10, 9, 12, 170, 130, 40, 130, false, false, 0.09},
+		{"dark lips apart", 14, 12, 16, 90, 55, 15, 55, false, false, 0.12},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			img := image.NewGray(image.Rect(0, 0, 300, 300))
@@ -38,12 +41,16 @@ func TestLipSeam(t *testing.T) {
 					v, fy := tc.skin, float64(y)
 					switch {
 					case x < 100 || x >= 200:
+					case tc.moustache && fy >= top-12 && fy < top:
+						v = 30
+					case tc.moustache && fy >= top && fy < top+2:
+						v = 160
 					case fy >= top && fy < top+tc.upper:
-						v = tc.lips
+						v = tc.upperLum
 					case fy >= top+tc.upper && fy < top+tc.upper+tc.band:
 						v = tc.bandLum
 					case fy >= top+tc.upper+tc.band && fy < top+tc.upper+tc.band+tc.lower:
-						v = tc.lips
+						v = tc.lowerLum
 					}
 					img.Pix[img.PixOffset(x, y)] = v
 				}

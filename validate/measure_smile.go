@@ -26,7 +26,7 @@ import (
 // down to them) and missed 024_08; on the grades, leave-one-person-out,
 // it calls no neutral face smiling and catches 19 of the 20 broad smiles.
 // The twentieth, 024_08, shows its teeth between barely parted lips
-// (0.28 of the opening): the teeth limit, fitted beside the weights as the
+// (0.19 of the opening): the teeth limit, fitted beside the weights as the
 // widest margin between the neutral faces and the broad smiles
 // (smileModel.MaxTeeth, 0.06), catches it. The sheen of glossy or full
 // lips, which keeps the lips' red, is not teeth (teethMaxRed): counted as

@@ -84,12 +84,7 @@ func headTurn(img image.Image, lm [][2]float64, depth *[facedetect.NumLandmarks]
 	for k := 0; k <= 4; k++ {
 		f := float64(k) / 4
 		for _, p := range [][2]float64{{f * w, 0}, {f * w, h}, {0, f * h}, {w, f * h}} {
-			if k == 0 || k == 4 {
-				if p[0] != 0 && p[0] != w { // corners once, from the first pair
-					continue
-				}
-			}
-			src = append(src, p)
+			src = append(src, p) // the corners twice: dedupe drops one
 			dst = append(dst, p)
 			z = append(z, math.Inf(1))
 		}
@@ -120,12 +115,17 @@ func dedupe(src, dst [][2]float64, z []float64) ([][2]float64, [][2]float64, []f
 // must follow the turn. The turn read is the rendered photo's reading
 // less that of the same photo rendered unturned.
 //
-// Two faces are turned: one with the pose model's own depths (faceDepth),
-// which isolates what the landmark detector makes of a turned face, and
-// one with anthroDepth, a face shallower than the model's, as a real face
-// may be. A reading whose scale were 1.75 times too large (issue 26: a
-// peer reads pitch that much smaller on the same photos) would read a
-// 12° turn as 21°.
+// Two faces are turned. One has the pose model's own depths (faceDepth):
+// rendered and solved with the same depths and projection, its turn can
+// only be misread by the landmark detector, so it tests that the detector
+// follows a turned face and adds no scale of its own. The other,
+// anthroDepth, is shallower than the model, as anthropometry puts a real
+// face: it reads short. Only a face deeper than the model would read a
+// turn as larger than it is; issue 26's question (a peer reads pitch 1.75
+// times smaller on the same photos) would need faces that much deeper
+// than the model, which anthropometry does not give. So the test bounds
+// the detector's part of the scale and shows which way a real face's
+// depth moves it; the peer reading short is the likelier account.
 func TestPoseOnRenderedTurns(t *testing.T) {
 	t.Parallel() // slow (a render and a check per photo); the two render tests share the cores
 	faces := loadFaces(t, "neutral")
