@@ -3,7 +3,9 @@ package validate
 import (
 	"image"
 	"image/color"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"testing"
 
@@ -231,12 +233,7 @@ func TestMouthClosedOnEveryLipShape(t *testing.T) {
 			sort.Float64s(moved)
 			median := moved[len(moved)/2]
 			total, lost := 0, 0
-			groups := make([]string, 0, len(seen))
-			for grp := range seen {
-				groups = append(groups, grp)
-			}
-			sort.Strings(groups)
-			for _, grp := range groups {
+			for _, grp := range slices.Sorted(maps.Keys(seen)) {
 				n := seen[grp]
 				total, lost = total+n, lost+failed[grp]
 				t.Logf("%-10s mouth_closed %d of %d closed mouths kept closed; expression newly failed on %d", grp, n-failed[grp], n, smiles[grp])
