@@ -261,12 +261,11 @@ func TestDelaunayCoversHull(t *testing.T) {
 func hullArea(pts [][2]float64) float64 {
 	p := append([][2]float64(nil), pts...)
 	sort.Slice(p, func(i, j int) bool { return p[i][0] < p[j][0] || p[i][0] == p[j][0] && p[i][1] < p[j][1] })
-	cross := func(o, a, b [2]float64) float64 { return (a[0]-o[0])*(b[1]-o[1]) - (a[1]-o[1])*(b[0]-o[0]) }
 	var h [][2]float64
 	for pass := 0; pass < 2; pass++ {
 		start := len(h)
 		for _, q := range p {
-			for len(h) >= start+2 && cross(h[len(h)-2], h[len(h)-1], q) <= 0 {
+			for len(h) >= start+2 && signedArea(h[len(h)-2], h[len(h)-1], q) <= 0 {
 				h = h[:len(h)-1]
 			}
 			h = append(h, q)

@@ -77,11 +77,11 @@ func darker(share float64) lipChange {
 func glossy(strength float64) lipChange {
 	return func(img image.Image, lm [][2]float64) *image.NRGBA {
 		out := imaging.Clone(img)
-		w := pointDist(lm[facedetect.MouthLeft], lm[facedetect.MouthRight])
+		w := landmarkDist(lm, facedetect.MouthLeft, facedetect.MouthRight)
 		for _, pair := range [][2]int{{facedetect.LowerLipBottom, facedetect.InnerLowerMiddle}, {facedetect.UpperLipTop, facedetect.InnerUpperMiddle}} {
 			a, b := lm[pair[0]], lm[pair[1]]
 			c := [2]float64{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2}
-			rx, ry := 0.15*w, math.Max(0.2*pointDist(a, b), 1)
+			rx, ry := 0.15*w, math.Max(0.2*landmarkDist(lm, pair[0], pair[1]), 1)
 			var poly [][2]float64
 			for k := 0; k < 16; k++ {
 				t := 2 * math.Pi * float64(k) / 16
@@ -102,7 +102,7 @@ func glossy(strength float64) lipChange {
 func moustache(img image.Image, lm [][2]float64) *image.NRGBA {
 	out := imaging.Clone(img)
 	_, down := mouthAxis(lm)
-	w := pointDist(lm[facedetect.MouthLeft], lm[facedetect.MouthRight])
+	w := landmarkDist(lm, facedetect.MouthLeft, facedetect.MouthRight)
 	along := [2]float64{down[1], -down[0]} // towards the mouth's right corner
 	at := func(p [2]float64, a, d float64) [2]float64 {
 		return [2]float64{p[0] + a*along[0] + d*down[0], p[1] + a*along[1] + d*down[1]}
@@ -129,9 +129,6 @@ func moustache(img image.Image, lm [][2]float64) *image.NRGBA {
 	return out
 }
 
-// pointDist is the distance between a and b.
-func pointDist(a, b [2]float64) float64 { return math.Hypot(a[0]-b[0], a[1]-b[1]) }
-
 // paintPolygon changes the pixels inside the polygon poly with f, given
 // how far inside each one is (0 at the edge to 1 at feather pixels in) so
 // the change has no hard edge.
@@ -141,11 +138,7 @@ func paintPolygon(img *image.NRGBA, poly [][2]float64, feather float64, f func(c
 
 // paintPolygonAt is paintPolygon with f told where each pixel is.
 func paintPolygonAt(img *image.NRGBA, poly [][2]float64, feather float64, f func(x, y int, c color.NRGBA, a float64) color.NRGBA) {
-	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-	for _, p := range poly {
-		minX, maxX = math.Min(minX, p[0]), math.Max(maxX, p[0])
-		minY, maxY = math.Min(minY, p[1]), math.Max(maxY, p[1])
-	}
+	minX, maxX, minY, maxY := polyBounds(poly)
 	b := img.Bounds()
 	for y := max(b.Min.Y, int(minY)); y <= min(b.Max.Y-1, int(maxY)+1); y++ {
 		for x := max(b.Min.X, int(minX)); x <= min(b.Max.X-1, int(maxX)+1); x++ {
@@ -179,9 +172,9 @@ func segmentDist(a, b, p [2]float64) float64 {
 // the good photos (no group loses more than groupAllows, all of them at
 // least minGoodAccepted), and that its measure hardly moves: the median
 // change of the judged gap (mouthGap: the landmarks' or, where they
-// overrule them, the pixels') stays under half the limit (issue 26: a woman's full, closed
-// lips read as apart at 0.117). Expression, which reads teeth between the
-// same landmarks, is held to the same aim.
+// overrule them, the pixels') stays under half the limit (issue 26: a
+// woman's full, closed lips read as apart at 0.117). Expression, which
+// reads teeth between the same landmarks, is held to the same aim.
 func TestMouthClosedOnEveryLipShape(t *testing.T) {
 	t.Parallel() // slow (a render and a check per photo); the two render tests share the cores
 	faces := loadFaces(t, "neutral")

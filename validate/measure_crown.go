@@ -424,11 +424,9 @@ func topBackdrop(sm sampler, b image.Rectangle, x0, x1 int) (backdropLine, bool)
 func fitBackdrop(cs []ycc, xs []int, fit []bool, l backdropLine) (_ backdropLine, use []bool, ok bool) {
 	in := func(i int) bool { return fit == nil || fit[i] }
 	var ys, cbs, crs []float64
-	n := 0
 	for i, c := range cs {
 		if in(i) {
 			ys, cbs, crs = append(ys, c.y), append(cbs, c.cb), append(crs, c.cr)
-			n++
 		}
 	}
 	l.c0, l.c1 = ycc{median(ys), median(cbs), median(crs)}, ycc{}
@@ -441,7 +439,7 @@ func fitBackdrop(cs []ycc, xs []int, fit []bool, l backdropLine) (_ backdropLine
 				count++
 			}
 		}
-		if float64(count) < crownMinBackdrop*float64(n) {
+		if float64(count) < crownMinBackdrop*float64(len(ys)) {
 			return l, nil, false
 		}
 		l = fitLine(cs, xs, use, l)

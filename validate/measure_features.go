@@ -77,9 +77,14 @@ func (f faceFrame) face(p facedetect.Point) (u, v float64) {
 	return (f.c*dx + f.s*dy) / f.d, (-f.s*dx + f.c*dy) / f.d
 }
 
+// point maps a face-frame point to the image.
+func (f faceFrame) point(u, v float64) (x, y float64) {
+	return f.mid.X + f.d*(f.c*u-f.s*v), f.mid.Y + f.d*(f.s*u+f.c*v)
+}
+
+// img is the pixel holding the face-frame point (u, v).
 func (f faceFrame) img(u, v float64) (int, int) {
-	x := f.mid.X + f.d*(f.c*u-f.s*v)
-	y := f.mid.Y + f.d*(f.s*u+f.c*v)
+	x, y := f.point(u, v)
 	return int(math.Floor(x)), int(math.Floor(y))
 }
 
@@ -382,7 +387,8 @@ func measureMouth(fm *featureMeasures, q [][2]float64, fr faceFrame, ph *photo, 
 		ls[i] = c.l
 	}
 	slices.Sort(ls)
-	teethL = math.Max(teethL, ls[len(ls)/2]+teethOverLips)
+	lipsL := ls[len(ls)/2]
+	teethL = math.Max(teethL, lipsL+teethOverLips)
 	bright := 0
 	for _, c := range opening {
 		if c.l >= teethL && math.Hypot(c.a, c.b) < teethChroma && c.a <= teethMaxRed {
@@ -390,7 +396,7 @@ func measureMouth(fm *featureMeasures, q [][2]float64, fr faceFrame, ph *photo, 
 		}
 	}
 	fm.teeth = float64(bright) / float64(len(opening))
-	if lipsL := ls[len(ls)/2]; lipsL > 0 {
+	if lipsL > 0 {
 		op := make([]float64, len(opening))
 		for i, c := range opening {
 			op[i] = c.l

@@ -24,27 +24,20 @@ func headTurn(img image.Image, lm [][2]float64, depth *[facedetect.NumLandmarks]
 	for i, p := range lm {
 		pts[i] = facedetect.Point{X: p[0], Y: p[1]}
 	}
-	l := facedetect.Mean(pts, facedetect.LeftEyeFirst, facedetect.LeftEyeLast)
-	r := facedetect.Mean(pts, facedetect.RightEyeFirst, facedetect.RightEyeLast)
-	d := facedetect.Dist(l, r)
-	if d < 1 {
-		return nil, fmt.Errorf("eyes %.1f px apart", d)
+	fr, ok := newFaceFrame(pts)
+	if !ok {
+		return nil, fmt.Errorf("eyes under a pixel apart")
 	}
-	c, s := (r.X-l.X)/d, (r.Y-l.Y)/d
-	mx, my := (l.X+r.X)/2, (l.Y+r.Y)/2
-	toFace := func(x, y float64) [2]float64 { // image -> levelled
-		dx, dy := x-mx, y-my
-		return [2]float64{(c*dx + s*dy) / d, (-s*dx + c*dy) / d}
-	}
-	toImage := func(u, v float64) [2]float64 { // levelled -> image
-		return [2]float64{mx + d*(c*u-s*v), my + d*(s*u+c*v)}
+	toImage := func(u, v float64) [2]float64 {
+		x, y := fr.point(u, v)
+		return [2]float64{x, y}
 	}
 
 	// The head in 3D, levelled: the landmarks with their depths ...
 	var head [][3]float64
-	for i, p := range lm {
-		q := toFace(p[0], p[1])
-		head = append(head, [3]float64{q[0], q[1], depth[i]})
+	for i, p := range pts {
+		u, v := fr.face(p)
+		head = append(head, [3]float64{u, v, depth[i]})
 	}
 	// ... the forehead and the hair above it, sloping back and rounded
 	// to the sides ...
