@@ -194,12 +194,17 @@ func (f *featureMeasures) mouthGap(maxGap, maxTeeth float64) float64 {
 
 const (
 	// minOpeningShade: an opening this light against the lips (L*
-	// ratio) or lighter is lip. The mouth's inside between parted lips
-	// reads 0.3-0.65 on ../shared/faces/wild, closed lips 0.8-1.25.
+	// ratio) or lighter is lip. Between landmarks spread over closed lips
+	// (the renders of TestMouthClosedOnEveryLipShape) it reads 0.84 and
+	// over; the dark inside of the open mouths of ../shared/faces/wild,
+	// 0.29-0.65 (lip-coloured insides read 0.84-0.95, and teeth over 1:
+	// see above). Set by hand on these photos, not fitted and scored on
+	// others.
 	minOpeningShade = 0.75
 	// maxSpread: how many times maxGap full lips may spread the inner
 	// landmarks: the fullest lips of TestMouthClosedOnEveryLipShape (half
 	// as thick again) spread them to 0.15 eye distances, under twice the
-	// limit; open mouths on wild read 0.12-0.45.
+	// limit; the open mouths of wild that the landmarks read over the
+	// limit, 0.10-0.45.
 	maxSpread = 2
 )
