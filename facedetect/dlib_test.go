@@ -9,6 +9,7 @@ import (
 	"image/jpeg"
 	"math"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -319,4 +320,143 @@ func meanSD(v []float64) (mean, sd float64) {
 		sd += (x - mean) * (x - mean)
 	}
 	return mean, math.Sqrt(sd / float64(len(v)))
+}
+
+// TestLandmarkBox measures where the detector's boxes lie against the
+// first landmark fit, by the points' centroid and spread, on the frontal
+// photos of ../shared/faces: the constants the second fit places its box
+// by (landmarkBoxUp, landmarkBoxSide) must be those means, rounded.
+func TestLandmarkBox(t *testing.T) {
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral", "smiling", "canada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := openEngine(t)
+	var up, across, side []float64
+	for _, p := range photos {
+		img := loadGray(t, p.Path)
+		faces, err := e.Detect(context.Background(), img)
+		if err != nil || len(faces) != 1 {
+			t.Fatalf("%s/%s: %d faces, %v", p.Label, p.Name, len(faces), err)
+		}
+		box := faces[0].Box
+		first, err := e.landmarks(img, box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, s := centroidSpread(first)
+		up = append(up, (c.Y-float64(box.Min.Y+box.Max.Y)/2)/s)
+		across = append(across, (float64(box.Min.X+box.Max.X)/2-c.X)/s)
+		side = append(side, float64(box.Dx())/s)
+	}
+	for _, c := range []struct {
+		name      string
+		got       []float64
+		want, tol float64
+	}{
+		{"box centre above the centroid", up, landmarkBoxUp, 0.01},
+		// A mirror image swaps left and right: the box is centred across.
+		{"box centre right of the centroid", across, 0, 0.05},
+		{"box side", side, landmarkBoxSide, 0.02},
+	} {
+		m, sd := meanSD(c.got)
+		t.Logf("%s: mean %.3f, SD %.3f spreads over %d photos", c.name, m, sd, len(c.got))
+		if math.Abs(m-c.want) > c.tol {
+			t.Errorf("%s: mean %.3f spreads, the constant says %.2f", c.name, m, c.want)
+		}
+	}
+}
+
+func centroidSpread(pts []Point) (c Point, s float64) {
+	for _, p := range pts {
+		c.X += p.X / float64(len(pts))
+		c.Y += p.Y / float64(len(pts))
+	}
+	for _, p := range pts {
+		s += ((p.X-c.X)*(p.X-c.X) + (p.Y-c.Y)*(p.Y-c.Y)) / float64(len(pts))
+	}
+	return c, math.Sqrt(s)
+}
+
+// TestMirrorFit holds the landmark fit to its symmetry. Fitted in a box,
+// a face's mirror image in the mirrored box gets exactly the mirrored
+// points (the face is small enough to be fitted unscaled, so both fits
+// see the same pixels); and mirrorPart pairs each point with its own
+// mirror image: the fit of the mirror image, mirrored back and renumbered,
+// lies by the fit of the photo (a wrong pair would put an eye corner on
+// the other corner, a brow's end on its middle).
+func TestMirrorFit(t *testing.T) {
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, j := range mirrorPart {
+		if mirrorPart[j] != i {
+			t.Fatalf("mirrorPart is not its own inverse at %d", i)
+		}
+	}
+	e := openEngine(t)
+	var worst []float64
+	for _, p := range photos {
+		// Half size: the faces of neutral/ are 440 px wide, over the
+		// size the fit scales faces down to.
+		full := loadGray(t, p.Path)
+		img := shrink(full, full.Rect, 0.5)
+		faces, err := e.Detect(context.Background(), img)
+		if err != nil || len(faces) != 1 {
+			t.Fatalf("%s: %d faces, %v", p.Name, len(faces), err)
+		}
+		box := faces[0].Box
+		if box.Dx() > e.opts.LandmarkSize {
+			t.Fatalf("%s: a box %d px wide is scaled for the fit", p.Name, box.Dx())
+		}
+		w := img.Rect.Dx()
+		got, err := e.landmarks(img, box)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mirrored, err := e.landmarks(flipH(img), image.Rect(w-box.Max.X, box.Min.Y, w-box.Min.X, box.Max.Y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, q := range mirrored {
+			m := got[mirrorPart[i]]
+			if math.Abs(q.X-(float64(w-1)-m.X)) > 1e-9 || math.Abs(q.Y-m.Y) > 1e-9 {
+				t.Fatalf("%s: point %d of the mirror image %v, the photo's %d mirrored %v", p.Name, i, q, mirrorPart[i], Point{float64(w-1) - m.X, m.Y})
+			}
+		}
+
+		// The two fits that the average takes, one at a time.
+		region := image.Rect(box.Min.X-box.Dx()/2, box.Min.Y-box.Dx()/2, box.Max.X+box.Dx()/2, box.Max.Y+box.Dx()/2).Intersect(img.Rect)
+		crop := shrink(img, region, 1)
+		l, tp := (box.Min.X - region.Min.X), (box.Min.Y - region.Min.Y)
+		r, b := (box.Max.X - region.Min.X - 1), (box.Max.Y - region.Min.Y - 1)
+		one, err := e.fit(crop, l, tp, r, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cw := (crop.Rect.Dx())
+		other, err := e.fit(flipH(crop), cw-1-r, tp, cw-1-l, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := Dist(Face{Landmarks: one}.LeftEye(), Face{Landmarks: one}.RightEye())
+		var far float64
+		for i := range one {
+			m := other[mirrorPart[i]]
+			far = max(far, Dist(one[i], Point{float64(cw-1) - m.X, m.Y})/d)
+		}
+		worst = append(worst, far)
+	}
+	slices.Sort(worst)
+	// The farthest point of a correct pairing: 0.03-0.1 eye distances,
+	// the trees' own leaning; a wrong pair is 0.2 (an eye's corners) or
+	// more apart.
+	const maxApart = 0.15
+	t.Logf("the two fits' farthest point apart: median %.3f, worst %.3f eye distances over %d faces", worst[len(worst)/2], worst[len(worst)-1], len(worst))
+	if worst[len(worst)/2] > maxApart {
+		t.Errorf("the fit of the mirror image lies %.3f eye distances from the photo's (median), over %.2f: mirrorPart pairs the wrong points", worst[len(worst)/2], maxApart)
+	}
 }

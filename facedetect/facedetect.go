@@ -29,7 +29,10 @@ type Face struct {
 	Score float64
 	// Landmarks are the 68 iBUG points (named by the constants below):
 	// 0-16 jaw, 17-26 brows, 27-35 nose, 36-41 the eye on the left of the
-	// image, 42-47 the other eye, 48-67 mouth.
+	// image, 42-47 the other eye, 48-67 mouth. Engine fits them in a box
+	// placed by a first fit rather than in Box, and averages each fit
+	// with the fit of the mirror image, so that a photo and its mirror
+	// image get mirrored points (landmarkBox, Engine.landmarks).
 	Landmarks []Point
 	// Chin is the bottom of the chin as a second fit of the landmarks, in
 	// a box placed by the first fit's eyes, finds it: steadier than

@@ -7,9 +7,9 @@ package validate
 // of the 32 people of ../shared/faces (lambda 1).
 // Cues: mouth width, corner depth, corner lift, corner rise, eye opening, lower lids, teeth.
 var smileModelFit = smileModel{
-	Mean:     [numSmileCues]float64{0.877994, 0.293584, 0.016516, 0.107671, 0.332412, 0.108704, 0.202742},
-	SD:       [numSmileCues]float64{0.0958996, 0.05861, 0.0553133, 0.0481787, 0.0478754, 0.0254451, 0.280624},
-	Weight:   [numSmileCues]float64{0.971383, -1.18553, 0.29944, 0.18264, 0.144105, -0.13293, 1.64813},
-	Bias:     -0.58656,
-	MaxTeeth: 0.0582881,
+	Mean:     [numSmileCues]float64{0.877115, 0.291498, 0.0162568, 0.106106, 0.328616, 0.106911, 0.205082},
+	SD:       [numSmileCues]float64{0.0954943, 0.0591047, 0.0567726, 0.0480225, 0.0494579, 0.0259541, 0.284171},
+	Weight:   [numSmileCues]float64{0.863008, -1.1602, 0.382484, 0.136717, -0.095312, -0.184648, 1.57165},
+	Bias:     -0.57366,
+	MaxTeeth: 0.0545113,
 }

@@ -35,12 +35,14 @@ var defaultFeatureLimits = FeatureLimits{
 	MaxPitch: 5, // spec: at most 5 degrees
 	// Held out (TestPoseCalibration: zero fitted on 31 people, read on the
 	// 32nd), the frontal photos of neutral/ read yaw with a standard
-	// deviation of 2.9° and pitch with 4.7°: head carriage and face
+	// deviation of 2.9° and pitch with 4.8° (4.7° before the landmarks
+	// were fitted in their own box and averaged with the mirror image's
+	// fit, facedetect.Engine; yaw unchanged): head carriage and face
 	// proportions differ between people, and 68 landmarks cannot tell a
 	// long nose from a raised chin. TestPoseCalibration checks these
 	// against the held-out readings.
 	PoseErrYaw:   2.9,
-	PoseErrPitch: 4.7,
+	PoseErrPitch: 4.8,
 	MaxPoseResid: 0.15, // real photos fit within 0.093 (the distorted 15 cm close-up of zoom/ the worst)
 
 	MinEyeAspect: 0.17, // open eyes on neutral/ and canada/ measure 0.22 and more; a shut lid under 0.12
