@@ -117,6 +117,11 @@ type Table struct {
 	// one; GroupCells[check][label][group] count the photos of each group.
 	Groups     []string
 	GroupCells map[validate.CheckID]map[string]map[string]*Cell
+	// Figures are the clerk's figures of each folder with a labels.csv,
+	// then the stability of every folder: whether a photo's mirror image
+	// gets the same verdicts, and the photo in a plain border the same
+	// face checks.
+	Figures []Figure
 }
 
 // Accuracy is the share of photos with the expected outcome over every
@@ -143,7 +148,10 @@ func (t *Table) GroupCell(id validate.CheckID, label, group string) *Cell {
 }
 
 // Run checks every .jpg, .jpeg and .png file of every subfolder of dir with
-// v, using jobs workers, and tabulates the outcomes against exp.
+// v, using jobs workers, and tabulates the outcomes against exp. A folder
+// with a labels.csv holds the photos it lists, scored against the clerk's
+// labels (Table.Figures). Each photo is checked three times: as it is,
+// mirrored, and in a plain border.
 func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.Options, exp Expectations, jobs int) (*Table, error) {
 	t := &Table{Profile: opts.Profile, Cells: map[validate.CheckID]map[string]*Cell{}, GroupCells: map[validate.CheckID]map[string]map[string]*Cell{}}
 	if t.Profile == "" {
@@ -153,13 +161,14 @@ func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.O
 	if err != nil {
 		return nil, err
 	}
-	reports, err := checkAll(ctx, v, items, opts, jobs)
+	outs, err := checkAll(ctx, v, items, opts, jobs)
 	if err != nil {
 		return nil, err
 	}
 	for i, it := range items {
-		t.add(it, reports[i], exp)
+		t.add(it, outs[i].report, exp)
 	}
+	t.figures(items, outs)
 	for _, cells := range t.Cells {
 		for _, c := range cells {
 			sort.Strings(c.Misses)
@@ -168,8 +177,19 @@ func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.O
 	return t, nil
 }
 
-// item is one photo of the folder evaluated.
-type item struct{ label, path, group string }
+// item is one photo of the folder evaluated: its label, its folder (the
+// label without a grade), its name there and the clerk's labels, if any.
+type item struct {
+	label, folder, name, path, group string
+	clerk                            *faceset.Clerk
+}
+
+// outcome is what one photo got: its report, and those of its variants
+// (nil when it could not be decoded).
+type outcome struct {
+	report *validate.Report
+	variants
+}
 
 // list finds the photos of dir's subfolders, each labelled by its folder
 // (a smile graded in the folder's strength.csv by the folder and the
@@ -197,17 +217,18 @@ func (t *Table) list(dir string) ([]item, error) {
 		if g := p.Person.Group; g != "" {
 			groups[g] = true
 		}
-		items = append(items, item{label, p.Path, p.Person.Group})
+		items = append(items, item{label: label, folder: p.Label, name: p.Name, path: p.Path, group: p.Person.Group, clerk: p.Clerk})
 	}
 	sort.Strings(t.Labels)
 	t.Groups = slices.Sorted(maps.Keys(groups))
 	return items, nil
 }
 
-// checkAll checks the items with v, jobs at a time; the error is that of
-// the first item, in their order, that could not be checked.
-func checkAll(ctx context.Context, v *validate.Validator, items []item, opts validate.Options, jobs int) ([]*validate.Report, error) {
-	reports := make([]*validate.Report, len(items))
+// checkAll checks the items and their variants with v, jobs at a time; the
+// error is that of the first item, in their order, that could not be
+// checked.
+func checkAll(ctx context.Context, v *validate.Validator, items []item, opts validate.Options, jobs int) ([]outcome, error) {
+	outs := make([]outcome, len(items))
 	errs := make([]error, len(items))
 	var g errgroup.Group
 	g.SetLimit(max(1, jobs))
@@ -216,11 +237,7 @@ func checkAll(ctx context.Context, v *validate.Validator, items []item, opts val
 			break
 		}
 		g.Go(func() error {
-			data, err := os.ReadFile(it.path)
-			if err == nil {
-				reports[i], err = v.Check(ctx, it.path, data, opts)
-			}
-			errs[i] = err
+			errs[i] = checkOne(ctx, v, it.path, opts, &outs[i])
 			return nil
 		})
 	}
@@ -233,7 +250,25 @@ func checkAll(ctx context.Context, v *validate.Validator, items []item, opts val
 			return nil, fmt.Errorf("evaluate: %s: %w", items[i].path, err)
 		}
 	}
-	return reports, nil
+	return outs, nil
+}
+
+// checkOne checks the photo at path and its variants into out.
+func checkOne(ctx context.Context, v *validate.Validator, path string, opts validate.Options, out *outcome) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	res, err := v.Analyze(ctx, path, data, opts)
+	if err != nil {
+		return err
+	}
+	out.report = res.Report
+	if res.Image == nil {
+		return nil
+	}
+	out.variants, err = checkVariants(ctx, v, path, res.Image, opts)
+	return err
 }
 
 // add counts the report r of item it, against exp.
@@ -322,6 +357,7 @@ func (t *Table) Write(w io.Writer, verbose bool) error {
 		}
 		ew.printf("\n")
 	}
+	ew.writeFigures(t.Figures, verbose)
 	return ew.err
 }
 

@@ -1,6 +1,7 @@
 // Package faceset reads the labelled face photo folder that tessera is
 // calibrated on (../shared/faces): one folder per label, photos as .jpg with
-// optional .tem landmark templates beside them.
+// optional .tem landmark templates beside them, or a folder of real photos
+// with a clerk's labels.csv.
 package faceset
 
 import (
@@ -34,6 +35,10 @@ type Photo struct {
 	// Smile is the photo's grade from the strength.csv of its folder:
 	// SmileBroad, SmileSlight or SmileNone; "" when none grades it.
 	Smile string
+	// Clerk is the photo's row of its folder's labels.csv (nil when the
+	// folder has none); Name is then the path under the folder, without
+	// extension ("deepface/img13").
+	Clerk *Clerk
 }
 
 // The grades of a strength.csv (smiling/ of ../shared/faces), each
@@ -103,7 +108,8 @@ func Require(t testing.TB) string {
 }
 
 // Load reads every photo of the given labels under dir (all labels when
-// none are given), sorted by label then name.
+// none are given), sorted by label then name. A folder with a labels.csv
+// (LabelsFile) holds the photos it lists, in subfolders of their own.
 func Load(dir string, labels ...string) ([]Photo, error) {
 	if len(labels) == 0 {
 		entries, err := os.ReadDir(dir)
@@ -122,6 +128,15 @@ func Load(dir string, labels ...string) ([]Photo, error) {
 	}
 	var out []Photo
 	for _, label := range labels {
+		clerk, ok, err := readClerk(dir, label)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			sort.Slice(clerk, func(i, j int) bool { return clerk[i].Name < clerk[j].Name })
+			out = append(out, clerk...)
+			continue
+		}
 		files, err := filepath.Glob(filepath.Join(dir, label, "*"))
 		if err != nil {
 			return nil, err

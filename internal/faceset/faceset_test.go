@@ -69,3 +69,59 @@ func TestPeople(t *testing.T) {
 		t.Error("a people.csv without id and ethnicity columns is accepted")
 	}
 }
+
+// TestClerk reads a folder of real photos through its labels.csv, and
+// refuses the rows a figure could not count.
+func TestClerk(t *testing.T) {
+	const header = "file,faces,glasses,head_covering,age_group,expression,mouth,eyes,pose,background,clerk_verdict_icao\n"
+	setup := func(t *testing.T, labels string) string {
+		t.Helper()
+		dir := t.TempDir()
+		for _, name := range []string{"wild/src/b.jpg", "wild/src/a.png", "wild/other/c.jpg"} {
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, "wild", LabelsFile), []byte(header+labels), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	dir := setup(t, "src/b.jpg,2,tinted,hat,adult,other,open,hidden,tilted,cluttered,\"fail: two people, sunglasses\"\n"+
+		"src/a.png,1,clear,none,elderly,slight,closed,open,frontal,white,pass (borderline: faint smile)\n")
+	photos, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(photos) != 2 || photos[0].Name != "src/a" || photos[1].Name != "src/b" {
+		t.Fatalf("photos %+v, want src/a and src/b (c.jpg has no row)", photos)
+	}
+	a, b := photos[0], photos[1]
+	if a.Label != "wild" || a.Path != filepath.Join(dir, "wild/src/a.png") || a.Clerk == nil ||
+		!a.Clerk.Passes() || !a.Clerk.Borderline() || a.Clerk.Glasses != GlassesClear || a.Clerk.Faces != 1 {
+		t.Errorf("a: %+v %+v", a, a.Clerk)
+	}
+	if c := b.Clerk; c.Passes() || c.Borderline() || c.Faces != 2 || c.Eyes != EyesHidden || c.Expression != ExprOther || c.HeadCovering != "hat" {
+		t.Errorf("b: %+v", c)
+	}
+	for _, tc := range []struct{ name, row string }{
+		{"outside the folder", "../x.jpg,1,none,none,adult,neutral,closed,open,frontal,white,pass\n"},
+		{"absolute", "/etc/passwd,1,none,none,adult,neutral,closed,open,frontal,white,pass\n"},
+		{"missing file", "src/z.jpg,1,none,none,adult,neutral,closed,open,frontal,white,pass\n"},
+		{"twice", "src/a.png,1,none,none,adult,neutral,closed,open,frontal,white,pass\nsrc/a.png,1,none,none,adult,neutral,closed,open,frontal,white,pass\n"},
+		{"unknown glasses", "src/a.png,1,mirrored,none,adult,neutral,closed,open,frontal,white,pass\n"},
+		{"unknown eyes", "src/a.png,1,none,none,adult,neutral,closed,squinting,frontal,white,pass\n"},
+		{"faces not a count", "src/a.png,one,none,none,adult,neutral,closed,open,frontal,white,pass\n"},
+		{"no verdict", "src/a.png,1,none,none,adult,neutral,closed,open,frontal,white,maybe\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Load(setup(t, tc.row)); err == nil {
+				t.Errorf("row %q accepted", tc.row)
+			}
+		})
+	}
+}
