@@ -117,7 +117,8 @@ func TestSharedFaces(t *testing.T) {
 		{FigureMirrorStable, "neutral"}, {FigureBorderStable, "neutral"},
 		{FigureMirrorStable, "nonface"}, {FigureBorderStable, "nonface"},
 		{FigureMirrorStable, "zoom"}, {FigureBorderStable, "zoom"},
-		{FigureBorderStable, "canada"}, {FigureBorderStable, "lisa"},
+		{FigureMirrorStable, "canada"}, {FigureBorderStable, "canada"},
+		{FigureBorderStable, "lisa"},
 	}
 	for _, h := range held {
 		f := tab.Figure(h.name, h.folder)

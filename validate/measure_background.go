@@ -61,8 +61,12 @@ func backdropZones(b image.Rectangle, g *faceGeom, k float64) (zoneMap, bool) {
 	if gw < 4 || gh < 4 {
 		return zoneMap{}, false
 	}
-	px := func(i int) float64 { return float64(b.Min.X) + (float64(i)+0.5)*step }
-	py := func(j int) float64 { return float64(b.Min.Y) + (float64(j)+0.5)*step }
+	// The grid is centred on the photo, so that its mirror image is
+	// sampled at the mirrored points.
+	x0 := float64(b.Min.X) + (float64(b.Dx())-float64(gw)*step)/2
+	y0 := float64(b.Min.Y) + (float64(b.Dy())-float64(gh)*step)/2
+	px := func(i int) float64 { return x0 + (float64(i)+0.5)*step }
+	py := func(j int) float64 { return y0 + (float64(j)+0.5)*step }
 	// zone: 0 not backdrop, 1 backdrop, 2 backdrop next to the head.
 	zone := make([]uint8, gw*gh)
 	W, H := float64(b.Dx()), float64(b.Dy())
@@ -349,6 +353,9 @@ func worstCell(zm zoneMap, L, A, B []float64) (l, c float64, ok bool) {
 	side := max(zm.gw, zm.gh)
 	cell := max(1, (side+bgCells-1)/bgCells)
 	cw, ch := (zm.gw+cell-1)/cell, (zm.gh+cell-1)/cell
+	// The cells are centred on the grid, the part cells shared between
+	// both edges, so that the mirror image gets the mirrored cells.
+	offX, offY := (cw*cell-zm.gw)/2, (ch*cell-zm.gh)/2
 	ls := make([][]float64, cw*ch)
 	cs := make([][]float64, cw*ch)
 	// Only smooth patches reaching the edge: hair and shoulders inside
@@ -364,7 +371,7 @@ func worstCell(zm zoneMap, L, A, B []float64) (l, c float64, ok bool) {
 		if z == 0 || !smooth[comp[k]] {
 			continue
 		}
-		i := (k/zm.gw/cell)*cw + (k%zm.gw)/cell
+		i := ((k/zm.gw+offY)/cell)*cw + (k%zm.gw+offX)/cell
 		ls[i] = append(ls[i], L[k])
 		cs[i] = append(cs[i], math.Hypot(A[k], B[k]))
 	}
