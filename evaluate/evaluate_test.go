@@ -216,3 +216,48 @@ func TestFigures(t *testing.T) {
 		}
 	}
 }
+
+// TestVariants checks the bordered copy and what counts as a change
+// between two reports.
+func TestVariants(t *testing.T) {
+	img := fixture.Gradient(300, 400)
+	b := bordered(img)
+	const w = 30 // a tenth of the shorter side
+	if got := b.Bounds(); got.Dx() != 300+2*w || got.Dy() != 400+2*w {
+		t.Fatalf("bordered %v, want %dx%d", got, 300+2*w, 400+2*w)
+	}
+	for _, p := range []image.Point{{0, 0}, {w - 1, 200}, {300 + w, 400 + w}} {
+		if r, g, bb, _ := b.At(p.X, p.Y).RGBA(); r>>8 != 255 || g>>8 != 255 || bb>>8 != 255 {
+			t.Errorf("border at %v is not white", p)
+		}
+	}
+	for _, p := range []image.Point{{0, 0}, {299, 0}, {150, 399}} {
+		r1, g1, b1, _ := img.At(p.X, p.Y).RGBA()
+		r2, g2, b2, _ := b.At(p.X+w, p.Y+w).RGBA()
+		if r1>>8 != r2>>8 || g1>>8 != g2>>8 || b1>>8 != b2>>8 {
+			t.Errorf("photo pixel %v moved or changed in the border", p)
+		}
+	}
+
+	rep := func(statuses ...validate.Status) *validate.Report {
+		r := &validate.Report{}
+		for i, s := range statuses {
+			r.Checks = append(r.Checks, validate.Check{ID: []validate.CheckID{validate.DPI, validate.Yaw, validate.FaceHeight}[i], Status: s})
+		}
+		return r
+	}
+	a := rep(validate.Pass, validate.Pass, validate.Pass)
+	if d := changed(a, rep(validate.Fail, validate.Warn, validate.Fail), mirrorChecks()); len(d) != 1 || d[0] != validate.Yaw {
+		t.Errorf("mirror changes %v, want yaw alone (dpi is a file rule, face_height framing)", d)
+	}
+	if d := changed(a, rep(validate.Pass, validate.Pass, validate.Fail), faceChecks()); len(d) != 0 {
+		t.Errorf("border changes %v, want none (face_height is framing)", d)
+	}
+	var f Figure
+	f.score("a", a, nil)
+	f.score("b", a, []validate.CheckID{validate.Yaw})
+	f.score("c", &validate.Report{Error: "damaged"}, nil)
+	if f.Right != 1 || f.Total != 3 || strings.Join(f.Misses, "; ") != "b (yaw); c (unreadable: damaged)" {
+		t.Errorf("scored %d/%d, missed %q", f.Right, f.Total, f.Misses)
+	}
+}

@@ -28,23 +28,27 @@ type Figure struct {
 // Met reports whether the figure reaches its aim.
 func (f *Figure) Met() bool { return f.Total > 0 && float64(f.Right) >= f.Aim*float64(f.Total) }
 
-// The figures' names.
+// The figures' names. A check "passes" when it passes or warns; one
+// skipped (no face found) passes nothing.
 const (
-	FigureGoodPhotos    = "clerk's passes with no face-check failure"
-	FigureEyesClosed    = "closed eyes caught (eyes_open fails)"
-	FigureEyesOpen      = "open eyes passed (eyes_open does not fail)"
-	FigureTinted        = "tinted lenses caught (eyes_visible fails)"
-	FigureClearGlasses  = "clear glasses passed (eyes_visible does not fail)"
-	FigureNoGlasses     = "no glasses, no lens failure (eyes_visible does not fail)"
-	FigureExtraFaces    = "extra faces counted (face_count fails)"
-	FigureOtherExpr     = "frowns, pouts, grimaces caught (expression fails)"
-	FigureNeutralExpr   = "neutral faces passed (expression does not fail)"
-	FigureMirrorStable  = "mirror image, same verdicts"
-	FigureBorderStable  = "plain border, same face checks"
-	aimGood             = 0.8  // issue 25: 80 % of the clerk's passes
-	aimLabelled         = 0.9  // issue 25: each labelled case, 90 %
-	aimStable           = 0.97 // issue 25: mirror and border, 97 % of every folder
-	clerkFigureFaceRows = 1    // the per-face figures read the rows with one face
+	FigureGoodPhotos   = "clerk's passes with no face or capture failure"
+	FigureEyesClosed   = "closed eyes caught (eyes_open fails)"
+	FigureEyesOpen     = "open eyes passed (eyes_open passes)"
+	FigureTinted       = "tinted lenses caught (eyes_visible fails)"
+	FigureClearGlasses = "clear glasses passed (eyes_visible passes)"
+	FigureNoGlasses    = "no glasses, no lens failure (eyes_visible passes)"
+	FigureExtraFaces   = "extra faces counted (face_count fails)"
+	FigureOtherExpr    = "frowns, pouts, grimaces caught (expression fails)"
+	FigureNeutralExpr  = "neutral faces passed (expression passes)"
+	FigureMirrorStable = "mirror image, same verdicts"
+	FigureBorderStable = "plain border, same face checks"
+)
+
+// The figures' aims, issue 25's.
+const (
+	aimGood     = 0.8  // 80 % of the clerk's passes
+	aimLabelled = 0.9  // each labelled case, 90 % of its rows
+	aimStable   = 0.97 // mirror and border, 97 % of every folder
 )
 
 // clerkRules are the rules labels.csv's verdict covers: the face by eye
@@ -91,7 +95,7 @@ var clerkFigures = []rule{
 // oneFace keeps the rows of one face: with more, the checks of the face
 // are skipped, rightly.
 func oneFace(f func(c *faceset.Clerk) bool) func(c *faceset.Clerk) bool {
-	return func(c *faceset.Clerk) bool { return c.Faces == clerkFigureFaceRows && f(c) }
+	return func(c *faceset.Clerk) bool { return c.Faces == 1 && f(c) }
 }
 
 // figures computes the clerk's figures of every labelled folder and the
@@ -123,16 +127,21 @@ func (t *Table) figures(items []item, outs []outcome) {
 			if o.report.Error != "" {
 				continue
 			}
-			mirror.score(items[i].name, changed(o.report, o.mirror, mirrorChecks()))
-			border.score(items[i].name, changed(o.report, o.border, faceChecks()))
+			mirror.score(items[i].name, o.mirror, changed(o.report, o.mirror, mirrorChecks()))
+			border.score(items[i].name, o.border, changed(o.report, o.border, faceChecks()))
 		}
 		t.Figures = append(t.Figures, mirror, border)
 	}
 }
 
-// score counts one photo of a stability figure: right when no check changed.
-func (f *Figure) score(name string, diff []validate.CheckID) {
+// score counts one photo of a stability figure, whose variant got v:
+// right when no check changed.
+func (f *Figure) score(name string, v *validate.Report, diff []validate.CheckID) {
 	f.Total++
+	if v.Error != "" {
+		f.Misses = append(f.Misses, fmt.Sprintf("%s (unreadable: %s)", name, v.Error))
+		return
+	}
 	if len(diff) == 0 {
 		f.Right++
 		return
@@ -140,46 +149,50 @@ func (f *Figure) score(name string, diff []validate.CheckID) {
 	f.Misses = append(f.Misses, fmt.Sprintf("%s (%s)", name, joinIDs(diff)))
 }
 
-// goodPhotos is the share of the clerk's passes that fail no clerk rule;
-// borderline calls are left out.
+// goodPhotos is the share of the clerk's passes that fail no clerk rule.
 func goodPhotos(folder string, idx []int, items []item, outs []outcome) Figure {
 	f := Figure{Name: FigureGoodPhotos, Folder: folder, Aim: aimGood}
-	for _, i := range idx {
-		c := items[i].clerk
-		if !c.Passes() {
-			continue
-		}
-		if c.Borderline() {
-			f.LeftOut++
-			continue
-		}
-		f.Total++
-		if r := outs[i].report; r.Error != "" {
-			f.Misses = append(f.Misses, fmt.Sprintf("%s (unreadable: %s)", items[i].name, r.Error))
-			continue
-		}
+	f.tally(idx, items, outs, (*faceset.Clerk).Passes, func(rep *validate.Report) (bool, string) {
 		var failed []validate.CheckID
 		for _, id := range clerkRules {
-			if ch, _ := outs[i].report.Find(id); ch.Status == validate.Fail {
+			if ch, ok := rep.Find(id); !ok || ch.Status == validate.Fail {
 				failed = append(failed, id)
 			}
 		}
-		if len(failed) == 0 {
-			f.Right++
-		} else {
-			f.Misses = append(f.Misses, fmt.Sprintf("%s (%s)", items[i].name, joinIDs(failed)))
-		}
-	}
+		return len(failed) == 0, joinIDs(failed)
+	})
 	return f
 }
 
-// figure scores rule r on the labelled rows of folder; borderline calls
-// are left out.
+// figure scores rule r on the labelled rows of folder.
 func (r rule) figure(folder string, idx []int, items []item, outs []outcome) Figure {
 	f := Figure{Name: r.name, Folder: folder, Aim: r.aim}
+	f.tally(idx, items, outs, r.rows, func(rep *validate.Report) (bool, string) {
+		ch, ok := rep.Find(r.check)
+		if !ok {
+			return false, "not in the report"
+		}
+		if (ch.Status == validate.Fail) == r.fail && (r.fail || ch.Status != validate.Skip) {
+			return true, ""
+		}
+		got := string(ch.Status)
+		if ch.Status == validate.Skip {
+			fc, _ := rep.Find(validate.FaceCount)
+			got += ": " + fc.Message
+		}
+		return false, got
+	})
+	return f
+}
+
+// tally counts the photos of idx whose clerk's row rows keeps: a row the
+// clerk marked borderline is left out, a photo that could not be read is
+// missed, and judge says whether a report is right and, when not, what it
+// got.
+func (f *Figure) tally(idx []int, items []item, outs []outcome, rows func(*faceset.Clerk) bool, judge func(*validate.Report) (bool, string)) {
 	for _, i := range idx {
 		c := items[i].clerk
-		if !r.rows(c) {
+		if !rows(c) {
 			continue
 		}
 		if c.Borderline() {
@@ -187,23 +200,17 @@ func (r rule) figure(folder string, idx []int, items []item, outs []outcome) Fig
 			continue
 		}
 		f.Total++
-		if r := outs[i].report; r.Error != "" {
-			f.Misses = append(f.Misses, fmt.Sprintf("%s (unreadable: %s)", items[i].name, r.Error))
+		rep := outs[i].report
+		if rep.Error != "" {
+			f.Misses = append(f.Misses, fmt.Sprintf("%s (unreadable: %s)", items[i].name, rep.Error))
 			continue
 		}
-		ch, _ := outs[i].report.Find(r.check)
-		if (ch.Status == validate.Fail) == r.fail && (r.fail || ch.Status != validate.Skip) {
+		if ok, got := judge(rep); ok {
 			f.Right++
-			continue
+		} else {
+			f.Misses = append(f.Misses, fmt.Sprintf("%s (%s)", items[i].name, got))
 		}
-		got := string(ch.Status)
-		if ch.Status == validate.Skip {
-			fc, _ := outs[i].report.Find(validate.FaceCount)
-			got += ": " + fc.Message
-		}
-		f.Misses = append(f.Misses, fmt.Sprintf("%s (%s)", items[i].name, got))
 	}
-	return f
 }
 
 func joinIDs(ids []validate.CheckID) string {

@@ -6,7 +6,9 @@ package facedetect
 // took 18.5 ms on one core against 21.2 ms at -O2 (BenchmarkCheck560x720,
 // before the chin's second fit, which brings it to 20.1 ms), and tessera
 // check's JSON report stayed the same to the byte on five photos of
-// ../shared/faces.
+// ../shared/faces. Since each fit is averaged with its mirror image's and
+// the landmarks are fitted twice (landmarkBox), a face takes six fits
+// instead of two: 32-35 ms for the same check.
 
 #cgo CXXFLAGS: -std=c++14 -O3
 #cgo pkg-config: dlib-1
@@ -244,9 +246,10 @@ func (e *Engine) detect(det *C.tess_detector, img *image.Gray, size int) ([]scor
 // templates' went from an RMS of 1.23 % of the head's height (worst 7.6 %)
 // to 0.87 % (worst 2.3 %).
 //
-// The other landmarks stay the first fit's: taken from the second fit too,
-// they read pitch 0.2° noisier on the frontal photos (4.9° RMS, held out)
-// and left two of 32 eyes painted over with skin looking open.
+// The other landmarks are the landmarks' own second fit (landmarkBox),
+// placed by all 68 points rather than by the eyes. These figures were
+// measured when the landmarks were a single fit in the detector's box;
+// TestRefitBox still finds the same means on today's landmarks.
 const (
 	refitBoxDown = 0.52 // mean 0.523, SD 0.083
 	refitBoxSide = 2.34 // mean 2.344, SD 0.190
@@ -318,9 +321,13 @@ func (e *Engine) landmarks(img *image.Gray, box image.Rectangle) ([]Point, error
 	// ../shared/faces a face and its mirror image read landmarks apart by
 	// up to 0.05 eye distances (median of each face's worst point; 0.14
 	// at the 90th percentile), enough to move the yaw across its limit.
-	// Averaged, a face and its mirror image get the mirror image of the
-	// same points, whatever the trees' leaning; with the landmarks' own
-	// box (landmarkBox) the two readings lie 0.023 apart (0.053).
+	// Averaged, a face and its mirror image in mirrored boxes get the
+	// mirror image of the same points, whatever the trees' leaning:
+	// exactly where the crop is not scaled (TestMirrorFit); scaled, the
+	// area average's footprints round the same way on both, so the two
+	// crops differ by the resampling. With the landmarks' own box
+	// (landmarkBox) a photo and its mirror image read points 0.023 eye
+	// distances apart (0.053 at the 90th percentile).
 	cw := crop.Rect.Dx()
 	mp, err := e.fit(flipH(crop), cw-1-r, t, cw-1-l, b)
 	if err != nil {
@@ -351,7 +358,9 @@ func (e *Engine) landmarks(img *image.Gray, box image.Rectangle) ([]Point, error
 // points and landmarkBoxSide spreads wide, the spread being their RMS
 // distance from that centroid. Centroid and spread are those of the whole
 // point set, so the box moves with the face, not with the detector, and
-// the mirror image of a face gets the mirror image of its box. The
+// the mirror image of a face gets the mirror image of its box (to a
+// pixel: the points are pixel centres, the box's sides pixel edges, and
+// the constants were measured that way). The
 // constants are where the detector's boxes lie against the first fit on
 // average, over the 74 frontal photos of ../shared/faces (TestLandmarkBox),
 // so the second fit sees the boxes the predictor was trained on. Where the
@@ -382,8 +391,9 @@ func landmarkBox(pts []Point) image.Rectangle {
 	return image.Rect(int(math.Round(c.X-half)), int(math.Round(cy-half)), int(math.Round(c.X+half)), int(math.Round(cy+half)))
 }
 
-// fit runs the shape predictor on crop in the box (l, t)-(r, b), both
-// corners inside, and returns the points in pixels of crop.
+// fit runs the shape predictor on crop in the box (l, t)-(r, b), corners
+// included (dlib's rectangles; the box may reach past the crop), and
+// returns the points in pixels of crop.
 func (e *Engine) fit(crop *image.Gray, l, t, r, b int) ([]Point, error) {
 	var pts [2 * NumLandmarks]C.double
 	var errbuf [512]C.char

@@ -34,10 +34,10 @@ type Face struct {
 	// with the fit of the mirror image, so that a photo and its mirror
 	// image get mirrored points (landmarkBox, Engine.landmarks).
 	Landmarks []Point
-	// Chin is the bottom of the chin as a second fit of the landmarks, in
-	// a box placed by the first fit's eyes, finds it: steadier than
-	// Landmarks[Chin], which follows where the detector's box happened to
-	// fall (Engine documents the box and the figures). It is
+	// Chin is the bottom of the chin as a further fit of the landmarks, in
+	// a box placed by the eyes, finds it: on a double chin steadier than
+	// a fit in a box placed by the detector or by all the points (Engine
+	// documents the box and the figures). It is
 	// Landmarks[Chin] where the second fit moves the eyes away from the
 	// first's, where the eyes are under a pixel apart, or where the box
 	// would miss the image. The zero Point means no second fit was made

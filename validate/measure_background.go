@@ -354,8 +354,16 @@ func worstCell(zm zoneMap, L, A, B []float64) (l, c float64, ok bool) {
 	cell := max(1, (side+bgCells-1)/bgCells)
 	cw, ch := (zm.gw+cell-1)/cell, (zm.gh+cell-1)/cell
 	// The cells are centred on the grid, the part cells shared between
-	// both edges, so that the mirror image gets the mirrored cells.
+	// both edges; the right half's columns take the cell of their mirror
+	// column, counted from the right, so that a mirror image gets the
+	// mirrored cells also when the part left over is odd.
 	offX, offY := (cw*cell-zm.gw)/2, (ch*cell-zm.gh)/2
+	column := func(x int) int {
+		if x >= zm.gw/2 {
+			return cw - 1 - (zm.gw-1-x+offX)/cell
+		}
+		return (x + offX) / cell
+	}
 	ls := make([][]float64, cw*ch)
 	cs := make([][]float64, cw*ch)
 	// Only smooth patches reaching the edge: hair and shoulders inside
@@ -371,7 +379,7 @@ func worstCell(zm zoneMap, L, A, B []float64) (l, c float64, ok bool) {
 		if z == 0 || !smooth[comp[k]] {
 			continue
 		}
-		i := ((k/zm.gw+offY)/cell)*cw + (k%zm.gw+offX)/cell
+		i := ((k/zm.gw+offY)/cell)*cw + column(k%zm.gw)
 		ls[i] = append(ls[i], L[k])
 		cs[i] = append(cs[i], math.Hypot(A[k], B[k]))
 	}

@@ -133,8 +133,10 @@ func readClerk(dir, label string) (photos []Photo, ok bool, err error) {
 			return nil, true, fmt.Errorf("faceset: %s:%d: verdict %q starts with neither pass nor fail", where, line, c.Verdict)
 		}
 		p := filepath.Join(folder, filepath.FromSlash(file))
-		if _, err := os.Stat(p); err != nil {
+		if st, err := os.Stat(p); err != nil {
 			return nil, true, fmt.Errorf("faceset: %s:%d: %w", where, line, err)
+		} else if !st.Mode().IsRegular() {
+			return nil, true, fmt.Errorf("faceset: %s:%d: %s is not a file", where, line, file)
 		}
 		photos = append(photos, Photo{Path: p, Label: label, Name: strings.TrimSuffix(file, path.Ext(file)), Clerk: c})
 	}

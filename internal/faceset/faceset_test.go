@@ -3,6 +3,7 @@ package faceset
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -77,7 +78,8 @@ func TestClerk(t *testing.T) {
 	setup := func(t *testing.T, labels string) string {
 		t.Helper()
 		dir := t.TempDir()
-		for _, name := range []string{"wild/src/b.jpg", "wild/src/a.png", "wild/other/c.jpg"} {
+		// x.jpg lies beside the folder, where a row must not reach.
+		for _, name := range []string{"wild/src/b.jpg", "wild/src/a.png", "wild/other/c.jpg", "x.jpg", "wild/etc/passwd"} {
 			p := filepath.Join(dir, name)
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				t.Fatal(err)
@@ -108,19 +110,23 @@ func TestClerk(t *testing.T) {
 	if c := b.Clerk; c.Passes() || c.Borderline() || c.Faces != 2 || c.Eyes != EyesHidden || c.Expression != ExprOther || c.HeadCovering != "hat" {
 		t.Errorf("b: %+v", c)
 	}
-	for _, tc := range []struct{ name, row string }{
-		{"outside the folder", "../x.jpg,1,none,none,adult,neutral,closed,open,frontal,white,pass\n"},
-		{"absolute", "/etc/passwd,1,none,none,adult,neutral,closed,open,frontal,white,pass\n"},
-		{"missing file", "src/z.jpg,1,none,none,adult,neutral,closed,open,frontal,white,pass\n"},
-		{"twice", "src/a.png,1,none,none,adult,neutral,closed,open,frontal,white,pass\nsrc/a.png,1,none,none,adult,neutral,closed,open,frontal,white,pass\n"},
-		{"unknown glasses", "src/a.png,1,mirrored,none,adult,neutral,closed,open,frontal,white,pass\n"},
-		{"unknown eyes", "src/a.png,1,none,none,adult,neutral,closed,squinting,frontal,white,pass\n"},
-		{"faces not a count", "src/a.png,one,none,none,adult,neutral,closed,open,frontal,white,pass\n"},
-		{"no verdict", "src/a.png,1,none,none,adult,neutral,closed,open,frontal,white,maybe\n"},
+	for _, tc := range []struct{ name, row, says string }{
+		// Both files exist: the path itself is refused.
+		{"outside the folder", "../x.jpg,1,none,none,adult,neutral,closed,open,frontal,white,pass\n", "not a new path inside the folder"},
+		{"absolute", "/etc/passwd,1,none,none,adult,neutral,closed,open,frontal,white,pass\n", "not a new path inside the folder"},
+		{"not clean", "src/../src/a.png,1,none,none,adult,neutral,closed,open,frontal,white,pass\n", "not a new path inside the folder"},
+		{"twice", "src/a.png,1,none,none,adult,neutral,closed,open,frontal,white,pass\nsrc/a.png,1,none,none,adult,neutral,closed,open,frontal,white,pass\n", "not a new path inside the folder"},
+		{"missing file", "src/z.jpg,1,none,none,adult,neutral,closed,open,frontal,white,pass\n", "no such file"},
+		{"a folder", "src,1,none,none,adult,neutral,closed,open,frontal,white,pass\n", "is not a file"},
+		{"unknown glasses", "src/a.png,1,mirrored,none,adult,neutral,closed,open,frontal,white,pass\n", "glasses"},
+		{"unknown eyes", "src/a.png,1,none,none,adult,neutral,closed,squinting,frontal,white,pass\n", "eyes"},
+		{"faces not a count", "src/a.png,one,none,none,adult,neutral,closed,open,frontal,white,pass\n", "not a count"},
+		{"no verdict", "src/a.png,1,none,none,adult,neutral,closed,open,frontal,white,maybe\n", "neither pass nor fail"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Load(setup(t, tc.row)); err == nil {
-				t.Errorf("row %q accepted", tc.row)
+			_, err := Load(setup(t, tc.row))
+			if err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("row %q: error %v, want one saying %q", tc.row, err, tc.says)
 			}
 		})
 	}
