@@ -119,6 +119,7 @@ func (t *Table) figures(items []item, outs []outcome) {
 			}
 		}
 	}
+	mirrorIDs, faceIDs := mirrorChecks(), faceChecks()
 	for _, folder := range folders {
 		mirror := Figure{Name: FigureMirrorStable, Folder: folder, Aim: aimStable}
 		border := Figure{Name: FigureBorderStable, Folder: folder, Aim: aimStable}
@@ -127,8 +128,8 @@ func (t *Table) figures(items []item, outs []outcome) {
 			if o.report.Error != "" {
 				continue
 			}
-			mirror.score(items[i].name, o.mirror, changed(o.report, o.mirror, mirrorChecks()))
-			border.score(items[i].name, o.border, changed(o.report, o.border, faceChecks()))
+			mirror.score(items[i].name, o.mirror, changed(o.report, o.mirror, mirrorIDs))
+			border.score(items[i].name, o.border, changed(o.report, o.border, faceIDs))
 		}
 		t.Figures = append(t.Figures, mirror, border)
 	}

@@ -376,19 +376,20 @@ const (
 // landmarkBox is the box the second fit is made in, placed by the first
 // fit's points pts (see landmarkBoxUp).
 func landmarkBox(pts []Point) image.Rectangle {
-	var c Point
-	for _, p := range pts {
-		c.X += p.X / float64(len(pts))
-		c.Y += p.Y / float64(len(pts))
-	}
-	var v float64
-	for _, p := range pts {
-		v += ((p.X-c.X)*(p.X-c.X) + (p.Y-c.Y)*(p.Y-c.Y)) / float64(len(pts))
-	}
-	s := math.Sqrt(v)
+	c, s := centroidSpread(pts)
 	cy := c.Y - landmarkBoxUp*s
 	half := landmarkBoxSide * s / 2
 	return image.Rect(int(math.Round(c.X-half)), int(math.Round(cy-half)), int(math.Round(c.X+half)), int(math.Round(cy+half)))
+}
+
+// centroidSpread returns the centre of pts and their spread: the root
+// mean square of their distances from it.
+func centroidSpread(pts []Point) (c Point, s float64) {
+	c = Mean(pts, 0, len(pts)-1)
+	for _, p := range pts {
+		s += ((p.X-c.X)*(p.X-c.X) + (p.Y-c.Y)*(p.Y-c.Y)) / float64(len(pts))
+	}
+	return c, math.Sqrt(s)
 }
 
 // fit runs the shape predictor on crop in the box (l, t)-(r, b), corners

@@ -368,17 +368,6 @@ func TestLandmarkBox(t *testing.T) {
 	}
 }
 
-func centroidSpread(pts []Point) (c Point, s float64) {
-	for _, p := range pts {
-		c.X += p.X / float64(len(pts))
-		c.Y += p.Y / float64(len(pts))
-	}
-	for _, p := range pts {
-		s += ((p.X-c.X)*(p.X-c.X) + (p.Y-c.Y)*(p.Y-c.Y)) / float64(len(pts))
-	}
-	return c, math.Sqrt(s)
-}
-
 // TestMirrorFit holds the landmark fit to its symmetry. Fitted in a box,
 // a face's mirror image in the mirrored box gets exactly the mirrored
 // points (the face is small enough to be fitted unscaled, so both fits

@@ -1,7 +1,6 @@
 package faceset
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -68,40 +67,17 @@ func (c *Clerk) Borderline() bool { return strings.Contains(c.Verdict, "borderli
 // is an error: a label silently dropped would change every figure.
 func readClerk(dir, label string) (photos []Photo, ok bool, err error) {
 	folder := filepath.Join(dir, label)
-	f, err := os.Open(filepath.Join(folder, LabelsFile))
+	where := filepath.Join(folder, LabelsFile)
+	t, err := readTable(where, "file", "faces", "glasses", "head_covering", "age_group", "expression", "mouth", "eyes", "pose", "background", "clerk_verdict_icao")
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("faceset: %w", err)
-	}
-	defer f.Close()
-	where := filepath.Join(folder, LabelsFile)
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return nil, true, fmt.Errorf("faceset: %s: %w", where, err)
-	}
-	if len(rows) == 0 {
-		return nil, true, fmt.Errorf("faceset: %s: empty", where)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	columns := []string{"file", "faces", "glasses", "head_covering", "age_group", "expression", "mouth", "eyes", "pose", "background", "clerk_verdict_icao"}
-	for _, need := range columns {
-		if _, ok := col[need]; !ok {
-			return nil, true, fmt.Errorf("faceset: %s: no %q column", where, need)
-		}
+		return nil, true, err
 	}
 	seen := map[string]bool{}
-	for n, row := range rows[1:] {
-		get := func(name string) string {
-			if i := col[name]; i < len(row) {
-				return strings.TrimSpace(row[i])
-			}
-			return ""
-		}
+	for n, row := range t.rows {
+		get := func(name string) string { return t.get(row, name) }
 		line := n + 2
 		file := get("file")
 		if file == "" || !filepath.IsLocal(file) || path.Clean(file) != file || seen[file] {

@@ -192,39 +192,16 @@ func People(dir string) (map[string]Person, error) {
 }
 
 func readPeople(path string, into map[string]Person) error {
-	f, err := os.Open(path)
+	t, err := readTable(path, "id", "ethnicity")
 	if err != nil {
-		return fmt.Errorf("faceset: %w", err)
+		return err
 	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return fmt.Errorf("faceset: %s: %w", path, err)
-	}
-	if len(rows) == 0 {
-		return fmt.Errorf("faceset: %s: empty", path)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	for _, need := range []string{"id", "ethnicity"} {
-		if _, ok := col[need]; !ok {
-			return fmt.Errorf("faceset: %s: no %q column", path, need)
-		}
-	}
-	get := func(row []string, name string) string {
-		if i, ok := col[name]; ok && i < len(row) {
-			return strings.TrimSpace(row[i])
-		}
-		return ""
-	}
-	for _, row := range rows[1:] {
-		p := Person{ID: get(row, "id"), Gender: get(row, "gender"), Group: get(row, "ethnicity")}
+	for _, row := range t.rows {
+		p := Person{ID: t.get(row, "id"), Gender: t.get(row, "gender"), Group: t.get(row, "ethnicity")}
 		if p.ID == "" {
 			continue
 		}
-		if a := get(row, "age"); a != "" {
+		if a := t.get(row, "age"); a != "" {
 			if p.Age, err = strconv.Atoi(a); err != nil {
 				return fmt.Errorf("faceset: %s: age %q of %s: %w", path, a, p.ID, err)
 			}
@@ -232,6 +209,49 @@ func readPeople(path string, into map[string]Person) error {
 		into[p.ID] = p
 	}
 	return nil
+}
+
+// table is a CSV file read whole: its rows under the header, and its
+// columns by name (the header's, trimmed and lower-cased).
+type table struct {
+	rows [][]string
+	col  map[string]int
+}
+
+// readTable reads the CSV file at path and requires the columns need; an
+// error wraps the file's own (fs.ErrNotExist when there is none).
+func readTable(path string, need ...string) (table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return table{}, fmt.Errorf("faceset: %w", err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		return table{}, fmt.Errorf("faceset: %s: %w", path, err)
+	}
+	if len(rows) == 0 {
+		return table{}, fmt.Errorf("faceset: %s: empty", path)
+	}
+	t := table{rows: rows[1:], col: map[string]int{}}
+	for i, h := range rows[0] {
+		t.col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, name := range need {
+		if _, ok := t.col[name]; !ok {
+			return table{}, fmt.Errorf("faceset: %s: no %q column", path, name)
+		}
+	}
+	return t, nil
+}
+
+// get is row's value in column name, trimmed; "" when the row is short or
+// the file has no such column.
+func (t table) get(row []string, name string) string {
+	if i, ok := t.col[name]; ok && i < len(row) {
+		return strings.TrimSpace(row[i])
+	}
+	return ""
 }
 
 // readGrades reads a strength.csv (id,smile) into a map by person ID; a
