@@ -9,7 +9,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 BIN := bin/tessera
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
-DEB_BUILD := libdlib-dev libdlib-data libopenblas-dev liblapack-dev libjpeg-dev libpng-dev pkg-config g++
+DEB_BUILD := libdlib-dev libdlib-data libopencv-dnn-dev libopenblas-dev liblapack-dev libjpeg-dev libpng-dev pkg-config g++
 DEB_TEST := chromium wrk dovecot-imapd poppler-utils
 DEB_PKGS := $(DEB_BUILD) $(DEB_TEST)
 # axe-core for the accessibility tests, at the version package-lock.json

@@ -1,7 +1,10 @@
 // Package facedetect finds faces and their 68 landmarks in a photo.
 //
 // The engine is dlib's HOG frontal face detector with the 68-point shape
-// predictor (iBUG 300-W layout), reached through a small cgo shim. The rest of
+// predictor (iBUG 300-W layout), reached through a small cgo shim, and
+// optionally a second detector (a BoxFinder: package ultraface's network)
+// whose faces the HOG detector missed are added where it confirms them
+// (Engine.DetectColor). The rest of
 // tessera depends only on the Detector interface, so tests can substitute
 // recorded detections.
 package facedetect
@@ -24,8 +27,9 @@ type Point struct {
 type Face struct {
 	// Box is the detector's face box in pixels of the image handed to Detect.
 	Box image.Rectangle
-	// Score is the detector's confidence; higher is surer. Faces are
-	// returned best first.
+	// Score is the detector's confidence; higher is surer. The HOG
+	// detector's faces come first, best first, then those only the second
+	// detector found, with its score in (0, 1].
 	Score float64
 	// Landmarks are the 68 iBUG points (named by the constants below):
 	// 0-16 jaw, 17-26 brows, 27-35 nose, 36-41 the eye on the left of the
@@ -45,10 +49,33 @@ type Face struct {
 	Chin Point
 }
 
+// Box is a face box found by a BoxFinder: its corners in pixels of the
+// image it was handed (Min inclusive, Max exclusive, as image.Rectangle,
+// but not rounded) and its score in (0, 1], higher being surer.
+type Box struct {
+	MinX, MinY, MaxX, MaxY float64
+	Score                  float64
+}
+
+// A BoxFinder is a second face detector, the Engine's Options.Second: it
+// finds face boxes in a small colour copy of the photo (an *image.NRGBA,
+// or an *image.Gray when the photo's colours are not known), best first.
+// Implementations are safe for concurrent use.
+type BoxFinder interface {
+	Detect(ctx context.Context, img image.Image) ([]Box, error)
+}
+
 // Detector finds faces in a grayscale image. Implementations are safe for
 // concurrent use.
 type Detector interface {
 	Detect(ctx context.Context, img *image.Gray) ([]Face, error)
+}
+
+// A ColorDetector is a Detector that also reads the photo's colours,
+// given beside its luma (Engine: its second detector reads them).
+type ColorDetector interface {
+	Detector
+	DetectColor(ctx context.Context, img *image.Gray, colour image.Image) ([]Face, error)
 }
 
 // The landmarks of the 68-point iBUG 300-W layout, named by what they

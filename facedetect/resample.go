@@ -59,3 +59,58 @@ func shrink(src *image.Gray, r image.Rectangle, s float64) *image.Gray {
 	}
 	return dst
 }
+
+// tint returns small, an area-averaged copy of the part r of a photo's
+// luma, in the photo's colours: each pixel keeps its luma from small and
+// takes its chroma from the pixel of img at the centre of its footprint.
+// Colour varies slowly across a face, so one pixel in a few hundred tells
+// it, and reading only those keeps the copy's cost to that of small's
+// pixels, not the photo's.
+func tint(small *image.Gray, img image.Image, r image.Rectangle) *image.NRGBA {
+	dw, dh := small.Rect.Dx(), small.Rect.Dy()
+	out := image.NewNRGBA(image.Rect(0, 0, dw, dh))
+	for y := 0; y < dh; y++ {
+		sy := r.Min.Y + int((float64(y)+0.5)*float64(r.Dy())/float64(dh))
+		for x := 0; x < dw; x++ {
+			sx := r.Min.X + int((float64(x)+0.5)*float64(r.Dx())/float64(dw))
+			cr, cg, cb, _ := img.At(sx, sy).RGBA()
+			rr, gg, bb := int32(cr>>8), int32(cg>>8), int32(cb>>8)
+			// The same luma weights as validate's gray (ITU-R BT.601).
+			d := int32(small.Pix[y*small.Stride+x]) - (19595*rr+38470*gg+7471*bb+1<<15)>>16
+			o := out.Pix[y*out.Stride+4*x:]
+			o[0], o[1], o[2], o[3] = clamp8(rr+d), clamp8(gg+d), clamp8(bb+d), 0xff
+		}
+	}
+	return out
+}
+
+func clamp8(v int32) uint8 { return uint8(min(max(v, 0), 255)) }
+
+// grow returns src scaled up by s > 1, by nearest neighbour.
+func grow(src *image.Gray, s float64) *image.Gray {
+	w := int(math.Round(float64(src.Rect.Dx()) * s))
+	h := int(math.Round(float64(src.Rect.Dy()) * s))
+	dst := image.NewGray(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		sy := src.Rect.Min.Y + min(int(float64(y)/s), src.Rect.Dy()-1)
+		for x := 0; x < w; x++ {
+			sx := src.Rect.Min.X + min(int(float64(x)/s), src.Rect.Dx()-1)
+			dst.Pix[y*dst.Stride+x] = src.Pix[src.PixOffset(sx, sy)]
+		}
+	}
+	return dst
+}
+
+// flipNRGBA returns img mirrored left to right.
+func flipNRGBA(img *image.NRGBA) *image.NRGBA {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	out := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		src := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y):]
+		dst := out.Pix[y*out.Stride:]
+		for x := 0; x < w; x++ {
+			copy(dst[4*(w-1-x):4*(w-x)], src[4*x:4*x+4])
+		}
+	}
+	return out
+}

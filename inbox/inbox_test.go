@@ -24,14 +24,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/dovecot"
+	"github.com/tessera-cie/tessera/internal/engine"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 	"github.com/tessera-cie/tessera/internal/smtpsink"
 	"github.com/tessera-cie/tessera/internal/testengine"
 	"github.com/tessera-cie/tessera/mailphoto"
-	"github.com/tessera-cie/tessera/models"
 	"github.com/tessera-cie/tessera/office"
 	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/validate"
@@ -616,12 +615,7 @@ func child() int {
 			}
 		},
 	}
-	path, err := models.Find()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	eng, err := facedetect.Open(path, facedetect.Options{})
+	eng, err := engine.Open(0)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

@@ -6,6 +6,8 @@
 package models
 
 import (
+	"bytes"
+	_ "embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -58,3 +60,15 @@ func find(env string, paths []string) (string, error) {
 	return "", fmt.Errorf("%w: install the Debian package libdlib-data (apt-get install libdlib-data) or set %s to the path of %s",
 		ErrNotFound, EnvVar, FileName)
 }
+
+// The face detector tessera runs beside dlib's (package ultraface): the
+// RFB-320 network of Linzaer's Ultra-Light-Fast-Generic-Face-Detector-1MB,
+// exported to ONNX without its post-processing, MIT licence
+// (LICENSE-ultraface in this folder). At 1.2 MB it is built into the
+// binary, so there is no file to find.
+//
+//go:embed version-RFB-320_without_postprocessing.onnx
+var faceDetector []byte
+
+// FaceDetector returns a copy of the face detector's ONNX file.
+func FaceDetector() []byte { return bytes.Clone(faceDetector) }

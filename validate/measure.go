@@ -73,7 +73,13 @@ func round1(v float64) float64 { return math.Round(v*10) / 10 }
 // measure finds the faces and measures the photo.
 func (v *Validator) measure(ctx context.Context, ph *photo) (*measures, error) {
 	m := &measures{color: measureColor(ph.img)}
-	faces, err := v.det.Detect(ctx, ph.gray)
+	var faces []facedetect.Face
+	var err error
+	if cd, ok := v.det.(facedetect.ColorDetector); ok {
+		faces, err = cd.DetectColor(ctx, ph.gray, ph.img)
+	} else {
+		faces, err = v.det.Detect(ctx, ph.gray)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("face detection: %w", err)
 	}

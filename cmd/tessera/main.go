@@ -21,7 +21,7 @@ import (
 	"syscall"
 
 	"github.com/tessera-cie/tessera/facedetect"
-	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/internal/engine"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -78,14 +78,10 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'tessera COMMAND -h' for a command's flags.")
 }
 
-// openEngine loads the face engine from the model models.Find locates,
-// with one detector per worker (0: one per CPU).
+// openEngine loads the face engine (package engine), with one detector
+// per worker (0: one per CPU).
 func openEngine(workers int) (*facedetect.Engine, error) {
-	path, err := models.Find()
-	if err != nil {
-		return nil, err
-	}
-	return facedetect.Open(path, facedetect.Options{Workers: workers})
+	return engine.Open(workers)
 }
 
 // newValidator returns a validator on a freshly loaded face engine; close

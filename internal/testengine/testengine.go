@@ -10,13 +10,13 @@ import (
 	"testing"
 
 	"github.com/tessera-cie/tessera/facedetect"
-	"github.com/tessera-cie/tessera/models"
+	"github.com/tessera-cie/tessera/internal/engine"
 )
 
 var (
-	once   sync.Once
-	engine *facedetect.Engine
-	err    error
+	once sync.Once
+	eng  *facedetect.Engine
+	err  error
 )
 
 // Engine returns the shared engine, with a detector per core (not per
@@ -25,13 +25,10 @@ var (
 func Engine(t testing.TB) *facedetect.Engine {
 	t.Helper()
 	once.Do(func() {
-		var path string
-		if path, err = models.Find(); err == nil {
-			engine, err = facedetect.Open(path, facedetect.Options{Workers: runtime.NumCPU()})
-		}
+		eng, err = engine.Open(runtime.NumCPU())
 	})
 	if err != nil {
 		t.Fatalf("face engine: %v (run `make deps`)", err)
 	}
-	return engine
+	return eng
 }

@@ -14,9 +14,8 @@ import (
 	"time"
 
 	"github.com/tessera-cie/tessera/catalog"
-	"github.com/tessera-cie/tessera/facedetect"
+	"github.com/tessera-cie/tessera/internal/engine"
 	"github.com/tessera-cie/tessera/mailreply"
-	"github.com/tessera-cie/tessera/models"
 	"github.com/tessera-cie/tessera/photofix"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -29,11 +28,7 @@ func main() {
 }
 
 func run(paths []string) error {
-	model, err := models.Find()
-	if err != nil {
-		return err
-	}
-	eng, err := facedetect.Open(model, facedetect.Options{Workers: 1})
+	eng, err := engine.Open(1)
 	if err != nil {
 		return err
 	}

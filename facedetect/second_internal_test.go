@@ -1,0 +1,82 @@
+package facedetect
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"testing"
+)
+
+// TestBoth checks that a box is kept only when the mirror image's run
+// found it too, and that a face and its mirror image get mirrored boxes.
+func TestBoth(t *testing.T) {
+	const w = 100
+	a := Box{MinX: 10, MinY: 20, MaxX: 40, MaxY: 60, Score: 0.9}
+	// The mirror image's box for the same face, a little off.
+	am := Box{MinX: w - 42, MinY: 22, MaxX: w - 12, MaxY: 62, Score: 0.8}
+	other := Box{MinX: 60, MinY: 20, MaxX: 90, MaxY: 60, Score: 0.99} // only on the copy
+	tests := []struct {
+		name           string
+		boxes, mirrors []Box
+		want           []Box
+	}{
+		{"found on both", []Box{a}, []Box{am}, []Box{{MinX: 11, MinY: 21, MaxX: 41, MaxY: 61, Score: 0.8}}},
+		{"found on one", []Box{other}, []Box{am}, nil},
+		{"none on the mirror", []Box{a}, nil, nil},
+	}
+	for _, tc := range tests {
+		got := both(tc.boxes, tc.mirrors, w)
+		if len(got) != len(tc.want) {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != tc.want[i] {
+				t.Errorf("%s: %+v, want %+v", tc.name, got[i], tc.want[i])
+			}
+		}
+	}
+	// The mirror image of the photo: the two runs swap, the box mirrors.
+	m := both([]Box{am}, []Box{a}, w)
+	f := both([]Box{a}, []Box{am}, w)
+	if len(m) != 1 || len(f) != 1 || math.Abs(m[0].MinX-(w-f[0].MaxX)) > 1e-9 || m[0].MinY != f[0].MinY {
+		t.Errorf("mirror image: %+v against %+v", m, f)
+	}
+}
+
+// TestTint checks the small colour copy: each pixel keeps the luma of the
+// area average and the hue of the photo there.
+func TestTint(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 40, 20))
+	for y := 0; y < 20; y++ {
+		for x := 0; x < 40; x++ {
+			c := color.NRGBA{200, 100, 50, 255}
+			if x >= 20 {
+				c = color.NRGBA{50, 100, 200, 255}
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	g := image.NewGray(img.Rect)
+	for y := 0; y < 20; y++ {
+		for x := 0; x < 40; x++ {
+			r, gg, b, _ := img.At(x, y).RGBA()
+			g.Pix[g.PixOffset(x, y)] = uint8((19595*(r>>8) + 38470*(gg>>8) + 7471*(b>>8) + 1<<15) >> 16)
+		}
+	}
+	small := shrink(g, g.Rect, 0.25)
+	got := tint(small, img, img.Rect)
+	if got.Rect.Dx() != 10 || got.Rect.Dy() != 5 {
+		t.Fatalf("size %v", got.Rect)
+	}
+	if c := got.NRGBAAt(1, 2); c != (color.NRGBA{200, 100, 50, 255}) {
+		t.Errorf("left: %v", c)
+	}
+	if c := got.NRGBAAt(8, 2); c != (color.NRGBA{50, 100, 200, 255}) {
+		t.Errorf("right: %v", c)
+	}
+	f := flipNRGBA(got)
+	if f.NRGBAAt(0, 0) != got.NRGBAAt(9, 0) || f.NRGBAAt(9, 4) != got.NRGBAAt(0, 4) {
+		t.Error("flipNRGBA does not mirror")
+	}
+}
