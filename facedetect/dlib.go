@@ -310,36 +310,56 @@ func overlap(a, b Box) float64 {
 // colour is known) and returns the faces it finds that are not among
 // found.
 func (e *Engine) second(ctx context.Context, det *C.tess_detector, img *image.Gray, colour image.Image, small *image.Gray, found []Face) ([]Face, error) {
-	var in, flipped image.Image = small, flipH(small)
+	var in image.Image = small
 	if colour != nil {
-		c := tint(small, colour, img.Rect)
-		in, flipped = c, flipNRGBA(c)
+		in = tint(small, colour, img.Rect)
 	}
 	boxes, err := e.opts.Second.Detect(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("facedetect: second detector: %w", err)
 	}
-	mirrored, err := e.opts.Second.Detect(ctx, flipped)
-	if err != nil {
-		return nil, fmt.Errorf("facedetect: second detector: %w", err)
-	}
-	boxes = both(boxes, mirrored, float64(small.Rect.Dx()))
 	sx := float64(img.Rect.Dx()) / float64(small.Rect.Dx())
 	sy := float64(img.Rect.Dy()) / float64(small.Rect.Dy())
 	widest := 0
 	for _, f := range found {
 		widest = max(widest, f.Box.Dx())
 	}
-	var out []Face
-	for _, b := range boxes {
-		if w := (b.MaxX - b.MinX) * sx; w*secondMinWidth < float64(widest) {
-			continue
-		}
+	// box is where the landmarks are first fitted for b.
+	box := func(b Box) image.Rectangle {
 		cx := float64(img.Rect.Min.X) + (b.MinX+b.MaxX)/2*sx
 		cy := float64(img.Rect.Min.Y) + (b.MinY+b.MaxY)/2*sy
 		half := secondBoxSide * max((b.MaxX-b.MinX)*sx, (b.MaxY-b.MinY)*sy) / 2
-		box := image.Rect(int(math.Round(cx-half)), int(math.Round(cy-half)), int(math.Round(cx+half)), int(math.Round(cy+half)))
-		if !box.Overlaps(img.Rect) || within(box, found) || within(box, out) {
+		return image.Rect(int(math.Round(cx-half)), int(math.Round(cy-half)), int(math.Round(cx+half)), int(math.Round(cy+half)))
+	}
+	// unfound keeps the boxes that may be faces not yet found.
+	unfound := func(boxes []Box) []Box {
+		var out []Box
+		for _, b := range boxes {
+			bb := box(b)
+			if (b.MaxX-b.MinX)*sx*secondMinWidth >= float64(widest) && bb.Overlaps(img.Rect) && !within(bb, found) {
+				out = append(out, b)
+			}
+		}
+		return out
+	}
+	// The mirror image is run only when the copy shows a new face: most
+	// photos show none, and the second run costs as much as the first.
+	if boxes = unfound(boxes); len(boxes) == 0 {
+		return nil, nil
+	}
+	var flipped image.Image = flipH(small)
+	if c, ok := in.(*image.NRGBA); ok {
+		flipped = flipNRGBA(c)
+	}
+	mirrored, err := e.opts.Second.Detect(ctx, flipped)
+	if err != nil {
+		return nil, fmt.Errorf("facedetect: second detector: %w", err)
+	}
+	boxes = unfound(both(boxes, mirrored, float64(small.Rect.Dx())))
+	var out []Face
+	for _, b := range boxes {
+		box := box(b)
+		if within(box, out) {
 			continue
 		}
 		hog, err := e.hogScore(det, img, box)
