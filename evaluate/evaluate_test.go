@@ -114,6 +114,7 @@ func TestSharedFaces(t *testing.T) {
 	held := []struct{ name, folder string }{
 		{FigureEyesOpen, "wild"},
 		{FigureNeutralExpr, "wild"},
+		{FigureTinted, "wild"}, // since the second face detector
 		{FigureMirrorStable, "neutral"}, {FigureBorderStable, "neutral"},
 		{FigureMirrorStable, "nonface"}, {FigureBorderStable, "nonface"},
 		{FigureMirrorStable, "zoom"}, {FigureBorderStable, "zoom"},

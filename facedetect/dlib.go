@@ -18,6 +18,7 @@ package facedetect
 import "C"
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"unsafe"
 )
@@ -50,8 +52,9 @@ type Options struct {
 	// Second is a second detector, run on the copy the HOG detector scans
 	// first, in colour (nil: the HOG detector alone). A face it finds that
 	// the HOG detector did not is kept when the HOG detector, looking
-	// again, still sees a face there (secondMinHOG). Engine.Close closes
-	// it when it is an io.Closer.
+	// again, still sees a face there (secondMinHOG). Once Open has
+	// succeeded, the Engine owns it: Close closes it when it is an
+	// io.Closer.
 	Second BoxFinder
 }
 
@@ -103,7 +106,8 @@ func Open(modelPath string, opts Options) (*Engine, error) {
 	for i := 0; i < opts.Workers; i++ {
 		d := newDetector(i)
 		if d == nil {
-			e.Close() // frees the i made so far
+			e.opts.Second = nil // the caller's still: Open failed
+			e.Close()           // frees the i made so far
 			return nil, fmt.Errorf("facedetect: cannot create dlib face detector %d of %d", i+1, opts.Workers)
 		}
 		e.pool <- d
@@ -257,10 +261,20 @@ const (
 	// width"). Smaller ones are where its mistakes were: on neutral/013_03
 	// in a white border, a fold of the collar 2 % of the face's width.
 	secondMinWidth = 3
+	// secondMinSide is the narrowest face, in pixels of the copy, the
+	// second detector's may be when the HOG detector found none to measure
+	// it against (secondMinWidth): its mistake on neutral/013_03 was 9
+	// pixels wide, the smallest real faces on ../shared/faces/wild 17
+	// (people behind, deca/AFLW2000_image00181). Under 16 pixels a face is
+	// a twentieth of the copy, where an ID photo's fills half.
+	secondMinSide = 16
 	// secondSame is the overlap (intersection over union) at which a box
 	// found on the copy and one found on its mirror image are the same
-	// face.
-	secondSame = 0.5
+	// face: the overlap at which the model's own post-processing takes two
+	// boxes for one face (iou_threshold in its fd_config.py; ultraface's
+	// nmsOverlap). On a face cut by the photo's top edge the two runs can
+	// disagree on its size: 0.32 on wild/selfies_3_images_292.
+	secondSame = 0.3
 )
 
 // both keeps the boxes found on a copy w pixels wide that were found on
@@ -336,7 +350,8 @@ func (e *Engine) second(ctx context.Context, det *C.tess_detector, img *image.Gr
 		var out []Box
 		for _, b := range boxes {
 			bb := box(b)
-			if (b.MaxX-b.MinX)*sx*secondMinWidth >= float64(widest) && bb.Overlaps(img.Rect) && !within(bb, found) {
+			if b.MaxX-b.MinX >= secondMinSide && (b.MaxX-b.MinX)*sx*secondMinWidth >= float64(widest) &&
+				bb.Overlaps(img.Rect) && !within(bb, found) {
 				out = append(out, b)
 			}
 		}
@@ -347,9 +362,11 @@ func (e *Engine) second(ctx context.Context, det *C.tess_detector, img *image.Gr
 	if boxes = unfound(boxes); len(boxes) == 0 {
 		return nil, nil
 	}
-	var flipped image.Image = flipH(small)
+	var flipped image.Image
 	if c, ok := in.(*image.NRGBA); ok {
 		flipped = flipNRGBA(c)
+	} else {
+		flipped = flipH(small)
 	}
 	mirrored, err := e.opts.Second.Detect(ctx, flipped)
 	if err != nil {
@@ -369,7 +386,7 @@ func (e *Engine) second(ctx context.Context, det *C.tess_detector, img *image.Gr
 		if debugSecond != nil {
 			debugSecond(b, box, hog)
 		}
-		if hog < secondMinHOG {
+		if hog < e.opts.Threshold+secondMinHOG {
 			continue
 		}
 		f, err := e.face(ctx, img, box)
@@ -382,6 +399,7 @@ func (e *Engine) second(ctx context.Context, det *C.tess_detector, img *image.Gr
 		f.Score = b.Score
 		out = append(out, f)
 	}
+	slices.SortStableFunc(out, func(a, b Face) int { return cmp.Compare(b.Score, a.Score) })
 	return out, nil
 }
 
@@ -417,6 +435,8 @@ func (e *Engine) hogScore(det *C.tess_detector, img *image.Gray, box image.Recta
 	}
 	kx := float64(region.Dx()) / float64(crop.Rect.Dx())
 	ky := float64(region.Dy()) / float64(crop.Rect.Dy())
+	// The crop holds the face and half its width around it: room for a
+	// few boxes of dlib's, more than enough to find the one on its centre.
 	const maxFaces = 8
 	var rects [4 * maxFaces]C.long
 	var scores [maxFaces]C.double
@@ -433,8 +453,8 @@ func (e *Engine) hogScore(det *C.tess_detector, img *image.Gray, box image.Recta
 	c := image.Pt((box.Min.X+box.Max.X)/2, (box.Min.Y+box.Max.Y)/2)
 	for i := 0; i < int(n) && i < maxFaces; i++ {
 		r := image.Rect(
-			region.Min.X+int(float64(rects[4*i])*kx), region.Min.Y+int(float64(rects[4*i+1])*ky),
-			region.Min.X+int(float64(rects[4*i+2]+1)*kx), region.Min.Y+int(float64(rects[4*i+3]+1)*ky))
+			region.Min.X+int(math.Round(float64(rects[4*i])*kx)), region.Min.Y+int(math.Round(float64(rects[4*i+1])*ky)),
+			region.Min.X+int(math.Round(float64(rects[4*i+2]+1)*kx)), region.Min.Y+int(math.Round(float64(rects[4*i+3]+1)*ky)))
 		if c.In(r) {
 			best = max(best, float64(scores[i]))
 		}

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,11 @@ struct tess_net {
   std::vector<cv::String> outs;  // "scores", "boxes", in that order
 };
 
+// The model's input normalisation: image_mean and image_std of its
+// vision/ssd/config/fd_config.py.
+static const float kMean = 127.0f;
+static const float kStd = 128.0f;
+
 static void put_err(char *err, int errlen, const std::string &msg) {
   if (err == nullptr || errlen <= 0) return;
   std::strncpy(err, msg.c_str(), errlen - 1);
@@ -27,8 +33,10 @@ extern "C" tess_net *tess_net_load(const char *model, size_t len, char *err,
                                    int errlen) {
   try {
     // One thread per net: tessera runs one check per core, and OpenCV's
-    // own threads would only contend with them.
-    cv::setNumThreads(1);
+    // own threads would only contend with them. The setting is OpenCV's,
+    // for the whole process: made once, before the first net is read.
+    static std::once_flag single;
+    std::call_once(single, [] { cv::setNumThreads(1); });
     std::unique_ptr<tess_net> n(new tess_net);
     n->net = cv::dnn::readNetFromONNX(model, len);
     n->net.setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
@@ -60,7 +68,7 @@ extern "C" int tess_net_faces(tess_net *n, const uint8_t *pix, int w, int h,
         const uint8_t *px = row + size_t(x) * size_t(channels);
         for (int c = 0; c < 3; c++) {
           p[size_t(c) * plane + i] =
-              (float(px[channels == 1 ? 0 : c]) - 127.0f) / 128.0f;
+              (float(px[channels == 1 ? 0 : c]) - kMean) / kStd;
         }
       }
     }

@@ -17,6 +17,8 @@
 package ultraface
 
 /*
+// Debian's libopencv-dnn-dev ships no pkg-config file of its own (opencv4.pc
+// comes with the whole of libopencv-dev), so the two libraries are named.
 #cgo CXXFLAGS: -std=c++14 -O2 -I/usr/include/opencv4
 #cgo LDFLAGS: -lopencv_dnn -lopencv_core
 #include "shim.h"
@@ -56,8 +58,9 @@ const (
 	// model's own demo, detect_imgs_onnx.py).
 	DefaultMinScore = 0.7
 	// MaxSide is the longest image side Detect accepts: the network's
-	// cost grows with the pixels, and the model finds faces from 10 pixels
-	// up, so a copy a few hundred pixels wide is what it is for.
+	// cost grows with the pixels (7 ms at 320x240 on one core, so some
+	// 110 ms here), and the largest input the model's configuration names
+	// (fd_config.py's define_img_size) is 1280x960.
 	MaxSide = 1280
 )
 
@@ -130,51 +133,12 @@ func (d *Detector) Close() error {
 // (about 320 pixels on the longer side finds faces down to a thirtieth of
 // the frame).
 func (d *Detector) Detect(ctx context.Context, img image.Image) ([]facedetect.Box, error) {
-	var (
-		pix      []uint8
-		stride   int
-		channels int
-		r        = img.Bounds()
-	)
-	switch m := img.(type) {
-	case *image.Gray:
-		pix, stride, channels = m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, 1
-	case *image.RGBA:
-		pix, stride, channels = m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, 4
-	case *image.NRGBA:
-		pix, stride, channels = m.Pix[m.PixOffset(r.Min.X, r.Min.Y):], m.Stride, 4
-	default:
-		return nil, fmt.Errorf("ultraface: images of type %T are not supported", img)
-	}
+	r := img.Bounds()
 	w, h := r.Dx(), r.Dy()
-	if w < 1 || h < 1 || w > MaxSide || h > MaxSide {
-		return nil, fmt.Errorf("ultraface: image of %dx%d pixels: its sides must lie between 1 and %d", w, h, MaxSide)
-	}
-	var net *C.tess_net
-	select {
-	case <-d.closed:
-		return nil, ErrClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case net = <-d.pool:
-	}
-	defer func() { d.pool <- net }()
-	select {
-	case <-d.closed:
-		return nil, ErrClosed
-	default:
-	}
 	pri := priors(w, h)
-	scores := make([]float32, len(pri))
-	locs := make([]float32, 4*len(pri))
-	var errbuf [512]C.char
-	n := C.tess_net_faces(net, (*C.uint8_t)(unsafe.Pointer(&pix[0])),
-		C.int(w), C.int(h), C.int(stride), C.int(channels),
-		(*C.float)(unsafe.Pointer(&scores[0])), (*C.float)(unsafe.Pointer(&locs[0])), C.int(len(pri)),
-		&errbuf[0], C.int(len(errbuf)))
-	runtime.KeepAlive(pix)
-	if n < 0 {
-		return nil, fmt.Errorf("ultraface: %s", C.GoString(&errbuf[0]))
+	scores, locs, err := d.run(ctx, img, len(pri))
+	if err != nil {
+		return nil, err
 	}
 	boxes := decode(pri, scores, locs, d.opts.MinScore, float64(w), float64(h))
 	for i := range boxes {
@@ -185,6 +149,63 @@ func (d *Detector) Detect(ctx context.Context, img image.Image) ([]facedetect.Bo
 		b.MaxY += float64(r.Min.Y)
 	}
 	return boxes, nil
+}
+
+// run runs the network on img and returns its face score and its four
+// regression values for each of the n priors of img's size; an error
+// when the network yields another number.
+func (d *Detector) run(ctx context.Context, img image.Image, n int) (scores, locs []float32, err error) {
+	var (
+		pix      []uint8
+		stride   int
+		channels int
+		r        = img.Bounds()
+	)
+	switch m := img.(type) {
+	case *image.Gray:
+		pix, stride, channels = m.Pix, m.Stride, 1
+	case *image.RGBA:
+		pix, stride, channels = m.Pix, m.Stride, 4
+	case *image.NRGBA:
+		pix, stride, channels = m.Pix, m.Stride, 4
+	default:
+		return nil, nil, fmt.Errorf("ultraface: images of type %T are not supported", img)
+	}
+	w, h := r.Dx(), r.Dy()
+	if w < 1 || h < 1 || w > MaxSide || h > MaxSide {
+		return nil, nil, fmt.Errorf("ultraface: image of %dx%d pixels: its sides must lie between 1 and %d", w, h, MaxSide)
+	}
+	// Pix starts at the image's first pixel; one shorter than its Rect
+	// says is refused, not read past.
+	if stride < w*channels || len(pix) < (h-1)*stride+w*channels {
+		return nil, nil, fmt.Errorf("ultraface: image of %dx%d pixels holds %d bytes", w, h, len(pix))
+	}
+	var net *C.tess_net
+	select {
+	case <-d.closed:
+		return nil, nil, ErrClosed
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	case net = <-d.pool:
+	}
+	defer func() { d.pool <- net }()
+	select {
+	case <-d.closed:
+		return nil, nil, ErrClosed
+	default:
+	}
+	scores = make([]float32, n)
+	locs = make([]float32, 4*n)
+	var errbuf [512]C.char
+	got := C.tess_net_faces(net, (*C.uint8_t)(unsafe.Pointer(&pix[0])),
+		C.int(w), C.int(h), C.int(stride), C.int(channels),
+		(*C.float)(unsafe.Pointer(&scores[0])), (*C.float)(unsafe.Pointer(&locs[0])), C.int(n),
+		&errbuf[0], C.int(len(errbuf)))
+	runtime.KeepAlive(pix)
+	if got < 0 {
+		return nil, nil, fmt.Errorf("ultraface: %s", C.GoString(&errbuf[0]))
+	}
+	return scores, locs, nil
 }
 
 // prior is an anchor box in the centre form the model uses, in fractions

@@ -5,6 +5,8 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -37,6 +39,51 @@ func TestPriors(t *testing.T) {
 		if _, err := d.Detect(context.Background(), img); err != nil {
 			t.Errorf("%v: %v", size, err)
 		}
+	}
+}
+
+// TestPriorsMatchModel checks the priors and the decoding against the
+// model's own: the network exported with its post-processing
+// (testdata/version-RFB-320.onnx, fixed at 320x240) outputs boxes decoded
+// against the priors its exporter laid out; the network tessera runs,
+// decoded here, must give the same boxes for every prior, on a random
+// image.
+func TestPriorsMatchModel(t *testing.T) {
+	baked, err := os.ReadFile("testdata/version-RFB-320.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPost, err := Open(baked, Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer withPost.Close()
+	d := open(t)
+	const w, h = 320, 240
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(rng.IntN(256))
+	}
+	pri := priors(w, h)
+	ctx := context.Background()
+	_, locs, err := d.run(ctx, img, len(pri))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, want, err := withPost.run(ctx, img, len(pri))
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for i := range pri {
+		b := decode(pri[i:i+1], []float32{1}, locs[4*i:4*i+4], 0, 1, 1)[0]
+		for k, v := range []float64{b.MinX, b.MinY, b.MaxX, b.MaxY} {
+			worst = max(worst, math.Abs(v-float64(want[4*i+k])))
+		}
+	}
+	if worst > 1e-5 {
+		t.Errorf("decoded boxes differ from the model's by up to %g of the image", worst)
 	}
 }
 
