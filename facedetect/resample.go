@@ -2,6 +2,7 @@ package facedetect
 
 import (
 	"image"
+	"image/color"
 	"math"
 )
 
@@ -73,8 +74,7 @@ func tint(small *image.Gray, img image.Image, r image.Rectangle) *image.NRGBA {
 		sy := r.Min.Y + int((float64(y)+0.5)*float64(r.Dy())/float64(dh))
 		for x := 0; x < dw; x++ {
 			sx := r.Min.X + int((float64(x)+0.5)*float64(r.Dx())/float64(dw))
-			cr, cg, cb, _ := img.At(sx, sy).RGBA()
-			rr, gg, bb := int32(cr>>8), int32(cg>>8), int32(cb>>8)
+			rr, gg, bb := rgbAt(img, sx, sy)
 			// The same luma weights as validate's gray (ITU-R BT.601).
 			d := int32(small.Pix[y*small.Stride+x]) - (19595*rr+38470*gg+7471*bb+1<<15)>>16
 			o := out.Pix[y*out.Stride+4*x:]
@@ -85,6 +85,19 @@ func tint(small *image.Gray, img image.Image, r image.Rectangle) *image.NRGBA {
 }
 
 func clamp8(v int32) uint8 { return uint8(min(max(v, 0), 255)) }
+
+// rgbAt is img's colour at (x, y), 8 bits a channel. JPEG's YCbCr, the
+// usual photo, is read from its planes: At would box each pixel's colour.
+func rgbAt(img image.Image, x, y int) (r, g, b int32) {
+	if m, ok := img.(*image.YCbCr); ok {
+		yy := m.Y[m.YOffset(x, y)]
+		ci := m.COffset(x, y)
+		r8, g8, b8 := color.YCbCrToRGB(yy, m.Cb[ci], m.Cr[ci])
+		return int32(r8), int32(g8), int32(b8)
+	}
+	cr, cg, cb, _ := img.At(x, y).RGBA()
+	return int32(cr >> 8), int32(cg >> 8), int32(cb >> 8)
+}
 
 // grow returns src scaled up by s > 1, by nearest neighbour.
 func grow(src *image.Gray, s float64) *image.Gray {

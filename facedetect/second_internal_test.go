@@ -80,3 +80,24 @@ func TestTint(t *testing.T) {
 		t.Error("flipNRGBA does not mirror")
 	}
 }
+
+// TestRGBAt checks that JPEG's YCbCr is read from its planes as At reads
+// it.
+func TestRGBAt(t *testing.T) {
+	m := image.NewYCbCr(image.Rect(0, 0, 8, 6), image.YCbCrSubsampleRatio420)
+	for i := range m.Y {
+		m.Y[i] = uint8(17 * i)
+	}
+	for i := range m.Cb {
+		m.Cb[i], m.Cr[i] = uint8(40*i+30), uint8(200-13*i)
+	}
+	for y := 0; y < 6; y++ {
+		for x := 0; x < 8; x++ {
+			r, g, b := rgbAt(m, x, y)
+			wr, wg, wb, _ := m.At(x, y).RGBA()
+			if r != int32(wr>>8) || g != int32(wg>>8) || b != int32(wb>>8) {
+				t.Fatalf("(%d, %d): %d %d %d, At gives %d %d %d", x, y, r, g, b, wr>>8, wg>>8, wb>>8)
+			}
+		}
+	}
+}
