@@ -594,7 +594,9 @@ func TestFeatureJudge(t *testing.T) {
 		// 021_08's broad smile, the least teeth any smiling/ one shows.
 		{"teeth between lips the landmarks close", func(f *featureMeasures) { f.lipGap, f.teeth = 0.013, 0.11 }, "expression", Fail},
 		{"eyes clear", func(f *featureMeasures) {}, "eyes_visible", Pass},
-		{"tinted", func(f *featureMeasures) { f.eyeRing[0] = 0.3 }, "eyes_visible", Fail},
+		{"tinted", func(f *featureMeasures) { f.eyeRing = [2]float64{0.3, 0.5} }, "eyes_visible", Fail},
+		// deca/examples_image03786 of wild/: no glasses, one side in shadow.
+		{"one eye in shadow", func(f *featureMeasures) { f.eyeRing = [2]float64{0.29, 0.59} }, "eyes_visible", Pass},
 		{"frame", func(f *featureMeasures) { f.rimDip[1] = 0.8 }, "eyes_visible", Fail},
 		{"glare", func(f *featureMeasures) { f.eyeGlare[0] = 0.2 }, "eyes_visible", Fail},
 		{"cheeks out of the photo", func(f *featureMeasures) { f.eyeRing = [2]float64{nan, nan} }, "eyes_visible", Warn},

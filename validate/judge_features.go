@@ -189,10 +189,11 @@ func (j *judge) expression(f *featureMeasures) Check {
 func (j *judge) eyesVisible(f *featureMeasures) Check {
 	p := j.prof.Features
 	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
+	pair := math.Max(f.eyeRing[0], f.eyeRing[1])
 	dip := math.Max(f.rimDip[0], f.rimDip[1])
 	glare := math.Max(f.eyeGlare[0], f.eyeGlare[1])
 	c := Check{ID: EyesVisible, Value: math.Round(ring*100) / 100,
-		Limit: fmt.Sprintf("ring >= %.2f, rim <= %.2f, glare <= %.0f %%", p.MinEyeRing, p.MaxRimDip, p.MaxEyeGlare*100)}
+		Limit: fmt.Sprintf("ring >= %.2f or other eye's >= %.2f, rim <= %.2f, glare <= %.0f %%", p.MinEyeRing, p.MinPairRing, p.MaxRimDip, p.MaxEyeGlare*100)}
 	switch {
 	case math.IsNaN(ring) || math.IsNaN(dip) || math.IsNaN(glare):
 		// The eyes or the cheeks lie outside the photo.
@@ -200,7 +201,7 @@ func (j *judge) eyesVisible(f *featureMeasures) Check {
 		c.Status = Warn
 		c.MessageText = j.say("check.eyesVisible.area_around_eyes_cannot")
 		c.FixText = j.say("check.eyesVisible.take_photo_again_with")
-	case ring < p.MinEyeRing:
+	case ring < p.MinEyeRing && pair < p.MinPairRing:
 		c.Status = Fail
 		c.MessageText = j.say("check.eyesVisible.eyes_covered_by_dark")
 		c.FixText = j.say("check.eyesVisible.take_off_sunglasses_or")

@@ -24,7 +24,11 @@ type FeatureLimits struct {
 	MaxSmile float64 // expression: smile probability of the model in measure_smile.go
 	MaxTeeth float64 // expression: share of the opening between the inner lips that is teeth
 
-	MinEyeRing  float64 // eyes_visible: skin around the eyes over the cheeks (tinted lenses)
+	MinEyeRing float64 // eyes_visible: skin around the darker eye over the cheeks (tinted lenses)
+	// eyes_visible: the same around the brighter eye, which tinted lenses
+	// darken too: a shadow falls on one side of a face, a pair of lenses
+	// on both.
+	MinPairRing float64
 	MaxRimDip   float64 // eyes_visible: darkest line across the eye band below its surroundings (frames)
 	MaxEyeGlare float64 // eyes_visible: share of clipped pixels over the eye (reflections)
 }
@@ -58,7 +62,14 @@ var defaultFeatureLimits = FeatureLimits{
 	// smiles of smiling/ whose lips barely part (0.11 and more).
 	MaxTeeth: smileModelFit.MaxTeeth,
 
-	MinEyeRing:  0.45, // the skin around the eyes is 0.54-0.90 of the cheeks on every real photo (deep-set eyes the lowest); tinted lenses darken it
+	MinEyeRing: 0.45, // the skin around the eyes is 0.54-0.90 of the cheeks on every studio photo (deep-set eyes the lowest); tinted lenses darken it
+	// Around the brighter eye, lower than any eye of the studio photos
+	// reads (lisa4's darker eye, 0.543): on the clerk's real photos of
+	// ../shared/faces/wild, a shadow on one side of the face takes an eye
+	// bare of glasses down to 0.29, the other staying at 0.59 or more,
+	// while the nine pairs of tinted lenses darken both, the brighter eye
+	// to 0.52 at most (mirrored lenses, selfies_9_images_082).
+	MinPairRing: 0.54,
 	MaxRimDip:   0.60, // under the eyes bare cheeks dip at most 0.46 (lisa/, a shadow) on real photos; a frame's lower rim is a dark line
 	MaxEyeGlare: 0.05, // a catchlight clips at most 0.1 % of the eye box on real photos; a reflection on lenses covers much more
 }
