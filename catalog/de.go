@@ -74,6 +74,8 @@ var german = entries{
 	"check.eyesVisible.dark_frame_crosses_eye":          "Ein dunkles Brillengestell verläuft durch den Augenbereich",
 	"check.eyesVisible.take_off_your_glasses_2":         "Nehmen Sie die Brille ab (oder tragen Sie eine Brille mit dünnem Gestell, das die Augen nicht verdeckt) und machen Sie das Foto neu.",
 	"check.eyesVisible.eyes_clearly_visible":            "Augen gut sichtbar",
+	"check.eyesVisible.one_eye_much_darker":             "Ein Auge ist viel dunkler als das andere: im Schatten oder verdeckt",
+	"check.eyesVisible.light_both_sides_evenly":         "Beleuchten Sie beide Gesichtshälften gleichmäßig und achten Sie darauf, dass nichts ein Auge verdeckt (eine Augenklappe, ein getöntes Glas, Haare), dann machen Sie das Foto neu.",
 	"check.noFace.needs_exactly_one_face":               "Genau ein Gesicht erforderlich",
 	"check.faceCount.one_face":                          "Ein Gesicht",
 	"check.faceCount.no_face_found":                     "Kein Gesicht gefunden",

@@ -74,6 +74,8 @@ var english = entries{
 	"check.eyesVisible.dark_frame_crosses_eye":          "A dark frame crosses the eye area",
 	"check.eyesVisible.take_off_your_glasses_2":         "Take off your glasses (or wear glasses with a thin frame that does not cover the eyes) and take the photo again.",
 	"check.eyesVisible.eyes_clearly_visible":            "Eyes clearly visible",
+	"check.eyesVisible.one_eye_much_darker":             "One eye is much darker than the other: in shadow, or covered",
+	"check.eyesVisible.light_both_sides_evenly":         "Light both sides of the face evenly and make sure nothing covers either eye (a patch, a tinted lens, hair), then take the photo again.",
 	"check.noFace.needs_exactly_one_face":               "Needs exactly one face",
 	"check.faceCount.one_face":                          "One face",
 	"check.faceCount.no_face_found":                     "No face found",

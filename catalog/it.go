@@ -74,6 +74,8 @@ var italian = entries{
 	"check.eyesVisible.dark_frame_crosses_eye":          "Una montatura scura attraversa la zona degli occhi",
 	"check.eyesVisible.take_off_your_glasses_2":         "Togli gli occhiali (o usa occhiali con montatura sottile che non copra gli occhi) e scatta di nuovo.",
 	"check.eyesVisible.eyes_clearly_visible":            "Occhi ben visibili",
+	"check.eyesVisible.one_eye_much_darker":             "Un occhio è molto più scuro dell'altro: in ombra o coperto",
+	"check.eyesVisible.light_both_sides_evenly":         "Illumina in modo uniforme i due lati del viso e controlla che nulla copra un occhio (una benda, una lente colorata, i capelli), poi scatta di nuovo.",
 	"check.noFace.needs_exactly_one_face":               "Serve un solo volto",
 	"check.faceCount.one_face":                          "Un volto",
 	"check.faceCount.no_face_found":                     "Nessun volto trovato",

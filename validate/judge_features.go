@@ -186,6 +186,12 @@ func (j *judge) expression(f *featureMeasures) Check {
 	return c
 }
 
+// eyesVisible judges what covers the eyes. Its Value is the darker eye's
+// ring (the skin around it over the cheeks): tinted lenses darken both
+// eyes' rings (MinEyeRing and MinPairRing), a shadow on one side of the
+// face one of them; one eye far darker than the other is a warning, as a
+// shadow or something over that eye. Then a reflection (MaxEyeGlare) and
+// a frame's rim across the eyes (MaxRimDip).
 func (j *judge) eyesVisible(f *featureMeasures) Check {
 	p := j.prof.Features
 	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
@@ -193,7 +199,7 @@ func (j *judge) eyesVisible(f *featureMeasures) Check {
 	dip := math.Max(f.rimDip[0], f.rimDip[1])
 	glare := math.Max(f.eyeGlare[0], f.eyeGlare[1])
 	c := Check{ID: EyesVisible, Value: math.Round(ring*100) / 100,
-		Limit: fmt.Sprintf("ring >= %.2f or other eye's >= %.2f, rim <= %.2f, glare <= %.0f %%", p.MinEyeRing, p.MinPairRing, p.MaxRimDip, p.MaxEyeGlare*100)}
+		Limit: fmt.Sprintf("darker eye's ring >= %.2f (fails if the brighter's < %.2f too), rim <= %.2f, glare <= %.0f %%", p.MinEyeRing, p.MinPairRing, p.MaxRimDip, p.MaxEyeGlare*100)}
 	switch {
 	case math.IsNaN(ring) || math.IsNaN(dip) || math.IsNaN(glare):
 		// The eyes or the cheeks lie outside the photo.
@@ -215,6 +221,10 @@ func (j *judge) eyesVisible(f *featureMeasures) Check {
 		c.Status = Fail
 		c.MessageText = j.say("check.eyesVisible.dark_frame_crosses_eye")
 		c.FixText = j.say("check.eyesVisible.take_off_your_glasses_2")
+	case ring < p.MinEyeRing:
+		c.Status = Warn
+		c.MessageText = j.say("check.eyesVisible.one_eye_much_darker")
+		c.FixText = j.say("check.eyesVisible.light_both_sides_evenly")
 	default:
 		c.Status = Pass
 		c.MessageText = j.say("check.eyesVisible.eyes_clearly_visible")
