@@ -292,7 +292,7 @@ func both(boxes, mirrored []Box, w float64) []Box {
 	for _, b := range boxes {
 		best, at := 0.0, -1
 		for i, m := range back {
-			if o := overlap(b, m); o > best {
+			if o := b.Overlap(m); o > best {
 				best, at = o, i
 			}
 		}
@@ -307,17 +307,6 @@ func both(boxes, mirrored []Box, w float64) []Box {
 		})
 	}
 	return out
-}
-
-// overlap is the intersection over union of two boxes.
-func overlap(a, b Box) float64 {
-	iw := min(a.MaxX, b.MaxX) - max(a.MinX, b.MinX)
-	ih := min(a.MaxY, b.MaxY) - max(a.MinY, b.MinY)
-	if iw <= 0 || ih <= 0 {
-		return 0
-	}
-	in := iw * ih
-	return in / ((a.MaxX-a.MinX)*(a.MaxY-a.MinY) + (b.MaxX-b.MinX)*(b.MaxY-b.MinY) - in)
 }
 
 // second runs the second detector on the small copy (in colour when
@@ -438,28 +427,51 @@ func (e *Engine) hogScore(det *C.tess_detector, img *image.Gray, box image.Recta
 	// The crop holds the face and half its width around it: room for a
 	// few boxes of dlib's, more than enough to find the one on its centre.
 	const maxFaces = 8
-	var rects [4 * maxFaces]C.long
-	var scores [maxFaces]C.double
-	var errbuf [512]C.char
-	n := C.tess_detect(det, (*C.uint8_t)(unsafe.Pointer(&crop.Pix[0])),
-		C.int(crop.Rect.Dx()), C.int(crop.Rect.Dy()), C.int(crop.Stride),
-		C.double(e.opts.Threshold+secondMinHOG), &rects[0], &scores[0], maxFaces,
-		&errbuf[0], C.int(len(errbuf)))
-	runtime.KeepAlive(crop)
-	if n < 0 {
-		return 0, fmt.Errorf("facedetect: detect: %s", C.GoString(&errbuf[0]))
+	found, err := e.scan(det, crop, e.opts.Threshold+secondMinHOG, maxFaces)
+	if err != nil {
+		return 0, err
 	}
 	best := math.Inf(-1)
 	c := image.Pt((box.Min.X+box.Max.X)/2, (box.Min.Y+box.Max.Y)/2)
-	for i := 0; i < int(n) && i < maxFaces; i++ {
-		r := image.Rect(
-			region.Min.X+int(math.Round(float64(rects[4*i])*kx)), region.Min.Y+int(math.Round(float64(rects[4*i+1])*ky)),
-			region.Min.X+int(math.Round(float64(rects[4*i+2]+1)*kx)), region.Min.Y+int(math.Round(float64(rects[4*i+3]+1)*ky)))
-		if c.In(r) {
-			best = max(best, float64(scores[i]))
+	for _, f := range found {
+		if c.In(scaleRect(f.box, region.Min, kx, ky)) {
+			best = max(best, f.score)
 		}
 	}
 	return best, nil
+}
+
+// scan runs the HOG detector over img with threshold adjust and returns
+// at most maxFaces boxes in pixels of img (dlib's inclusive corners made
+// exclusive), best first.
+func (e *Engine) scan(det *C.tess_detector, img *image.Gray, adjust float64, maxFaces int) ([]scored, error) {
+	rects := make([]C.long, 4*maxFaces)
+	scores := make([]C.double, maxFaces)
+	var errbuf [512]C.char
+	n := C.tess_detect(det, (*C.uint8_t)(unsafe.Pointer(&img.Pix[0])),
+		C.int(img.Rect.Dx()), C.int(img.Rect.Dy()), C.int(img.Stride),
+		C.double(adjust), &rects[0], &scores[0], C.int(maxFaces),
+		&errbuf[0], C.int(len(errbuf)))
+	runtime.KeepAlive(img)
+	if n < 0 {
+		return nil, fmt.Errorf("facedetect: detect: %s", C.GoString(&errbuf[0]))
+	}
+	out := make([]scored, 0, min(int(n), maxFaces))
+	for i := 0; i < int(n) && i < maxFaces; i++ {
+		out = append(out, scored{
+			box:   image.Rect(int(rects[4*i]), int(rects[4*i+1]), int(rects[4*i+2])+1, int(rects[4*i+3])+1),
+			score: float64(scores[i]),
+		})
+	}
+	return out, nil
+}
+
+// scaleRect maps r, in pixels of a copy scaled by 1/kx and 1/ky, back to
+// pixels of the image the copy was made from, whose origin is at.
+func scaleRect(r image.Rectangle, at image.Point, kx, ky float64) image.Rectangle {
+	return image.Rect(
+		at.X+int(math.Round(float64(r.Min.X)*kx)), at.Y+int(math.Round(float64(r.Min.Y)*ky)),
+		at.X+int(math.Round(float64(r.Max.X)*kx)), at.Y+int(math.Round(float64(r.Max.Y)*ky)))
 }
 
 type scored struct {
@@ -483,28 +495,12 @@ func (e *Engine) detect(det *C.tess_detector, img, small *image.Gray) ([]scored,
 	sy := float64(h) / float64(small.Rect.Dy())
 
 	const maxFaces = 32
-	var rects [4 * maxFaces]C.long
-	var scores [maxFaces]C.double
-	var errbuf [512]C.char
-	n := C.tess_detect(det, (*C.uint8_t)(unsafe.Pointer(&small.Pix[0])),
-		C.int(small.Rect.Dx()), C.int(small.Rect.Dy()), C.int(small.Stride),
-		C.double(e.opts.Threshold), &rects[0], &scores[0], maxFaces,
-		&errbuf[0], C.int(len(errbuf)))
-	runtime.KeepAlive(small)
-	if n < 0 {
-		return nil, fmt.Errorf("facedetect: detect: %s", C.GoString(&errbuf[0]))
+	out, err := e.scan(det, small, e.opts.Threshold, maxFaces)
+	if err != nil {
+		return nil, err
 	}
-	out := make([]scored, 0, min(int(n), maxFaces))
-	for i := 0; i < int(n) && i < maxFaces; i++ {
-		out = append(out, scored{
-			box: image.Rect(
-				img.Rect.Min.X+int(math.Round(float64(rects[4*i])*sx)),
-				img.Rect.Min.Y+int(math.Round(float64(rects[4*i+1])*sy)),
-				img.Rect.Min.X+int(math.Round(float64(rects[4*i+2]+1)*sx)),
-				img.Rect.Min.Y+int(math.Round(float64(rects[4*i+3]+1)*sy)),
-			),
-			score: float64(scores[i]),
-		})
+	for i := range out {
+		out[i].box = scaleRect(out[i].box, img.Rect.Min, sx, sy)
 	}
 	return out, nil
 }

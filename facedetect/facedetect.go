@@ -57,6 +57,18 @@ type Box struct {
 	Score                  float64
 }
 
+// Overlap is the intersection over union of b and o: 1 for the same box,
+// 0 for boxes apart.
+func (b Box) Overlap(o Box) float64 {
+	iw := min(b.MaxX, o.MaxX) - max(b.MinX, o.MinX)
+	ih := min(b.MaxY, o.MaxY) - max(b.MinY, o.MinY)
+	if iw <= 0 || ih <= 0 {
+		return 0
+	}
+	in := iw * ih
+	return in / ((b.MaxX-b.MinX)*(b.MaxY-b.MinY) + (o.MaxX-o.MinX)*(o.MaxY-o.MinY) - in)
+}
+
 // A BoxFinder is a second face detector, the Engine's Options.Second: it
 // finds face boxes in a small colour copy of the photo (an *image.NRGBA,
 // or an *image.Gray when the photo's colours are not known), best first.

@@ -268,20 +268,9 @@ func decode(pri []prior, scores, locs []float32, minScore, w, h float64) []faced
 	})
 	var out []facedetect.Box
 	for _, c := range cand {
-		if !slices.ContainsFunc(out, func(b facedetect.Box) bool { return overlap(b, c) > nmsOverlap }) {
+		if !slices.ContainsFunc(out, func(b facedetect.Box) bool { return b.Overlap(c) > nmsOverlap }) {
 			out = append(out, c)
 		}
 	}
 	return out
-}
-
-// overlap is the intersection over union of two boxes.
-func overlap(a, b facedetect.Box) float64 {
-	iw := min(a.MaxX, b.MaxX) - max(a.MinX, b.MinX)
-	ih := min(a.MaxY, b.MaxY) - max(a.MinY, b.MinY)
-	if iw <= 0 || ih <= 0 {
-		return 0
-	}
-	in := iw * ih
-	return in / ((a.MaxX-a.MinX)*(a.MaxY-a.MinY) + (b.MaxX-b.MinX)*(b.MaxY-b.MinY) - in)
 }
