@@ -29,6 +29,8 @@ import (
 	"slices"
 	"sync"
 	"unsafe"
+
+	"github.com/disintegration/imaging"
 )
 
 // Options tune the dlib engine. The zero value selects the defaults.
@@ -351,13 +353,7 @@ func (e *Engine) second(ctx context.Context, det *C.tess_detector, img *image.Gr
 	if boxes = unfound(boxes); len(boxes) == 0 {
 		return nil, nil
 	}
-	var flipped image.Image
-	if c, ok := in.(*image.NRGBA); ok {
-		flipped = flipNRGBA(c)
-	} else {
-		flipped = flipH(small)
-	}
-	mirrored, err := e.opts.Second.Detect(ctx, flipped)
+	mirrored, err := e.opts.Second.Detect(ctx, imaging.FlipH(in))
 	if err != nil {
 		return nil, fmt.Errorf("facedetect: second detector: %w", err)
 	}
@@ -382,7 +378,7 @@ func (e *Engine) second(ctx context.Context, det *C.tess_detector, img *image.Gr
 		if err != nil {
 			return nil, err
 		}
-		if within(landmarkBox(f.Landmarks), found) || within(landmarkBox(f.Landmarks), out) {
+		if lb := landmarkBox(f.Landmarks); within(lb, found) || within(lb, out) {
 			continue
 		}
 		f.Score = b.Score
@@ -400,11 +396,9 @@ var debugSecond func(b Box, box image.Rectangle, hog float64)
 // within reports whether the centre of box lies in the landmarks' box of
 // one of faces, or one of their centres in box: the same face.
 func within(box image.Rectangle, faces []Face) bool {
-	c := image.Pt((box.Min.X+box.Max.X)/2, (box.Min.Y+box.Max.Y)/2)
 	for _, f := range faces {
 		fb := landmarkBox(f.Landmarks)
-		fc := image.Pt((fb.Min.X+fb.Max.X)/2, (fb.Min.Y+fb.Max.Y)/2)
-		if c.In(fb) || fc.In(box) {
+		if centre(box).In(fb) || centre(fb).In(box) {
 			return true
 		}
 	}
@@ -432,9 +426,8 @@ func (e *Engine) hogScore(det *C.tess_detector, img *image.Gray, box image.Recta
 		return 0, err
 	}
 	best := math.Inf(-1)
-	c := image.Pt((box.Min.X+box.Max.X)/2, (box.Min.Y+box.Max.Y)/2)
 	for _, f := range found {
-		if c.In(scaleRect(f.box, region.Min, kx, ky)) {
+		if centre(box).In(scaleRect(f.box, region.Min, kx, ky)) {
 			best = max(best, f.score)
 		}
 	}
@@ -464,6 +457,11 @@ func (e *Engine) scan(det *C.tess_detector, img *image.Gray, adjust float64, max
 		})
 	}
 	return out, nil
+}
+
+// centre is the pixel at the middle of r.
+func centre(r image.Rectangle) image.Point {
+	return image.Pt((r.Min.X+r.Max.X)/2, (r.Min.Y+r.Max.Y)/2)
 }
 
 // scaleRect maps r, in pixels of a copy scaled by 1/kx and 1/ky, back to

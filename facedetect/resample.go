@@ -113,17 +113,3 @@ func grow(src *image.Gray, s float64) *image.Gray {
 	}
 	return dst
 }
-
-// flipNRGBA returns img mirrored left to right.
-func flipNRGBA(img *image.NRGBA) *image.NRGBA {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	out := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		src := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y):]
-		dst := out.Pix[y*out.Stride:]
-		for x := 0; x < w; x++ {
-			copy(dst[4*(w-1-x):4*(w-x)], src[4*x:4*x+4])
-		}
-	}
-	return out
-}

@@ -75,10 +75,6 @@ func TestTint(t *testing.T) {
 	if c := got.NRGBAAt(8, 2); c != (color.NRGBA{50, 100, 200, 255}) {
 		t.Errorf("right: %v", c)
 	}
-	f := flipNRGBA(got)
-	if f.NRGBAAt(0, 0) != got.NRGBAAt(9, 0) || f.NRGBAAt(9, 4) != got.NRGBAAt(0, 4) {
-		t.Error("flipNRGBA does not mirror")
-	}
 }
 
 // TestRGBAt checks that JPEG's YCbCr is read from its planes as At reads

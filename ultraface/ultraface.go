@@ -26,6 +26,7 @@ package ultraface
 import "C"
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -257,15 +258,7 @@ func decode(pri []prior, scores, locs []float32, minScore, w, h float64) []faced
 			Score: float64(scores[i]),
 		})
 	}
-	slices.SortStableFunc(cand, func(a, b facedetect.Box) int {
-		switch {
-		case a.Score > b.Score:
-			return -1
-		case a.Score < b.Score:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(cand, func(a, b facedetect.Box) int { return cmp.Compare(b.Score, a.Score) })
 	var out []facedetect.Box
 	for _, c := range cand {
 		if !slices.ContainsFunc(out, func(b facedetect.Box) bool { return b.Overlap(c) > nmsOverlap }) {

@@ -22,6 +22,7 @@ import (
 	"github.com/tessera-cie/tessera/batch"
 	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/config"
+	"github.com/tessera-cie/tessera/internal/engine"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -118,7 +119,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		defer sorter.Close()
 	}
 
-	eng, err := openEngine(f.jobs)
+	eng, err := engine.Open(f.jobs)
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera check: %v\n", err)
 		return 1

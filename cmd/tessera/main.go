@@ -20,7 +20,6 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/engine"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -78,16 +77,10 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'tessera COMMAND -h' for a command's flags.")
 }
 
-// openEngine loads the face engine (package engine), with one detector
-// per worker (0: one per CPU).
-func openEngine(workers int) (*facedetect.Engine, error) {
-	return engine.Open(workers)
-}
-
 // newValidator returns a validator on a freshly loaded face engine; close
 // frees the engine.
 func newValidator() (v *validate.Validator, close func(), err error) {
-	eng, err := openEngine(0)
+	eng, err := engine.Open(0)
 	if err != nil {
 		return nil, nil, err
 	}

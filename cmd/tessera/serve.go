@@ -13,6 +13,7 @@ import (
 
 	"github.com/tessera-cie/tessera/api"
 	"github.com/tessera-cie/tessera/config"
+	"github.com/tessera-cie/tessera/internal/engine"
 	"github.com/tessera-cie/tessera/office"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -116,7 +117,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	loadErr := make(chan error, 1)
 	var closeEngine func()
 	go func() {
-		eng, err := openEngine(s.workers)
+		eng, err := engine.Open(s.workers)
 		if err != nil {
 			loadErr <- err
 			return
