@@ -700,25 +700,3 @@ func flipH(img *image.Gray) *image.Gray {
 	}
 	return out
 }
-
-// mirrorPart[i] is the landmark that point i becomes in the mirror image
-// of a face: the jaw, brows, eyes, nostrils and mouth swap sides; the
-// nose's ridge, its tip and the mouth's middle stay (iBUG 300-W layout).
-var mirrorPart = func() [NumLandmarks]int {
-	var m [NumLandmarks]int
-	pairs := [][2]int{
-		{0, 16}, {1, 15}, {2, 14}, {3, 13}, {4, 12}, {5, 11}, {6, 10}, {7, 9}, // jaw
-		{17, 26}, {18, 25}, {19, 24}, {20, 23}, {21, 22}, // brows
-		{31, 35}, {32, 34}, // nostrils
-		{36, 45}, {37, 44}, {38, 43}, {39, 42}, {40, 47}, {41, 46}, // eyes
-		{48, 54}, {49, 53}, {50, 52}, {55, 59}, {56, 58}, // outer lips
-		{60, 64}, {61, 63}, {65, 67}, // inner lips
-	}
-	for i := range m {
-		m[i] = i
-	}
-	for _, p := range pairs {
-		m[p[0]], m[p[1]] = p[1], p[0]
-	}
-	return m
-}()

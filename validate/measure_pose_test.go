@@ -143,21 +143,22 @@ func TestPoseCalibration(t *testing.T) {
 	}
 
 	full := fit("")
-	if *updatePose {
-		var frontal [][][2]float64
-		for _, s := range samples {
-			if s.p.Label == "neutral" {
-				frontal = append(frontal, s.q)
-			}
+	var frontal [][][2]float64
+	for _, s := range samples {
+		if s.p.Label == "neutral" {
+			frontal = append(frontal, s.q)
 		}
-		if err := writeFrontalShape(meanShape(frontal), len(frontal)); err != nil {
+	}
+	mean := meanShape(frontal)
+	if *updatePose {
+		if err := writeFrontalShape(mean, len(frontal)); err != nil {
 			t.Fatal(err)
 		}
 		t.Log("wrote measure_pose_shape.go")
 	} else {
-		for i := range full {
+		for i := range mean {
 			for k := 0; k < 2; k++ {
-				if d := math.Abs(full[i][k] - frontalShape[i][k]); d > 0.0005 {
+				if d := math.Abs(mean[i][k] - frontalShape[i][k]); d > 0.0005 {
 					t.Fatalf("measure_pose_shape.go is not the fit on these photos (landmark %d off by %.4f): run go test ./validate -run TestPoseCalibration -update-pose", i, d)
 				}
 			}
@@ -284,6 +285,35 @@ func TestPoseCalibration(t *testing.T) {
 	}
 	if !found {
 		t.Error("smiling/001_08 not read")
+	}
+}
+
+// TestPoseMirror reads landmarks and their mirror image: the yaws must be
+// opposite and the pitches equal, whatever the face's own asymmetry. A
+// generic face that leant to one side read the mirror images of
+// ../shared/faces/wild 1.5° of yaw apart on average (newFaceModel).
+func TestPoseMirror(t *testing.T) {
+	for _, c := range []struct{ yaw, pitch, skew float64 }{
+		{0, 0, 0}, {8, -4, 0.03}, {-11, 6, 0.05}, {25, 12, 0.08}, {3, -20, 0.02},
+	} {
+		q := rotateModel(faceModel[:], c.yaw, c.pitch)
+		lm := make([]facedetect.Point, len(q))
+		mirrored := make([]facedetect.Point, len(q))
+		for i, p := range q {
+			// An uneven face: each point moved by its own amount.
+			x := p[0] + c.skew*math.Sin(float64(7*i))
+			y := p[1] + c.skew*math.Cos(float64(5*i))
+			lm[i] = facedetect.Point{X: 280 + 100*x, Y: 300 + 100*y}
+			mirrored[facedetect.MirrorLandmark(i)] = facedetect.Point{X: 559 - lm[i].X, Y: lm[i].Y}
+		}
+		y1, p1, _, ok1 := headPose(lm)
+		y2, p2, _, ok2 := headPose(mirrored)
+		if !ok1 || !ok2 {
+			t.Fatalf("%+v: no pose", c)
+		}
+		if math.Abs(y1+y2) > 1e-9 || math.Abs(p1-p2) > 1e-9 {
+			t.Errorf("%+v: yaw %+.4f, pitch %+.4f; mirrored yaw %+.4f, pitch %+.4f", c, y1, p1, y2, p2)
+		}
 	}
 }
 
