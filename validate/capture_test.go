@@ -62,8 +62,8 @@ func judgeCapture(x measured, prof *Profile) map[CheckID]Check {
 
 func (x measured) String() string {
 	c := x.m.capture
-	s := fmt.Sprintf("%-22s col c90 %5.1f hue %.3f | bg n %4d L %5.1f C %4.1f res %5.1f grad %5.1f edge %.3f shad %5.1f",
-		x.name, x.m.color.p90Chroma, x.m.color.hueShare, c.bg.n, c.bg.l, c.bg.c, c.bg.residual, c.bg.gradient, c.bg.edges, c.bg.shadow)
+	s := fmt.Sprintf("%-22s col c90 %5.1f hue %.3f tone %.3f | bg n %4d L %5.1f C %4.1f res %5.1f grad %5.1f edge %.3f shad %5.1f",
+		x.name, x.m.color.p90Chroma, x.m.color.hueShare, x.m.color.toneSpread, c.bg.n, c.bg.l, c.bg.c, c.bg.residual, c.bg.gradient, c.bg.edges, c.bg.shadow)
 	if c.hasFace {
 		s += fmt.Sprintf(" | skin %5.1f eyewhite %5.1f clip %.3f sharp %.2f (lap %4.1f) cheeks %5.1f/%5.1f", c.skinL, c.eyeWhite, c.clipped, c.sharp, c.lapStd, c.leftL, c.rightL)
 	} else {
@@ -519,9 +519,14 @@ func TestCaptureColorTint(t *testing.T) {
 		cs   colorStats
 		want Status
 	}{
-		{"colour", colorStats{p90Chroma: 15, hueShare: 0.3}, Pass},
-		{"grey", colorStats{p90Chroma: 1, hueShare: 0}, Fail},
-		{"sepia", colorStats{p90Chroma: 28, hueShare: 0.99}, Fail},
+		{"colour", colorStats{p90Chroma: 15, hueShare: 0.3, toneSpread: 0.5}, Pass},
+		{"grey", colorStats{p90Chroma: 1, hueShare: 0, toneSpread: 1}, Fail},
+		{"sepia", colorStats{p90Chroma: 28, hueShare: 0.99, toneSpread: 0.04}, Fail},
+		// A face on black in black clothes: skin and hair, one hue, but
+		// not one colour per lightness.
+		{"warm portrait on black", colorStats{p90Chroma: 20, hueShare: 0.98, toneSpread: 0.18}, Pass},
+		// Many hues can still be one per lightness: not a tint.
+		{"toned by lightness, many hues", colorStats{p90Chroma: 20, hueShare: 0.4, toneSpread: 0.02}, Pass},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			j := &judge{prof: &cie, lang: "it", now: testNow}

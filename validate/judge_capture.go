@@ -114,8 +114,10 @@ func labToY(l float64) float64 {
 func (j *judge) color(m *measures) Check {
 	p := j.prof
 	v := math.Round(m.color.p90Chroma*10) / 10
-	c := Check{ID: Color, Value: v, Limit: fmt.Sprintf("chroma >= %.0f, hue share <= %.2f", p.MinChroma, p.Capture.MaxHueShare)}
-	tint := p.Capture.MaxHueShare > 0 && m.color.hueShare > p.Capture.MaxHueShare
+	c := Check{ID: Color, Value: v, Limit: fmt.Sprintf("chroma >= %.0f, not one tint (hue share <= %.2f or tone spread >= %.2f)", p.MinChroma, p.Capture.MaxHueShare, p.Capture.MinToneSpread)}
+	// One tint: the colour is of one hue, and it is set by lightness alone.
+	tint := p.Capture.MaxHueShare > 0 && m.color.hueShare > p.Capture.MaxHueShare &&
+		m.color.toneSpread < p.Capture.MinToneSpread
 	if m.color.p90Chroma >= p.MinChroma && !tint {
 		c.Status = Pass
 		c.MessageText = j.say("check.color.colour_photo")
