@@ -163,7 +163,9 @@ const (
 )
 
 // MirrorLandmark returns the landmark that point i becomes in the mirror
-// image of a face (see mirrorPart). It panics if i is not a landmark.
+// image of a face: the jaw, brows, eyes, nostrils and mouth swap sides;
+// the nose's ridge, its tip and the mouth's middle stay (iBUG 300-W
+// layout). It panics if i is not a landmark.
 func MirrorLandmark(i int) int { return mirrorPart[i] }
 
 // mirrorPart[i] is the landmark that point i becomes in the mirror image

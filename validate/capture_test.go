@@ -512,6 +512,68 @@ func TestCaptureJudge(t *testing.T) {
 	}
 }
 
+// TestBurnt reads single colours: white and white with a trace of colour
+// are burnt out; a skin whose red alone, or red and green, reach the top
+// is not, nor a light grey.
+func TestBurnt(t *testing.T) {
+	for _, tc := range []struct {
+		c    color.NRGBA
+		want bool
+	}{
+		{color.NRGBA{255, 255, 255, 255}, true},
+		{color.NRGBA{250, 250, 250, 255}, true},
+		{color.NRGBA{255, 255, 215, 255}, true}, // a warm cast
+		{color.NRGBA{240, 255, 255, 255}, true}, // a cold one
+		{color.NRGBA{255, 255, 200, 255}, false},
+		{color.NRGBA{255, 214, 180, 255}, false}, // light skin, red at the top
+		{color.NRGBA{255, 160, 110, 255}, false}, // darker skin, red at the top
+		{color.NRGBA{255, 250, 170, 255}, false},
+		{color.NRGBA{245, 245, 245, 255}, false},
+	} {
+		if got := burnt(tc.c); got != tc.want {
+			t.Errorf("burnt(%v) = %v, want %v", tc.c, got, tc.want)
+		}
+	}
+}
+
+// TestToneSpread measures made-up photos: a tint drawn from lightness
+// alone reads near 0 (under the 0.084 of the studio photos made sepia), two colours side by side in the same lightness
+// ramp read high, and a grey ramp, which has no colour, reads 1.
+func TestToneSpread(t *testing.T) {
+	ramp := func(col func(x, y int, v float64) color.NRGBA) *image.NRGBA {
+		img := image.NewNRGBA(image.Rect(0, 0, 300, 400))
+		for y := range 400 {
+			for x := range 300 {
+				img.SetNRGBA(x, y, col(x, y, 30+200*float64(y)/400))
+			}
+		}
+		return img
+	}
+	u8 := func(v float64) uint8 { return uint8(min(255, max(0, v))) }
+	for _, tc := range []struct {
+		name   string
+		img    *image.NRGBA
+		lo, hi float64
+	}{
+		{"sepia ramp", ramp(func(_, _ int, v float64) color.NRGBA {
+			return color.NRGBA{u8(v * 1.1), u8(v * 0.95), u8(v * 0.75), 255}
+		}), 0, 0.05}, // its colour still changes inside a band of lightness
+		{"two colours", ramp(func(x, _ int, v float64) color.NRGBA {
+			if x < 150 {
+				return color.NRGBA{u8(v * 1.15), u8(v * 0.9), u8(v * 0.8), 255}
+			}
+			return color.NRGBA{u8(v * 0.85), u8(v * 1.05), u8(v * 1.1), 255}
+		}), 0.5, 1},
+		{"grey ramp", ramp(func(_, _ int, v float64) color.NRGBA {
+			return color.NRGBA{u8(v), u8(v), u8(v), 255}
+		}), 1, 1},
+	} {
+		if got := measureColor(tc.img).toneSpread; got < tc.lo || got > tc.hi {
+			t.Errorf("%s: toneSpread %.3f, want %.2f-%.2f", tc.name, got, tc.lo, tc.hi)
+		}
+	}
+}
+
 // TestCaptureColorTint checks the tint rule on made-up stats.
 func TestCaptureColorTint(t *testing.T) {
 	for _, tc := range []struct {

@@ -123,24 +123,28 @@ func eyeWhite(img image.Image, lm []facedetect.Point) float64 {
 // canada/ measure 0.22 and more, eyes narrowed by a broad smile 0.15-0.2.
 const minWhiteAspect = 0.2
 
-// burntLevel is the 8-bit level from which a skin sample counts as burnt
-// out (captureMeasures.clipped): all three channels at or over it, plain
-// white, where the light has left no detail of the skin. One channel alone
-// at the top is not burnt: under warm light the red channel of a well
+// burntLevel is the 8-bit luma (JPEG's, BT.601) from which a skin sample
+// counts as burnt out (captureMeasures.clipped): plain white, where the
+// light has left no detail of the skin, allowing a trace of colour (255,
+// 255, 215 is burnt; 255, 255, 200 is not). One channel alone at the top is
+// not burnt: under warm light the red channel of a well
 // exposed light skin reaches the top over much of the cheek, and a darker
 // skin needs more light before its red does, so counting any one channel
 // failed light skins first. On ../shared/faces/wild, counted by any
 // channel, 21 photos failed as burnt out, with up to 86 % of their skin
-// samples counted, nearly all of them red alone at the top; counted as
-// white, two fail: a cheek blown by the sun (glasses_detector/3, 10 %)
+// samples counted, nearly all of them red alone at the top; counted by
+// luma, three fail: a cheek blown by the sun (glasses_detector/3, 11 %), a
+// washed-out phone selfie (selfies_sunglasses/selfies_3_images_233, 11 %)
 // and a washed-out black and white print (gfpgan/Julia_Roberts_crop,
-// 28 %). TestCaptureOnFaces burns half the skin of every studio photo to
-// white (fails) and takes its red alone to the top (passes).
+// 28 %).
+// TestCaptureOnFaces burns half the skin of every studio photo to white
+// (fails) and takes its red alone to the top (passes); TestBurnt reads
+// single colours.
 const burntLevel = 250
 
 type skinPatch struct {
 	l    []float64
-	clip int // samples burnt out: every channel at least burntLevel
+	clip int // samples burnt out (burnt)
 }
 
 // patch samples about 15x15 points of the disc of radius r around c.
@@ -160,13 +164,19 @@ func patch(img image.Image, c facedetect.Point, r float64) skinPatch {
 			col := img.At(pt.X, pt.Y)
 			l, _, _ := toLab(col)
 			p.l = append(p.l, l)
-			r16, g16, b16, _ := col.RGBA()
-			if min(r16, g16, b16)>>8 >= burntLevel {
+			if burnt(col) {
 				p.clip++
 			}
 		}
 	}
 	return p
+}
+
+// burnt reports whether c is burnt out: its luma at least burntLevel.
+func burnt(c color.Color) bool {
+	r, g, b, _ := c.RGBA()
+	// BT.601 luma of 16-bit channels, in 8-bit units.
+	return (299*r+587*g+114*b)/1000>>8 >= burntLevel
 }
 
 func median(v []float64) float64 { return quantile(v, 0.5) }
@@ -241,7 +251,8 @@ type colorStats struct {
 	// photo has skin, hair, lips, eyes and clothes of different colours at
 	// the same lightness. A portrait on black in black clothes is all skin
 	// and hair, of one hue (hueShare up to 0.98 on ../shared/faces/wild),
-	// and still reads 0.18 and more. 1 when no sample has colour.
+	// and still reads 0.18 and more. 1 when the mid-tones have no colour to
+	// speak of (RMS chroma under minToneChroma): a grey photo is no tint.
 	toneSpread float64
 }
 
@@ -250,18 +261,26 @@ type colorStats struct {
 // toner's colour changes little across one.
 const toneBand = 5
 
+// minToneChroma is the RMS chroma of the mid-tones under which a photo has
+// no colour for toneSpread to read: a tenth of the chroma under which
+// colorStats calls a sample coloured, where JPEG's own scatter lies.
+const minToneChroma = 0.4
+
 // toneBlock is the reach, in pixels, of the block whose mean colour
 // toneSpread reads at each sample: 3x3 pixels. JPEG's compression scatters
 // the colour of single pixels, and that scatter reads as colours apart:
 // the studio photos made sepia read up to 0.122 sampled by pixel when
 // saved at quality 92 and 0.160 at quality 60, by 3x3 blocks 0.086 and
-// 0.129, while the real photos' lowest stays at 0.184.
+// 0.129 (read on a JPEG's planes, meanColor: 0.084 and 0.128), while the
+// real photos' lowest stays at 0.184.
 const toneBlock = 1
 
 // meanColor is the mean colour of the pixels of img within r of (x, y).
 // A JPEG's planes are averaged as they are stored, then converted: the
-// mean differs from the mean of the converted pixels by the rounding of
-// the conversion, and reading the planes costs a fifth as much.
+// mean differs from the mean of the converted pixels by the conversion's
+// rounding and clamping (up to 1.8 ΔE on a pixel; toneSpread moves by
+// 0.002 at most on ../shared/faces), and reading the planes costs a fifth
+// as much.
 func meanColor(img image.Image, x, y, r int) color.Color {
 	b := img.Bounds()
 	if yc, ok := img.(*image.YCbCr); ok {
@@ -335,14 +354,15 @@ func measureColor(img image.Image) colorStats {
 			best = max(best, n)
 		}
 		cs.hueShare = float64(best) / float64(mid)
-		var within, total float64
+		var within, total, n float64
 		for k := range bn {
 			if bn[k] > 0 {
 				within += bsq[k] - (ba[k]*ba[k]+bb[k]*bb[k])/bn[k]
 				total += bsq[k]
+				n += bn[k]
 			}
 		}
-		if total > 0 {
+		if n > 0 && total/n >= minToneChroma*minToneChroma {
 			cs.toneSpread = math.Sqrt(max(0, within) / total)
 		}
 	}

@@ -15,11 +15,11 @@ import (
 //
 // The generic face's x and y are the mean levelled landmarks of the frontal
 // photos of ../shared/faces/neutral (frontalShape, measure_pose_shape.go, written
-// by TestPoseCalibration), made left-right symmetric (newFaceModel), so the
-// mean frontal face, levelled and seen straight on, reads 0: that is the
-// zero of the reading, the landmark detector's own bias included. Its depths
-// are a published mean face (faceDepth). TestPoseCalibration scores the
-// zero leave-one-person-out.
+// by TestPoseCalibration), made left-right symmetric (newFaceModel): the
+// zero of the reading is that mean face with its sitters' common turn taken
+// out (it reads yaw -0.8°, pitch 0), the landmark detector's own up-down
+// bias included. Its depths are a published mean face (faceDepth).
+// TestPoseCalibration scores the zero leave-one-person-out.
 //
 // Tried on the same photos, held out the same way, and not kept (yaw and
 // pitch SD on the frontal neutral/ photos, against 2.9° and 4.7° for this

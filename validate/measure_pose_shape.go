@@ -4,7 +4,8 @@ package validate
 
 // frontalShape is the mean of the levelled landmarks (unit eye distance,
 // origin between the eye centres) that the engine finds on the 32 frontal
-// photos of ../shared/faces/neutral: the x, y of faceModel.
+// photos of ../shared/faces/neutral; made left-right symmetric
+// (newFaceModel), the x, y of faceModel.
 var frontalShape = [68][2]float64{
 	{-1.1137, 0.0521},  // 0
 	{-1.0920, 0.3485},  // 1
