@@ -1,0 +1,39 @@
+// Package jpegturbo's C interface to libjpeg-turbo's TurboJPEG API: plain
+// C types only.
+#ifndef TESSERA_JPEGTURBO_SHIM_H
+#define TESSERA_JPEGTURBO_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// The outcome of each call: done, done with a warning from the decoder
+// (its message in err), or refused (message in err).
+enum { TESS_JPEG_OK = 0, TESS_JPEG_WARNING = 1, TESS_JPEG_FATAL = 2 };
+
+// tess_jpeg_header reads the JPEG's size, chroma subsampling (TJSAMP_*)
+// and colour space (TJCS_*).
+int tess_jpeg_header(const uint8_t *buf, size_t len, int *width, int *height,
+                     int *subsamp, int *colorspace, char *err, int errlen);
+
+// tess_jpeg_planes decodes a YCbCr or grayscale JPEG of width x height
+// into its planes as stored (one for grayscale, three otherwise), each
+// strides[i] bytes a row, with flags (TJFLAG_*).
+int tess_jpeg_planes(const uint8_t *buf, size_t len, uint8_t *y, uint8_t *cb,
+                     uint8_t *cr, int *strides, int width, int height,
+                     int flags, char *err, int errlen);
+
+// tess_jpeg_pixels decodes the JPEG into dst, pitch bytes a row, in pixel
+// format pixfmt (TJPF_*), with flags (TJFLAG_*).
+int tess_jpeg_pixels(const uint8_t *buf, size_t len, uint8_t *dst, int width,
+                     int pitch, int height, int pixfmt, int flags, char *err,
+                     int errlen);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
