@@ -241,6 +241,27 @@ func TestUnsupportedFormatCarriesReport(t *testing.T) {
 	}
 }
 
+// TestUnsupportedJPEG: a 12-bit JPEG is refused as a JPEG this server
+// cannot read, in the asker's language and naming why, not as a format
+// other than JPG; a JPEG libjpeg refuses is unreadable.
+func TestUnsupportedJPEG(t *testing.T) {
+	s := newTestServer(t, Config{})
+	good := fixture.JPEG(fixture.Gradient(300, 400), 90, nil, nil)
+	for _, tc := range []struct {
+		lang, says string
+	}{{"en", "12-bit samples"}, {"it", "campioni a 12 bit"}, {"de", "12-Bit-Abtastwerte"}} {
+		r := do(t, s, rawRequest("/v1/check?lang="+tc.lang, "image/jpeg", fixture.WithFrame(good, 0xc1, 12)))
+		e := r.errorOf(t)
+		if r.status != 415 || e.Error != "unsupported_jpeg" || !strings.Contains(e.Message, tc.says) || e.Report == nil {
+			t.Errorf("%s: %s", tc.lang, r)
+		}
+	}
+	r := do(t, s, rawRequest("/v1/check?lang=en", "image/jpeg", fixture.WithoutQuantTables(good)))
+	if e := r.errorOf(t); r.status != 422 || e.Error != "unreadable_image" {
+		t.Errorf("no quantisation tables: %s", r)
+	}
+}
+
 // TestAnnotate returns a PNG of the photo scaled to the asked size, with
 // the verdict in a header.
 func TestAnnotate(t *testing.T) {

@@ -80,6 +80,9 @@ func reportError(err error) *apiError {
 	case errors.Is(err, validate.ErrNotImage):
 		return errNotImage
 	case errors.Is(err, validate.ErrUnsupported):
+		if feature, ok := validate.JPEGFeature(err); ok {
+			return &apiError{fiber.StatusUnsupportedMediaType, "api.unsupported_jpeg", []any{feature}}
+		}
 		return errUnsupported
 	case errors.Is(err, validate.ErrTooManyPixels):
 		return errTooManyPixels

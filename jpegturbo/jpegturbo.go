@@ -201,6 +201,25 @@ func Decode(data []byte) (image.Image, error) {
 	}
 }
 
+// Verify reads every coefficient of the JPEG with libjpeg, as Decode
+// would, without decoding a pixel: it refuses what Decode refuses (the
+// same features, the same damage, the same warnings), at the cost of
+// the entropy decoding alone, with no picture in memory.
+func Verify(data []byte) error {
+	if _, err := scanFrame(data); err != nil {
+		return err
+	}
+	if _, err := DecodeConfig(data); err != nil {
+		return err
+	}
+	return tolerant(func(fl C.int) (C.int, string) {
+		var errbuf [200]C.char
+		rc := C.tess_jpeg_verify((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), fl, &errbuf[0], C.int(len(errbuf)))
+		runtime.KeepAlive(data)
+		return rc, C.GoString(&errbuf[0])
+	})
+}
+
 // newYCbCr allocates the planes libjpeg-turbo writes: each as wide and
 // as tall as TurboJPEG's tjPlaneWidth and tjPlaneHeight say, which pad the
 // luma plane to whole chroma samples (a 4:2:0 image 101 pixels wide has a

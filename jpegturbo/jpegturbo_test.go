@@ -3,15 +3,13 @@ package jpegturbo
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tessera-cie/tessera/internal/fixture"
 )
 
 // photo is a made-up picture of w x h pixels with smooth colour and
@@ -39,28 +37,13 @@ func encode(t testing.TB, img image.Image, q int) []byte {
 	return buf.Bytes()
 }
 
-// cjpeg encodes img with libjpeg-turbo's cjpeg and its options (Debian's
-// libjpeg-turbo-progs, which make deps installs).
 func cjpeg(t testing.TB, img image.Image, args ...string) []byte {
 	t.Helper()
-	b := img.Bounds()
-	var ppm bytes.Buffer
-	fmt.Fprintf(&ppm, "P6\n%d %d\n255\n", b.Dx(), b.Dy())
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bb, _ := img.At(x, y).RGBA()
-			ppm.Write([]byte{uint8(r >> 8), uint8(g >> 8), uint8(bb >> 8)})
-		}
-	}
-	in := filepath.Join(t.TempDir(), "in.ppm")
-	if err := os.WriteFile(in, ppm.Bytes(), 0o644); err != nil {
+	data, err := fixture.CJPEG(img, args...)
+	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("cjpeg", append(args, in)...).Output()
-	if err != nil {
-		t.Fatalf("cjpeg %v: %v (run `make deps`)", args, err)
-	}
-	return out
+	return data
 }
 
 // maxDiff is the largest difference of any channel between a and b,
@@ -116,6 +99,9 @@ func TestAgainstImageJPEG(t *testing.T) {
 			if cfg.Width != 101 || cfg.Height != 77 || cfg.ColorModel != tc.model {
 				t.Errorf("config %+v", cfg)
 			}
+			if err := Verify(tc.data); err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
 			got, err := Decode(tc.data)
 			if err != nil {
 				t.Fatal(err)
@@ -159,50 +145,10 @@ func TestArithmetic(t *testing.T) {
 	}
 }
 
-// segments splits a JPEG into its marker segments up to the scan, and the
-// rest.
-func segments(t *testing.T, data []byte) (segs [][]byte, rest []byte) {
-	t.Helper()
-	i := 2
-	for i+4 <= len(data) && data[i+1] != 0xda {
-		n := int(data[i+2])<<8 | int(data[i+3])
-		segs = append(segs, data[i:i+2+n])
-		i += 2 + n
-	}
-	return segs, data[i:]
-}
-
-func join(segs [][]byte, rest []byte) []byte {
-	out := []byte{0xff, 0xd8}
-	for _, s := range segs {
-		out = append(out, s...)
-	}
-	return append(out, rest...)
-}
-
 // TestRefused: what libjpeg refuses is refused, with its reason; a
 // feature this build cannot decode is named.
 func TestRefused(t *testing.T) {
 	good := encode(t, photo(64, 48), 90)
-	segs, rest := segments(t, good)
-	var noDQT [][]byte
-	var sof int
-	for i, s := range segs {
-		if s[1] != 0xdb {
-			noDQT = append(noDQT, s)
-		}
-		if s[1] == 0xc0 {
-			sof = i
-		}
-	}
-	patched := func(marker byte, precision byte) []byte {
-		c := make([][]byte, len(segs))
-		copy(c, segs)
-		s := bytes.Clone(segs[sof])
-		s[1], s[4] = marker, precision
-		c[sof] = s
-		return join(c, rest)
-	}
 	corrupt := bytes.Clone(good)
 	for i := len(corrupt) - 200; i < len(corrupt)-2; i++ {
 		corrupt[i] = 0x55
@@ -213,10 +159,10 @@ func TestRefused(t *testing.T) {
 		feature Feature // an UnsupportedError's, or 0 for a FormatError
 		says    string
 	}{
-		{"no quantisation tables", join(noDQT, rest), 0, "Quantization table 0x00 was not defined"},
-		{"12-bit samples", patched(0xc1, 12), Precision, "12-bit samples"},
-		{"lossless", patched(0xc3, 8), Lossless, "lossless coding"},
-		{"hierarchical", patched(0xc5, 8), Hierarchical, "hierarchical coding"},
+		{"no quantisation tables", fixture.WithoutQuantTables(good), 0, "Quantization table 0x00 was not defined"},
+		{"12-bit samples", fixture.WithFrame(good, 0xc1, 12), Precision, "12-bit samples"},
+		{"lossless", fixture.WithFrame(good, 0xc3, 8), Lossless, "lossless coding"},
+		{"hierarchical", fixture.WithFrame(good, 0xc5, 8), Hierarchical, "hierarchical coding"},
 		{"truncated", good[:len(good)*2/3], 0, "Premature end"},
 		{"corrupt scan", corrupt, 0, "Corrupt JPEG data"},
 		{"not a JPEG", []byte("GIF89a...."), 0, "not a JPEG"},
@@ -226,6 +172,10 @@ func TestRefused(t *testing.T) {
 			_, err := Decode(tc.data)
 			if err == nil {
 				t.Fatal("decoded")
+			}
+			// Verify refuses it as Decode does.
+			if verr := Verify(tc.data); verr == nil || verr.Error() != err.Error() {
+				t.Errorf("Verify: %v, Decode: %v", verr, err)
 			}
 			var u *UnsupportedError
 			unsupported := errors.As(err, &u)
@@ -253,9 +203,12 @@ func asFormat(err error, fe *FormatError) bool {
 // image/jpeg both skip with a warning, lose no picture and are read.
 func TestExtraneousBytes(t *testing.T) {
 	good := encode(t, photo(64, 48), 90)
-	segs, rest := segments(t, good)
+	segs, rest := fixture.JPEGSegments(good)
 	stray := append([][]byte{segs[0], {0x00, 0x11, 0x22}}, segs[1:]...)
-	data := join(stray, rest)
+	data := fixture.JoinJPEG(stray, rest)
+	if err := Verify(data); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
 	got, err := Decode(data)
 	if err != nil {
 		t.Fatal(err)
@@ -269,24 +222,60 @@ func TestExtraneousBytes(t *testing.T) {
 	}
 }
 
-// FuzzDecode: no bytes crash the decoder or hang it, and what it decodes
-// has the size its header says.
+// FuzzDecode: no bytes crash the decoder or hang it, what it decodes has
+// the size its header says, and what Verify passes it decodes.
 func FuzzDecode(f *testing.F) {
 	f.Add(encode(f, photo(16, 16), 50))
 	f.Add(cjpeg(f, photo(16, 16), "-progressive"))
 	f.Add(cjpeg(f, photo(16, 16), "-arithmetic"))
 	f.Add([]byte{0xff, 0xd8, 0xff, 0xc0, 0x00, 0x0b, 0x08, 0x00, 0x10, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00})
 	f.Fuzz(func(t *testing.T, data []byte) {
+		verr := Verify(data)
 		cfg, err := DecodeConfig(data)
 		if err != nil || cfg.Width*cfg.Height > 1<<22 {
 			return
 		}
 		img, err := Decode(data)
+		// What Verify lets through, Decode reads. Verify may be the
+		// stricter: reading coefficients for a transform, libjpeg wants
+		// the quantisation table of a component no scan fills, where
+		// decoding does not.
+		if err != nil && verr == nil {
+			t.Errorf("Decode: %v, Verify: nil", err)
+		}
 		if err != nil {
 			return
 		}
 		if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 			t.Errorf("decoded %v, header %dx%d", b, cfg.Width, cfg.Height)
+		}
+	})
+}
+
+// BenchmarkRead: a 560x720 photo (an ID photo's size) read by image/jpeg,
+// decoded by libjpeg, and verified by libjpeg (every coefficient, no
+// pixel).
+func BenchmarkRead(b *testing.B) {
+	data := encode(b, photo(560, 720), 90)
+	b.Run("image-jpeg", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decode", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Decode(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("verify", func(b *testing.B) {
+		for b.Loop() {
+			if err := Verify(data); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

@@ -61,3 +61,22 @@ int tess_jpeg_pixels(const uint8_t *buf, size_t len, uint8_t *dst, int width,
                          pixfmt, flags);
   return outcome(h, rc, err, errlen);
 }
+
+int tess_jpeg_verify(const uint8_t *buf, size_t len, int flags, char *err,
+                     int errlen) {
+  tjhandle h = tjInitTransform();
+  if (h == NULL) {
+    put_err(err, errlen, tjGetErrorStr2(NULL));
+    return TESS_JPEG_FATAL;
+  }
+  tjtransform xf;
+  memset(&xf, 0, sizeof(xf));
+  xf.op = TJXOP_NONE;
+  xf.options = TJXOPT_NOOUTPUT;
+  unsigned char *dst = NULL;
+  unsigned long dstSize = 0;
+  int rc = tjTransform(h, buf, (unsigned long)len, 1, &dst, &dstSize, &xf,
+                       flags);
+  if (dst != NULL) tjFree(dst);
+  return outcome(h, rc, err, errlen);
+}

@@ -1,15 +1,20 @@
 package validate
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/tessera-cie/tessera/catalog"
+	"github.com/disintegration/imaging"
 
+	"github.com/tessera-cie/tessera/catalog"
+	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
 
@@ -264,4 +269,92 @@ func noise(w, h int) *image.NRGBA {
 		}
 	}
 	return img
+}
+
+// TestJPEGDecoder: a JPEG is read as libjpeg reads it. A file libjpeg
+// refuses is damaged, not a grey picture to judge; a valid JPEG using a
+// feature the decoder lacks is named, in the citizen's language, and not
+// called damaged.
+func TestJPEGDecoder(t *testing.T) {
+	good := fixture.JPEG(fixture.Gradient(300, 400), 90, nil, nil)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		err  error
+		says map[string]string // in each language, part of the error
+	}{
+		{"no quantisation tables", fixture.WithoutQuantTables(good), ErrUnreadable,
+			map[string]string{"it": "danneggiato", "en": "damaged", "de": "beschädigt"}},
+		{"12-bit samples", fixture.WithFrame(good, 0xc1, 12), ErrUnsupported,
+			map[string]string{"it": "campioni a 12 bit", "en": "12-bit samples", "de": "12-Bit-Abtastwerte"}},
+		{"lossless", fixture.WithFrame(good, 0xc3, 8), ErrUnsupported,
+			map[string]string{"it": "senza perdita", "en": "lossless coding", "de": "verlustfreie Kodierung"}},
+	} {
+		for _, lang := range catalog.Languages() {
+			t.Run(tc.name+"/"+lang, func(t *testing.T) {
+				r := check(t, tc.data, Options{Lang: lang})
+				if !errors.Is(r.Err, tc.err) || r.Pass {
+					t.Fatalf("Err = %v, pass %v; want %v", r.Err, r.Pass, tc.err)
+				}
+				if !strings.Contains(r.Error, tc.says[lang]) {
+					t.Errorf("error %q does not say %q", r.Error, tc.says[lang])
+				}
+				if errors.Is(tc.err, ErrUnsupported) && strings.Contains(r.Error, catalog.Say(lang, "check.errorText.file_damaged_or_incomplete")) {
+					t.Errorf("a valid file called damaged: %q", r.Error)
+				}
+				if f := status(t, r, "format"); f.Status != Pass {
+					t.Errorf("format %s for a JPEG", f.Status)
+				}
+			})
+		}
+	}
+}
+
+// TestJPEGCodings: a studio photo encoded by libjpeg with arithmetic
+// coding, which image/jpeg cannot read, is checked like its Huffman-coded
+// twin: a face found and every check judged to the same verdict. Values
+// may differ a little: the arithmetic-coded file's pixels are libjpeg's,
+// the other's image/jpeg's, whose IDCTs round apart (see decode). The
+// same coding made progressive gets the same report, value for value.
+func TestJPEGCodings(t *testing.T) {
+	photos, err := faceset.Load(faceset.Require(t), "neutral")
+	if err != nil || len(photos) == 0 {
+		t.Fatalf("neutral/: %v", err)
+	}
+	data, err := os.ReadFile(photos[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := imaging.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := func(args ...string) *Report {
+		t.Helper()
+		enc, err := fixture.CJPEG(img, append([]string{"-quality", "92"}, args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := check(t, enc, Options{Profile: "icao"})
+		if r.Err != nil || r.Face == nil {
+			t.Fatalf("%v: %v, face %v", args, r.Err, r.Face)
+		}
+		return r
+	}
+	same := func(what string, a, b *Report, values bool) {
+		t.Helper()
+		for i, c := range b.Checks {
+			g := a.Checks[i]
+			if c.ID == FileSize {
+				continue
+			}
+			if g.ID != c.ID || g.Status != c.Status || (values && fmt.Sprint(g.Value) != fmt.Sprint(c.Value)) {
+				t.Errorf("%s: %s %s %v, against %s %v", what, g.ID, g.Status, g.Value, c.Status, c.Value)
+			}
+		}
+	}
+	huffman, arith := report(), report("-arithmetic")
+	same("arithmetic against Huffman", arith, huffman, false)
+	same("progressive against baseline", report("-progressive"), huffman, true)
+	same("arithmetic progressive against arithmetic", report("-arithmetic", "-progressive"), arith, true)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tessera-cie/tessera/catalog"
+	"github.com/tessera-cie/tessera/jpegturbo"
 )
 
 // judge turns measures into checks. A check gives its message as an id
@@ -52,11 +53,41 @@ func (j *judge) finish(rep *Report) {
 	rep.Say(j.lang)
 }
 
+// JPEGFeature returns the citizen's words for the feature a JPEG uses
+// that the decoder cannot read (12-bit samples, lossless coding), when err
+// is such a JPEG's error (it wraps ErrUnsupported).
+func JPEGFeature(err error) (catalog.Text, bool) {
+	var u *jpegturbo.UnsupportedError
+	if !errors.As(err, &u) {
+		return catalog.Text{}, false
+	}
+	return jpegFeatureText(u), true
+}
+
+// jpegFeatureText names, for a citizen, the feature of a JPEG that cannot
+// be read.
+func jpegFeatureText(u *jpegturbo.UnsupportedError) catalog.Text {
+	switch u.Feature {
+	case jpegturbo.Precision:
+		return catalog.T("check.errorText.jpeg_precision", u.Bits)
+	case jpegturbo.Lossless:
+		return catalog.T("check.errorText.jpeg_lossless")
+	case jpegturbo.Hierarchical:
+		return catalog.T("check.errorText.jpeg_hierarchical")
+	case jpegturbo.Subsampling:
+		return catalog.T("check.errorText.jpeg_subsampling")
+	}
+	return catalog.T("check.errorText.jpeg_color_space")
+}
+
 // errorText is the citizen's explanation of why the file could not be read.
 func (j *judge) errorText(err error, ph *photo) catalog.Text {
+	var jpegFeature *jpegturbo.UnsupportedError
 	switch {
 	case errors.Is(err, ErrNotImage):
 		return j.say("check.errorText.file_not_jpg_or")
+	case errors.As(err, &jpegFeature):
+		return j.say("check.errorText.jpeg_feature_unsupported", jpegFeatureText(jpegFeature))
 	case errors.Is(err, ErrUnsupported):
 		return j.say("check.errorText.format_not_accepted_jpg", strings.ToUpper(ph.format))
 	case errors.Is(err, ErrTooManyPixels):

@@ -260,6 +260,9 @@ func (v *Validator) readInto(ph *photo, data []byte) error {
 		return fmt.Errorf("%w: %s", ErrUnsupported, ph.format)
 	}
 	cfg, err := header(ph.format, data)
+	if errors.Is(err, ErrUnsupported) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %s header: %w", ErrUnreadable, ph.format, err)
 	}
@@ -275,6 +278,9 @@ func (v *Validator) readInto(ph *photo, data []byte) error {
 	ph.info.Taken = ph.meta.taken
 	ph.info.DPI, ph.info.DPISource = ph.meta.dpi, ph.meta.dpiSource
 	img, err := decode(ph.format, data)
+	if errors.Is(err, ErrUnsupported) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
