@@ -337,6 +337,13 @@ func TestInbox(t *testing.T) {
 			want{f.Valid, 1, "mario.rossi@pec.example.it", "va bene", nil}},
 		{"PEC: a receipt", "ricevuta-0001@pec.comune.example.it", fixture.PECReceipt("avvenuta-consegna"),
 			want{f.Discarded, 0, "", "", nil}},
+		// Issue 27: an attached message whose header starts with an mbox
+		// "From " line no longer makes the whole email unreadable: the
+		// photo beside it and the one inside are both checked.
+		{"an attached message with an mbox From line", "forward@example.it", fixture.CRLF("From: elena@example.it\nSubject: foto\nMessage-ID: <forward@example.it>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n" +
+			"--b\nContent-Type: image/jpeg; name=foto1.jpg\nContent-Transfer-Encoding: base64\n\n" + fixture.Base64Lines(valid) +
+			"\n--b\nContent-Type: message/rfc822\n\nFrom elena@example.it Mon Dec  7 10:00:00 2026\nFrom: elena@example.it\nSubject: inoltro\nContent-Type: image/jpeg; name=inoltrata.jpg\nContent-Transfer-Encoding: base64\n\n" + fixture.Base64Lines(valid) + "\n--b--\n"),
+			want{f.Valid, 1, "elena@example.it", "inoltrata.jpg: va bene", nil}},
 		{"the same message again", "valid@example.it", email("From: Mario Rossi <mario@example.it>\nSubject: foto CIE\nMessage-ID: <valid@example.it>\n", valid),
 			want{f.Discarded, 0, "", "", nil}},
 	}
@@ -346,13 +353,13 @@ func TestInbox(t *testing.T) {
 	cfg := r.config()
 	cfg.Metrics = NewMetrics()
 	r.once(t, cfg)
-	for outcome, want := range map[string]float64{"valid": 2, "to_fix": 2, "no_photo": 1, "auto-submitted": 1, "pec-receipt": 1, "duplicate": 1} {
+	for outcome, want := range map[string]float64{"valid": 3, "to_fix": 2, "no_photo": 1, "auto-submitted": 1, "pec-receipt": 1, "duplicate": 1} {
 		if got := testutil.ToFloat64(cfg.Metrics.messages.WithLabelValues(outcome)); got != want {
 			t.Errorf("metric messages{outcome=%q} = %v, want %v", outcome, got, want)
 		}
 	}
-	if got := histogramCount(t, cfg.Metrics); got != 5 {
-		t.Errorf("reply latency observed %d times, want 5 answers", got)
+	if got := histogramCount(t, cfg.Metrics); got != 6 {
+		t.Errorf("reply latency observed %d times, want 6 answers", got)
 	}
 
 	got := answers(t, r.smtp)

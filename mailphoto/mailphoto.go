@@ -5,12 +5,15 @@
 // and the registry office's inbox both read a message with.
 //
 // A message is outside bytes: parts, nesting and the images found are
-// bounded, and a body whose transfer encoding is broken is reported with
-// the image rather than dropped.
+// bounded. A part that cannot be read loses that part only: a body whose
+// transfer encoding is broken, an attached message whose header cannot be
+// read, a part a multipart cuts short are each reported as an Image that
+// is Broken (a PartError), and every photo beside them is still found.
 package mailphoto
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -37,8 +40,32 @@ const (
 )
 
 // ErrMalformed is returned for a message that cannot be parsed: no header,
-// a multipart cut short or without a boundary, too many parts or too deep.
+// a multipart without a boundary, too many parts or too deep.
 var ErrMalformed = errors.New("malformed message")
+
+// A PartError is why a part of a message that may hold a photo could not
+// be read: the Broken of its Image.
+type PartError struct {
+	// Encoding is the part's transfer encoding ("base64",
+	// "quoted-printable") when its body could not be decoded; "" when the
+	// part itself could not be read (an attached message whose header is
+	// not one, a part cut short).
+	Encoding string
+	Err      error
+}
+
+func (e *PartError) Error() string {
+	if e.Encoding != "" {
+		return fmt.Sprintf("mailphoto: broken %s: %v", e.Encoding, e.Err)
+	}
+	return fmt.Sprintf("mailphoto: unreadable part: %v", e.Err)
+}
+
+func (e *PartError) Unwrap() error { return e.Err }
+
+// TransferEncoding is the encoding that could not be decoded, for a
+// checker's message ("" when none: the part could not be read).
+func (e *PartError) TransferEncoding() string { return e.Encoding }
 
 // Message is what Read finds in a message.
 type Message struct {
@@ -72,9 +99,10 @@ type Image struct {
 	Name string
 	// Data is the decoded body; nil when Broken is set.
 	Data []byte
-	// Broken is why the body could not be decoded (broken base64 or
-	// quoted-printable), for a part that says it is an image by its type
-	// or its name.
+	// Broken is why the part could not be read, a *PartError: its body
+	// could not be decoded (broken base64 or quoted-printable), for a part
+	// that says it is an image by its type or its name; or it is an
+	// attached message whose header cannot be read, or a part cut short.
 	Broken error
 }
 
@@ -134,13 +162,22 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 	}
 	w.headers += ent.Header.Len()
 	if mr := ent.MultipartReader(); mr != nil {
-		for {
+		for read := 0; ; read++ {
 			p, err := mr.NextPart()
 			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			if err != nil && !lenient(err) {
-				return fmt.Errorf("%w: %w", ErrMalformed, err)
+				if depth == 0 && read == 0 {
+					// Not one part of the message can be told apart
+					// (no boundary, or none where it says): there is
+					// nothing but the header.
+					return fmt.Errorf("%w: %w", ErrMalformed, err)
+				}
+				// The multipart ends without its closing boundary, or a
+				// part's header cannot be read: the parts before are
+				// kept; a part cut short was reported by its own body.
+				return nil
 			}
 			if p == nil {
 				return ErrMalformed
@@ -162,12 +199,13 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 		name = ""
 	}
 	if mt == "message/rfc822" || mt == "message/global" {
-		inner, err := message.Read(ent.Body)
-		if err != nil && !lenient(err) {
-			return fmt.Errorf("%w: attached message: %w", ErrMalformed, err)
-		}
-		if inner == nil {
-			return ErrMalformed
+		inner, err := readAttached(ent.Body)
+		if err != nil {
+			if name == "" {
+				name = fmt.Sprintf("message-%d.eml", len(w.attached)+1)
+			}
+			w.imgs = append(w.imgs, Image{Name: name, Broken: &PartError{Err: fmt.Errorf("attached message: %w", err)}})
+			return nil
 		}
 		w.attached = append(w.attached, Attached{Name: name, Header: inner.Header})
 		return w.walk(inner, depth+1)
@@ -178,12 +216,19 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 	if !image && !maybe {
 		return nil
 	}
-	data, broken := io.ReadAll(ent.Body)
-	if broken != nil {
-		// A body whose transfer encoding is broken: reported as such
-		// when the part says it is an image, by its type or its name;
-		// an attachment that says nothing may be any file.
+	data, err := io.ReadAll(ent.Body)
+	var broken error
+	if err != nil {
+		// A body whose transfer encoding is broken, or cut short:
+		// reported as such when the part says it is an image, by its
+		// type or its name; an attachment that says nothing may be any
+		// file.
 		data = nil
+		broken = &PartError{Err: err}
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			cte := strings.ToLower(strings.TrimSpace(ent.Header.Get("Content-Transfer-Encoding")))
+			broken = &PartError{Encoding: cte, Err: err}
+		}
 	}
 	sniffed := ""
 	if broken == nil {
@@ -203,6 +248,78 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 	}
 	w.imgs = append(w.imgs, Image{Name: name, Data: data, Broken: broken})
 	return nil
+}
+
+// maxAttached is the most of an attached message read to mend its header:
+// the bytes are the message's own, already in memory.
+const maxAttached = 64 << 20
+
+// readAttached reads an attached message. Mail programs forward messages
+// with what their mailbox files hold: an mbox "From " line before the
+// header, lines without a colon. A header go-message cannot read is read
+// again without those lines: the fields that remain are the message's.
+func readAttached(r io.Reader) (*message.Entity, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, maxAttached))
+	if err != nil {
+		return nil, err
+	}
+	ent, err := message.Read(bytes.NewReader(raw))
+	if err == nil || (lenient(err) && ent != nil) {
+		return ent, nil
+	}
+	ent, err2 := message.Read(bytes.NewReader(mendHeader(raw)))
+	if err2 != nil && !(lenient(err2) && ent != nil) {
+		return nil, err
+	}
+	if ent.Header.Len() == 0 {
+		return nil, err
+	}
+	return ent, nil
+}
+
+// mendHeader drops the lines of raw's header that are no header field: not
+// "Name: value" (a name of printable characters but the colon) nor the
+// folded continuation of one.
+func mendHeader(raw []byte) []byte {
+	var out []byte
+	rest := raw
+	field := false // the line before was a field, a continuation may follow
+	for len(rest) > 0 {
+		line, after, found := bytes.Cut(rest, []byte("\n"))
+		full := rest[:len(line)]
+		if found {
+			full = rest[:len(line)+1]
+		}
+		trimmed := bytes.TrimRight(line, "\r")
+		if len(trimmed) == 0 { // the end of the header: the body follows as it is
+			return append(append(out, full...), after...)
+		}
+		switch {
+		case (trimmed[0] == ' ' || trimmed[0] == '\t') && field:
+			out = append(out, full...)
+		case isField(trimmed):
+			out = append(out, full...)
+			field = true
+		default:
+			field = false
+		}
+		rest = after
+	}
+	return out
+}
+
+// isField reports whether line starts with a header field's name and colon.
+func isField(line []byte) bool {
+	name, _, ok := bytes.Cut(line, []byte(":"))
+	if !ok || len(name) == 0 {
+		return false
+	}
+	for _, c := range name {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // extension is the file name extension for an unnamed part of type mt.

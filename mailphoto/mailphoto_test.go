@@ -79,7 +79,10 @@ func TestRead(t *testing.T) {
 		{"empty", nil, "", "", nil, true},
 		{"no header, just words", []byte("this is not an email at all"), "", "", nil, true},
 		{"binary garbage", photo, "", "", nil, true},
-		{"multipart cut short", fixture.CRLF("From: a@b.it\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n/9j/4AAQ"), "", "", nil, true},
+		// The part cut short is lost, not the message (TestPartsFailAlone).
+		{"multipart cut short", fixture.CRLF("From: a@b.it\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: image/jpeg\nContent-Transfer-Encoding: base64\n\n/9j/4AAQ"), "", "a@b.it", []img{
+			{"image-1.jpg", "", true},
+		}, false},
 		{"multipart without a boundary", fixture.CRLF("From: a@b.it\nContent-Type: multipart/mixed\n\n--b\nContent-Type: image/jpeg\n\nxx\n--b--\n"), "", "", nil, true},
 	}
 	for _, tc := range tests {
@@ -121,6 +124,79 @@ func TestRead(t *testing.T) {
 				}
 				if w.sniff == "image/jpeg" && !bytes.Equal(im.Data, photo) && w.name != "IMG_0001.JPG" {
 					t.Errorf("%s: %d bytes, not the %d of the photo sent", w.name, len(im.Data), len(photo))
+				}
+			}
+		})
+	}
+}
+
+// TestPartsFailAlone: a part that cannot be read loses that part only.
+// Every photo beside it is found, and what could not be read is reported
+// as a Broken image saying why: the encoding that broke, named as the part
+// names it, or none when the part itself could not be read. An attached
+// message with what mailbox files add to a header (an mbox "From " line, a
+// line without a colon) is read without those lines.
+func TestPartsFailAlone(t *testing.T) {
+	photo := fixture.JPEG(fixture.Gradient(70, 90), 85, nil, nil)
+	b64 := fixture.Base64Lines(photo)
+	jpegPart := func(name string) string {
+		return "Content-Type: image/jpeg; name=" + name + "\nContent-Disposition: attachment; filename=" + name + "\nContent-Transfer-Encoding: base64\n\n" + b64 + "\n"
+	}
+	attached := func(inner string) []byte {
+		return fixture.CRLF("From: a@b.it\nSubject: due foto\nContent-Type: multipart/mixed; boundary=out\n\n--out\n" + jpegPart("beside.jpg") +
+			"--out\nContent-Type: message/rfc822; name=inoltro.eml\nContent-Disposition: attachment; filename=inoltro.eml\n\n" + inner + "\n--out--\n")
+	}
+	innerMsg := func(header string) string {
+		return header + "Subject: foto\nContent-Type: image/jpeg; name=inside.jpg\nContent-Transfer-Encoding: base64\n\n" + b64
+	}
+	type img struct {
+		name     string
+		read     bool   // the photo's bytes read
+		encoding string // the PartError's, when not read
+	}
+	for _, tc := range []struct {
+		name string
+		msg  []byte
+		want []img
+	}{
+		{"an attached message after an mbox From line", attached(innerMsg("From mario@example.it Mon Dec  7 10:00:00 2026\nFrom: mario@example.it\n")),
+			[]img{{"beside.jpg", true, ""}, {"inside.jpg", true, ""}}},
+		{"an attached message with a header line without a colon", attached(innerMsg("From: mario@example.it\nthis line is no field\nTo: anagrafe@example.it\n")),
+			[]img{{"beside.jpg", true, ""}, {"inside.jpg", true, ""}}},
+		{"an attached message that is no message", attached("\x00\x01 just bytes, no header\n\nand more"),
+			[]img{{"beside.jpg", true, ""}, {"inoltro.eml", false, ""}}},
+		// Raw bytes in a body said to be quoted-printable: Go's decoder
+		// refuses control bytes (and lets a bad escape through as text).
+		{"broken quoted-printable", fixture.CRLF("From: a@b.it\nContent-Type: multipart/mixed; boundary=b\n\n--b\n" + jpegPart("ok.jpg") +
+			"--b\nContent-Type: image/jpeg; name=qp.jpg\nContent-Transfer-Encoding: Quoted-Printable\n\n=FF=D8=FF\x00\x10JFIF\n--b--\n"),
+			[]img{{"ok.jpg", true, ""}, {"qp.jpg", false, "quoted-printable"}}},
+		{"broken base64", fixture.CRLF("From: a@b.it\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: image/jpeg; name=b.jpg\nContent-Transfer-Encoding: base64\n\n!!!! ****\n--b\n" + jpegPart("ok.jpg") + "--b--\n"),
+			[]img{{"b.jpg", false, "base64"}, {"ok.jpg", true, ""}}},
+		{"no closing boundary", fixture.CRLF("From: a@b.it\nContent-Type: multipart/mixed; boundary=b\n\n--b\n" + jpegPart("first.jpg") + "--b\n" + jpegPart("last.jpg")),
+			[]img{{"first.jpg", true, ""}, {"last.jpg", false, ""}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Read(bytes.NewReader(tc.msg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(m.Images) != len(tc.want) {
+				t.Fatalf("%d images, want %d: %+v", len(m.Images), len(tc.want), m.Images)
+			}
+			for i, w := range tc.want {
+				im := m.Images[i]
+				if im.Name != w.name {
+					t.Errorf("image %d named %q, want %q", i, im.Name, w.name)
+				}
+				if w.read {
+					if im.Broken != nil || !bytes.Equal(im.Data, photo) {
+						t.Errorf("%s: broken %v, %d bytes; want the photo", w.name, im.Broken, len(im.Data))
+					}
+					continue
+				}
+				var pe *PartError
+				if !errors.As(im.Broken, &pe) || pe.TransferEncoding() != w.encoding || im.Data != nil {
+					t.Errorf("%s: broken %v, want a PartError with encoding %q", w.name, im.Broken, w.encoding)
 				}
 			}
 		})

@@ -95,7 +95,13 @@ func (j *judge) errorText(err error, ph *photo) catalog.Text {
 	case errors.Is(err, ErrOverBudget):
 		return j.say("check.errorText.image_too_heavy_check", catalog.Dims(ph.info.Width, ph.info.Height))
 	case errors.Is(err, ErrTransferEncoding):
-		return j.say("check.errorText.attachment_arrived_damaged_its")
+		// The carrier says which encoding broke (mailphoto.PartError);
+		// with none, the part itself could not be read.
+		var enc interface{ TransferEncoding() string }
+		if errors.As(err, &enc) && enc.TransferEncoding() != "" {
+			return j.say("check.errorText.attachment_arrived_damaged_its", enc.TransferEncoding())
+		}
+		return j.say("check.errorText.attachment_part_unreadable")
 	case errors.Is(err, ErrInternal):
 		return j.say("check.errorText.internal_error_in_tessera")
 	case ph != nil && ph.bytes == 0:

@@ -202,9 +202,11 @@ func (v *Validator) analyze(ctx context.Context, data []byte, j *judge, res *Res
 }
 
 // Unextracted is the report of a file that could not be taken out of what
-// carried it, such as an email attachment whose base64 is broken: not a
-// byte of it can be judged. The report wraps ErrTransferEncoding and cause,
-// and says so in the language of opts.
+// carried it, such as an email attachment whose base64 is broken or an
+// attached message whose header cannot be read: not a byte of it can be
+// judged. The report wraps ErrTransferEncoding and cause, and says so in
+// the language of opts, naming the encoding when cause has a
+// TransferEncoding method that names one (mailphoto.PartError).
 func Unextracted(name string, cause error, opts Options) (*Report, error) {
 	p, ok := LookupProfile(opts.Profile)
 	if !ok {
