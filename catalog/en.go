@@ -125,8 +125,6 @@ var english = entries{
 	"check.errorText.jpeg_precision":                    "%d-bit samples",
 	"check.errorText.jpeg_lossless":                     "lossless coding",
 	"check.errorText.jpeg_hierarchical":                 "hierarchical coding",
-	"check.errorText.jpeg_subsampling":                  "an unusual colour subsampling",
-	"check.errorText.jpeg_color_space":                  "an unknown colour space",
 	"check.errorText.image_too_large_dx":                "Image too large (%s pixels): the maximum is %d megapixels",
 	"check.errorText.image_too_heavy_check":             "Image too heavy to check (%s pixels, with much data per pixel): send it smaller, for example 1000x1300 pixels as JPG",
 	"check.errorText.attachment_arrived_damaged_its":    "The attachment arrived damaged: its encoding (%s) is invalid and the file cannot be taken out of the message; attach it again",

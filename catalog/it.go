@@ -125,8 +125,6 @@ var italian = entries{
 	"check.errorText.jpeg_precision":                    "campioni a %d bit",
 	"check.errorText.jpeg_lossless":                     "la codifica senza perdita (lossless)",
 	"check.errorText.jpeg_hierarchical":                 "la codifica gerarchica",
-	"check.errorText.jpeg_subsampling":                  "un sottocampionamento del colore insolito",
-	"check.errorText.jpeg_color_space":                  "uno spazio colore sconosciuto",
 	"check.errorText.image_too_large_dx":                "Immagine troppo grande (%s pixel): il massimo è %d megapixel",
 	"check.errorText.image_too_heavy_check":             "Immagine troppo pesante da controllare (%s pixel, con molti dati per pixel): inviala più piccola, per esempio 1000x1300 pixel in JPG",
 	"check.errorText.attachment_arrived_damaged_its":    "L'allegato è arrivato danneggiato: la sua codifica (%s) non è valida e il file non si può estrarre dal messaggio; allegalo di nuovo",

@@ -3,12 +3,12 @@
 // through its TurboJPEG API and a small cgo shim.
 //
 // It reads what libjpeg reads, Go's image/jpeg does not: arithmetic
-// coding, and every layout libjpeg-turbo decodes. It refuses what libjpeg
-// refuses, with libjpeg's reason (a JPEG without quantisation tables is
-// refused, not decoded as a grey picture). A JPEG that is valid but uses a
-// feature this build of libjpeg-turbo cannot decode (12-bit samples,
-// lossless or hierarchical coding) is refused with an UnsupportedError
-// that names the feature, so the citizen is told the file is not damaged.
+// coding. It refuses what libjpeg refuses, with libjpeg's reason (a JPEG
+// without quantisation tables is refused, not decoded as a grey picture).
+// A JPEG that is valid but uses a feature this build of libjpeg-turbo
+// cannot decode (12-bit samples, lossless or hierarchical coding) is
+// refused with an UnsupportedError that names the feature, so the citizen
+// is told the file is not damaged.
 //
 // Images come back as image/jpeg would return them: *image.YCbCr with
 // the chroma planes as stored, *image.Gray, *image.RGBA for an RGB JPEG
@@ -37,17 +37,12 @@ type Feature int
 
 // The features, as UnsupportedError names them.
 const (
-	// Precision: samples of other than 8 bits (12-bit JPEG).
+	// Precision: 12- or 16-bit samples.
 	Precision Feature = iota + 1
-	// Lossless: lossless (predictive) coding, SOF3 and SOF11.
+	// Lossless: lossless coding (SOF3 and SOF11), or JPEG-LS.
 	Lossless
 	// Hierarchical: hierarchical (differential) coding.
 	Hierarchical
-	// Subsampling: a chroma subsampling libjpeg-turbo does not name.
-	Subsampling
-	// ColorSpace: a colour space other than grayscale, YCbCr, RGB, CMYK
-	// and YCCK.
-	ColorSpace
 )
 
 // An UnsupportedError is a JPEG that is valid but uses a feature this
@@ -62,8 +57,6 @@ func (e *UnsupportedError) Error() string {
 		Precision:    fmt.Sprintf("%d-bit samples", e.Bits),
 		Lossless:     "lossless coding",
 		Hierarchical: "hierarchical coding",
-		Subsampling:  "an unusual chroma subsampling",
-		ColorSpace:   "an unknown colour space",
 	}[e.Feature]
 	return "jpegturbo: unsupported JPEG: " + what
 }
@@ -88,9 +81,6 @@ type Config struct {
 	ColorModel color.Model
 	// Ratio is the chroma subsampling of a YCbCr image.
 	Ratio image.YCbCrSubsampleRatio
-	// Progressive is true for a progressive JPEG, which libjpeg holds
-	// whole in memory as coefficients (2 bytes a sample) while it decodes.
-	Progressive bool
 }
 
 // ratios maps TurboJPEG's subsampling to Go's.
@@ -107,10 +97,11 @@ type header struct {
 	w, h, subsamp, colorspace C.int
 }
 
-// DecodeConfig reads the JPEG's header: its size and colour model.
+// DecodeConfig reads the JPEG's header: its size and colour model. A
+// chroma subsampling TurboJPEG has no name for (4:1:0, say) is refused as
+// a FormatError, though libjpeg reads it.
 func DecodeConfig(data []byte) (Config, error) {
-	f, err := scanFrame(data)
-	if err != nil {
+	if _, err := scanFrame(data); err != nil {
 		return Config{}, err
 	}
 	h, err := readHeader(data)
@@ -120,14 +111,14 @@ func DecodeConfig(data []byte) (Config, error) {
 	if h.w < 1 || h.h < 1 {
 		return Config{}, FormatError(fmt.Sprintf("a picture of %dx%d pixels", int(h.w), int(h.h)))
 	}
-	cfg := Config{Width: int(h.w), Height: int(h.h), Progressive: f.progressive}
+	cfg := Config{Width: int(h.w), Height: int(h.h)}
 	switch h.colorspace {
 	case C.TJCS_GRAY:
 		cfg.ColorModel = color.GrayModel
 	case C.TJCS_YCbCr:
 		r, ok := ratios[h.subsamp]
 		if !ok {
-			return Config{}, &UnsupportedError{Feature: Subsampling}
+			return Config{}, FormatError(fmt.Sprintf("chroma subsampling %d", int(h.subsamp)))
 		}
 		cfg.ColorModel, cfg.Ratio = color.YCbCrModel, r
 	case C.TJCS_RGB:
@@ -135,7 +126,7 @@ func DecodeConfig(data []byte) (Config, error) {
 	case C.TJCS_CMYK, C.TJCS_YCCK:
 		cfg.ColorModel = color.CMYKModel
 	default:
-		return Config{}, &UnsupportedError{Feature: ColorSpace}
+		return Config{}, FormatError(fmt.Sprintf("colour space %d", int(h.colorspace)))
 	}
 	return cfg, nil
 }
@@ -148,13 +139,19 @@ func readHeader(data []byte) (header, error) {
 	var errbuf [200]C.char
 	rc := C.tess_jpeg_header((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), &h.w, &h.h, &h.subsamp, &h.colorspace, &errbuf[0], C.int(len(errbuf)))
 	runtime.KeepAlive(data)
-	if msg := C.GoString(&errbuf[0]); rc == C.TESS_JPEG_FATAL || (rc == C.TESS_JPEG_WARNING && !extraneous(msg)) {
-		return h, FormatError(msg)
+	// A warning reading the header (stray bytes before a marker, an
+	// unknown JFIF revision) loses nothing of it.
+	if rc == C.TESS_JPEG_FATAL {
+		return h, FormatError(C.GoString(&errbuf[0]))
 	}
 	return h, nil
 }
 
-// Decode decodes the JPEG.
+// Decode decodes the JPEG. It stops at libjpeg's first warning, which is
+// then its error: libjpeg would go on and fill what it cannot read with
+// grey. (libjpeg keeps the text of its first warning only, so a harmless
+// one, stray bytes between segments, cannot be let through without
+// letting through damage that follows it.)
 func Decode(data []byte) (image.Image, error) {
 	f, err := scanFrame(data)
 	if err != nil {
@@ -165,59 +162,66 @@ func Decode(data []byte) (image.Image, error) {
 		return nil, err
 	}
 	r := image.Rect(0, 0, cfg.Width, cfg.Height)
+	var rc C.int
+	var msg string
+	var img image.Image
 	switch cfg.ColorModel {
 	case color.YCbCrModel:
-		img := newYCbCr(cfg)
-		err := tolerant(func(fl C.int) (C.int, string) {
-			return planes(data, [3][]uint8{img.Y, img.Cb, img.Cr}, [3]int{img.YStride, img.CStride, img.CStride}, cfg, fl)
-		})
-		return img, err
+		m := newYCbCr(cfg)
+		rc, msg = planes(data, [3][]uint8{m.Y, m.Cb, m.Cr}, [3]int{m.YStride, m.CStride, m.CStride}, cfg, flags|C.TJFLAG_STOPONWARNING)
+		img = m
 	case color.GrayModel:
-		img := image.NewGray(r)
-		err := tolerant(func(fl C.int) (C.int, string) {
-			return pixels(data, img.Pix, img.Stride, cfg, C.TJPF_GRAY, fl)
-		})
-		return img, err
+		m := image.NewGray(r)
+		rc, msg = pixels(data, m.Pix, m.Stride, cfg, C.TJPF_GRAY, flags|C.TJFLAG_STOPONWARNING)
+		img = m
 	case color.RGBAModel:
-		img := image.NewRGBA(r)
-		err := tolerant(func(fl C.int) (C.int, string) {
-			return pixels(data, img.Pix, img.Stride, cfg, C.TJPF_RGBA, fl)
-		})
-		return img, err
+		m := image.NewRGBA(r)
+		rc, msg = pixels(data, m.Pix, m.Stride, cfg, C.TJPF_RGBA, flags|C.TJFLAG_STOPONWARNING)
+		img = m
 	default: // CMYK
-		img := image.NewCMYK(r)
-		err := tolerant(func(fl C.int) (C.int, string) {
-			return pixels(data, img.Pix, img.Stride, cfg, C.TJPF_CMYK, fl)
-		})
-		if err == nil && f.adobe {
+		m := image.NewCMYK(r)
+		rc, msg = pixels(data, m.Pix, m.Stride, cfg, C.TJPF_CMYK, flags|C.TJFLAG_STOPONWARNING)
+		if rc == C.TESS_JPEG_OK && f.adobe {
 			// Adobe's applications, which write nearly every CMYK JPEG,
 			// store the inks inverted (0 for full ink), as image/jpeg
 			// reads them.
-			for i := range img.Pix {
-				img.Pix[i] = 255 - img.Pix[i]
+			for i := range m.Pix {
+				m.Pix[i] = 255 - m.Pix[i]
 			}
 		}
-		return img, err
+		img = m
 	}
+	if rc != C.TESS_JPEG_OK {
+		return nil, FormatError(msg)
+	}
+	return img, nil
 }
 
-// Verify reads every coefficient of the JPEG with libjpeg, as Decode
-// would, without decoding a pixel: it refuses what Decode refuses (the
-// same features, the same damage, the same warnings), at the cost of
-// the entropy decoding alone, with no picture in memory.
+// Verify reads every coefficient of the JPEG with libjpeg, as a lossless
+// transform does, without computing a pixel (libjpeg holds the
+// coefficients meanwhile, 2 bytes a sample, outside Go's heap). It
+// refuses what libjpeg refuses outright: a missing quantisation table, a
+// feature it cannot decode (UnsupportedError), a file that is no JPEG. A
+// warning is no refusal: libjpeg reads on past it, and whoever decodes the
+// pixels judges the damage (Decode refuses it). Reading for a transform,
+// libjpeg is the stricter: it also wants the quantisation table of a
+// component no scan fills. A layout TurboJPEG cannot name (4:1:0) is
+// libjpeg's to read, not TurboJPEG's to refuse: Verify lets it through.
 func Verify(data []byte) error {
 	if _, err := scanFrame(data); err != nil {
 		return err
 	}
-	if _, err := DecodeConfig(data); err != nil {
-		return err
+	if len(data) == 0 {
+		return FormatError("empty file")
 	}
-	return tolerant(func(fl C.int) (C.int, string) {
-		var errbuf [200]C.char
-		rc := C.tess_jpeg_verify((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), fl, &errbuf[0], C.int(len(errbuf)))
-		runtime.KeepAlive(data)
-		return rc, C.GoString(&errbuf[0])
-	})
+	var errbuf [200]C.char
+	rc := C.tess_jpeg_verify((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), flags, &errbuf[0], C.int(len(errbuf)))
+	runtime.KeepAlive(data)
+	msg := C.GoString(&errbuf[0])
+	if rc == C.TESS_JPEG_FATAL && !strings.Contains(msg, "Could not determine subsampling type") {
+		return FormatError(msg)
+	}
+	return nil
 }
 
 // newYCbCr allocates the planes libjpeg-turbo writes: each as wide and
@@ -245,33 +249,6 @@ func newYCbCr(cfg Config) *image.YCbCr {
 	}
 }
 
-// tolerant runs a decode, first stopping at libjpeg's first warning. A
-// warning that the data is damaged refuses the file: libjpeg would go on
-// and fill what it cannot read with grey. The one warning that loses no
-// picture, stray bytes between two segments (which image/jpeg and libjpeg
-// both skip), is let through: the file is decoded again to its end, and
-// kept when that is still the last warning.
-func tolerant(run func(flags C.int) (C.int, string)) error {
-	rc, msg := run(flags | C.TJFLAG_STOPONWARNING)
-	switch {
-	case rc == C.TESS_JPEG_OK:
-		return nil
-	case rc == C.TESS_JPEG_FATAL || !extraneous(msg):
-		return FormatError(msg)
-	}
-	rc, msg = run(flags)
-	if rc == C.TESS_JPEG_FATAL || (rc == C.TESS_JPEG_WARNING && !extraneous(msg)) {
-		return FormatError(msg)
-	}
-	return nil
-}
-
-// extraneous reports whether libjpeg's warning msg is JWRN_EXTRANEOUS_DATA
-// ("Corrupt JPEG data: %u extraneous bytes before marker 0x%02x").
-func extraneous(msg string) bool {
-	return strings.Contains(msg, "extraneous bytes before marker")
-}
-
 func planes(data []byte, p [3][]uint8, strides [3]int, cfg Config, fl C.int) (C.int, string) {
 	var errbuf [200]C.char
 	cs := [3]C.int{C.int(strides[0]), C.int(strides[1]), C.int(strides[2])}
@@ -295,8 +272,7 @@ func pixels(data []byte, pix []uint8, stride int, cfg Config, format C.int, fl C
 
 // frame is what the markers before the first scan say.
 type frame struct {
-	progressive bool
-	adobe       bool // an APP14 "Adobe" segment
+	adobe bool // an APP14 "Adobe" segment
 }
 
 // scanFrame walks the markers up to the frame header (SOFn) and refuses
@@ -311,7 +287,8 @@ func scanFrame(data []byte) (frame, error) {
 	}
 	for i := 2; i+4 <= len(data); {
 		if data[i] != 0xff {
-			return f, nil // not a marker: libjpeg decides
+			i++ // stray bytes before a marker: libjpeg skips them too
+			continue
 		}
 		m := data[i+1]
 		switch {
@@ -332,8 +309,12 @@ func scanFrame(data []byte) (frame, error) {
 		switch {
 		case m == 0xee && len(seg) >= 5 && string(seg[:5]) == "Adobe":
 			f.adobe = true
+		case m == 0xf7: // JPEG-LS's frame header (SOF55)
+			return f, &UnsupportedError{Feature: Lossless}
 		case m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc:
-			if len(seg) >= 1 && seg[0] != 8 {
+			// The precisions the standard has besides 8; any other
+			// number is damage, for libjpeg to refuse.
+			if len(seg) >= 1 && (seg[0] == 12 || seg[0] == 16) {
 				return f, &UnsupportedError{Feature: Precision, Bits: int(seg[0])}
 			}
 			switch m {
@@ -342,7 +323,6 @@ func scanFrame(data []byte) (frame, error) {
 			case 0xc5, 0xc6, 0xc7, 0xcd, 0xce, 0xcf:
 				return f, &UnsupportedError{Feature: Hierarchical}
 			}
-			f.progressive = m == 0xc2 || m == 0xca
 			// The Adobe segment comes before the frame in every writer
 			// known; the rest is libjpeg's to read.
 			return f, nil

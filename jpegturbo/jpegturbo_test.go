@@ -158,24 +158,26 @@ func TestRefused(t *testing.T) {
 		data    []byte
 		feature Feature // an UnsupportedError's, or 0 for a FormatError
 		says    string
+		verify  bool // Verify refuses it too: libjpeg refuses outright, not with a warning
 	}{
-		{"no quantisation tables", fixture.WithoutQuantTables(good), 0, "Quantization table 0x00 was not defined"},
-		{"12-bit samples", fixture.WithFrame(good, 0xc1, 12), Precision, "12-bit samples"},
-		{"lossless", fixture.WithFrame(good, 0xc3, 8), Lossless, "lossless coding"},
-		{"hierarchical", fixture.WithFrame(good, 0xc5, 8), Hierarchical, "hierarchical coding"},
-		{"truncated", good[:len(good)*2/3], 0, "Premature end"},
-		{"corrupt scan", corrupt, 0, "Corrupt JPEG data"},
-		{"not a JPEG", []byte("GIF89a...."), 0, "not a JPEG"},
-		{"header only", good[:20], 0, ""},
+		{"no quantisation tables", fixture.WithoutQuantTables(good), 0, "Quantization table 0x00 was not defined", true},
+		{"12-bit samples", fixture.WithFrame(good, 0xc1, 12), Precision, "12-bit samples", true},
+		{"lossless", fixture.WithFrame(good, 0xc3, 8), Lossless, "lossless coding", true},
+		// Precision 0 is no feature but damage: libjpeg's to refuse.
+		{"0-bit samples", fixture.WithFrame(good, 0xc0, 0), 0, "precision 0", true},
+		{"hierarchical", fixture.WithFrame(good, 0xc5, 8), Hierarchical, "hierarchical coding", true},
+		{"truncated", good[:len(good)*2/3], 0, "Premature end", false},
+		{"corrupt scan", corrupt, 0, "Corrupt JPEG data", false},
+		{"not a JPEG", []byte("GIF89a...."), 0, "not a JPEG", true},
+		{"header only", good[:20], 0, "a picture of 0x0 pixels", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Decode(tc.data)
 			if err == nil {
 				t.Fatal("decoded")
 			}
-			// Verify refuses it as Decode does.
-			if verr := Verify(tc.data); verr == nil || verr.Error() != err.Error() {
-				t.Errorf("Verify: %v, Decode: %v", verr, err)
+			if verr := Verify(tc.data); (verr != nil) != tc.verify {
+				t.Errorf("Verify: %v, want refused %v", verr, tc.verify)
 			}
 			var u *UnsupportedError
 			unsupported := errors.As(err, &u)
@@ -199,50 +201,61 @@ func asFormat(err error, fe *FormatError) bool {
 	return ok
 }
 
-// TestExtraneousBytes: stray bytes between two segments, which libjpeg and
-// image/jpeg both skip with a warning, lose no picture and are read.
-func TestExtraneousBytes(t *testing.T) {
+// TestWarnings: a warning is no refusal for Verify (libjpeg reads on),
+// and Decode stops at it. Stray bytes between two segments lose no
+// picture, image/jpeg skips them too, and validate decodes such a file
+// with image/jpeg; the same bytes before damage must not let the damage
+// through (libjpeg keeps the text of its first warning only).
+func TestWarnings(t *testing.T) {
 	good := encode(t, photo(64, 48), 90)
 	segs, rest := fixture.JPEGSegments(good)
-	stray := append([][]byte{segs[0], {0x00, 0x11, 0x22}}, segs[1:]...)
-	data := fixture.JoinJPEG(stray, rest)
-	if err := Verify(data); err != nil {
-		t.Fatalf("Verify: %v", err)
+	stray := fixture.JoinJPEG(append([][]byte{segs[0], {0x00, 0x11, 0x22}}, segs[1:]...), rest)
+	jfif := fixture.JPEG(photo(64, 48), 90, &fixture.JFIF{Units: 1, XDen: 300, YDen: 300}, nil)
+	jfif2 := bytes.Replace(jfif, []byte("JFIF\x00\x01\x02"), []byte("JFIF\x00\x02\x01"), 1)
+	for _, tc := range []struct {
+		name  string
+		data  []byte
+		says  string // Decode's error
+		fatal bool   // Verify refuses
+	}{
+		{"stray bytes", stray, "extraneous bytes", false},
+		{"stray bytes, then cut short", stray[:len(stray)*2/3], "extraneous bytes", false},
+		{"an unknown JFIF revision", jfif2, "JFIF revision", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := Verify(tc.data); (err != nil) != tc.fatal {
+				t.Errorf("Verify: %v", err)
+			}
+			if _, err := Decode(tc.data); err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("Decode: %v, want an error saying %q", err, tc.says)
+			}
+			if _, err := DecodeConfig(tc.data); err != nil {
+				t.Errorf("DecodeConfig: %v", err)
+			}
+		})
 	}
-	got, err := Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := Decode(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := maxDiff(t, got, want); d != 0 {
-		t.Errorf("differs by %d levels", d)
+	// Go's own decoder reads the whole ones, as validate does.
+	for _, data := range [][]byte{stray, jfif2} {
+		if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+			t.Errorf("image/jpeg: %v", err)
+		}
 	}
 }
 
-// FuzzDecode: no bytes crash the decoder or hang it, what it decodes has
-// the size its header says, and what Verify passes it decodes.
+// FuzzDecode: no bytes crash the decoder or hang it, and what it decodes
+// has the size its header says.
 func FuzzDecode(f *testing.F) {
 	f.Add(encode(f, photo(16, 16), 50))
 	f.Add(cjpeg(f, photo(16, 16), "-progressive"))
 	f.Add(cjpeg(f, photo(16, 16), "-arithmetic"))
 	f.Add([]byte{0xff, 0xd8, 0xff, 0xc0, 0x00, 0x0b, 0x08, 0x00, 0x10, 0x00, 0x10, 0x01, 0x01, 0x11, 0x00})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		verr := Verify(data)
+		_ = Verify(data)
 		cfg, err := DecodeConfig(data)
 		if err != nil || cfg.Width*cfg.Height > 1<<22 {
 			return
 		}
 		img, err := Decode(data)
-		// What Verify lets through, Decode reads. Verify may be the
-		// stricter: reading coefficients for a transform, libjpeg wants
-		// the quantisation table of a component no scan fills, where
-		// decoding does not.
-		if err != nil && verr == nil {
-			t.Errorf("Decode: %v, Verify: nil", err)
-		}
 		if err != nil {
 			return
 		}
@@ -278,4 +291,20 @@ func BenchmarkRead(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestUnnamedLayout: a chroma subsampling TurboJPEG has no name for
+// (4:1:0) is no damage: Verify lets it through for image/jpeg to decode,
+// and DecodeConfig says why it cannot.
+func TestUnnamedLayout(t *testing.T) {
+	data := cjpeg(t, photo(64, 48), "-sample", "4x2,1x1,1x1")
+	if err := Verify(data); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+	if _, err := DecodeConfig(data); err == nil {
+		t.Error("DecodeConfig named a layout TurboJPEG cannot")
+	}
+	if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+		t.Errorf("image/jpeg: %v", err)
+	}
 }

@@ -116,11 +116,15 @@ func decodedBytes(m color.Model) int64 {
 }
 
 // header reads the dimensions of a JPEG or PNG without decoding pixels. A
-// JPEG that uses a feature the decoder cannot read (12-bit samples,
-// lossless coding) is ErrUnsupported.
+// JPEG's is image/jpeg's; where image/jpeg cannot read it, libjpeg's
+// (arithmetic coding), and a JPEG that uses a feature neither can decode
+// (12-bit samples, lossless coding) is ErrUnsupported.
 func header(format string, data []byte) (image.Config, error) {
 	switch format {
 	case "jpeg":
+		if cfg, err := jpeg.DecodeConfig(bytes.NewReader(data)); err == nil {
+			return cfg, nil
+		}
 		cfg, err := jpegturbo.DecodeConfig(data)
 		if err != nil {
 			return image.Config{}, jpegError(err)
@@ -137,22 +141,24 @@ func header(format string, data []byte) (image.Config, error) {
 // A JPEG is read by libjpeg first (jpegturbo.Verify: every coefficient,
 // no pixel), so that what the reference decoder refuses is refused (a
 // file without quantisation tables, which image/jpeg decodes as a grey
-// picture; damage libjpeg would fill with grey) and a feature it cannot
-// decode is named. Its pixels are image/jpeg's where image/jpeg reads the
-// file, libjpeg's where only libjpeg does (arithmetic coding). Not
-// libjpeg's for all: the two IDCTs round apart by one level on about 1 %
-// of the pixels, and on ../shared/faces that moved 25 verdicts on 16 of
-// 156 JPEGs (yaw 9.5° to 11.8° on wild/openface/clapton-2), past what the
-// tests hold the eyes and glasses checks to. The measures are tuned on
-// image/jpeg's pixels; they move to libjpeg's with decoding at a reduced
-// scale (issue 27), once they stand such rounding (issue 25).
+// picture) and a feature it cannot decode is named. Its pixels are
+// image/jpeg's where image/jpeg reads the file, which refuses damage as
+// before; libjpeg's where only libjpeg does (arithmetic coding), stopping
+// at its first warning rather than filling what it cannot read with grey.
+// Not libjpeg's for all: the two IDCTs round apart by one level on about
+// 1 % of the pixels, and on ../shared/faces that moved 25 verdicts on 16
+// of 156 JPEGs (yaw 9.5° to 11.8° on wild/openface/clapton-2), past what
+// the tests hold the eyes and glasses checks to. The measures are tuned
+// on image/jpeg's pixels; they move to libjpeg's with decoding at a
+// reduced scale (issue 27), once they stand such rounding (issue 25).
 func decode(format string, data []byte) (image.Image, error) {
 	switch format {
 	case "jpeg":
 		if err := jpegturbo.Verify(data); err != nil {
 			return nil, jpegError(err)
 		}
-		if img, err := jpeg.Decode(bytes.NewReader(data)); err == nil {
+		img, gerr := jpeg.Decode(bytes.NewReader(data))
+		if gerr == nil {
 			return img, nil
 		}
 		img, err := jpegturbo.Decode(data)

@@ -277,18 +277,29 @@ func noise(w, h int) *image.NRGBA {
 // called damaged.
 func TestJPEGDecoder(t *testing.T) {
 	good := fixture.JPEG(fixture.Gradient(300, 400), 90, nil, nil)
+	// withStray puts stray bytes after the first segment of data.
+	withStray := func(data []byte) []byte {
+		segs, rest := fixture.JPEGSegments(data)
+		return fixture.JoinJPEG(append([][]byte{segs[0], {0x00, 0x11, 0x22}}, segs[1:]...), rest)
+	}
+	stray := withStray(good)
+	damaged := map[string]string{"it": "danneggiato", "en": "damaged", "de": "beschädigt"}
 	for _, tc := range []struct {
 		name string
 		data []byte
 		err  error
 		says map[string]string // in each language, part of the error
 	}{
-		{"no quantisation tables", fixture.WithoutQuantTables(good), ErrUnreadable,
-			map[string]string{"it": "danneggiato", "en": "damaged", "de": "beschädigt"}},
+		{"no quantisation tables", fixture.WithoutQuantTables(good), ErrUnreadable, damaged},
+		// libjpeg warns of the stray bytes first and of nothing after:
+		// the damage that follows is still refused.
+		{"stray bytes, then cut short", stray[:len(stray)*2/3], ErrUnreadable, damaged},
 		{"12-bit samples", fixture.WithFrame(good, 0xc1, 12), ErrUnsupported,
 			map[string]string{"it": "campioni a 12 bit", "en": "12-bit samples", "de": "12-Bit-Abtastwerte"}},
 		{"lossless", fixture.WithFrame(good, 0xc3, 8), ErrUnsupported,
 			map[string]string{"it": "senza perdita", "en": "lossless coding", "de": "verlustfreie Kodierung"}},
+		{"12-bit samples after stray bytes", withStray(fixture.WithFrame(good, 0xc1, 12)), ErrUnsupported,
+			map[string]string{"it": "campioni a 12 bit", "en": "12-bit samples", "de": "12-Bit-Abtastwerte"}},
 	} {
 		for _, lang := range catalog.Languages() {
 			t.Run(tc.name+"/"+lang, func(t *testing.T) {
@@ -306,6 +317,22 @@ func TestJPEGDecoder(t *testing.T) {
 					t.Errorf("format %s for a JPEG", f.Status)
 				}
 			})
+		}
+	}
+}
+
+// TestJPEGWarnings: what libjpeg only warns of and loses no picture with
+// is read as before: stray bytes between segments, an unknown JFIF
+// revision.
+func TestJPEGWarnings(t *testing.T) {
+	good := fixture.JPEG(fixture.Gradient(300, 400), 90, &fixture.JFIF{Units: 1, XDen: 300, YDen: 300}, nil)
+	segs, rest := fixture.JPEGSegments(good)
+	for name, data := range map[string][]byte{
+		"stray bytes":           fixture.JoinJPEG(append([][]byte{segs[0], {0x00, 0x11, 0x22}}, segs[1:]...), rest),
+		"unknown JFIF revision": bytes.Replace(good, []byte("JFIF\x00\x01\x02"), []byte("JFIF\x00\x02\x01"), 1),
+	} {
+		if r := check(t, data, Options{}); r.Err != nil {
+			t.Errorf("%s: %v", name, r.Err)
 		}
 	}
 }

@@ -70,14 +70,10 @@ func jpegFeatureText(u *jpegturbo.UnsupportedError) catalog.Text {
 	switch u.Feature {
 	case jpegturbo.Precision:
 		return catalog.T("check.errorText.jpeg_precision", u.Bits)
-	case jpegturbo.Lossless:
-		return catalog.T("check.errorText.jpeg_lossless")
 	case jpegturbo.Hierarchical:
 		return catalog.T("check.errorText.jpeg_hierarchical")
-	case jpegturbo.Subsampling:
-		return catalog.T("check.errorText.jpeg_subsampling")
 	}
-	return catalog.T("check.errorText.jpeg_color_space")
+	return catalog.T("check.errorText.jpeg_lossless")
 }
 
 // errorText is the citizen's explanation of why the file could not be read.

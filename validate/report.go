@@ -164,7 +164,9 @@ var (
 	// ErrNotImage: the bytes are no image format tessera recognises.
 	ErrNotImage = errors.New("not an image")
 	// ErrUnsupported: a recognised image format other than JPEG and PNG
-	// (HEIC, WebP, GIF, TIFF, BMP, PDF...).
+	// (HEIC, WebP, GIF, TIFF, BMP, PDF...), or a JPEG that uses a feature
+	// the decoders cannot read (12-bit samples, lossless coding: see
+	// JPEGFeature).
 	ErrUnsupported = errors.New("unsupported image format")
 	// ErrTooManyPixels: the header declares more pixels than allowed
 	// (a decompression bomb or a huge scan); no pixels were decoded.
