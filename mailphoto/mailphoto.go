@@ -7,8 +7,12 @@
 // A message is outside bytes: parts, nesting and the images found are
 // bounded. A part that cannot be read loses that part only: a body whose
 // transfer encoding is broken, an attached message whose header cannot be
-// read, a part a multipart cuts short are each reported as an Image that
-// is Broken (a PartError), and every photo beside them is still found.
+// read, a part cut short that says it is an image are each reported as an
+// Image that is Broken (a PartError), and so is the rest of a multipart
+// after a part go-message cannot read (it cannot go past one); every photo
+// before them, and beside them, is still found. An attachment that does
+// not say it is an image and cannot be read may be any file: it is left
+// out.
 package mailphoto
 
 import (
@@ -40,7 +44,9 @@ const (
 )
 
 // ErrMalformed is returned for a message that cannot be parsed: no header,
-// a multipart without a boundary, too many parts or too deep.
+// not one part of it that can be told apart (a multipart without a
+// boundary, or whose first part cannot be read), too many parts or too
+// deep.
 var ErrMalformed = errors.New("malformed message")
 
 // A PartError is why a part of a message that may hold a photo could not
@@ -153,6 +159,17 @@ type walker struct {
 	attached []Attached
 	parts    int
 	headers  int // header fields seen: a message has some
+	unread   int // parts that could not be read, for their names
+}
+
+// unreadable reports a part that could not be read: named name, or after
+// the kind of part it is and how many could not be read so far.
+func (w *walker) unreadable(name, kind string, err error) {
+	w.unread++
+	if name == "" {
+		name = fmt.Sprintf("%s-%d", kind, w.unread)
+	}
+	w.imgs = append(w.imgs, Image{Name: name, Broken: &PartError{Err: err}})
 }
 
 func (w *walker) walk(ent *message.Entity, depth int) error {
@@ -168,15 +185,23 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 				return nil
 			}
 			if err != nil && !lenient(err) {
-				if depth == 0 && read == 0 {
+				switch {
+				case depth == 0 && read == 0:
 					// Not one part of the message can be told apart
 					// (no boundary, or none where it says): there is
 					// nothing but the header.
 					return fmt.Errorf("%w: %w", ErrMalformed, err)
+				case strings.Contains(err.Error(), "NextPart: EOF"):
+					// The multipart ends without its closing boundary:
+					// the parts before are kept, and the last, cut
+					// short, was reported by its own body (when it says
+					// it is an image).
+					return nil
 				}
-				// The multipart ends without its closing boundary, or a
-				// part's header cannot be read: the parts before are
-				// kept; a part cut short was reported by its own body.
+				// A part whose header cannot be read, or no boundary in
+				// a nested multipart: go-message cannot go past it. The
+				// parts before are kept; the rest is reported unread.
+				w.unreadable("", "part", err)
 				return nil
 			}
 			if p == nil {
@@ -202,9 +227,11 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 		inner, err := readAttached(ent.Body)
 		if err != nil {
 			if name == "" {
-				name = fmt.Sprintf("message-%d.eml", len(w.attached)+1)
+				w.unreadable("", "message", fmt.Errorf("attached message: %w", err))
+				w.imgs[len(w.imgs)-1].Name += ".eml"
+				return nil
 			}
-			w.imgs = append(w.imgs, Image{Name: name, Broken: &PartError{Err: fmt.Errorf("attached message: %w", err)}})
+			w.unreadable(name, "message", fmt.Errorf("attached message: %w", err))
 			return nil
 		}
 		w.attached = append(w.attached, Attached{Name: name, Header: inner.Header})
@@ -223,12 +250,17 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 		// reported as such when the part says it is an image, by its
 		// type or its name; an attachment that says nothing may be any
 		// file.
+		// Its encoding is named when it has one: base64 that ends
+		// within a group of four reads as cut short (io.ErrUnexpectedEOF)
+		// whether the sender cut it or a multipart did, so the message
+		// says "invalid or cut short".
 		data = nil
-		broken = &PartError{Err: err}
-		if !errors.Is(err, io.ErrUnexpectedEOF) {
-			cte := strings.ToLower(strings.TrimSpace(ent.Header.Get("Content-Transfer-Encoding")))
-			broken = &PartError{Encoding: cte, Err: err}
+		cte := strings.ToLower(strings.TrimSpace(ent.Header.Get("Content-Transfer-Encoding")))
+		switch cte {
+		case "", "7bit", "8bit", "binary":
+			cte = ""
 		}
+		broken = &PartError{Encoding: cte, Err: err}
 	}
 	sniffed := ""
 	if broken == nil {
@@ -250,36 +282,68 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 	return nil
 }
 
-// maxAttached is the most of an attached message read to mend its header:
-// the bytes are the message's own, already in memory.
-const maxAttached = 64 << 20
+// maxHeader is the largest header of an attached message that is mended
+// (readAttached): 64 KiB, over a hundred lines as long as a line may be.
+// Only the header is copied; the body is read where it lies.
+const maxHeader = 64 << 10
 
 // readAttached reads an attached message. Mail programs forward messages
 // with what their mailbox files hold: an mbox "From " line before the
 // header, lines without a colon. A header go-message cannot read is read
 // again without those lines: the fields that remain are the message's.
 func readAttached(r io.Reader) (*message.Entity, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, maxAttached))
-	if err != nil {
+	br := bufio.NewReaderSize(r, maxHeader)
+	peek, _ := br.Peek(maxHeader)
+	end := headerEnd(peek)
+	if end < 0 {
+		// No end of the header within reach: go-message reads it as it
+		// can, nothing mended.
+		return readEntity(br)
+	}
+	hdr := bytes.Clone(peek[:end])
+	if _, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(hdr))); err == nil {
+		return readEntity(br)
+	}
+	if _, err := br.Discard(end); err != nil {
 		return nil, err
 	}
-	ent, err := message.Read(bytes.NewReader(raw))
-	if err == nil || (lenient(err) && ent != nil) {
-		return ent, nil
-	}
-	ent, err2 := message.Read(bytes.NewReader(mendHeader(raw)))
-	if err2 != nil && !(lenient(err2) && ent != nil) {
+	return readEntity(io.MultiReader(bytes.NewReader(mendHeader(hdr)), br))
+}
+
+// readEntity is message.Read, with the errors it reads past (lenient) not
+// counted and an entity without a header field refused.
+func readEntity(r io.Reader) (*message.Entity, error) {
+	ent, err := message.Read(r)
+	if err != nil && !(lenient(err) && ent != nil) {
 		return nil, err
 	}
 	if ent.Header.Len() == 0 {
-		return nil, err
+		return nil, errors.New("no header fields")
 	}
 	return ent, nil
 }
 
-// mendHeader drops the lines of raw's header that are no header field: not
-// "Name: value" (a name of printable characters but the colon) nor the
-// folded continuation of one.
+// headerEnd is where the header in b ends, its blank line included; -1
+// when b holds no blank line.
+func headerEnd(b []byte) int {
+	for i := 0; i < len(b); {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return -1
+		}
+		line := bytes.TrimRight(b[i:i+j], "\r")
+		i += j + 1
+		if len(line) == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// mendHeader drops the lines of the header raw that are no header field:
+// not "Name: value" (a name of printable characters but the colon) nor the
+// folded continuation of one. What follows the header's blank line is
+// kept as it is.
 func mendHeader(raw []byte) []byte {
 	var out []byte
 	rest := raw
@@ -311,6 +375,7 @@ func mendHeader(raw []byte) []byte {
 // isField reports whether line starts with a header field's name and colon.
 func isField(line []byte) bool {
 	name, _, ok := bytes.Cut(line, []byte(":"))
+	name = bytes.TrimRight(name, " \t") // "Subject : x", which go-message reads
 	if !ok || len(name) == 0 {
 		return false
 	}

@@ -180,7 +180,8 @@ var (
 	// read; the error carries the stack for the log.
 	ErrInternal = errors.New("internal error")
 	// ErrTransferEncoding: the file could not be taken out of what carried
-	// it (an email attachment with broken base64); see Unextracted.
+	// it (an email attachment with broken base64, an attached message that
+	// cannot be read); see Unextracted.
 	ErrTransferEncoding = errors.New("broken transfer encoding")
 )
 
