@@ -260,6 +260,10 @@ func TestUnsupportedJPEG(t *testing.T) {
 	if e := r.errorOf(t); r.status != 422 || e.Error != "unreadable_image" {
 		t.Errorf("no quantisation tables: %s", r)
 	}
+	// The code is one /openapi.json names.
+	if r := do(t, s, httptest.NewRequest(http.MethodGet, "/openapi.json", nil)); !strings.Contains(string(r.body), `"unsupported_jpeg"`) {
+		t.Error("openapi.json does not name unsupported_jpeg")
+	}
 }
 
 // TestAnnotate returns a PNG of the photo scaled to the asked size, with
