@@ -224,6 +224,14 @@ func Verify(data []byte) error {
 	return nil
 }
 
+// Progressive reports whether data is a progressive JPEG, as far as its
+// markers up to the frame header tell: a decoder holds every coefficient
+// of such an image until its last scan.
+func Progressive(data []byte) bool {
+	f, err := scanFrame(data)
+	return err == nil && f.progressive
+}
+
 // newYCbCr allocates the planes libjpeg-turbo writes: each as wide and
 // as tall as TurboJPEG's tjPlaneWidth and tjPlaneHeight say, which pad the
 // luma plane to whole chroma samples (a 4:2:0 image 101 pixels wide has a
@@ -272,7 +280,8 @@ func pixels(data []byte, pix []uint8, stride int, cfg Config, format C.int, fl C
 
 // frame is what the markers before the first scan say.
 type frame struct {
-	adobe bool // an APP14 "Adobe" segment
+	adobe       bool // an APP14 "Adobe" segment
+	progressive bool // SOF2 or SOF10
 }
 
 // scanFrame walks the markers up to the frame header (SOFn) and refuses
@@ -323,6 +332,7 @@ func scanFrame(data []byte) (frame, error) {
 			case 0xc5, 0xc6, 0xc7, 0xcd, 0xce, 0xcf:
 				return f, &UnsupportedError{Feature: Hierarchical}
 			}
+			f.progressive = m == 0xc2 || m == 0xca
 			// The Adobe segment comes before the frame in every writer
 			// known; the rest is libjpeg's to read.
 			return f, nil

@@ -43,14 +43,24 @@ func costImages(t *testing.T) map[string][]byte {
 		}
 		return b.Bytes()
 	}
+	cjpeg := func(args ...string) []byte {
+		data, err := fixture.CJPEG(src, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
 	return map[string][]byte{
-		"jpeg 4:2:0":        fixture.JPEG(src, 85, nil, nil),
-		"jpeg 4:2:0 turned": fixture.JPEG(src, 85, nil, &fixture.Exif{Orientation: 6}),
-		"jpeg gray":         enc(func(b *bytes.Buffer) error { return jpeg.Encode(b, g, nil) }),
-		"png rgba 8-bit":    enc(func(b *bytes.Buffer) error { return png.Encode(b, src) }),
-		"png rgba 16-bit":   enc(func(b *bytes.Buffer) error { return png.Encode(b, r16) }),
-		"png gray":          enc(func(b *bytes.Buffer) error { return png.Encode(b, g) }),
-		"png paletted":      enc(func(b *bytes.Buffer) error { return png.Encode(b, pal) }),
+		"jpeg progressive 4:4:4": cjpeg("-progressive", "-sample", "1x1"),
+		"jpeg progressive 4:2:0": cjpeg("-progressive"),
+		"jpeg arithmetic 4:4:4":  cjpeg("-arithmetic", "-sample", "1x1"),
+		"jpeg 4:2:0":             fixture.JPEG(src, 85, nil, nil),
+		"jpeg 4:2:0 turned":      fixture.JPEG(src, 85, nil, &fixture.Exif{Orientation: 6}),
+		"jpeg gray":              enc(func(b *bytes.Buffer) error { return jpeg.Encode(b, g, nil) }),
+		"png rgba 8-bit":         enc(func(b *bytes.Buffer) error { return png.Encode(b, src) }),
+		"png rgba 16-bit":        enc(func(b *bytes.Buffer) error { return png.Encode(b, r16) }),
+		"png gray":               enc(func(b *bytes.Buffer) error { return png.Encode(b, g) }),
+		"png paletted":           enc(func(b *bytes.Buffer) error { return png.Encode(b, pal) }),
 	}
 }
 
@@ -84,6 +94,32 @@ func TestCostCoversAllocation(t *testing.T) {
 				t.Errorf("allocated %d bytes, estimated %d", used, cost)
 			}
 		})
+	}
+}
+
+// TestCostCoversLargeProgressive: a 12-megapixel progressive JPEG without
+// chroma subsampling, where image/jpeg holds a 32-bit coefficient per
+// sample and the fixed part of the estimate no longer hides a short per
+// pixel one (issue 27: 700 MiB allocated for a 7000x7000 file estimated at
+// 577).
+func TestCostCoversLargeProgressive(t *testing.T) {
+	data, err := fixture.CJPEG(fixture.Gradient(4000, 3000), "-progressive", "-sample", "1x1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := testValidator(t)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	r, err := v.Check(context.Background(), "big", data, Options{Now: testNow})
+	runtime.ReadMemStats(&after)
+	if err != nil || r.Err != nil {
+		t.Fatalf("check: %v %v", err, r.Err)
+	}
+	used, cost := int64(after.TotalAlloc-before.TotalAlloc), Cost(data)
+	t.Logf("allocated %d MB, estimated %d MB", used>>20, cost>>20)
+	if used > cost {
+		t.Errorf("allocated %d bytes, estimated %d", used, cost)
 	}
 }
 
@@ -124,7 +160,7 @@ func TestMemoryBudget(t *testing.T) {
 		t.Fatalf("a photo after the first was done: %v %v", err, r.Err)
 	}
 
-	big := fixture.PNG(fixture.Gradient(1500, 2000), 0) // 8-bit RGBA: costs more than the budget
+	big := fixture.PNG(fixture.Gradient(2000, 2000), 0) // 8-bit RGBA: costs more than the budget
 	if Cost(big) <= cost*3/2 {
 		t.Fatalf("the big photo costs %d, not over the budget %d", Cost(big), cost*3/2)
 	}
@@ -136,6 +172,10 @@ func TestMemoryBudget(t *testing.T) {
 		r, err := v.Check(context.Background(), "big", big, Options{Now: testNow, Lang: lang})
 		if err != nil || !errors.Is(r.Err, ErrOverBudget) || r.Error == "" || r.Pass {
 			t.Fatalf("%s: a photo over the whole budget: %v, report %v %q", lang, err, r.Err, r.Error)
+		}
+		// It is a PNG all the same, not "not an image".
+		if c := status(t, r, "format"); c.Status != Pass {
+			t.Errorf("%s: format %s %v: %s", lang, c.Status, c.Value, c.Message)
 		}
 	}
 }

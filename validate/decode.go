@@ -63,9 +63,22 @@ func Sniff(data []byte) string {
 // 6.7-7.2 (a 4-byte NRGBA copy); PNG 8-bit RGBA 9.7, 16-bit 17.7,
 // grayscale 1.7. Twice the decoded pixel plus the turned copy and the luma
 // covers each of those.
+//
+// A JPEG costs more, by how its decoders hold coefficients (one per
+// sample, counted per decoded byte, an upper bound of the samples a pixel
+// has): libjpeg reads every one of them first (jpegturbo.Verify), as
+// 16-bit values in C memory Go's collector does not see; image/jpeg holds
+// a progressive JPEG's as 32-bit values (its block type, [64]int32) until
+// the last scan.
 const (
 	costTurned = 4 // bytes per pixel of the NRGBA copy a turned photo needs
 	costLuma   = 2 // the luma plane and what is measured on it
+	// costVerify is what libjpeg holds per sample while it verifies a
+	// JPEG: a JCOEF, 16 bits.
+	costVerify = 2
+	// costProgressive is what image/jpeg holds per sample of a
+	// progressive JPEG: an int32.
+	costProgressive = 4
 	// costFixed is what a check needs whatever the photo: the face
 	// detector's scaled copy (at most 1200 pixels a side), the landmarks,
 	// the backdrop grid.
@@ -92,7 +105,35 @@ func costOf(data []byte, cfg image.Config, err error) int64 {
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
 		return int64(len(data))
 	}
-	return costFixed + int64(cfg.Width)*int64(cfg.Height)*(2*decodedBytes(cfg.ColorModel)+costTurned+costLuma)
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if Sniff(data) != "jpeg" {
+		return costFixed + pixels*(2*decodedBytes(cfg.ColorModel)+costTurned+costLuma)
+	}
+	// Per pixel, in halves of a byte: a 4:2:0 JPEG has 1.5 samples a
+	// pixel, each decoded to a byte.
+	half := 2 * decodedBytes(cfg.ColorModel)
+	if c, err := jpegturbo.DecodeConfig(data); err == nil && c.ColorModel == color.YCbCrModel {
+		half = samplesHalves(c.Ratio)
+	}
+	perHalf := int64(2 + costVerify) // the decoded sample twice, libjpeg's coefficient
+	if jpegturbo.Progressive(data) {
+		perHalf += costProgressive
+	}
+	return costFixed + pixels*(costTurned+costLuma) + pixels*half*perHalf/2
+}
+
+// samplesHalves is the samples a pixel of a YCbCr image subsampled by r
+// has, in halves: 6 for 4:4:4, 3 for 4:2:0.
+func samplesHalves(r image.YCbCrSubsampleRatio) int64 {
+	switch r {
+	case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio440:
+		return 4
+	case image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio411:
+		return 3
+	case image.YCbCrSubsampleRatio410:
+		return 2 // 1.25, rounded up to a half
+	}
+	return 6
 }
 
 // decodedBytes is the bytes per pixel of an image decoded in color model m.

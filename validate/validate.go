@@ -139,7 +139,7 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 	}
 	cost := costOf(data, cfg, herr)
 	if cost > v.budget {
-		ph := &photo{bytes: len(data), info: &ImageInfo{Bytes: len(data), Format: format}}
+		ph := &photo{bytes: len(data), format: format, info: &ImageInfo{Bytes: len(data), Format: format}}
 		if herr == nil {
 			ph.info.Width, ph.info.Height = cfg.Width, cfg.Height
 		}
