@@ -16,7 +16,7 @@
 package jpegturbo
 
 /*
-#cgo pkg-config: libturbojpeg
+#cgo pkg-config: libturbojpeg libjpeg
 #include <stdlib.h>
 #include <turbojpeg.h>
 #include "shim.h"
@@ -28,7 +28,6 @@ import (
 	"image"
 	"image/color"
 	"runtime"
-	"strings"
 	"unsafe"
 )
 
@@ -199,14 +198,14 @@ func Decode(data []byte) (image.Image, error) {
 
 // Verify reads every coefficient of the JPEG with libjpeg, as a lossless
 // transform does, without computing a pixel (libjpeg holds the
-// coefficients meanwhile, 2 bytes a sample, outside Go's heap). It
-// refuses what libjpeg refuses outright: a missing quantisation table, a
-// feature it cannot decode (UnsupportedError), a file that is no JPEG. A
-// warning is no refusal: libjpeg reads on past it, and whoever decodes the
-// pixels judges the damage (Decode refuses it). Reading for a transform,
-// libjpeg is the stricter: it also wants the quantisation table of a
-// component no scan fills. A layout TurboJPEG cannot name (4:1:0) is
-// libjpeg's to read, not TurboJPEG's to refuse: Verify lets it through.
+// coefficients meanwhile, 2 bytes a sample, outside Go's heap, and frees
+// them before it returns). It refuses what libjpeg refuses outright: a
+// missing quantisation table, a feature it cannot decode
+// (UnsupportedError), more than 500 scans, a file that is no JPEG; in any
+// layout libjpeg reads, 4:1:0 included. A warning is no refusal: libjpeg
+// reads on past it, and whoever decodes the pixels judges the damage
+// (Decode refuses it). Reading for a transform, libjpeg is the stricter:
+// it also wants the quantisation table of a component no scan fills.
 func Verify(data []byte) error {
 	if _, err := scanFrame(data); err != nil {
 		return err
@@ -215,11 +214,10 @@ func Verify(data []byte) error {
 		return FormatError("empty file")
 	}
 	var errbuf [200]C.char
-	rc := C.tess_jpeg_verify((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), flags, &errbuf[0], C.int(len(errbuf)))
+	rc := C.tess_jpeg_verify((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), &errbuf[0], C.int(len(errbuf)))
 	runtime.KeepAlive(data)
-	msg := C.GoString(&errbuf[0])
-	if rc == C.TESS_JPEG_FATAL && !strings.Contains(msg, "Could not determine subsampling type") {
-		return FormatError(msg)
+	if rc != C.TESS_JPEG_OK {
+		return FormatError(C.GoString(&errbuf[0]))
 	}
 	return nil
 }

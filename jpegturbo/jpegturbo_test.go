@@ -169,7 +169,7 @@ func TestRefused(t *testing.T) {
 		{"truncated", good[:len(good)*2/3], 0, "Premature end", false},
 		{"corrupt scan", corrupt, 0, "Corrupt JPEG data", false},
 		{"not a JPEG", []byte("GIF89a...."), 0, "not a JPEG", true},
-		{"header only", good[:20], 0, "a picture of 0x0 pixels", false},
+		{"header only", good[:20], 0, "a picture of 0x0 pixels", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Decode(tc.data)
@@ -294,17 +294,26 @@ func BenchmarkRead(b *testing.B) {
 }
 
 // TestUnnamedLayout: a chroma subsampling TurboJPEG has no name for
-// (4:1:0) is no damage: Verify lets it through for image/jpeg to decode,
-// and DecodeConfig says why it cannot.
+// (4:1:0, or each component its own) is no damage: Verify reads it with
+// libjpeg and lets it through for image/jpeg to decode, and DecodeConfig
+// says why it cannot. Without its quantisation tables it is refused all
+// the same, as in any layout.
 func TestUnnamedLayout(t *testing.T) {
-	data := cjpeg(t, photo(64, 48), "-sample", "4x2,1x1,1x1")
-	if err := Verify(data); err != nil {
-		t.Errorf("Verify: %v", err)
-	}
-	if _, err := DecodeConfig(data); err == nil {
-		t.Error("DecodeConfig named a layout TurboJPEG cannot")
-	}
-	if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
-		t.Errorf("image/jpeg: %v", err)
+	for _, sample := range []string{"4x2,1x1,1x1", "1x1,2x2,1x1"} {
+		data := cjpeg(t, photo(64, 48), "-sample", sample)
+		if err := Verify(data); err != nil {
+			t.Errorf("%s: Verify: %v", sample, err)
+		}
+		if _, err := DecodeConfig(data); err == nil {
+			t.Errorf("%s: DecodeConfig named a layout TurboJPEG cannot", sample)
+		}
+		if sample == "4x2,1x1,1x1" {
+			if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+				t.Errorf("%s: image/jpeg: %v", sample, err)
+			}
+		}
+		if err := Verify(fixture.WithoutQuantTables(data)); err == nil || !strings.Contains(err.Error(), "Quantization table") {
+			t.Errorf("%s without quantisation tables: Verify %v", sample, err)
+		}
 	}
 }

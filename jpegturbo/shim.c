@@ -2,8 +2,11 @@
 // outcome and message returned to Go.
 #include "shim.h"
 
+#include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 #include <turbojpeg.h>
+#include <jpeglib.h>
 
 static void put_err(char *err, int errlen, const char *msg) {
   if (err == NULL || errlen <= 0) return;
@@ -62,21 +65,65 @@ int tess_jpeg_pixels(const uint8_t *buf, size_t len, uint8_t *dst, int width,
   return outcome(h, rc, err, errlen);
 }
 
-int tess_jpeg_verify(const uint8_t *buf, size_t len, int flags, char *err,
-                     int errlen) {
-  tjhandle h = tjInitTransform();
-  if (h == NULL) {
-    put_err(err, errlen, tjGetErrorStr2(NULL));
+// Verify's error manager: a fatal error jumps back with libjpeg's
+// message; a warning is no refusal here (libjpeg reads on past it).
+struct verify_err {
+  struct jpeg_error_mgr pub;
+  jmp_buf back;
+  char msg[JMSG_LENGTH_MAX];
+};
+
+static void verify_exit(j_common_ptr c) {
+  struct verify_err *e = (struct verify_err *)c->err;
+  (*c->err->format_message)(c, e->msg);
+  longjmp(e->back, 1);
+}
+
+static void verify_emit(j_common_ptr c, int level) {
+  (void)c;
+  (void)level;
+}
+
+// At most maxScans scans in a progressive JPEG, as TJFLAG_LIMITSCANS.
+struct verify_progress {
+  struct jpeg_progress_mgr pub;
+  struct verify_err *err;
+};
+
+static const int maxScans = 500;
+
+static void verify_monitor(j_common_ptr c) {
+  j_decompress_ptr d = (j_decompress_ptr)c;
+  struct verify_progress *p = (struct verify_progress *)c->progress;
+  if (d->progressive_mode && d->input_scan_number > maxScans) {
+    snprintf(p->err->msg, sizeof p->err->msg,
+             "Progressive JPEG image has more than %d scans", maxScans);
+    longjmp(p->err->back, 1);
+  }
+}
+
+int tess_jpeg_verify(const uint8_t *buf, size_t len, char *err, int errlen) {
+  struct jpeg_decompress_struct d;
+  struct verify_err e;
+  struct verify_progress p;
+  memset(&d, 0, sizeof d);
+  d.err = jpeg_std_error(&e.pub);
+  e.pub.error_exit = verify_exit;
+  e.pub.emit_message = verify_emit;
+  e.msg[0] = 0;
+  if (setjmp(e.back)) {
+    put_err(err, errlen, e.msg);
+    jpeg_destroy_decompress(&d);
     return TESS_JPEG_FATAL;
   }
-  tjtransform xf;
-  memset(&xf, 0, sizeof(xf));
-  xf.op = TJXOP_NONE;
-  xf.options = TJXOPT_NOOUTPUT;
-  unsigned char *dst = NULL;
-  unsigned long dstSize = 0;
-  int rc = tjTransform(h, buf, (unsigned long)len, 1, &dst, &dstSize, &xf,
-                       flags);
-  if (dst != NULL) tjFree(dst);
-  return outcome(h, rc, err, errlen);
+  jpeg_create_decompress(&d);
+  p.pub.progress_monitor = verify_monitor;
+  p.err = &e;
+  d.progress = &p.pub;
+  jpeg_mem_src(&d, (unsigned char *)buf, (unsigned long)len);
+  jpeg_read_header(&d, TRUE);
+  jpeg_read_coefficients(&d);
+  jpeg_finish_decompress(&d);
+  jpeg_destroy_decompress(&d);
+  return TESS_JPEG_OK;
 }

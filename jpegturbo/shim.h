@@ -32,11 +32,11 @@ int tess_jpeg_pixels(const uint8_t *buf, size_t len, uint8_t *dst, int width,
                      int pitch, int height, int pixfmt, int flags, char *err,
                      int errlen);
 
-// tess_jpeg_verify reads every coefficient of the JPEG, as a lossless
-// transform does, without decoding a pixel or writing anything, with
-// flags (TJFLAG_*): what libjpeg refuses is refused.
-int tess_jpeg_verify(const uint8_t *buf, size_t len, int flags, char *err,
-                     int errlen);
+// tess_jpeg_verify reads every coefficient of the JPEG with libjpeg's own
+// API (jpeg_read_coefficients, as a lossless transform does), computing no
+// pixel: what libjpeg refuses outright is refused, with its message;
+// warnings are not. At most 500 scans of a progressive JPEG are read.
+int tess_jpeg_verify(const uint8_t *buf, size_t len, char *err, int errlen);
 
 #ifdef __cplusplus
 }

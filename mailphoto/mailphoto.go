@@ -158,16 +158,19 @@ type walker struct {
 	imgs     []Image
 	attached []Attached
 	parts    int
-	headers  int // header fields seen: a message has some
-	unread   int // parts that could not be read, for their names
+	headers  int            // header fields seen: a message has some
+	unread   map[string]int // parts that could not be read, by kind, for their names
 }
 
 // unreadable reports a part that could not be read: named name, or after
 // the kind of part it is and how many could not be read so far.
 func (w *walker) unreadable(name, kind string, err error) {
-	w.unread++
+	if w.unread == nil {
+		w.unread = map[string]int{}
+	}
+	w.unread[kind]++
 	if name == "" {
-		name = fmt.Sprintf("%s-%d", kind, w.unread)
+		name = fmt.Sprintf("%s-%d", kind, w.unread[kind])
 	}
 	w.imgs = append(w.imgs, Image{Name: name, Broken: &PartError{Err: err}})
 }
@@ -191,7 +194,7 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 					// (no boundary, or none where it says): there is
 					// nothing but the header.
 					return fmt.Errorf("%w: %w", ErrMalformed, err)
-				case strings.Contains(err.Error(), "NextPart: EOF"):
+				case read > 0 && strings.Contains(err.Error(), "NextPart: EOF"):
 					// The multipart ends without its closing boundary:
 					// the parts before are kept, and the last, cut
 					// short, was reported by its own body (when it says
@@ -293,8 +296,13 @@ const maxHeader = 64 << 10
 // again without those lines: the fields that remain are the message's.
 func readAttached(r io.Reader) (*message.Entity, error) {
 	br := bufio.NewReaderSize(r, maxHeader)
-	peek, _ := br.Peek(maxHeader)
+	peek, perr := br.Peek(maxHeader)
 	end := headerEnd(peek)
+	if end < 0 && perr != nil {
+		// The whole message is in peek, without a blank line: all
+		// header, no body.
+		end = len(peek)
+	}
 	if end < 0 {
 		// No end of the header within reach: go-message reads it as it
 		// can, nothing mended.
@@ -307,18 +315,21 @@ func readAttached(r io.Reader) (*message.Entity, error) {
 	if _, err := br.Discard(end); err != nil {
 		return nil, err
 	}
-	return readEntity(io.MultiReader(bytes.NewReader(mendHeader(hdr)), br))
+	ent, err := readEntity(io.MultiReader(bytes.NewReader(mendHeader(hdr)), br))
+	if err == nil && ent.Header.Len() == 0 {
+		// Lines there were, and not one a field: bytes that are no
+		// message.
+		return nil, errors.New("no header field")
+	}
+	return ent, err
 }
 
 // readEntity is message.Read, with the errors it reads past (lenient) not
-// counted and an entity without a header field refused.
+// counted.
 func readEntity(r io.Reader) (*message.Entity, error) {
 	ent, err := message.Read(r)
 	if err != nil && !(lenient(err) && ent != nil) {
 		return nil, err
-	}
-	if ent.Header.Len() == 0 {
-		return nil, errors.New("no header fields")
 	}
 	return ent, nil
 }

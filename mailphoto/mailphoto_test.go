@@ -185,6 +185,12 @@ func TestPartsFailAlone(t *testing.T) {
 			[]img{{"message-1.eml", false, ""}, {"message-2.eml", false, ""}}},
 		{"an attached message in LF lines, folded fields, an mbox line", attached(strings.ReplaceAll(innerMsg("From x Mon Dec  7 10:00:00 2026\nFrom: mario@example.it\nX-Long: one\n two\n"), "\r", "")),
 			[]img{{"beside.jpg", true, ""}, {"inside.jpg", true, ""}}},
+		{"a nested multipart whose boundary never comes", attached("From: x@y.it\nContent-Type: multipart/mixed; boundary=never\n\n" + jpegPart("inside.jpg")),
+			[]img{{"beside.jpg", true, ""}, {"part-1", false, ""}}},
+		{"an attached message that is all header, after an mbox line", attached("From x Mon Dec  7 10:00:00 2026\nFrom: mario@example.it\nSubject: vuoto"),
+			[]img{{"beside.jpg", true, ""}}},
+		{"an attached message with no header at all", attached("\n" + "body only\n"),
+			[]img{{"beside.jpg", true, ""}}},
 		{"base64 that ends within a group", fixture.CRLF("From: a@b.it\nContent-Type: image/jpeg; name=g.jpg\nContent-Transfer-Encoding: base64\n\n/9j/4AAQx\n"),
 			[]img{{"g.jpg", false, "base64"}}},
 	} {

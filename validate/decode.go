@@ -64,18 +64,16 @@ func Sniff(data []byte) string {
 // grayscale 1.7. Twice the decoded pixel plus the turned copy and the luma
 // covers each of those.
 //
-// A JPEG costs more, by how its decoders hold coefficients (one per
-// sample, counted per decoded byte, an upper bound of the samples a pixel
-// has): libjpeg reads every one of them first (jpegturbo.Verify), as
-// 16-bit values in C memory Go's collector does not see; image/jpeg holds
-// a progressive JPEG's as 32-bit values (its block type, [64]int32) until
-// the last scan.
+// A JPEG is counted by the samples a pixel really has (1.5 for 4:2:0, 3
+// for 4:4:4), each decoded to a byte. A progressive one costs more:
+// image/jpeg holds its coefficients, one per sample, as 32-bit values (its
+// block type, [64]int32) until the last scan. libjpeg's check of every
+// JPEG (jpegturbo.Verify) holds them too, as 16-bit values in C memory, but
+// frees them before image/jpeg decodes, and they are fewer than what
+// follows: not counted on top.
 const (
 	costTurned = 4 // bytes per pixel of the NRGBA copy a turned photo needs
 	costLuma   = 2 // the luma plane and what is measured on it
-	// costVerify is what libjpeg holds per sample while it verifies a
-	// JPEG: a JCOEF, 16 bits.
-	costVerify = 2
 	// costProgressive is what image/jpeg holds per sample of a
 	// progressive JPEG: an int32.
 	costProgressive = 4
@@ -110,12 +108,14 @@ func costOf(data []byte, cfg image.Config, err error) int64 {
 		return costFixed + pixels*(2*decodedBytes(cfg.ColorModel)+costTurned+costLuma)
 	}
 	// Per pixel, in halves of a byte: a 4:2:0 JPEG has 1.5 samples a
-	// pixel, each decoded to a byte.
+	// pixel, each decoded to a byte. Only where both decoders read the
+	// JPEG as YCbCr: an RGB one without a JFIF segment is YCbCr 4:2:0 to
+	// TurboJPEG and RGBA to image/jpeg.
 	half := 2 * decodedBytes(cfg.ColorModel)
-	if c, err := jpegturbo.DecodeConfig(data); err == nil && c.ColorModel == color.YCbCrModel {
+	if c, err := jpegturbo.DecodeConfig(data); err == nil && c.ColorModel == color.YCbCrModel && cfg.ColorModel == color.YCbCrModel {
 		half = samplesHalves(c.Ratio)
 	}
-	perHalf := int64(2 + costVerify) // the decoded sample twice, libjpeg's coefficient
+	perHalf := int64(2) // the decoded sample, twice
 	if jpegturbo.Progressive(data) {
 		perHalf += costProgressive
 	}
@@ -131,7 +131,7 @@ func samplesHalves(r image.YCbCrSubsampleRatio) int64 {
 	case image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio411:
 		return 3
 	case image.YCbCrSubsampleRatio410:
-		return 2 // 1.25, rounded up to a half
+		return 3 // 1.25, rounded up to a half
 	}
 	return 6
 }
