@@ -109,14 +109,9 @@ func TestRead(t *testing.T) {
 					t.Errorf("attached %+v, want postacert.eml with the citizen's Message-ID", m.Attached)
 				}
 			}
-			if len(m.Images) != len(tc.want) {
-				t.Fatalf("%d images, want %d: %+v", len(m.Images), len(tc.want), m.Images)
-			}
+			sameNames(t, m.Images, tc.want, func(w img) string { return w.name })
 			for i, w := range tc.want {
 				im := m.Images[i]
-				if im.Name != w.name {
-					t.Errorf("image %d named %q, want %q", i, im.Name, w.name)
-				}
 				if (im.Broken != nil) != w.broken || (im.Broken != nil) != (im.Data == nil) {
 					t.Errorf("%s: broken %v with %d bytes, want broken %v", w.name, im.Broken, len(im.Data), w.broken)
 				}
@@ -199,14 +194,9 @@ func TestPartsFailAlone(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(m.Images) != len(tc.want) {
-				t.Fatalf("%d images, want %d: %+v", len(m.Images), len(tc.want), m.Images)
-			}
+			sameNames(t, m.Images, tc.want, func(w img) string { return w.name })
 			for i, w := range tc.want {
 				im := m.Images[i]
-				if im.Name != w.name {
-					t.Errorf("image %d named %q, want %q", i, im.Name, w.name)
-				}
 				if w.read {
 					if im.Broken != nil || !bytes.Equal(im.Data, photo) {
 						t.Errorf("%s: broken %v, %d bytes; want the photo", w.name, im.Broken, len(im.Data))
@@ -219,6 +209,20 @@ func TestPartsFailAlone(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// sameNames fails t unless imgs are as many as want and named as name
+// names them, in that order.
+func sameNames[W any](t *testing.T, imgs []Image, want []W, name func(W) string) {
+	t.Helper()
+	if len(imgs) != len(want) {
+		t.Fatalf("%d images, want %d: %+v", len(imgs), len(want), imgs)
+	}
+	for i, im := range imgs {
+		if n := name(want[i]); im.Name != n {
+			t.Errorf("image %d named %q, want %q", i, im.Name, n)
+		}
 	}
 }
 
