@@ -1,6 +1,7 @@
 // Package jpegturbo decodes JPEG files with libjpeg-turbo (Debian's
 // libturbojpeg0), the reference decoder most software reads JPEG with,
-// through its TurboJPEG API and a small cgo shim.
+// through its TurboJPEG API (and libjpeg's own, for Verify) and a small
+// cgo shim.
 //
 // It reads what libjpeg reads, Go's image/jpeg does not: arithmetic
 // coding. It refuses what libjpeg refuses, with libjpeg's reason (a JPEG
@@ -103,6 +104,11 @@ func DecodeConfig(data []byte) (Config, error) {
 	if _, err := scanFrame(data); err != nil {
 		return Config{}, err
 	}
+	return config(data)
+}
+
+// config is DecodeConfig once scanFrame has let data through.
+func config(data []byte) (Config, error) {
 	h, err := readHeader(data)
 	if err != nil {
 		return Config{}, err
@@ -156,7 +162,7 @@ func Decode(data []byte) (image.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := DecodeConfig(data)
+	cfg, err := config(data)
 	if err != nil {
 		return nil, err
 	}

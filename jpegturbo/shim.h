@@ -1,5 +1,5 @@
-// Package jpegturbo's C interface to libjpeg-turbo's TurboJPEG API: plain
-// C types only.
+// Package jpegturbo's C interface to libjpeg-turbo (its TurboJPEG API, and
+// libjpeg's own for tess_jpeg_verify): plain C types only.
 #ifndef TESSERA_JPEGTURBO_SHIM_H
 #define TESSERA_JPEGTURBO_SHIM_H
 

@@ -159,18 +159,19 @@ type walker struct {
 	attached []Attached
 	parts    int
 	headers  int            // header fields seen: a message has some
-	unread   map[string]int // parts that could not be read, by kind, for their names
+	unread   map[string]int // parts that could not be read, by unnamed pattern
 }
 
-// unreadable reports a part that could not be read: named name, or after
-// the kind of part it is and how many could not be read so far.
-func (w *walker) unreadable(name, kind string, err error) {
+// unreadable reports a part that could not be read: named name, or, when
+// it names none, unnamed with the count of such parts so far ("part-%d",
+// "message-%d.eml").
+func (w *walker) unreadable(name, unnamed string, err error) {
 	if w.unread == nil {
 		w.unread = map[string]int{}
 	}
-	w.unread[kind]++
+	w.unread[unnamed]++
 	if name == "" {
-		name = fmt.Sprintf("%s-%d", kind, w.unread[kind])
+		name = fmt.Sprintf(unnamed, w.unread[unnamed])
 	}
 	w.imgs = append(w.imgs, Image{Name: name, Broken: &PartError{Err: err}})
 }
@@ -204,7 +205,7 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 				// A part whose header cannot be read, or no boundary in
 				// a nested multipart: go-message cannot go past it. The
 				// parts before are kept; the rest is reported unread.
-				w.unreadable("", "part", err)
+				w.unreadable("", "part-%d", err)
 				return nil
 			}
 			if p == nil {
@@ -229,12 +230,7 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 	if mt == "message/rfc822" || mt == "message/global" {
 		inner, err := readAttached(ent.Body)
 		if err != nil {
-			if name == "" {
-				w.unreadable("", "message", fmt.Errorf("attached message: %w", err))
-				w.imgs[len(w.imgs)-1].Name += ".eml"
-				return nil
-			}
-			w.unreadable(name, "message", fmt.Errorf("attached message: %w", err))
+			w.unreadable(name, "message-%d.eml", fmt.Errorf("attached message: %w", err))
 			return nil
 		}
 		w.attached = append(w.attached, Attached{Name: name, Header: inner.Header})
@@ -252,8 +248,7 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 		// A body whose transfer encoding is broken, or cut short:
 		// reported as such when the part says it is an image, by its
 		// type or its name; an attachment that says nothing may be any
-		// file.
-		// Its encoding is named when it has one: base64 that ends
+		// file. Its encoding is named when it has one: base64 that ends
 		// within a group of four reads as cut short (io.ErrUnexpectedEOF)
 		// whether the sender cut it or a multipart did, so the message
 		// says "invalid or cut short".

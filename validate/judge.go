@@ -78,12 +78,12 @@ func jpegFeatureText(u *jpegturbo.UnsupportedError) catalog.Text {
 
 // errorText is the citizen's explanation of why the file could not be read.
 func (j *judge) errorText(err error, ph *photo) catalog.Text {
-	var jpegFeature *jpegturbo.UnsupportedError
+	feature, isFeature := JPEGFeature(err)
 	switch {
 	case errors.Is(err, ErrNotImage):
 		return j.say("check.errorText.file_not_jpg_or")
-	case errors.As(err, &jpegFeature):
-		return j.say("check.errorText.jpeg_feature_unsupported", jpegFeatureText(jpegFeature))
+	case isFeature:
+		return j.say("check.errorText.jpeg_feature_unsupported", feature)
 	case errors.Is(err, ErrUnsupported):
 		return j.say("check.errorText.format_not_accepted_jpg", strings.ToUpper(ph.format))
 	case errors.Is(err, ErrTooManyPixels):
