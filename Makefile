@@ -9,8 +9,8 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 BIN := bin/tessera
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
-DEB_BUILD := libdlib-dev libdlib-data libopencv-dnn-dev libopenblas-dev liblapack-dev libjpeg-dev libturbojpeg0-dev libpng-dev pkg-config g++
-DEB_TEST := chromium wrk dovecot-imapd poppler-utils libjpeg-turbo-progs
+DEB_BUILD := libdlib-dev libdlib-data libopencv-dnn-dev libopenblas-dev liblapack-dev libjpeg-dev libturbojpeg0-dev libheif-dev libpng-dev pkg-config g++
+DEB_TEST := chromium wrk dovecot-imapd poppler-utils libjpeg-turbo-progs libheif-examples
 DEB_PKGS := $(DEB_BUILD) $(DEB_TEST)
 # axe-core for the accessibility tests, at the version package-lock.json
 # pins (npm ci checks its integrity), installed again when the lock file

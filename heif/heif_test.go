@@ -1,0 +1,203 @@
+package heif_test
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/png"
+	"math"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/disintegration/imaging"
+
+	"github.com/tessera-cie/tessera/heif"
+	"github.com/tessera-cie/tessera/internal/fixture"
+)
+
+// picture is the test picture: a gradient with sharp edges, so that a
+// turned or shifted decode shows.
+func picture(w, h int) *image.NRGBA {
+	img := fixture.Gradient(w, h)
+	for y := h / 4; y < h/2; y++ {
+		for x := w / 5; x < w/3; x++ {
+			img.Pix[img.PixOffset(x, y)+0] = 20
+			img.Pix[img.PixOffset(x, y)+1] = 30
+			img.Pix[img.PixOffset(x, y)+2] = 200
+		}
+	}
+	return img
+}
+
+// encode makes a HEIF file of img with heif-enc: HEIC unless args say
+// otherwise ("-A": AVIF).
+func encode(t testing.TB, img image.Image, ex *fixture.Exif, args ...string) []byte {
+	t.Helper()
+	data, err := fixture.HEIF(fixture.JPEG(img, 98, nil, ex), append([]string{"-q", "90"}, args...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// meanDiff is the mean absolute difference of the RGB samples of a and b,
+// which must be the same size.
+func meanDiff(t *testing.T, a, b image.Image) float64 {
+	t.Helper()
+	if a.Bounds().Size() != b.Bounds().Size() {
+		t.Fatalf("sizes %v and %v", a.Bounds().Size(), b.Bounds().Size())
+	}
+	na, nb := imaging.Clone(a), imaging.Clone(b)
+	var sum float64
+	for i := range na.Pix {
+		if i%4 != 3 {
+			sum += math.Abs(float64(na.Pix[i]) - float64(nb.Pix[i]))
+		}
+	}
+	return sum / float64(len(na.Pix)*3/4)
+}
+
+// maxDiff is the largest difference of the RGB samples of a and b.
+func maxDiff(a, b image.Image) int {
+	na, nb := imaging.Clone(a), imaging.Clone(b)
+	worst := 0
+	for i := range na.Pix {
+		worst = max(worst, int(na.Pix[i])-int(nb.Pix[i]), int(nb.Pix[i])-int(na.Pix[i]))
+	}
+	return worst
+}
+
+// TestDecode reads HEIC and AVIF files as libheif's own heif-convert does,
+// to the sample, and close to the picture they were made from.
+func TestDecode(t *testing.T) {
+	src := picture(320, 240)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"HEIC", nil},
+		{"HEIC, 4:4:4", []string{"-p", "chroma=444"}},
+		{"AVIF", []string{"-A"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := encode(t, src, nil, tc.args...)
+			cfg, err := heif.DecodeConfig(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Width != 320 || cfg.Height != 240 || cfg.Bits != 8 || cfg.Alpha {
+				t.Errorf("config %+v, want 320x240, 8 bits, no alpha", cfg)
+			}
+			img, err := heif.Decode(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := fixture.HEIFConvert(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := png.Decode(bytes.NewReader(ref))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := maxDiff(img, want); d > 0 {
+				t.Errorf("differs from heif-convert's decode by up to %d levels", d)
+			}
+			if d := meanDiff(t, img, src); d > 3 {
+				t.Errorf("mean difference from the picture %.2f levels, want at most 3", d)
+			}
+		})
+	}
+}
+
+// TestRotation: a photo stored on its side with the turn an iPhone writes
+// ('irot', and EXIF orientation 6 beside it) is read upright, turned once.
+func TestRotation(t *testing.T) {
+	upright := picture(240, 320)
+	stored := imaging.Rotate90(upright) // on its side: 320x240
+	ex := &fixture.Exif{Orientation: 6, DateTimeOriginal: time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)}
+	data, err := fixture.Rotate(encode(t, stored, ex), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := heif.DecodeConfig(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Width != 240 || cfg.Height != 320 {
+		t.Fatalf("config %dx%d, want 240x320 (upright)", cfg.Width, cfg.Height)
+	}
+	img, err := heif.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := meanDiff(t, img, upright); d > 3 {
+		t.Errorf("mean difference from the upright picture %.2f levels, want at most 3", d)
+	}
+}
+
+// TestRefused: what libheif refuses is an error of the right kind, and
+// never a picture.
+func TestRefused(t *testing.T) {
+	good := encode(t, picture(64, 64), nil)
+	var pngBuf bytes.Buffer
+	if err := png.Encode(&pngBuf, picture(16, 16)); err != nil {
+		t.Fatal(err)
+	}
+	otherCodec := bytes.Replace(good, []byte("infe\x02\x00\x00\x00\x00\x01\x00\x00hvc1"), []byte("infe\x02\x00\x00\x00\x00\x01\x00\x00vvc1"), 1)
+	if bytes.Equal(otherCodec, good) {
+		t.Fatal("no hvc1 item entry to change")
+	}
+	for _, tc := range []struct {
+		name        string
+		data        []byte
+		unsupported bool
+	}{
+		{"empty", nil, false},
+		{"PNG", pngBuf.Bytes(), false},
+		{"cut in the header", good[:200], false},
+		{"cut in the picture", good[:len(good)-len(good)/3], false},
+		{"item coded in VVC", otherCodec, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img, err := heif.Decode(tc.data)
+			if err == nil {
+				t.Fatalf("decoded %v, want an error", img.Bounds())
+			}
+			var u heif.UnsupportedError
+			var f heif.FormatError
+			switch {
+			case tc.unsupported && !errors.As(err, &u):
+				t.Errorf("error %q (%T), want an UnsupportedError", err, err)
+			case !tc.unsupported && !errors.As(err, &f):
+				t.Errorf("error %q (%T), want a FormatError", err, err)
+			}
+		})
+	}
+}
+
+// FuzzDecode: no input crashes or hangs the decoder, and what it returns
+// is the size its header says.
+func FuzzDecode(f *testing.F) {
+	if _, err := exec.LookPath("heif-enc"); err == nil {
+		f.Add(encode(f, picture(64, 48), nil))
+		f.Add(encode(f, picture(64, 48), nil, "-A"))
+		if r, err := fixture.Rotate(encode(f, picture(48, 64), &fixture.Exif{Orientation: 6}), 3); err == nil {
+			f.Add(r)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := heif.DecodeConfig(data)
+		if err != nil || cfg.Width*cfg.Height > 1<<22 {
+			return
+		}
+		img, err := heif.Decode(data)
+		if err != nil {
+			return
+		}
+		if img.Bounds() != image.Rect(0, 0, cfg.Width, cfg.Height) {
+			t.Errorf("decoded %v, header says %dx%d", img.Bounds(), cfg.Width, cfg.Height)
+		}
+	})
+}
