@@ -189,13 +189,17 @@ func TestBadInput(t *testing.T) {
 		{"wrong method", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/v1/check", nil) }, 405, "method_not_allowed", ""},
 	}
 	for name, magic := range fixture.Magic() {
+		status, code, says := 415, "unsupported_format", "Formato non accettato"
+		if name == "heic" { // read, so these first bytes are a broken HEIC
+			status, code, says = 422, "unreadable_image", "Non riesco a leggere"
+		}
 		tests = append(tests, struct {
 			name     string
 			req      func() *http.Request
 			status   int
 			code     string
 			itPrefix string
-		}{"format " + name, func() *http.Request { return rawRequest("/v1/check", "image/"+name, magic) }, 415, "unsupported_format", "Formato non accettato"})
+		}{"format " + name, func() *http.Request { return rawRequest("/v1/check", "image/"+name, magic) }, status, code, says})
 	}
 	addr := liveServer(t, s) // over the network, as a client
 	for _, tc := range tests {
@@ -228,16 +232,23 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// TestUnsupportedFormatCarriesReport: a HEIC upload says how to get a JPG.
+// TestUnsupportedFormatCarriesReport: a WebP upload, and a HEIC one that
+// cannot be read, say how to get a JPG.
 func TestUnsupportedFormatCarriesReport(t *testing.T) {
 	s := newTestServer(t, Config{})
-	r := do(t, s, rawRequest("/v1/check?lang=en", "image/heic", fixture.Magic()["heic"]))
-	e := r.errorOf(t)
-	if r.status != 415 || e.Report == nil {
-		t.Fatalf("%s", r)
-	}
-	if c, ok := e.Report.Find("format"); !ok || c.Status != validate.Fail || c.Fix == "" {
-		t.Errorf("format check %+v, want a fail with a fix", c)
+	for _, tc := range []struct {
+		format string
+		status int
+		fix    string
+	}{{"webp", 415, "JPG"}, {"heic", 422, "iPhone"}} {
+		r := do(t, s, rawRequest("/v1/check?lang=en", "image/"+tc.format, fixture.Magic()[tc.format]))
+		e := r.errorOf(t)
+		if r.status != tc.status || e.Report == nil {
+			t.Fatalf("%s: %s", tc.format, r)
+		}
+		if c, ok := e.Report.Find("format"); !ok || c.Status != validate.Fail || !strings.Contains(c.Fix, tc.fix) {
+			t.Errorf("%s: format check %+v, want a fail with a fix saying %q", tc.format, c, tc.fix)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"github.com/tessera-cie/tessera/catalog"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 	"github.com/tessera-cie/tessera/validate"
@@ -98,5 +100,58 @@ func TestFixTooSmall(t *testing.T) {
 	body := string(r.body)
 	if r.status != 200 || strings.Contains(body, "piccola-tessera.jpg") || !strings.Contains(body, "troppo pochi pixel") {
 		t.Errorf("the page offers an enlarged photo or does not say why not: status %d", r.status)
+	}
+}
+
+// TestHEIC: an iPhone's HEIC of a real photo is checked like any photo
+// (issue 27). /v1/check answers its report, the format failing with the
+// JPG copy as its fix; /v1/fix answers that JPG copy, which passes the
+// format and every check a fix mends; the page offers it for download.
+func TestHEIC(t *testing.T) {
+	dir := faceset.Require(t)
+	img, err := imaging.Open(filepath.Join(dir, "neutral", "002_03.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	heic, err := fixture.PhoneHEIC(img, fixture.Exif{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestServer(t, Config{})
+	r := do(t, s, rawRequest("/v1/check?lang=en&profile=cie&name=IMG_0042.HEIC", "image/heic", heic))
+	if r.status != 200 {
+		t.Fatalf("check: %s", r)
+	}
+	var rep validate.Report
+	if err := json.Unmarshal(r.body, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Image == nil || rep.Image.Format != "heic" || rep.Image.Width != img.Bounds().Dx() || rep.Image.Height != img.Bounds().Dy() {
+		t.Errorf("image %+v, want HEIC %v upright", rep.Image, img.Bounds().Size())
+	}
+	if c, _ := rep.Find(validate.Format); c.Status != validate.Fail || c.Fix != catalog.Say("en", "check.format.send_corrected_jpg") {
+		t.Errorf("format %s, fix %q: want a fail with the JPG copy as the fix", c.Status, c.Fix)
+	}
+	if c, _ := rep.Find(validate.FaceCount); c.Status != validate.Pass {
+		t.Errorf("face_count %s: %s", c.Status, c.Message)
+	}
+
+	r = do(t, s, rawRequest("/v1/fix?lang=en&name=IMG_0042.HEIC", "image/heic", heic))
+	if r.status != 200 || r.header.Get("Content-Type") != "image/jpeg" || !strings.Contains(r.header.Get("Content-Disposition"), "IMG_0042-tessera.jpg") {
+		t.Fatalf("fix: %s", r)
+	}
+	fixed, err := realValidator(t).Check(context.Background(), "IMG_0042-tessera.jpg", r.body, validate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, info := range validate.Checks() {
+		if c, _ := fixed.Find(info.ID); info.Fixable && c.Status != validate.Pass {
+			t.Errorf("fixed copy: %s %s (%v)", info.ID, c.Status, c.Value)
+		}
+	}
+
+	r = do(t, s, formRequest(t, "/check?lang=en", "photo", "IMG_0042.HEIC", heic, map[string]string{"profile": "cie"}))
+	if body := string(r.body); r.status != 200 || !strings.Contains(body, `download="IMG_0042-tessera.jpg"`) || !strings.Contains(body, "Download the fixed photo") {
+		t.Errorf("the page does not offer the JPG copy: status %d", r.status)
 	}
 }

@@ -168,7 +168,7 @@ func TestFormPostErrors(t *testing.T) {
 		headers bool // send headers only (oversize)
 	}{
 		{"GIF", formRequest(t, "/check", "photo", "a.gif", fixture.Magic()["gif"], nil), 415, "Formato non accettato", false},
-		{"HEIC, English, with the JPG fix", formRequest(t, "/check?lang=en", "photo", "a.heic", fixture.Magic()["heic"], nil), 415, "JPG", false},
+		{"HEIC that cannot be read, English, with the JPG fix", formRequest(t, "/check?lang=en", "photo", "a.heic", fixture.Magic()["heic"], nil), 422, "JPG", false},
 		{"no file chosen", formRequest(t, "/check", "photo", "", nil, map[string]string{"lang": "en"}), 400, "No photo received", false},
 		{"empty file", formRequest(t, "/check", "photo", "vuota.jpg", []byte{}, nil), 422, "Non riesco a leggere", false},
 		{"bad profile", formRequest(t, "/check", "photo", "a.jpg", good, map[string]string{"profile": "x"}), 400, "Profilo sconosciuto", false},

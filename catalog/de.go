@@ -135,6 +135,8 @@ var german = entries{
 	"check.format.format":                               "Format %s",
 	"check.format.photo_in_format_iphone":               "Foto im Format %s (dem Fotoformat des iPhone), nicht zulässig",
 	"check.format.send_photo_as_jpg":                    "Senden Sie das Foto als JPG: Öffnen Sie auf dem iPhone Einstellungen > Kamera > Formate und wählen Sie \"Maximale Kompatibilität\", dann machen Sie das Foto neu; oder teilen Sie das Foto per E-Mail und wählen Sie dabei die Größe \"Tatsächliche Größe\", die es in JPG umwandelt.",
+	"check.format.photo_read_format_iphone":             "Foto im Format %s (dem Fotoformat des iPhone): Es wurde gelesen und geprüft, aber das Amt verlangt JPG oder PNG",
+	"check.format.send_corrected_jpg":                   "Senden Sie die JPG-Kopie, die die automatische Korrektur davon erstellt (\"Korrigiertes Foto herunterladen\" auf der Seite, im Anhang der Antwort des Amtes auf eine E-Mail oder \"tessera fix\"); oder stellen Sie das iPhone auf JPG: Einstellungen > Kamera > Formate > \"Maximale Kompatibilität\".",
 	"check.format.file_not_image":                       "Die Datei ist kein Bild",
 	"check.format.attach_photo_itself_as":               "Hängen Sie das Foto selbst an, im Format JPG oder PNG, kein Dokument und keinen Link.",
 	"check.format.format_not_accepted":                  "Format %s nicht zulässig",

@@ -135,6 +135,8 @@ var english = entries{
 	"check.format.format":                               "%s format",
 	"check.format.photo_in_format_iphone":               "Photo in %s format (the iPhone photo format), not accepted",
 	"check.format.send_photo_as_jpg":                    "Send the photo as JPG: on an iPhone open Settings > Camera > Formats and choose \"Most Compatible\", then take the photo again; or share it by email choosing \"Actual Size\", which converts it to JPG.",
+	"check.format.photo_read_format_iphone":             "Photo in %s format (the iPhone photo format): it was read and checked, but the office asks for JPG or PNG",
+	"check.format.send_corrected_jpg":                   "Send the JPG copy the automatic fix makes of it (\"Download the fixed photo\" on the page, attached to the office's reply to an email, or \"tessera fix\"); or set the iPhone to take JPG: Settings > Camera > Formats > \"Most Compatible\".",
 	"check.format.file_not_image":                       "The file is not an image",
 	"check.format.attach_photo_itself_as":               "Attach the photo itself, as a JPG or PNG file, not a document or a link.",
 	"check.format.format_not_accepted":                  "%s format not accepted",

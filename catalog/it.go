@@ -135,6 +135,8 @@ var italian = entries{
 	"check.format.format":                               "Formato %s",
 	"check.format.photo_in_format_iphone":               "Foto in formato %s (il formato delle foto di iPhone), non accettato",
 	"check.format.send_photo_as_jpg":                    "Invia la foto in JPG: su iPhone apri Impostazioni > Fotocamera > Formati e scegli \"Più compatibile\", poi scatta di nuovo; oppure condividi la foto via email scegliendo la dimensione \"Effettiva\", che la converte in JPG.",
+	"check.format.photo_read_format_iphone":             "Foto in formato %s (il formato delle foto di iPhone): è stata letta e controllata, ma l'ufficio chiede JPG o PNG",
+	"check.format.send_corrected_jpg":                   "Invia la copia in JPG che ne fa la correzione automatica (\"Scarica la foto corretta\" sulla pagina, allegata alla risposta dell'ufficio a un'email, o \"tessera fix\"); oppure imposta l'iPhone per scattare in JPG: Impostazioni > Fotocamera > Formati > \"Più compatibile\".",
 	"check.format.file_not_image":                       "Il file non è un'immagine",
 	"check.format.attach_photo_itself_as":               "Allega la foto stessa, in formato JPG o PNG, non un documento o un collegamento.",
 	"check.format.format_not_accepted":                  "Formato %s non accettato",

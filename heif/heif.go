@@ -82,15 +82,16 @@ func DecodeConfig(data []byte) (Config, error) {
 }
 
 // Decode decodes data's primary image to 8-bit RGB, its rotation,
-// mirroring and crop applied, as an opaque *image.NRGBA. Its size is
+// mirroring and crop applied, as an opaque *image.RGBA (the type image/png
+// gives a PNG of the same pixels). Its size is
 // DecodeConfig's, which the caller checks against its own limits first:
 // Decode allocates it.
-func Decode(data []byte) (*image.NRGBA, error) {
+func Decode(data []byte) (*image.RGBA, error) {
 	cfg, err := DecodeConfig(data)
 	if err != nil {
 		return nil, err
 	}
-	m := image.NewNRGBA(image.Rect(0, 0, cfg.Width, cfg.Height))
+	m := image.NewRGBA(image.Rect(0, 0, cfg.Width, cfg.Height))
 	var errbuf [256]C.char
 	rc := C.tess_heif_decode((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)),
 		(*C.uint8_t)(unsafe.Pointer(&m.Pix[0])), C.int(cfg.Width), C.int(cfg.Height), C.int(m.Stride),

@@ -1062,6 +1062,35 @@ Content-Transfer-Encoding: base64
 --_004_outlook_--
 `)
 	heic := email("From: anna@example.it\nSubject: foto\nMessage-ID: <heic@example.it>\n", fixture.Magic()["heic"])
+	studioImg, err := imaging.Decode(bytes.NewReader(studio))
+	if err != nil {
+		t.Fatal(err)
+	}
+	phoneHEIC, err := fixture.PhoneHEIC(studioImg, fixture.Exif{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iphoneHEIC := fixture.CRLF(`From: Giulia Bianchi <giulia@icloud.example.com>
+Content-Type: multipart/mixed; boundary="Apple-Mail=_heic"
+Mime-Version: 1.0 (1.0)
+Subject: Foto
+Message-Id: <iphone-heic@icloud.example.com>
+Date: Wed, 25 Nov 2026 09:20:00 +0100
+To: anagrafe@comune.example.it
+X-Mailer: iPhone Mail (22B83)
+
+--Apple-Mail=_heic
+Content-Type: text/plain; charset=utf-8
+
+Buongiorno, ecco la foto.
+--Apple-Mail=_heic
+Content-Type: image/heic; name="IMG_4822.HEIC"; x-unix-mode=0666
+Content-Disposition: attachment; filename="IMG_4822.HEIC"
+Content-Transfer-Encoding: base64
+
+` + fixture.Base64Lines(phoneHEIC) + `
+--Apple-Mail=_heic--
+`)
 	several := email("From: luca@example.it\nSubject: foto\nMessage-ID: <several@example.it>\n", valid, studio)
 	bounce := fixture.CRLF("Return-Path: <>\nFrom: Mail Delivery System <MAILER-DAEMON@mx.example.it>\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <bounce@mx.example.it>\nAuto-Submitted: auto-replied\nContent-Type: multipart/report; report-type=delivery-status; boundary=r\n\n--r\nContent-Type: text/plain\n\nThis is the mail system.\n--r\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; nessuno@example.it\nAction: failed\nStatus: 5.1.1\n--r--\n")
 	tests := []struct {
@@ -1072,7 +1101,8 @@ Content-Transfer-Encoding: base64
 	}{
 		{"iPhone Mail", "iphone@icloud.example.com", f.Valid, iphone, []string{"Buongiorno", "IMG_4821.jpeg: va bene"}, nil},
 		{"Outlook, in English", "outlook@outlook.example.com", f.ToFix, outlook, []string{"Hello", "passport_photo.jpg: to fix"}, []string{"passport_photo-tessera.jpg"}},
-		{"HEIC", "heic@example.it", f.ToFix, heic, []string{"foto1.jpg: non è una foto leggibile", "JPG"}, nil},
+		{"HEIC that cannot be read", "heic@example.it", f.ToFix, heic, []string{"foto1.jpg: non è una foto leggibile", "JPG"}, nil},
+		{"iPhone Mail, HEIC", "iphone-heic@icloud.example.com", f.ToFix, iphoneHEIC, []string{"IMG_4822.heic: da correggere", "formato HEIC", "JPG"}, []string{"IMG_4822-tessera.jpg"}},
 		{"several photos", "several@example.it", f.ToFix, several, []string{"foto1.jpg: va bene", "foto2.jpg: da correggere"}, []string{"foto2-tessera.jpg"}},
 		{"a bounce", "bounce@mx.example.it", f.Discarded, bounce, nil, nil},
 	}

@@ -50,7 +50,12 @@ func costImages(t *testing.T) map[string][]byte {
 		}
 		return data
 	}
+	heic, err := fixture.HEIF(fixture.JPEG(src, 95, nil, nil), "-q", "80", "-p", "preset=ultrafast")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return map[string][]byte{
+		"heic":                   heic,
 		"jpeg progressive 4:4:4": cjpeg("-progressive", "-sample", "1x1"),
 		"jpeg progressive 4:2:0": cjpeg("-progressive"),
 		"jpeg arithmetic 4:4:4":  cjpeg("-arithmetic", "-sample", "1x1"),

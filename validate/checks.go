@@ -88,7 +88,7 @@ type CheckInfo struct {
 // checks is the table of every check, in report order: the one list of
 // checks in tessera.
 var checks = []CheckInfo{
-	{ID: Format, Stage: StageFile, FileRule: true, Name: "name.format"},
+	{ID: Format, Stage: StageFile, FileRule: true, Fixable: true, Name: "name.format"},
 	{ID: FileSize, Stage: StageFile, FileRule: true, Fixable: true, Name: "name.file_size"},
 	{ID: DPI, Stage: StageFile, Decoded: true, FileRule: true, Fixable: true, Name: "name.dpi"},
 	{ID: Resolution, Stage: StageFile, Decoded: true, FileRule: true, Fixable: true, Name: "name.resolution"},

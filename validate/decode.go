@@ -10,6 +10,7 @@ import (
 	"image/png"
 
 	"github.com/disintegration/imaging"
+	"github.com/tessera-cie/tessera/heif"
 	"github.com/tessera-cie/tessera/jpegturbo"
 )
 
@@ -18,7 +19,8 @@ import (
 const DefaultMaxPixels = 50_000_000
 
 // Sniff names the format of data from its magic bytes: "jpeg" and "png" are
-// supported; the others are named so the citizen can be told what they sent.
+// what the office asks for; "heic" and "avif" (HEIF files) are read too;
+// the others are named so the citizen can be told what they sent.
 // It returns "" for bytes that are no image format it knows.
 func Sniff(data []byte) string {
 	has := func(off int, magic string) bool {
@@ -156,10 +158,11 @@ func decodedBytes(m color.Model) int64 {
 	return 8 // any other model: the widest
 }
 
-// header reads the dimensions of a JPEG or PNG without decoding pixels. A
-// JPEG's is image/jpeg's; where image/jpeg cannot read it, libjpeg's
-// (arithmetic coding), and a JPEG that uses a feature neither can decode
-// (12-bit samples, lossless coding) is ErrUnsupported.
+// header reads the dimensions of a JPEG, PNG or HEIF file without decoding
+// pixels. A JPEG's is image/jpeg's; where image/jpeg cannot read it,
+// libjpeg's (arithmetic coding), and a JPEG that uses a feature neither
+// can decode (12-bit samples, lossless coding) is ErrUnsupported. A HEIF
+// file's is libheif's, of the photo as displayed, and decodes to RGBA.
 func header(format string, data []byte) (image.Config, error) {
 	switch format {
 	case "jpeg":
@@ -173,11 +176,18 @@ func header(format string, data []byte) (image.Config, error) {
 		return image.Config{Width: cfg.Width, Height: cfg.Height, ColorModel: cfg.ColorModel}, nil
 	case "png":
 		return png.DecodeConfig(bytes.NewReader(data))
+	case "heic", "avif":
+		cfg, err := heif.DecodeConfig(data)
+		if err != nil {
+			return image.Config{}, heifError(err)
+		}
+		return image.Config{Width: cfg.Width, Height: cfg.Height, ColorModel: color.RGBAModel}, nil
 	}
 	return image.Config{}, fmt.Errorf("%w: %s", ErrUnsupported, format)
 }
 
-// decode decodes a JPEG or PNG whose header was already checked.
+// decode decodes a JPEG, PNG or HEIF file whose header was already
+// checked. A HEIF file comes turned as it says (heif.Decode).
 //
 // A JPEG is read by libjpeg first (jpegturbo.Verify: every coefficient,
 // no pixel), so that what the reference decoder refuses is refused (a
@@ -209,8 +219,24 @@ func decode(format string, data []byte) (image.Image, error) {
 		return img, nil
 	case "png":
 		return png.Decode(bytes.NewReader(data))
+	case "heic", "avif":
+		img, err := heif.Decode(data)
+		if err != nil {
+			return nil, heifError(err)
+		}
+		return img, nil
 	}
 	return nil, fmt.Errorf("%w: %s", ErrUnsupported, format)
+}
+
+// heifError wraps ErrUnsupported round a HEIF file coded in a way libheif
+// cannot decode, and returns other errors as they are.
+func heifError(err error) error {
+	var u heif.UnsupportedError
+	if errors.As(err, &u) {
+		return fmt.Errorf("%w: %w", ErrUnsupported, err)
+	}
+	return err
 }
 
 // jpegError wraps ErrUnsupported round a JPEG the decoder cannot read for
@@ -254,6 +280,19 @@ func gray(img image.Image) *image.Gray {
 		return m
 	case *image.YCbCr:
 		return &image.Gray{Pix: m.Y, Stride: m.YStride, Rect: m.Rect}
+	case *image.RGBA:
+		// As colorGray computes it, on 16-bit samples: a PNG of the same
+		// pixels (image/png's RGBA) and a HEIF file get the same luma.
+		g := image.NewGray(b)
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			src := m.Pix[m.PixOffset(b.Min.X, y):]
+			dst := g.Pix[g.PixOffset(b.Min.X, y):]
+			for x := 0; x < b.Dx(); x++ {
+				r, gg, bb := uint32(src[4*x])*0x101, uint32(src[4*x+1])*0x101, uint32(src[4*x+2])*0x101
+				dst[x] = uint8((19595*r + 38470*gg + 7471*bb + 1<<15) >> 24)
+			}
+		}
+		return g
 	case *image.NRGBA:
 		g := image.NewGray(b)
 		for y := b.Min.Y; y < b.Max.Y; y++ {

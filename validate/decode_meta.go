@@ -18,8 +18,14 @@ type meta struct {
 	orientation int // EXIF orientation, 1 when absent
 }
 
-// readMeta reads DPI, capture date and orientation of a JPEG or PNG. Damaged
-// metadata is ignored: it never stops the photo from being checked.
+// readMeta reads DPI, capture date and orientation of a JPEG, PNG or HEIF
+// file. Damaged metadata is ignored: it never stops the photo from being
+// checked.
+//
+// A HEIF file's orientation is its own rotation and mirroring, which
+// heif.Decode applies; the EXIF orientation an iPhone writes beside them
+// says the same turn and is not applied again (the HEIF standard makes
+// the file's own the one to follow), so orientation stays 1.
 func readMeta(format string, data []byte) meta {
 	m := meta{orientation: 1}
 	switch format {
@@ -27,11 +33,14 @@ func readMeta(format string, data []byte) meta {
 		if d, ok := jfifDPI(data); ok {
 			m.dpi, m.dpiSource = d, "jfif"
 		}
-		m.fromExif(readExif(data))
+		m.fromExif(readExif(data, imagemeta.JPEG))
 	case "png":
 		if d, ok := pngDPI(data); ok {
 			m.dpi, m.dpiSource = d, "png"
 		}
+	case "heic", "avif":
+		m.fromExif(readExif(data, imagemeta.HEIF))
+		m.orientation = 1
 	}
 	return m
 }
@@ -66,15 +75,16 @@ var exifIFDs = map[string]bool{"IFD0": true, "IFD0/ExifIFDP": true}
 // exifDate is the layout of EXIF dates.
 const exifDate = "2006:01:02 15:04:05"
 
-// readExif returns the values of exifTags found in the EXIF of a JPEG; a
+// readExif returns the values of exifTags found in the EXIF of a JPEG or
+// HEIF file (format, imagemeta's: HEIF reads AVIF too); a
 // damaged EXIF gives what was read before the damage, or nothing. The
 // first readable value of a tag wins: a date that does not parse does not
 // hide a later good copy.
-func readExif(data []byte) map[string]any {
+func readExif(data []byte, format imagemeta.ImageFormat) map[string]any {
 	tags := map[string]any{}
 	_, _ = imagemeta.Decode(imagemeta.Options{
 		R:           bytes.NewReader(data),
-		ImageFormat: imagemeta.JPEG,
+		ImageFormat: format,
 		Sources:     imagemeta.EXIF,
 		ShouldHandleTag: func(ti imagemeta.TagInfo) bool {
 			return exifTags[ti.Tag] && exifIFDs[ti.Namespace]

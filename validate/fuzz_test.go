@@ -30,14 +30,23 @@ func fuzzSeeds(f *testing.F) {
 	f.Add(fixture.HostileEXIFLoop(good))
 	f.Add(fixture.HostileEXIFCount(good))
 	f.Add(fixture.HostileSegmentLength())
+	// A HEIC and an AVIF as phones make them, when heif-enc is there
+	// (make deps installs it; a fuzz worker that cannot run it still has
+	// the other seeds).
+	ex := fixture.Exif{XRes: 400, YRes: 400, ResolutionUnit: 2, DateTimeOriginal: testNow}
+	for _, args := range [][]string{nil, {"-A"}} {
+		if data, err := fixture.PhoneHEIC(img, ex, args...); err == nil {
+			f.Add(data)
+		}
+	}
 }
 
-// FuzzReadMeta reads the metadata of arbitrary bytes as a JPEG and as a
-// PNG: it must not panic, and a declared orientation is one of the eight.
+// FuzzReadMeta reads the metadata of arbitrary bytes as a JPEG, a PNG and
+// a HEIF file: it must not panic, and a declared orientation is one of the eight.
 func FuzzReadMeta(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, format := range []string{"jpeg", "png"} {
+		for _, format := range []string{"jpeg", "png", "heic"} {
 			m := readMeta(format, data)
 			if m.orientation < 1 || m.orientation > 8 {
 				t.Fatalf("%s: orientation %d", format, m.orientation)

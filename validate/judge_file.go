@@ -38,7 +38,14 @@ func (j *judge) format(ph *photo) Check {
 		c.Status = Pass
 		c.MessageText = j.say("check.format.format", strings.ToUpper(ph.format))
 	case "heic", "avif":
+		// Read all the same (HEIF, heif.Decode): the photo is checked,
+		// and the fix is the JPG copy photofix makes of it.
 		c.Status = Fail
+		if ph.img != nil {
+			c.MessageText = j.say("check.format.photo_read_format_iphone", strings.ToUpper(ph.format))
+			c.FixText = j.say("check.format.send_corrected_jpg")
+			break
+		}
 		c.MessageText = j.say("check.format.photo_in_format_iphone", strings.ToUpper(ph.format))
 		c.FixText = j.say("check.format.send_photo_as_jpg")
 	case "":

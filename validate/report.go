@@ -163,10 +163,10 @@ func (r *Report) Find(id CheckID) (Check, bool) {
 var (
 	// ErrNotImage: the bytes are no image format tessera recognises.
 	ErrNotImage = errors.New("not an image")
-	// ErrUnsupported: a recognised image format other than JPEG and PNG
-	// (HEIC, WebP, GIF, TIFF, BMP, PDF...), or a JPEG that uses a feature
-	// the decoders cannot read (12-bit samples, lossless coding: see
-	// JPEGFeature).
+	// ErrUnsupported: a recognised image format tessera does not read
+	// (WebP, GIF, TIFF, BMP, PDF...), a JPEG that uses a feature the
+	// decoders cannot read (12-bit samples, lossless coding: see
+	// JPEGFeature), or a HEIF file coded in a way libheif cannot decode.
 	ErrUnsupported = errors.New("unsupported image format")
 	// ErrTooManyPixels: the header declares more pixels than allowed
 	// (a decompression bomb or a huge scan); no pixels were decoded.

@@ -257,7 +257,7 @@ func (v *Validator) readInto(ph *photo, data []byte) error {
 	case "":
 		ph.info.Format = "unknown"
 		return ErrNotImage
-	case "jpeg", "png":
+	case "jpeg", "png", "heic", "avif":
 	default:
 		return fmt.Errorf("%w: %s", ErrUnsupported, ph.format)
 	}

@@ -103,6 +103,19 @@ func TestFixCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "piccola-tessera.jpg")); err == nil {
 		t.Error("fix wrote an enlarged photo")
 	}
+	// An iPhone's HEIC becomes a JPEG (issue 27).
+	heic, err := fixture.PhoneHEIC(img, fixture.Exif{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "IMG_0007.HEIC"), heic, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runArgs(t, "fix", "--lang", "en", filepath.Join(dir, "IMG_0007.HEIC"))
+	fixed, err := os.ReadFile(filepath.Join(dir, "IMG_0007-tessera.jpg"))
+	if err != nil || !bytes.HasPrefix(fixed, []byte("\xff\xd8\xff")) || !strings.Contains(stdout, "400 DPI") {
+		t.Errorf("fix on a HEIC: exit %d, %s %s; the JPEG: %v", code, stdout, stderr, err)
+	}
 	txt := filepath.Join(dir, "note.txt")
 	os.WriteFile(txt, []byte("hello"), 0o644)
 	if code, _, stderr := runArgs(t, "fix", "--lang", "en", txt); code != 1 || !strings.Contains(stderr, "not a JPG or PNG image") {
