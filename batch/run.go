@@ -43,7 +43,7 @@ type Verdict string
 const (
 	VerdictPass    Verdict = "pass"
 	VerdictFail    Verdict = "fail"
-	VerdictError   Verdict = "error" // the file could not be read or is not JPEG/PNG
+	VerdictError   Verdict = "error" // the file could not be read, or is in a format tessera does not read
 	VerdictSkipped Verdict = "skipped"
 )
 
@@ -247,7 +247,7 @@ type Summary struct {
 	Photos     int // items checked: Pass + Fail + Unreadable
 	Pass       int
 	Fail       int
-	Unreadable int // could not be read, or not JPEG/PNG
+	Unreadable int // could not be read, or in a format tessera does not read
 	Skipped    int
 }
 

@@ -6,10 +6,17 @@
 // file's own rotation, mirroring and crop applied: the HEIF standard makes
 // those the photo's orientation, and a reader that also applied the EXIF
 // orientation an iPhone writes beside them would turn the photo twice.
+//
 // A file whose structure is damaged (cut short, an item pointing past its
-// end, a tile missing) is an error, libheif's strict decoding, never a
-// picture filled with grey. The coded picture itself carries no checksum:
-// bytes changed inside it decode to a changed picture, as in a JPEG.
+// end, a tile missing) is an error. The coded picture itself carries no
+// checksum: bytes changed inside it decode to a changed picture, as in a
+// JPEG.
+//
+// The sizes a HEIF file gives are claims the coded picture need not keep:
+// a picture coded larger than its size box, a grid whose canvas is larger
+// than the image it claims to be. A File lets libheif allocate no image
+// with a side longer than Config.Bound, which is what the caller's limits
+// must count.
 package heif
 
 /*
@@ -20,6 +27,7 @@ package heif
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"runtime"
@@ -31,6 +39,13 @@ type Config struct {
 	// Width and Height are the photo's as displayed: after the file's
 	// rotation and crop.
 	Width, Height int
+	// Bound is the longest side Decode lets an image have (the coded
+	// picture, a grid's canvas, a tile): the longest side the file
+	// claims, with room for the padding of coding blocks, and at least
+	// 1024 (a grid's tiles may be larger than a small picture). Decoding may
+	// allocate a few images of up to Bound x Bound pixels, whatever
+	// Width and Height say.
+	Bound int
 	// Bits is the luma's bits a sample (8 on an iPhone, 10 on some
 	// Android phones); Decode returns 8.
 	Bits int
@@ -39,18 +54,21 @@ type Config struct {
 }
 
 // A FormatError is a file libheif refuses: damaged, incomplete, over one
-// of its security limits, or no HEIF. Its text is libheif's.
+// of its limits, or no HEIF. Its text is libheif's.
 type FormatError string
 
 func (e FormatError) Error() string { return "heif: " + string(e) }
 
-// An UnsupportedError is a HEIF file that is valid but uses what this
+// An UnsupportedError is a HEIF file that is valid but coded in a way this
 // build of libheif cannot decode: a codec it has no decoder for (JPEG,
-// VVC or uncompressed images in HEIF) or a feature it lacks. Its text is
-// libheif's.
+// VVC or uncompressed images in HEIF) or an image type it does not know.
+// Its text is libheif's.
 type UnsupportedError string
 
 func (e UnsupportedError) Error() string { return "heif: unsupported: " + string(e) }
+
+// ErrClosed is returned by Decode on a File already closed.
+var ErrClosed = errors.New("heif: file closed")
 
 // errorOf returns the error of a shim status rc with libheif's text msg.
 func errorOf(rc C.int, msg string) error {
@@ -63,43 +81,82 @@ func errorOf(rc C.int, msg string) error {
 	return FormatError(msg)
 }
 
-// DecodeConfig reads the header of data's primary image.
-func DecodeConfig(data []byte) (Config, error) {
-	if len(data) == 0 {
-		return Config{}, FormatError("empty file")
-	}
-	var h C.tess_heif_header
-	var errbuf [256]C.char
-	rc := C.tess_heif_info((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), &h, &errbuf[0], C.int(len(errbuf)))
-	runtime.KeepAlive(data)
-	if err := errorOf(rc, C.GoString(&errbuf[0])); err != nil {
-		return Config{}, err
-	}
-	if h.width < 1 || h.height < 1 {
-		return Config{}, FormatError(fmt.Sprintf("a picture of %dx%d pixels", int(h.width), int(h.height)))
-	}
-	return Config{Width: int(h.width), Height: int(h.height), Bits: int(h.luma_bits), Alpha: h.has_alpha != 0}, nil
+// A File is a HEIF file whose structure has been read once: its primary
+// image's header, and its pixels on demand. It holds C memory (a copy of
+// the file and libheif's reading of it) until Close. A File is not safe
+// for concurrent use.
+type File struct {
+	c   *C.tess_heif
+	cfg Config
 }
 
-// Decode decodes data's primary image to 8-bit RGB, its rotation,
-// mirroring and crop applied, as an opaque *image.RGBA (the type image/png
-// gives a PNG of the same pixels). Its size is
-// DecodeConfig's, which the caller checks against its own limits first:
-// Decode allocates it.
-func Decode(data []byte) (*image.RGBA, error) {
-	cfg, err := DecodeConfig(data)
-	if err != nil {
+// Open reads the structure of data and the header of its primary image.
+// data is copied: the caller may reuse it.
+func Open(data []byte) (*File, error) {
+	if len(data) == 0 {
+		return nil, FormatError("empty file")
+	}
+	var h C.tess_heif_header
+	var c *C.tess_heif
+	var errbuf [256]C.char
+	rc := C.tess_heif_open((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)), &c, &h, &errbuf[0], C.int(len(errbuf)))
+	runtime.KeepAlive(data)
+	if err := errorOf(rc, C.GoString(&errbuf[0])); err != nil {
 		return nil, err
 	}
-	m := image.NewRGBA(image.Rect(0, 0, cfg.Width, cfg.Height))
+	f := &File{c: c, cfg: Config{Width: int(h.width), Height: int(h.height), Bound: int(h.bound), Bits: int(h.luma_bits), Alpha: h.has_alpha != 0}}
+	if f.cfg.Width < 1 || f.cfg.Height < 1 {
+		f.Close()
+		return nil, FormatError(fmt.Sprintf("a picture of %dx%d pixels", int(h.width), int(h.height)))
+	}
+	return f, nil
+}
+
+// Config is the header of the primary image.
+func (f *File) Config() Config { return f.cfg }
+
+// Decode decodes the primary image to 8-bit RGB, its rotation, mirroring
+// and crop applied, as an opaque *image.RGBA (the type image/png gives a
+// PNG of the same pixels). It allocates Config's size, which the caller
+// checks against its limits first.
+func (f *File) Decode() (*image.RGBA, error) {
+	if f.c == nil {
+		return nil, ErrClosed
+	}
+	m := image.NewRGBA(image.Rect(0, 0, f.cfg.Width, f.cfg.Height))
 	var errbuf [256]C.char
-	rc := C.tess_heif_decode((*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data)),
-		(*C.uint8_t)(unsafe.Pointer(&m.Pix[0])), C.int(cfg.Width), C.int(cfg.Height), C.int(m.Stride),
+	rc := C.tess_heif_decode(f.c, (*C.uint8_t)(unsafe.Pointer(&m.Pix[0])), C.int(f.cfg.Width), C.int(f.cfg.Height), C.int(m.Stride),
 		&errbuf[0], C.int(len(errbuf)))
-	runtime.KeepAlive(data)
 	runtime.KeepAlive(m)
 	if err := errorOf(rc, C.GoString(&errbuf[0])); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// Close frees the file's C memory. It may be called more than once.
+func (f *File) Close() {
+	C.tess_heif_close(f.c)
+	f.c = nil
+}
+
+// DecodeConfig reads the header of data's primary image.
+func DecodeConfig(data []byte) (Config, error) {
+	f, err := Open(data)
+	if err != nil {
+		return Config{}, err
+	}
+	defer f.Close()
+	return f.cfg, nil
+}
+
+// Decode decodes data's primary image (File.Decode). Its size is
+// DecodeConfig's, which the caller checks against its limits first.
+func Decode(data []byte) (*image.RGBA, error) {
+	f, err := Open(data)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Decode()
 }

@@ -6,7 +6,10 @@ import (
 	"image"
 	"image/png"
 	"math"
+	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,13 +114,14 @@ func TestDecode(t *testing.T) {
 	}
 }
 
-// TestRotation: a photo stored on its side with the turn an iPhone writes
-// ('irot', and EXIF orientation 6 beside it) is read upright, turned once.
-func TestRotation(t *testing.T) {
-	upright := picture(240, 320)
-	stored := imaging.Rotate90(upright) // on its side: 320x240
-	ex := &fixture.Exif{Orientation: 6, DateTimeOriginal: time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)}
-	data, err := fixture.Rotate(encode(t, stored, ex), 3)
+// TestPhoneGrid: a photo as an iPhone writes it, stored on its side in
+// 512-pixel tiles put together by a grid that the file turns ('irot', and
+// EXIF orientation 6 beside it), is read upright, turned once, as
+// heif-convert reads it.
+func TestPhoneGrid(t *testing.T) {
+	upright := picture(700, 1100) // stored as 1100x700: 3x2 tiles, the last ones part empty
+	ex := fixture.Exif{DateTimeOriginal: time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)}
+	data, err := fixture.PhoneHEIC(upright, ex)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,8 +129,8 @@ func TestRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Width != 240 || cfg.Height != 320 {
-		t.Fatalf("config %dx%d, want 240x320 (upright)", cfg.Width, cfg.Height)
+	if cfg.Width != 700 || cfg.Height != 1100 || cfg.Bound < 1100 || cfg.Bound > 1100+256 {
+		t.Fatalf("config %+v, want 700x1100 (upright) bound a little over 1100", cfg)
 	}
 	img, err := heif.Decode(data)
 	if err != nil {
@@ -135,6 +139,85 @@ func TestRotation(t *testing.T) {
 	if d := meanDiff(t, img, upright); d > 3 {
 		t.Errorf("mean difference from the upright picture %.2f levels, want at most 3", d)
 	}
+	ref, err := fixture.HEIFConvert(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := png.Decode(bytes.NewReader(ref))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxDiff(img, want); d > 0 {
+		t.Errorf("differs from heif-convert's decode by up to %d levels", d)
+	}
+}
+
+// TestClaims: a file whose coded picture, or whose grid's canvas, is
+// larger than its size box claims is refused before the larger picture
+// is allocated (a 30000x30000 canvas would take 2.7 GB).
+func TestClaims(t *testing.T) {
+	coded := encode(t, picture(640, 480), nil)
+	canvas, err := fixture.GridClaiming(picture(64, 64), 64, 64, 30000, 30000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"a 640x480 picture claiming 64x48", fixture.WithSizeBox(coded, 64, 48)},
+		{"a 64x64 grid on a 30000x30000 canvas", canvas},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := heif.DecodeConfig(tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Bound != 1024 {
+				t.Errorf("bound %d, want the least, 1024", cfg.Bound)
+			}
+			before := peakReset(t)
+			img, err := heif.Decode(tc.data)
+			grew := procStatus(t, "VmHWM") - before
+			var f heif.FormatError
+			if !errors.As(err, &f) {
+				t.Errorf("decoded %v (error %v), want a FormatError", img != nil, err)
+			}
+			if grew > 64<<20 {
+				t.Errorf("the peak resident memory grew %d MB", grew>>20)
+			}
+		})
+	}
+}
+
+// peakReset resets the process's peak resident memory (VmHWM) to what is
+// resident now, and returns that.
+func peakReset(t *testing.T) int64 {
+	t.Helper()
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		t.Skipf("cannot reset the peak resident memory: %v", err)
+	}
+	return procStatus(t, "VmRSS")
+}
+
+// procStatus reads a memory figure of /proc/self/status, in bytes.
+func procStatus(t *testing.T, key string) int64 {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, key+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatalf("no %s in /proc/self/status", key)
+	return 0
 }
 
 // TestRefused: what libheif refuses is an error of the right kind, and
@@ -158,7 +241,7 @@ func TestRefused(t *testing.T) {
 		{"PNG", pngBuf.Bytes(), false},
 		{"cut in the header", good[:200], false},
 		{"cut in the picture", good[:len(good)-len(good)/3], false},
-		{"item coded in VVC", otherCodec, true},
+		{"an image type libheif does not know (vvc1)", otherCodec, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			img, err := heif.Decode(tc.data)
@@ -183,7 +266,7 @@ func FuzzDecode(f *testing.F) {
 	if _, err := exec.LookPath("heif-enc"); err == nil {
 		f.Add(encode(f, picture(64, 48), nil))
 		f.Add(encode(f, picture(64, 48), nil, "-A"))
-		if r, err := fixture.Rotate(encode(f, picture(48, 64), &fixture.Exif{Orientation: 6}), 3); err == nil {
+		if r, err := fixture.PhoneHEIC(picture(48, 64), fixture.Exif{DateTimeOriginal: time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)}); err == nil {
 			f.Add(r)
 		}
 	}

@@ -112,8 +112,9 @@ type Image struct {
 	Broken error
 }
 
-// imageExts are file name extensions of images, including the formats the
-// checks refuse with a fix (HEIC and others): a citizen must hear about them.
+// imageExts are file name extensions of images, including HEIC (read, and
+// answered with its JPG copy) and the formats the checks refuse with a fix:
+// a citizen must hear about them.
 var imageExts = map[string]bool{
 	".jpg": true, ".jpeg": true, ".jpe": true, ".jfif": true, ".png": true, ".heic": true, ".heif": true,
 	".webp": true, ".gif": true, ".tif": true, ".tiff": true, ".bmp": true, ".avif": true,

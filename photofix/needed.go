@@ -7,9 +7,14 @@ import (
 	"github.com/tessera-cie/tessera/validate"
 )
 
-// Needed reports whether one of the checks Fix can mend failed: the page
-// then offers the fixed photo, and the inbox attaches it to its answer.
+// Needed reports whether one of the checks Fix can mend failed on a photo
+// that was read: the page then offers the fixed photo, and the inbox
+// attaches it to its answer. A file that could not be read (a GIF, a
+// damaged HEIC: its format fails) has nothing to fix.
 func Needed(rep *validate.Report) bool {
+	if rep.Err != nil || rep.Error != "" {
+		return false
+	}
 	for _, c := range rep.Checks {
 		if c.Status != validate.Fail {
 			continue

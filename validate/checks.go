@@ -74,8 +74,8 @@ type CheckInfo struct {
 	// leaves these out.
 	FileRule bool
 	// Fixable: a failure is mended by photofix (a crop, a scale, a DPI and
-	// a new JPEG): the page offers the fixed photo and the inbox attaches
-	// it.
+	// a new JPEG) when the photo was read (a HEIC's format, not a GIF's):
+	// the page offers the fixed photo and the inbox attaches it.
 	Fixable bool
 	// Measure, when above 0, places the check among the measures drawn on
 	// the annotated photo and given a column of the clerks' CSV report,

@@ -16,6 +16,8 @@ import (
 
 // DefaultMaxPixels is the largest image, in pixels, that is decoded: 50
 // megapixels. The header is read first, so a larger one costs no memory.
+// A HEIF file counts as the square of its longest claimed side
+// (heif.Config.Bound): what libheif may allocate for it.
 const DefaultMaxPixels = 50_000_000
 
 // Sniff names the format of data from its magic bytes: "jpeg" and "png" are
@@ -73,6 +75,15 @@ func Sniff(data []byte) string {
 // JPEG (jpegturbo.Verify) holds them too, as 16-bit values in C memory, but
 // frees them before image/jpeg decodes, and they are fewer than what
 // follows: not counted on top.
+//
+// A HEIF file is decoded by libheif in C memory (the coded picture or the
+// grid's canvas, a turned copy, the RGB conversion) into the RGBA image
+// Go holds. Its sizes are claims (heif.Config.Bound): the C part is
+// counted on the square of its longest claimed side, per pixel
+// costHEIF8 for 8-bit samples, costHEIFDeep for 10 and 12 bits; the Go
+// part, the RGBA image and the luma, on the pixels displayed.
+// TestHEIFMemory holds the estimate to the peak resident memory a check
+// of a 12-megapixel phone photo takes.
 const (
 	costTurned = 4 // bytes per pixel of the NRGBA copy a turned photo needs
 	costLuma   = 2 // the luma plane and what is measured on it
@@ -83,6 +94,15 @@ const (
 	// detector's scaled copy (at most 1200 pixels a side), the landmarks,
 	// the backdrop grid.
 	costFixed = 16 << 20
+	// costHEIF8 and costHEIFDeep are libheif's bytes per pixel of a
+	// Bound x Bound image. Measured on single-picture 12-megapixel
+	// files (a C program over this package's shim: the peak resident
+	// memory less the RGBA image, per displayed pixel): 2.8 for 8-bit
+	// samples and 4.6 turned, 7.5 for 10-bit ones and 10.3 turned.
+	costHEIF8    = 6
+	costHEIFDeep = 12
+	// costRGBA is the RGBA image a HEIF file decodes to.
+	costRGBA = 4
 )
 
 // DefaultMemoryBudget is the memory the photos being checked at once may
@@ -93,20 +113,30 @@ const DefaultMemoryBudget = 768 << 20
 
 // Cost is an estimate, in bytes, of the memory checking data needs, read
 // from its header without decoding a pixel: what a server admits against
-// its memory budget (WithMemoryBudget). Bytes that are no JPEG or PNG, or
-// whose header cannot be read, cost what they weigh.
+// its memory budget (WithMemoryBudget). Bytes that are no JPEG, PNG or
+// HEIF file, or whose header cannot be read, cost what they weigh.
 func Cost(data []byte) int64 {
-	cfg, err := header(Sniff(data), data)
-	return costOf(data, cfg, err)
+	src := probe(data)
+	defer src.close()
+	return costOf(src)
 }
 
-// costOf is Cost from the header already read: cfg, or err.
-func costOf(data []byte, cfg image.Config, err error) int64 {
-	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+// costOf is Cost of a file whose header was read.
+func costOf(src *source) int64 {
+	data, cfg := src.data, src.cfg
+	if src.err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
 		return int64(len(data))
 	}
 	pixels := int64(cfg.Width) * int64(cfg.Height)
-	if Sniff(data) != "jpeg" {
+	if src.heif != nil {
+		c := src.heif.Config()
+		perC := int64(costHEIF8)
+		if c.Bits > 8 {
+			perC = costHEIFDeep
+		}
+		return costFixed + src.pixels()*perC + pixels*(costRGBA+costLuma)
+	}
+	if src.format != "jpeg" {
 		return costFixed + pixels*(2*decodedBytes(cfg.ColorModel)+costTurned+costLuma)
 	}
 	// Per pixel, in halves of a byte: a 4:2:0 JPEG has 1.5 samples a
@@ -158,11 +188,59 @@ func decodedBytes(m color.Model) int64 {
 	return 8 // any other model: the widest
 }
 
-// header reads the dimensions of a JPEG, PNG or HEIF file without decoding
-// pixels. A JPEG's is image/jpeg's; where image/jpeg cannot read it,
-// libjpeg's (arithmetic coding), and a JPEG that uses a feature neither
-// can decode (12-bit samples, lossless coding) is ErrUnsupported. A HEIF
-// file's is libheif's, of the photo as displayed, and decodes to RGBA.
+// source is a file as read once for its limits, its memory estimate and
+// its decoding: its format and header and, for a HEIF file, libheif's
+// reading of it, which close frees.
+type source struct {
+	data   []byte
+	format string // Sniff's
+	cfg    image.Config
+	err    error // reading the header
+	heif   *heif.File
+}
+
+// probe names the format of data and reads its header. A HEIF file's is
+// libheif's, of the photo as displayed, which decodes to RGBA.
+func probe(data []byte) *source {
+	src := &source{data: data, format: Sniff(data)}
+	switch src.format {
+	case "heic", "avif":
+		f, err := heif.Open(data)
+		if err != nil {
+			src.err = heifError(err)
+			return src
+		}
+		src.heif = f
+		c := f.Config()
+		src.cfg = image.Config{Width: c.Width, Height: c.Height, ColorModel: color.RGBAModel}
+	default:
+		src.cfg, src.err = header(src.format, data)
+	}
+	return src
+}
+
+// close frees what probe holds.
+func (src *source) close() {
+	if src.heif != nil {
+		src.heif.Close()
+	}
+}
+
+// pixels is the most pixels an image decoding src allocates: a HEIF
+// file's longest claimed side squared (heif.Config.Bound), another file's
+// width by height.
+func (src *source) pixels() int64 {
+	if src.heif != nil {
+		b := int64(src.heif.Config().Bound)
+		return b * b
+	}
+	return int64(src.cfg.Width) * int64(src.cfg.Height)
+}
+
+// header reads the dimensions of a JPEG or PNG without decoding pixels. A
+// JPEG's is image/jpeg's; where image/jpeg cannot read it, libjpeg's
+// (arithmetic coding), and a JPEG that uses a feature neither can decode
+// (12-bit samples, lossless coding) is ErrUnsupported.
 func header(format string, data []byte) (image.Config, error) {
 	switch format {
 	case "jpeg":
@@ -176,18 +254,12 @@ func header(format string, data []byte) (image.Config, error) {
 		return image.Config{Width: cfg.Width, Height: cfg.Height, ColorModel: cfg.ColorModel}, nil
 	case "png":
 		return png.DecodeConfig(bytes.NewReader(data))
-	case "heic", "avif":
-		cfg, err := heif.DecodeConfig(data)
-		if err != nil {
-			return image.Config{}, heifError(err)
-		}
-		return image.Config{Width: cfg.Width, Height: cfg.Height, ColorModel: color.RGBAModel}, nil
 	}
 	return image.Config{}, fmt.Errorf("%w: %s", ErrUnsupported, format)
 }
 
 // decode decodes a JPEG, PNG or HEIF file whose header was already
-// checked. A HEIF file comes turned as it says (heif.Decode).
+// read and checked. A HEIF file comes turned as it says (heif.File.Decode).
 //
 // A JPEG is read by libjpeg first (jpegturbo.Verify: every coefficient,
 // no pixel), so that what the reference decoder refuses is refused (a
@@ -202,8 +274,9 @@ func header(format string, data []byte) (image.Config, error) {
 // the tests hold the eyes and glasses checks to. The measures are tuned
 // on image/jpeg's pixels; they move to libjpeg's with decoding at a
 // reduced scale (issue 27), once they stand such rounding (issue 25).
-func decode(format string, data []byte) (image.Image, error) {
-	switch format {
+func decode(src *source) (image.Image, error) {
+	data := src.data
+	switch src.format {
 	case "jpeg":
 		if err := jpegturbo.Verify(data); err != nil {
 			return nil, jpegError(err)
@@ -220,13 +293,13 @@ func decode(format string, data []byte) (image.Image, error) {
 	case "png":
 		return png.Decode(bytes.NewReader(data))
 	case "heic", "avif":
-		img, err := heif.Decode(data)
+		img, err := src.heif.Decode()
 		if err != nil {
 			return nil, heifError(err)
 		}
 		return img, nil
 	}
-	return nil, fmt.Errorf("%w: %s", ErrUnsupported, format)
+	return nil, fmt.Errorf("%w: %s", ErrUnsupported, src.format)
 }
 
 // heifError wraps ErrUnsupported round a HEIF file coded in a way libheif

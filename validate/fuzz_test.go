@@ -67,7 +67,9 @@ func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ph := &photo{bytes: len(data), info: &ImageInfo{Bytes: len(data)}}
 		start := time.Now()
-		err := v.readInto(ph, data)
+		src := probe(data)
+		defer src.close()
+		err := v.readInto(ph, src)
 		if d := time.Since(start); d > fuzzSlow {
 			t.Fatalf("reading %d bytes took %v (%dx%d %s), want <= %v", len(data), d, ph.info.Width, ph.info.Height, ph.format, fuzzSlow)
 		}

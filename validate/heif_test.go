@@ -3,6 +3,7 @@ package validate
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -39,11 +40,11 @@ func TestHEIF(t *testing.T) {
 	ex := fixture.Exif{XRes: 400, YRes: 400, ResolutionUnit: 2, DateTimeOriginal: taken}
 	heic := heifOf(t, fixture.Gradient(300, 400), ex)
 	for _, tc := range []struct {
-		format string
-		data   []byte
+		format, fix string
+		data        []byte
 	}{
-		{"heic", heic},
-		{"avif", heifOf(t, fixture.Gradient(300, 400), ex, "-A")},
+		{"heic", "check.format.send_corrected_jpg", heic},
+		{"avif", "check.format.send_corrected_jpg_other", heifOf(t, fixture.Gradient(300, 400), ex, "-A")},
 	} {
 		for _, lang := range catalog.Languages() {
 			t.Run(tc.format+"/"+lang, func(t *testing.T) {
@@ -65,7 +66,7 @@ func TestHEIF(t *testing.T) {
 					t.Errorf("recency %s: %s", c.Status, c.Message)
 				}
 				f := status(t, r, Format)
-				if f.Status != Fail || f.Fix != catalog.Say(lang, "check.format.send_corrected_jpg") {
+				if f.Status != Fail || f.Fix != catalog.Say(lang, tc.fix) {
 					t.Errorf("format %s %q, fix %q: want a fail whose fix is the JPG copy", f.Status, f.Message, f.Fix)
 				}
 				if c := status(t, r, FaceCount); c.Status == Skip {
@@ -82,15 +83,24 @@ func TestHEIF(t *testing.T) {
 		t.Errorf("icao judged the format: %s", c.Status)
 	}
 
-	otherCodec := bytes.Replace(heic, []byte("hvc1"), []byte("vvc1"), 1)
+	single, err := fixture.HEIF(fixture.JPEG(fixture.Gradient(64, 48), 90, nil, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherCodec := bytes.Replace(single, []byte("hvc1"), []byte("vvc1"), 1)
+	canvas, err := fixture.GridClaiming(fixture.Gradient(64, 64), 64, 64, 30000, 30000)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		data []byte
 		err  error
 	}{
 		{"cut short", heic[:len(heic)*2/3], ErrUnreadable},
+		{"a grid claiming 64x64 on a 30000x30000 canvas", canvas, ErrUnreadable},
 		{"only its first bytes", fixture.Magic()["heic"], ErrUnreadable},
-		{"coded in VVC", otherCodec, ErrUnsupported},
+		{"an image type libheif does not know (vvc1)", otherCodec, ErrUnsupported},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := check(t, tc.data, Options{Lang: "en"})
@@ -102,6 +112,26 @@ func TestHEIF(t *testing.T) {
 				t.Errorf("format %s, fix %q: want a fail saying how to get a JPG on an iPhone", f.Status, f.Fix)
 			}
 		})
+	}
+}
+
+// TestHEIFPixelLimit: a HEIF file counts against the pixel limit as the
+// square of its longest claimed side, what libheif may allocate for it,
+// and the refusal says so.
+func TestHEIFPixelLimit(t *testing.T) {
+	data := heifOf(t, fixture.Gradient(60, 100), fixture.Exif{}) // 60x100 in a 512-pixel tile: bound 1024, the least
+	v := New(testValidator(t).det).WithMaxPixels(1000 * 1000)
+	for _, lang := range catalog.Languages() {
+		r, err := v.Check(context.Background(), "a.heic", data, Options{Lang: lang, Now: testNow})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !errors.Is(r.Err, ErrTooManyPixels) || !strings.Contains(r.Error, catalog.Dims(1024, 1024)) || !strings.Contains(r.Error, catalog.Dims(60, 100)) {
+			t.Errorf("%s: error %v %q, want too many pixels naming 60x100 and 1024x1024", lang, r.Err, r.Error)
+		}
+	}
+	if r, err := New(testValidator(t).det).WithMaxPixels(1024*1024).Check(context.Background(), "a.heic", data, Options{Now: testNow}); err != nil || r.Err != nil {
+		t.Errorf("under the limit: %v %v", err, r.Err)
 	}
 }
 
@@ -156,47 +186,61 @@ func checkLines(r *Report) string {
 // heifChildEnv names the HEIF file TestHEIFMemory's child process checks.
 const heifChildEnv = "TESSERA_HEIF_MEMORY_CHILD"
 
-// TestHEIFMemory: the memory estimate of a 12-megapixel HEIC covers what
-// checking it really takes, libheif's and libde265's C memory included,
-// as the process's peak resident memory shows. The check runs in a child
-// process of its own, whose peak is not hidden by memory earlier tests
-// left for reuse.
+// TestHEIFMemory: the memory estimate of a 12-megapixel phone photo, an
+// iPhone's 8-bit HEIC and a 10-bit one, each a grid of tiles turned
+// upright, covers what checking it really takes, libheif's C memory
+// included, as the process's peak resident memory shows. Each check runs
+// in a child process of its own, whose peak is not hidden by memory
+// earlier tests left for reuse.
 func TestHEIFMemory(t *testing.T) {
 	if path := os.Getenv(heifChildEnv); path != "" {
 		heifMemoryChild(t, path)
 		return
 	}
 	if testing.Short() {
-		t.Skip("a 12-megapixel HEIC is encoded: not in -short")
+		t.Skip("12-megapixel HEIC files are encoded: not in -short")
 	}
-	data, err := fixture.HEIF(fixture.JPEG(fixture.Gradient(4032, 3024), 95, nil, nil), "-q", "80", "-p", "preset=ultrafast")
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := t.TempDir() + "/big.heic"
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHEIFMemory$", "-test.v")
-	cmd.Env = append(os.Environ(), heifChildEnv+"="+path)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
-	var grew, cost int64
-	for _, line := range strings.Split(string(out), "\n") {
-		if i := strings.Index(line, "peak grew "); i >= 0 {
-			if _, err := fmt.Sscanf(line[i:], "peak grew %d estimate %d", &grew, &cost); err != nil {
-				t.Fatalf("child said %q: %v", line, err)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"8-bit", nil},
+		{"10-bit", []string{"-b", "10"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := fixture.PhoneHEIC(fixture.Gradient(3024, 4032), fixture.Exif{}, append(tc.args, "-p", "preset=ultrafast")...)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-	}
-	if cost == 0 {
-		t.Fatalf("child gave no figures:\n%s", out)
-	}
-	t.Logf("peak resident memory grew %d MB checking a 12 MP HEIC, estimated %d MB", grew>>20, cost>>20)
-	if grew > cost {
-		t.Errorf("peak grew %d bytes, estimate %d", grew, cost)
+			path := t.TempDir() + "/big.heic"
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHEIFMemory$", "-test.v")
+			cmd.Env = append(os.Environ(), heifChildEnv+"="+path)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("child: %v\n%s", err, out)
+			}
+			if strings.Contains(string(out), "--- SKIP") {
+				t.Skipf("child skipped:\n%s", out)
+			}
+			var grew, cost int64
+			for _, line := range strings.Split(string(out), "\n") {
+				if i := strings.Index(line, "peak grew "); i >= 0 {
+					if _, err := fmt.Sscanf(line[i:], "peak grew %d estimate %d", &grew, &cost); err != nil {
+						t.Fatalf("child said %q: %v", line, err)
+					}
+				}
+			}
+			if cost == 0 {
+				t.Fatalf("child gave no figures:\n%s", out)
+			}
+			t.Logf("peak resident memory grew %d MB checking a 12 MP %s HEIC, estimated %d MB", grew>>20, tc.name, cost>>20)
+			if grew > cost {
+				t.Errorf("peak grew %d bytes, estimate %d", grew, cost)
+			}
+		})
 	}
 }
 

@@ -86,6 +86,8 @@ func (j *judge) errorText(err error, ph *photo) catalog.Text {
 		return j.say("check.errorText.jpeg_feature_unsupported", feature)
 	case errors.Is(err, ErrUnsupported):
 		return j.say("check.errorText.format_not_accepted_jpg", strings.ToUpper(ph.format))
+	case errors.Is(err, ErrTooManyPixels) && ph != nil && ph.bound > 0:
+		return j.say("check.errorText.heif_too_large_dx", strings.ToUpper(ph.format), catalog.Dims(ph.info.Width, ph.info.Height), catalog.Dims(ph.bound, ph.bound), j.maxPixels/1_000_000)
 	case errors.Is(err, ErrTooManyPixels):
 		return j.say("check.errorText.image_too_large_dx", catalog.Dims(ph.info.Width, ph.info.Height), j.maxPixels/1_000_000)
 	case errors.Is(err, ErrOverBudget):

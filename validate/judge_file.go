@@ -37,9 +37,9 @@ func (j *judge) format(ph *photo) Check {
 	case "jpeg", "png":
 		c.Status = Pass
 		c.MessageText = j.say("check.format.format", strings.ToUpper(ph.format))
-	case "heic", "avif":
-		// Read all the same (HEIF, heif.Decode): the photo is checked,
-		// and the fix is the JPG copy photofix makes of it.
+	case "heic":
+		// Read all the same (package heif): the photo is checked, and the
+		// fix is the JPG copy photofix makes of it, where it makes one.
 		c.Status = Fail
 		if ph.img != nil {
 			c.MessageText = j.say("check.format.photo_read_format_iphone", strings.ToUpper(ph.format))
@@ -48,6 +48,16 @@ func (j *judge) format(ph *photo) Check {
 		}
 		c.MessageText = j.say("check.format.photo_in_format_iphone", strings.ToUpper(ph.format))
 		c.FixText = j.say("check.format.send_photo_as_jpg")
+	case "avif":
+		// Read too, but no iPhone format: the fix is a photo program's.
+		c.Status = Fail
+		if ph.img != nil {
+			c.MessageText = j.say("check.format.photo_read_format", strings.ToUpper(ph.format))
+			c.FixText = j.say("check.format.send_corrected_jpg_other")
+			break
+		}
+		c.MessageText = j.say("check.format.format_not_accepted", strings.ToUpper(ph.format))
+		c.FixText = j.say("check.format.open_photo_in_photo")
 	case "":
 		c.Status = Fail
 		c.Value = "unknown"

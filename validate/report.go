@@ -80,15 +80,17 @@ func (r *Report) Say(lang string) {
 
 // ImageInfo describes the file as read.
 type ImageInfo struct {
-	Format string     `json:"format"` // jpeg, png, or the name of an unsupported format
-	Width  int        `json:"width"`  // as displayed, after EXIF orientation
+	Format string     `json:"format"` // jpeg, png, heic, avif, or the name of an unsupported format
+	Width  int        `json:"width"`  // as displayed: after the EXIF orientation, or a HEIF file's own turn
 	Height int        `json:"height"`
 	Bytes  int        `json:"bytes"`
 	DPI    float64    `json:"dpi"` // declared resolution; 72 when the file declares none
 	Taken  *time.Time `json:"taken,omitempty"`
 	// DPISource says where the DPI was read: jfif, exif, png, or none.
 	DPISource string `json:"dpi_source,omitempty"`
-	// Orientation is the EXIF orientation that was applied (1 = none).
+	// Orientation is the EXIF orientation that was applied (1 = none). A
+	// HEIF file is turned by its own rotation and mirroring, which libheif
+	// applies; its EXIF orientation is not applied, and this is 1.
 	Orientation int `json:"orientation,omitempty"`
 }
 

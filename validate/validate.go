@@ -129,19 +129,19 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 	// Admitted by memory after the pixel limit: a file over it is refused
 	// from its header by read, and waits for no room. The header is read
 	// once for both.
+	src := probe(data)
+	defer src.close()
 	if v.mem == nil {
-		return v.analyze(ctx, data, j, res)
+		return v.analyze(ctx, src, j, res)
 	}
-	format := Sniff(data)
-	cfg, herr := header(format, data)
-	if herr == nil && int64(cfg.Width)*int64(cfg.Height) > int64(v.maxPixels) {
-		return v.analyze(ctx, data, j, res)
+	if src.err == nil && src.pixels() > int64(v.maxPixels) {
+		return v.analyze(ctx, src, j, res)
 	}
-	cost := costOf(data, cfg, herr)
+	cost := costOf(src)
 	if cost > v.budget {
-		ph := &photo{bytes: len(data), format: format, info: &ImageInfo{Bytes: len(data), Format: format}}
-		if herr == nil {
-			ph.info.Width, ph.info.Height = cfg.Width, cfg.Height
+		ph := &photo{bytes: len(data), format: src.format, info: &ImageInfo{Bytes: len(data), Format: src.format}}
+		if src.err == nil {
+			ph.info.Width, ph.info.Height = src.cfg.Width, src.cfg.Height
 		}
 		rep.Image = ph.info
 		rep.Err = fmt.Errorf("%w: %dx%d needs about %d MB, the budget is %d MB", ErrOverBudget, ph.info.Width, ph.info.Height, cost>>20, v.budget>>20)
@@ -154,14 +154,14 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 		return nil, err
 	}
 	defer v.mem.Release(cost)
-	return v.analyze(ctx, data, j, res)
+	return v.analyze(ctx, src, j, res)
 }
 
-// analyze runs the pipeline on data for Analyze, into res, judged by j.
-func (v *Validator) analyze(ctx context.Context, data []byte, j *judge, res *Result) (*Result, error) {
+// analyze runs the pipeline on src for Analyze, into res, judged by j.
+func (v *Validator) analyze(ctx context.Context, src *source, j *judge, res *Result) (*Result, error) {
 	rep := res.Report
 	name := rep.File
-	ph, err := v.read(data)
+	ph, err := v.readSource(src)
 	if ph != nil {
 		rep.Image = ph.info
 	}
@@ -229,29 +229,41 @@ type photo struct {
 	meta   meta
 	img    image.Image // as displayed
 	gray   *image.Gray // luma of img
+	// bound is a HEIF file's longest claimed side (heif.Config.Bound),
+	// whose square the pixel limit counts; 0 for other files.
+	bound int
 }
 
-// read identifies, measures and decodes data. It refuses images over the
-// pixel limit from their header, before decoding any pixel. On error the
-// photo returned carries what could be learnt (format, size). A parser
-// that panics on the bytes makes the file unreadable.
-func (v *Validator) read(data []byte) (ph *photo, err error) {
-	ph = &photo{bytes: len(data), info: &ImageInfo{Bytes: len(data)}}
+// read identifies, measures and decodes data (readSource).
+func (v *Validator) read(data []byte) (*photo, error) {
+	src := probe(data)
+	defer src.close()
+	return v.readSource(src)
+}
+
+// readSource identifies, measures and decodes the file whose header src
+// read. It refuses images over the pixel limit from their header, before
+// decoding any pixel. On error the photo returned carries what could be
+// learnt (format, size). A parser that panics on the bytes makes the file
+// unreadable.
+func (v *Validator) readSource(src *source) (ph *photo, err error) {
+	ph = &photo{bytes: len(src.data), info: &ImageInfo{Bytes: len(src.data)}}
 	defer func() {
 		if r := recover(); r != nil {
 			ph.img, ph.gray = nil, nil
 			err = fmt.Errorf("%w: a parser failed on the file's bytes: %v", ErrUnreadable, r)
 		}
 	}()
-	return ph, v.readInto(ph, data)
+	return ph, v.readInto(ph, src)
 }
 
 // readInto is read without the recovery, for the fuzz tests to see panics.
-func (v *Validator) readInto(ph *photo, data []byte) error {
+func (v *Validator) readInto(ph *photo, src *source) error {
+	data := src.data
 	if len(data) == 0 {
 		return fmt.Errorf("%w: empty file", ErrUnreadable)
 	}
-	ph.format = Sniff(data)
+	ph.format = src.format
 	ph.info.Format = ph.format
 	switch ph.format {
 	case "":
@@ -261,7 +273,7 @@ func (v *Validator) readInto(ph *photo, data []byte) error {
 	default:
 		return fmt.Errorf("%w: %s", ErrUnsupported, ph.format)
 	}
-	cfg, err := header(ph.format, data)
+	cfg, err := src.cfg, src.err
 	if errors.Is(err, ErrUnsupported) {
 		return err
 	}
@@ -272,14 +284,20 @@ func (v *Validator) readInto(ph *photo, data []byte) error {
 		return fmt.Errorf("%w: %dx%d pixels", ErrUnreadable, cfg.Width, cfg.Height)
 	}
 	ph.info.Width, ph.info.Height = cfg.Width, cfg.Height
-	if int64(cfg.Width)*int64(cfg.Height) > int64(v.maxPixels) {
+	if src.heif != nil {
+		ph.bound = src.heif.Config().Bound
+	}
+	if src.pixels() > int64(v.maxPixels) {
+		if ph.bound > 0 {
+			return fmt.Errorf("%w: %dx%d may decode to %dx%d, over %d megapixels", ErrTooManyPixels, cfg.Width, cfg.Height, ph.bound, ph.bound, v.maxPixels/1_000_000)
+		}
 		return fmt.Errorf("%w: %dx%d is over %d megapixels", ErrTooManyPixels, cfg.Width, cfg.Height, v.maxPixels/1_000_000)
 	}
 	ph.meta = readMeta(ph.format, data)
 	ph.info.Orientation = ph.meta.orientation
 	ph.info.Taken = ph.meta.taken
 	ph.info.DPI, ph.info.DPISource = ph.meta.dpi, ph.meta.dpiSource
-	img, err := decode(ph.format, data)
+	img, err := decode(src)
 	if errors.Is(err, ErrUnsupported) {
 		return err
 	}
