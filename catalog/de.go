@@ -125,7 +125,7 @@ var german = entries{
 	"check.errorText.jpeg_precision":                    "%d-Bit-Abtastwerte",
 	"check.errorText.jpeg_lossless":                     "verlustfreie Kodierung",
 	"check.errorText.jpeg_hierarchical":                 "hierarchische Kodierung",
-	"check.errorText.heif_too_large_dx":                 "%s-Foto zu groß (%s Pixel, und die Datei erlaubt beim Dekodieren bis zu %s): höchstens %d Megapixel",
+	"check.errorText.heif_too_large_dx":                 "%s-Foto zu groß für die Prüfung: %s Pixel, die in diesem Format als %s zählen; zulässig sind höchstens %d Megapixel",
 	"check.errorText.image_too_large_dx":                "Bild zu groß (%s Pixel): Zulässig sind höchstens %d Megapixel",
 	"check.errorText.image_too_heavy_check":             "Bild zu umfangreich für die Prüfung (%s Pixel, mit vielen Daten pro Pixel): Senden Sie es kleiner, zum Beispiel mit 1000x1300 Pixel als JPG",
 	"check.errorText.attachment_arrived_damaged_its":    "Der Anhang ist beschädigt angekommen: Seine Kodierung (%s) ist ungültig oder abgeschnitten, und die Datei kann nicht aus der Nachricht entnommen werden; hängen Sie sie bitte erneut an",

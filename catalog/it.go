@@ -125,7 +125,7 @@ var italian = entries{
 	"check.errorText.jpeg_precision":                    "campioni a %d bit",
 	"check.errorText.jpeg_lossless":                     "la codifica senza perdita (lossless)",
 	"check.errorText.jpeg_hierarchical":                 "la codifica gerarchica",
-	"check.errorText.heif_too_large_dx":                 "Foto %s troppo grande (%s pixel, e il file ne consente fino a %s da decodificare): il massimo è %d megapixel",
+	"check.errorText.heif_too_large_dx":                 "Foto %s troppo grande da controllare: %s pixel, che in questo formato contano come %s; il massimo è %d megapixel",
 	"check.errorText.image_too_large_dx":                "Immagine troppo grande (%s pixel): il massimo è %d megapixel",
 	"check.errorText.image_too_heavy_check":             "Immagine troppo pesante da controllare (%s pixel, con molti dati per pixel): inviala più piccola, per esempio 1000x1300 pixel in JPG",
 	"check.errorText.attachment_arrived_damaged_its":    "L'allegato è arrivato danneggiato: la sua codifica (%s) non è valida o è troncata, e il file non si può estrarre dal messaggio; allegalo di nuovo",

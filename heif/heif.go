@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"image"
 	"runtime"
+	"strings"
 	"unsafe"
 )
 
@@ -42,7 +43,9 @@ type Config struct {
 	// Bound is the longest side Decode lets an image have (the coded
 	// picture, a grid's canvas, a tile): the longest side the file
 	// claims, with room for the padding of coding blocks, and at least
-	// 1024 (a grid's tiles may be larger than a small picture). Decoding may
+	// 1024 (a grid's tiles may be larger than a small picture); for a
+	// photo with an alpha channel, the side of a square twice that area
+	// (a grid and its alpha grid). Decoding may
 	// allocate a few images of up to Bound x Bound pixels, whatever
 	// Width and Height say.
 	Bound int
@@ -72,6 +75,7 @@ var ErrClosed = errors.New("heif: file closed")
 
 // errorOf returns the error of a shim status rc with libheif's text msg.
 func errorOf(rc C.int, msg string) error {
+	msg = strings.TrimSpace(msg) // libheif ends some with a newline
 	switch rc {
 	case C.TESS_HEIF_OK:
 		return nil

@@ -114,6 +114,41 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// TestAlpha: a photo with an alpha channel decodes to its colours,
+// opaque, and its bound is the side of a square twice the area (libheif
+// counts a grid and its alpha grid against one budget).
+func TestAlpha(t *testing.T) {
+	src := picture(320, 240)
+	for i := 3; i < len(src.Pix); i += 4 {
+		src.Pix[i] = 200
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, src); err != nil {
+		t.Fatal(err)
+	}
+	data, err := fixture.HEIF(b.Bytes(), "-q", "90")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := heif.DecodeConfig(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Alpha || cfg.Bound < 1448 {
+		t.Errorf("config %+v, want alpha and a bound of at least 1024 x 1.414", cfg)
+	}
+	img, err := heif.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Pix[3] != 255 {
+		t.Errorf("alpha %d, want opaque", img.Pix[3])
+	}
+	if d := meanDiff(t, img, src); d > 3 {
+		t.Errorf("mean difference from the picture's colours %.2f levels, want at most 3", d)
+	}
+}
+
 // TestPhoneGrid: a photo as an iPhone writes it, stored on its side in
 // 512-pixel tiles put together by a grid that the file turns ('irot', and
 // EXIF orientation 6 beside it), is read upright, turned once, as
@@ -156,7 +191,7 @@ func TestPhoneGrid(t *testing.T) {
 // larger than its size box claims is refused before the larger picture
 // is allocated (a 30000x30000 canvas would take 2.7 GB).
 func TestClaims(t *testing.T) {
-	coded := encode(t, picture(640, 480), nil)
+	coded := encode(t, picture(2000, 1500), nil, "-p", "preset=ultrafast") // over the least bound, 1024
 	canvas, err := fixture.GridClaiming(picture(64, 64), 64, 64, 30000, 30000)
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +200,7 @@ func TestClaims(t *testing.T) {
 		name string
 		data []byte
 	}{
-		{"a 640x480 picture claiming 64x48", fixture.WithSizeBox(coded, 64, 48)},
+		{"a 2000x1500 picture claiming 64x48", fixture.WithSizeBox(coded, 64, 48)},
 		{"a 64x64 grid on a 30000x30000 canvas", canvas},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,8 +215,8 @@ func TestClaims(t *testing.T) {
 			img, err := heif.Decode(tc.data)
 			grew := procStatus(t, "VmHWM") - before
 			var f heif.FormatError
-			if !errors.As(err, &f) {
-				t.Errorf("decoded %v (error %v), want a FormatError", img != nil, err)
+			if !errors.As(err, &f) || !strings.Contains(err.Error(), "exceeds the maximum image size") {
+				t.Errorf("decoded %v (error %v), want a FormatError: over libheif's size limit", img != nil, err)
 			}
 			if grew > 64<<20 {
 				t.Errorf("the peak resident memory grew %d MB", grew>>20)

@@ -94,6 +94,13 @@ int tess_heif_open(const uint8_t *data, size_t len, tess_heif **out,
 		return TESS_HEIF_INVALID;
 	}
 	hdr->bound = side + boundPad > minBound ? side + boundPad : minBound;
+	if (hdr->has_alpha) {
+		// Debian's libheif (1.15.1-1+deb12u3) lets derived images (a grid,
+		// an overlay) decode at most limit x limit pixels in all: a grid
+		// and its alpha grid take twice that, so the limit is the side of
+		// a square of twice the area.
+		hdr->bound = (int)(hdr->bound * 1.4143) + 1;
+	}
 	// One over: whether libheif refuses a side at the limit or past it,
 	// a side of bound pixels is let through.
 	heif_context_set_maximum_image_size_limit(f->ctx, hdr->bound + 1);

@@ -95,12 +95,14 @@ const (
 	// the backdrop grid.
 	costFixed = 16 << 20
 	// costHEIF8 and costHEIFDeep are libheif's bytes per pixel of a
-	// Bound x Bound image. Measured on single-picture 12-megapixel
-	// files (a C program over this package's shim: the peak resident
-	// memory less the RGBA image, per displayed pixel): 2.8 for 8-bit
-	// samples and 4.6 turned, 7.5 for 10-bit ones and 10.3 turned.
-	costHEIF8    = 6
-	costHEIFDeep = 12
+	// Bound x Bound image. Measured with a C program over this package's
+	// shim (the C memory a decode adds, per pixel of the bound's square,
+	// a fresh process): 7.1 for an 8-bit picture of 4096x4096 pixels,
+	// turned or not, single or a grid; 8.2 with alpha; 14.1-14.3 for
+	// 10-bit ones, with alpha or cropped by 'clap' to 64x48 (where no
+	// Go-side pixels make up for it).
+	costHEIF8    = 9
+	costHEIFDeep = 15
 	// costRGBA is the RGBA image a HEIF file decodes to.
 	costRGBA = 4
 )
@@ -200,9 +202,17 @@ type source struct {
 }
 
 // probe names the format of data and reads its header. A HEIF file's is
-// libheif's, of the photo as displayed, which decodes to RGBA.
-func probe(data []byte) *source {
-	src := &source{data: data, format: Sniff(data)}
+// libheif's, of the photo as displayed, which decodes to RGBA. A parser
+// that panics on the header makes the file unreadable.
+func probe(data []byte) (src *source) {
+	src = &source{data: data, format: Sniff(data)}
+	defer func() {
+		if r := recover(); r != nil {
+			src.close()
+			src.heif, src.cfg = nil, image.Config{}
+			src.err = fmt.Errorf("%w: a parser failed on the file's header: %v", ErrUnreadable, r)
+		}
+	}()
 	switch src.format {
 	case "heic", "avif":
 		f, err := heif.Open(data)
