@@ -11,11 +11,20 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 
+	"github.com/tessera-cie/tessera/heif"
 	"github.com/tessera-cie/tessera/internal/testengine"
 	"github.com/tessera-cie/tessera/validate"
 )
+
+// TestMain lets the test binary serve as the child process HEIF files are
+// decoded in (heif.ServeChild).
+func TestMain(m *testing.M) {
+	heif.ServeChild()
+	os.Exit(m.Run())
+}
 
 // realValidator is a validator on the real engine, shared by the tests.
 func realValidator(t testing.TB) *validate.Validator {

@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/tessera-cie/tessera/heif"
 	"github.com/tessera-cie/tessera/internal/dovecot"
 	"github.com/tessera-cie/tessera/internal/engine"
 	"github.com/tessera-cie/tessera/internal/faceset"
@@ -44,6 +45,7 @@ const officeAddr = "anagrafe@comune.example.it"
 const childEnv = "TESSERA_INBOX_CHILD"
 
 func TestMain(m *testing.M) {
+	heif.ServeChild() // the HEIF files of the tests decode in a child
 	if os.Getenv(childEnv) != "" {
 		os.Exit(child())
 	}

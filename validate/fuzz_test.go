@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -69,7 +70,7 @@ func FuzzRead(f *testing.F) {
 		start := time.Now()
 		src := probe(data)
 		defer src.close()
-		err := v.readInto(ph, src)
+		err := v.readInto(context.Background(), ph, src)
 		if d := time.Since(start); d > fuzzSlow {
 			t.Fatalf("reading %d bytes took %v (%dx%d %s), want <= %v", len(data), d, ph.info.Width, ph.info.Height, ph.format, fuzzSlow)
 		}

@@ -2,11 +2,20 @@ package validate
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
+	"github.com/tessera-cie/tessera/heif"
 	"github.com/tessera-cie/tessera/internal/testengine"
 )
+
+// TestMain lets the test binary serve as the child process HEIF files are
+// decoded in (heif.ServeChild).
+func TestMain(m *testing.M) {
+	heif.ServeChild()
+	os.Exit(m.Run())
+}
 
 // testValidator returns a validator on the real dlib engine, shared by
 // the package's tests.

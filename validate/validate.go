@@ -161,7 +161,10 @@ func (v *Validator) Analyze(ctx context.Context, name string, data []byte, opts 
 func (v *Validator) analyze(ctx context.Context, src *source, j *judge, res *Result) (*Result, error) {
 	rep := res.Report
 	name := rep.File
-	ph, err := v.readSource(src)
+	ph, err := v.readSource(ctx, src)
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if ph != nil {
 		rep.Image = ph.info
 	}
@@ -238,7 +241,7 @@ type photo struct {
 func (v *Validator) read(data []byte) (*photo, error) {
 	src := probe(data)
 	defer src.close()
-	return v.readSource(src)
+	return v.readSource(context.Background(), src)
 }
 
 // readSource identifies, measures and decodes the file whose header src
@@ -246,7 +249,7 @@ func (v *Validator) read(data []byte) (*photo, error) {
 // decoding any pixel. On error the photo returned carries what could be
 // learnt (format, size). A parser that panics on the bytes makes the file
 // unreadable.
-func (v *Validator) readSource(src *source) (ph *photo, err error) {
+func (v *Validator) readSource(ctx context.Context, src *source) (ph *photo, err error) {
 	ph = &photo{bytes: len(src.data), info: &ImageInfo{Bytes: len(src.data)}}
 	defer func() {
 		if r := recover(); r != nil {
@@ -254,11 +257,11 @@ func (v *Validator) readSource(src *source) (ph *photo, err error) {
 			err = fmt.Errorf("%w: a parser failed on the file's bytes: %v", ErrUnreadable, r)
 		}
 	}()
-	return ph, v.readInto(ph, src)
+	return ph, v.readInto(ctx, ph, src)
 }
 
 // readInto is read without the recovery, for the fuzz tests to see panics.
-func (v *Validator) readInto(ph *photo, src *source) error {
+func (v *Validator) readInto(ctx context.Context, ph *photo, src *source) error {
 	data := src.data
 	if len(data) == 0 {
 		return fmt.Errorf("%w: empty file", ErrUnreadable)
@@ -297,9 +300,12 @@ func (v *Validator) readInto(ph *photo, src *source) error {
 	ph.info.Orientation = ph.meta.orientation
 	ph.info.Taken = ph.meta.taken
 	ph.info.DPI, ph.info.DPISource = ph.meta.dpi, ph.meta.dpiSource
-	img, err := decode(src)
+	img, err := decode(ctx, src)
 	if errors.Is(err, ErrUnsupported) {
 		return err
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnreadable, err)

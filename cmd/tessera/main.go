@@ -20,6 +20,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/tessera-cie/tessera/heif"
 	"github.com/tessera-cie/tessera/internal/engine"
 	"github.com/tessera-cie/tessera/validate"
 )
@@ -45,6 +46,9 @@ func commands() []command {
 }
 
 func main() {
+	// This program started again to decode a HEIF file (validate decodes
+	// them in a child process, bounded in CPU time) does that and exits.
+	heif.ServeChild()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -10,9 +10,17 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"github.com/tessera-cie/tessera/heif"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
+
+// TestMain lets the test binary serve as the child process HEIF files are
+// decoded in (heif.ServeChild).
+func TestMain(m *testing.M) {
+	heif.ServeChild()
+	os.Exit(m.Run())
+}
 
 // runArgs runs the command line args and returns the exit status and output.
 func runArgs(t *testing.T, args ...string) (int, string, string) {

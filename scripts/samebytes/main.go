@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tessera-cie/tessera/catalog"
+	"github.com/tessera-cie/tessera/heif"
 	"github.com/tessera-cie/tessera/internal/engine"
 	"github.com/tessera-cie/tessera/mailreply"
 	"github.com/tessera-cie/tessera/photofix"
@@ -21,6 +22,7 @@ import (
 )
 
 func main() {
+	heif.ServeChild() // validate decodes HEIF files in a child: this program, started again
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "samebytes:", err)
 		os.Exit(1)

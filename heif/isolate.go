@@ -1,0 +1,166 @@
+package heif
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Decoding in a child process. libheif's memory is bounded by the sizes a
+// file claims (Config.Bound), its time is not: a grid may list one tile
+// many times, or code tiles that claim a few pixels at the full bound, and
+// a 150 KB file kept libheif decoding for 102 s. A C call cannot be
+// stopped, so Decoder.Decode runs it in a child process (this program,
+// started again) with a CPU-time limit, killed when the caller's context
+// ends; a crash in libheif or libde265 (their assertions abort) ends the
+// child, not the caller.
+
+// childEnv makes a process a decoding child; its value is the CPU seconds
+// the child may use.
+const childEnv = "TESSERA_HEIF_CHILD_CPU"
+
+// The child's exit statuses, beside 0 (the pixels written).
+const (
+	exitFormat      = 3 // a FormatError, its text on standard error
+	exitUnsupported = 4 // an UnsupportedError
+)
+
+// maxChildError bounds the error text read from a child.
+const maxChildError = 1 << 10
+
+// CPU time a child may use: childBaseCPU, and childCPUPerMegapixel per
+// megapixel of the bound's square, rounded up to whole seconds. A
+// 12-megapixel iPhone-like grid decodes in 0.7-1.0 s here (1.3-1.4 s in a
+// child, its start and the pixels' copy included); its bound, 4160, allows
+// 1.7 + 0.1 * 17.3 = 3.4 s, so 4.
+const (
+	childBaseCPU         = 1700 * time.Millisecond
+	childCPUPerMegapixel = 100 * time.Millisecond
+)
+
+// ServeChild makes this process decode one HEIF file and exit, when
+// Decoder.Decode started it to; otherwise it returns at once. A program
+// that decodes in a child calls it first thing in main, and a test binary
+// in TestMain. The child reads the file from standard input and writes
+// the RGBA pixels to standard output.
+func ServeChild() {
+	v := os.Getenv(childEnv)
+	if v == "" {
+		return
+	}
+	secs, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || secs == 0 {
+		fmt.Fprintf(os.Stderr, "heif child: bad %s=%q", childEnv, v)
+		os.Exit(exitFormat)
+	}
+	// The soft limit sends SIGXCPU, which ends a Go program; the hard
+	// one a second later, SIGKILL.
+	if err := syscall.Setrlimit(syscall.RLIMIT_CPU, &syscall.Rlimit{Cur: secs, Max: secs + 1}); err != nil {
+		fmt.Fprintf(os.Stderr, "heif child: CPU limit: %v", err)
+		os.Exit(exitFormat)
+	}
+	data, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "heif child: read: %v", err)
+		os.Exit(exitFormat)
+	}
+	img, err := Decode(data)
+	var u UnsupportedError
+	var f FormatError
+	switch {
+	case errors.As(err, &u):
+		fmt.Fprint(os.Stderr, string(u))
+		os.Exit(exitUnsupported)
+	case errors.As(err, &f):
+		fmt.Fprint(os.Stderr, string(f))
+		os.Exit(exitFormat)
+	case err != nil:
+		fmt.Fprint(os.Stderr, err)
+		os.Exit(exitFormat)
+	}
+	if _, err := os.Stdout.Write(img.Pix); err != nil {
+		os.Exit(exitFormat)
+	}
+	os.Exit(0)
+}
+
+// DecodeChild decodes data, whose header is cfg (File.Config), as
+// File.Decode does, in a child process: this program started again, which
+// must call ServeChild first. The child may use CPU time in proportion to
+// cfg.Bound squared and is killed when ctx ends, whose error is then
+// returned. A child that runs out of time or crashes is a FormatError.
+func DecodeChild(ctx context.Context, data []byte, cfg Config) (*image.RGBA, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("heif: find this program to decode in a child: %w", err)
+	}
+	mp := float64(cfg.Bound) * float64(cfg.Bound) / 1e6
+	cpu := childBaseCPU + time.Duration(mp*float64(childCPUPerMegapixel))
+	secs := int64((cpu + time.Second - 1) / time.Second)
+	// A test binary without ServeChild runs no test with this flag, and
+	// writes no pixels: an error, never a test run again.
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+strconv.FormatInt(secs, 10))
+	cmd.Stdin = bytes.NewReader(data)
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitedWriter{w: &stderr, n: maxChildError}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("heif: child: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("heif: start a child: %w", err)
+	}
+	m := image.NewRGBA(image.Rect(0, 0, cfg.Width, cfg.Height))
+	n, rerr := io.ReadFull(out, m.Pix)
+	extra, _ := io.Copy(io.Discard, out)
+	werr := cmd.Wait()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	var exit *exec.ExitError
+	switch {
+	case errors.As(werr, &exit) && exit.ExitCode() == exitUnsupported:
+		return nil, UnsupportedError(stderr.String())
+	case errors.As(werr, &exit) && exit.ExitCode() == exitFormat:
+		return nil, FormatError(stderr.String())
+	case errors.As(werr, &exit):
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			if ws.Signal() == syscall.SIGXCPU || ws.Signal() == syscall.SIGKILL {
+				return nil, FormatError(fmt.Sprintf("decoding took over %d s of CPU time", secs))
+			}
+			return nil, FormatError(fmt.Sprintf("the decoder crashed (%v)", ws.Signal()))
+		}
+		return nil, FormatError(fmt.Sprintf("the decoder failed (%v): %s", werr, stderr.String()))
+	case werr != nil:
+		return nil, fmt.Errorf("heif: child: %w", werr)
+	case rerr != nil || extra != 0:
+		return nil, FormatError(fmt.Sprintf("the decoder gave %d bytes, %d expected", int64(n)+extra, len(m.Pix)))
+	}
+	return m, nil
+}
+
+// limitedWriter keeps the first n bytes written to it and drops the rest.
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(len(p), l.n)
+		l.n -= k
+		if _, err := l.w.Write(p[:k]); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
