@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,17 +150,7 @@ func TestDecode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ref, err := fixture.HEIFConvert(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, err := png.Decode(bytes.NewReader(ref))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := maxDiff(img, want); d > 0 {
-				t.Errorf("differs from heif-convert's decode by up to %d levels", d)
-			}
+			sameAsHEIFConvert(t, data, img)
 			if d := meanDiff(t, img, src); d > 3 {
 				t.Errorf("mean difference from the picture %.2f levels, want at most 3", d)
 			}
@@ -229,6 +218,13 @@ func TestPhoneGrid(t *testing.T) {
 	if d := meanDiff(t, img, upright); d > 3 {
 		t.Errorf("mean difference from the upright picture %.2f levels, want at most 3", d)
 	}
+	sameAsHEIFConvert(t, data, img)
+}
+
+// sameAsHEIFConvert checks img, data decoded, against libheif's own
+// heif-convert's decoding of it, to the sample.
+func sameAsHEIFConvert(t *testing.T, data []byte, img image.Image) {
+	t.Helper()
 	ref, err := fixture.HEIFConvert(data)
 	if err != nil {
 		t.Fatal(err)
@@ -266,9 +262,16 @@ func TestClaims(t *testing.T) {
 			if cfg.Bound != 1024 {
 				t.Errorf("bound %d, want the least, 1024", cfg.Bound)
 			}
-			before := peakReset(t)
+			before, err := fixture.ResetPeak()
+			if err != nil {
+				t.Skip(err)
+			}
 			img, err := heif.Decode(tc.data)
-			grew := procStatus(t, "VmHWM") - before
+			peak, perr := fixture.ProcStatus("VmHWM")
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			grew := peak - before
 			var f heif.FormatError
 			if !errors.As(err, &f) || !strings.Contains(err.Error(), "exceeds the maximum image size") {
 				t.Errorf("decoded %v (error %v), want a FormatError: over libheif's size limit", img != nil, err)
@@ -278,36 +281,6 @@ func TestClaims(t *testing.T) {
 			}
 		})
 	}
-}
-
-// peakReset resets the process's peak resident memory (VmHWM) to what is
-// resident now, and returns that.
-func peakReset(t *testing.T) int64 {
-	t.Helper()
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		t.Skipf("cannot reset the peak resident memory: %v", err)
-	}
-	return procStatus(t, "VmRSS")
-}
-
-// procStatus reads a memory figure of /proc/self/status, in bytes.
-func procStatus(t *testing.T, key string) int64 {
-	t.Helper()
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, key+":"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatalf("no %s in /proc/self/status", key)
-	return 0
 }
 
 // TestRefused: what libheif refuses is an error of the right kind, and

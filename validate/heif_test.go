@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"image"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -255,11 +253,10 @@ func heifMemoryChild(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	check(t, fixture.JPEG(fixture.Gradient(200, 300), 90, nil, nil), Options{})
-	// Writing 5 to clear_refs resets the peak (VmHWM) to what is resident.
-	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-		t.Skipf("cannot reset the peak resident memory: %v", err)
+	before, err := fixture.ResetPeak()
+	if err != nil {
+		t.Skip(err)
 	}
-	before := procStatus(t, "VmRSS")
 	r := check(t, data, Options{})
 	if r.Err != nil {
 		t.Fatal(r.Err)
@@ -269,27 +266,9 @@ func heifMemoryChild(t *testing.T, path string) {
 	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("peak grew %d decoder %d estimate %d\n", procStatus(t, "VmHWM")-before, ru.Maxrss<<10, Cost(data))
-}
-
-// procStatus reads a memory figure of /proc/self/status, in bytes.
-func procStatus(t *testing.T, key string) int64 {
-	t.Helper()
-	f, err := os.Open("/proc/self/status")
+	peak, err := fixture.ProcStatus("VmHWM")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		if rest, ok := strings.CutPrefix(s.Text(), key+":"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatalf("no %s in /proc/self/status", key)
-	return 0
+	fmt.Printf("peak grew %d decoder %d estimate %d\n", peak-before, ru.Maxrss<<10, Cost(data))
 }
