@@ -28,6 +28,7 @@ import "C"
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -94,6 +95,41 @@ func errorOf(rc C.int, msg string) error {
 // gain map's, thumbnails, Exif).
 const maxItems = 2000
 
+// maxMeta is the largest 'meta' box (the file's structure: items, their
+// locations, properties and references) read. libheif 1.15 takes time in
+// the product of items and property associations, and memory in the
+// associations: a review's 12 MB box of 4 million associations took 1 GB
+// and 7 s to read, in this process and before any limit. An iPhone's
+// photo has a box of some kilobytes (about 250 items at most).
+const maxMeta = 512 << 10
+
+// metaSize is the size of the first top-level 'meta' box of data, as its
+// header says (0 when there is none or the boxes before it cannot be
+// read: libheif then refuses the file).
+func metaSize(data []byte) uint64 {
+	for off := uint64(0); off+8 <= uint64(len(data)); {
+		size := uint64(binary.BigEndian.Uint32(data[off:]))
+		typ := string(data[off+4 : off+8])
+		switch size {
+		case 0: // to the end of the file
+			size = uint64(len(data)) - off
+		case 1: // a 64-bit size follows the type
+			if off+16 > uint64(len(data)) {
+				return 0
+			}
+			size = binary.BigEndian.Uint64(data[off+8:])
+		}
+		if typ == "meta" {
+			return size
+		}
+		if size < 8 || size > uint64(len(data))-off {
+			return 0
+		}
+		off += size
+	}
+	return 0
+}
+
 // A File is a HEIF file whose structure has been read once: its primary
 // image's header, and its pixels on demand. It holds C memory (a copy of
 // the file and libheif's reading of it) until Close. A File is not safe
@@ -111,6 +147,9 @@ func Open(data []byte) (*File, error) {
 	}
 	if n := bytes.Count(data, []byte("infe")); n > maxItems {
 		return nil, FormatError(fmt.Sprintf("up to %d items, more than the %d read", n, maxItems))
+	}
+	if n := metaSize(data); n > maxMeta {
+		return nil, FormatError(fmt.Sprintf("its metadata box takes %d bytes, more than the %d read", n, maxMeta))
 	}
 	var h C.tess_heif_header
 	var c *C.tess_heif

@@ -310,6 +310,9 @@ func TestRefused(t *testing.T) {
 		// 19999 items in 800 KB, took 6 s).
 		{"2001 items", append(append([]byte{}, good...), bytes.Repeat([]byte("\x00\x00\x00\x0dinfe\x02\x00\x00\x00\x00"), 2001)...), false, "more than the 2000 read"},
 		{"an image type libheif does not know (vvc1)", otherCodec, true, ""},
+		// libheif's reading takes time and memory with the property
+		// associations: a structure over 512 KB is refused unread.
+		{"a 600 KB metadata box", append([]byte("\x00\x00\x00\x14ftypheic\x00\x00\x00\x00mif1\x00\x09\x60\x08meta"), make([]byte, 600<<10)...), false, "metadata box takes 614408 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			img, err := heif.Decode(tc.data)

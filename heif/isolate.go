@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -31,7 +33,16 @@ const childEnv = "TESSERA_HEIF_CHILD_CPU"
 const (
 	exitFormat      = 3 // a FormatError, its text on standard error
 	exitUnsupported = 4 // an UnsupportedError
+	exitInternal    = 5 // the child itself failed: not the file's fault
 )
+
+// serves records that this program called ServeChild, so that a child
+// started from it decodes rather than running the program's main again.
+var serves atomic.Bool
+
+// ErrNoChild is returned by DecodeChild in a program that does not call
+// ServeChild.
+var ErrNoChild = errors.New("heif: this program does not call heif.ServeChild, so it cannot decode in a child")
 
 // maxChildError bounds the error text read from a child.
 const maxChildError = 1 << 10
@@ -54,23 +65,27 @@ const (
 func ServeChild() {
 	v := os.Getenv(childEnv)
 	if v == "" {
+		serves.Store(true)
 		return
 	}
+	// A terminal's Ctrl-C or a service manager's stop is the parent's to
+	// handle: the child finishes or is killed with its request.
+	signal.Ignore(syscall.SIGINT, syscall.SIGTERM)
 	secs, err := strconv.ParseUint(v, 10, 64)
 	if err != nil || secs == 0 {
 		fmt.Fprintf(os.Stderr, "heif child: bad %s=%q", childEnv, v)
-		os.Exit(exitFormat)
+		os.Exit(exitInternal)
 	}
-	// The soft limit sends SIGXCPU, which ends a Go program; the hard
-	// one a second later, SIGKILL.
-	if err := syscall.Setrlimit(syscall.RLIMIT_CPU, &syscall.Rlimit{Cur: secs, Max: secs + 1}); err != nil {
+	// A Go program ignores SIGXCPU (the runtime's signal table), so the
+	// soft and hard limits are one: the kernel sends SIGKILL at it.
+	if err := syscall.Setrlimit(syscall.RLIMIT_CPU, &syscall.Rlimit{Cur: secs, Max: secs}); err != nil {
 		fmt.Fprintf(os.Stderr, "heif child: CPU limit: %v", err)
-		os.Exit(exitFormat)
+		os.Exit(exitInternal)
 	}
 	data, err := io.ReadAll(os.Stdin)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "heif child: read: %v", err)
-		os.Exit(exitFormat)
+		os.Exit(exitInternal)
 	}
 	img, err := Decode(data)
 	var u UnsupportedError
@@ -87,20 +102,29 @@ func ServeChild() {
 		os.Exit(exitFormat)
 	}
 	if _, err := os.Stdout.Write(img.Pix); err != nil {
-		os.Exit(exitFormat)
+		os.Exit(exitInternal)
 	}
 	os.Exit(0)
 }
 
 // DecodeChild decodes data, whose header is cfg (File.Config), as
 // File.Decode does, in a child process: this program started again, which
-// must call ServeChild first. The child may use CPU time in proportion to
-// cfg.Bound squared and is killed when ctx ends, whose error is then
-// returned. A child that runs out of time or crashes is a FormatError.
+// must call ServeChild first (else ErrNoChild). The child may use CPU time
+// in proportion to cfg.Bound squared and is killed when ctx ends, whose
+// error is then returned. A child that runs out of CPU time or crashes
+// (an abort, a fault) is a FormatError; one killed from outside, or
+// failing itself, another error.
 func DecodeChild(ctx context.Context, data []byte, cfg Config) (*image.RGBA, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("heif: find this program to decode in a child: %w", err)
+	if !serves.Load() {
+		return nil, ErrNoChild
+	}
+	// The running program's own file, even when an upgrade has replaced
+	// the one at its path.
+	exe := "/proc/self/exe"
+	if _, err := os.Stat(exe); err != nil {
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("heif: find this program to decode in a child: %w", err)
+		}
 	}
 	mp := float64(cfg.Bound) * float64(cfg.Bound) / 1e6
 	cpu := childBaseCPU + time.Duration(mp*float64(childCPUPerMegapixel))
@@ -109,6 +133,10 @@ func DecodeChild(ctx context.Context, data []byte, cfg Config) (*image.RGBA, err
 	// writes no pixels: an error, never a test run again.
 	cmd := exec.CommandContext(ctx, exe, "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"="+strconv.FormatInt(secs, 10))
+	// Its own process group, so a terminal's Ctrl-C reaches the parent
+	// only; killed if the parent dies.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Stdin = bytes.NewReader(data)
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitedWriter{w: &stderr, n: maxChildError}
@@ -132,14 +160,22 @@ func DecodeChild(ctx context.Context, data []byte, cfg Config) (*image.RGBA, err
 		return nil, UnsupportedError(stderr.String())
 	case errors.As(werr, &exit) && exit.ExitCode() == exitFormat:
 		return nil, FormatError(stderr.String())
+	case errors.As(werr, &exit) && exit.ExitCode() == exitInternal:
+		return nil, fmt.Errorf("heif: child: %s", stderr.String())
 	case errors.As(werr, &exit):
-		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			if ws.Signal() == syscall.SIGXCPU || ws.Signal() == syscall.SIGKILL {
-				return nil, FormatError(fmt.Sprintf("decoding took over %d s of CPU time", secs))
-			}
-			return nil, FormatError(fmt.Sprintf("the decoder crashed (%v)", ws.Signal()))
+		ws, ok := exit.Sys().(syscall.WaitStatus)
+		if !ok || !ws.Signaled() {
+			return nil, fmt.Errorf("heif: child: %v", werr)
 		}
-		return nil, FormatError(fmt.Sprintf("the decoder failed (%v): %s", werr, stderr.String()))
+		if used := exit.UserTime() + exit.SystemTime(); ws.Signal() == syscall.SIGKILL && used >= time.Duration(secs)*time.Second-100*time.Millisecond {
+			return nil, FormatError(fmt.Sprintf("decoding took over %d s of CPU time", secs))
+		}
+		if ws.Signal() == syscall.SIGABRT || ws.Signal() == syscall.SIGSEGV || ws.Signal() == syscall.SIGBUS {
+			return nil, FormatError(fmt.Sprintf("the decoder crashed on the file (%v)", ws.Signal()))
+		}
+		// Killed from outside (out of memory, a stop): not the file's
+		// fault.
+		return nil, fmt.Errorf("heif: child stopped by %v", ws.Signal())
 	case werr != nil:
 		return nil, fmt.Errorf("heif: child: %w", werr)
 	case rerr != nil || extra != 0:
