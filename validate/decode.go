@@ -316,6 +316,13 @@ func decode(ctx context.Context, src *source) (image.Image, error) {
 		// (heif.DecodeChild): a crafted grid can keep libheif busy for
 		// minutes.
 		img, err := heif.DecodeChild(ctx, src.data, src.heif.Config())
+		var f heif.FormatError
+		var u heif.UnsupportedError
+		if err != nil && !errors.As(err, &f) && !errors.As(err, &u) && ctx.Err() == nil {
+			// The child failed, not the file: killed from outside (out
+			// of memory, a stop), or unable to start.
+			return nil, fmt.Errorf("%w: %w", ErrInternal, err)
+		}
 		if err != nil {
 			return nil, heifError(err)
 		}

@@ -301,7 +301,7 @@ func (v *Validator) readInto(ctx context.Context, ph *photo, src *source) error 
 	ph.info.Taken = ph.meta.taken
 	ph.info.DPI, ph.info.DPISource = ph.meta.dpi, ph.meta.dpiSource
 	img, err := decode(ctx, src)
-	if errors.Is(err, ErrUnsupported) {
+	if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrInternal) {
 		return err
 	}
 	if ctx.Err() != nil {
