@@ -316,13 +316,6 @@ func decode(ctx context.Context, src *source) (image.Image, error) {
 		// (heif.DecodeChild): a crafted grid can keep libheif busy for
 		// minutes.
 		img, err := heif.DecodeChild(ctx, src.data, src.heif.Config())
-		var f heif.FormatError
-		var u heif.UnsupportedError
-		if err != nil && !errors.As(err, &f) && !errors.As(err, &u) && ctx.Err() == nil {
-			// The child failed, not the file: killed from outside (out
-			// of memory, a stop), or unable to start.
-			return nil, fmt.Errorf("%w: %w", ErrInternal, err)
-		}
 		if err != nil {
 			return nil, heifError(err)
 		}
@@ -331,14 +324,22 @@ func decode(ctx context.Context, src *source) (image.Image, error) {
 	return nil, fmt.Errorf("%w: %s", ErrUnsupported, src.format)
 }
 
-// heifError wraps ErrUnsupported round a HEIF file coded in a way libheif
-// cannot decode, and returns other errors as they are.
+// heifError sorts an error of package heif: a file coded in a way libheif
+// cannot decode wraps ErrUnsupported; one libheif refuses, and a context
+// that ended, are returned as they are (readInto makes the first
+// ErrUnreadable); any other is the decoding child failing, not the file
+// (killed from outside, out of memory, unable to start), and wraps
+// ErrInternal.
 func heifError(err error) error {
 	var u heif.UnsupportedError
-	if errors.As(err, &u) {
+	var f heif.FormatError
+	switch {
+	case errors.As(err, &u):
 		return fmt.Errorf("%w: %w", ErrUnsupported, err)
+	case errors.As(err, &f), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
 	}
-	return err
+	return fmt.Errorf("%w: %w", ErrInternal, err)
 }
 
 // jpegError wraps ErrUnsupported round a JPEG the decoder cannot read for

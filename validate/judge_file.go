@@ -37,27 +37,16 @@ func (j *judge) format(ph *photo) Check {
 	case "jpeg", "png":
 		c.Status = Pass
 		c.MessageText = j.say("check.format.format", strings.ToUpper(ph.format))
-	case "heic":
+	case "heic", "avif":
 		// Read all the same (package heif): the photo is checked, and the
 		// fix is the JPG copy photofix makes of it, where it makes one.
 		c.Status = Fail
-		if ph.img != nil {
-			c.MessageText = j.say("check.format.photo_read_format_iphone", strings.ToUpper(ph.format))
-			c.FixText = j.say("check.format.send_corrected_jpg")
-			break
+		ids := heifFormatMessages[ph.format].read
+		if ph.img == nil {
+			ids = heifFormatMessages[ph.format].unread
 		}
-		c.MessageText = j.say("check.format.photo_in_format_iphone", strings.ToUpper(ph.format))
-		c.FixText = j.say("check.format.send_photo_as_jpg")
-	case "avif":
-		// Read too, but no iPhone format: the fix is a photo program's.
-		c.Status = Fail
-		if ph.img != nil {
-			c.MessageText = j.say("check.format.photo_read_format", strings.ToUpper(ph.format))
-			c.FixText = j.say("check.format.send_corrected_jpg_other")
-			break
-		}
-		c.MessageText = j.say("check.format.format_not_accepted", strings.ToUpper(ph.format))
-		c.FixText = j.say("check.format.open_photo_in_photo")
+		c.MessageText = j.say(ids[0], strings.ToUpper(ph.format))
+		c.FixText = j.say(ids[1])
 	case "":
 		c.Status = Fail
 		c.Value = "unknown"
@@ -69,6 +58,21 @@ func (j *judge) format(ph *photo) Check {
 		c.FixText = j.say("check.format.open_photo_in_photo")
 	}
 	return c
+}
+
+// heifFormatMessages are the format check's message and fix ids for the
+// HEIF formats tessera reads, for a file that was read and for one that
+// could not be: a HEIC is an iPhone's, and its fix the iPhone's setting;
+// an AVIF's fix is a photo program's.
+var heifFormatMessages = map[string]struct{ read, unread [2]string }{
+	"heic": {
+		read:   [2]string{"check.format.photo_read_format_iphone", "check.format.send_corrected_jpg"},
+		unread: [2]string{"check.format.photo_in_format_iphone", "check.format.send_photo_as_jpg"},
+	},
+	"avif": {
+		read:   [2]string{"check.format.photo_read_format", "check.format.send_corrected_jpg_other"},
+		unread: [2]string{"check.format.format_not_accepted", "check.format.open_photo_in_photo"},
+	},
 }
 
 func (j *judge) fileSize(ph *photo) Check {
