@@ -204,6 +204,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	err := s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
+	// Told to stop as it starts, fasthttp's Shutdown finds no server yet
+	// and returns, and the server then starts serving for ever
+	// (TestServeStopsAtOnce): the closed listener ends it. After a
+	// shutdown that found it, the listener is closed already.
+	cl.Close()
 	<-errc
 	if err != nil {
 		return fmt.Errorf("api: shutdown: %w", err)
