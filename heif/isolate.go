@@ -20,7 +20,7 @@ import (
 // file claims (Config.Bound), its time is not: a grid may list one tile
 // many times, or code tiles that claim a few pixels at the full bound, and
 // a 150 KB file kept libheif decoding for 102 s. A C call cannot be
-// stopped, so Decoder.Decode runs it in a child process (this program,
+// stopped, so DecodeChild runs it in a child process (this program,
 // started again) with a CPU-time limit, killed when the caller's context
 // ends; a crash in libheif or libde265 (their assertions abort) ends the
 // child, not the caller.
@@ -58,7 +58,7 @@ const (
 )
 
 // ServeChild makes this process decode one HEIF file and exit, when
-// Decoder.Decode started it to; otherwise it returns at once. A program
+// DecodeChild started it to; otherwise it returns at once. A program
 // that decodes in a child calls it first thing in main, and a test binary
 // in TestMain. The child reads the file from standard input and writes
 // the RGBA pixels to standard output.
