@@ -8,7 +8,11 @@ package facedetect
 // check's JSON report stayed the same to the byte on five photos of
 // ../shared/faces. Since each fit is averaged with its mirror image's and
 // the landmarks are fitted twice (landmarkBox), a face takes six fits
-// instead of two: 32-35 ms for the same check.
+// instead of two: 32-35 ms for the same check. Scanning the mirror image
+// of the detector's copy too (Engine.detect), with validate reading a
+// JPEG's luma from its colours, took a 560x720 check from 47 to 55 ms of
+// CPU time and a 12-megapixel one from about 220 to 270 ms (one core, the
+// two builds run in turns on a day this machine ran slower than above).
 
 #cgo CXXFLAGS: -std=c++14 -O3
 #cgo pkg-config: dlib-1
@@ -279,35 +283,60 @@ const (
 	secondSame = 0.3
 )
 
-// both keeps the boxes found on a copy w pixels wide that were found on
-// its mirror image too (mirrored, in pixels of the mirror image): each
-// box becomes the mean of the two, scored by the lower. The network is
-// not symmetric: on ../shared/faces/nonface a bunch of flowers scored
-// 0.52 and its mirror image 0.95. Kept in both, a face and its mirror
-// image get mirrored boxes.
-func both(boxes, mirrored []Box, w float64) []Box {
+// mirrorPairs joins the boxes found on a copy w pixels wide with those
+// found on its mirror image (in pixels of the mirror image): a box and a
+// mirrored one that are each other's best overlap, at least secondSame,
+// are one face, and become the mean of the two, scored by the lower
+// score. With keepUnpaired, a box found on one side only is kept as it is
+// (mirrored back); without, it is dropped. Best first.
+//
+// Neither detector is symmetric: on ../shared/faces/nonface the second
+// detector scored a bunch of flowers 0.52 and its mirror image 0.95, and
+// the HOG detector's boxes on a photo and on its mirror image lie 0.1-0.3
+// eye distances apart (../shared/faces/wild). Joined, a photo and its
+// mirror image get the mirror images of the same boxes: the two runs swap
+// sides, and the means are the same numbers.
+func mirrorPairs(boxes, mirrored []Box, w float64, keepUnpaired bool) []Box {
 	back := make([]Box, len(mirrored))
 	for i, m := range mirrored {
 		back[i] = Box{MinX: w - m.MaxX, MaxX: w - m.MinX, MinY: m.MinY, MaxY: m.MaxY, Score: m.Score}
 	}
-	var out []Box
-	for _, b := range boxes {
-		best, at := 0.0, -1
-		for i, m := range back {
-			if o := b.Overlap(m); o > best {
-				best, at = o, i
+	best := func(b Box, in []Box) int {
+		at, most := -1, 0.0
+		for i, c := range in {
+			if o := b.Overlap(c); o > most {
+				at, most = i, o
 			}
 		}
-		if best < secondSame {
+		if most < secondSame {
+			return -1
+		}
+		return at
+	}
+	var out []Box
+	paired := make([]bool, len(back))
+	for i, b := range boxes {
+		j := best(b, back)
+		if j < 0 || best(back[j], boxes) != i {
+			if keepUnpaired {
+				out = append(out, b)
+			}
 			continue
 		}
-		m := back[at]
+		m := back[j]
+		paired[j] = true
 		out = append(out, Box{
 			MinX: (b.MinX + m.MinX) / 2, MaxX: (b.MaxX + m.MaxX) / 2,
 			MinY: (b.MinY + m.MinY) / 2, MaxY: (b.MaxY + m.MaxY) / 2,
 			Score: min(b.Score, m.Score),
 		})
 	}
+	for j, m := range back {
+		if keepUnpaired && !paired[j] {
+			out = append(out, m)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Box) int { return cmp.Compare(b.Score, a.Score) })
 	return out
 }
 
@@ -334,7 +363,7 @@ func (e *Engine) second(ctx context.Context, det *C.tess_detector, img *image.Gr
 		cx := float64(img.Rect.Min.X) + (b.MinX+b.MaxX)/2*sx
 		cy := float64(img.Rect.Min.Y) + (b.MinY+b.MaxY)/2*sy
 		half := secondBoxSide * max((b.MaxX-b.MinX)*sx, (b.MaxY-b.MinY)*sy) / 2
-		return image.Rect(int(math.Round(cx-half)), int(math.Round(cy-half)), int(math.Round(cx+half)), int(math.Round(cy+half)))
+		return square(cx, cy, half)
 	}
 	// unfound keeps the boxes that may be faces not yet found.
 	unfound := func(boxes []Box) []Box {
@@ -357,7 +386,7 @@ func (e *Engine) second(ctx context.Context, det *C.tess_detector, img *image.Gr
 	if err != nil {
 		return nil, fmt.Errorf("facedetect: second detector: %w", err)
 	}
-	boxes = unfound(both(boxes, mirrored, float64(small.Rect.Dx())))
+	boxes = unfound(mirrorPairs(boxes, mirrored, float64(small.Rect.Dx()), false))
 	var out []Face
 	for _, b := range boxes {
 		box := box(b)
@@ -468,8 +497,8 @@ func centre(r image.Rectangle) image.Point {
 // pixels of the image the copy was made from, whose origin is at.
 func scaleRect(r image.Rectangle, at image.Point, kx, ky float64) image.Rectangle {
 	return image.Rect(
-		at.X+int(math.Round(float64(r.Min.X)*kx)), at.Y+int(math.Round(float64(r.Min.Y)*ky)),
-		at.X+int(math.Round(float64(r.Max.X)*kx)), at.Y+int(math.Round(float64(r.Max.Y)*ky)))
+		at.X+low(float64(r.Min.X)*kx), at.Y+low(float64(r.Min.Y)*ky),
+		at.X+high(float64(r.Max.X)*kx), at.Y+high(float64(r.Max.Y)*ky))
 }
 
 type scored struct {
@@ -484,8 +513,17 @@ func (e *Engine) small(img *image.Gray, size int) *image.Gray {
 	return shrink(img, img.Rect, math.Min(1, float64(size)/float64(max(w, h))))
 }
 
-// detect scans small, a copy of img, and returns the face boxes in pixels
-// of img, best first.
+// detect scans small, a copy of img, and its mirror image, and returns
+// the face boxes in pixels of img, best first: the boxes the two scans
+// share are their means, and a box found on one only is kept
+// (mirrorPairs). The HOG detector's boxes on a copy and on its mirror
+// image lie apart, and the shape predictor's fit moves with a pixel of its
+// box (the landmarks' own box, fitted again in a box placed by the first
+// fit, changed by a pixel back and forth when refitted over and over on
+// ../shared/faces/wild). With the two scans joined, a photo and its mirror
+// image get mirrored boxes, fits and landmarks to the last bit
+// (TestMirrorDetect): on ../shared/faces/wild the mirror image changed a
+// face or capture verdict on 18 of 77 photos before, on none after.
 func (e *Engine) detect(det *C.tess_detector, img, small *image.Gray) ([]scored, error) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	// Scale back from the small copy by the real size ratio.
@@ -493,14 +531,31 @@ func (e *Engine) detect(det *C.tess_detector, img, small *image.Gray) ([]scored,
 	sy := float64(h) / float64(small.Rect.Dy())
 
 	const maxFaces = 32
-	out, err := e.scan(det, small, e.opts.Threshold, maxFaces)
+	found, err := e.scan(det, small, e.opts.Threshold, maxFaces)
 	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		out[i].box = scaleRect(out[i].box, img.Rect.Min, sx, sy)
+	mirrored, err := e.scan(det, flipH(small), e.opts.Threshold, maxFaces)
+	if err != nil {
+		return nil, err
+	}
+	boxes := mirrorPairs(boxesOf(found), boxesOf(mirrored), float64(small.Rect.Dx()), true)
+	out := make([]scored, len(boxes))
+	for i, b := range boxes {
+		out[i] = scored{score: b.Score, box: image.Rect(
+			img.Rect.Min.X+low(b.MinX*sx), img.Rect.Min.Y+low(b.MinY*sy),
+			img.Rect.Min.X+high(b.MaxX*sx), img.Rect.Min.Y+high(b.MaxY*sy))}
 	}
 	return out, nil
+}
+
+// boxesOf returns the detector's boxes as Boxes.
+func boxesOf(found []scored) []Box {
+	out := make([]Box, len(found))
+	for i, f := range found {
+		out[i] = Box{MinX: float64(f.box.Min.X), MinY: float64(f.box.Min.Y), MaxX: float64(f.box.Max.X), MaxY: float64(f.box.Max.Y), Score: f.score}
+	}
+	return out
 }
 
 // The chin's own fit. dlib's shape predictor starts from its mean face
@@ -555,7 +610,7 @@ func (e *Engine) chin(img *image.Gray, first []Point) (Point, error) {
 	cx := (l.X+r.X)/2 - uy*refitBoxDown*d
 	cy := (l.Y+r.Y)/2 + ux*refitBoxDown*d
 	half := refitBoxSide * d / 2
-	box := image.Rect(int(math.Round(cx-half)), int(math.Round(cy-half)), int(math.Round(cx+half)), int(math.Round(cy+half)))
+	box := square(cx+0.5, cy+0.5, half) // pixel centres to pixel edges
 	if !box.Overlaps(img.Rect) {
 		return own, nil
 	}
@@ -581,10 +636,10 @@ func (e *Engine) landmarks(img *image.Gray, box image.Rectangle) ([]Point, error
 	crop := shrink(img, region, s)
 	kx := float64(region.Dx()) / float64(crop.Rect.Dx())
 	ky := float64(region.Dy()) / float64(crop.Rect.Dy())
-	l := int(math.Round(float64(box.Min.X-region.Min.X) / kx))
-	t := int(math.Round(float64(box.Min.Y-region.Min.Y) / ky))
-	r := int(math.Round(float64(box.Max.X-region.Min.X)/kx)) - 1
-	b := int(math.Round(float64(box.Max.Y-region.Min.Y)/ky)) - 1
+	l := low(float64(box.Min.X-region.Min.X) / kx)
+	t := low(float64(box.Min.Y-region.Min.Y) / ky)
+	r := high(float64(box.Max.X-region.Min.X)/kx) - 1
+	b := high(float64(box.Max.Y-region.Min.Y)/ky) - 1
 
 	pts, err := e.fit(crop, l, t, r, b)
 	if err != nil {
@@ -597,12 +652,11 @@ func (e *Engine) landmarks(img *image.Gray, box image.Rectangle) ([]Point, error
 	// up to 0.05 eye distances (median of each face's worst point; 0.14
 	// at the 90th percentile), enough to move the yaw across its limit.
 	// Averaged, a face and its mirror image in mirrored boxes get the
-	// mirror image of the same points, whatever the trees' leaning:
-	// exactly where the crop is not scaled (TestMirrorFit); scaled, the
-	// area average's footprints round the same way on both, so the two
-	// crops differ by the resampling. With the landmarks' own box
-	// (landmarkBox) a photo and its mirror image read points 0.023 eye
-	// distances apart (0.053 at the 90th percentile).
+	// mirror image of the same points, whatever the trees' leaning,
+	// exactly (TestMirrorFit): the crop of the mirror image is the mirror
+	// image of the crop, scaled or not (shrink's exact area weights), and
+	// its box is the mirror image of the box (low and high round each edge
+	// the same way).
 	cw := crop.Rect.Dx()
 	mp, err := e.fit(flipH(crop), cw-1-r, t, cw-1-l, b)
 	if err != nil {
@@ -633,9 +687,9 @@ func (e *Engine) landmarks(img *image.Gray, box image.Rectangle) ([]Point, error
 // points and landmarkBoxSide spreads wide, the spread being their RMS
 // distance from that centroid. Centroid and spread are those of the whole
 // point set, so the box moves with the face, not with the detector, and
-// the mirror image of a face gets the mirror image of its box (to a
-// pixel: the points are pixel centres, the box's sides pixel edges, and
-// the constants were measured that way). The
+// the mirror image of a face gets the mirror image of its box (exactly:
+// the points are pixel centres, turned to pixel edges before the box's
+// sides are rounded, which square does the same way on either side). The
 // constants are where the detector's boxes lie against the first fit on
 // average, over the 74 frontal photos of ../shared/faces (TestLandmarkBox),
 // so the second fit sees the boxes the predictor was trained on. Where the
@@ -654,8 +708,23 @@ func landmarkBox(pts []Point) image.Rectangle {
 	c, s := centroidSpread(pts)
 	cy := c.Y - landmarkBoxUp*s
 	half := landmarkBoxSide * s / 2
-	return image.Rect(int(math.Round(c.X-half)), int(math.Round(cy-half)), int(math.Round(c.X+half)), int(math.Round(cy+half)))
+	return square(c.X+0.5, cy+0.5, half) // pixel centres to pixel edges
 }
+
+// square returns the square of pixels nearest the one of side 2*half
+// centred on (cx, cy), in pixel edges (pixel x covers [x, x+1)).
+func square(cx, cy, half float64) image.Rectangle {
+	return image.Rect(low(cx-half), low(cy-half), high(cx+half), high(cy+half))
+}
+
+// low and high round a box's low and high edges, in pixel edges, to whole
+// pixels, each rounding a half inwards: the mirror image of a box, whose
+// low edge is the mirror image of the high one, rounds to the mirror image
+// of its rounding (math.Round, rounding halves away from zero, moved the
+// mirror image's box a pixel where the edges fell on halves, as they do
+// on a crop scaled by a half).
+func low(p float64) int  { return int(math.Floor(p + 0.5)) }
+func high(p float64) int { return int(math.Ceil(p - 0.5)) }
 
 // centroidSpread returns the centre of pts and their spread: the root
 // mean square of their distances from it.

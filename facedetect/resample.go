@@ -7,7 +7,8 @@ import (
 )
 
 // shrink returns the part r of src scaled by s (0 < s <= 1) using area
-// averaging, which keeps the fine edges the HOG features and the shape
+// averaging (across, the exact area each source column shares with each
+// output column; down, whole source rows), which keeps the fine edges the HOG features and the shape
 // predictor rely on without the aliasing of point sampling. It works directly
 // on 8-bit planes: general image libraries convert to RGBA first, which costs
 // four times the memory and time on a 12-megapixel photo.
@@ -23,11 +24,7 @@ func shrink(src *image.Gray, r image.Rectangle, s float64) *image.Gray {
 		}
 		return dst
 	}
-	// Column footprints are the same for every row: compute them once.
-	x0 := make([]int, dw+1)
-	for x := 0; x <= dw; x++ {
-		x0[x] = r.Min.X + int(float64(x)*float64(r.Dx())/float64(dw))
-	}
+	cols := footprints(r.Dx(), dw)
 	row := make([]uint32, r.Dx())
 	for y := 0; y < dh; y++ {
 		ya := r.Min.Y + int(float64(y)*float64(r.Dy())/float64(dh))
@@ -45,25 +42,52 @@ func shrink(src *image.Gray, r image.Rectangle, s float64) *image.Gray {
 			}
 		}
 		out := dst.Pix[y*dst.Stride:]
+		// Each output pixel is the mean of r.Dx() units of weight.
+		n := uint64(r.Dx()) * uint64(yb-ya)
 		for x := 0; x < dw; x++ {
-			a, b := x0[x]-r.Min.X, x0[x+1]-r.Min.X
-			if b <= a {
-				b = a + 1
+			var sum uint64
+			for k, w := range cols.weight[cols.at[x]:cols.at[x+1]] {
+				sum += uint64(row[cols.first[x]+k]) * uint64(w)
 			}
-			var sum uint32
-			for i := a; i < b; i++ {
-				sum += row[i]
-			}
-			n := uint32((b - a) * (yb - ya))
 			out[x] = uint8((sum + n/2) / n)
 		}
 	}
 	return dst
 }
 
+// columns are the area weights of a row of n source pixels scaled to m
+// (m <= n): output pixel x covers [x*n/m, (x+1)*n/m) of the source, and
+// source pixel i, covering [i, i+1), weighs the length they share, in units
+// of 1/m of a pixel (so every output pixel's weights sum to n). The
+// weights are exact integers, and the mirror image of a row gets the
+// mirror image of its weights: a photo and its mirror image shrink to
+// mirror images to the last bit, which the landmarks' mirror fit
+// (Engine.landmarks) relies on. Whole-pixel footprints, rounded down at
+// both ends, shifted the copy of the mirror image by up to a source pixel.
+type columns struct {
+	first  []int    // first[x] is the first source pixel of output pixel x
+	at     []int    // weight[at[x]:at[x+1]] weigh source pixels first[x]...
+	weight []uint32 // in units of 1/m of a source pixel
+}
+
+// footprints returns the columns of a row of n source pixels scaled to m.
+func footprints(n, m int) columns {
+	c := columns{first: make([]int, m), at: make([]int, m+1)}
+	for x := 0; x < m; x++ {
+		a, b := x*n, (x+1)*n // in units of 1/m of a source pixel
+		c.first[x] = a / m
+		c.at[x] = len(c.weight)
+		for i := a / m; i*m < b; i++ {
+			c.weight = append(c.weight, uint32(min(b, (i+1)*m)-max(a, i*m)))
+		}
+	}
+	c.at[m] = len(c.weight)
+	return c
+}
+
 // tint returns small, an area-averaged copy of the part r of a photo's
 // luma, in the photo's colours: each pixel keeps its luma from small and
-// takes its chroma from the pixel of img at the centre of its footprint.
+// takes its chroma from the pixels of img at the centre of its footprint.
 // Colour varies slowly across a face, so one pixel in a few hundred tells
 // it, and reading only those keeps the copy's cost to that of small's
 // pixels, not the photo's.
@@ -73,8 +97,20 @@ func tint(small *image.Gray, img image.Image, r image.Rectangle) *image.NRGBA {
 	for y := 0; y < dh; y++ {
 		sy := r.Min.Y + int((float64(y)+0.5)*float64(r.Dy())/float64(dh))
 		for x := 0; x < dw; x++ {
-			sx := r.Min.X + int((float64(x)+0.5)*float64(r.Dx())/float64(dw))
-			rr, gg, bb := rgbAt(img, sx, sy)
+			// The pixel nearest the footprint's centre, in whole numbers:
+			// x+1/2 of dw is (2x+1)*n/(2*dw) of n, less a half for the
+			// pixels' centres. Where the centre falls halfway between two
+			// pixels (every pixel of a copy at half size), the mean of the
+			// two: the mirror image's footprint then reads the mirror
+			// images of the same pixels, where rounding one way took the
+			// pixel on the same side of both.
+			num, den := (2*x+1)*r.Dx()-dw, 2*dw // the centre, num/den
+			near, rest := (2*num+den)/(2*den), (2*num+den)%(2*den)
+			rr, gg, bb := rgbAt(img, r.Min.X+near, sy)
+			if rest == 0 && near > 0 {
+				r0, g0, b0 := rgbAt(img, r.Min.X+near-1, sy)
+				rr, gg, bb = (r0+rr+1)>>1, (g0+gg+1)>>1, (b0+bb+1)>>1
+			}
 			// The same luma weights as validate's gray (ITU-R BT.601).
 			d := int32(small.Pix[y*small.Stride+x]) - (19595*rr+38470*gg+7471*bb+1<<15)>>16
 			o := out.Pix[y*out.Stride+4*x:]

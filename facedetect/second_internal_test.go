@@ -3,29 +3,40 @@ package facedetect
 import (
 	"image"
 	"image/color"
-	"math"
 	"testing"
 )
 
-// TestBoth checks that a box is kept only when the mirror image's run
-// found it too, and that a face and its mirror image get mirrored boxes.
-func TestBoth(t *testing.T) {
+// TestMirrorPairs checks how the boxes of a copy and of its mirror image
+// are joined: a face found on both becomes the mean box with the lower
+// score; one found on one side only is dropped, or kept as it is when
+// asked; and the mirror image of the photo, whose two runs swap sides,
+// gets the mirror images of the same boxes.
+func TestMirrorPairs(t *testing.T) {
 	const w = 100
 	a := Box{MinX: 10, MinY: 20, MaxX: 40, MaxY: 60, Score: 0.9}
 	// The mirror image's box for the same face, a little off.
 	am := Box{MinX: w - 42, MinY: 22, MaxX: w - 12, MaxY: 62, Score: 0.8}
 	other := Box{MinX: 60, MinY: 20, MaxX: 90, MaxY: 60, Score: 0.99} // only on the copy
+	// Two boxes of the copy over one of the mirror image: only the
+	// nearer is its pair.
+	near := Box{MinX: 12, MinY: 20, MaxX: 42, MaxY: 60, Score: 0.7}
+	mean := Box{MinX: 11, MinY: 21, MaxX: 41, MaxY: 61, Score: 0.8}
 	tests := []struct {
 		name           string
 		boxes, mirrors []Box
+		keep           bool
 		want           []Box
 	}{
-		{"found on both", []Box{a}, []Box{am}, []Box{{MinX: 11, MinY: 21, MaxX: 41, MaxY: 61, Score: 0.8}}},
-		{"found on one", []Box{other}, []Box{am}, nil},
-		{"none on the mirror", []Box{a}, nil, nil},
+		{"found on both", []Box{a}, []Box{am}, false, []Box{mean}},
+		{"found on both, kept", []Box{a}, []Box{am}, true, []Box{mean}},
+		{"found on one", []Box{other}, []Box{am}, false, nil},
+		{"found on one, kept", []Box{other}, []Box{am}, true, []Box{other, {MinX: 12, MinY: 22, MaxX: 42, MaxY: 62, Score: 0.8}}},
+		{"none on the mirror", []Box{a}, nil, false, nil},
+		{"none on the mirror, kept", []Box{a}, nil, true, []Box{a}},
+		{"the nearer of two", []Box{a, near}, []Box{am}, false, []Box{{MinX: 12, MinY: 21, MaxX: 42, MaxY: 61, Score: 0.7}}},
 	}
 	for _, tc := range tests {
-		got := both(tc.boxes, tc.mirrors, w)
+		got := mirrorPairs(tc.boxes, tc.mirrors, w, tc.keep)
 		if len(got) != len(tc.want) {
 			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
 			continue
@@ -35,12 +46,18 @@ func TestBoth(t *testing.T) {
 				t.Errorf("%s: %+v, want %+v", tc.name, got[i], tc.want[i])
 			}
 		}
-	}
-	// The mirror image of the photo: the two runs swap, the box mirrors.
-	m := both([]Box{am}, []Box{a}, w)
-	f := both([]Box{a}, []Box{am}, w)
-	if len(m) != 1 || len(f) != 1 || math.Abs(m[0].MinX-(w-f[0].MaxX)) > 1e-9 || m[0].MinY != f[0].MinY {
-		t.Errorf("mirror image: %+v against %+v", m, f)
+		// The mirror image of the photo: the two runs swap, the boxes
+		// mirror.
+		m := mirrorPairs(tc.mirrors, tc.boxes, w, tc.keep)
+		if len(m) != len(got) {
+			t.Errorf("%s, mirror image: %+v against %+v", tc.name, m, got)
+			continue
+		}
+		for i, b := range got {
+			if want := (Box{MinX: w - b.MaxX, MaxX: w - b.MinX, MinY: b.MinY, MaxY: b.MaxY, Score: b.Score}); m[i] != want {
+				t.Errorf("%s, mirror image: %+v, want %+v", tc.name, m[i], want)
+			}
+		}
 	}
 }
 

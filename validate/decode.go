@@ -374,15 +374,15 @@ func orient(img image.Image, o int) image.Image {
 	return img
 }
 
-// gray returns the luma of img. For JPEG's YCbCr the Y plane is shared, not
-// copied.
+// gray returns the luma of img's colours as 8-bit RGB, whatever its
+// layout: the same pixels in any format read the same.
 func gray(img image.Image) *image.Gray {
 	b := img.Bounds()
 	switch m := img.(type) {
 	case *image.Gray:
 		return m
 	case *image.YCbCr:
-		return &image.Gray{Pix: m.Y, Stride: m.YStride, Rect: m.Rect}
+		return ycbcrLuma(m)
 	case *image.RGBA:
 		// As colorGray computes it, on 16-bit samples: a PNG of the same
 		// pixels (image/png's RGBA) and a HEIF file get the same luma.
@@ -402,8 +402,10 @@ func gray(img image.Image) *image.Gray {
 			src := m.Pix[m.PixOffset(b.Min.X, y):]
 			dst := g.Pix[g.PixOffset(b.Min.X, y):]
 			for x := 0; x < b.Dx(); x++ {
-				r, gg, bb := uint32(src[4*x]), uint32(src[4*x+1]), uint32(src[4*x+2])
-				dst[x] = uint8((19595*r + 38470*gg + 7471*bb + 1<<15) >> 16)
+				// The RGBA case's sums, so that an opaque NRGBA image and
+				// the RGBA image a PNG of it decodes to read the same.
+				r, gg, bb := uint32(src[4*x])*0x101, uint32(src[4*x+1])*0x101, uint32(src[4*x+2])*0x101
+				dst[x] = uint8((19595*r + 38470*gg + 7471*bb + 1<<15) >> 24)
 			}
 		}
 		return g
@@ -416,6 +418,76 @@ func gray(img image.Image) *image.Gray {
 	}
 	return g
 }
+
+// ycbcrLuma is the luma of the 8-bit RGB colours of m, as color.YCbCrToRGB
+// converts them and a PNG of them holds them, not m's Y plane: the two
+// differ by a level here and there, and the landmarks move with a level,
+// so a JPEG, a PNG of its pixels and its mirror image would read apart.
+// The conversion is color.YCbCrToRGB's, with each chroma sample's share
+// worked out once for the pixels that share it (TestYCbCrLuma holds the
+// two equal on every colour).
+func ycbcrLuma(m *image.YCbCr) *image.Gray {
+	b := m.Rect
+	g := image.NewGray(b)
+	if b.Empty() {
+		return g
+	}
+	// Chroma samples across (1 << hx pixels each) and down (vy rows each).
+	hx, vy := 0, 1
+	switch m.SubsampleRatio {
+	case image.YCbCrSubsampleRatio422:
+		hx = 1
+	case image.YCbCrSubsampleRatio420:
+		hx, vy = 1, 2
+	case image.YCbCrSubsampleRatio440:
+		vy = 2
+	case image.YCbCrSubsampleRatio411:
+		hx = 2
+	case image.YCbCrSubsampleRatio410:
+		hx, vy = 2, 2
+	}
+	c0 := b.Min.X >> hx
+	n := (b.Max.X-1)>>hx - c0 + 1
+	dr, dg, db := make([]int32, n), make([]int32, n), make([]int32, n)
+	row := -1
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		if cy := y / vy; cy != row {
+			row = cy
+			ci := m.COffset(b.Min.X, y)
+			for i := range n {
+				cb1, cr1 := int32(m.Cb[ci+i])-128, int32(m.Cr[ci+i])-128
+				dr[i], dg[i], db[i] = 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
+			}
+		}
+		w := b.Dx()
+		dst := g.Pix[g.PixOffset(b.Min.X, y):][:w]
+		src := m.Y[m.YOffset(b.Min.X, y):][:w]
+		for i, yv := range src {
+			k := (b.Min.X+i)>>hx - c0
+			yy1 := int32(yv) * 0x10101
+			dst[i] = uint8((lumaR[clamp8(yy1+dr[k])] + lumaG[clamp8(yy1+dg[k])] + lumaB[clamp8(yy1+db[k])] + 1<<15) >> 24)
+		}
+	}
+	return g
+}
+
+// clamp8 is color.YCbCrToRGB's rounding of v, a channel times 1<<16, to
+// 8 bits.
+func clamp8(v int32) uint8 {
+	if uint32(v)&0xff000000 == 0 {
+		return uint8(v >> 16)
+	}
+	return uint8(^(v >> 31))
+}
+
+// lumaR, lumaG and lumaB are each 8-bit channel's share of the luma, as
+// gray sums it on the 16-bit samples a PNG's 8-bit ones decode to.
+var lumaR, lumaG, lumaB = func() (r, g, b [256]uint32) {
+	for v := range uint32(256) {
+		r[v], g[v], b[v] = 19595*v*0x101, 38470*v*0x101, 7471*v*0x101
+	}
+	return r, g, b
+}()
 
 func colorGray(c interface{ RGBA() (r, g, b, a uint32) }) uint8 {
 	r, g, b, _ := c.RGBA()

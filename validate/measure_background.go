@@ -2,6 +2,7 @@ package validate
 
 import (
 	"image"
+	"image/color"
 	"math"
 )
 
@@ -74,8 +75,11 @@ func backdropZones(b image.Rectangle, g *faceGeom, k float64) (zoneMap, bool) {
 	var head func(x, y, grow float64) bool
 	if g != nil {
 		fw := float64(g.f.Box.Dx())
-		cx := g.eyeMid.X
-		cy := (g.crown.Y + g.chin.Y) / 2
+		// The grid's points are in pixel edges, the face's in pixel
+		// centres: half a pixel apart, and the mirror image's head would
+		// lie a pixel off the mirror image of the head.
+		cx := g.eyeMid.X + 0.5
+		cy := (g.crown.Y+g.chin.Y)/2 + 0.5
 		ry := (g.chin.Y - g.crown.Y) / 2 * (1 + (k-1)/2) // hair above the crown
 		rx := fw / 2 * k                                 // hair and ears beside the face
 		head = func(x, y, grow float64) bool {
@@ -100,7 +104,7 @@ func backdropZones(b image.Rectangle, g *faceGeom, k float64) (zoneMap, bool) {
 				}
 				continue
 			}
-			if y > g.chin.Y || head(x, y, 1) {
+			if y > g.chin.Y+0.5 || head(x, y, 1) {
 				continue
 			}
 			zone[j*gw+i] = 1
@@ -110,6 +114,21 @@ func backdropZones(b image.Rectangle, g *faceGeom, k float64) (zoneMap, bool) {
 		}
 	}
 	return zoneMap{gw: gw, gh: gh, zone: zone, px: px, py: py}, true
+}
+
+// colorAt is img's colour at the point (x, y) in pixel edges (pixel x
+// covers [x, x+1)): the pixel's holding it, or, on the edge between two
+// pixels side by side, their mean, 8 bits a channel. The mirror image's
+// point falls on the same edge, mirrored, and reads the same colour.
+func colorAt(img image.Image, x, y float64) color.Color {
+	ix, iy := int(math.Floor(x)), int(math.Floor(y))
+	if float64(ix) != x || ix <= img.Bounds().Min.X {
+		return img.At(ix, iy)
+	}
+	r1, g1, b1, _ := img.At(ix-1, iy).RGBA()
+	r2, g2, b2, _ := img.At(ix, iy).RGBA()
+	mean := func(a, b uint32) uint8 { return uint8((a>>8 + b>>8 + 1) / 2) }
+	return color.NRGBA{mean(r1, r2), mean(g1, g2), mean(b1, b2), 255}
 }
 
 // count returns the number of samples in zone z.
@@ -238,7 +257,7 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 	B := make([]float64, gw*gh)
 	for k, z := range zone {
 		if z != 0 {
-			L[k], A[k], B[k] = toLab(img.At(int(px(k%gw)), int(py(k/gw))))
+			L[k], A[k], B[k] = toLab(colorAt(img, px(k%gw), py(k/gw)))
 		}
 	}
 	if tight {
@@ -259,7 +278,7 @@ func measureBackground(img image.Image, g *faceGeom) bgMeasures {
 		cs = append(cs, math.Hypot(a, bb))
 		if z == 2 {
 			side := 0
-			if g != nil && px(i) > g.eyeMid.X {
+			if g != nil && px(i) > g.eyeMid.X+0.5 {
 				side = 1
 			}
 			near[side] = append(near[side], l)

@@ -151,13 +151,22 @@ type skinPatch struct {
 func patch(img image.Image, c facedetect.Point, r float64) skinPatch {
 	var p skinPatch
 	b := img.Bounds()
-	st := max(1, r/7)
-	for y := c.Y - r; y <= c.Y+r; y += st {
-		for x := c.X - r; x <= c.X+r; x += st {
-			if (x-c.X)*(x-c.X)+(y-c.Y)*(y-c.Y) > r*r {
+	// On a grid through c, so the mirror image of a patch is sampled at
+	// the mirror images of its points. The disc is counted in steps, as
+	// whole numbers: compared in pixels, the points on its rim came and
+	// went with the last bit of r.
+	const steps = 7
+	st, n2 := r/steps, float64(steps*steps)
+	if st < 1 {
+		st, n2 = 1, math.Floor(r*r)
+	}
+	n := math.Floor(math.Sqrt(n2))
+	for j := -n; j <= n; j++ {
+		for i := -n; i <= n; i++ {
+			if i*i+j*j > n2 {
 				continue
 			}
-			pt := image.Pt(int(x), int(y))
+			pt := image.Pt(pixel(c.X+i*st), pixel(c.Y+j*st))
 			if !pt.In(b) {
 				continue
 			}
@@ -175,8 +184,10 @@ func patch(img image.Image, c facedetect.Point, r float64) skinPatch {
 // burnt reports whether c is burnt out: its luma at least burntLevel.
 func burnt(c color.Color) bool {
 	r, g, b, _ := c.RGBA()
-	// BT.601 luma of 16-bit channels, in 8-bit units.
-	return (299*r+587*g+114*b)/1000>>8 >= burntLevel
+	// BT.601 luma of the 8-bit channels, as a photo's pixels are stored
+	// (a JPEG's colours read through At carry bits a PNG of them has not).
+	r, g, b = r>>8, g>>8, b>>8
+	return (299*r+587*g+114*b)/1000 >= burntLevel
 }
 
 func median(v []float64) float64 { return quantile(v, 0.5) }

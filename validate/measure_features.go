@@ -82,11 +82,17 @@ func (f faceFrame) point(u, v float64) (x, y float64) {
 	return f.mid.X + f.d*(f.c*u-f.s*v), f.mid.Y + f.d*(f.s*u+f.c*v)
 }
 
-// img is the pixel holding the face-frame point (u, v).
+// img is the pixel holding the face-frame point (u, v): the nearest
+// pixel centre, landmarks being in pixel centres (pixel x at x).
 func (f faceFrame) img(u, v float64) (int, int) {
 	x, y := f.point(u, v)
-	return int(math.Floor(x)), int(math.Floor(y))
+	return pixel(x), pixel(y)
 }
+
+// pixel is the pixel whose centre is nearest to x, in pixel centres.
+// Rounding down took the pixel left of the nearest half the time, and the
+// mirror image of a face, its pixels on the other side.
+func pixel(x float64) int { return int(math.Floor(x + 0.5)) }
 
 // region samples the luma of the face-frame rectangle [u0,u1]x[v0,v1], one
 // sample per pixel, keeping those in the image for which keep (if not nil)
@@ -105,17 +111,30 @@ func (f faceFrame) region(g *image.Gray, u0, u1, v0, v1 float64, keep func(u, v 
 }
 
 // walk calls fn for the samples of the face frame in [u0, u1] x [v0, v1],
-// a pixel apart, whose pixel (x, y) lies in b.
+// a pixel apart, whose pixel (x, y) lies in b. The samples lie on a grid
+// through the frame's origin, between the eyes, so the mirror image of a
+// face is sampled at the mirror images of the same points.
 func (f faceFrame) walk(b image.Rectangle, u0, u1, v0, v1 float64, fn func(u, v float64, x, y int)) {
 	step := 1 / f.d
-	for v := v0; v <= v1; v += step {
-		for u := u0; u <= u1; u += step {
+	j0, j1 := gridSpan(v0, v1, step)
+	i0, i1 := gridSpan(u0, u1, step)
+	for j := j0; j <= j1; j++ {
+		v := j * step
+		for i := i0; i <= i1; i++ {
+			u := i * step
 			x, y := f.img(u, v)
 			if (image.Point{x, y}.In(b)) {
 				fn(u, v, x, y)
 			}
 		}
 	}
+}
+
+// gridSpan returns the first and last k with k*step in [a, b], allowing
+// for rounding: a band one sample high, a = b = k*step, holds sample k.
+func gridSpan(a, b, step float64) (first, last float64) {
+	const slack = 1e-9 // of a step
+	return math.Ceil(a/step - slack), math.Floor(b/step + slack)
 }
 
 // walkPoly is walk over the samples inside the polygon poly (face frame).
@@ -313,7 +332,9 @@ func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame,
 	// Frames: the darkest row across the eye's width in the band under
 	// the lower lid, below the median of those rows.
 	var rows []float64
-	for v := v1 + rimBandTop; v <= v1+rimBandBottom; v += 1 / fr.d {
+	j0, j1 := gridSpan(v1+rimBandTop, v1+rimBandBottom, 1/fr.d)
+	for j := j0; j <= j1; j++ {
+		v := j / fr.d // on walk's grid
 		r := fr.region(gray, u0, u1, v, v, nil)
 		if len(r) > 0 {
 			var s float64

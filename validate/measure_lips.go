@@ -51,7 +51,11 @@ func lipSeam(q [][2]float64, fr faceFrame, gray *image.Gray) (seam float64, ok b
 	var widths []float64
 	columns := 0
 	b := gray.Rect
-	for u := uL; u <= uR; u += step {
+	// Columns on the face frame's grid (walk's): the mirror image of a
+	// mouth is read in the mirror images of the same columns.
+	i0, i1 := gridSpan(uL, uR, step)
+	for i := i0; i <= i1; i++ {
+		u := i * step
 		columns++
 		inside := true
 		for r := range col {

@@ -4,6 +4,6 @@ package validate
 
 // The skull estimate's coefficients (skullRatio), fitted on 42 hand-marked photos.
 const (
-	skullBase     = 0.9941
-	skullEarSlope = -1.2860
+	skullBase     = 0.9940
+	skullEarSlope = -1.3375
 )

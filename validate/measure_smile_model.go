@@ -7,9 +7,9 @@ package validate
 // of the 32 people of ../shared/faces (lambda 1).
 // Cues: mouth width, corner depth, corner lift, corner rise, eye opening, lower lids, teeth.
 var smileModelFit = smileModel{
-	Mean:     [numSmileCues]float64{0.877115, 0.291498, 0.0162568, 0.106106, 0.328616, 0.106911, 0.205082},
-	SD:       [numSmileCues]float64{0.0954943, 0.0591047, 0.0567726, 0.0480225, 0.0494579, 0.0259541, 0.284171},
-	Weight:   [numSmileCues]float64{0.863008, -1.1602, 0.382484, 0.136717, -0.095312, -0.184648, 1.57165},
-	Bias:     -0.57366,
-	MaxTeeth: 0.0545113,
+	Mean:     [numSmileCues]float64{0.878678, 0.291045, 0.0164178, 0.106665, 0.330517, 0.107438, 0.206734},
+	SD:       [numSmileCues]float64{0.0967468, 0.0598104, 0.0562746, 0.0484602, 0.0483594, 0.0249929, 0.285262},
+	Weight:   [numSmileCues]float64{0.832061, -1.1303, 0.445639, 0.18044, 0.00258504, -0.327675, 1.54002},
+	Bias:     -0.630129,
+	MaxTeeth: 0.0539967,
 }

@@ -1,0 +1,85 @@
+package facedetect_test
+
+import (
+	"context"
+	"image"
+	"image/draw"
+	"math"
+	"testing"
+
+	"github.com/disintegration/imaging"
+	"github.com/tessera-cie/tessera/facedetect"
+	"github.com/tessera-cie/tessera/internal/engine"
+	"github.com/tessera-cie/tessera/internal/faceset"
+)
+
+// TestMirrorDetect checks that the engine, with its second detector, finds
+// the mirror images of the same faces in the mirror image of a photo, to
+// the last bit: the same boxes mirrored, the same scores, and each
+// landmark and chin the mirror image of its partner's (MirrorLandmark),
+// within rounding (1e-9 pixels). On every photo of ../shared/faces but the
+// smiling portraits: studio faces fitted scaled down, small faces in
+// groups, faces found only by the second detector, photos of no face.
+// Before the HOG detector scanned both sides (Engine.detect) and shrink
+// weighed exact areas, a photo and its mirror image read their worst
+// point 0.027 eye distances apart (median over ../shared/faces/wild and
+// neutral/; 0.10 at the 90th percentile, 8.7 at worst).
+func TestMirrorDetect(t *testing.T) {
+	dir := faceset.Require(t)
+	photos, err := faceset.Load(dir, "neutral", "canada", "lisa", "nonface", "wild", "zoom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.Open(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	const tol = 1e-9 // pixels
+	faces := 0
+	for _, p := range photos {
+		src, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Both sides in 8-bit RGB, so both lumas are read from the same
+		// colours (a JPEG's YCbCr converts to its luma otherwise).
+		img := imaging.Clone(src)
+		detect := func(m image.Image) []facedetect.Face {
+			g := image.NewGray(m.Bounds())
+			draw.Draw(g, g.Rect, m, m.Bounds().Min, draw.Src)
+			f, err := e.DetectColor(context.Background(), g, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+		got, mirrored := detect(img), detect(imaging.FlipH(img))
+		name := p.Label + "/" + p.Name
+		if len(got) != len(mirrored) {
+			t.Errorf("%s: %d faces, its mirror image %d", name, len(got), len(mirrored))
+			continue
+		}
+		w := img.Bounds().Dx()
+		flip := func(q facedetect.Point) facedetect.Point { return facedetect.Point{X: float64(w-1) - q.X, Y: q.Y} }
+		near := func(a, b facedetect.Point) bool { return math.Abs(a.X-b.X) <= tol && math.Abs(a.Y-b.Y) <= tol }
+		for i, f := range got {
+			faces++
+			m := mirrored[i]
+			if want := image.Rect(w-f.Box.Max.X, f.Box.Min.Y, w-f.Box.Min.X, f.Box.Max.Y); m.Box != want || m.Score != f.Score {
+				t.Errorf("%s face %d: box %v score %v in the mirror image, want %v score %v", name, i, m.Box, m.Score, want, f.Score)
+				continue
+			}
+			if !near(m.Chin, flip(f.Chin)) {
+				t.Errorf("%s face %d: chin %v in the mirror image, want %v", name, i, m.Chin, flip(f.Chin))
+			}
+			for k, q := range m.Landmarks {
+				if want := flip(f.Landmarks[facedetect.MirrorLandmark(k)]); !near(q, want) {
+					t.Errorf("%s face %d: point %d %v in the mirror image, want %v", name, i, k, q, want)
+					break
+				}
+			}
+		}
+	}
+	t.Logf("%d photos, %d faces, each the mirror image of its mirror image's", len(photos), faces)
+}

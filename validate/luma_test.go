@@ -1,0 +1,61 @@
+package validate
+
+import (
+	"image"
+	"image/color"
+	"testing"
+)
+
+// TestYCbCrLuma holds ycbcrLuma to the luma of color.YCbCrToRGB's colours
+// on every colour a JPEG can hold, in every chroma layout and off the
+// origin: a JPEG and a PNG of its pixels must read the same luma.
+func TestYCbCrLuma(t *testing.T) {
+	want := func(y, cb, cr uint8) uint8 {
+		r, g, b := color.YCbCrToRGB(y, cb, cr)
+		return gray(&image.RGBA{Pix: []uint8{r, g, b, 255}, Stride: 4, Rect: image.Rect(0, 0, 1, 1)}).Pix[0]
+	}
+	// Every colour: 256 rows of 65536 pixels, one (Cb, Cr) each, Y by row.
+	m := image.NewYCbCr(image.Rect(0, 0, 65536, 1), image.YCbCrSubsampleRatio444)
+	for y := range 256 {
+		for i := range 65536 {
+			m.Y[i], m.Cb[i], m.Cr[i] = uint8(y), uint8(i>>8), uint8(i)
+		}
+		got := ycbcrLuma(m)
+		for i := range 65536 {
+			if w := want(uint8(y), uint8(i>>8), uint8(i)); got.Pix[i] != w {
+				t.Fatalf("Y %d Cb %d Cr %d: luma %d, want %d", y, i>>8, uint8(i), got.Pix[i], w)
+			}
+		}
+	}
+	for _, ratio := range []image.YCbCrSubsampleRatio{
+		image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
+		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410,
+	} {
+		m := image.NewYCbCr(image.Rect(3, 5, 4100+3, 21), ratio) // wider than a row's buffer
+		for i := range m.Y {
+			m.Y[i] = uint8(i * 7)
+		}
+		for i := range m.Cb {
+			m.Cb[i], m.Cr[i] = uint8(i*13), uint8(i*29+1)
+		}
+		got := ycbcrLuma(m)
+		for y := m.Rect.Min.Y; y < m.Rect.Max.Y; y++ {
+			for x := m.Rect.Min.X; x < m.Rect.Max.X; x++ {
+				c := m.YCbCrAt(x, y)
+				if g, w := got.GrayAt(x, y).Y, want(c.Y, c.Cb, c.Cr); g != w {
+					t.Fatalf("%v at (%d, %d): luma %d, want %d", ratio, x, y, g, w)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkYCbCrLuma12MP(b *testing.B) {
+	m := image.NewYCbCr(image.Rect(0, 0, 4000, 3000), image.YCbCrSubsampleRatio420)
+	for i := range m.Y {
+		m.Y[i] = uint8(i)
+	}
+	for b.Loop() {
+		ycbcrLuma(m)
+	}
+}
