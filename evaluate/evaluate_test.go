@@ -122,8 +122,8 @@ func TestSharedFaces(t *testing.T) {
 		{FigureMirrorStable, "canada"}, {FigureBorderStable, "canada"},
 		{FigureBorderStable, "lisa"},
 		// Since the engine finds the mirror images of the same faces and
-		// landmarks, and the measures sample on grids through the face
-		// (facedetect's TestMirrorDetect), with JPEG's luma read from its
+		// landmarks (facedetect's TestMirrorDetect), the measures sample
+		// on grids through the face, and a JPEG's luma is read from its
 		// colours as a PNG's is.
 		{FigureMirrorStable, "lisa"}, {FigureMirrorStable, "smiling"}, {FigureMirrorStable, "wild"},
 	}

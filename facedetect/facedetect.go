@@ -36,8 +36,8 @@ type Face struct {
 	// image, 42-47 the other eye, 48-67 mouth. Engine fits them in a box
 	// placed by a first fit rather than in Box, and averages each fit
 	// with the fit of the mirror image, so that a photo and its mirror
-	// image get mirrored points, exactly (landmarkBox, Engine.landmarks,
-	// Engine.detect).
+	// image get mirrored points to within rounding (landmarkBox,
+	// Engine.landmarks, Engine.detect).
 	Landmarks []Point
 	// Chin is the bottom of the chin as a further fit of the landmarks, in
 	// a box placed by the eyes, finds it: on a double chin steadier than

@@ -25,16 +25,7 @@ import (
 // point 0.027 eye distances apart (median over ../shared/faces/wild and
 // neutral/; 0.10 at the 90th percentile, 8.7 at worst).
 func TestMirrorDetect(t *testing.T) {
-	dir := faceset.Require(t)
-	photos, err := faceset.Load(dir, "neutral", "canada", "lisa", "nonface", "wild", "zoom")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	photos, e := photosAndEngine(t, "neutral", "canada", "lisa", "nonface", "wild", "zoom")
 	const tol = 1e-9 // pixels
 	faces := 0
 	for _, p := range photos {
@@ -82,4 +73,21 @@ func TestMirrorDetect(t *testing.T) {
 		}
 	}
 	t.Logf("%d photos, %d faces, each the mirror image of its mirror image's", len(photos), faces)
+}
+
+// photosAndEngine returns the photos of folders of ../shared/faces and the
+// engine tessera runs (dlib's, with the second detector), closed when the
+// test ends.
+func photosAndEngine(t *testing.T, folders ...string) ([]faceset.Photo, *facedetect.Engine) {
+	t.Helper()
+	photos, err := faceset.Load(faceset.Require(t), folders...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.Open(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return photos, e
 }

@@ -2,6 +2,7 @@ package facedetect
 
 import (
 	"image"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -94,6 +95,29 @@ func TestFootprints(t *testing.T) {
 			if w != uint32(m) {
 				t.Errorf("%d to %d: source %d feeds %d, want %d", n, m, i, w, m)
 				break
+			}
+		}
+	}
+}
+
+// TestRatioRounding checks lowRatio and highRatio against the rounding
+// they stand for, and that the mirror image of an edge, scaled, rounds to
+// the mirror image of its rounding: every half-pixel edge of copies 100 to
+// 400 pixels wide scaled to photo widths where floating point does not
+// (2448 over 240 put one edge in thirty a pixel off).
+func TestRatioRounding(t *testing.T) {
+	for _, w := range []int{560, 2448, 3024, 4000, 601} {
+		for ws := 100; ws <= 400; ws += 7 {
+			for e := -20; e <= 2*ws+20; e++ { // twice the edge: halves too
+				p := float64(e) * float64(w) / float64(2*ws)
+				if got, want := lowRatio(e, w, 2*ws), low(p); got != want && math.Abs(p-math.Round(p)) > 1e-6 && math.Abs(p-math.Floor(p)-0.5) > 1e-6 {
+					t.Fatalf("lowRatio(%d, %d, %d) = %d, low(%v) = %d", e, w, 2*ws, got, p, want)
+				}
+				m := 2*ws - e // the mirror image's edge
+				if lowRatio(m, w, 2*ws) != w-highRatio(e, w, 2*ws) || highRatio(m, w, 2*ws) != w-lowRatio(e, w, 2*ws) {
+					t.Fatalf("w %d ws %d edge %d/2: the mirror image's edge rounds to %d, %d; want %d, %d", w, ws, e,
+						lowRatio(m, w, 2*ws), highRatio(m, w, 2*ws), w-highRatio(e, w, 2*ws), w-lowRatio(e, w, 2*ws))
+				}
 			}
 		}
 	}

@@ -21,6 +21,8 @@ func TestMirrorPairs(t *testing.T) {
 	// nearer is its pair.
 	near := Box{MinX: 12, MinY: 20, MaxX: 42, MaxY: 60, Score: 0.7}
 	mean := Box{MinX: 11, MinY: 21, MaxX: 41, MaxY: 61, Score: 0.8}
+	big := Box{MinX: 10, MinY: 20, MaxX: 70, MaxY: 80, Score: 0.9}
+	small := Box{MinX: w - 50, MinY: 40, MaxX: w - 30, MaxY: 60, Score: 0.6} // inside big, mirrored
 	tests := []struct {
 		name           string
 		boxes, mirrors []Box
@@ -34,6 +36,11 @@ func TestMirrorPairs(t *testing.T) {
 		{"none on the mirror", []Box{a}, nil, false, nil},
 		{"none on the mirror, kept", []Box{a}, nil, true, []Box{a}},
 		{"the nearer of two", []Box{a, near}, []Box{am}, false, []Box{{MinX: 12, MinY: 21, MaxX: 42, MaxY: 61, Score: 0.7}}},
+		// With the unpaired kept, the other of the two is no second face.
+		{"the nearer of two, kept", []Box{a, near}, []Box{am}, true, []Box{{MinX: 12, MinY: 21, MaxX: 42, MaxY: 61, Score: 0.7}}},
+		// One face found at scales far apart: overlapping by 0.11.
+		{"scales apart", []Box{big}, []Box{small}, false, nil},
+		{"scales apart, kept", []Box{big}, []Box{small}, true, []Box{{MinX: 20, MinY: 30, MaxX: 60, MaxY: 70, Score: 0.6}}},
 	}
 	for _, tc := range tests {
 		got := mirrorPairs(tc.boxes, tc.mirrors, w, tc.keep)

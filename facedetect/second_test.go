@@ -9,7 +9,6 @@ import (
 
 	"github.com/disintegration/imaging"
 	"github.com/tessera-cie/tessera/facedetect"
-	"github.com/tessera-cie/tessera/internal/engine"
 	"github.com/tessera-cie/tessera/internal/faceset"
 )
 
@@ -23,16 +22,7 @@ import (
 // them). tessera eval's stability figures (package evaluate) check every
 // folder's face count, mirrored and bordered, through the whole pipeline.
 func TestSecondFaces(t *testing.T) {
-	dir := faceset.Require(t)
-	photos, err := faceset.Load(dir, "neutral", "canada", "nonface", "wild")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.Open(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	photos, e := photosAndEngine(t, "neutral", "canada", "nonface", "wild")
 	var cur string
 	facedetect.SetDebugSecond(func(b facedetect.Box, box image.Rectangle, hog float64) {
 		t.Logf("%s: second detector's face of %.0f pixels on its copy, score %.2f, HOG %.3f", cur, b.MaxX-b.MinX, b.Score, hog)

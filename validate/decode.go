@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"math/bits"
 
 	"github.com/disintegration/imaging"
 	"github.com/tessera-cie/tessera/heif"
@@ -432,28 +433,22 @@ func ycbcrLuma(m *image.YCbCr) *image.Gray {
 	if b.Empty() {
 		return g
 	}
-	// Chroma samples across (1 << hx pixels each) and down (vy rows each).
-	hx, vy := 0, 1
+	// Pixels a chroma sample spans across, counted as COffset counts them.
+	cw := 1
 	switch m.SubsampleRatio {
-	case image.YCbCrSubsampleRatio422:
-		hx = 1
-	case image.YCbCrSubsampleRatio420:
-		hx, vy = 1, 2
-	case image.YCbCrSubsampleRatio440:
-		vy = 2
-	case image.YCbCrSubsampleRatio411:
-		hx = 2
-	case image.YCbCrSubsampleRatio410:
-		hx, vy = 2, 2
+	case image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420:
+		cw = 2
+	case image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410:
+		cw = 4
 	}
-	c0 := b.Min.X >> hx
-	n := (b.Max.X-1)>>hx - c0 + 1
+	shift := bits.TrailingZeros(uint(cw))
+	c0 := b.Min.X / cw
+	n := (b.Max.X-1)/cw - c0 + 1
 	dr, dg, db := make([]int32, n), make([]int32, n), make([]int32, n)
 	row := -1
 	for y := b.Min.Y; y < b.Max.Y; y++ {
-		if cy := y / vy; cy != row {
-			row = cy
-			ci := m.COffset(b.Min.X, y)
+		if ci := m.COffset(b.Min.X, y); ci != row {
+			row = ci
 			for i := range n {
 				cb1, cr1 := int32(m.Cb[ci+i])-128, int32(m.Cr[ci+i])-128
 				dr[i], dg[i], db[i] = 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
@@ -463,7 +458,10 @@ func ycbcrLuma(m *image.YCbCr) *image.Gray {
 		dst := g.Pix[g.PixOffset(b.Min.X, y):][:w]
 		src := m.Y[m.YOffset(b.Min.X, y):][:w]
 		for i, yv := range src {
-			k := (b.Min.X+i)>>hx - c0
+			k := (b.Min.X+i)>>shift - c0 // x/cw - c0, x being >= 0
+			if b.Min.X < 0 {
+				k = (b.Min.X+i)/cw - c0
+			}
 			yy1 := int32(yv) * 0x10101
 			dst[i] = uint8((lumaR[clamp8(yy1+dr[k])] + lumaG[clamp8(yy1+dg[k])] + lumaB[clamp8(yy1+db[k])] + 1<<15) >> 24)
 		}

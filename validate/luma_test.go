@@ -31,7 +31,11 @@ func TestYCbCrLuma(t *testing.T) {
 		image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
 		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410,
 	} {
-		m := image.NewYCbCr(image.Rect(3, 5, 4100+3, 21), ratio) // wider than a row's buffer
+		m := image.NewYCbCr(image.Rect(3, 5, 4100+3, 21), ratio) // off the origin, odd
+		if ratio == image.YCbCrSubsampleRatio420 {
+			// And left of and above it, as a sub-image may be.
+			m = image.NewYCbCr(image.Rect(-7, -5, 61, 30), ratio)
+		}
 		for i := range m.Y {
 			m.Y[i] = uint8(i * 7)
 		}

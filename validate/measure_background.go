@@ -121,9 +121,15 @@ func backdropZones(b image.Rectangle, g *faceGeom, k float64) (zoneMap, bool) {
 // pixels side by side, their mean, 8 bits a channel. The mirror image's
 // point falls on the same edge, mirrored, and reads the same colour.
 func colorAt(img image.Image, x, y float64) color.Color {
-	ix, iy := int(math.Floor(x)), int(math.Floor(y))
-	if float64(ix) != x || ix <= img.Bounds().Min.X {
-		return img.At(ix, iy)
+	// The grid's step is a fraction: a point meant to fall on an edge
+	// comes within rounding of it, on either side.
+	const onEdge = 1e-9
+	ix, iy := int(math.Round(x)), int(math.Floor(y))
+	if math.Abs(x-float64(ix)) > onEdge {
+		return img.At(int(math.Floor(x)), iy)
+	}
+	if ix <= img.Bounds().Min.X || ix >= img.Bounds().Max.X {
+		return img.At(min(max(ix, img.Bounds().Min.X), img.Bounds().Max.X-1), iy)
 	}
 	r1, g1, b1, _ := img.At(ix-1, iy).RGBA()
 	r2, g2, b2, _ := img.At(ix, iy).RGBA()
