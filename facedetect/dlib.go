@@ -288,48 +288,57 @@ const (
 // mirrored one that are each other's best overlap, at least secondSame,
 // are one face, and become the mean of the two, scored by the lower
 // score. Without keepUnpaired, the boxes found on one side only are
-// dropped. With it, the boxes left are paired again, each other's best at
-// any overlap (one face, found at scales far apart), and a box left then
-// is kept as it is (mirrored back) where it overlaps no box of the other
-// side and none joined: a face one scan alone found, never a second copy
-// of a face. Best first.
+// dropped. With it, the boxes left are paired again where one holds the
+// other's centre (one face, found at scales far apart), each other's best
+// overlap among those; and a box left then is kept as it is (mirrored
+// back) where it is no joined face, nor a face left on the other side
+// with a score as high: a face one scan alone found, never a second copy
+// of a face.
+// Best first.
 //
 // Neither detector is symmetric: on ../shared/faces/nonface the second
 // detector scored a bunch of flowers 0.52 and its mirror image 0.95, and
 // the HOG detector's boxes on a photo and on its mirror image lie 0.1-0.3
 // eye distances apart (../shared/faces/wild). Joined, a photo and its
 // mirror image get the mirror images of the same boxes: the two runs swap
-// sides, and every rule here reads both sides alike.
+// sides, and each rule reads both sides alike (TestMirrorPairs swaps
+// them on every case).
 func mirrorPairs(boxes, mirrored []Box, w float64, keepUnpaired bool) []Box {
 	back := make([]Box, len(mirrored))
 	for i, m := range mirrored {
 		back[i] = Box{MinX: w - m.MaxX, MaxX: w - m.MinX, MinY: m.MinY, MaxY: m.MaxY, Score: m.Score}
 	}
 	usedA, usedB := make([]bool, len(boxes)), make([]bool, len(back))
-	// best is the index of the box of in, not used, that overlaps b most,
-	// by more than least; -1 if none.
-	best := func(b Box, in []Box, used []bool, least float64) int {
-		at, most := -1, least
+	// best is the index of the box of in, not used, that overlaps b most
+	// among those ok with it, at least least; -1 if none.
+	best := func(b Box, in []Box, used []bool, least float64, ok func(a, b Box) bool) int {
+		at, most := -1, 0.0
 		for i, c := range in {
-			if o := b.Overlap(c); !used[i] && o > most {
+			if o := b.Overlap(c); !used[i] && o >= least && o > most && ok(b, c) {
 				at, most = i, o
 			}
 		}
 		return at
 	}
 	var out []Box
-	join := func(least float64) {
-		// Each side's choice is made before any pair is taken, so the
-		// order of the boxes decides nothing.
-		pick := make([]int, len(boxes))
+	join := func(least float64, ok func(a, b Box) bool) {
+		// Both sides choose before any pair is taken: the order of the
+		// boxes decides nothing, and no box joins twice.
+		pickA, pickB := make([]int, len(boxes)), make([]int, len(back))
 		for i, b := range boxes {
-			pick[i] = -1
+			pickA[i] = -1
 			if !usedA[i] {
-				pick[i] = best(b, back, usedB, least)
+				pickA[i] = best(b, back, usedB, least, ok)
 			}
 		}
-		for i, j := range pick {
-			if j < 0 || best(back[j], boxes, usedA, least) != i {
+		for j, m := range back {
+			pickB[j] = -1
+			if !usedB[j] {
+				pickB[j] = best(m, boxes, usedA, least, ok)
+			}
+		}
+		for i, j := range pickA {
+			if j < 0 || pickB[j] != i {
 				continue
 			}
 			b, m := boxes[i], back[j]
@@ -341,36 +350,46 @@ func mirrorPairs(boxes, mirrored []Box, w float64, keepUnpaired bool) []Box {
 			})
 		}
 	}
-	join(secondSame - 1e-12) // at least secondSame
+	join(secondSame, func(a, b Box) bool { return true })
 	if keepUnpaired {
-		join(0)
+		join(0, sameFace)
 		joined := len(out)
-		alone := func(b Box, other []Box) bool {
-			for _, o := range other {
-				if b.Overlap(o) > 0 {
+		// alone: b, left on its side, is no joined face, nor a face left
+		// on the other side with a score as high (of two copies of one
+		// face, the surer is kept).
+		alone := func(b Box, other []Box, used []bool) bool {
+			for _, o := range out[:joined] {
+				if sameFace(b, o) {
 					return false
 				}
 			}
-			for _, o := range out[:joined] {
-				if b.Overlap(o) > 0 {
+			for k, o := range other {
+				if !used[k] && o.Score >= b.Score && sameFace(b, o) {
 					return false
 				}
 			}
 			return true
 		}
 		for i, b := range boxes {
-			if !usedA[i] && alone(b, back) {
+			if !usedA[i] && alone(b, back, usedB) {
 				out = append(out, b)
 			}
 		}
 		for j, m := range back {
-			if !usedB[j] && alone(m, boxes) {
+			if !usedB[j] && alone(m, boxes, usedA) {
 				out = append(out, m)
 			}
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Box) int { return cmp.Compare(b.Score, a.Score) })
 	return out
+}
+
+// sameFace reports whether a and b hold each other's centre, or one the
+// other's: one face in two boxes, where boxes that merely touch are two.
+func sameFace(a, b Box) bool {
+	in := func(x, y float64, r Box) bool { return x > r.MinX && x < r.MaxX && y > r.MinY && y < r.MaxY }
+	return in((a.MinX+a.MaxX)/2, (a.MinY+a.MaxY)/2, b) || in((b.MinX+b.MaxX)/2, (b.MinY+b.MaxY)/2, a)
 }
 
 // second runs the second detector on the small copy (in colour when
@@ -552,7 +571,7 @@ func (e *Engine) small(img *image.Gray, size int) *image.Gray {
 
 // detect scans small, a copy of img, and its mirror image, and returns
 // the face boxes in pixels of img, best first: the boxes the two scans
-// share are their means, and a box found on one only is kept
+// share are their means, and a face found on one only is kept
 // (mirrorPairs). The HOG detector's boxes on a copy and on its mirror
 // image lie apart, and the shape predictor's fit moves with a pixel of its
 // box (the landmarks' own box, fitted again in a box placed by the first

@@ -3,6 +3,8 @@ package facedetect
 import (
 	"image"
 	"image/color"
+	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -23,6 +25,11 @@ func TestMirrorPairs(t *testing.T) {
 	mean := Box{MinX: 11, MinY: 21, MaxX: 41, MaxY: 61, Score: 0.8}
 	big := Box{MinX: 10, MinY: 20, MaxX: 70, MaxY: 80, Score: 0.9}
 	small := Box{MinX: w - 50, MinY: 40, MaxX: w - 30, MaxY: 60, Score: 0.6} // inside big, mirrored
+	a1 := Box{MinX: 10, MinY: 20, MaxX: 40, MaxY: 60, Score: 0.9}
+	a2 := Box{MinX: 45, MinY: 20, MaxX: 75, MaxY: 60, Score: 0.85}
+	b1m := Box{MinX: w - 70, MinY: 10, MaxX: w - 14, MaxY: 70, Score: 0.8} // over a1 and a2
+	left := Box{MinX: 10, MinY: 20, MaxX: 40, MaxY: 60, Score: 0.9}
+	rightm := Box{MinX: w - 68, MinY: 20, MaxX: w - 38, MaxY: 60, Score: 0.7} // overlapping left by 2 px
 	tests := []struct {
 		name           string
 		boxes, mirrors []Box
@@ -38,9 +45,17 @@ func TestMirrorPairs(t *testing.T) {
 		{"the nearer of two", []Box{a, near}, []Box{am}, false, []Box{{MinX: 12, MinY: 21, MaxX: 42, MaxY: 61, Score: 0.7}}},
 		// With the unpaired kept, the other of the two is no second face.
 		{"the nearer of two, kept", []Box{a, near}, []Box{am}, true, []Box{{MinX: 12, MinY: 21, MaxX: 42, MaxY: 61, Score: 0.7}}},
+		{"the nearer of two, in the other order", []Box{near, a}, []Box{am}, false, []Box{{MinX: 12, MinY: 21, MaxX: 42, MaxY: 61, Score: 0.7}}},
 		// One face found at scales far apart: overlapping by 0.11.
 		{"scales apart", []Box{big}, []Box{small}, false, nil},
 		{"scales apart, kept", []Box{big}, []Box{small}, true, []Box{{MinX: 20, MinY: 30, MaxX: 60, MaxY: 70, Score: 0.6}}},
+		// Two faces side by side, one box over both on the other side
+		// (overlaps 0.295 and 0.281): the nearer joins it, the other
+		// stays a face of its own.
+		{"two under one", []Box{a1, a2}, []Box{b1m}, true, []Box{a2, {MinX: 12, MinY: 15, MaxX: 55, MaxY: 65, Score: 0.8}}},
+		// Two faces side by side whose boxes touch, each found on one
+		// side: two faces, not one between them.
+		{"touching faces, kept", []Box{left}, []Box{rightm}, true, []Box{left, {MinX: 38, MinY: 20, MaxX: 68, MaxY: 60, Score: 0.7}}},
 	}
 	for _, tc := range tests {
 		got := mirrorPairs(tc.boxes, tc.mirrors, w, tc.keep)
@@ -117,6 +132,36 @@ func TestRGBAt(t *testing.T) {
 			wr, wg, wb, _ := m.At(x, y).RGBA()
 			if r != int32(wr>>8) || g != int32(wg>>8) || b != int32(wb>>8) {
 				t.Fatalf("(%d, %d): %d %d %d, At gives %d %d %d", x, y, r, g, b, wr>>8, wg>>8, wb>>8)
+			}
+		}
+	}
+}
+
+// TestMirrorPairsSwap joins random boxes both ways round: the photo and
+// its mirror image must get the mirror images of the same boxes, whatever
+// their order and overlaps.
+func TestMirrorPairsSwap(t *testing.T) {
+	const w = 200
+	rng := rand.New(rand.NewPCG(3, 4))
+	random := func(n int) []Box {
+		out := make([]Box, n)
+		for i := range out {
+			x, y, s := rng.Float64()*150, rng.Float64()*150, 10+rng.Float64()*60
+			out[i] = Box{MinX: math.Round(x), MinY: math.Round(y), MaxX: math.Round(x + s), MaxY: math.Round(y + s), Score: rng.Float64()}
+		}
+		return out
+	}
+	for trial := range 20000 {
+		a, b := random(rng.IntN(5)), random(rng.IntN(5))
+		keep := trial%2 == 0
+		got, swapped := mirrorPairs(a, b, w, keep), mirrorPairs(b, a, w, keep)
+		if len(got) != len(swapped) {
+			t.Fatalf("%v and %v (keep %v): %d boxes, swapped %d", a, b, keep, len(got), len(swapped))
+		}
+		for i, g := range got {
+			want := Box{MinX: w - g.MaxX, MaxX: w - g.MinX, MinY: g.MinY, MaxY: g.MaxY, Score: g.Score}
+			if swapped[i] != want {
+				t.Fatalf("%v and %v (keep %v): box %d swapped %+v, want %+v", a, b, keep, i, swapped[i], want)
 			}
 		}
 	}
