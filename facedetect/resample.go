@@ -8,10 +8,11 @@ import (
 
 // shrink returns the part r of src scaled by s (0 < s <= 1) using area
 // averaging (across, the exact area each source column shares with each
-// output column; down, whole source rows), which keeps the fine edges the HOG features and the shape
-// predictor rely on without the aliasing of point sampling. It works directly
-// on 8-bit planes: general image libraries convert to RGBA first, which costs
-// four times the memory and time on a 12-megapixel photo.
+// output column; down, whole source rows), which keeps the fine edges the
+// HOG features and the shape predictor rely on without the aliasing of
+// point sampling. It works directly on 8-bit planes: general image
+// libraries convert to RGBA first, which costs four times the memory and
+// time on a 12-megapixel photo.
 func shrink(src *image.Gray, r image.Rectangle, s float64) *image.Gray {
 	r = r.Intersect(src.Rect)
 	dw := int(math.Max(1, math.Round(float64(r.Dx())*s)))

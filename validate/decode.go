@@ -385,31 +385,11 @@ func gray(img image.Image) *image.Gray {
 	case *image.YCbCr:
 		return ycbcrLuma(m)
 	case *image.RGBA:
-		// As colorGray computes it, on 16-bit samples: a PNG of the same
-		// pixels (image/png's RGBA) and a HEIF file get the same luma.
-		g := image.NewGray(b)
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			src := m.Pix[m.PixOffset(b.Min.X, y):]
-			dst := g.Pix[g.PixOffset(b.Min.X, y):]
-			for x := 0; x < b.Dx(); x++ {
-				r, gg, bb := uint32(src[4*x])*0x101, uint32(src[4*x+1])*0x101, uint32(src[4*x+2])*0x101
-				dst[x] = uint8((19595*r + 38470*gg + 7471*bb + 1<<15) >> 24)
-			}
-		}
-		return g
+		return rgbaLuma(m.Pix, m.Stride, b)
 	case *image.NRGBA:
-		g := image.NewGray(b)
-		for y := b.Min.Y; y < b.Max.Y; y++ {
-			src := m.Pix[m.PixOffset(b.Min.X, y):]
-			dst := g.Pix[g.PixOffset(b.Min.X, y):]
-			for x := 0; x < b.Dx(); x++ {
-				// The RGBA case's sums, so that an opaque NRGBA image and
-				// the RGBA image a PNG of it decodes to read the same.
-				r, gg, bb := uint32(src[4*x])*0x101, uint32(src[4*x+1])*0x101, uint32(src[4*x+2])*0x101
-				dst[x] = uint8((19595*r + 38470*gg + 7471*bb + 1<<15) >> 24)
-			}
-		}
-		return g
+		// As RGBA: an opaque NRGBA image and the RGBA image a PNG of it
+		// decodes to read the same.
+		return rgbaLuma(m.Pix, m.Stride, b)
 	}
 	g := image.NewGray(b)
 	for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -463,10 +443,32 @@ func ycbcrLuma(m *image.YCbCr) *image.Gray {
 				k = (b.Min.X+i)/cw - c0
 			}
 			yy1 := int32(yv) * 0x10101
-			dst[i] = uint8((lumaR[clamp8(yy1+dr[k])] + lumaG[clamp8(yy1+dg[k])] + lumaB[clamp8(yy1+db[k])] + 1<<15) >> 24)
+			dst[i] = luma8(clamp8(yy1+dr[k]), clamp8(yy1+dg[k]), clamp8(yy1+db[k]))
 		}
 	}
 	return g
+}
+
+// rgbaLuma is the luma of the 4-byte pixels pix (RGBA or NRGBA, stride
+// bytes a row) of the image with bounds b, as colorGray computes it on
+// 16-bit samples: a PNG of the same pixels (image/png's RGBA) and a HEIF
+// file get the same luma.
+func rgbaLuma(pix []uint8, stride int, b image.Rectangle) *image.Gray {
+	g := image.NewGray(b)
+	for y := range b.Dy() {
+		src := pix[y*stride : y*stride+4*b.Dx()]
+		dst := g.Pix[y*g.Stride : y*g.Stride+b.Dx()]
+		for x := range dst {
+			dst[x] = luma8(src[4*x], src[4*x+1], src[4*x+2])
+		}
+	}
+	return g
+}
+
+// luma8 is the luma of an 8-bit colour, as gray sums it on the 16-bit
+// samples a PNG's 8-bit ones decode to (colorGray).
+func luma8(r, g, b uint8) uint8 {
+	return uint8((lumaR[r] + lumaG[g] + lumaB[b] + 1<<15) >> 24)
 }
 
 // clamp8 is color.YCbCrToRGB's rounding of v, a channel times 1<<16, to
@@ -478,8 +480,8 @@ func clamp8(v int32) uint8 {
 	return uint8(^(v >> 31))
 }
 
-// lumaR, lumaG and lumaB are each 8-bit channel's share of the luma, as
-// gray sums it on the 16-bit samples a PNG's 8-bit ones decode to.
+// lumaR, lumaG and lumaB are each 8-bit channel's share of the luma
+// (luma8).
 var lumaR, lumaG, lumaB = func() (r, g, b [256]uint32) {
 	for v := range uint32(256) {
 		r[v], g[v], b[v] = 19595*v*0x101, 38470*v*0x101, 7471*v*0x101

@@ -12,7 +12,7 @@ import (
 func TestYCbCrLuma(t *testing.T) {
 	want := func(y, cb, cr uint8) uint8 {
 		r, g, b := color.YCbCrToRGB(y, cb, cr)
-		return gray(&image.RGBA{Pix: []uint8{r, g, b, 255}, Stride: 4, Rect: image.Rect(0, 0, 1, 1)}).Pix[0]
+		return colorGray(color.RGBA{r, g, b, 255}) // the luma of any colour
 	}
 	// Every colour: 256 rows of 65536 pixels, one (Cb, Cr) each, Y by row.
 	m := image.NewYCbCr(image.Rect(0, 0, 65536, 1), image.YCbCrSubsampleRatio444)
@@ -61,5 +61,29 @@ func BenchmarkYCbCrLuma12MP(b *testing.B) {
 	}
 	for b.Loop() {
 		ycbcrLuma(m)
+	}
+}
+
+// TestRGBALuma holds gray of RGBA and opaque NRGBA pixels to colorGray,
+// the luma of any colour, off the origin too.
+func TestRGBALuma(t *testing.T) {
+	rgba := image.NewRGBA(image.Rect(-3, 2, 300, 260))
+	for i := range rgba.Pix {
+		rgba.Pix[i] = uint8(i*7 + i/3)
+		if i%4 == 3 {
+			rgba.Pix[i] = 255
+		}
+	}
+	nrgba := &image.NRGBA{Pix: rgba.Pix, Stride: rgba.Stride, Rect: rgba.Rect}
+	for _, img := range []image.Image{rgba, nrgba, rgba.SubImage(image.Rect(5, 7, 200, 100))} {
+		g := gray(img)
+		b := img.Bounds()
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				if got, want := g.GrayAt(x, y).Y, colorGray(img.At(x, y)); got != want {
+					t.Fatalf("%T at (%d, %d): luma %d, want %d", img, x, y, got, want)
+				}
+			}
+		}
 	}
 }
