@@ -126,6 +126,9 @@ func TestSharedFaces(t *testing.T) {
 		// on grids through the face, and a JPEG's luma is read from its
 		// colours as a PNG's is.
 		{FigureMirrorStable, "lisa"}, {FigureMirrorStable, "smiling"}, {FigureMirrorStable, "wild"},
+		// Since the face engine reads the photo inside its plain margins
+		// (validate's inner).
+		{FigureBorderStable, "smiling"}, {FigureBorderStable, "wild"},
 	}
 	for _, h := range held {
 		f := tab.Figure(h.name, h.folder)

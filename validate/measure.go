@@ -75,10 +75,23 @@ func (v *Validator) measure(ctx context.Context, ph *photo) (*measures, error) {
 	m := &measures{color: measureColor(ph.img)}
 	var faces []facedetect.Face
 	var err error
-	if cd, ok := v.det.(facedetect.ColorDetector); ok {
-		faces, err = cd.DetectColor(ctx, ph.gray, ph.img)
+	detect := func(lum *image.Gray) ([]facedetect.Face, error) {
+		if cd, ok := v.det.(facedetect.ColorDetector); ok {
+			return cd.DetectColor(ctx, lum, ph.img)
+		}
+		return v.det.Detect(ctx, lum)
+	}
+	// The engine sees the photo inside its plain margins (inner), in the
+	// photo's own coordinates; the whole photo when it finds no face
+	// there; a face the margins' peeling left no room around (a head on a
+	// backdrop of one flat colour, as drawn rather than photographed).
+	if in := inner(ph.img); in != ph.gray.Rect {
+		faces, err = detect(ph.gray.SubImage(in).(*image.Gray))
+		if err == nil && len(faces) == 0 {
+			faces, err = detect(ph.gray)
+		}
 	} else {
-		faces, err = v.det.Detect(ctx, ph.gray)
+		faces, err = detect(ph.gray)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("face detection: %w", err)

@@ -1,0 +1,271 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/disintegration/imaging"
+
+	"github.com/tessera-cie/tessera/internal/faceset"
+)
+
+// frame is a plain frame around a picture: its colour and its width on
+// each side.
+type frame struct {
+	c                        color.NRGBA
+	left, top, right, bottom int
+}
+
+// framed returns img inside the frames, the first innermost, and where
+// img's top-left corner lies in the result.
+func framed(img image.Image, frames ...frame) (*image.NRGBA, image.Point) {
+	out := imaging.Clone(img)
+	at := image.Point{}
+	for _, f := range frames {
+		b := out.Bounds()
+		next := imaging.New(b.Dx()+f.left+f.right, b.Dy()+f.top+f.bottom, f.c)
+		out = imaging.Paste(next, out, image.Pt(f.left, f.top))
+		at = at.Add(image.Pt(f.left, f.top))
+	}
+	return out, at
+}
+
+var (
+	white = color.NRGBA{255, 255, 255, 255}
+	black = color.NRGBA{0, 0, 0, 255}
+	grey  = color.NRGBA{128, 128, 128, 255}
+)
+
+// speckle is a w x h picture of no plain row or column.
+func speckle(w, h int, seed uint64) *image.NRGBA {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(rng.IntN(256))
+		if i%4 == 3 {
+			img.Pix[i] = 0xff
+		}
+	}
+	return img
+}
+
+func TestInner(t *testing.T) {
+	pic := speckle(40, 30, 1)
+	whole := image.Rect(0, 0, 40, 30)
+	// A picture whose top row is one colour, the colour of no frame.
+	striped := imaging.Clone(pic)
+	draw.Draw(striped, image.Rect(0, 0, 40, 1), image.NewUniform(grey), image.Point{}, draw.Src)
+	for _, c := range []struct {
+		name   string
+		img    image.Image
+		frames []frame
+		want   image.Rectangle // in pixels of img
+	}{
+		{"no margin", pic, nil, whole},
+		{"white border", pic, []frame{{white, 5, 5, 5, 5}}, whole},
+		{"letterbox", pic, []frame{{black, 0, 12, 0, 9}}, whole},
+		{"one side", pic, []frame{{white, 0, 0, 3, 0}}, whole},
+		{"black inside white", pic, []frame{{black, 0, 6, 0, 6}, {white, 4, 4, 4, 4}}, whole},
+		{"same colour twice", pic, []frame{{grey, 2, 0, 2, 0}, {grey, 0, 3, 0, 3}}, whole},
+		{"a plain row of the picture", striped, nil, image.Rect(0, 1, 40, 30)},
+		{"a plain row in a border", striped, []frame{{white, 7, 7, 7, 7}}, image.Rect(0, 1, 40, 30)},
+		{"a plain row in its own colour", striped, []frame{{grey, 7, 7, 7, 7}}, image.Rect(0, 1, 40, 30)},
+		{"one colour", image.NewUniform(white), nil, image.Rect(0, 0, 0, 0)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := c.img
+			if _, ok := src.(*image.Uniform); ok {
+				src = imaging.New(20, 10, white)
+				c.want = src.Bounds() // nothing left: the bounds
+			}
+			img, at := framed(src, c.frames...)
+			if got, want := inner(img), c.want.Add(at); got != want {
+				t.Errorf("inner = %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// TestInnerLayouts checks inner on the decoded layouts it reads directly:
+// a JPEG's YCbCr, gray, RGBA, and an image off the origin.
+func TestInnerLayouts(t *testing.T) {
+	pic := speckle(48, 32, 2)
+	img, at := framed(pic, frame{white, 8, 16, 8, 16})
+	want := pic.Bounds().Add(at)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	rgba := image.NewRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Rect, img, image.Point{}, draw.Src)
+	gray := image.NewGray(img.Bounds())
+	draw.Draw(gray, gray.Rect, img, image.Point{}, draw.Src)
+	// YCbCr 4:4:4 with the frame's colour exact (white: Y 255, Cb Cr 128).
+	ycc := image.NewYCbCr(img.Bounds(), image.YCbCrSubsampleRatio444)
+	for y := range img.Rect.Dy() {
+		for x := range img.Rect.Dx() {
+			c := img.NRGBAAt(x, y)
+			yy, cb, cr := color.RGBToYCbCr(c.R, c.G, c.B)
+			ycc.Y[ycc.YOffset(x, y)], ycc.Cb[ycc.COffset(x, y)], ycc.Cr[ycc.COffset(x, y)] = yy, cb, cr
+		}
+	}
+	off := image.Rect(100, 200, 100+img.Rect.Dx(), 200+img.Rect.Dy())
+	moved := image.NewNRGBA(off)
+	draw.Draw(moved, off, img, image.Point{}, draw.Src)
+	for _, c := range []struct {
+		name string
+		img  image.Image
+		want image.Rectangle
+	}{
+		{"NRGBA", img, want},
+		{"RGBA", rgba, want},
+		{"Gray", gray, want},
+		{"YCbCr", ycc, want},
+		{"off the origin", moved, want.Add(off.Min)},
+		{"sub-image", img.SubImage(image.Rect(4, 4, 60, 60)), want},
+		{"generic (At)", imaging.FlipH(imaging.FlipH(img)).SubImage(img.Rect), want},
+	} {
+		if got := inner(c.img); got != c.want {
+			t.Errorf("%s: inner = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestInnerFrames: whatever plain frames are put round a picture, in any
+// colours and widths, inner finds the picture's own inner rectangle,
+// moved; pictures with plain edge lines of their own included. It would
+// fail if the order of peeling mattered (one pass, or one side at a time).
+func TestInnerFrames(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	colours := []color.NRGBA{white, black, grey}
+	for i := range 500 {
+		pic := speckle(6+rng.IntN(20), 6+rng.IntN(20), uint64(i))
+		// Plain lines of the picture's own at some of its edges.
+		for range rng.IntN(4) {
+			c := colours[rng.IntN(len(colours))]
+			b := pic.Bounds()
+			var r image.Rectangle
+			switch rng.IntN(4) {
+			case 0:
+				r = image.Rect(0, 0, b.Dx(), 1+rng.IntN(2))
+			case 1:
+				r = image.Rect(0, b.Dy()-1-rng.IntN(2), b.Dx(), b.Dy())
+			case 2:
+				r = image.Rect(0, 0, 1+rng.IntN(2), b.Dy())
+			default:
+				r = image.Rect(b.Dx()-1-rng.IntN(2), 0, b.Dx(), b.Dy())
+			}
+			draw.Draw(pic, r, image.NewUniform(c), image.Point{}, draw.Src)
+		}
+		var frames []frame
+		for range 1 + rng.IntN(3) {
+			frames = append(frames, frame{colours[rng.IntN(len(colours))], rng.IntN(4), rng.IntN(4), rng.IntN(4), rng.IntN(4)})
+		}
+		img, at := framed(pic, frames...)
+		want := inner(pic)
+		if want == pic.Bounds() && !plainLess(pic) {
+			// A picture of one colour throughout peels to nothing: framed
+			// in another colour it peels to its frame's bounds.
+			continue
+		}
+		if got := inner(img); got != want.Add(at) {
+			t.Fatalf("case %d: inner of the framed picture = %v, want %v (the picture's %v moved by %v; frames %v)", i, got, want.Add(at), want, at, frames)
+		}
+	}
+}
+
+// plainLess reports whether img has a pixel of another colour than its
+// first: inner peels it to something.
+func plainLess(img *image.NRGBA) bool {
+	first := img.NRGBAAt(0, 0)
+	for y := range img.Rect.Dy() {
+		for x := range img.Rect.Dx() {
+			if img.NRGBAAt(x, y) != first {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestPlainBorderFaceChecks puts real photos in plain borders (white, a
+// black letterbox, a grey mat inside a white page, uneven) and checks that
+// every face check, the checks of the face itself, gives the same verdict
+// as on the photo alone. The photos are those of ../shared/faces whose
+// face checks a white border changed before the face engine was handed
+// the photo inside its plain margins: faces the HOG detector finds, faces
+// only the second detector finds, faces cut by the photo's edge.
+func TestPlainBorderFaceChecks(t *testing.T) {
+	dir := faceset.Require(t)
+	photos := []string{
+		"wild/cew_closed_eyes/closed_eye_0501_f2.jpg", "wild/deca/examples_alfw1.png",
+		"wild/deepface/img16.jpg", "wild/face_recognition/32bit.png", "wild/glasses_detector/0.jpg",
+		"wild/old_photos/h.png", "wild/openface/clapton-1.jpg",
+		"wild/selfies_sunglasses/selfies_3_images_292.jpeg", "wild/selfies_sunglasses/selfies_4_images_395.jpeg",
+		"smiling/013_08.jpg",
+	}
+	borders := []struct {
+		name   string
+		frames func(b image.Rectangle) []frame
+	}{
+		{"white tenth", func(b image.Rectangle) []frame {
+			w := min(b.Dx(), b.Dy()) / 10
+			return []frame{{white, w, w, w, w}}
+		}},
+		{"black letterbox", func(b image.Rectangle) []frame {
+			h := b.Dy() / 5
+			return []frame{{black, 0, h, 0, h}}
+		}},
+		{"grey mat on a white page", func(b image.Rectangle) []frame {
+			return []frame{{grey, 9, 9, 9, 9}, {white, b.Dx() / 3, 17, 5, b.Dy() / 2}}
+		}},
+	}
+	v := testValidator(t)
+	opts := Options{Profile: "icao", Lang: "en", Now: testNow}
+	report := func(name string, img image.Image) *Report {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		r, err := v.Check(context.Background(), name, buf.Bytes(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, p := range photos {
+		path := filepath.Join(dir, p)
+		if _, err := os.Stat(path); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		src, err := imaging.Open(path, imaging.AutoOrientation(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 8-bit RGB, as the bordered copies are: a PNG of a JPEG's YCbCr
+		// is written in 16 bits, whose luma rounds differently.
+		img := imaging.Clone(src)
+		alone := report(p, img)
+		for _, bd := range borders {
+			in, _ := framed(img, bd.frames(img.Bounds())...)
+			got := report(p, in)
+			for _, c := range Checks() {
+				if (c.Stage != StageFace && c.Stage != StageFeatures) || c.Fixable {
+					continue
+				}
+				a, b := status(t, alone, c.ID), status(t, got, c.ID)
+				if a.Status != b.Status {
+					t.Errorf("%s in a %s: %s %s (%v), alone %s (%v)", p, bd.name, c.ID, b.Status, b.Value, a.Status, a.Value)
+				}
+			}
+		}
+	}
+}
