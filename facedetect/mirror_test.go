@@ -29,17 +29,9 @@ func TestMirrorDetect(t *testing.T) {
 	const tol = 1e-9 // pixels
 	faces := 0
 	for _, p := range photos {
-		src, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Both sides in 8-bit RGB, so both lumas are read from the same
-		// colours (a JPEG's YCbCr converts to its luma otherwise).
-		img := imaging.Clone(src)
+		img := openRGB(t, p)
 		detect := func(m image.Image) []facedetect.Face {
-			g := image.NewGray(m.Bounds())
-			draw.Draw(g, g.Rect, m, m.Bounds().Min, draw.Src)
-			f, err := e.DetectColor(context.Background(), g, m)
+			f, err := e.DetectColor(context.Background(), luma(m), m)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,4 +82,23 @@ func photosAndEngine(t *testing.T, folders ...string) ([]faceset.Photo, *facedet
 	}
 	t.Cleanup(func() { e.Close() })
 	return photos, e
+}
+
+// openRGB decodes photo p as displayed, in 8-bit RGB: two images made
+// from it then read their luma from the same colours (a JPEG's YCbCr
+// converts to another luma).
+func openRGB(t *testing.T, p faceset.Photo) *image.NRGBA {
+	t.Helper()
+	src, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return imaging.Clone(src)
+}
+
+// luma is m's luma, in m's bounds.
+func luma(m image.Image) *image.Gray {
+	g := image.NewGray(m.Bounds())
+	draw.Draw(g, g.Rect, m, m.Bounds().Min, draw.Src)
+	return g
 }

@@ -8,8 +8,6 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/disintegration/imaging"
-
 	"github.com/tessera-cie/tessera/facedetect"
 )
 
@@ -25,11 +23,7 @@ func TestSubImage(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	faces := 0
 	for _, p := range photos {
-		src, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
-		if err != nil {
-			t.Fatal(err)
-		}
-		img := imaging.Clone(src)
+		img := openRGB(t, p)
 		b := img.Bounds()
 		at := image.Pt(1+rng.IntN(60), 1+rng.IntN(60))
 		canvas := image.NewNRGBA(image.Rect(0, 0, b.Dx()+at.X+1+rng.IntN(60), b.Dy()+at.Y+1+rng.IntN(60)))
@@ -41,11 +35,6 @@ func TestSubImage(t *testing.T) {
 		}
 		in := b.Add(at)
 		draw.Draw(canvas, in, img, b.Min, draw.Src)
-		luma := func(m image.Image) *image.Gray {
-			g := image.NewGray(m.Bounds())
-			draw.Draw(g, g.Rect, m, m.Bounds().Min, draw.Src)
-			return g
-		}
 		want, err := e.DetectColor(context.Background(), luma(img), img)
 		if err != nil {
 			t.Fatal(err)

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"context"
 	"image"
 	"image/color"
 )
@@ -16,21 +17,38 @@ import (
 // photos. Fitting the landmarks again and again until their box repeated
 // (up to six times) still changed a verdict on 11: the box settles within
 // a pixel or two, not on the same pixel, and a pixel moves a verdict that
-// lies at its limit. So the face
-// engine is handed the photo inside its plain margins (inner): every edge
-// row or column of one colour is peeled off, again and again, until none
-// is left. A line that is of one colour stays so when another side is
-// peeled (it only gets shorter), so the order of peeling changes nothing:
-// a photo in a plain border peels to the same rectangle as the photo
-// alone, and the engine sees the same pixels (TestInnerBorders).
+// lies at its limit. So the face engine, and the measures the face checks
+// judge, are handed the photo inside its plain margins (inner): every
+// edge row or column of one colour is peeled off, again and again, until
+// none is left. A line of one colour stays so when another side is peeled
+// (it only gets shorter), so the order of peeling changes nothing: a photo
+// in plain frames of any colours and widths peels to the same rectangle as
+// the photo alone, and the engine and the measures read the same pixels
+// (TestInnerFrames, TestPlainBorderFaceChecks).
 //
-// Only the face engine's input is cut: framing, backdrop and file rules
-// still judge the whole photo, border and all.
+// Only the face checks read the photo so: framing, backdrop, the capture
+// checks and the file rules judge the whole photo, border and all.
+//
+// The photo's own plain lines are peeled too, as they must be for the
+// photo in a border of their colour to read the same: a backdrop made
+// exactly white by an app, above the head, is cut off at the hair. The
+// engine then finds the face in a copy scaled from that smaller picture,
+// which moves verdicts that lie at their limits, either way, as a border
+// did before.
+//
+// Peeling reads each peeled pixel once and, in each round, each edge line
+// up to its first pixel of another colour; a round peels something until
+// the last, and after the first a round peels only if the one before
+// peeled a column, so there are at most min(width, height)+2 rounds. On
+// one core: 0.13 µs on a 560x720 photo without a margin, 0.9 ms in a
+// border a tenth of its width, 38 ms for a 4000x3000 photo in one.
 
 // inner returns the rectangle of img left when its plain margins are
-// peeled off: edge rows and columns each of a single colour. A photo of
-// one colour throughout peels to nothing; inner then returns its bounds.
-func inner(img image.Image) image.Rectangle {
+// peeled off: edge rows and columns each of a single colour. A picture
+// that peels away entirely (of one colour throughout, or a target of
+// rings around one pixel: no room for a face) is not cut: inner returns
+// its bounds. It stops with ctx's error when ctx is done.
+func inner(ctx context.Context, img image.Image) (image.Rectangle, error) {
 	b := img.Bounds()
 	key := colourKey(img)
 	// plain reports whether the n pixels from (x, y) on, a step (dx, dy)
@@ -46,6 +64,9 @@ func inner(img image.Image) image.Rectangle {
 	}
 	r := b
 	for peeled := true; peeled && !r.Empty(); {
+		if err := ctx.Err(); err != nil {
+			return b, err
+		}
 		peeled = false
 		for !r.Empty() && plain(r.Min.X, r.Min.Y, 1, 0, r.Dx()) {
 			r.Min.Y++
@@ -65,15 +86,16 @@ func inner(img image.Image) image.Rectangle {
 		}
 	}
 	if r.Empty() {
-		return b
+		return b, nil
 	}
-	return r
+	return r, nil
 }
 
 // colourKey returns a function giving the colour of img's pixel (x, y) as
-// a value equal for equal colours: a JPEG's 8-bit RGB as its YCbCr
-// converts to (two YCbCr triples may convert to one colour, as a PNG of
-// the pixels then stores it), other images' 16-bit RGBA.
+// a value equal for equal colours, as the face engine and the measures
+// read them: a JPEG's YCbCr by the 8-bit RGB it converts to (two YCbCr
+// triples may convert to one colour, as a PNG of the pixels then stores
+// it), 8-bit images by their samples, others by their 16-bit RGBA.
 func colourKey(img image.Image) func(x, y int) [4]uint32 {
 	switch m := img.(type) {
 	case *image.YCbCr:
@@ -97,9 +119,35 @@ func colourKey(img image.Image) func(x, y int) [4]uint32 {
 			v := uint32(m.Pix[m.PixOffset(x, y)])
 			return [4]uint32{v, v, v, 0xff}
 		}
+	case image.RGBA64Image:
+		// CMYK, 16-bit PNGs, paletted ones: read without boxing a
+		// color.Color for each pixel, as At does.
+		return func(x, y int) [4]uint32 {
+			c := m.RGBA64At(x, y)
+			return [4]uint32{uint32(c.R), uint32(c.G), uint32(c.B), uint32(c.A)}
+		}
 	}
 	return func(x, y int) [4]uint32 {
 		r, g, b, a := img.At(x, y).RGBA()
 		return [4]uint32{r, g, b, a}
 	}
+}
+
+// within returns ph seen inside r, a rectangle of its bounds: its luma
+// and colours cut to r, in the photo's coordinates. It returns ph itself
+// when r is its bounds, or when its colours cannot be cut.
+func (ph *photo) within(r image.Rectangle) *photo {
+	if r == ph.gray.Rect {
+		return ph
+	}
+	sub, ok := ph.img.(interface {
+		SubImage(image.Rectangle) image.Image
+	})
+	if !ok {
+		return ph
+	}
+	seen := *ph
+	seen.img = sub.SubImage(r)
+	seen.gray = ph.gray.SubImage(r).(*image.Gray)
+	return &seen
 }

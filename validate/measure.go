@@ -73,25 +73,27 @@ func round1(v float64) float64 { return math.Round(v*10) / 10 }
 // measure finds the faces and measures the photo.
 func (v *Validator) measure(ctx context.Context, ph *photo) (*measures, error) {
 	m := &measures{color: measureColor(ph.img)}
-	var faces []facedetect.Face
-	var err error
-	detect := func(lum *image.Gray) ([]facedetect.Face, error) {
+	detect := func(p *photo) ([]facedetect.Face, error) {
 		if cd, ok := v.det.(facedetect.ColorDetector); ok {
-			return cd.DetectColor(ctx, lum, ph.img)
+			return cd.DetectColor(ctx, p.gray, p.img)
 		}
-		return v.det.Detect(ctx, lum)
+		return v.det.Detect(ctx, p.gray)
 	}
-	// The engine sees the photo inside its plain margins (inner), in the
-	// photo's own coordinates; the whole photo when it finds no face
-	// there; a face the margins' peeling left no room around (a head on a
-	// backdrop of one flat colour, as drawn rather than photographed).
-	if in := inner(ph.img); in != ph.gray.Rect {
-		faces, err = detect(ph.gray.SubImage(in).(*image.Gray))
-		if err == nil && len(faces) == 0 {
-			faces, err = detect(ph.gray)
-		}
-	} else {
-		faces, err = detect(ph.gray)
+	// The face engine, and the measures the face checks judge, see the
+	// photo inside its plain margins (inner), in the photo's own
+	// coordinates. Where the engine finds no face there, it is shown the
+	// whole photo, the only case where a border still counts: a face the
+	// peeling left no room around (a head drawn on a backdrop of one flat
+	// colour; none on ../shared/faces).
+	in, err := inner(ctx, ph.img)
+	if err != nil {
+		return nil, err
+	}
+	seen := ph.within(in)
+	faces, err := detect(seen)
+	if err == nil && len(faces) == 0 && seen != ph {
+		seen = ph
+		faces, err = detect(ph)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("face detection: %w", err)
@@ -99,7 +101,7 @@ func (v *Validator) measure(ctx context.Context, ph *photo) (*measures, error) {
 	m.faces = faces
 	if len(faces) == 1 {
 		m.face = geometry(faces[0], ph.img, ph.gray)
-		m.features = measureFeatures(ph, m.face)
+		m.features = measureFeatures(seen, m.face)
 	}
 	m.capture = measureCapture(ph, m)
 	return m, nil
