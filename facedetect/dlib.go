@@ -162,11 +162,10 @@ func (e *Engine) Detect(ctx context.Context, img *image.Gray) ([]Face, error) {
 // DetectColor is Detect given also the photo whose luma img is, for the
 // second detector (Options.Second), which reads colour: a face behind
 // dark glasses stands out from the skin around it better than in luma.
-// colour may be nil. img may lie off the origin (a sub-image: validate
-// hands over a photo without its plain margins); faces are then in its
-// coordinates, those of colour too, which must cover img's bounds, and
-// they are the faces of the same pixels at the origin, moved
-// (TestSubImage). The faces the HOG detector finds come first, best
+// colour may be nil. img may be a sub-image, off the origin: faces are
+// then in its coordinates, which are colour's too (colour must cover
+// img's bounds), and they are the faces of the same pixels at the
+// origin, moved (TestSubImage). The faces the HOG detector finds come first, best
 // first, then those only the second detector found, surest first.
 func (e *Engine) DetectColor(ctx context.Context, img *image.Gray, colour image.Image) ([]Face, error) {
 	if img == nil || img.Rect.Empty() {

@@ -78,10 +78,10 @@ type BoxFinder interface {
 	Detect(ctx context.Context, img image.Image) ([]Box, error)
 }
 
-// Detector finds faces in a grayscale image. The image may lie off the
-// origin (a sub-image, its Stride wider than its width: validate hands
-// over a photo without its plain margins); faces are in its coordinates.
-// Implementations are safe for concurrent use.
+// Detector finds faces in a grayscale image. The image may be a
+// sub-image, off the origin and its rows further apart than its width:
+// faces are then in its coordinates. Implementations are safe for
+// concurrent use.
 type Detector interface {
 	Detect(ctx context.Context, img *image.Gray) ([]Face, error)
 }

@@ -16,7 +16,8 @@ import (
 // same pixels at the origin: the same faces, scores and boxes moved by the
 // offset, landmarks and chin within rounding (1e-9 pixels), on every photo
 // of ../shared/faces/wild, set in a canvas of noise so that a pixel read
-// outside the sub-image would show.
+// outside the sub-image would show. The colours are a sub-image too, as
+// validate hands them over.
 func TestSubImage(t *testing.T) {
 	photos, e := photosAndEngine(t, "wild")
 	const tol = 1e-9 // pixels
@@ -40,7 +41,7 @@ func TestSubImage(t *testing.T) {
 			t.Fatal(err)
 		}
 		sub := luma(canvas).SubImage(in).(*image.Gray)
-		got, err := e.DetectColor(context.Background(), sub, canvas)
+		got, err := e.DetectColor(context.Background(), sub, canvas.SubImage(in))
 		if err != nil {
 			t.Fatal(err)
 		}

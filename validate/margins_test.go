@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -101,8 +102,9 @@ func TestInner(t *testing.T) {
 	}
 }
 
-// TestInnerLayouts checks inner on the decoded layouts it reads directly:
-// a JPEG's YCbCr, gray, RGBA, and an image off the origin.
+// TestInnerLayouts checks inner on the decoded layouts: a JPEG's YCbCr,
+// gray, RGBA, CMYK, a type with no method but image.Image's, an image off
+// the origin and a sub-image.
 func TestInnerLayouts(t *testing.T) {
 	pic := speckle(48, 32, 2)
 	img, at := framed(pic, frame{white, 8, 16, 8, 16})
@@ -162,12 +164,12 @@ func cmyk(img image.Image) *image.CMYK {
 }
 
 // TestInnerYCbCr checks that a JPEG's YCbCr peels as a PNG of its 8-bit
-// colours does, in every chroma layout: random pictures in plain frames,
-// whose edges fall on any pixel (so a chroma sample may straddle frame and
-// picture), and a frame of two YCbCr triples that convert to one colour.
+// colours does, in every chroma layout: random pictures in a plain frame
+// whose edges fall on any pixel, so that a chroma sample may straddle
+// frame and picture, the frame drawn in two YCbCr triples that convert to
+// one colour (each chroma sample and the pixels sharing it in one).
 func TestInnerYCbCr(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	// Two triples, one colour.
 	var twin [2]color.YCbCr
 	seen := map[[3]uint8]color.YCbCr{}
 	for twin[1] == (color.YCbCr{}) {
@@ -182,21 +184,27 @@ func TestInnerYCbCr(t *testing.T) {
 		image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio420,
 		image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411, image.YCbCrSubsampleRatio410,
 	}
+	exact := 0
 	for i := range 300 {
 		ratio := ratios[i%len(ratios)]
-		w, h := 8+rng.IntN(24), 8+rng.IntN(24)
-		at := image.Pt(rng.IntN(5), rng.IntN(5))
+		w, h := 12+rng.IntN(24), 12+rng.IntN(24)
 		r := image.Rect(3, 1, 3+w, 1+h) // off the origin, odd
 		m := image.NewYCbCr(r, ratio)
-		pic := image.Rect(r.Min.X+at.X, r.Min.Y+at.Y, r.Max.X-rng.IntN(5), r.Max.Y-rng.IntN(5))
+		pic := image.Rect(r.Min.X+1+rng.IntN(5), r.Min.Y+1+rng.IntN(5), r.Max.X-1-rng.IntN(5), r.Max.Y-1-rng.IntN(5))
+		// The frame: each chroma sample and its pixels in one twin.
 		for y := r.Min.Y; y < r.Max.Y; y++ {
 			for x := r.Min.X; x < r.Max.X; x++ {
-				c := twin[(x+y)%2] // the frame: one colour in two triples
-				if (image.Point{x, y}).In(pic) && i%2 == 0 {
-					c = color.YCbCr{Y: uint8(rng.IntN(256)), Cb: uint8(rng.IntN(256)), Cr: uint8(rng.IntN(256))}
-				}
-				m.Y[m.YOffset(x, y)] = c.Y
-				m.Cb[m.COffset(x, y)], m.Cr[m.COffset(x, y)] = c.Cb, c.Cr
+				ci := m.COffset(x, y)
+				c := twin[ci%2]
+				m.Y[m.YOffset(x, y)], m.Cb[ci], m.Cr[ci] = c.Y, c.Cb, c.Cr
+			}
+		}
+		// The picture: random samples, its chroma spilling onto the
+		// frame's pixels that share a sample with it.
+		for y := pic.Min.Y; y < pic.Max.Y; y++ {
+			for x := pic.Min.X; x < pic.Max.X; x++ {
+				ci := m.COffset(x, y)
+				m.Y[m.YOffset(x, y)], m.Cb[ci], m.Cr[ci] = uint8(rng.IntN(256)), uint8(rng.IntN(256)), uint8(rng.IntN(256))
 			}
 		}
 		rgb := image.NewNRGBA(r)
@@ -207,8 +215,90 @@ func TestInnerYCbCr(t *testing.T) {
 				rgb.SetNRGBA(x, y, color.NRGBA{rr, gg, bb, 0xff})
 			}
 		}
-		if got, want := innerOf(t, m), innerOf(t, rgb); got != want {
-			t.Fatalf("case %d (%v): YCbCr peels to %v, its colours to %v", i, ratio, got, want)
+		got, want := innerOf(t, m), innerOf(t, rgb)
+		if got != want {
+			t.Fatalf("case %d (%v): YCbCr peels to %v, its colours to %v (picture %v)", i, ratio, got, want, pic)
+		}
+		if want == r {
+			t.Fatalf("case %d (%v): nothing peeled off the frame round %v", i, ratio, pic)
+		}
+		if want == pic {
+			exact++
+		}
+	}
+	// 4:4:4 peels to the picture every time (50 cases); the others where
+	// no chroma sample straddles its edges.
+	if exact < 300/len(ratios) {
+		t.Errorf("the frame peeled exactly off the picture in %d of 300 cases", exact)
+	}
+}
+
+// TestInnerChannels: a picture whose pixels differ from its frame's, and
+// from each other, in one channel only (red, green, blue or alpha, by one
+// level: a chequer of the two colours) is not peeled, in every layout that
+// can hold the difference.
+func TestInnerChannels(t *testing.T) {
+	block := image.Rect(3, 4, 8, 7)
+	for ch := range 4 {
+		c := white
+		switch ch {
+		case 0:
+			c.R--
+		case 1:
+			c.G--
+		case 2:
+			c.B--
+		default:
+			c.A--
+		}
+		src := imaging.New(12, 10, white)
+		for y := block.Min.Y; y < block.Max.Y; y++ {
+			for x := block.Min.X; x < block.Max.X; x++ {
+				if (x+y)%2 == 0 {
+					src.SetNRGBA(x, y, c)
+				}
+			}
+		}
+		for _, m := range []draw.Image{
+			image.NewNRGBA(src.Rect), image.NewRGBA(src.Rect), image.NewNRGBA64(src.Rect),
+			image.NewRGBA64(src.Rect), image.NewCMYK(src.Rect), image.NewPaletted(src.Rect, color.Palette{white, c}),
+		} {
+			draw.Draw(m, m.Bounds(), src, image.Point{}, draw.Src)
+			// Where the layout keeps the difference (CMYK has no alpha).
+			r0, g0, b0, a0 := m.At(0, 0).RGBA()
+			r1, g1, b1, a1 := m.At(block.Min.X+1, block.Min.Y).RGBA() // one of c
+			if r0 == r1 && g0 == g1 && b0 == b1 && a0 == a1 {
+				continue
+			}
+			for _, img := range []image.Image{m, atOnly{m}} {
+				if got := innerOf(t, img); got != block {
+					t.Errorf("channel %d, %T: inner = %v, want %v", ch, img, got, block)
+				}
+			}
+		}
+	}
+}
+
+// TestWithin checks the view of a photo cut to a rectangle, also of an
+// image that has no SubImage method.
+func TestWithin(t *testing.T) {
+	pic := speckle(20, 16, 11)
+	r := image.Rect(3, 2, 15, 11)
+	for _, img := range []image.Image{pic, atOnly{pic}} {
+		ph := &photo{img: img, gray: gray(pic)}
+		seen := ph.within(r)
+		if seen.img.Bounds() != r || seen.gray.Rect != r {
+			t.Errorf("%T: bounds %v and %v, want %v", img, seen.img.Bounds(), seen.gray.Rect, r)
+		}
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if seen.img.At(x, y) != pic.At(x, y) || seen.gray.GrayAt(x, y) != ph.gray.GrayAt(x, y) {
+					t.Fatalf("%T: (%d, %d) reads otherwise in the view", img, x, y)
+				}
+			}
+		}
+		if ph.within(pic.Rect) != ph {
+			t.Errorf("%T: the view of the whole photo is not the photo", img)
 		}
 	}
 }
@@ -218,7 +308,7 @@ func TestInnerCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	img, _ := framed(speckle(30, 20, 9), frame{white, 4, 4, 4, 4})
-	if _, err := inner(ctx, img); err != context.Canceled {
+	if _, err := inner(ctx, img); !errors.Is(err, context.Canceled) {
 		t.Errorf("inner on a done context: %v, want %v", err, context.Canceled)
 	}
 }
@@ -317,7 +407,7 @@ func TestPlainBorderFaceChecks(t *testing.T) {
 		{"wild/old_photos/h.png", 0}, {"wild/openface/clapton-1.jpg", 0},
 		{"wild/selfies_sunglasses/selfies_3_images_292.jpeg", 0}, {"wild/selfies_sunglasses/selfies_4_images_395.jpeg", 0},
 		{"smiling/013_08.jpg", 0},
-		// Cut between the brows (about 615) and the eyes (about 660).
+		// Cut between the brows and the eyes.
 		{"smiling/012_08.jpg", 648},
 		{"neutral/024_03.jpg", 573},
 	}

@@ -79,12 +79,12 @@ func (v *Validator) measure(ctx context.Context, ph *photo) (*measures, error) {
 		}
 		return v.det.Detect(ctx, p.gray)
 	}
-	// The face engine, and the measures the face checks judge, see the
-	// photo inside its plain margins (inner), in the photo's own
-	// coordinates. Where the engine finds no face there, it is shown the
-	// whole photo, the only case where a border still counts: a face the
-	// peeling left no room around (a head drawn on a backdrop of one flat
-	// colour; none on ../shared/faces).
+	// The face engine, and the measures the face checks judge (with the
+	// eye whites exposure reads), see the photo inside its plain margins
+	// (inner), in the photo's own coordinates. Where the engine finds no
+	// face there, it is shown the whole photo, the one case where a
+	// border still counts: a face the peeling left no room around (a head
+	// drawn on a backdrop of one flat colour; none on ../shared/faces).
 	in, err := inner(ctx, ph.img)
 	if err != nil {
 		return nil, err

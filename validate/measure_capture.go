@@ -40,7 +40,9 @@ func measureCapture(ph *photo, m *measures) *captureMeasures {
 	cm.bg = measureBackground(ph.img, m.face)
 	cm.eyeWhite = math.NaN()
 	if m.features != nil {
-		cm.eyeWhite = m.features.eyeWhite // measured once, with the features
+		// Measured once, with the features: inside the photo's plain
+		// margins, as they are (inner).
+		cm.eyeWhite = m.features.eyeWhite
 	}
 	if m.face != nil && len(m.face.f.Landmarks) == facedetect.NumLandmarks {
 		measureFace(ph, m.face, cm)
