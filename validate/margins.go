@@ -119,15 +119,9 @@ func colourKey(img image.Image) func(x, y int) [4]uint32 {
 			return [4]uint32{uint32(r), uint32(g), uint32(b), 0xff}
 		}
 	case *image.NRGBA:
-		return func(x, y int) [4]uint32 {
-			p := m.Pix[m.PixOffset(x, y):]
-			return [4]uint32{uint32(p[0]), uint32(p[1]), uint32(p[2]), uint32(p[3])}
-		}
+		return samples4(m.Pix, m.PixOffset)
 	case *image.RGBA:
-		return func(x, y int) [4]uint32 {
-			p := m.Pix[m.PixOffset(x, y):]
-			return [4]uint32{uint32(p[0]), uint32(p[1]), uint32(p[2]), uint32(p[3])}
-		}
+		return samples4(m.Pix, m.PixOffset)
 	case *image.Gray:
 		return func(x, y int) [4]uint32 {
 			v := uint32(m.Pix[m.PixOffset(x, y)])
@@ -144,6 +138,15 @@ func colourKey(img image.Image) func(x, y int) [4]uint32 {
 	return func(x, y int) [4]uint32 {
 		r, g, b, a := img.At(x, y).RGBA()
 		return [4]uint32{r, g, b, a}
+	}
+}
+
+// samples4 keys the pixels of a four-sample 8-bit layout (NRGBA, RGBA)
+// by their samples, the pixel at (x, y) starting at pix[offset(x, y)].
+func samples4(pix []uint8, offset func(x, y int) int) func(x, y int) [4]uint32 {
+	return func(x, y int) [4]uint32 {
+		p := pix[offset(x, y):]
+		return [4]uint32{uint32(p[0]), uint32(p[1]), uint32(p[2]), uint32(p[3])}
 	}
 }
 

@@ -57,21 +57,8 @@ var (
 	grey  = color.NRGBA{128, 128, 128, 255}
 )
 
-// speckle is a w x h picture of no plain row or column.
-func speckle(w, h int, seed uint64) *image.NRGBA {
-	rng := rand.New(rand.NewPCG(seed, 1))
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for i := range img.Pix {
-		img.Pix[i] = uint8(rng.IntN(256))
-		if i%4 == 3 {
-			img.Pix[i] = 0xff
-		}
-	}
-	return img
-}
-
 func TestInner(t *testing.T) {
-	pic := speckle(40, 30, 1)
+	pic := noise(40, 30, 1)
 	whole := image.Rect(0, 0, 40, 30)
 	// A picture whose top row is one colour, the colour of no frame.
 	striped := imaging.Clone(pic)
@@ -106,7 +93,7 @@ func TestInner(t *testing.T) {
 // gray, RGBA, CMYK, a type with no method but image.Image's, an image off
 // the origin and a sub-image.
 func TestInnerLayouts(t *testing.T) {
-	pic := speckle(48, 32, 2)
+	pic := noise(48, 32, 2)
 	img, at := framed(pic, frame{white, 8, 16, 8, 16})
 	want := pic.Bounds().Add(at)
 	var buf bytes.Buffer
@@ -282,7 +269,7 @@ func TestInnerChannels(t *testing.T) {
 // TestWithin checks the view of a photo cut to a rectangle, also of an
 // image that has no SubImage method.
 func TestWithin(t *testing.T) {
-	pic := speckle(20, 16, 11)
+	pic := noise(20, 16, 11)
 	r := image.Rect(3, 2, 15, 11)
 	for _, img := range []image.Image{pic, atOnly{pic}} {
 		ph := &photo{img: img, gray: gray(pic)}
@@ -307,7 +294,7 @@ func TestWithin(t *testing.T) {
 func TestInnerCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	img, _ := framed(speckle(30, 20, 9), frame{white, 4, 4, 4, 4})
+	img, _ := framed(noise(30, 20, 9), frame{white, 4, 4, 4, 4})
 	if _, err := inner(ctx, img); !errors.Is(err, context.Canceled) {
 		t.Errorf("inner on a done context: %v, want %v", err, context.Canceled)
 	}
@@ -321,7 +308,7 @@ func TestInnerFrames(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	colours := []color.NRGBA{white, black, grey}
 	for i := range 500 {
-		pic := speckle(6+rng.IntN(20), 6+rng.IntN(20), uint64(i))
+		pic := noise(6+rng.IntN(20), 6+rng.IntN(20), uint32(i))
 		// Plain lines of the picture's own at some of its edges.
 		for range rng.IntN(4) {
 			c := colours[rng.IntN(len(colours))]
@@ -344,45 +331,14 @@ func TestInnerFrames(t *testing.T) {
 			frames = append(frames, frame{colours[rng.IntN(len(colours))], rng.IntN(4), rng.IntN(4), rng.IntN(4), rng.IntN(4)})
 		}
 		img, at := framed(pic, frames...)
+		// At most two lines a side are drawn over a picture at least six
+		// pixels a side: a core of noise is left, so it never peels away
+		// (where inner returns the bounds, not a rectangle to move).
 		want := innerOf(t, pic)
-		if peelsAway(pic) {
-			// inner returns a picture's bounds when it peels away
-			// entirely; framed, the frame's.
-			continue
-		}
 		if got := innerOf(t, img); got != want.Add(at) {
 			t.Fatalf("case %d: inner of the framed picture = %v, want %v (the picture's %v moved by %v; frames %v)", i, got, want.Add(at), want, at, frames)
 		}
 	}
-}
-
-// peelsAway reports whether peeling img's plain lines in one order leaves
-// nothing (peeling is confluent: then in any order).
-func peelsAway(img *image.NRGBA) bool {
-	r := img.Rect
-	line := func(x, y, dx, dy, n int) bool {
-		for i := 1; i < n; i++ {
-			if img.NRGBAAt(x+i*dx, y+i*dy) != img.NRGBAAt(x, y) {
-				return false
-			}
-		}
-		return true
-	}
-	for !r.Empty() {
-		switch {
-		case line(r.Min.X, r.Min.Y, 1, 0, r.Dx()):
-			r.Min.Y++
-		case line(r.Min.X, r.Max.Y-1, 1, 0, r.Dx()):
-			r.Max.Y--
-		case line(r.Min.X, r.Min.Y, 0, 1, r.Dy()):
-			r.Min.X++
-		case line(r.Max.X-1, r.Min.Y, 0, 1, r.Dy()):
-			r.Max.X--
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // TestPlainBorderFaceChecks puts real photos in plain borders (white, a
