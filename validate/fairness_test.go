@@ -79,9 +79,11 @@ func goodPhoto(img image.Image, p faceset.Photo, top float64) ([]byte, bool) {
 // people, how many are rejected and how many warned, against the aims
 // maxGroupRejection and maxGoodWarn (see the end of the test). Expression
 // and the skull estimate of face_height are judged by the models fitted
-// without the person (leave-one-person-out, as TestSmileModel and
-// TestSkullModel), never by the models fitted on their own photos; the
-// smile model never saw canada/, so its own verdict is held out there.
+// without the person (leave-one-person-out, as TestSmileModel,
+// TestMouthSpanLimit and TestSkullModel), never by the models fitted on
+// their own photos; the smile model never saw canada/, so its own verdict
+// is held out there, but the mouth span limit did: a mouth called pursed
+// is judged by the limit fitted without the person.
 func TestGoodPhotosPerGroup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
@@ -92,6 +94,7 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 	for _, s := range samples {
 		inSmileModel[s.person] = true
 	}
+	spans := loadSpanSamples(t, samples)
 	skullFit := skullLeftOut(skullSamples(t))
 	hand := loadHandTops(t)
 	// rejected counts the good photos any check fails; byOther, those a
@@ -132,9 +135,11 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 				c = faceHeightLeftOut(t, data, skullFit[personKey(p)])
 			}
 			switch {
-			case c.ID == "expression" && inSmileModel[p.Person.ID]:
-				// Judged below by the model and the teeth limit fitted
-				// without the person (leave-one-person-out).
+			case c.ID == "expression" && inSmileModel[p.Person.ID],
+				c.ID == "expression" && c.MessageText.ID == "check.expression.expression_not_neutral_pursed":
+				// Judged below by the model, the teeth limit and the
+				// mouth span limit fitted without the person
+				// (leave-one-person-out).
 			case c.Status == Fail:
 				failed = append(failed, fmt.Sprintf("%s (%v)", c.ID, c.Value))
 				reasons[c.ID]++
@@ -146,6 +151,9 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 		}
 		if smiles, prob := smileLeftOut(samples, p.Person.ID); smiles {
 			failed = append(failed, fmt.Sprintf("expression (%.2f, left out)", prob))
+			reasons["expression"]++
+		} else if span, limit := pursedLeftOut(spans, personKey(p)); span < limit {
+			failed = append(failed, fmt.Sprintf("expression (mouth span %.3f < %.3f, left out)", span, limit))
 			reasons["expression"]++
 		}
 		for _, k := range []string{"all", grp} {
@@ -257,6 +265,18 @@ func faceHeightLeftOut(t *testing.T, data []byte, skull func(ear float64) float6
 // smileLeftOut judges the neutral photo of person by the expression model
 // and teeth limit fitted on everyone else's photos; false for a person with
 // no photo in samples.
+// pursedLeftOut is the mouth span of person's neutral studio photo and
+// MinMouthSpan fitted without them (TestMouthSpanLimit); NaN and 0 when
+// spans has no photo of them.
+func pursedLeftOut(spans []spanSample, person string) (span, limit float64) {
+	for _, s := range spans {
+		if s.person == person {
+			return s.span, mouthSpanLimit(spans, person)
+		}
+	}
+	return math.NaN(), 0
+}
+
 func smileLeftOut(samples []smileSample, person string) (bool, float64) {
 	for _, s := range samples {
 		if s.person == person && s.grade == "" { // the photo of neutral/

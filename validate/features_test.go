@@ -562,7 +562,7 @@ func neutralMeasures() *featureMeasures {
 	return &featureMeasures{
 		poseOK: true, yaw: 1, pitch: -2,
 		eyeAspect: [2]float64{0.33, 0.34}, irisLuma: [2]float64{0.25, 0.27}, browGap: [2]float64{0.25, 0.25},
-		lipGap: 0.01, mouthWidth: 0.8, cornerDepth: 0.33, smile: 0.1,
+		lipGap: 0.01, mouthWidth: 0.8, mouthSpan: 0.57, cornerDepth: 0.33, smile: 0.1,
 		eyeRing: [2]float64{0.8, 0.8}, rimDip: [2]float64{0.15, 0.15},
 	}
 }
@@ -620,8 +620,13 @@ func TestFeatureJudge(t *testing.T) {
 		{"closed-lip smile", func(f *featureMeasures) { f.smile = 0.9 }, "expression", Fail},
 		{"teeth", func(f *featureMeasures) { f.lipGap, f.teeth = 0.15, 0.5 }, "expression", Fail},
 		{"teeth, lips barely parted", func(f *featureMeasures) { f.lipGap, f.teeth = 0.04, 0.45 }, "expression", Fail},
-		// 006_03's lip gloss, the most any neutral/ mouth reads as teeth.
-		{"lip gloss between parted lips", func(f *featureMeasures) { f.lipGap, f.teeth = 0.15, 0.005 }, "expression", Pass},
+		// 006_03's lip gloss, the most any neutral/ mouth reads as teeth,
+		// between lips parted within mouth_closed's limit.
+		{"lip gloss between parted lips", func(f *featureMeasures) { f.lipGap, f.teeth = 0.08, 0.005 }, "expression", Pass},
+		{"mouth open", func(f *featureMeasures) { f.lipGap = 0.3 }, "expression", Fail},
+		{"pursed lips", func(f *featureMeasures) { f.mouthSpan = 0.43 }, "expression", Fail},
+		{"eyes squeezed", func(f *featureMeasures) { f.eyeAspect = [2]float64{0.14, 0.15} }, "expression", Fail},
+		{"mouth's width unknown", func(f *featureMeasures) { f.mouthSpan = nan }, "expression", Pass},
 		// 021_08's broad smile, the least teeth any smiling/ one shows.
 		{"teeth between lips the landmarks close", func(f *featureMeasures) { f.lipGap, f.teeth = 0.013, 0.11 }, "expression", Fail},
 		{"eyes clear", func(f *featureMeasures) {}, "eyes_visible", Pass},

@@ -167,22 +167,43 @@ func (j *judge) mouthClosed(f *featureMeasures) Check {
 	return c
 }
 
+// expression judges whether the expression is neutral as ISO/IEC
+// 19794-5 has it: not smiling, both eyes open normally, the mouth closed.
+// It names the first of these it finds: teeth showing, a smile (the model
+// of measure_smile.go), the mouth open (the gap mouth_closed judges, at
+// its limit: a shout, a gasp or a grimace), lips pursed or pushed out in
+// a pout (the mouth narrow against the eyes' span, MinMouthSpan) and the
+// eyes squeezed or shut (the eye opening eyes_open judges, at its limit).
+// Its Value is the measure of the reason named: the smile probability
+// when the face passes or smiles.
 func (j *judge) expression(f *featureMeasures) Check {
 	p := j.prof.Features
-	c := Check{ID: Expression, Value: math.Round(f.smile*100) / 100, Limit: fmt.Sprintf("smile probability <= %.2f", p.MaxSmile)}
-	teeth := f.teeth > p.MaxTeeth
-	if f.smile <= p.MaxSmile && !teeth {
-		c.Status = Pass
-		c.MessageText = j.say("check.expression.neutral_expression")
-		return c
-	}
+	ear := math.Min(f.eyeAspect[0], f.eyeAspect[1])
+	gap := f.mouthGap(p.MaxLipGap, p.MaxTeeth)
+	c := Check{ID: Expression, Value: math.Round(f.smile*100) / 100,
+		Limit: fmt.Sprintf("smile probability <= %.2f, teeth <= %.2f of the opening, lips apart <= %.2f, mouth width >= %.2f of the eyes' span, eye opening >= %.2f",
+			p.MaxSmile, p.MaxTeeth, p.MaxLipGap, p.MinMouthSpan, p.MinEyeAspect)}
 	c.Status = Fail
-	if teeth {
-		c.MessageText = j.say("check.expression.expression_not_neutral_teeth")
-	} else {
-		c.MessageText = j.say("check.expression.expression_not_neutral_smile")
-	}
 	c.FixText = j.say("check.expression.take_photo_again_with")
+	switch {
+	case f.teeth > p.MaxTeeth:
+		c.MessageText = j.say("check.expression.expression_not_neutral_teeth")
+	case f.smile > p.MaxSmile:
+		c.MessageText = j.say("check.expression.expression_not_neutral_smile")
+	case gap > p.MaxLipGap:
+		c.Value = math.Round(gap*1000) / 1000
+		c.MessageText = j.say("check.expression.expression_not_neutral_mouth")
+	case f.mouthSpan < p.MinMouthSpan:
+		c.Value = math.Round(f.mouthSpan*100) / 100
+		c.MessageText = j.say("check.expression.expression_not_neutral_pursed")
+	case ear < p.MinEyeAspect:
+		c.Value = math.Round(ear*100) / 100
+		c.MessageText = j.say("check.expression.expression_not_neutral_eyes")
+	default:
+		c.Status = Pass
+		c.FixText = catalog.Text{}
+		c.MessageText = j.say("check.expression.neutral_expression")
+	}
 	return c
 }
 

@@ -39,7 +39,11 @@ type featureMeasures struct {
 	// when the landmarks leave no opening to read.
 	openingShade float64
 
-	mouthWidth  float64 // corner to corner, eye distances
+	mouthWidth float64 // corner to corner, eye distances
+	// mouthSpan is the mouth's width over the span of the outer eye
+	// corners, which pursed or pouting lips narrow (judge.expression); NaN
+	// when the eye corners meet.
+	mouthSpan   float64
 	cornerDepth float64 // mouth corners between the nose (0) and the chin (1)
 	teeth       float64 // share of bright, colourless pixels between the inner lips
 	eyeWhite    float64 // the whites of the eyes, L* (see eyeWhite); NaN when unseen
@@ -369,6 +373,10 @@ func measureMouth(fm *featureMeasures, q [][2]float64, fr faceFrame, ph *photo, 
 	fm.lipSeam, fm.lipSeamOK = lipSeam(q, fr, ph.gray)
 	fm.openingShade = math.NaN()
 	fm.mouthWidth = landmarkDist(q, facedetect.MouthLeft, facedetect.MouthRight)
+	fm.mouthSpan = math.NaN()
+	if eyes := landmarkDist(q, facedetect.LeftEyeOuter, facedetect.RightEyeOuter); eyes > 0 {
+		fm.mouthSpan = fm.mouthWidth / eyes
+	}
 	// The chin here is the first landmark fit's point 8, the one the
 	// expression model was fitted on; face_height's is the second fit's
 	// (facedetect.Face.Chin).

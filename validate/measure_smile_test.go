@@ -195,6 +195,7 @@ type smileSample struct {
 	scored, smiling bool
 	cues            smileCues
 	teeth           float64 // featureMeasures.teeth
+	mouthSpan       float64 // featureMeasures.mouthSpan
 }
 
 // loadSmileSamples measures the cues on every neutral/ and smiling/ photo.
@@ -211,6 +212,7 @@ func loadSmileSamples(t *testing.T) []smileSample {
 			out = append(out, smileSample{
 				name: x.name, person: faceset.PersonID(filepath.Base(x.name)), group: x.group, grade: x.smile,
 				scored: scored, smiling: want, cues: x.m.features.smileCues, teeth: x.m.features.teeth,
+				mouthSpan: x.m.features.mouthSpan,
 			})
 		}
 	}

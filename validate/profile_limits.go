@@ -23,6 +23,9 @@ type FeatureLimits struct {
 
 	MaxSmile float64 // expression: smile probability of the model in measure_smile.go
 	MaxTeeth float64 // expression: share of the opening between the inner lips that is teeth
+	// MinMouthSpan: expression: the mouth's width over the span of the
+	// outer eye corners, which pursed or pouting lips narrow.
+	MinMouthSpan float64
 
 	MinEyeRing float64 // eyes_visible: skin around the darker eye over the cheeks (tinted lenses)
 	// eyes_visible: the same around the brighter eye, which tinted lenses
@@ -61,6 +64,13 @@ var defaultFeatureLimits = FeatureLimits{
 	// keeps the lips' red and is not counted, teethMaxRed) and the broad
 	// smiles of smiling/ whose lips barely part (0.11 and more).
 	MaxTeeth: smileModelFit.MaxTeeth,
+	// Three standard deviations (pursedZ) under the mean of the neutral
+	// mouths of neutral/ and canada/, 0.479 (TestMouthSpanLimit fits it
+	// and scores it leave-one-person-out). A mouth's width against the
+	// eyes' span differs little between the groups of people.csv, where
+	// the lips' thickness, which a pout also grows, differs by a third
+	// (black sitters' lips the fullest): it is not read.
+	MinMouthSpan: 0.48,
 
 	MinEyeRing: 0.45, // the skin around the eyes is 0.54-0.90 of the cheeks on every studio photo (deep-set eyes the lowest); tinted lenses darken it
 	// Around the brighter eye, lower than any eye of the studio photos
