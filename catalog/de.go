@@ -66,7 +66,7 @@ var german = entries{
 	"check.expression.expression_not_neutral_smile":     "Gesichtsausdruck nicht neutral: Lächeln (Mund in die Breite gezogen, Mundwinkel angehoben)",
 	"check.expression.expression_not_neutral_mouth":     "Gesichtsausdruck nicht neutral: Der Mund ist offen (Sprechen, Staunen oder Grimasse)",
 	"check.expression.expression_not_neutral_pursed":    "Gesichtsausdruck nicht neutral: Lippen gespitzt oder zum Schmollmund vorgeschoben",
-	"check.expression.expression_not_neutral_eyes":      "Gesichtsausdruck nicht neutral: Augen zusammengekniffen oder geschlossen",
+	"check.expression.expression_not_neutral_eyes":      "Gesichtsausdruck nicht neutral: Augen zusammengekniffen oder geschlossen (auch nur eines, wie beim Zwinkern)",
 	"check.expression.take_photo_again_with":            "Machen Sie das Foto neu, mit neutralem Gesichtsausdruck: Augen normal geöffnet, Mund geschlossen und entspannt, ohne zu lächeln, Mundwinkel weder angehoben noch gesenkt.",
 	"check.eyesVisible.area_around_eyes_cannot":         "Der Bereich um die Augen lässt sich nicht prüfen",
 	"check.eyesVisible.take_photo_again_with":           "Machen Sie das Foto neu, mit dem ganzen Gesicht im Bild, ohne dunkle Brille und ohne Spiegelungen auf den Augen.",

@@ -66,7 +66,7 @@ var english = entries{
 	"check.expression.expression_not_neutral_smile":     "Expression not neutral: a smile (mouth widened, corners raised)",
 	"check.expression.expression_not_neutral_mouth":     "Expression not neutral: the mouth is open (speaking, a gasp or a grimace)",
 	"check.expression.expression_not_neutral_pursed":    "Expression not neutral: the lips are pursed or pushed out in a pout",
-	"check.expression.expression_not_neutral_eyes":      "Expression not neutral: the eyes are squeezed or shut",
+	"check.expression.expression_not_neutral_eyes":      "Expression not neutral: eyes screwed up or shut (even one, as in a wink)",
 	"check.expression.take_photo_again_with":            "Take the photo again with a neutral expression: eyes open normally, mouth closed and relaxed, not smiling, the corners of the mouth neither raised nor lowered.",
 	"check.eyesVisible.area_around_eyes_cannot":         "The area around the eyes cannot be examined",
 	"check.eyesVisible.take_photo_again_with":           "Take the photo again with the whole face in the frame, without dark glasses or reflections over the eyes.",

@@ -80,10 +80,10 @@ func goodPhoto(img image.Image, p faceset.Photo, top float64) ([]byte, bool) {
 // maxGroupRejection and maxGoodWarn (see the end of the test). Expression
 // and the skull estimate of face_height are judged by the models fitted
 // without the person (leave-one-person-out, as TestSmileModel,
-// TestMouthSpanLimit and TestSkullModel), never by the models fitted on
-// their own photos; the smile model never saw canada/, so its own verdict
-// is held out there, but the mouth span limit did: a mouth called pursed
-// is judged by the limit fitted without the person.
+// TestMouthSpanLimit and TestSkullModel), on the framed photo, never by
+// the models fitted on their own photos; the smile model never saw
+// canada/, so its own is held out there, while the mouth span limit did
+// and is fitted again without each canada/ sitter.
 func TestGoodPhotosPerGroup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
@@ -129,17 +129,18 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 		var failed, warned []string
 		failedOther := false // a check other than expression fails
 		for _, c := range rep.Checks {
-			if c.ID == "face_height" {
+			switch c.ID {
+			case "face_height":
 				// The skull estimate fitted without the person, as
 				// TestSkullModel scores it.
 				c = faceHeightLeftOut(t, data, skullFit[personKey(p)])
+			case "expression":
+				// The smile model, its teeth limit and the mouth span
+				// limit fitted without the person, as TestSmileModel
+				// and TestMouthSpanLimit score them.
+				c = expressionLeftOut(t, data, samples, spans, p, inSmileModel[p.Person.ID])
 			}
 			switch {
-			case c.ID == "expression" && inSmileModel[p.Person.ID],
-				c.ID == "expression" && c.MessageText.ID == "check.expression.expression_not_neutral_pursed":
-				// Judged below by the model, the teeth limit and the
-				// mouth span limit fitted without the person
-				// (leave-one-person-out).
 			case c.Status == Fail:
 				failed = append(failed, fmt.Sprintf("%s (%v)", c.ID, c.Value))
 				reasons[c.ID]++
@@ -148,13 +149,6 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 				warned = append(warned, fmt.Sprintf("%s (%v)", c.ID, c.Value))
 				warnsBy[c.ID]++
 			}
-		}
-		if smiles, prob := smileLeftOut(samples, p.Person.ID); smiles {
-			failed = append(failed, fmt.Sprintf("expression (%.2f, left out)", prob))
-			reasons["expression"]++
-		} else if span, limit := pursedLeftOut(spans, personKey(p)); span < limit {
-			failed = append(failed, fmt.Sprintf("expression (mouth span %.3f < %.3f, left out)", span, limit))
-			reasons["expression"]++
 		}
 		for _, k := range []string{"all", grp} {
 			g := groups[k]
@@ -239,9 +233,8 @@ func goodGroup(p faceset.Photo) string {
 	return ""
 }
 
-// faceHeightLeftOut judges face_height on the photo in data with the skull
-// estimate's ratio given by skull (a fit that did not see the person).
-func faceHeightLeftOut(t *testing.T, data []byte, skull func(ear float64) float64) Check {
+// measureData measures the photo in data as the validator does.
+func measureData(t *testing.T, data []byte) (*photo, *measures) {
 	t.Helper()
 	v := testValidator(t)
 	ph, err := v.read(data)
@@ -249,9 +242,17 @@ func faceHeightLeftOut(t *testing.T, data []byte, skull func(ear float64) float6
 		t.Fatal(err)
 	}
 	m, err := v.measure(context.Background(), ph)
-	if err != nil || m.face == nil {
+	if err != nil || m.face == nil || m.features == nil {
 		t.Fatalf("no face: %v", err)
 	}
+	return ph, m
+}
+
+// faceHeightLeftOut judges face_height on the photo in data with the skull
+// estimate's ratio given by skull (a fit that did not see the person).
+func faceHeightLeftOut(t *testing.T, data []byte, skull func(ear float64) float64) Check {
+	t.Helper()
+	ph, m := measureData(t, data)
 	g := m.face
 	r := skull(earDrop(g.f, g.eyeMid, g.chin))
 	g.skull = facedetect.Point{X: g.eyeMid.X - r*(g.chin.X-g.eyeMid.X), Y: g.eyeMid.Y - r*(g.chin.Y-g.eyeMid.Y)}
@@ -262,28 +263,25 @@ func faceHeightLeftOut(t *testing.T, data []byte, skull func(ear float64) float6
 	return said(j.faceHeight(g, float64(ph.info.Height)), "en")
 }
 
-// smileLeftOut judges the neutral photo of person by the expression model
-// and teeth limit fitted on everyone else's photos; false for a person with
-// no photo in samples.
-// pursedLeftOut is the mouth span of person's neutral studio photo and
-// MinMouthSpan fitted without them (TestMouthSpanLimit); NaN and 0 when
-// spans has no photo of them.
-func pursedLeftOut(spans []spanSample, person string) (span, limit float64) {
-	for _, s := range spans {
-		if s.person == person {
-			return s.span, mouthSpanLimit(spans, person)
-		}
+// expressionLeftOut judges the expression of the photo in data, p framed,
+// with the limits fitted without its sitter: the mouth span limit
+// (mouthSpanLimit), and, for the people the smile model was fitted on
+// (inSmileModel; canada/ is not among them), the model and its teeth
+// limit.
+func expressionLeftOut(t *testing.T, data []byte, samples []smileSample, spans []spanSample, p faceset.Photo, inSmileModel bool) Check {
+	t.Helper()
+	_, m := measureData(t, data)
+	f := *m.features
+	if math.IsNaN(f.mouthSpan) {
+		t.Errorf("%s/%s: no mouth span", p.Label, p.Name)
 	}
-	return math.NaN(), 0
-}
-
-func smileLeftOut(samples []smileSample, person string) (bool, float64) {
-	for _, s := range samples {
-		if s.person == person && s.grade == "" { // the photo of neutral/
-			m := fitSmileOn(samples, person)
-			p := s.cues.probability(m)
-			return p > defaultFeatureLimits.MaxSmile || s.teeth > m.MaxTeeth, p
-		}
+	prof := cie
+	prof.Features.MinMouthSpan = mouthSpanLimit(spans, personKey(p))
+	if inSmileModel {
+		sm := fitSmileOn(samples, p.Person.ID)
+		f.smile = f.smileCues.probability(sm)
+		prof.Features.MaxTeeth = sm.MaxTeeth
 	}
-	return false, math.NaN()
+	j := &judge{prof: &prof, lang: "en", now: testNow}
+	return said(j.expression(&f), "en")
 }

@@ -171,40 +171,55 @@ func (j *judge) mouthClosed(f *featureMeasures) Check {
 // 19794-5 has it: not smiling, both eyes open normally, the mouth closed.
 // It names the first of these it finds: teeth showing, a smile (the model
 // of measure_smile.go), the mouth open (the gap mouth_closed judges, at
-// its limit: a shout, a gasp or a grimace), lips pursed or pushed out in
-// a pout (the mouth narrow against the eyes' span, MinMouthSpan) and the
-// eyes squeezed or shut (the eye opening eyes_open judges, at its limit).
-// Its Value is the measure of the reason named: the smile probability
-// when the face passes or smiles.
+// its limit: speaking, a shout, a gasp or a grimace), lips pursed or
+// pushed out in a pout (the mouth narrow against the eyes' span,
+// MinMouthSpan) and an eye screwed up or shut (the eye opening eyes_open
+// judges, at its limit: a squint or a wink). The open mouth and the shut
+// eye fail mouth_closed and eyes_open too; they are named here as well
+// because the standard counts them in the expression. Value and Limit are
+// those of the reason named; a passing face shows its smile probability
+// and every limit. A measure that could not be read (NaN: an eye or the
+// eye corners outside the photo) names nothing.
 func (j *judge) expression(f *featureMeasures) Check {
 	p := j.prof.Features
-	ear := math.Min(f.eyeAspect[0], f.eyeAspect[1])
+	ear := seenMin(f.eyeAspect)
 	gap := f.mouthGap(p.MaxLipGap, p.MaxTeeth)
-	c := Check{ID: Expression, Value: math.Round(f.smile*100) / 100,
-		Limit: fmt.Sprintf("smile probability <= %.2f, teeth <= %.2f of the opening, lips apart <= %.2f, mouth width >= %.2f of the eyes' span, eye opening >= %.2f",
-			p.MaxSmile, p.MaxTeeth, p.MaxLipGap, p.MinMouthSpan, p.MinEyeAspect)}
-	c.Status = Fail
-	c.FixText = j.say("check.expression.take_photo_again_with")
+	c := Check{ID: Expression, Status: Fail, FixText: j.say("check.expression.take_photo_again_with")}
 	switch {
 	case f.teeth > p.MaxTeeth:
+		c.Value, c.Limit = math.Round(f.teeth*1000)/1000, fmt.Sprintf("teeth <= %.3f of the opening between the lips", p.MaxTeeth)
 		c.MessageText = j.say("check.expression.expression_not_neutral_teeth")
 	case f.smile > p.MaxSmile:
+		c.Value, c.Limit = math.Round(f.smile*100)/100, fmt.Sprintf("smile probability <= %.2f", p.MaxSmile)
 		c.MessageText = j.say("check.expression.expression_not_neutral_smile")
 	case gap > p.MaxLipGap:
-		c.Value = math.Round(gap*1000) / 1000
+		c.Value, c.Limit = math.Round(gap*1000)/1000, fmt.Sprintf("lips apart <= %.2f eye distances", p.MaxLipGap)
 		c.MessageText = j.say("check.expression.expression_not_neutral_mouth")
 	case f.mouthSpan < p.MinMouthSpan:
-		c.Value = math.Round(f.mouthSpan*100) / 100
+		c.Value, c.Limit = math.Round(f.mouthSpan*1000)/1000, fmt.Sprintf("mouth width >= %.3f of the eyes' span", p.MinMouthSpan)
 		c.MessageText = j.say("check.expression.expression_not_neutral_pursed")
 	case ear < p.MinEyeAspect:
-		c.Value = math.Round(ear*100) / 100
+		c.Value, c.Limit = math.Round(ear*1000)/1000, fmt.Sprintf("eye opening >= %.2f", p.MinEyeAspect)
 		c.MessageText = j.say("check.expression.expression_not_neutral_eyes")
 	default:
-		c.Status = Pass
-		c.FixText = catalog.Text{}
-		c.MessageText = j.say("check.expression.neutral_expression")
+		c = Check{ID: Expression, Status: Pass, Value: math.Round(f.smile*100) / 100,
+			Limit: fmt.Sprintf("smile probability <= %.2f, teeth <= %.3f of the opening, lips apart <= %.2f, mouth width >= %.3f of the eyes' span, eye opening >= %.2f",
+				p.MaxSmile, p.MaxTeeth, p.MaxLipGap, p.MinMouthSpan, p.MinEyeAspect),
+			MessageText: j.say("check.expression.neutral_expression")}
 	}
 	return c
+}
+
+// seenMin is the smaller of the two eyes' readings that are not NaN (an
+// eye outside the photo), NaN when neither is.
+func seenMin(v [2]float64) float64 {
+	switch {
+	case math.IsNaN(v[0]):
+		return v[1]
+	case math.IsNaN(v[1]):
+		return v[0]
+	}
+	return math.Min(v[0], v[1])
 }
 
 // eyesVisible judges what covers the eyes. Its Value is the darker eye's

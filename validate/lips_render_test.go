@@ -35,27 +35,31 @@ func mouthAxis(lm [][2]float64) (mid, down [2]float64) {
 // gives way.
 func fuller(up, low float64) lipChange {
 	return func(img image.Image, lm [][2]float64) *image.NRGBA {
-		src, dst := lm, grown(lm, up, low)
-		// Only the lower face moves: the nose, the jaw and points beside
-		// the mouth hold it; nothing outside their hull changes.
-		var keep []int
-		for i := facedetect.JawFirst + 2; i <= facedetect.JawLast-2; i++ {
-			keep = append(keep, i)
-		}
-		for i := facedetect.NostrilLeft; i <= facedetect.NostrilRight; i++ {
-			keep = append(keep, i)
-		}
-		keep = append(keep, facedetect.NoseTip)
-		for i := facedetect.OuterLipFirst; i <= facedetect.InnerLipLast; i++ {
-			keep = append(keep, i)
-		}
-		var s, d [][2]float64
-		for _, i := range keep {
-			s, d = append(s, src[i]), append(d, dst[i])
-		}
-		s, d, _ = dedupe(s, d, make([]float64, len(s)))
-		return warpTriangles(img, s, d, nil, delaunay(s))
+		return warpMouth(img, lm, grown(lm, up, low))
 	}
+}
+
+// warpMouth moves the lips of the photo from their landmarks lm to dst.
+// Only the lower face moves: the nose, the jaw and points beside the
+// mouth hold it; nothing outside their hull changes.
+func warpMouth(img image.Image, lm, dst [][2]float64) *image.NRGBA {
+	var keep []int
+	for i := facedetect.JawFirst + 2; i <= facedetect.JawLast-2; i++ {
+		keep = append(keep, i)
+	}
+	for i := facedetect.NostrilLeft; i <= facedetect.NostrilRight; i++ {
+		keep = append(keep, i)
+	}
+	keep = append(keep, facedetect.NoseTip)
+	for i := facedetect.OuterLipFirst; i <= facedetect.InnerLipLast; i++ {
+		keep = append(keep, i)
+	}
+	var s, d [][2]float64
+	for _, i := range keep {
+		s, d = append(s, lm[i]), append(d, dst[i])
+	}
+	s, d, _ = dedupe(s, d, make([]float64, len(s)))
+	return warpTriangles(img, s, d, nil, delaunay(s))
 }
 
 // darker returns a lipChange that darkens the lips to share of their
