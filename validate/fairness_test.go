@@ -89,12 +89,13 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 		t.Skip("real photos: slow")
 	}
 	photos := studioPhotos(t)
-	samples := loadSmileSamples(t)
+	neutral := loadFiles(t, "neutral")
+	samples := smileSamplesOf(t, neutral, loadFiles(t, "smiling"))
 	inSmileModel := map[string]bool{}
 	for _, s := range samples {
 		inSmileModel[s.person] = true
 	}
-	spans := loadSpanSamples(t, samples)
+	spans := loadSpanSamples(t, neutral)
 	skullFit := skullLeftOut(skullSamples(t))
 	hand := loadHandTops(t)
 	// rejected counts the good photos any check fails; byOther, those a
@@ -126,6 +127,7 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 			continue
 		}
 		rep := check(t, data, Options{Lang: "en"})
+		ph, m := measureData(t, data)
 		var failed, warned []string
 		failedOther := false // a check other than expression fails
 		for _, c := range rep.Checks {
@@ -133,12 +135,12 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 			case "face_height":
 				// The skull estimate fitted without the person, as
 				// TestSkullModel scores it.
-				c = faceHeightLeftOut(t, data, skullFit[personKey(p)])
+				c = faceHeightLeftOut(ph, m, skullFit[personKey(p)])
 			case "expression":
 				// The smile model, its teeth limit and the mouth span
 				// limit fitted without the person, as TestSmileModel
 				// and TestMouthSpanLimit score them.
-				c = expressionLeftOut(t, data, samples, spans, p, inSmileModel[p.Person.ID])
+				c = expressionLeftOut(t, m, samples, spans, p, inSmileModel[p.Person.ID])
 			}
 			switch {
 			case c.Status == Fail:
@@ -248,29 +250,27 @@ func measureData(t *testing.T, data []byte) (*photo, *measures) {
 	return ph, m
 }
 
-// faceHeightLeftOut judges face_height on the photo in data with the skull
-// estimate's ratio given by skull (a fit that did not see the person).
-func faceHeightLeftOut(t *testing.T, data []byte, skull func(ear float64) float64) Check {
-	t.Helper()
-	ph, m := measureData(t, data)
-	g := m.face
+// faceHeightLeftOut judges face_height on the photo ph measured as m with
+// the skull estimate's ratio given by skull (a fit that did not see the
+// person).
+func faceHeightLeftOut(ph *photo, m *measures, skull func(ear float64) float64) Check {
+	g := *m.face
 	r := skull(earDrop(g.f, g.eyeMid, g.chin))
 	g.skull = facedetect.Point{X: g.eyeMid.X - r*(g.chin.X-g.eyeMid.X), Y: g.eyeMid.Y - r*(g.chin.Y-g.eyeMid.Y)}
 	if !g.crownSeen {
 		g.crown = g.skull
 	}
 	j := &judge{prof: &cie, lang: "en", now: testNow}
-	return said(j.faceHeight(g, float64(ph.info.Height)), "en")
+	return said(j.faceHeight(&g, float64(ph.info.Height)), "en")
 }
 
-// expressionLeftOut judges the expression of the photo in data, p framed,
-// with the limits fitted without its sitter: the mouth span limit
-// (mouthSpanLimit), and, for the people the smile model was fitted on
-// (inSmileModel; canada/ is not among them), the model and its teeth
-// limit.
-func expressionLeftOut(t *testing.T, data []byte, samples []smileSample, spans []spanSample, p faceset.Photo, inSmileModel bool) Check {
+// expressionLeftOut judges the expression of the photo of p framed and
+// measured as m, with the limits fitted without its sitter: the mouth
+// span limit (mouthSpanLimit), and, for the people the smile model was
+// fitted on (inSmileModel; canada/ is not among them), the model and its
+// teeth limit.
+func expressionLeftOut(t *testing.T, m *measures, samples []smileSample, spans []spanSample, p faceset.Photo, inSmileModel bool) Check {
 	t.Helper()
-	_, m := measureData(t, data)
 	f := *m.features
 	if math.IsNaN(f.mouthSpan) {
 		t.Errorf("%s/%s: no mouth span", p.Label, p.Name)

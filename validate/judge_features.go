@@ -177,49 +177,52 @@ func (j *judge) mouthClosed(f *featureMeasures) Check {
 // judges, at its limit: a squint or a wink). The open mouth and the shut
 // eye fail mouth_closed and eyes_open too; they are named here as well
 // because the standard counts them in the expression. Value and Limit are
-// those of the reason named; a passing face shows its smile probability
-// and every limit. A measure that could not be read (NaN: an eye or the
-// eye corners outside the photo) names nothing.
+// those of the reason named, the value rounded away from the limit so a
+// failing one never shows as the limit itself; a passing face shows its
+// smile probability and every limit. A mouth span that cannot be read
+// (NaN: the outer eye corners meet) names nothing.
 func (j *judge) expression(f *featureMeasures) Check {
 	p := j.prof.Features
-	ear := seenMin(f.eyeAspect)
+	ear := math.Min(f.eyeAspect[0], f.eyeAspect[1])
 	gap := f.mouthGap(p.MaxLipGap, p.MaxTeeth)
 	c := Check{ID: Expression, Status: Fail, FixText: j.say("check.expression.take_photo_again_with")}
 	switch {
 	case f.teeth > p.MaxTeeth:
-		c.Value, c.Limit = math.Round(f.teeth*1000)/1000, fmt.Sprintf("teeth <= %.3f of the opening between the lips", p.MaxTeeth)
+		c.Value, c.Limit = ceilTo(f.teeth, 3), fmt.Sprintf("teeth <= %.3f of the opening between the lips", p.MaxTeeth)
 		c.MessageText = j.say("check.expression.expression_not_neutral_teeth")
 	case f.smile > p.MaxSmile:
-		c.Value, c.Limit = math.Round(f.smile*100)/100, fmt.Sprintf("smile probability <= %.2f", p.MaxSmile)
+		c.Value, c.Limit = ceilTo(f.smile, 2), fmt.Sprintf("smile probability <= %.2f", p.MaxSmile)
 		c.MessageText = j.say("check.expression.expression_not_neutral_smile")
 	case gap > p.MaxLipGap:
-		c.Value, c.Limit = math.Round(gap*1000)/1000, fmt.Sprintf("lips apart <= %.2f eye distances", p.MaxLipGap)
+		c.Value, c.Limit = ceilTo(gap, 3), fmt.Sprintf("lips apart <= %.3f eye distances", p.MaxLipGap)
 		c.MessageText = j.say("check.expression.expression_not_neutral_mouth")
 	case f.mouthSpan < p.MinMouthSpan:
-		c.Value, c.Limit = math.Round(f.mouthSpan*1000)/1000, fmt.Sprintf("mouth width >= %.3f of the eyes' span", p.MinMouthSpan)
+		c.Value, c.Limit = floorTo(f.mouthSpan, 3), fmt.Sprintf("mouth width >= %.3f of the eyes' span", p.MinMouthSpan)
 		c.MessageText = j.say("check.expression.expression_not_neutral_pursed")
 	case ear < p.MinEyeAspect:
-		c.Value, c.Limit = math.Round(ear*1000)/1000, fmt.Sprintf("eye opening >= %.2f", p.MinEyeAspect)
+		c.Value, c.Limit = floorTo(ear, 3), fmt.Sprintf("eye opening >= %.3f", p.MinEyeAspect)
 		c.MessageText = j.say("check.expression.expression_not_neutral_eyes")
 	default:
 		c = Check{ID: Expression, Status: Pass, Value: math.Round(f.smile*100) / 100,
-			Limit: fmt.Sprintf("smile probability <= %.2f, teeth <= %.3f of the opening, lips apart <= %.2f, mouth width >= %.3f of the eyes' span, eye opening >= %.2f",
+			Limit: fmt.Sprintf("smile probability <= %.2f, teeth <= %.3f of the opening, lips apart <= %.3f, mouth width >= %.3f of the eyes' span, eye opening >= %.3f",
 				p.MaxSmile, p.MaxTeeth, p.MaxLipGap, p.MinMouthSpan, p.MinEyeAspect),
 			MessageText: j.say("check.expression.neutral_expression")}
 	}
 	return c
 }
 
-// seenMin is the smaller of the two eyes' readings that are not NaN (an
-// eye outside the photo), NaN when neither is.
-func seenMin(v [2]float64) float64 {
-	switch {
-	case math.IsNaN(v[0]):
-		return v[1]
-	case math.IsNaN(v[1]):
-		return v[0]
-	}
-	return math.Min(v[0], v[1])
+// ceilTo rounds v up to places decimals: a reading over a maximum is
+// shown over it.
+func ceilTo(v float64, places int) float64 {
+	k := math.Pow(10, float64(places))
+	return math.Ceil(v*k) / k
+}
+
+// floorTo rounds v down to places decimals: a reading under a minimum is
+// shown under it.
+func floorTo(v float64, places int) float64 {
+	k := math.Pow(10, float64(places))
+	return math.Floor(v*k) / k
 }
 
 // eyesVisible judges what covers the eyes. Its Value is the darker eye's

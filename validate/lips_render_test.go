@@ -35,14 +35,17 @@ func mouthAxis(lm [][2]float64) (mid, down [2]float64) {
 // gives way.
 func fuller(up, low float64) lipChange {
 	return func(img image.Image, lm [][2]float64) *image.NRGBA {
-		return warpMouth(img, lm, grown(lm, up, low))
+		out, _ := warpMouth(img, lm, grown(lm, up, low))
+		return out
 	}
 }
 
-// warpMouth moves the lips of the photo from their landmarks lm to dst.
-// Only the lower face moves: the nose, the jaw and points beside the
-// mouth hold it; nothing outside their hull changes.
-func warpMouth(img image.Image, lm, dst [][2]float64) *image.NRGBA {
+// warpMouth moves the lips of the photo from their landmarks lm to dst,
+// and says how many triangles of the warp the move folds over (those
+// keep the photo's pixels: see warpTriangles). Only the lower face moves:
+// the nose, the jaw and points beside the mouth hold it; nothing outside
+// their hull changes.
+func warpMouth(img image.Image, lm, dst [][2]float64) (out *image.NRGBA, folded int) {
 	var keep []int
 	for i := facedetect.JawFirst + 2; i <= facedetect.JawLast-2; i++ {
 		keep = append(keep, i)
@@ -59,7 +62,13 @@ func warpMouth(img image.Image, lm, dst [][2]float64) *image.NRGBA {
 		s, d = append(s, lm[i]), append(d, dst[i])
 	}
 	s, d, _ = dedupe(s, d, make([]float64, len(s)))
-	return warpTriangles(img, s, d, nil, delaunay(s))
+	tris := delaunay(s)
+	for _, tr := range tris {
+		if (signedArea(s[tr[0]], s[tr[1]], s[tr[2]]) > 0) != (signedArea(d[tr[0]], d[tr[1]], d[tr[2]]) > 1e-9) {
+			folded++
+		}
+	}
+	return warpTriangles(img, s, d, nil, tris), folded
 }
 
 // darker returns a lipChange that darkens the lips to share of their

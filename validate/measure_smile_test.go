@@ -195,24 +195,30 @@ type smileSample struct {
 	scored, smiling bool
 	cues            smileCues
 	teeth           float64 // featureMeasures.teeth
-	mouthSpan       float64 // featureMeasures.mouthSpan
 }
 
 // loadSmileSamples measures the cues on every neutral/ and smiling/ photo.
 func loadSmileSamples(t *testing.T) []smileSample {
 	t.Helper()
+	return smileSamplesOf(t, loadFiles(t, "neutral"), loadFiles(t, "smiling"))
+}
+
+// smileSamplesOf is the smile samples of photos measured by loadFiles from
+// neutral/ and smiling/.
+func smileSamplesOf(t *testing.T, folders ...[]measured) []smileSample {
+	t.Helper()
 	var out []smileSample
-	for _, label := range []string{"neutral", "smiling"} {
-		for _, x := range loadFiles(t, label) {
+	for _, photos := range folders {
+		for _, x := range photos {
 			if x.m.features == nil {
 				t.Errorf("%s: no face", x.name)
 				continue
 			}
+			label, _, _ := strings.Cut(x.name, "/")
 			want, scored := faceset.Photo{Label: label, Smile: x.smile}.Graded()
 			out = append(out, smileSample{
 				name: x.name, person: faceset.PersonID(filepath.Base(x.name)), group: x.group, grade: x.smile,
 				scored: scored, smiling: want, cues: x.m.features.smileCues, teeth: x.m.features.teeth,
-				mouthSpan: x.m.features.mouthSpan,
 			})
 		}
 	}

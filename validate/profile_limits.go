@@ -66,8 +66,9 @@ var defaultFeatureLimits = FeatureLimits{
 	MaxTeeth: smileModelFit.MaxTeeth,
 	// Three standard deviations (pursedZ) under the mean of the neutral
 	// mouths of neutral/ and canada/, 0.479 (TestMouthSpanLimit fits it
-	// and scores it leave-one-person-out: one of 46 neutral faces falls
-	// under it, canada/019f). The groups of people.csv read mean spans of
+	// and scores it leave-one-person-out: one of the 42 faces falls under
+	// it, canada/019f, and none of lisa/'s 4). The groups of people.csv,
+	// canada/ counted with the white sitters, read mean spans of
 	// 0.57-0.61, the white sitters' the narrowest; the lips' thickness,
 	// which a pout also grows, differs between them by a third (the black
 	// sitters' lips the fullest) and is not read. Slight pouts pass:
