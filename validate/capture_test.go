@@ -173,6 +173,8 @@ func TestCaptureOnFaces(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
+	t.Parallel() // real photos, slow: the face tests share the cores
+
 	counts := map[string]map[CheckID]tally{} // folder or folder/group -> check -> tally
 	add := func(key string, id CheckID, s Status) {
 		if counts[key] == nil {
@@ -362,6 +364,7 @@ func TestCaptureFramed(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
+	t.Parallel() // real photos, slow: the face tests share the cores
 	photos := studioPhotos(t)
 	counts := map[string]tally{} // variant and check -> statuses
 	n, tight := 0, 0

@@ -85,6 +85,7 @@ func TestMouthSpanLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
+	t.Parallel() // real photos, slow: the face tests share the cores
 	spans := loadSpanSamples(t, loadFiles(t, "neutral"))
 	all := mouthSpanLimit(spans, "")
 	if got := defaultFeatureLimits.MinMouthSpan; math.Abs(got-all) > 0.005 {

@@ -88,6 +88,7 @@ func TestGoodPhotosPerGroup(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
+	t.Parallel() // real photos, slow: the face tests share the cores
 	photos := studioPhotos(t)
 	neutral := loadFiles(t, "neutral")
 	samples := smileSamplesOf(t, neutral, loadFiles(t, "smiling"))

@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -80,27 +82,47 @@ type facePhoto struct {
 }
 
 // loadFaces judges every photo of the labels (profile icao: the grey and
-// coloured backdrops are not the point here).
+// coloured backdrops are not the point here). Each folder is judged once
+// per test binary and shared (see shared): the caller must not change the
+// images or reports it gets.
 func loadFaces(t *testing.T, labels ...string) []facePhoto {
 	t.Helper()
 	dir := faceset.Require(t)
-	photos, err := faceset.Load(dir, labels...)
+	v := testValidator(t)
+	var out []facePhoto
+	for _, label := range labels {
+		faces, err := shared("faces/"+label, func() ([]facePhoto, error) { return checkFaces(v, dir, label) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, faces...)
+	}
+	return out
+}
+
+// checkFaces decodes and checks (icao) every photo of folder label of dir.
+func checkFaces(v *Validator, dir, label string) ([]facePhoto, error) {
+	photos, err := faceset.Load(dir, label)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var out []facePhoto
 	for _, p := range photos {
 		data, err := os.ReadFile(p.Path)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
-		img, err := imaging.Decode(strings.NewReader(string(data)))
+		img, err := imaging.Decode(bytes.NewReader(data))
 		if err != nil {
-			t.Fatal(err)
+			return nil, fmt.Errorf("%s: %w", p.Path, err)
 		}
-		out = append(out, facePhoto{p: p, img: img, rep: check(t, data, Options{Profile: "icao"})})
+		rep, err := v.Check(context.Background(), "test", data, Options{Profile: "icao", Now: testNow})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.Path, err)
+		}
+		out = append(out, facePhoto{p: p, img: img, rep: rep})
 	}
-	return out
+	return out, nil
 }
 
 // tally counts statuses of one check in one folder.
@@ -127,6 +149,7 @@ func (c tally) share(s ...Status) float64 {
 // TestFeaturesOnFaces runs the feature checks on every real photo and logs
 // the counts per folder and check; it asserts the calibration targets.
 func TestFeaturesOnFaces(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
 	faces := loadFaces(t, "neutral", "canada", "smiling", "lisa", "zoom")
 	counts := map[string]map[string]tally{} // label -> id -> tally
 	for _, f := range faces {
@@ -223,6 +246,7 @@ func rotated(img image.Image, deg float64) image.Image {
 // by up to 3.0° too, on 5 of the 128 turned photos): pitch must stay within
 // 2° on at least 95 % of them.
 func TestRotatedFaces(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
 	faces := loadFaces(t, "neutral")
 	degs := []float64{-12, -3, 3, 12}
 	type result struct{ roll, yaw, pitch tally }
@@ -351,6 +375,7 @@ func withDepth(t *testing.T, f facePhoto) (q [][2]float64, real [][3]float64) {
 // is that of a real face whose depth the model does not know. Turning with
 // the model's own depth would only check the solver against itself.
 func TestPoseOnRealLandmarks(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
 	faces := loadFaces(t, "neutral")
 	// anthroDepth puts the inner eye corners 0.46-0.48 eye distances behind
 	// the nose tip, faceDepth 0.55-0.57: about 15 % deeper, so a turn reads
@@ -487,6 +512,7 @@ var eyeDefects = []struct {
 // the photos (a painted defect is not a real one: these are the best
 // evidence available, not proof on real glasses).
 func TestEyeDefects(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
 	faces := loadFaces(t, "neutral")
 	for _, df := range eyeDefects {
 		tl := tally{}
@@ -521,6 +547,7 @@ func TestEyeDefects(t *testing.T) {
 // (a pair of tinted lenses fails; one dark eye, which a shadow also
 // makes, warns) on >= 90 % of the photos.
 func TestOneEyeCovered(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
 	faces := loadFaces(t, "neutral")
 	tl := tally{}
 	for _, f := range faces {
@@ -679,6 +706,7 @@ func poseBetween(max, sd float64) float64 {
 // mouth: the checks give a verdict (or a warning) and the report stays valid
 // JSON.
 func TestFeaturesFaceAtTheEdge(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
 	faces := loadFaces(t, "neutral")[:3]
 	for _, f := range faces {
 		centres, d := eyeGeom(f.rep.Face)

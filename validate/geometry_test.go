@@ -99,6 +99,7 @@ func cropExtended(img image.Image, r image.Rectangle) image.Image {
 // fail: a head too small (even 15 % of hair keeps it under 70 %) or
 // running off the top edge.
 func TestGeometryOnCrops(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
 	photos := studioPhotos(t)
 	type tally struct{ right, total int }
 	score := map[string]*tally{}
@@ -178,6 +179,7 @@ func TestFaceHeightCutAtTop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
+	t.Parallel() // real photos, slow: the face tests share the cores
 	dir := faceset.Require(t)
 	photos, err := faceset.Load(dir, "neutral", "canada")
 	if err != nil {

@@ -139,6 +139,7 @@ func TestHEIFPixelLimit(t *testing.T) {
 // same file gets as a PNG: the HEIC path adds nothing of its own to the
 // pixels, the turn included.
 func TestHEIFFaces(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
 	photos, err := faceset.Load(faceset.Require(t), "neutral", "canada")
 	if err != nil {
 		t.Fatal(err)

@@ -353,6 +353,7 @@ func TestInnerFrames(t *testing.T) {
 // nothing there, in a border they read the border unless they too see the
 // photo inside its margins (eyes_visible failed on both).
 func TestPlainBorderFaceChecks(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
 	dir := faceset.Require(t)
 	photos := []struct {
 		path string

@@ -257,6 +257,7 @@ func TestCrownAccuracy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
+	t.Parallel() // real photos, slow: the face tests share the cores
 	photos := studioPhotos(t)
 	variants := []struct {
 		name string

@@ -109,6 +109,7 @@ func poseSpread(v []float64) (mean, sd, p90 float64) {
 // people are in it. The figures reported and asserted are these held-out
 // ones, overall and per group of people.csv.
 func TestPoseCalibration(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
 	faces := loadFaces(t, "neutral", "smiling", "canada")
 	samples := poseSamples(t, faces)
 	byPerson := map[string][]poseSample{}
@@ -345,6 +346,7 @@ func BenchmarkHeadPose(b *testing.B) {
 // pass band: the price of not warning on frontal faces, and what a reader
 // of 68 landmarks can tell.
 func TestPoseTurnedHeads(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
 	faces := loadFaces(t, "neutral")
 	lim := cie.Features
 	const spare = 3.0      // SDs of the frontal reading

@@ -117,6 +117,7 @@ func TestSkullModel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
+	t.Parallel() // real photos, slow: the face tests share the cores
 	samples := skullSamples(t)
 	base, slope := fitSkull(samples, "")
 	t.Logf("fit on %d photos: ratio = %.4f %+.4f * ear", len(samples), base, slope)
@@ -181,6 +182,7 @@ func TestHairVolume(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
+	t.Parallel() // real photos, slow: the face tests share the cores
 	photos := studioPhotos(t)
 	fit := skullLeftOut(skullSamples(t))
 	hand := loadHandTops(t)

@@ -228,31 +228,42 @@ func smileSamplesOf(t *testing.T, folders ...[]measured) []smileSample {
 // loadFiles measures every photo of a folder of ../shared/faces from its
 // file as it is, the bytes tessera check reads: not decoded and encoded
 // again (loadImages), which moves the landmarks by enough to move a face
-// near the expression model's limit.
+// near the expression model's limit. The folder is measured once per test
+// binary and shared (see shared): the caller must not change what it gets.
 func loadFiles(t *testing.T, label string) []measured {
 	t.Helper()
-	photos, err := faceset.Load(faceset.Require(t), label)
+	dir := faceset.Require(t)
+	v := testValidator(t)
+	out, err := shared("files/"+label, func() ([]measured, error) { return measureFiles(v, dir, label) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := testValidator(t)
+	return slices.Clone(out)
+}
+
+// measureFiles measures every photo of folder label of dir with v.
+func measureFiles(v *Validator, dir, label string) ([]measured, error) {
+	photos, err := faceset.Load(dir, label)
+	if err != nil {
+		return nil, err
+	}
 	var out []measured
 	for _, p := range photos {
 		data, err := os.ReadFile(p.Path)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		ph, err := v.read(data)
 		if err != nil {
-			t.Fatalf("%s: %v", p.Path, err)
+			return nil, fmt.Errorf("%s: %w", p.Path, err)
 		}
 		m, err := v.measure(context.Background(), ph)
 		if err != nil {
-			t.Fatalf("%s: %v", p.Path, err)
+			return nil, fmt.Errorf("%s: %w", p.Path, err)
 		}
 		out = append(out, measured{name: label + "/" + p.Name, ph: ph, m: m, group: p.Person.Group, smile: p.Smile})
 	}
-	return out
+	return out, nil
 }
 
 // fitSmileOn fits the expression model on the scored samples (broad
@@ -282,6 +293,7 @@ func TestSmileModel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
+	t.Parallel() // real photos, slow: the face tests share the cores
 	samples := loadSmileSamples(t)
 	type score struct{ neutralOK, neutral, smileOK, smile int }
 	scores := map[string]*score{"all": {}}

@@ -139,6 +139,10 @@ func TestServeOffice(t *testing.T) {
 	}
 }
 
+// startBound is how long startServe waits for the server to listen and
+// be ready.
+const startBound = time.Minute
+
 // startServe runs `tessera serve args...` until it is ready, and returns
 // its URL, its log, and stop, which ends it as SIGTERM would and returns
 // its exit status.
@@ -158,7 +162,10 @@ func startServe(t *testing.T, args ...string) (base string, stderr *serveLog, st
 
 	var addr string
 	re := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
-	for i := 0; i < 500 && addr == ""; i++ {
+	// The bounds only keep a broken server from hanging the test: loading
+	// the models takes seconds when every core is busy with other tests.
+	deadline := time.Now().Add(startBound)
+	for addr == "" && time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(stderr.String()); m != nil {
 			addr = m[1]
 		}
@@ -169,7 +176,7 @@ func startServe(t *testing.T, args ...string) (base string, stderr *serveLog, st
 	}
 	base = "http://" + addr
 	ready := false
-	for i := 0; i < 500 && !ready; i++ {
+	for !ready && time.Now().Before(deadline) {
 		if resp, err := http.Get(base + "/readyz"); err == nil {
 			ready = resp.StatusCode == http.StatusOK
 			resp.Body.Close()
