@@ -335,9 +335,12 @@ func (ic *imapConn) move(uid uint32, folder string) error {
 func (ic *imapConn) await(ctx context.Context, poll, timeout time.Duration) error {
 	c := ic.c
 	if !c.Caps().Has(imap.CapIdle) {
+		// Polled: a connection the server closes meanwhile ends the
+		// wait at once (the NOOP reports it), not a poll later.
 		select {
 		case <-ctx.Done():
 		case <-ic.news:
+		case <-c.Closed():
 		case <-time.After(min(poll, timeout)):
 		}
 		// A NOOP lets the server tell of new messages.

@@ -986,6 +986,31 @@ func TestRunReconnects(t *testing.T) {
 	}
 }
 
+// TestAwaitClosedConnection: on a server without IDLE, where the inbox
+// waits for news by polling, a connection the server closes (Dovecot
+// stopped, as for an upgrade) ends the wait at once with an error, so Run
+// reconnects then, not a poll interval later.
+func TestAwaitClosedConnection(t *testing.T) {
+	r := newRigWith(t, dovecot.Options{Capability: "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ UIDPLUS MOVE"})
+	in := r.inbox(t, r.config())
+	c, _, err := in.connect(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	done := make(chan error, 1)
+	go func() { done <- c.await(context.Background(), time.Hour, time.Hour) }()
+	r.imap.Stop(t)
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("the wait ended without an error on a closed connection")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("still waiting 30 s after the server closed the connection")
+	}
+}
+
 // waitAnswers waits until the SMTP server has n messages; the bound only
 // keeps a broken inbox from hanging the test.
 func waitAnswers(t testing.TB, s *smtpsink.Server, n int, bound time.Duration) {
