@@ -53,6 +53,8 @@ func loadGray(t testing.TB, path string) *image.Gray {
 // (mean of the six eye landmarks) within 5 % of the inter-pupil distance of
 // the hand-placed template pupils for at least 95 % of the photos.
 func TestFacesOnSharedPhotos(t *testing.T) {
+	t.Parallel() // real photos, slow: these tests share the cores
+
 	dir := faceset.Require(t)
 	photos, err := faceset.Load(dir, "neutral", "smiling", "canada", "lisa", "zoom", "nonface")
 	if err != nil {
@@ -274,6 +276,8 @@ func TestLifecycle(t *testing.T) {
 // figures the chin's second fit places its box by (refitBoxDown,
 // refitBoxSide): the constants must be those means, rounded.
 func TestRefitBox(t *testing.T) {
+	t.Parallel() // real photos, slow: these tests share the cores
+
 	dir := faceset.Require(t)
 	photos, err := faceset.Load(dir, "neutral", "smiling", "canada")
 	if err != nil {
@@ -327,6 +331,8 @@ func meanSD(v []float64) (mean, sd float64) {
 // photos of ../shared/faces: the constants the second fit places its box
 // by (landmarkBoxUp, landmarkBoxSide) must be those means, rounded.
 func TestLandmarkBox(t *testing.T) {
+	t.Parallel() // real photos, slow: these tests share the cores
+
 	dir := faceset.Require(t)
 	photos, err := faceset.Load(dir, "neutral", "smiling", "canada")
 	if err != nil {
@@ -376,6 +382,8 @@ func TestLandmarkBox(t *testing.T) {
 // lies by the fit of the photo (a wrong pair would put an eye corner on
 // the other corner, a brow's end on its middle).
 func TestMirrorFit(t *testing.T) {
+	t.Parallel() // real photos, slow: these tests share the cores
+
 	dir := faceset.Require(t)
 	photos, err := faceset.Load(dir, "neutral")
 	if err != nil {

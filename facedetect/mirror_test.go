@@ -25,6 +25,8 @@ import (
 // point 0.027 eye distances apart (median over ../shared/faces/wild and
 // neutral/; 0.10 at the 90th percentile, 8.7 at worst).
 func TestMirrorDetect(t *testing.T) {
+	t.Parallel() // real photos, slow: these tests share the cores
+
 	photos, e := photosAndEngine(t, "neutral", "canada", "lisa", "nonface", "wild", "zoom")
 	const tol = 1e-9 // pixels
 	faces := 0

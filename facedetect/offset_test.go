@@ -19,6 +19,8 @@ import (
 // outside the sub-image would show. The colours are a sub-image too, as
 // validate hands them over.
 func TestSubImage(t *testing.T) {
+	t.Parallel() // real photos, slow: these tests share the cores
+
 	photos, e := photosAndEngine(t, "wild")
 	const tol = 1e-9 // pixels
 	rng := rand.New(rand.NewPCG(7, 7))
