@@ -998,6 +998,9 @@ func TestAwaitClosedConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.close()
+	if c.c.Caps().Has(imap.CapIdle) {
+		t.Fatal("the server offers IDLE: the polled wait is not tested")
+	}
 	done := make(chan error, 1)
 	go func() { done <- c.await(context.Background(), time.Hour, time.Hour) }()
 	r.imap.Stop(t)

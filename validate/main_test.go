@@ -35,15 +35,15 @@ type setup struct {
 // setups holds the package's shared setups by key.
 var setups sync.Map // string -> *setup
 
-// shared returns what make returns for key, calling it once per test
+// shared returns what build returns for key, calling it once per test
 // binary however many tests ask: the studio photos decoded and measured
 // as they are, which a dozen tests read, none changes and checking again
-// would only repeat. make must not call t.Fatal (it runs inside a
+// would only repeat. build must not call t.Fatal (it runs inside a
 // sync.Once); each caller fails on the error.
-func shared[T any](key string, make func() (T, error)) (T, error) {
+func shared[T any](key string, build func() (T, error)) (T, error) {
 	s, _ := setups.LoadOrStore(key, &setup{})
 	x := s.(*setup)
-	x.once.Do(func() { x.v, x.err = make() })
+	x.once.Do(func() { x.v, x.err = build() })
 	v, _ := x.v.(T)
 	return v, x.err
 }

@@ -151,7 +151,11 @@ func startServe(t *testing.T, args ...string) (base string, stderr *serveLog, st
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr = &serveLog{}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, append([]string{"serve"}, args...), io.Discard, stderr) }()
+	exited := make(chan struct{}) // closed once the exit status is in done
+	go func() {
+		done <- run(ctx, append([]string{"serve"}, args...), io.Discard, stderr)
+		close(exited)
+	}()
 	var once sync.Once
 	code := 0
 	stop = func() int {
@@ -165,7 +169,16 @@ func startServe(t *testing.T, args ...string) (base string, stderr *serveLog, st
 	// The bounds only keep a broken server from hanging the test: loading
 	// the models takes seconds when every core is busy with other tests.
 	deadline := time.Now().Add(startBound)
-	for addr == "" && time.Now().Before(deadline) {
+	// A server that exits while starting fails the test at once.
+	up := func() bool {
+		select {
+		case <-exited:
+			t.Fatalf("exited while starting: %s", stderr.String())
+		default:
+		}
+		return time.Now().Before(deadline)
+	}
+	for addr == "" && up() {
 		if m := re.FindStringSubmatch(stderr.String()); m != nil {
 			addr = m[1]
 		}
@@ -176,7 +189,7 @@ func startServe(t *testing.T, args ...string) (base string, stderr *serveLog, st
 	}
 	base = "http://" + addr
 	ready := false
-	for !ready && time.Now().Before(deadline) {
+	for !ready && up() {
 		if resp, err := http.Get(base + "/readyz"); err == nil {
 			ready = resp.StatusCode == http.StatusOK
 			resp.Body.Close()
