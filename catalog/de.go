@@ -74,8 +74,6 @@ var german = entries{
 	"check.eyesVisible.take_off_sunglasses_or":          "Nehmen Sie die Sonnenbrille oder die Brille mit getönten Gläsern ab und machen Sie das Foto neu: Die Augen müssen deutlich zu sehen sein.",
 	"check.eyesVisible.light_reflection_over_eyes":      "Lichtspiegelung auf den Augen",
 	"check.eyesVisible.take_off_your_glasses":           "Nehmen Sie die Brille ab oder neigen Sie sie leicht nach unten, und verschieben Sie das Licht (oder den Blitz) zur Seite, dann machen Sie das Foto neu.",
-	"check.eyesVisible.dark_frame_crosses_eye":          "Ein dunkles Brillengestell verläuft durch den Augenbereich",
-	"check.eyesVisible.take_off_your_glasses_2":         "Nehmen Sie die Brille ab (oder tragen Sie eine Brille mit dünnem Gestell, das die Augen nicht verdeckt) und machen Sie das Foto neu.",
 	"check.eyesVisible.eyes_clearly_visible":            "Augen gut sichtbar",
 	"check.eyesVisible.one_eye_much_darker":             "Ein Auge ist viel dunkler als das andere: im Schatten oder verdeckt",
 	"check.eyesVisible.light_both_sides_evenly":         "Beleuchten Sie beide Gesichtshälften gleichmäßig und achten Sie darauf, dass nichts ein Auge verdeckt (eine Augenklappe, ein getöntes Glas, Haare), dann machen Sie das Foto neu.",

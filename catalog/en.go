@@ -74,8 +74,6 @@ var english = entries{
 	"check.eyesVisible.take_off_sunglasses_or":          "Take off sunglasses or tinted glasses and take the photo again: the eyes must be clearly visible.",
 	"check.eyesVisible.light_reflection_over_eyes":      "Light reflection over the eyes",
 	"check.eyesVisible.take_off_your_glasses":           "Take off your glasses or tilt them slightly down, and move the light (or flash) to the side, then take the photo again.",
-	"check.eyesVisible.dark_frame_crosses_eye":          "A dark frame crosses the eye area",
-	"check.eyesVisible.take_off_your_glasses_2":         "Take off your glasses (or wear glasses with a thin frame that does not cover the eyes) and take the photo again.",
 	"check.eyesVisible.eyes_clearly_visible":            "Eyes clearly visible",
 	"check.eyesVisible.one_eye_much_darker":             "One eye is much darker than the other: in shadow, or covered",
 	"check.eyesVisible.light_both_sides_evenly":         "Light both sides of the face evenly and make sure nothing covers either eye (a patch, a tinted lens, hair), then take the photo again.",

@@ -74,8 +74,6 @@ var italian = entries{
 	"check.eyesVisible.take_off_sunglasses_or":          "Togli gli occhiali da sole o con lenti colorate e scatta di nuovo: gli occhi devono vedersi chiaramente.",
 	"check.eyesVisible.light_reflection_over_eyes":      "Riflesso di luce sugli occhi",
 	"check.eyesVisible.take_off_your_glasses":           "Togli gli occhiali o inclinali leggermente verso il basso, e sposta la luce (o il flash) di lato, poi scatta di nuovo.",
-	"check.eyesVisible.dark_frame_crosses_eye":          "Una montatura scura attraversa la zona degli occhi",
-	"check.eyesVisible.take_off_your_glasses_2":         "Togli gli occhiali (o usa occhiali con montatura sottile che non copra gli occhi) e scatta di nuovo.",
 	"check.eyesVisible.eyes_clearly_visible":            "Occhi ben visibili",
 	"check.eyesVisible.one_eye_much_darker":             "Un occhio è molto più scuro dell'altro: in ombra o coperto",
 	"check.eyesVisible.light_both_sides_evenly":         "Illumina in modo uniforme i due lati del viso e controlla che nulla copra un occhio (una benda, una lente colorata, i capelli), poi scatta di nuovo.",

@@ -495,20 +495,12 @@ var eyeDefects = []struct {
 	{"reflection on the eyes", "eyes_visible", "reflection", func(img image.Image, fi *FaceInfo) image.Image {
 		return paint(img, fi, 0.16, 0.09, 0, func(x, y int, c color.NRGBA) color.NRGBA { return color.NRGBA{255, 255, 255, 255} })
 	}},
-	{"heavy frame", "eyes_visible", "frame", func(img image.Image, fi *FaceInfo) image.Image {
-		// Rims: two ellipses' rings, 0.05 eye distances thick.
-		outer := paint(img, fi, 0.48, 0.34, 0.02, func(x, y int, c color.NRGBA) color.NRGBA { return color.NRGBA{20, 20, 20, 255} })
-		return paint(outer, fi, 0.43, 0.29, 0.02, func(x, y int, c color.NRGBA) color.NRGBA {
-			return color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
-		})
-	}},
 }
 
 // TestEyeDefects: no photo of ../shared/faces shows closed eyes or glasses,
 // so the defects are painted on the neutral/ photos, where the landmarks say
 // the eyes are: skin over both eyes (a shut lid without its lash line),
-// tinted lenses, a bright reflection, and a heavy dark frame whose rims
-// cross above and below the eyes. Each must fail its check on >= 90 % of
+// tinted lenses and a bright reflection. Each must fail its check on >= 90 % of
 // the photos (a painted defect is not a real one: these are the best
 // evidence available, not proof on real glasses).
 func TestEyeDefects(t *testing.T) {
@@ -538,6 +530,46 @@ func TestEyeDefects(t *testing.T) {
 		t.Logf("%-24s %-12s %v", df.name, df.id, tl)
 		if got := tl.share(Fail); got < 0.9 {
 			t.Errorf("%s: %s fails on %.1f %%, want >= 90 %%", df.name, df.id, 100*got)
+		}
+	}
+}
+
+// TestThickFrames paints a heavy dark frame round the eyes of each
+// neutral/ photo, rims 0.05 eye distances thick passing above and below
+// the eyes, as clear glasses with a thick frame: the clerk passes those
+// (../shared/faces/wild: openface/clapton-2, compreface/FACE_2), so
+// eyes_visible, eyes_open and expression must pass on >= 90 % of the
+// photos. Until the frame stopped being judged by a band under the lower
+// lid, eyes_visible failed every one of them.
+func TestThickFrames(t *testing.T) {
+	t.Parallel() // real photos, slow: the face tests share the cores
+	faces := loadFaces(t, "neutral")
+	ids := []string{"eyes_visible", "eyes_open", "expression"}
+	tl := map[string]tally{}
+	for _, id := range ids {
+		tl[id] = tally{}
+	}
+	for _, f := range faces {
+		if f.rep.Face == nil || len(f.rep.Face.Landmarks) != facedetect.NumLandmarks {
+			t.Fatalf("%s: no face in the original", f.p.Name)
+		}
+		outer := paint(f.img, f.rep.Face, 0.48, 0.34, 0.02, func(x, y int, c color.NRGBA) color.NRGBA { return color.NRGBA{20, 20, 20, 255} })
+		img := paint(outer, f.rep.Face, 0.43, 0.29, 0.02, func(x, y int, c color.NRGBA) color.NRGBA {
+			return color.NRGBAModel.Convert(f.img.At(x, y)).(color.NRGBA)
+		})
+		r := check(t, fixture.JPEG(img, 92, nil, nil), Options{Profile: "icao", Lang: "en"})
+		for _, id := range ids {
+			c := status(t, r, id)
+			tl[id][c.Status]++
+			if c.Status != Pass && status(t, f.rep, id).Status == Pass {
+				t.Logf("%s: thick frames: %s %s (%v): %s", f.p.Name, id, c.Status, c.Value, c.Message)
+			}
+		}
+	}
+	for _, id := range ids {
+		t.Logf("thick frames: %-12s %v", id, tl[id])
+		if got := tl[id].share(Pass); got < 0.9 {
+			t.Errorf("thick frames: %s passes %.1f %%, want >= 90 %%", id, 100*got)
 		}
 	}
 }
@@ -590,7 +622,7 @@ func neutralMeasures() *featureMeasures {
 		poseOK: true, yaw: 1, pitch: -2,
 		eyeAspect: [2]float64{0.33, 0.34}, irisLuma: [2]float64{0.25, 0.27}, browGap: [2]float64{0.25, 0.25},
 		lipGap: 0.01, mouthWidth: 0.8, mouthSpan: 0.57, cornerDepth: 0.33, smile: 0.1,
-		eyeRing: [2]float64{0.8, 0.8}, rimDip: [2]float64{0.15, 0.15},
+		eyeRing: [2]float64{0.8, 0.8},
 	}
 }
 
@@ -661,7 +693,6 @@ func TestFeatureJudge(t *testing.T) {
 		// deca/examples_image03786 of wild/: no glasses, one side in shadow;
 		// or something over one eye: a warning, not a tinted pair.
 		{"one eye far darker", func(f *featureMeasures) { f.eyeRing = [2]float64{0.29, 0.59} }, "eyes_visible", Warn},
-		{"frame", func(f *featureMeasures) { f.rimDip[1] = 0.8 }, "eyes_visible", Fail},
 		{"glare", func(f *featureMeasures) { f.eyeGlare[0] = 0.2 }, "eyes_visible", Fail},
 		{"cheeks out of the photo", func(f *featureMeasures) { f.eyeRing = [2]float64{nan, nan} }, "eyes_visible", Warn},
 	}

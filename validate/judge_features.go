@@ -229,18 +229,29 @@ func floorTo(v float64, places int) float64 {
 // ring (the skin around it over the cheeks): tinted lenses darken both
 // eyes' rings (MinEyeRing and MinPairRing), a shadow on one side of the
 // face one of them; one eye far darker than the other is a warning, as a
-// shadow or something over that eye. Then a reflection (MaxEyeGlare) and
-// a frame's rim across the eyes (MaxRimDip).
+// shadow or something over that eye. Then a reflection (MaxEyeGlare).
+//
+// A frame is not judged. The spec forbids frames across the eyes, not
+// frames: the clerk passes thick frames round open eyes
+// (../shared/faces/wild: openface/clapton-2, compreface/FACE_2). The rule
+// this check had, the darkest row of a band under the lower lid (a
+// frame's lower rim), failed 4 photos of that folder, every one wrongly:
+// two thick frames under open eyes and two bare faces whose smile or
+// grimace creased the lid; it caught no frame over an eye. Nor does a
+// frame over the eye itself have a measure yet: the darkest row beside
+// the eye's corners, at its height, dipped as little as 0.17 of the skin
+// under rims painted across the eyes of neutral/, and as much as 0.48 at
+// the crinkled corners of a bare smiling face
+// (wild/dlib/Tom_Cruise_avp_2014_4).
 func (j *judge) eyesVisible(f *featureMeasures) Check {
 	p := j.prof.Features
 	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
 	pair := math.Max(f.eyeRing[0], f.eyeRing[1])
-	dip := math.Max(f.rimDip[0], f.rimDip[1])
 	glare := math.Max(f.eyeGlare[0], f.eyeGlare[1])
 	c := Check{ID: EyesVisible, Value: math.Round(ring*100) / 100,
-		Limit: fmt.Sprintf("darker eye's ring >= %.2f (fails if the brighter's < %.2f too), rim <= %.2f, glare <= %.0f %%", p.MinEyeRing, p.MinPairRing, p.MaxRimDip, p.MaxEyeGlare*100)}
+		Limit: fmt.Sprintf("darker eye's ring >= %.2f (fails if the brighter's < %.2f too), glare <= %.0f %%", p.MinEyeRing, p.MinPairRing, p.MaxEyeGlare*100)}
 	switch {
-	case math.IsNaN(ring) || math.IsNaN(dip) || math.IsNaN(glare):
+	case math.IsNaN(ring) || math.IsNaN(glare):
 		// The eyes or the cheeks lie outside the photo.
 		c.Value = nil
 		c.Status = Warn
@@ -255,11 +266,6 @@ func (j *judge) eyesVisible(f *featureMeasures) Check {
 		c.Status = Fail
 		c.MessageText = j.say("check.eyesVisible.light_reflection_over_eyes")
 		c.FixText = j.say("check.eyesVisible.take_off_your_glasses")
-	case dip > p.MaxRimDip:
-		c.Value = math.Round(dip*100) / 100
-		c.Status = Fail
-		c.MessageText = j.say("check.eyesVisible.dark_frame_crosses_eye")
-		c.FixText = j.say("check.eyesVisible.take_off_your_glasses_2")
 	case ring < p.MinEyeRing:
 		c.Status = Warn
 		c.MessageText = j.say("check.eyesVisible.one_eye_much_darker")

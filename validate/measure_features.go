@@ -51,7 +51,6 @@ type featureMeasures struct {
 	smile       float64 // smile probability (measure_smile.go)
 
 	eyeRing  [2]float64 // skin around each eye over the cheeks
-	rimDip   [2]float64 // darkest row in the bands above and below each eye
 	eyeGlare [2]float64 // share of clipped pixels in each eye box
 
 	skin float64 // median cheek luma, 0-255
@@ -197,8 +196,8 @@ func inPoly(poly [][2]float64, u, v float64) bool {
 // by hand on the neutral/ studio faces when eyes_visible and expression
 // were built (dae216f), and the limits were calibrated on what they read:
 // the cheeks are the skin every brightness is relative to (MaxIrisLuma,
-// MinEyeRing, MaxRimDip and the smile model), the ring round each eye gives
-// MinEyeRing, the band under it MaxRimDip, the box over it MaxEyeGlare.
+// MinEyeRing and the smile model), the ring round each eye gives
+// MinEyeRing, the box over it MaxEyeGlare.
 // Moving one means calibrating those again (TestFeaturesOnFaces,
 // TestEyeDefects and TestSmileModel are where it shows).
 
@@ -228,12 +227,6 @@ const (
 	ringBelowBrow = 0.06
 	ringBelowEye  = 0.15
 	ringSideParts = 3
-
-	// The band under the lower lid, from rimBandTop to rimBandBottom below
-	// the eye's lowest landmark, is bare cheek on a face without glasses;
-	// a frame's lower rim crosses it as a dark row (MaxRimDip).
-	rimBandTop    = 0.06
-	rimBandBottom = 0.35
 
 	// glareLuma: a pixel this light (of 255) is clipped; the share of them
 	// in the eye's box grown by glareBox is MaxEyeGlare's.
@@ -307,8 +300,7 @@ func landmarkPoly(q [][2]float64, idx ...int) [][2]float64 {
 
 // measureEye measures eye e (0 left, 1 right in the image), whose six
 // landmarks start at first: the brow gap, the iris's darkness, and for
-// eyes_visible the ring, the rim band and the glare, each brightness over
-// the skin's.
+// eyes_visible the ring and the glare, each brightness over the skin's.
 func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame, gray *image.Gray, skin float64) {
 	p := func(k int) int { return first + k }
 	w := landmarkDist(q, p(facedetect.EyeCornerA), p(facedetect.EyeCornerB)) // the eye's width
@@ -332,26 +324,6 @@ func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame,
 		return !(u > u0-ringHole.side && u < u1+ringHole.side && v > v0-ringHole.top && v < v1+ringHole.bottom)
 	})
 	fm.eyeRing[e] = quantile(ring, 0.5) / skin
-
-	// Frames: the darkest row across the eye's width in the band under
-	// the lower lid, below the median of those rows.
-	var rows []float64
-	j0, j1 := gridSpan(v1+rimBandTop, v1+rimBandBottom, 1/fr.d)
-	for j := j0; j <= j1; j++ {
-		v := j / fr.d // on walk's grid
-		r := fr.region(gray, u0, u1, v, v, nil)
-		if len(r) > 0 {
-			var s float64
-			for _, x := range r {
-				s += x
-			}
-			rows = append(rows, s/float64(len(r)))
-		}
-	}
-	if len(rows) > 0 {
-		lo := quantile(append([]float64(nil), rows...), 0)
-		fm.rimDip[e] = (quantile(rows, 0.5) - lo) / skin
-	}
 
 	// Glare: clipped pixels over the eye and the skin right around it.
 	box := fr.region(gray, u0-glareBox.side, u1+glareBox.side, v0-glareBox.top, v1+glareBox.bottom, nil)

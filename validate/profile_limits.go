@@ -32,7 +32,6 @@ type FeatureLimits struct {
 	// darken too: a shadow falls on one side of a face, a pair of lenses
 	// on both.
 	MinPairRing float64
-	MaxRimDip   float64 // eyes_visible: darkest line across the eye band below its surroundings (frames)
 	MaxEyeGlare float64 // eyes_visible: share of clipped pixels over the eye (reflections)
 }
 
@@ -83,7 +82,6 @@ var defaultFeatureLimits = FeatureLimits{
 	// while the nine pairs of tinted lenses darken both, the brighter eye
 	// to 0.52 at most (mirrored lenses, selfies_9_images_082).
 	MinPairRing: 0.54,
-	MaxRimDip:   0.60, // under the eyes bare cheeks dip at most 0.46 (lisa/, a shadow) on real photos; a frame's lower rim is a dark line
 	MaxEyeGlare: 0.05, // a catchlight clips at most 0.1 % of the eye box on real photos; a reflection on lenses covers much more
 }
 
