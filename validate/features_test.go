@@ -694,6 +694,8 @@ func TestFeatureJudge(t *testing.T) {
 		// or something over one eye: a warning, not a tinted pair.
 		{"one eye far darker", func(f *featureMeasures) { f.eyeRing = [2]float64{0.29, 0.59} }, "eyes_visible", Warn},
 		{"glare", func(f *featureMeasures) { f.eyeGlare[0] = 0.2 }, "eyes_visible", Fail},
+		{"glare on burnt cheeks too", func(f *featureMeasures) { f.eyeGlare[0], f.skinClipped = 0.2, 0.25 }, "eyes_visible", Pass},
+		{"glare past the cheeks' burn", func(f *featureMeasures) { f.eyeGlare[0], f.skinClipped = 0.4, 0.25 }, "eyes_visible", Fail},
 		{"cheeks out of the photo", func(f *featureMeasures) { f.eyeRing = [2]float64{nan, nan} }, "eyes_visible", Warn},
 	}
 	for _, tc := range tests {

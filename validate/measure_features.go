@@ -53,7 +53,8 @@ type featureMeasures struct {
 	eyeRing  [2]float64 // skin around each eye over the cheeks
 	eyeGlare [2]float64 // share of clipped pixels in each eye box
 
-	skin float64 // median cheek luma, 0-255
+	skin        float64 // median cheek luma, 0-255
+	skinClipped float64 // share of the cheek samples as light as glareLuma
 }
 
 // faceFrame maps the face's own frame (levelled, unit eye distance, origin
@@ -271,6 +272,7 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	skinSamples := fr.region(ph.gray, cheeks[0].u0, cheeks[0].u1, cheeks[0].v0, cheeks[0].v1, nil)
 	skinSamples = append(skinSamples, fr.region(ph.gray, cheeks[1].u0, cheeks[1].u1, cheeks[1].v0, cheeks[1].v1, nil)...)
 	fm.skin = quantile(skinSamples, 0.5)
+	fm.skinClipped = clippedShare(skinSamples)
 	skin := math.Max(fm.skin, 1)
 
 	for e, first := range []int{facedetect.LeftEyeFirst, facedetect.RightEyeFirst} {
@@ -327,15 +329,24 @@ func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame,
 
 	// Glare: clipped pixels over the eye and the skin right around it.
 	box := fr.region(gray, u0-glareBox.side, u1+glareBox.side, v0-glareBox.top, v1+glareBox.bottom, nil)
-	clipped := 0
-	for _, x := range box {
+	if len(box) > 0 {
+		fm.eyeGlare[e] = clippedShare(box)
+	}
+}
+
+// clippedShare is the share of the luma samples v at least glareLuma; 0
+// when there are none.
+func clippedShare(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	n := 0
+	for _, x := range v {
 		if x >= glareLuma {
-			clipped++
+			n++
 		}
 	}
-	if len(box) > 0 {
-		fm.eyeGlare[e] = float64(clipped) / float64(len(box))
-	}
+	return float64(n) / float64(len(v))
 }
 
 // measureMouth measures the lips' gap, the mouth's width and corners, the
