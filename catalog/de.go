@@ -77,6 +77,8 @@ var german = entries{
 	"check.eyesVisible.eyes_clearly_visible":            "Augen gut sichtbar",
 	"check.eyesVisible.one_eye_much_darker":             "Ein Auge ist viel dunkler als das andere: im Schatten oder verdeckt",
 	"check.eyesVisible.light_both_sides_evenly":         "Beleuchten Sie beide Gesichtshälften gleichmäßig und achten Sie darauf, dass nichts ein Auge verdeckt (eine Augenklappe, ein getöntes Glas, Haare), dann machen Sie das Foto neu.",
+	"check.eyesVisible.shadow_over_both_eyes":           "Beide Augen liegen im Schatten (Haare, eine Krempe, Licht von oben), während die Haut darunter beleuchtet ist: ein Sachbearbeiter prüft, ob sie zu sehen sind",
+	"check.eyesVisible.keep_hair_brims_away":            "Halten Sie Haare und Krempen von den Augen fern und beleuchten Sie das Gesicht von vorn, dann machen Sie das Foto neu.",
 	"check.noFace.needs_exactly_one_face":               "Genau ein Gesicht erforderlich",
 	"check.faceCount.one_face":                          "Ein Gesicht",
 	"check.faceCount.no_face_found":                     "Kein Gesicht gefunden",

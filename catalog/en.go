@@ -77,6 +77,8 @@ var english = entries{
 	"check.eyesVisible.eyes_clearly_visible":            "Eyes clearly visible",
 	"check.eyesVisible.one_eye_much_darker":             "One eye is much darker than the other: in shadow, or covered",
 	"check.eyesVisible.light_both_sides_evenly":         "Light both sides of the face evenly and make sure nothing covers either eye (a patch, a tinted lens, hair), then take the photo again.",
+	"check.eyesVisible.shadow_over_both_eyes":           "Both eyes lie in shadow (hair, a brim, light from above) while the skin under them is lit: a clerk will check that they can be seen",
+	"check.eyesVisible.keep_hair_brims_away":            "Keep hair and brims away from the eyes and light the face from the front, then take the photo again.",
 	"check.noFace.needs_exactly_one_face":               "Needs exactly one face",
 	"check.faceCount.one_face":                          "One face",
 	"check.faceCount.no_face_found":                     "No face found",

@@ -77,6 +77,8 @@ var italian = entries{
 	"check.eyesVisible.eyes_clearly_visible":            "Occhi ben visibili",
 	"check.eyesVisible.one_eye_much_darker":             "Un occhio è molto più scuro dell'altro: in ombra o coperto",
 	"check.eyesVisible.light_both_sides_evenly":         "Illumina in modo uniforme i due lati del viso e controlla che nulla copra un occhio (una benda, una lente colorata, i capelli), poi scatta di nuovo.",
+	"check.eyesVisible.shadow_over_both_eyes":           "Entrambi gli occhi sono in ombra (capelli, una tesa, luce dall'alto) mentre la pelle sotto è illuminata: un operatore controllerà che si vedano",
+	"check.eyesVisible.keep_hair_brims_away":            "Tieni capelli e tese lontani dagli occhi e illumina il viso di fronte, poi scatta di nuovo.",
 	"check.noFace.needs_exactly_one_face":               "Serve un solo volto",
 	"check.faceCount.one_face":                          "Un volto",
 	"check.faceCount.no_face_found":                     "Nessun volto trovato",

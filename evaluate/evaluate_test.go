@@ -116,6 +116,10 @@ func TestSharedFaces(t *testing.T) {
 		{FigureNeutralExpr, "wild"},
 		{FigureTinted, "wild"},    // since the second face detector
 		{FigureNoGlasses, "wild"}, // since tinted lenses darken both eyes (MinPairRing)
+		// Since thick frames are no longer judged by a band under the
+		// eyes, and tinted lenses by the skin under the eyes too
+		// (MinUnderEye).
+		{FigureClearGlasses, "wild"},
 		{FigureMirrorStable, "neutral"}, {FigureBorderStable, "neutral"},
 		{FigureMirrorStable, "nonface"}, {FigureBorderStable, "nonface"},
 		{FigureMirrorStable, "zoom"}, {FigureBorderStable, "zoom"},

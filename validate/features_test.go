@@ -622,7 +622,7 @@ func neutralMeasures() *featureMeasures {
 		poseOK: true, yaw: 1, pitch: -2,
 		eyeAspect: [2]float64{0.33, 0.34}, irisLuma: [2]float64{0.25, 0.27}, browGap: [2]float64{0.25, 0.25},
 		lipGap: 0.01, mouthWidth: 0.8, mouthSpan: 0.57, cornerDepth: 0.33, smile: 0.1,
-		eyeRing: [2]float64{0.8, 0.8},
+		eyeRing: [2]float64{0.8, 0.8}, underEye: [2]float64{0.9, 0.9},
 	}
 }
 
@@ -689,7 +689,11 @@ func TestFeatureJudge(t *testing.T) {
 		// 021_08's broad smile, the least teeth any smiling/ one shows.
 		{"teeth between lips the landmarks close", func(f *featureMeasures) { f.lipGap, f.teeth = 0.013, 0.11 }, "expression", Fail},
 		{"eyes clear", func(f *featureMeasures) {}, "eyes_visible", Pass},
-		{"tinted", func(f *featureMeasures) { f.eyeRing = [2]float64{0.3, 0.5} }, "eyes_visible", Fail},
+		{"tinted", func(f *featureMeasures) { f.eyeRing, f.underEye = [2]float64{0.3, 0.5}, [2]float64{0.35, 0.5} }, "eyes_visible", Fail},
+		// old_photos/a of wild/: clear glasses under a fringe's shadow,
+		// the skin under the eyes lit.
+		{"shadow from above", func(f *featureMeasures) { f.eyeRing, f.underEye = [2]float64{0.36, 0.42}, [2]float64{0.77, 0.82} }, "eyes_visible", Warn},
+		{"under the eyes out of the photo", func(f *featureMeasures) { f.underEye = [2]float64{nan, 0.9} }, "eyes_visible", Warn},
 		// deca/examples_image03786 of wild/: no glasses, one side in shadow;
 		// or something over one eye: a warning, not a tinted pair.
 		{"one eye far darker", func(f *featureMeasures) { f.eyeRing = [2]float64{0.29, 0.59} }, "eyes_visible", Warn},

@@ -227,9 +227,11 @@ func floorTo(v float64, places int) float64 {
 
 // eyesVisible judges what covers the eyes. Its Value is the darker eye's
 // ring (the skin around it over the cheeks): tinted lenses darken both
-// eyes' rings (MinEyeRing and MinPairRing), a shadow on one side of the
-// face one of them; one eye far darker than the other is a warning, as a
-// shadow or something over that eye. Then a reflection (MaxEyeGlare):
+// eyes' rings (MinEyeRing and MinPairRing) and the skin under the eyes
+// (MinUnderEye), a shadow on one side of the face one of the rings; one
+// eye far darker than the other is a warning, as a shadow or something
+// over that eye. Both rings dark over lit skin under the eyes is a
+// shadow from above (a fringe, a brim): a warning too. Then a reflection (MaxEyeGlare):
 // the share of an eye's box the light clips beyond the share it clips on
 // the cheeks. A reflection on lenses lights the eyes alone; where the
 // light burns the whole face out, exposure says so, and the eyes are no
@@ -253,17 +255,18 @@ func (j *judge) eyesVisible(f *featureMeasures) Check {
 	p := j.prof.Features
 	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
 	pair := math.Max(f.eyeRing[0], f.eyeRing[1])
+	under := math.Min(f.underEye[0], f.underEye[1])
 	glare := math.Max(f.eyeGlare[0], f.eyeGlare[1]) - f.skinClipped
 	c := Check{ID: EyesVisible, Value: math.Round(ring*100) / 100,
-		Limit: fmt.Sprintf("darker eye's ring >= %.2f (fails if the brighter's < %.2f too), glare <= %.0f %% more than the cheeks", p.MinEyeRing, p.MinPairRing, p.MaxEyeGlare*100)}
+		Limit: fmt.Sprintf("darker eye's ring >= %.2f (fails if the brighter's < %.2f too and the skin under the eyes < %.2f), glare <= %.0f %% more than the cheeks", p.MinEyeRing, p.MinPairRing, p.MinUnderEye, p.MaxEyeGlare*100)}
 	switch {
-	case math.IsNaN(ring) || math.IsNaN(glare):
+	case math.IsNaN(ring) || math.IsNaN(under) || math.IsNaN(glare):
 		// The eyes or the cheeks lie outside the photo.
 		c.Value = nil
 		c.Status = Warn
 		c.MessageText = j.say("check.eyesVisible.area_around_eyes_cannot")
 		c.FixText = j.say("check.eyesVisible.take_photo_again_with")
-	case ring < p.MinEyeRing && pair < p.MinPairRing:
+	case ring < p.MinEyeRing && pair < p.MinPairRing && under < p.MinUnderEye:
 		c.Status = Fail
 		c.MessageText = j.say("check.eyesVisible.eyes_covered_by_dark")
 		c.FixText = j.say("check.eyesVisible.take_off_sunglasses_or")
@@ -272,6 +275,10 @@ func (j *judge) eyesVisible(f *featureMeasures) Check {
 		c.Status = Fail
 		c.MessageText = j.say("check.eyesVisible.light_reflection_over_eyes")
 		c.FixText = j.say("check.eyesVisible.take_off_your_glasses")
+	case ring < p.MinEyeRing && pair < p.MinPairRing:
+		c.Status = Warn
+		c.MessageText = j.say("check.eyesVisible.shadow_over_both_eyes")
+		c.FixText = j.say("check.eyesVisible.keep_hair_brims_away")
 	case ring < p.MinEyeRing:
 		c.Status = Warn
 		c.MessageText = j.say("check.eyesVisible.one_eye_much_darker")

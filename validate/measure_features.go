@@ -50,7 +50,11 @@ type featureMeasures struct {
 	smileCues   smileCues
 	smile       float64 // smile probability (measure_smile.go)
 
-	eyeRing  [2]float64 // skin around each eye over the cheeks
+	eyeRing [2]float64 // skin around each eye over the cheeks
+	// underEye is the skin under each eye over the cheeks: the lower
+	// part of its ring, where a lens reaches and a shadow from above
+	// does not.
+	underEye [2]float64
 	eyeGlare [2]float64 // share of clipped pixels in each eye box
 
 	skin        float64 // median cheek luma, 0-255
@@ -302,7 +306,8 @@ func landmarkPoly(q [][2]float64, idx ...int) [][2]float64 {
 
 // measureEye measures eye e (0 left, 1 right in the image), whose six
 // landmarks start at first: the brow gap, the iris's darkness, and for
-// eyes_visible the ring and the glare, each brightness over the skin's.
+// eyes_visible the ring, the skin under the eye and the glare, each
+// brightness over the skin's.
 func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame, gray *image.Gray, skin float64) {
 	p := func(k int) int { return first + k }
 	w := landmarkDist(q, p(facedetect.EyeCornerA), p(facedetect.EyeCornerB)) // the eye's width
@@ -326,6 +331,8 @@ func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame,
 		return !(u > u0-ringHole.side && u < u1+ringHole.side && v > v0-ringHole.top && v < v1+ringHole.bottom)
 	})
 	fm.eyeRing[e] = quantile(ring, 0.5) / skin
+	under := fr.region(gray, u0-m, u1+m, v1+ringHole.bottom, v1+ringBelowEye, nil)
+	fm.underEye[e] = quantile(under, 0.5) / skin
 
 	// Glare: clipped pixels over the eye and the skin right around it.
 	box := fr.region(gray, u0-glareBox.side, u1+glareBox.side, v0-glareBox.top, v1+glareBox.bottom, nil)
