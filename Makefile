@@ -38,8 +38,13 @@ deps:
 build: deps
 	$(GO) build -o $(BIN) ./cmd/tessera
 
+# deploy/ is a module of its own (the Helm chart's tests bring Helm's and
+# Kubernetes's modules, which the tessera binary must not carry).
+DEPLOY_MODULE := deploy
+
 vet: deps
 	$(GO) vet ./...
+	cd $(DEPLOY_MODULE) && $(GO) vet ./...
 
 # The face tests of validate take the longest: listed first, they start
 # first. Four test binaries at a time on two cores: the inbox's and the
@@ -48,6 +53,7 @@ vet: deps
 TEST_PACKAGES = ./validate ./facedetect ./evaluate ./...
 test: deps vet
 	$(GO) test -p 4 -count=1 -timeout 30m $(TEST_PACKAGES)
+	cd $(DEPLOY_MODULE) && $(GO) test -count=1 ./...
 
 # vulncheck runs govulncheck over every package against a pinned snapshot
 # of the Go vulnerability database (golang/vulndb, through the Go module
