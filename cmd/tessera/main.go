@@ -8,6 +8,7 @@
 //	tessera fix [flags] IN [OUT]            crop to 35x45 around the face, 400 DPI, under 500 KB
 //	tessera eval DIR                        measure the checks on a labelled folder
 //	tessera inbox --imap URL --smtp URL ... answer the photos emailed to the office
+//	tessera health [--url URL]              exit 0 when a running server is ready
 //
 // Run "tessera COMMAND -h" for the flags of a command.
 package main
@@ -42,6 +43,7 @@ func commands() []command {
 		{"fix", "crop, scale and save a photo so the mechanical checks pass", runFix},
 		{"eval", "measure the checks on a labelled folder of photos", runEval},
 		{"inbox", "answer the photos sent to the registry office's mailbox (IMAP in, SMTP out)", runInbox},
+		{"health", "ask a running server whether it is ready (the container's health check)", runHealth},
 	}
 }
 
