@@ -18,7 +18,7 @@ DEB_PKGS := $(DEB_BUILD) $(DEB_TEST)
 # from Debian's npm package where it is missing.
 AXE_DIR := internal/browsertest/axe
 
-.PHONY: all deps build test vet vulncheck run bench eval fuzz inbox-demo clean
+.PHONY: all deps build test vet vulncheck run bench eval fuzz inbox-demo image image-test clean
 
 all: build
 
@@ -103,6 +103,16 @@ inbox-demo: deps
 
 eval: build
 	./$(BIN) eval -v $${TESSERA_FACES:-../shared/faces}
+
+# The container image (Dockerfile): with a Docker engine, docker build;
+# without one, buildah, the base images made from Debian's packages
+# (scripts/image.sh). image-test runs tessera check, serve and inbox
+# inside it and prints its size.
+image:
+	./scripts/image.sh
+
+image-test:
+	./scripts/image-test.sh
 
 clean:
 	rm -rf bin
