@@ -70,7 +70,7 @@ run: build
 # commands set for themselves (cmd/tessera/gc.go); a test binary would
 # otherwise run at Go's default of 100.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./validate ./facedetect
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -cpu 1 ./validate ./facedetect | ./scripts/benchratio.sh
 	GOGC=400 $(GO) test -run '^$$' -bench Parallel -benchtime 300x -cpu 1,2 ./validate ./facedetect
 	GOGC=400 $(GO) test -run '^$$' -bench InboxPass -benchtime 1x ./inbox
 	GOGC=400 $(GO) test -run '^$$' -bench InboxLatency -benchtime 20x ./inbox
