@@ -24,7 +24,9 @@ func (j *judge) featureChecks(rep *Report, ph *photo, m *measures) {
 	j.add(rep, j.eyesOpen(f))
 	j.add(rep, j.mouthClosed(f))
 	j.add(rep, j.expression(f))
-	j.add(rep, j.eyesVisible(f))
+	// The face burnt out, as exposure judges it (MaxClipped).
+	burnt := m.capture != nil && m.capture.hasFace && m.capture.clipped > j.prof.Capture.MaxClipped
+	j.add(rep, j.eyesVisible(f, burnt))
 }
 
 // The pose checks judge the head, not the reading: a reading of sd
@@ -231,13 +233,16 @@ func floorTo(v float64, places int) float64 {
 // (MinUnderEye), a shadow on one side of the face one of the rings; one
 // eye far darker than the other is a warning, as a shadow or something
 // over that eye. Both rings dark over lit skin under the eyes is a
-// shadow from above (a fringe, a brim): a warning too. Then a reflection (MaxEyeGlare):
-// the share of an eye's box the light clips beyond the share it clips on
-// the cheeks. A reflection on lenses lights the eyes alone; where the
-// light burns the whole face out, exposure says so, and the eyes are no
-// more covered than the cheeks (../shared/faces/wild: a washed-out print,
-// gfpgan/Julia_Roberts_crop, clips 5.8 % of an eye's box and 15.8 % of
-// the cheeks, and was told of a reflection).
+// shadow from above (a fringe, a brim): a warning too. Then a reflection
+// (MaxEyeGlare): the share of an eye's box the light clips. On a face the
+// light burns out (burnt: exposure fails it), only the share beyond what
+// it clips on the cheeks beside the nose: exposure says what is wrong, and
+// the eyes are no more covered than the cheeks (../shared/faces/wild: a
+// washed-out print, gfpgan/Julia_Roberts_crop, clips 5.8 % of an eye's
+// box and 15.8 % of those cheeks, and was told of a reflection). On a
+// face exposure passes, the cheeks change nothing: a face whose skin
+// clips here and there is judged as strictly as one whose skin never
+// does.
 //
 // A frame is not judged. The spec forbids frames across the eyes, not
 // frames: the clerk passes thick frames round open eyes
@@ -251,14 +256,17 @@ func floorTo(v float64, places int) float64 {
 // under rims painted across the eyes of neutral/, and as much as 0.48 at
 // the crinkled corners of a bare smiling face
 // (wild/dlib/Tom_Cruise_avp_2014_4).
-func (j *judge) eyesVisible(f *featureMeasures) Check {
+func (j *judge) eyesVisible(f *featureMeasures, burnt bool) Check {
 	p := j.prof.Features
 	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
 	pair := math.Max(f.eyeRing[0], f.eyeRing[1])
 	under := math.Min(f.underEye[0], f.underEye[1])
-	glare := math.Max(f.eyeGlare[0], f.eyeGlare[1]) - f.skinClipped
+	glare := math.Max(f.eyeGlare[0], f.eyeGlare[1])
+	if burnt {
+		glare -= f.skinClipped
+	}
 	c := Check{ID: EyesVisible, Value: math.Round(ring*100) / 100,
-		Limit: fmt.Sprintf("darker eye's ring >= %.2f (fails if the brighter's < %.2f too and the skin under the eyes < %.2f), glare <= %.0f %% more than the cheeks", p.MinEyeRing, p.MinPairRing, p.MinUnderEye, p.MaxEyeGlare*100)}
+		Limit: fmt.Sprintf("darker eye's ring >= %.2f (fails if the brighter's < %.2f too and the skin under the eyes < %.2f), glare <= %.0f %% (on a burnt-out face, more than the cheeks)", p.MinEyeRing, p.MinPairRing, p.MinUnderEye, p.MaxEyeGlare*100)}
 	switch {
 	case math.IsNaN(ring) || math.IsNaN(under) || math.IsNaN(glare):
 		// The eyes or the cheeks lie outside the photo.

@@ -32,8 +32,9 @@ type FeatureLimits struct {
 	// darken too: a shadow falls on one side of a face, a pair of lenses
 	// on both.
 	MinPairRing float64
-	// eyes_visible: the skin under the darker eye over the cheeks, which
-	// tinted lenses darken too; a shadow from above does not reach it.
+	// eyes_visible: the skin under the eyes over the cheeks (the darker
+	// of the two readings), which tinted lenses darken too; a shadow from
+	// above does not reach it.
 	MinUnderEye float64
 	MaxEyeGlare float64 // eyes_visible: share of clipped pixels over the eye beyond the cheeks' (reflections)
 }
