@@ -20,8 +20,11 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
 # The toolchain of the Makefile (see GOTOOLCHAIN there), fetched by the
 # go command from the module proxy.
 ENV GOTOOLCHAIN=go1.27.3
-# The module proxy the build host's go command uses (make image passes it).
+# The build host's go command's module settings (make image passes them).
 ARG GOPROXY=https://proxy.golang.org,direct
+ARG GOSUMDB=sum.golang.org
+ARG GONOSUMDB=
+ARG GOPRIVATE=
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -41,14 +44,17 @@ RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-ins
     && dpkg --purge --force-depends libgl1-mesa-dri libllvm15 libz3-4 libxml2 libicu72 \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 COPY --from=build /out/tessera /usr/local/bin/tessera
-# nobody: no home, no shell, no file of its own; tessera writes nothing
-# but the inbox's state (mount a volume at /var/lib/tessera for it).
+# nobody: no home, no login shell, no file of its own; tessera writes
+# nothing but the inbox's state (mount a volume at /var/lib/tessera for
+# it) and the reports a clerk asks `tessera check` for.
 USER 65534:65534
 WORKDIR /
 EXPOSE 8080
-# Without a shell or curl: tessera asks its own /readyz.
+# Needing no shell or curl: tessera asks its own /readyz, on the port
+# TESSERA_ADDR names (:8080 by default). A container of this image that
+# runs `inbox` or `check` serves no /readyz: run it with --no-healthcheck.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["/usr/local/bin/tessera", "health", "--url", "http://127.0.0.1:8080/readyz"]
+    CMD ["/usr/local/bin/tessera", "health"]
 ARG VERSION=dev
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="tessera" \

@@ -55,7 +55,7 @@ func inboxOn() map[string]any {
 }
 
 // everythingOn adds the optional parts: Ingress, NetworkPolicies, metrics
-// and the batch Job.
+// the batch CronJob, and a logo beside tessera.toml.
 func everythingOn() map[string]any {
 	v := inboxOn()
 	v["ingress"] = map[string]any{"enabled": true, "className": "nginx"}
@@ -67,6 +67,9 @@ func everythingOn() map[string]any {
 	v["serve"] = map[string]any{"metrics": map[string]any{"enabled": true}, "trustedProxies": []any{"10.0.0.0/8"}}
 	v["inbox"].(map[string]any)["metrics"] = map[string]any{"enabled": true}
 	v["batch"] = map[string]any{"enabled": true, "claimName": "fototessere"}
+	v["configFiles"] = map[string]any{"logo.svg": `<svg xmlns="http://www.w3.org/2000/svg"/>`}
+	v["binaryConfigFiles"] = map[string]any{"logo.png": "iVBORw0KGgo="}
+	v["config"].(map[string]any)["office"].(map[string]any)["logo"] = "logo.svg"
 	return v
 }
 
@@ -81,7 +84,7 @@ type objects struct {
 	pdbs         []policyv1.PodDisruptionBudget
 	ingresses    []networkingv1.Ingress
 	policies     []networkingv1.NetworkPolicy
-	jobs         []batchv1.Job
+	cronJobs     []batchv1.CronJob
 }
 
 // render renders the chart with values over its own, lints it with them,
@@ -168,8 +171,8 @@ func (o *objects) decode(doc []byte) error {
 		o.ingresses, err = appendDecoded(o.ingresses, strict)
 	case "networking.k8s.io/v1/NetworkPolicy":
 		o.policies, err = appendDecoded(o.policies, strict)
-	case "batch/v1/Job":
-		o.jobs, err = appendDecoded(o.jobs, strict)
+	case "batch/v1/CronJob":
+		o.cronJobs, err = appendDecoded(o.cronJobs, strict)
 	default:
 		return fmt.Errorf("unexpected %s %s", tm.APIVersion, tm.Kind)
 	}
@@ -192,12 +195,16 @@ func TestChartDefault(t *testing.T) {
 		t.Fatalf("objects: %d Deployments, %d Services, %d HPAs, %d PDBs, %d ConfigMaps, %d ServiceAccounts; want one each",
 			len(o.deployments), len(o.services), len(o.hpas), len(o.pdbs), len(o.configMaps), len(o.accounts))
 	}
-	if n := len(o.statefulSets) + len(o.ingresses) + len(o.policies) + len(o.jobs); n != 0 {
+	if n := len(o.statefulSets) + len(o.ingresses) + len(o.policies) + len(o.cronJobs); n != 0 {
 		t.Errorf("%d optional objects rendered by default", n)
 	}
 	d := o.deployments[0]
 	checkServe(t, d)
 	checkPod(t, "serve", d.Spec.Template.Spec)
+	if u := d.Spec.Strategy.RollingUpdate; d.Spec.Strategy.Type != appsv1.RollingUpdateDeploymentStrategyType || u == nil ||
+		u.MaxUnavailable == nil || u.MaxUnavailable.IntValue() != 0 {
+		t.Errorf("strategy %+v: a new replica must be ready before an old one stops", d.Spec.Strategy)
+	}
 	if d.Spec.Replicas != nil {
 		t.Errorf("replicas %d set beside the HorizontalPodAutoscaler, which owns them", *d.Spec.Replicas)
 	}
@@ -308,31 +315,17 @@ func TestChartInbox(t *testing.T) {
 	if mountOf(c, env(c, "TESSERA_CONFIG")) == nil {
 		t.Errorf("TESSERA_CONFIG %q is on no mount", env(c, "TESSERA_CONFIG"))
 	}
-
-	// Without the office's Secret the chart refuses to render.
-	v := inboxOn()
-	v["inbox"].(map[string]any)["existingSecret"] = ""
-	ch, err := loader.Load(chartDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals, err := util.ToRenderValues(ch, v, common.ReleaseOptions{Name: releaseName, Namespace: namespace, IsInstall: true}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := engine.Render(ch, vals); err == nil || !strings.Contains(err.Error(), "existingSecret") {
-		t.Errorf("rendered without inbox.existingSecret (error %v)", err)
-	}
 }
 
 // TestChartEverything renders every optional part: the Ingress reaches the
 // Service, the NetworkPolicies let the page take traffic and open none,
 // the inbox reach its mail servers only, the metrics stay off the Service,
-// and the batch Job is as locked down as the rest.
+// the batch CronJob is suspended unless scheduled and as locked down as
+// the rest, and the files tessera.toml names lie beside it.
 func TestChartEverything(t *testing.T) {
 	o := render(t, everythingOn())
-	if len(o.ingresses) != 1 || len(o.policies) != 2 || len(o.jobs) != 1 {
-		t.Fatalf("%d Ingresses, %d NetworkPolicies, %d Jobs; want 1, 2, 1", len(o.ingresses), len(o.policies), len(o.jobs))
+	if len(o.ingresses) != 1 || len(o.policies) != 2 || len(o.cronJobs) != 1 {
+		t.Fatalf("%d Ingresses, %d NetworkPolicies, %d CronJobs; want 1, 2, 1", len(o.ingresses), len(o.policies), len(o.cronJobs))
 	}
 	d := o.deployments[0]
 	checkServe(t, d)
@@ -382,14 +375,80 @@ func TestChartEverything(t *testing.T) {
 		}
 	}
 
-	j := o.jobs[0]
-	checkPod(t, "batch", j.Spec.Template.Spec)
-	if j.Spec.Template.Spec.RestartPolicy != corev1.RestartPolicyNever {
-		t.Errorf("batch restartPolicy %s", j.Spec.Template.Spec.RestartPolicy)
+	cj := o.cronJobs[0]
+	if cj.Spec.Suspend == nil || !*cj.Spec.Suspend {
+		t.Error("the batch runs on a schedule nobody set")
 	}
-	jc := j.Spec.Template.Spec.Containers[0]
+	j := cj.Spec.JobTemplate.Spec
+	checkPod(t, "batch", j.Template.Spec)
+	if j.Template.Spec.RestartPolicy != corev1.RestartPolicyNever {
+		t.Errorf("batch restartPolicy %s", j.Template.Spec.RestartPolicy)
+	}
+	jc := j.Template.Spec.Containers[0]
 	if jc.Args[0] != "check" || mountOf(jc, "/data/report.html") == nil {
 		t.Errorf("batch args %q, mounts %+v", jc.Args, jc.VolumeMounts)
+	}
+
+	// The logo tessera.toml names, relative to its folder, is there.
+	cm := o.configMaps[0]
+	var conf struct{ Office struct{ Logo string } }
+	if _, err := toml.Decode(cm.Data["tessera.toml"], &conf); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cm.Data[conf.Office.Logo]; !ok || conf.Office.Logo == "" {
+		t.Errorf("office.logo %q is not beside tessera.toml (keys %v)", conf.Office.Logo, slices.Sorted(maps.Keys(cm.Data)))
+	}
+	if string(cm.BinaryData["logo.png"]) != "\x89PNG\r\n\x1a\n" {
+		t.Errorf("binary file logo.png: %q", cm.BinaryData["logo.png"])
+	}
+}
+
+// TestChartRefuses: values that would deploy something unsafe or
+// unusable stop the rendering with a message naming the value.
+func TestChartRefuses(t *testing.T) {
+	tests := []struct {
+		name, says string
+		values     func() map[string]any
+	}{
+		{"inbox without its Secret", "existingSecret", func() map[string]any {
+			v := inboxOn()
+			v["inbox"].(map[string]any)["existingSecret"] = ""
+			return v
+		}},
+		{"metrics open to every namespace", "metricsNamespaceSelector", func() map[string]any {
+			v := everythingOn()
+			v["networkPolicy"].(map[string]any)["metricsNamespaceSelector"] = map[string]any{}
+			return v
+		}},
+		{"batch without its claim", "claimName", func() map[string]any {
+			return map[string]any{"batch": map[string]any{"enabled": true}}
+		}},
+	}
+	ch, err := loader.Load(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		vals, err := util.ToRenderValues(ch, tc.values(), common.ReleaseOptions{Name: releaseName, Namespace: namespace, IsInstall: true}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := engine.Render(ch, vals); err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%s: rendered (error %v), want a failure naming %s", tc.name, err, tc.says)
+		}
+	}
+}
+
+// TestChartOneReplica: without autoscaling and with one replica, no
+// PodDisruptionBudget (keeping one of one up would stop every node
+// drain).
+func TestChartOneReplica(t *testing.T) {
+	o := render(t, map[string]any{"serve": map[string]any{"replicas": 1, "autoscaling": map[string]any{"enabled": false}}})
+	if len(o.pdbs) != 0 || len(o.hpas) != 0 {
+		t.Errorf("%d PDBs, %d HPAs with one replica", len(o.pdbs), len(o.hpas))
+	}
+	if r := o.deployments[0].Spec.Replicas; r == nil || *r != 1 {
+		t.Errorf("replicas %v, want 1", r)
 	}
 }
 

@@ -88,8 +88,21 @@ assert r.get("checks") and r.get("face"), "no checks or no face"
 print(f"  POST /v1/check: 200, pass={r['pass']}, {len(r['checks'])} checks")
 EOF
 
-echo "== tessera health (the image's HEALTHCHECK)"
-inside health --url "http://127.0.0.1:$PORT/readyz" | sed 's/^/  /'
+echo "== the image's HEALTHCHECK, as stored in it"
+if [ -n "$docker_engine" ]; then
+	hc=$(docker image inspect "$IMAGE" --format '{{json .Config.Healthcheck.Test}}')
+else
+	hc=$(buildah inspect --type image "$IMAGE" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["Docker"]["config"]["Healthcheck"]["Test"]))')
+fi
+mapfile -t hcargs < <(python3 -c 'import json,sys; t=json.loads(sys.argv[1]); assert t[0]=="CMD", t; print("\n".join(t[1:]))' "$hc")
+echo "  ${hcargs[*]}"
+[ "${hcargs[0]}" = /usr/local/bin/tessera ] || fail "the HEALTHCHECK runs ${hcargs[0]}"
+# The server here listens on $PORT: the check finds it through TESSERA_ADDR.
+if [ -n "$docker_engine" ]; then
+	docker run --rm --network host -e TESSERA_ADDR="127.0.0.1:$PORT" --entrypoint "${hcargs[0]}" "$IMAGE" "${hcargs[@]:1}" | sed 's/^/  /'
+else
+	buildah run --isolation chroot --network host --env TESSERA_ADDR="127.0.0.1:$PORT" "$ctr" -- "${hcargs[@]}" | sed 's/^/  /'
+fi
 
 echo "== tessera inbox --help"
 inside inbox --help >"$tmp/inbox.txt" 2>&1 || fail "tessera inbox --help: $(head -c 300 "$tmp/inbox.txt")"

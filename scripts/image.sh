@@ -43,10 +43,19 @@ fi
 
 has() { buildah inspect --type image "$1" >/dev/null 2>&1; }
 
+# A working container left by a step that failed is removed.
+ctr=
+tmp=
+cleanup() {
+	[ -n "$ctr" ] && buildah rm "$ctr" >/dev/null 2>&1
+	[ -n "$tmp" ] && rm -rf "$tmp"
+	return 0
+}
+trap cleanup EXIT
+
 if [ -n "${REBASE:-}" ] || ! has "$BASE"; then
 	echo "making $BASE from Debian's packages ($MIRROR)" >&2
 	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
 	# usr-is-merged, not usrmerge (which brings perl): the tree is merged
 	# already, as debian:bookworm-slim's is.
 	mmdebstrap --quiet --variant=minbase --include=ca-certificates,usr-is-merged \
@@ -58,6 +67,7 @@ if [ -n "${REBASE:-}" ] || ! has "$BASE"; then
 	buildah add --quiet "$ctr" "$tmp/rootfs.tar" /
 	buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --cmd /bin/bash "$ctr"
 	buildah commit --quiet --rm "$ctr" "$BASE" >/dev/null
+	ctr=
 	REBASE=1 # the Go image is made on this base
 fi
 
@@ -77,13 +87,15 @@ if [ -n "${REBASE:-}" ] || ! has "$GOBASE"; then
 	buildah config --env GOPATH=/go \
 		--env PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$ctr"
 	buildah commit --quiet --rm "$ctr" "$GOBASE" >/dev/null
+	ctr=
 fi
 
-# --format docker keeps the HEALTHCHECK (OCI images have none); the
-# proxy settings of the go command reach the build's RUN steps.
+# --format docker keeps the HEALTHCHECK (OCI images have none); the go
+# command's module settings reach the build's RUN steps.
 buildah bud --isolation chroot --pull=never --format docker --layers \
 	--build-arg GO_IMAGE="$GOBASE" --build-arg BASE_IMAGE="$BASE" \
 	--build-arg VERSION="$VERSION" --build-arg REVISION="$REVISION" \
-	--build-arg GOPROXY="$(go env GOPROXY)" \
+	--build-arg GOPROXY="$(go env GOPROXY)" --build-arg GOSUMDB="$(go env GOSUMDB)" \
+	--build-arg GONOSUMDB="$(go env GONOSUMDB)" --build-arg GOPRIVATE="$(go env GOPRIVATE)" \
 	-t "$IMAGE" .
 echo "$IMAGE"

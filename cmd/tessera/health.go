@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"time"
 )
 
@@ -15,11 +17,13 @@ const healthTimeout = 3 * time.Second
 
 // runHealth asks a running `tessera serve` whether it is ready (GET
 // /readyz) and exits 0 when it answers 200, 1 otherwise: the image's
-// HEALTHCHECK, which has no shell or curl to ask with.
+// HEALTHCHECK, which needs no shell or curl to ask with. By default it
+// asks the port the server listens on in the same container
+// (TESSERA_ADDR, as serve reads it; :8080 without it).
 func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("health", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	url := fs.String("url", "http://127.0.0.1:8080/readyz", "the address to ask; 200 is healthy")
+	url := fs.String("url", readyURL(os.Getenv("TESSERA_ADDR")), "the address to ask; 200 is healthy (default from TESSERA_ADDR)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: tessera health [--url URL]")
 		fs.PrintDefaults()
@@ -54,4 +58,18 @@ func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	fmt.Fprintf(stdout, "%s: %s\n", *url, resp.Status)
 	return 0
+}
+
+// readyURL is the /readyz address of a server listening on addr
+// (HOST:PORT, the host empty for every interface): on the loopback
+// interface when the host is empty or unspecified.
+func readyURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if addr == "" || err != nil {
+		host, port = "", "8080"
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/readyz"
 }

@@ -41,3 +41,23 @@ func TestHealth(t *testing.T) {
 		}
 	}
 }
+
+// TestReadyURL: where the health check asks, from the address serve
+// listens on.
+func TestReadyURL(t *testing.T) {
+	tests := []struct{ addr, want string }{
+		{"", "http://127.0.0.1:8080/readyz"},
+		{":8080", "http://127.0.0.1:8080/readyz"},
+		{":9000", "http://127.0.0.1:9000/readyz"},
+		{"0.0.0.0:9000", "http://127.0.0.1:9000/readyz"},
+		{"[::]:9000", "http://127.0.0.1:9000/readyz"},
+		{"127.0.0.1:18080", "http://127.0.0.1:18080/readyz"},
+		{"[::1]:8080", "http://[::1]:8080/readyz"},
+		{"garbage", "http://127.0.0.1:8080/readyz"},
+	}
+	for _, tc := range tests {
+		if got := readyURL(tc.addr); got != tc.want {
+			t.Errorf("readyURL(%q) = %q, want %q", tc.addr, got, tc.want)
+		}
+	}
+}
