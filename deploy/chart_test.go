@@ -296,6 +296,11 @@ func TestChartInbox(t *testing.T) {
 			t.Errorf("%s %q: no key of the Secret lands there (%+v)", name, file, v.Secret.Items)
 		}
 	}
+	// A refused login waits for the Secret to change: restarted by
+	// Kubernetes, tessera would try the refused password again and again.
+	if got := env(c, "TESSERA_LOGIN_REFUSED"); got != "wait" {
+		t.Errorf("TESSERA_LOGIN_REFUSED %q, want wait", got)
+	}
 	for _, e := range c.Env {
 		if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
 			t.Errorf("%s comes from a Secret as a variable: passwords are read from files", e.Name)

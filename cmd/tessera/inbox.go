@@ -31,6 +31,10 @@ type inboxSettings struct {
 	store        inbox.StoreOptions
 	metricsAddr  string
 	once, dryRun bool
+	// waitOnRefusal: after a refused login, wait for imapPassword to give
+	// another password (--login-refused wait) instead of exiting.
+	waitOnRefusal bool
+	imapPassword  func() (string, error)
 }
 
 // inboxFlags are the flags of tessera inbox, before they are read into
@@ -42,7 +46,7 @@ type inboxFlags struct {
 	authserv, pecDomains                                       string
 	noAuthResults                                              bool
 	perHour, perDomain, hourlyCap, maxMB                       int
-	profile, retain, caFile, metricsAddr                       string
+	profile, retain, caFile, metricsAddr, loginRefused         string
 	poll                                                       time.Duration
 	once, dryRun                                               bool
 }
@@ -79,6 +83,7 @@ func (fl *inboxFlags) define(fs *flag.FlagSet) {
 	fs.StringVar(&fl.retain, "retain", "90d", "how long the state of a filed message is kept (e.g. 90d, 720h; 0 for ever)")
 	fs.StringVar(&fl.caFile, "ca-file", "", "PEM file of the certificate authority of the mail servers, when not a public one")
 	fs.StringVar(&fl.metricsAddr, "metrics-addr", "", "serve Prometheus metrics at http://ADDR/metrics, e.g. 127.0.0.1:9464")
+	fs.StringVar(&fl.loginRefused, "login-refused", "exit", "when the IMAP server refuses the login: exit (status 1), or wait for another password (its file read again every 10 s) and try that; a refused password is never tried again")
 	fs.BoolVar(&fl.once, "once", false, "answer what is in the mailbox now, then stop")
 	fs.BoolVar(&fl.dryRun, "dry-run", false, "print what would be done with each message in the mailbox: no answer, no move, nothing recorded")
 }
@@ -107,8 +112,15 @@ func parseInbox(args []string, lookup func(string) (string, bool), stderr io.Wri
 	if err := checkRules(fl.profile, nil); err != nil {
 		return nil, fs, usageErrorf("%w", err)
 	}
+	if fl.loginRefused != "exit" && fl.loginRefused != "wait" {
+		return nil, fs, usageErrorf("--login-refused %q: exit or wait", fl.loginRefused)
+	}
 	s := &inboxSettings{state: fl.state, metricsAddr: fl.metricsAddr, once: fl.once, dryRun: fl.dryRun,
-		store: inbox.StoreOptions{KeyFile: fl.stateKey}}
+		store:         inbox.StoreOptions{KeyFile: fl.stateKey},
+		waitOnRefusal: fl.loginRefused == "wait",
+		imapPassword: func() (string, error) {
+			return secret(lookup, "TESSERA_IMAP_PASSWORD", fl.imapPassFile, loaded.From("imap-password-file"))
+		}}
 	if s.cfg, err = fl.config(site, loaded, lookup, log); err != nil {
 		return nil, fs, err
 	}
@@ -243,6 +255,21 @@ func runInbox(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	} else {
 		log.Info("inbox: watching", "mailbox", cfg.Mailbox)
 		err = in.Run(ctx)
+		for s.waitOnRefusal && errors.Is(err, inbox.ErrLogin) {
+			log.Error("inbox: the IMAP server refused the login; waiting for another password", "err", err)
+			pass, werr := newPassword(ctx, s.imapPassword, cfg.IMAPPassword, loginPoll)
+			if werr != nil {
+				fmt.Fprintf(stderr, "tessera inbox: stopped waiting for another IMAP password: %v\n", err)
+				return 1
+			}
+			cfg.IMAPPassword = pass
+			if in, err = inbox.New(cfg, store, v); err != nil {
+				fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
+				return exitUsage
+			}
+			log.Info("inbox: another password; watching", "mailbox", cfg.Mailbox)
+			err = in.Run(ctx)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera inbox: %v\n", err)
@@ -420,4 +447,27 @@ func list(s string) []string {
 		}
 	}
 	return out
+}
+
+// loginPoll is how often, after a refused login, the password is read
+// again (--login-refused wait): a Kubernetes Secret mounted as a file
+// changes within about a minute of its edit.
+const loginPoll = 10 * time.Second
+
+// newPassword waits for read to give a password other than refused (and
+// not empty), reading it every poll, until ctx ends. A password from the
+// environment never changes: it waits until ctx ends.
+func newPassword(ctx context.Context, read func() (string, error), refused string, poll time.Duration) (string, error) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-t.C:
+		}
+		if p, err := read(); err == nil && p != "" && p != refused {
+			return p, nil
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,6 +157,99 @@ func TestInboxBadLogin(t *testing.T) {
 			t.Fatalf("once=%v: still running after a refused login", once)
 		}
 	}
+}
+
+// TestInboxLoginRefusedWait: with --login-refused wait, a refused login
+// neither exits nor tries the refused password again: the inbox waits
+// until the password file holds another password (as a Kubernetes Secret
+// is edited), then logs in with it and answers the mailbox; it stops when
+// its context ends.
+func TestInboxLoginRefusedWait(t *testing.T) {
+	faces := faceset.Require(t)
+	photo, err := os.ReadFile(filepath.Join(faces, "neutral", "001_03.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mbox, out := dovecot.Start(t), smtpsink.Start(t)
+	mbox.Deliver(t, fixture.CRLF(authResults+"From: mario@example.it\nSubject: foto\nMessage-ID: <wait@example.it>\nMIME-Version: 1.0\nContent-Type: image/jpeg; name=foto.jpg\nContent-Transfer-Encoding: base64\n\n"+fixture.Base64Lines(photo)+"\n"))
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, mbox.CertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	passFile := filepath.Join(dir, "imap-password")
+	if err := os.WriteFile(passFile, []byte("sbagliata\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TESSERA_SMTP_PASSWORD", out.Password)
+	t.Setenv("TESSERA_AUTHSERV_ID", "mx.comune.example.it")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		var stdout bytes.Buffer
+		done <- run(ctx, []string{"inbox", "--imap", "imaps://" + mbox.User + "@" + mbox.TLSAddr, "--ca-file", ca,
+			"--imap-password-file", passFile, "--login-refused", "wait",
+			"--smtp", "smtp+plain://" + out.User + "@" + out.Addr, "--from", "anagrafe@comune.example.it",
+			"--state", filepath.Join(dir, "state.db")}, &stdout, &stderr)
+	}()
+
+	// Refused: still running, nothing answered, for longer than a poll.
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(stderr.String(), "waiting for another password"); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no wait after the refused login:\n%s", stderr.String())
+		}
+	}
+	select {
+	case code := <-done:
+		t.Fatalf("exit %d after a refused login with --login-refused wait:\n%s", code, stderr.String())
+	case <-time.After(loginPoll + 2*time.Second):
+	}
+	if n := len(out.Messages()); n != 0 {
+		t.Fatalf("%d answers sent before the login", n)
+	}
+	// Each refusal is logged once, with the wait after it.
+	if n := strings.Count(stderr.String(), "waiting for another password"); n != 1 {
+		t.Errorf("the refused password was tried %d times, want once:\n%s", n, stderr.String())
+	}
+
+	// The right password in the file: logged in, the message answered.
+	if err := os.WriteFile(passFile, []byte(mbox.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(loginPoll + 60*time.Second); len(out.Messages()) == 0; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer after the password was put right:\n%s", stderr.String())
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d after the context ended:\n%s", code, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("still running after the context ended")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestInboxMetrics: watching with --metrics-addr, the message answered is

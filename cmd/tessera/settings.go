@@ -65,6 +65,7 @@ var inboxKeys = []config.Key{
 	{Name: "inbox.retain", Flag: "retain"},
 	{Name: "inbox.ca_file", Flag: "ca-file", Path: true},
 	{Name: "inbox.metrics_addr", Flag: "metrics-addr", KeepEmpty: true},
+	{Name: "inbox.login_refused", Flag: "login-refused"},
 }
 
 // knownKeys are the names of every key tessera.toml may hold: a command
