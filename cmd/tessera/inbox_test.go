@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -185,7 +184,7 @@ func TestInboxLoginRefusedWait(t *testing.T) {
 	t.Setenv("TESSERA_AUTHSERV_ID", "mx.comune.example.it")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr syncBuffer
+	var stderr serveLog
 	done := make(chan int, 1)
 	go func() {
 		var stdout bytes.Buffer
@@ -232,24 +231,6 @@ func TestInboxLoginRefusedWait(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("still running after the context ended")
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and one reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestInboxMetrics: watching with --metrics-addr, the message answered is

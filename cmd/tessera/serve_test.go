@@ -14,7 +14,8 @@ import (
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
 
-// serveLog is a stderr the test can read while the server writes to it.
+// serveLog is a stderr the test can read while the server (or the
+// inbox) writes to it.
 type serveLog struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
