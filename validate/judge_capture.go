@@ -40,7 +40,7 @@ func (j *judge) exposure(cm *captureMeasures) Check {
 	eyesDark := !math.IsNaN(cm.eyeWhite) && cm.eyeWhite < p.MinEyeWhite
 	darkFix := j.say("check.exposure.take_photo_again_with")
 	switch {
-	case cm.clipped > p.MaxClipped:
+	case cm.burntOut(p):
 		c.Status = Fail
 		c.Value = pct(cm.clipped)
 		c.MessageText = j.say("check.exposure.parts_face_burnt_out", cm.clipped*100)

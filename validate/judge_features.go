@@ -24,9 +24,7 @@ func (j *judge) featureChecks(rep *Report, ph *photo, m *measures) {
 	j.add(rep, j.eyesOpen(f))
 	j.add(rep, j.mouthClosed(f))
 	j.add(rep, j.expression(f))
-	// The face burnt out, as exposure judges it (MaxClipped).
-	burnt := m.capture != nil && m.capture.hasFace && m.capture.clipped > j.prof.Capture.MaxClipped
-	j.add(rep, j.eyesVisible(f, burnt))
+	j.add(rep, j.eyesVisible(f, m.capture != nil && m.capture.burntOut(j.prof.Capture)))
 }
 
 // The pose checks judge the head, not the reading: a reading of sd

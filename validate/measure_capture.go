@@ -28,6 +28,10 @@ type captureMeasures struct {
 	skinCount int
 }
 
+// burntOut reports whether the light burnt the face out: more of its skin
+// samples clipped than p allows (exposure fails it).
+func (cm *captureMeasures) burntOut(p CaptureLimits) bool { return cm.clipped > p.MaxClipped }
+
 // bgMedianL is the backdrop's median L*, the scene's light level.
 func (cm *captureMeasures) bgMedianL() float64 { return cm.bg.lMedian }
 
