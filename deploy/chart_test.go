@@ -85,6 +85,8 @@ type objects struct {
 	ingresses    []networkingv1.Ingress
 	policies     []networkingv1.NetworkPolicy
 	cronJobs     []batchv1.CronJob
+	// image is the image every pod must run: the chart's appVersion.
+	image string
 }
 
 // render renders the chart with values over its own, lints it with them,
@@ -102,8 +104,11 @@ func render(t *testing.T, values map[string]any) *objects {
 			t.Errorf("helm lint: %s", m)
 		}
 	}
-	files := render1(t, ch, values)
-	out := &objects{}
+	files, err := renderFiles(ch, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &objects{image: "tessera:" + ch.Metadata.AppVersion}
 	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if path.Ext(name) != ".yaml" {
 			continue // NOTES.txt, _helpers.tpl
@@ -120,18 +125,18 @@ func render(t *testing.T, values map[string]any) *objects {
 	return out
 }
 
-// render1 renders the chart's templates with values.
-func render1(t *testing.T, ch *chart.Chart, values map[string]any) map[string]string {
-	t.Helper()
+// renderFiles renders the chart's templates with values, as installed
+// in the test's release.
+func renderFiles(ch *chart.Chart, values map[string]any) (map[string]string, error) {
 	vals, err := util.ToRenderValues(ch, values, common.ReleaseOptions{Name: releaseName, Namespace: namespace, IsInstall: true}, nil)
 	if err != nil {
-		t.Fatalf("values: %v", err)
+		return nil, fmt.Errorf("values: %w", err)
 	}
 	files, err := engine.Render(ch, vals)
 	if err != nil {
-		t.Fatalf("render: %v", err)
+		return nil, fmt.Errorf("render: %w", err)
 	}
-	return files
+	return files, nil
 }
 
 // isComments reports whether doc holds comments and blank lines only.
@@ -200,7 +205,7 @@ func TestChartDefault(t *testing.T) {
 	}
 	d := o.deployments[0]
 	checkServe(t, d)
-	checkPod(t, "serve", d.Spec.Template.Spec)
+	checkPod(t, "serve", o.image, d.Spec.Template.Spec)
 	if u := d.Spec.Strategy.RollingUpdate; d.Spec.Strategy.Type != appsv1.RollingUpdateDeploymentStrategyType || u == nil ||
 		u.MaxUnavailable == nil || u.MaxUnavailable.IntValue() != 0 {
 		t.Errorf("strategy %+v: a new replica must be ready before an old one stops", d.Spec.Strategy)
@@ -254,7 +259,7 @@ func TestChartInbox(t *testing.T) {
 		t.Errorf("inbox replicas %v, want 1: one processor per mailbox", s.Spec.Replicas)
 	}
 	pod := s.Spec.Template.Spec
-	checkPod(t, "inbox", pod)
+	checkPod(t, "inbox", o.image, pod)
 	c := pod.Containers[0]
 	if !slices.Equal(c.Args, []string{"inbox"}) {
 		t.Errorf("inbox args %q", c.Args)
@@ -385,7 +390,7 @@ func TestChartEverything(t *testing.T) {
 		t.Error("the batch runs on a schedule nobody set")
 	}
 	j := cj.Spec.JobTemplate.Spec
-	checkPod(t, "batch", j.Template.Spec)
+	checkPod(t, "batch", o.image, j.Template.Spec)
 	if j.Template.Spec.RestartPolicy != corev1.RestartPolicyNever {
 		t.Errorf("batch restartPolicy %s", j.Template.Spec.RestartPolicy)
 	}
@@ -434,11 +439,7 @@ func TestChartRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range tests {
-		vals, err := util.ToRenderValues(ch, tc.values(), common.ReleaseOptions{Name: releaseName, Namespace: namespace, IsInstall: true}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := engine.Render(ch, vals); err == nil || !strings.Contains(err.Error(), tc.says) {
+		if _, err := renderFiles(ch, tc.values()); err == nil || !strings.Contains(err.Error(), tc.says) {
 			t.Errorf("%s: rendered (error %v), want a failure naming %s", tc.name, err, tc.says)
 		}
 	}
@@ -498,8 +499,8 @@ func checkServe(t *testing.T, d appsv1.Deployment) {
 // checkPod checks what every tessera pod shares: non-root, no privilege
 // escalation, every capability dropped, seccomp RuntimeDefault, a
 // read-only root filesystem, CPU and memory requested and limited, no
-// service account token, the image of the chart's appVersion.
-func checkPod(t *testing.T, what string, pod corev1.PodSpec) {
+// service account token, image (the chart's appVersion).
+func checkPod(t *testing.T, what, image string, pod corev1.PodSpec) {
 	t.Helper()
 	sc := pod.SecurityContext
 	if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot || sc.RunAsUser == nil || *sc.RunAsUser == 0 {
@@ -510,10 +511,6 @@ func checkPod(t *testing.T, what string, pod corev1.PodSpec) {
 	}
 	if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
 		t.Errorf("%s: the service account token is mounted; tessera calls no Kubernetes API", what)
-	}
-	ch, err := loader.Load(chartDir)
-	if err != nil {
-		t.Fatal(err)
 	}
 	for _, c := range pod.Containers {
 		cs := c.SecurityContext
@@ -536,8 +533,8 @@ func checkPod(t *testing.T, what string, pod corev1.PodSpec) {
 				t.Errorf("%s/%s: %s request %s, limit %s", what, c.Name, r, req.String(), lim.String())
 			}
 		}
-		if want := "tessera:" + ch.Metadata.AppVersion; c.Image != want {
-			t.Errorf("%s/%s: image %s, want %s", what, c.Name, c.Image, want)
+		if c.Image != image {
+			t.Errorf("%s/%s: image %s, want %s", what, c.Name, c.Image, image)
 		}
 		if mountOf(c, "/tmp/x") == nil {
 			t.Errorf("%s/%s: no writable /tmp beside the read-only root", what, c.Name)
