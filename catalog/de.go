@@ -57,6 +57,7 @@ var german = entries{
 	"check.eyesOpen.eyes_open":                          "Augen offen",
 	"check.eyesOpen.eyes_closed_or_half":                "Augen geschlossen oder halb geschlossen",
 	"check.eyesOpen.iris_pupil_eye_cannot":              "Iris und Pupille eines Auges sind nicht zu sehen: Das Auge ist geschlossen oder verdeckt",
+	"check.eyesOpen.one_eye_shut":                       "Ein Auge ist geschlossen oder fast geschlossen, wie beim Zwinkern: Das andere zeigt seine Iris, dieses nur die Wimpern",
 	"check.eyesOpen.take_photo_again_with_2":            "Machen Sie das Foto neu, mit weit geöffneten Augen und dem Blick in das Objektiv; wenn Sie das Licht blendet, verschieben Sie es zur Seite.",
 	"check.mouthClosed.mouth_closed":                    "Mund geschlossen",
 	"check.mouthClosed.mouth_open_lips_apart":           "Mund offen: Die Lippen sind geöffnet",

@@ -57,6 +57,7 @@ var english = entries{
 	"check.eyesOpen.eyes_open":                          "Eyes open",
 	"check.eyesOpen.eyes_closed_or_half":                "Eyes closed or half closed",
 	"check.eyesOpen.iris_pupil_eye_cannot":              "The iris and pupil of an eye cannot be seen: the eye is closed or covered",
+	"check.eyesOpen.one_eye_shut":                       "One eye is shut or nearly shut, as in a wink: the other eye shows its iris, this one only its lashes",
 	"check.eyesOpen.take_photo_again_with_2":            "Take the photo again with your eyes wide open, looking into the lens; if the light dazzles you, move it to the side.",
 	"check.mouthClosed.mouth_closed":                    "Mouth closed",
 	"check.mouthClosed.mouth_open_lips_apart":           "Mouth open: the lips are apart",

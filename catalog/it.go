@@ -57,6 +57,7 @@ var italian = entries{
 	"check.eyesOpen.eyes_open":                          "Occhi aperti",
 	"check.eyesOpen.eyes_closed_or_half":                "Occhi chiusi o socchiusi",
 	"check.eyesOpen.iris_pupil_eye_cannot":              "Non si vedono l'iride e la pupilla di un occhio: occhio chiuso o coperto",
+	"check.eyesOpen.one_eye_shut":                       "Un occhio è chiuso o quasi chiuso, come in un occhiolino: l'altro mostra l'iride, questo solo le ciglia",
 	"check.eyesOpen.take_photo_again_with_2":            "Scatta di nuovo con gli occhi ben aperti e lo sguardo nell'obiettivo; se la luce ti abbaglia, spostala di lato.",
 	"check.mouthClosed.mouth_closed":                    "Bocca chiusa",
 	"check.mouthClosed.mouth_open_lips_apart":           "Bocca aperta: le labbra sono separate",

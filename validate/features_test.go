@@ -649,7 +649,8 @@ func neutralMeasures() *featureMeasures {
 	return &featureMeasures{
 		poseOK: true, yaw: 1, pitch: -2,
 		eyeAspect: [2]float64{0.33, 0.34}, irisLuma: [2]float64{0.25, 0.27}, browGap: [2]float64{0.25, 0.25},
-		lipGap: 0.01, mouthWidth: 0.8, mouthSpan: 0.57, cornerDepth: 0.33, smile: 0.1,
+		irisHeight: [2]float64{0.19, 0.21},
+		lipGap:     0.01, mouthWidth: 0.8, mouthSpan: 0.57, cornerDepth: 0.33, smile: 0.1,
 		eyeRing: [2]float64{0.8, 0.8}, underEye: [2]float64{0.9, 0.9},
 	}
 }
@@ -678,6 +679,11 @@ func TestFeatureJudge(t *testing.T) {
 		{"one eye shut", func(f *featureMeasures) { f.eyeAspect[1] = 0.08 }, "eyes_open", Fail},
 		{"no iris", func(f *featureMeasures) { f.irisLuma[0] = 0.9 }, "eyes_open", Fail},
 		{"eye out of the photo", func(f *featureMeasures) { f.irisLuma[0] = nan }, "eyes_open", Warn},
+		// wild/'s wink: the landmarks lay the shut eye out open; its lash
+		// line stands a third as tall as the other eye's iris.
+		{"a wink the landmarks miss", func(f *featureMeasures) { f.irisHeight = [2]float64{0.07, 0.21} }, "eyes_open", Fail},
+		{"one iris a little shorter", func(f *featureMeasures) { f.irisHeight = [2]float64{0.15, 0.21} }, "eyes_open", Pass},
+		{"no dark read in either eye", func(f *featureMeasures) { f.irisHeight = [2]float64{0, 0} }, "eyes_open", Pass},
 		{"lips closed", func(f *featureMeasures) {}, "mouth_closed", Pass},
 		{"lips apart", func(f *featureMeasures) { f.lipGap = 0.15 }, "mouth_closed", Fail},
 		{"full lips: landmarks spread over them, a thin line between", func(f *featureMeasures) {
@@ -713,6 +719,7 @@ func TestFeatureJudge(t *testing.T) {
 		{"mouth open", func(f *featureMeasures) { f.lipGap = 0.3 }, "expression", Fail},
 		{"pursed lips", func(f *featureMeasures) { f.mouthSpan = 0.43 }, "expression", Fail},
 		{"eyes squeezed", func(f *featureMeasures) { f.eyeAspect = [2]float64{0.14, 0.15} }, "expression", Fail},
+		{"a wink", func(f *featureMeasures) { f.irisHeight = [2]float64{0.21, 0.07} }, "expression", Fail},
 		{"mouth's width unknown", func(f *featureMeasures) { f.mouthSpan = nan }, "expression", Pass},
 		// 021_08's broad smile, the least teeth any smiling/ one shows.
 		{"teeth between lips the landmarks close", func(f *featureMeasures) { f.lipGap, f.teeth = 0.013, 0.11 }, "expression", Fail},

@@ -119,6 +119,11 @@ func (j *judge) pitch(f *featureMeasures) Check {
 	return c
 }
 
+// eyesOpen judges whether both eyes are open: each eye's opening between
+// its lid landmarks (MinEyeAspect), an iris and pupil dark inside it
+// (MaxIrisLuma), the lid below the brow (MinBrowGap), and the two eyes'
+// irises standing alike (MinEyeBalance), which catches the wink the
+// landmarks miss when they lay a shut eye out as an open one.
 func (j *judge) eyesOpen(f *featureMeasures) Check {
 	p := j.prof.Features
 	ear := math.Min(f.eyeAspect[0], f.eyeAspect[1])
@@ -133,15 +138,20 @@ func (j *judge) eyesOpen(f *featureMeasures) Check {
 		c.FixText = j.say("check.eyesOpen.take_photo_again_with")
 		return c
 	}
-	if ear >= p.MinEyeAspect && iris <= p.MaxIrisLuma && gap >= p.MinBrowGap {
+	balance := f.eyeBalance()
+	if ear >= p.MinEyeAspect && iris <= p.MaxIrisLuma && gap >= p.MinBrowGap && !(balance < p.MinEyeBalance) {
 		c.Status = Pass
 		c.MessageText = j.say("check.eyesOpen.eyes_open")
 		return c
 	}
 	c.Status = Fail
-	if ear < p.MinEyeAspect {
+	switch {
+	case ear < p.MinEyeAspect:
 		c.MessageText = j.say("check.eyesOpen.eyes_closed_or_half")
-	} else {
+	case balance < p.MinEyeBalance:
+		c.Value, c.Limit = floorTo(balance, 2), fmt.Sprintf("the shorter eye's iris height >= %.2f of the other's", p.MinEyeBalance)
+		c.MessageText = j.say("check.eyesOpen.one_eye_shut")
+	default:
 		c.MessageText = j.say("check.eyesOpen.iris_pupil_eye_cannot")
 	}
 	c.FixText = j.say("check.eyesOpen.take_photo_again_with_2")
@@ -174,7 +184,8 @@ func (j *judge) mouthClosed(f *featureMeasures) Check {
 // its limit: speaking, a shout, a gasp or a grimace), lips pursed or
 // pushed out in a pout (the mouth narrow against the eyes' span,
 // MinMouthSpan) and an eye screwed up or shut (the eye opening eyes_open
-// judges, at its limit: a squint or a wink). The open mouth and the shut
+// judges, at its limit, or one eye's iris standing under MinEyeBalance of
+// the other's: a squint or a wink). The open mouth and the shut
 // eye fail mouth_closed and eyes_open too; they are named here as well
 // because the standard counts them in the expression. Value and Limit are
 // those of the reason named, the value rounded away from the limit so a
@@ -202,10 +213,13 @@ func (j *judge) expression(f *featureMeasures) Check {
 	case ear < p.MinEyeAspect:
 		c.Value, c.Limit = floorTo(ear, 3), fmt.Sprintf("eye opening >= %.3f", p.MinEyeAspect)
 		c.MessageText = j.say("check.expression.expression_not_neutral_eyes")
+	case f.eyeBalance() < p.MinEyeBalance:
+		c.Value, c.Limit = floorTo(f.eyeBalance(), 2), fmt.Sprintf("the shorter eye's iris height >= %.2f of the other's", p.MinEyeBalance)
+		c.MessageText = j.say("check.expression.expression_not_neutral_eyes")
 	default:
 		c = Check{ID: Expression, Status: Pass, Value: math.Round(f.smile*100) / 100,
-			Limit: fmt.Sprintf("smile probability <= %.2f, teeth <= %.3f of the opening, lips apart <= %.3f, mouth width >= %.3f of the eyes' span, eye opening >= %.3f",
-				p.MaxSmile, p.MaxTeeth, p.MaxLipGap, p.MinMouthSpan, p.MinEyeAspect),
+			Limit: fmt.Sprintf("smile probability <= %.2f, teeth <= %.3f of the opening, lips apart <= %.3f, mouth width >= %.3f of the eyes' span, eye opening >= %.3f, the shorter eye's iris height >= %.2f of the other's",
+				p.MaxSmile, p.MaxTeeth, p.MaxLipGap, p.MinMouthSpan, p.MinEyeAspect, p.MinEyeBalance),
 			MessageText: j.say("check.expression.neutral_expression")}
 	}
 	return c

@@ -27,6 +27,10 @@ type featureMeasures struct {
 	eyeAspect [2]float64 // per eye, left and right in the image
 	irisLuma  [2]float64 // darkest tenth inside each eye over the skin
 	browGap   [2]float64 // upper lid below the brow, eye distances
+	// irisHeight is how tall the dark of each eye stands (irisHeight):
+	// the iris and pupil of an open eye, the lash line of a shut one,
+	// eye distances.
+	irisHeight [2]float64
 
 	lipGap float64 // inner lips, eye distances
 	// lipSeam is the opening between the lips read from the pixels
@@ -236,6 +240,18 @@ const (
 	// glareLuma: a pixel this light (of 255) is clipped; the share of them
 	// in the eye's box grown by glareBox is MaxEyeGlare's.
 	glareLuma = 250
+
+	// irisHeight reads the eye's middle columns, irisColumns of its width
+	// either side of its centre (an iris is about 0.4 of the eye's width
+	// and a gaze to the side moves it), from irisAbove of its width over
+	// the eye's box to irisBelow under it (landmarks laid on a shut eye
+	// as if it were open can sit off its lash line). It is the
+	// irisColumnQuantile of those columns' dark heights: the iris's
+	// columns, not the sclera's beside it.
+	irisColumns        = 0.35
+	irisAbove          = 0.15
+	irisBelow          = 0.10
+	irisColumnQuantile = 0.75
 )
 
 // ringHole and glareBox grow the eye's box: the eye with its lashes, left
@@ -289,6 +305,17 @@ func measureFeatures(ph *photo, g *faceGeom) *featureMeasures {
 	return fm
 }
 
+// eyeBalance is the shorter of the two eyes' iris heights over the
+// taller's: near 1 for two open eyes, low for a wink. NaN when an eye
+// could not be read or neither shows any dark.
+func (f *featureMeasures) eyeBalance() float64 {
+	lo, hi := math.Min(f.irisHeight[0], f.irisHeight[1]), math.Max(f.irisHeight[0], f.irisHeight[1])
+	if math.IsNaN(lo) || math.IsNaN(hi) || hi == 0 {
+		return math.NaN()
+	}
+	return lo / hi
+}
+
 // landmarkDist is the distance between landmarks a and b of the levelled
 // landmarks q, in eye distances.
 func landmarkDist(q [][2]float64, a, b int) float64 {
@@ -320,6 +347,7 @@ func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame,
 	u0, u1, v0, v1 := polyBounds(eye)
 	inside := fr.region(gray, u0, u1, v0, v1, func(u, v float64) bool { return inPoly(eye, u, v) })
 	fm.irisLuma[e] = quantile(inside, irisQuantile) / skin
+	fm.irisHeight[e] = irisHeight(fr, gray, u0, u1, v0, v1)
 
 	// Around the eye.
 	m := w / ringSideParts
@@ -339,6 +367,48 @@ func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame,
 	if len(box) > 0 {
 		fm.eyeGlare[e] = clippedShare(box)
 	}
+}
+
+// irisHeight is how tall the dark of the eye whose landmarks span
+// [u0,u1]x[v0,v1] stands, in eye distances: in each column of the window
+// round it (irisColumns, irisAbove, irisBelow), the length of the pixels
+// darker than halfway between the window's darkest and lightest twentieth
+// (lashes and pupil; skin, sclera and catch-lights), and of those lengths
+// the irisColumnQuantile. An open eye's iris stands as tall as the eye is
+// open; a shut eye shows only its lash line, a third as tall or less.
+// Both ends of the scale are the window's own, so neither the light nor
+// the skin's tone sets it. NaN when the window holds no pixels.
+func irisHeight(fr faceFrame, gray *image.Gray, u0, u1, v0, v1 float64) float64 {
+	w, cu := u1-u0, (u0+u1)/2
+	step := 1 / fr.d
+	type sample struct {
+		col  int
+		luma float64
+	}
+	var samples []sample
+	var lumas []float64
+	fr.walk(gray.Rect, cu-irisColumns*w, cu+irisColumns*w, v0-irisAbove*w, v1+irisBelow*w, func(u, v float64, x, y int) {
+		l := float64(gray.Pix[gray.PixOffset(x, y)])
+		samples = append(samples, sample{int(math.Round(u / step)), l})
+		lumas = append(lumas, l)
+	})
+	if len(samples) == 0 {
+		return math.NaN()
+	}
+	lo, hi := quantile(lumas, 0.05), quantile(lumas, 0.95)
+	dark := lo + (hi-lo)/2
+	cols := map[int]float64{}
+	for _, s := range samples {
+		cols[s.col] += 0
+		if s.luma < dark {
+			cols[s.col] += step
+		}
+	}
+	heights := make([]float64, 0, len(cols))
+	for _, h := range cols {
+		heights = append(heights, h)
+	}
+	return quantile(heights, irisColumnQuantile)
 }
 
 // clippedShare is the share of the luma samples v at least glareLuma; 0
