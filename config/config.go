@@ -15,6 +15,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -181,8 +182,13 @@ func text(v any, list bool) (string, error) {
 	switch v := v.(type) {
 	case string:
 		return v, nil
-	case int64, float64, bool:
+	case int64, bool:
 		return fmt.Sprint(v), nil
+	case float64:
+		// Written out in full: Helm's toToml (deploy/helm) writes every
+		// number of its values as a float, 30 as 30.0 and 1000000 as
+		// 1e+06, which an integer flag would refuse in fmt's form.
+		return strconv.FormatFloat(v, 'f', -1, 64), nil
 	case []any:
 		items := make([]string, len(v))
 		for i, x := range v {

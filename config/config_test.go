@@ -98,6 +98,12 @@ key = "another command's"
 			settings{"file.example", 587, 0.5, true, 30 * time.Second, "a,b", filepath.Join(dir, "ca.pem")}, ""},
 		{"a flag set to its default still wins", []string{"--host", "localhost"}, map[string]string{"TESSERA_HOST": "env.example"}, nil,
 			settings{"localhost", 25, 1, false, time.Minute, "", ""}, ""},
+		// Helm's toToml writes the numbers of a chart's values as floats.
+		{"whole numbers written as floats", []string{"--config", file("helm.toml", "[mail]\nport = 1e+06\nrate = 5e-05\n")}, nil, nil,
+			settings{"localhost", 1000000, 0.00005, false, time.Minute, "", ""}, ""},
+		{"a whole number with a point", []string{"--config", file("point.toml", "[mail]\nport = 587.0\n")}, nil, nil,
+			settings{"localhost", 587, 1, false, time.Minute, "", ""}, ""},
+		{"a fraction for a whole number", []string{"--config", file("frac.toml", "[mail]\nport = 587.5\n")}, nil, nil, settings{}, "frac.toml: mail.port"},
 		{"a key nobody knows", []string{"--config", file("typo.toml", "[mail]\nhots = \"x\"\n")}, nil, nil, settings{}, "unknown key mail.hots"},
 		{"another command's table, unknown here", []string{"--config", full}, nil, nil, settings{}, "unknown key other.key"},
 		{"a bad number in the file", []string{"--config", file("num.toml", "[mail]\nport = \"many\"\n")}, nil, nil, settings{}, "num.toml: mail.port"},
