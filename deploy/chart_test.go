@@ -327,6 +327,41 @@ func TestChartInbox(t *testing.T) {
 	}
 }
 
+// TestChartInboxRelay: an SMTP relay that takes the office's mail
+// without a login needs no smtp-password in the office's Secret (a key
+// the pod's volume names and the Secret lacks stops the pod from
+// starting); the IMAP password still comes from it.
+func TestChartInboxRelay(t *testing.T) {
+	vals := inboxOn()
+	vals["inbox"].(map[string]any)["smtpAuth"] = false
+	vals["config"].(map[string]any)["inbox"].(map[string]any)["smtp"] = "smtp://relay.comune.esempio.it:25"
+	o := render(t, vals)
+	if len(o.statefulSets) != 1 {
+		t.Fatalf("%d StatefulSets, want the inbox's", len(o.statefulSets))
+	}
+	pod := o.statefulSets[0].Spec.Template.Spec
+	c := pod.Containers[0]
+	if got := env(c, "TESSERA_SMTP_PASSWORD_FILE"); got != "" {
+		t.Errorf("TESSERA_SMTP_PASSWORD_FILE %q with no SMTP login", got)
+	}
+	file := env(c, "TESSERA_IMAP_PASSWORD_FILE")
+	m := mountOf(c, file)
+	if m == nil {
+		t.Fatalf("TESSERA_IMAP_PASSWORD_FILE %q is on no mount", file)
+	}
+	v := volume(pod, m.Name)
+	if v == nil || v.Secret == nil {
+		t.Fatalf("the passwords' volume %+v is no Secret", v)
+	}
+	var keys []string
+	for _, k := range v.Secret.Items {
+		keys = append(keys, k.Key)
+	}
+	if !slices.Equal(keys, []string{"imap-password"}) {
+		t.Errorf("the Secret's keys mounted: %q, want imap-password alone", keys)
+	}
+}
+
 // TestChartEverything renders every optional part: the Ingress reaches the
 // Service, the NetworkPolicies let the page take traffic and open none,
 // the inbox reach its mail servers only, the metrics stay off the Service,
