@@ -66,6 +66,7 @@ var (
 	errClientGone     = &apiError{499, "api.client_gone", nil}
 	errStuck          = &apiError{fiber.StatusServiceUnavailable, "api.stuck", nil}
 	errNotReady       = &apiError{fiber.StatusServiceUnavailable, "api.not_ready", nil}
+	errDraining       = &apiError{fiber.StatusServiceUnavailable, "api.draining", nil}
 	errNotFound       = &apiError{fiber.StatusNotFound, "api.not_found", nil}
 	errMethod         = &apiError{fiber.StatusMethodNotAllowed, "api.method_not_allowed", nil}
 	errBadRequest     = &apiError{fiber.StatusBadRequest, "api.bad_request", nil}

@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -47,5 +49,64 @@ func TestServeStopsAtOnce(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestServeDrains: told to stop, a server with a DrainDelay goes on
+// answering, new connections included, with /readyz saying 503 draining
+// so the load balancer stops sending; it stops when the delay is over.
+func TestServeDrains(t *testing.T) {
+	const delay = 600 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Config{DrainDelay: delay}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	url := "http://" + ln.Addr().String()
+	get := func(path string) (int, string) {
+		t.Helper()
+		// A new connection each time: a replica still in the load
+		// balancer's list is sent new clients.
+		c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 5 * time.Second}
+		resp, err := c.Get(url + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer resp.Body.Close()
+		var body struct{ Error string }
+		json.NewDecoder(resp.Body).Decode(&body)
+		return resp.StatusCode, body.Error
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz %d before the stop", code)
+	}
+	stopped := time.Now()
+	cancel()
+	time.Sleep(delay / 6) // Serve sees its context done
+	if code, e := get("/readyz"); code != http.StatusServiceUnavailable || e != "draining" {
+		t.Errorf("/readyz while draining: %d %q, want 503 draining", code, e)
+	}
+	if code, _ := get("/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz while draining: %d, want 200: the server still answers", code)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Serve returned while draining: %v", err)
+	default:
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+		if took := time.Since(stopped); took < delay {
+			t.Errorf("Serve returned %v after the stop, before the drain of %v", took, delay)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve has not returned 10 s after the drain")
 	}
 }

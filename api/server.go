@@ -58,7 +58,13 @@ type Config struct {
 	RequestTimeout  time.Duration // longest analysis of one request before 503
 	AnnotateSize    int           // long side of annotated pictures in pixels
 	ShutdownTimeout time.Duration // how long Serve waits for requests in flight on shutdown
-	Logger          *slog.Logger  // request log (method, path, status, time; never the photo); nil: none
+	// DrainDelay is how long Serve goes on taking connections once its
+	// context is done, /readyz answering 503 draining, before it stops:
+	// the time a load balancer takes to see the replica go and send no
+	// more (Kubernetes removes a stopping pod from its Service's
+	// endpoints while the pod already has SIGTERM). 0 stops at once.
+	DrainDelay time.Duration
+	Logger     *slog.Logger // request log (method, path, status, time; never the photo); nil: none
 	// BodyBudget is the memory, in bytes, the request bodies being
 	// received and analysed may take together (DefaultBodyBudget).
 	BodyBudget int64
@@ -147,6 +153,7 @@ type Server struct {
 	pages     *template.Template
 	paths     map[string]bool // route paths, the metrics' route labels
 	logoFile  *asset          // the office's logo, nil without one
+	draining  atomic.Bool     // Serve's context is done: /readyz says so while the drain lasts
 }
 
 // New returns a Server that checks photos with v. v may be nil: the server
@@ -191,7 +198,8 @@ func (s *Server) SetValidator(v *validate.Validator) { s.val.Store(v) }
 // App returns the Fiber application, for tests and for mounting.
 func (s *Server) App() *fiber.App { return s.app }
 
-// Serve answers requests on ln until ctx is done, then stops accepting
+// Serve answers requests on ln until ctx is done, then goes on for
+// Config.DrainDelay with /readyz answering 503, then stops accepting
 // connections and waits up to Config.ShutdownTimeout for requests in flight.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
@@ -202,6 +210,17 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err := <-errc:
 		return fmt.Errorf("api: serve: %w", err)
 	case <-ctx.Done():
+	}
+	if s.cfg.DrainDelay > 0 {
+		s.draining.Store(true)
+		s.cfg.Logger.Info("stopping: draining", "for", s.cfg.DrainDelay)
+		t := time.NewTimer(s.cfg.DrainDelay)
+		select {
+		case err := <-errc:
+			t.Stop()
+			return fmt.Errorf("api: serve: %w", err)
+		case <-t.C:
+		}
 	}
 	err := s.app.ShutdownWithTimeout(s.cfg.ShutdownTimeout)
 	// Told to stop as it starts, fasthttp's Shutdown finds no server yet
@@ -395,6 +414,9 @@ func (s *Server) healthz(c *fiber.Ctx) error {
 }
 
 func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.draining.Load() {
+		return s.fail(c, errDraining, nil)
+	}
 	if s.val.Load() == nil {
 		return s.fail(c, errNotReady, nil)
 	}

@@ -270,6 +270,7 @@ var german = entries{
 	"api.client_gone":            "Die Anfrage wurde abgebrochen.",
 	"api.stuck":                  "Alle laufenden Prüfungen sind blockiert. Versuchen Sie es später noch einmal.",
 	"api.not_ready":              "Der Dienst wird gerade gestartet. Versuchen Sie es in einigen Sekunden noch einmal.",
+	"api.draining":               "Der Dienst wird beendet. Bitte erneut versuchen: Ein anderer Server antwortet.",
 	"api.not_found":              "Seite nicht gefunden.",
 	"api.method_not_allowed":     "Methode für diese Adresse nicht zulässig.",
 	"api.bad_request":            "Ungültige Anfrage.",

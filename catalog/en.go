@@ -270,6 +270,7 @@ var english = entries{
 	"api.client_gone":            "The request was abandoned.",
 	"api.stuck":                  "Every check in progress is stuck. Retry later.",
 	"api.not_ready":              "The service is starting. Retry in a few seconds.",
+	"api.draining":               "The service is stopping. Retry: another server answers.",
 	"api.not_found":              "Page not found.",
 	"api.method_not_allowed":     "Method not allowed for this address.",
 	"api.bad_request":            "Bad request.",

@@ -270,6 +270,7 @@ var italian = entries{
 	"api.client_gone":            "La richiesta è stata abbandonata.",
 	"api.stuck":                  "Tutti i controlli in corso sono bloccati. Riprova più tardi.",
 	"api.not_ready":              "Il servizio si sta avviando. Riprova tra qualche secondo.",
+	"api.draining":               "Il servizio si sta arrestando. Riprova: risponde un altro server.",
 	"api.not_found":              "Pagina non trovata.",
 	"api.method_not_allowed":     "Metodo non consentito per questo indirizzo.",
 	"api.bad_request":            "Richiesta non valida.",

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"helm.sh/helm/v4/pkg/chart/common"
@@ -523,6 +524,17 @@ func checkServe(t *testing.T, d appsv1.Deployment) {
 		if p.probe == nil || p.probe.HTTPGet == nil || p.probe.HTTPGet.Path != p.path || p.probe.HTTPGet.Port.String() != "http" {
 			t.Errorf("%s probe %+v, want GET %s on http", p.name, p.probe, p.path)
 		}
+	}
+	// A stopping replica answers while the endpoints drop it, then
+	// finishes its requests (api.DefaultShutdownTimeout, 20 s), all
+	// within the grace period (Kubernetes' default 30 s).
+	const shutdown = 20 * time.Second
+	grace := 30 * time.Second
+	if g := pod.TerminationGracePeriodSeconds; g != nil {
+		grace = time.Duration(*g) * time.Second
+	}
+	if drain, err := time.ParseDuration(env(c, "TESSERA_DRAIN_DELAY")); err != nil || drain <= 0 || drain+shutdown > grace {
+		t.Errorf("TESSERA_DRAIN_DELAY %q (%v): want a drain that, with %v for the requests in flight, fits the grace period of %v", env(c, "TESSERA_DRAIN_DELAY"), err, shutdown, grace)
 	}
 	budget, body := mb(t, env(c, "TESSERA_MEMORY_BUDGET_MB")), mb(t, env(c, "TESSERA_BODY_BUDGET_MB"))
 	heap := resource.NewQuantity((2*budget+body)<<20, resource.BinarySI)

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"time"
 
 	"github.com/tessera-cie/tessera/api"
 	"github.com/tessera-cie/tessera/config"
@@ -33,6 +34,7 @@ type serveSettings struct {
 	maxConns, maxConnsPerClient int
 	clientRequests, clientBurst int
 	clientRate                  float64 // requests a second; -1: no limit (api.Config)
+	drainDelay                  time.Duration
 	trusted                     string
 	proxies                     []netip.Prefix
 	site                        *office.Site
@@ -52,6 +54,7 @@ func serveFlags(s *serveSettings, stderr io.Writer) (fs *flag.FlagSet, f *office
 	fs.IntVar(&s.clientRequests, "client-requests", api.DefaultClientRequests, "requests with a photo one client may have in progress at once")
 	fs.Float64Var(&s.clientRate, "client-rate", api.DefaultClientRate, "requests with a photo one client may start per second, sustained (0: no limit)")
 	fs.IntVar(&s.clientBurst, "client-burst", api.DefaultClientBurst, "requests with a photo one client may start at once after a pause")
+	fs.DurationVar(&s.drainDelay, "drain-delay", 0, "on SIGTERM, go on answering this long with /readyz saying 503 draining, so a load balancer stops sending before the server stops (Kubernetes: a few seconds)")
 	fs.StringVar(&s.metricsAddr, "metrics-addr", defaultMetricsAddr, "serve Prometheus metrics at http://ADDR/metrics, on a listener of their own; \"\": none")
 	fs.StringVar(&s.trusted, "trusted-proxy", "", "addresses or networks of the proxies in front, comma-separated, whose X-Forwarded-For names the client")
 	f, keys = bindSettings(fs, serveKeys)
@@ -68,7 +71,7 @@ func parseServe(args []string, lookup func(string) (string, bool), stderr io.Wri
 		return nil, fs, err
 	}
 	if s.workers < 1 || s.bodyMB < 1 || s.memMB < 64 || s.bodyBudgetMB < 2*s.bodyMB ||
-		s.maxConns < 1 || s.maxConnsPerClient < 1 || s.clientRequests < 1 || s.clientRate < 0 || s.clientBurst < 1 {
+		s.maxConns < 1 || s.maxConnsPerClient < 1 || s.clientRequests < 1 || s.clientRate < 0 || s.clientBurst < 1 || s.drainDelay < 0 {
 		return nil, fs, &usageError{usage: true}
 	}
 	if s.proxies, err = api.ParseProxies(s.trusted); err != nil {
@@ -95,7 +98,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		MaxConcurrent: s.workers, BodyLimit: s.bodyMB << 20, BodyBudget: int64(s.bodyBudgetMB) << 20,
 		MaxConns: s.maxConns, MaxConnsPerClient: s.maxConnsPerClient,
 		ClientRequests: s.clientRequests, ClientRate: s.clientRate, ClientBurst: s.clientBurst, TrustedProxies: s.proxies,
-		Logger: log, Office: site,
+		DrainDelay: s.drainDelay,
+		Logger:     log, Office: site,
 	}, nil)
 
 	ln, err := net.Listen("tcp", s.addr)

@@ -29,6 +29,7 @@ var serveKeys = []config.Key{
 	{Name: "serve.client_rate", Flag: "client-rate"},
 	{Name: "serve.client_burst", Flag: "client-burst"},
 	{Name: "serve.metrics_addr", Flag: "metrics-addr", KeepEmpty: true},
+	{Name: "serve.drain_delay", Flag: "drain-delay"},
 	{Name: "serve.trusted_proxies", Flag: "trusted-proxy", Env: "TESSERA_TRUSTED_PROXIES", List: true},
 }
 

@@ -85,6 +85,9 @@ func TestParseServe(t *testing.T) {
 		{"an empty variable is unset, but for no metrics", nil, map[string]string{"TESSERA_ADDR": "", "TESSERA_METRICS_ADDR": ""}, func(s *serveSettings) bool {
 			return s.addr == ":8080" && s.metricsAddr == ""
 		}, ""},
+		{"a drain on SIGTERM", nil, map[string]string{"TESSERA_DRAIN_DELAY": "5s"}, func(s *serveSettings) bool { return s.drainDelay == 5*time.Second }, ""},
+		{"no drain by default", nil, nil, func(s *serveSettings) bool { return s.drainDelay == 0 }, ""},
+		{"a drain back in time", []string{"--drain-delay", "-1s"}, nil, nil, "usage"},
 		{"no workers", []string{"--workers", "0"}, nil, nil, "usage"},
 		{"a bad number in a variable", nil, map[string]string{"TESSERA_WORKERS": "many"}, nil, "TESSERA_WORKERS"},
 		{"a bad proxy", nil, map[string]string{"TESSERA_TRUSTED_PROXIES": "proxy.example"}, nil, "--trusted-proxy"},
