@@ -361,6 +361,23 @@ func TestChartInboxRelay(t *testing.T) {
 	if !slices.Equal(keys, []string{"imap-password"}) {
 		t.Errorf("the Secret's keys mounted: %q, want imap-password alone", keys)
 	}
+
+	// A user named for the relay would log in with no password.
+	ch, err := loader.Load(chartDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []map[string]any{
+		{"smtp": "smtp://anagrafe@relay.comune.esempio.it:25"},
+		{"smtp": "smtp://relay.comune.esempio.it:25", "smtp_user": "anagrafe"},
+	} {
+		vals := inboxOn()
+		vals["inbox"].(map[string]any)["smtpAuth"] = false
+		maps.Copy(vals["config"].(map[string]any)["inbox"].(map[string]any), bad)
+		if _, err := renderFiles(ch, vals); err == nil || !strings.Contains(err.Error(), "smtpAuth") {
+			t.Errorf("smtpAuth false with %v: %v, want a failure naming inbox.smtpAuth", bad, err)
+		}
+	}
 }
 
 // TestChartEverything renders every optional part: the Ingress reaches the
