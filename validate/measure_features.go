@@ -371,13 +371,24 @@ func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame,
 
 // irisHeight is how tall the dark of the eye whose landmarks span
 // [u0,u1]x[v0,v1] stands, in eye distances: in each column of the window
-// round it (irisColumns, irisAbove, irisBelow), the length of the pixels
-// darker than halfway between the window's darkest and lightest twentieth
-// (lashes and pupil; skin, sclera and catch-lights), and of those lengths
-// the irisColumnQuantile. An open eye's iris stands as tall as the eye is
-// open; a shut eye shows only its lash line, a third as tall or less.
-// Both ends of the scale are the window's own, so neither the light nor
-// the skin's tone sets it. NaN when the window holds no pixels.
+// round it (irisColumns, irisAbove, irisBelow), the length of the dark
+// pixels, and of those lengths the irisColumnQuantile. A pixel is dark
+// below halfway between the window's darkest and lightest twentieth
+// (lashes and pupil; the white, skin and catch-lights), and never at or
+// above the lid: the median of the window's rows above and below the
+// landmarks' box. An open eye's iris stands as tall as the eye is open; a
+// shut eye shows only its lash line, a third as tall or less.
+//
+// The cap at the lid keeps the skin out where the white is far lighter
+// than the skin round it: halfway to the white lies over darker skin, and
+// without the cap that skin counted as dark, so an eye whose white shows
+// read as tall as its window and one whose white is hidden (a shadow, a
+// narrow eye) as tall as its iris. On neutral/'s black sitters, one white
+// painted over, the two open eyes then balanced at 0.65-0.77, the others'
+// at 0.81 and more; with the cap every group's at 0.82 and more
+// (TestShutEyeRendered). Both ends of the scale are the eye's own, so
+// neither the light nor the skin's tone sets it. NaN when the window
+// holds no pixels.
 func irisHeight(fr faceFrame, gray *image.Gray, u0, u1, v0, v1 float64) float64 {
 	w, cu := u1-u0, (u0+u1)/2
 	step := 1 / fr.d
@@ -386,17 +397,20 @@ func irisHeight(fr faceFrame, gray *image.Gray, u0, u1, v0, v1 float64) float64 
 		luma float64
 	}
 	var samples []sample
-	var lumas []float64
+	var lumas, lid []float64
 	fr.walk(gray.Rect, cu-irisColumns*w, cu+irisColumns*w, v0-irisAbove*w, v1+irisBelow*w, func(u, v float64, x, y int) {
 		l := float64(gray.Pix[gray.PixOffset(x, y)])
 		samples = append(samples, sample{int(math.Round(u / step)), l})
 		lumas = append(lumas, l)
+		if v < v0 || v > v1 {
+			lid = append(lid, l)
+		}
 	})
-	if len(samples) == 0 {
+	if len(samples) == 0 || len(lid) == 0 {
 		return math.NaN()
 	}
 	lo, hi := quantile(lumas, 0.05), quantile(lumas, 0.95)
-	dark := lo + (hi-lo)/2
+	dark := math.Min(lo+(hi-lo)/2, quantile(lid, 0.5))
 	cols := map[int]float64{}
 	for _, s := range samples {
 		cols[s.col] += 0

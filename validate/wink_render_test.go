@@ -3,9 +3,7 @@ package validate
 import (
 	"image"
 	"image/color"
-	"maps"
 	"math"
-	"slices"
 	"sort"
 	"testing"
 
@@ -106,53 +104,119 @@ func darkestColor(img image.Image, p func(int) [2]float64, first int) color.NRGB
 	return color.NRGBA{uint8(r / float64(n)), uint8(g / float64(n)), uint8(b / float64(n)), 255}
 }
 
-// TestShutEyeRendered shuts one eye of each face of neutral/ (the left in
-// the image on even photos, the right on odd ones) as in a wink, and checks
-// that eyes_open fails, on at least minShutCaught of the faces of every
-// group of people.csv, and that expression fails with it. The open eyes of
-// the same photos pass eyes_open (TestGoodPhotosPerGroup); a wink
-// whose landmarks still lay the shut eye out open (wild/'s one, 0.27) is
-// caught by the two eyes' iris heights (MinEyeBalance), not the opening.
+// winkRender is one way of changing one eye of each face of neutral/ (the
+// left in the image on even photos, the right on odd ones) and what
+// eyes_open must then say.
+type winkRender struct {
+	name   string
+	change func(img image.Image, lm [][2]float64, first int) *image.NRGBA
+	shut   bool // the eye is shut: eyes_open must fail, by the eyes' balance
+}
+
+// TestShutEyeRendered shuts one eye of each face of neutral/ as in a wink,
+// and checks that eyes_open and expression fail on at least minShutCaught
+// of the faces of every group of people.csv, the eyes' balance read under
+// MinEyeBalance (the landmarks lay the painted eye out open, as they did
+// wild/'s wink). And it hides the white of one open eye (an eye in shadow,
+// or narrow): that is no wink, in any group (groupAllows), and the balance
+// moves little (minWhiteHiddenBalance). Read alone, an eye whose white
+// showed set its own threshold, and on the black sitters' faces the two
+// eyes then stood 0.65-0.77 apart (irisHeights).
 func TestShutEyeRendered(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real photos: slow")
 	}
-	t.Parallel() // slow (a render and a check per photo); shares the cores with the other render tests
+	t.Parallel() // slow (a render and a measure per photo); shares the cores with the other render tests
 	faces := loadFaces(t, "neutral")
-	seen, caught, byBalance := map[string]int{}, map[string]int{}, 0
-	for i, f := range faces {
-		if status(t, f.rep, EyesOpen).Status != Pass || f.rep.Face == nil {
-			continue
-		}
-		grp := f.p.Person.Group
-		seen[grp]++
-		first := [2]int{facedetect.LeftEyeFirst, facedetect.RightEyeFirst}[i%2]
-		img := shutEye(f.img, f.rep.Face.Landmarks, first)
-		rep := check(t, fixture.JPEG(img, 92, nil, nil), Options{Profile: "icao"})
-		eo, ex := status(t, rep, EyesOpen), status(t, rep, Expression)
-		if eo.Status == Fail {
-			caught[grp]++
-			if eo.MessageText.ID == "check.eyesOpen.one_eye_shut" {
-				byBalance++
+	groups := map[string]bool{}
+	for _, f := range faces {
+		groups[f.p.Person.Group] = true
+	}
+	j := &judge{prof: &icao, lang: "en", now: testNow}
+	limit := icao.Features.MinEyeBalance
+	for _, tc := range []winkRender{
+		{"one eye shut", shutEye, true},
+		{"one eye's white hidden", hideWhite, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seen, right := map[string]int{}, map[string]int{}
+			lowest, highest := map[string]float64{}, map[string]float64{}
+			for i, f := range faces {
+				if status(t, f.rep, EyesOpen).Status != Pass || f.rep.Face == nil {
+					continue
+				}
+				grp := f.p.Person.Group
+				seen[grp]++
+				first := [2]int{facedetect.LeftEyeFirst, facedetect.RightEyeFirst}[i%2]
+				_, m := measureData(t, fixture.JPEG(tc.change(f.img, f.rep.Face.Landmarks, first), 92, nil, nil))
+				eo, ex := j.eyesOpen(m.features), j.expression(m.features)
+				bal := m.features.eyeBalance()
+				if _, ok := lowest[grp]; !ok || bal < lowest[grp] {
+					lowest[grp] = bal
+				}
+				highest[grp] = max(highest[grp], bal)
+				switch {
+				case tc.shut && eo.Status == Fail && bal < limit:
+					right[grp]++
+					if ex.Status != Fail {
+						t.Errorf("%s (%s): eyes_open fails on the shut eye, expression %s", f.p.Name, grp, ex.Status)
+					}
+				case !tc.shut && eo.Status == Pass:
+					right[grp]++
+				default:
+					t.Logf("%s (%s): eyes_open %s, balance %.2f (limit %.2f)", f.p.Name, grp, eo.Status, bal, limit)
+				}
 			}
-		} else {
-			t.Logf("%s (%s): one eye shut, eyes_open %s (%v, %s)", f.p.Name, grp, eo.Status, eo.Value, eo.MessageText)
-		}
-		if eo.Status == Fail && ex.Status != Fail {
-			t.Errorf("%s (%s): eyes_open fails on the shut eye, expression %s (%s)", f.p.Name, grp, ex.Status, ex.MessageText)
-		}
+			for grp := range groups {
+				n := seen[grp]
+				t.Logf("%-10s %d of %d right, balance %.2f-%.2f", grp, right[grp], n, lowest[grp], highest[grp])
+				switch {
+				case n == 0:
+					t.Errorf("%s: no face with open eyes to change", grp)
+				case tc.shut && float64(right[grp]) < minShutCaught*float64(n):
+					t.Errorf("%s: %d of %d shut eyes caught by the balance, want at least %.0f %%", grp, right[grp], n, 100*minShutCaught)
+				case !tc.shut && n-right[grp] > groupAllows(n):
+					t.Errorf("%s: %d of %d open eyes, one white hidden, fail eyes_open; at most %d may", grp, n-right[grp], n, groupAllows(n))
+				case !tc.shut && lowest[grp] < minWhiteHiddenBalance:
+					t.Errorf("%s: an open eye whose white is hidden balances at %.2f, want %.2f or more", grp, lowest[grp], minWhiteHiddenBalance)
+				}
+			}
+		})
 	}
-	total, got := 0, 0
-	for _, grp := range slices.Sorted(maps.Keys(seen)) {
-		n := seen[grp]
-		total, got = total+n, got+caught[grp]
-		t.Logf("%-10s %d of %d shut eyes caught", grp, caught[grp], n)
-		if float64(caught[grp]) < minShutCaught*float64(n) {
-			t.Errorf("%s: %d of %d shut eyes caught, want at least %.0f %%", grp, caught[grp], n, 100*minShutCaught)
+}
+
+// minWhiteHiddenBalance is the least balance an open eye whose white is
+// hidden may read against the other in TestShutEyeRendered: the studio
+// photos' open eyes as taken balance at 0.81 and more; a hidden white may
+// cost a tenth of that, in every group, not the third it cost the black
+// sitters' eyes read apart.
+const minWhiteHiddenBalance = 0.7
+
+// hideWhite returns the photo with the white of eye first (six landmarks
+// in lm from first) painted over with the skin under the eye: an open eye
+// whose white does not show, in shadow or narrowed. The iris and the
+// lashes, darker than the skin, stay.
+func hideWhite(img image.Image, lm [][2]float64, first int) *image.NRGBA {
+	out := imaging.Clone(img)
+	p := func(k int) [2]float64 { return lm[first+k] }
+	poly := make([][2]float64, 6)
+	var cu float64
+	for k := range 6 {
+		poly[k] = p(k)
+		cu += p(k)[0] / 6
+	}
+	a, b := p(facedetect.EyeCornerA), p(facedetect.EyeCornerB)
+	w := math.Hypot(b[0]-a[0], b[1]-a[1])
+	low := math.Max(p(facedetect.EyeLowerA)[1], p(facedetect.EyeLowerB)[1])
+	skin := medianColor(out, image.Rect(int(cu-0.25*w), int(low+0.2*w), int(cu+0.25*w), int(low+0.4*w)))
+	luma := func(c color.NRGBA) float64 { return 0.299*float64(c.R) + 0.587*float64(c.G) + 0.114*float64(c.B) }
+	// Lighter than most of the skin: the white, and the catch-light.
+	const whiteOverSkin = 0.85
+	paintPolygon(out, poly, 1, func(c color.NRGBA, t float64) color.NRGBA {
+		if luma(c) > whiteOverSkin*luma(skin) {
+			return mix(c, skin, t)
 		}
-	}
-	t.Logf("%d of %d shut eyes caught, %d of them by the eyes' balance alone", got, total, byBalance)
-	if total == 0 {
-		t.Fatal("no face with open eyes to shut")
-	}
+		return c
+	})
+	return out
 }
