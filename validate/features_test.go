@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"math/rand/v2"
 	"os"
 	"sort"
 	"strings"
@@ -798,5 +799,32 @@ func TestFeaturesFaceAtTheEdge(t *testing.T) {
 			}
 			t.Logf("%s cut %s: %s", f.p.Name, name, strings.Join(got, " "))
 		}
+	}
+}
+
+// TestLumaCountsQuantile: the counted lumas' quantiles are quantile's of
+// the same lumas, which irisHeight read by sorting a copy before.
+func TestLumaCountsQuantile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 27))
+	for _, n := range []int{1, 2, 3, 20, 257, 5000} {
+		var c lumaCounts
+		v := make([]float64, n)
+		for i := range v {
+			l := uint8(rng.IntN(256))
+			if n > 3 && i%3 == 0 {
+				l = 200 // ties
+			}
+			c.add(l)
+			v[i] = float64(l)
+		}
+		for _, q := range []float64{0, 0.05, 0.5, 0.75, 0.95, 1} {
+			if got, want := c.quantile(q), quantile(v, q); got != want {
+				t.Errorf("n %d, q %.2f: %v, want %v", n, q, got, want)
+			}
+		}
+	}
+	var empty lumaCounts
+	if q := empty.quantile(0.5); !math.IsNaN(q) {
+		t.Errorf("no lumas: %v, want NaN", q)
 	}
 }

@@ -392,37 +392,66 @@ func measureEye(fm *featureMeasures, e, first int, q [][2]float64, fr faceFrame,
 func irisHeight(fr faceFrame, gray *image.Gray, u0, u1, v0, v1 float64) float64 {
 	w, cu := u1-u0, (u0+u1)/2
 	step := 1 / fr.d
-	type sample struct {
-		col  int
-		luma float64
-	}
-	var samples []sample
-	var lumas, lid []float64
+	// Each sample's column and luma, in walk order; the lumas' counts,
+	// the window's and the lid's, for their quantiles.
+	var cols []int
+	var lumas []uint8
+	var all, lid lumaCounts
 	fr.walk(gray.Rect, cu-irisColumns*w, cu+irisColumns*w, v0-irisAbove*w, v1+irisBelow*w, func(u, v float64, x, y int) {
-		l := float64(gray.Pix[gray.PixOffset(x, y)])
-		samples = append(samples, sample{int(math.Round(u / step)), l})
+		l := gray.Pix[gray.PixOffset(x, y)]
+		cols = append(cols, int(math.Round(u/step)))
 		lumas = append(lumas, l)
+		all.add(l)
 		if v < v0 || v > v1 {
-			lid = append(lid, l)
+			lid.add(l)
 		}
 	})
-	if len(samples) == 0 || len(lid) == 0 {
+	if all.n == 0 || lid.n == 0 {
 		return math.NaN()
 	}
-	lo, hi := quantile(lumas, 0.05), quantile(lumas, 0.95)
-	dark := math.Min(lo+(hi-lo)/2, quantile(lid, 0.5))
-	cols := map[int]float64{}
-	for _, s := range samples {
-		cols[s.col] += 0
-		if s.luma < dark {
-			cols[s.col] += step
+	lo, hi := all.quantile(0.05), all.quantile(0.95)
+	dark := math.Min(lo+(hi-lo)/2, lid.quantile(0.5))
+	// The columns the window holds: all between the first and the last
+	// but where the photo's edge cuts them out.
+	first, last := slices.Min(cols), slices.Max(cols)
+	heights := make([]float64, last-first+1)
+	held := make([]bool, len(heights))
+	for i, c := range cols {
+		held[c-first] = true
+		if float64(lumas[i]) < dark {
+			heights[c-first] += step
 		}
 	}
-	heights := make([]float64, 0, len(cols))
-	for _, h := range cols {
-		heights = append(heights, h)
+	kept := heights[:0]
+	for i, h := range heights {
+		if held[i] {
+			kept = append(kept, h)
+		}
 	}
-	return quantile(heights, irisColumnQuantile)
+	return quantile(kept, irisColumnQuantile)
+}
+
+// lumaCounts counts 8-bit lumas, for quantiles without sorting a copy.
+type lumaCounts struct {
+	count [256]int
+	n     int
+}
+
+func (c *lumaCounts) add(l uint8) { c.count[l]++; c.n++ }
+
+// quantile is quantile's q-quantile of the counted lumas: the one that
+// sorting them would put at min(n-1, int(q*n)); NaN when none are.
+func (c *lumaCounts) quantile(q float64) float64 {
+	if c.n == 0 {
+		return math.NaN()
+	}
+	k := min(c.n-1, int(q*float64(c.n)))
+	for l, seen := 0, 0; l < len(c.count); l++ {
+		if seen += c.count[l]; seen > k {
+			return float64(l)
+		}
+	}
+	return math.NaN()
 }
 
 // clippedShare is the share of the luma samples v at least glareLuma; 0
