@@ -52,7 +52,7 @@ func TestServeStopsAtOnce(t *testing.T) {
 	}
 }
 
-// TestServeDrains: told to stop, a server with a DrainDelay goes on
+// TestServeDrains: told to stop, a ready server with a DrainDelay goes on
 // answering, new connections included, with /readyz saying 503 draining
 // so the load balancer stops sending; it stops when the delay is over.
 func TestServeDrains(t *testing.T) {
@@ -61,7 +61,7 @@ func TestServeDrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(Config{DrainDelay: delay}, nil)
+	s := newTestServer(t, Config{DrainDelay: delay})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
@@ -81,8 +81,8 @@ func TestServeDrains(t *testing.T) {
 		json.NewDecoder(resp.Body).Decode(&body)
 		return resp.StatusCode, body.Error
 	}
-	if code, _ := get("/healthz"); code != http.StatusOK {
-		t.Fatalf("/healthz %d before the stop", code)
+	if code, _ := get("/readyz"); code != http.StatusOK {
+		t.Fatalf("/readyz %d before the stop", code)
 	}
 	stopped := time.Now()
 	cancel()
@@ -108,5 +108,29 @@ func TestServeDrains(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve has not returned 10 s after the drain")
+	}
+}
+
+// TestServeNotReadyStopsAtOnce: a server that never became ready (its face
+// model still loading, or failed to load) was sent no traffic and does not
+// wait out its DrainDelay.
+func TestServeNotReadyStopsAtOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Config{DrainDelay: time.Minute}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a server never ready waited out its drain")
 	}
 }

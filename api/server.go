@@ -58,8 +58,9 @@ type Config struct {
 	RequestTimeout  time.Duration // longest analysis of one request before 503
 	AnnotateSize    int           // long side of annotated pictures in pixels
 	ShutdownTimeout time.Duration // how long Serve waits for requests in flight on shutdown
-	// DrainDelay is how long Serve goes on taking connections once its
-	// context is done, /readyz answering 503 draining, before it stops:
+	// DrainDelay is how long a ready Serve goes on taking connections
+	// once its context is done, /readyz answering 503 draining, before it
+	// stops:
 	// the time a load balancer takes to see the replica go and send no
 	// more (Kubernetes removes a stopping pod from its Service's
 	// endpoints while the pod already has SIGTERM). 0 stops at once.
@@ -198,9 +199,10 @@ func (s *Server) SetValidator(v *validate.Validator) { s.val.Store(v) }
 // App returns the Fiber application, for tests and for mounting.
 func (s *Server) App() *fiber.App { return s.app }
 
-// Serve answers requests on ln until ctx is done, then goes on for
-// Config.DrainDelay with /readyz answering 503, then stops accepting
-// connections and waits up to Config.ShutdownTimeout for requests in flight.
+// Serve answers requests on ln until ctx is done, then, if it was ready,
+// goes on for Config.DrainDelay with /readyz answering 503, then stops
+// accepting connections and waits up to Config.ShutdownTimeout for
+// requests in flight.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	cl := s.limitConns(ln)
@@ -211,7 +213,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("api: serve: %w", err)
 	case <-ctx.Done():
 	}
-	if s.cfg.DrainDelay > 0 {
+	// A server that never became ready (its face model still loading, or
+	// failed) was sent no traffic: it has none to drain.
+	if s.cfg.DrainDelay > 0 && s.val.Load() != nil {
 		s.draining.Store(true)
 		s.cfg.Logger.Info("stopping: draining", "for", s.cfg.DrainDelay)
 		t := time.NewTimer(s.cfg.DrainDelay)
