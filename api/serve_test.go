@@ -11,15 +11,19 @@ import (
 
 // TestServeStopsAtOnce: a server told to stop as it starts (a SIGTERM at
 // start-up; a test skipped right after starting it) stops, whether the
-// stop comes before Serve is called or while it is starting.
+// stop comes before Serve is called or while it is starting. One that
+// never became ready (its face model still loading, or failed to load)
+// was sent no traffic and does not wait out a DrainDelay.
 func TestServeStopsAtOnce(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		delay time.Duration // after Serve is called, before the stop
+		drain time.Duration // Config.DrainDelay
 	}{
-		{"stopped before", -1},
-		{"stopped while starting", 0},
-		{"stopped a moment after", time.Millisecond},
+		{"stopped before", -1, 0},
+		{"stopped while starting", 0, 0},
+		{"stopped a moment after", time.Millisecond, 0},
+		{"never ready, a drain set", 10 * time.Millisecond, time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for range 20 {
@@ -27,7 +31,7 @@ func TestServeStopsAtOnce(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				s := New(Config{}, nil)
+				s := New(Config{DrainDelay: tc.drain}, nil)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				if tc.delay < 0 {
@@ -108,29 +112,5 @@ func TestServeDrains(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Serve has not returned 10 s after the drain")
-	}
-}
-
-// TestServeNotReadyStopsAtOnce: a server that never became ready (its face
-// model still loading, or failed to load) was sent no traffic and does not
-// wait out its DrainDelay.
-func TestServeNotReadyStopsAtOnce(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(Config{DrainDelay: time.Minute}, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	time.Sleep(50 * time.Millisecond)
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Serve: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("a server never ready waited out its drain")
 	}
 }
