@@ -26,21 +26,36 @@ import (
 // writes on a message from example.it whose SPF, DKIM and DMARC pass.
 const authResults = "Authentication-Results: mx.comune.example.it; spf=pass smtp.mailfrom=example.it; dkim=pass header.d=example.it; dmarc=pass header.from=example.it\n"
 
+// mailServers starts a Dovecot and an SMTP sink for the test and writes
+// Dovecot's certificate where --ca-file reads it.
+func mailServers(t *testing.T) (mbox *dovecot.Server, out *smtpsink.Server, ca string) {
+	t.Helper()
+	mbox, out = dovecot.Start(t), smtpsink.Start(t)
+	ca = filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, mbox.CertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return mbox, out, ca
+}
+
+// photoMessage is a citizen's message from from, the office's server's
+// authentication passed, with neutral/001_03 of ../shared/faces attached
+// and Message-ID id.
+func photoMessage(t *testing.T, from, id string) []byte {
+	t.Helper()
+	photo, err := os.ReadFile(filepath.Join(faceset.Require(t), "neutral", "001_03.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture.CRLF(authResults + "From: " + from + "\nSubject: foto\nMessage-ID: <" + id + ">\nMIME-Version: 1.0\nContent-Type: image/jpeg; name=foto.jpg\nContent-Transfer-Encoding: base64\n\n" + fixture.Base64Lines(photo) + "\n")
+}
+
 // TestInboxCommand runs "tessera inbox --once" as a clerk would set it up,
 // against a real Dovecot and SMTP server: the citizen's photo is answered
 // and the message filed.
 func TestInboxCommand(t *testing.T) {
-	faces := faceset.Require(t)
-	photo, err := os.ReadFile(filepath.Join(faces, "neutral", "001_03.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mbox, out := dovecot.Start(t), smtpsink.Start(t)
-	mbox.Deliver(t, fixture.CRLF(authResults+"From: Mario Rossi <mario@example.it>\nSubject: foto\nMessage-ID: <cli@example.it>\nMIME-Version: 1.0\nContent-Type: image/jpeg; name=foto.jpg\nContent-Transfer-Encoding: base64\n\n"+fixture.Base64Lines(photo)+"\n"))
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, mbox.CertPEM(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	mbox, out, ca := mailServers(t)
+	mbox.Deliver(t, photoMessage(t, "Mario Rossi <mario@example.it>", "cli@example.it"))
 	pwFile := filepath.Join(t.TempDir(), "imap-password")
 	if err := os.WriteFile(pwFile, []byte(mbox.Password+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -125,11 +140,7 @@ func TestInboxCommand(t *testing.T) {
 // non-zero exit, with --once and when watching (no retrying a password
 // the server refused, which gets accounts locked).
 func TestInboxBadLogin(t *testing.T) {
-	mbox, out := dovecot.Start(t), smtpsink.Start(t)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, mbox.CertPEM(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	mbox, out, ca := mailServers(t)
 	t.Setenv("TESSERA_IMAP_PASSWORD", "sbagliata")
 	for _, once := range []bool{true, false} {
 		args := []string{"inbox", "--imap", "imaps://" + mbox.User + "@" + mbox.TLSAddr, "--ca-file", ca,
@@ -164,18 +175,9 @@ func TestInboxBadLogin(t *testing.T) {
 // is edited), then logs in with it and answers the mailbox; it stops when
 // its context ends.
 func TestInboxLoginRefusedWait(t *testing.T) {
-	faces := faceset.Require(t)
-	photo, err := os.ReadFile(filepath.Join(faces, "neutral", "001_03.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mbox, out := dovecot.Start(t), smtpsink.Start(t)
-	mbox.Deliver(t, fixture.CRLF(authResults+"From: mario@example.it\nSubject: foto\nMessage-ID: <wait@example.it>\nMIME-Version: 1.0\nContent-Type: image/jpeg; name=foto.jpg\nContent-Transfer-Encoding: base64\n\n"+fixture.Base64Lines(photo)+"\n"))
+	mbox, out, ca := mailServers(t)
+	mbox.Deliver(t, photoMessage(t, "mario@example.it", "wait@example.it"))
 	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(ca, mbox.CertPEM(), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	passFile := filepath.Join(dir, "imap-password")
 	if err := os.WriteFile(passFile, []byte("sbagliata\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -236,17 +238,8 @@ func TestInboxLoginRefusedWait(t *testing.T) {
 // TestInboxMetrics: watching with --metrics-addr, the message answered is
 // counted at /metrics; the program stops when its context ends (SIGTERM).
 func TestInboxMetrics(t *testing.T) {
-	faces := faceset.Require(t)
-	photo, err := os.ReadFile(filepath.Join(faces, "neutral", "001_03.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mbox, out := dovecot.Start(t), smtpsink.Start(t)
-	mbox.Deliver(t, fixture.CRLF(authResults+"From: mario@example.it\nSubject: foto\nMessage-ID: <metrics@example.it>\nMIME-Version: 1.0\nContent-Type: image/jpeg; name=foto.jpg\nContent-Transfer-Encoding: base64\n\n"+fixture.Base64Lines(photo)+"\n"))
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(ca, mbox.CertPEM(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	mbox, out, ca := mailServers(t)
+	mbox.Deliver(t, photoMessage(t, "mario@example.it", "metrics@example.it"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
