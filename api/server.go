@@ -60,9 +60,8 @@ type Config struct {
 	ShutdownTimeout time.Duration // how long Serve waits for requests in flight on shutdown
 	// DrainDelay is how long a ready Serve goes on taking connections
 	// once its context is done, /readyz answering 503 draining, before it
-	// stops:
-	// the time a load balancer takes to see the replica go and send no
-	// more (Kubernetes removes a stopping pod from its Service's
+	// stops: the time a load balancer takes to see the replica go and
+	// send no more (Kubernetes removes a stopping pod from its Service's
 	// endpoints while the pod already has SIGTERM). 0 stops at once.
 	DrainDelay time.Duration
 	Logger     *slog.Logger // request log (method, path, status, time; never the photo); nil: none

@@ -119,6 +119,10 @@ func (j *judge) pitch(f *featureMeasures) Check {
 	return c
 }
 
+// eyeBalanceLimit is the Limit of MinEyeBalance, eyes_open's and
+// expression's.
+const eyeBalanceLimit = "the shorter eye's iris height >= %.2f of the other's"
+
 // eyesOpen judges whether both eyes are open: each eye's opening between
 // its lid landmarks (MinEyeAspect), an iris and pupil dark inside it
 // (MaxIrisLuma), the lid below the brow (MinBrowGap), and the two eyes'
@@ -149,7 +153,7 @@ func (j *judge) eyesOpen(f *featureMeasures) Check {
 	case ear < p.MinEyeAspect:
 		c.MessageText = j.say("check.eyesOpen.eyes_closed_or_half")
 	case balance < p.MinEyeBalance:
-		c.Value, c.Limit = floorTo(balance, 2), fmt.Sprintf("the shorter eye's iris height >= %.2f of the other's", p.MinEyeBalance)
+		c.Value, c.Limit = floorTo(balance, 2), fmt.Sprintf(eyeBalanceLimit, p.MinEyeBalance)
 		c.MessageText = j.say("check.eyesOpen.one_eye_shut")
 	default:
 		c.MessageText = j.say("check.eyesOpen.iris_pupil_eye_cannot")
@@ -194,7 +198,7 @@ func (j *judge) mouthClosed(f *featureMeasures) Check {
 // (NaN: the outer eye corners meet) names nothing.
 func (j *judge) expression(f *featureMeasures) Check {
 	p := j.prof.Features
-	ear := math.Min(f.eyeAspect[0], f.eyeAspect[1])
+	ear, balance := math.Min(f.eyeAspect[0], f.eyeAspect[1]), f.eyeBalance()
 	gap := f.mouthGap(p.MaxLipGap, p.MaxTeeth)
 	c := Check{ID: Expression, Status: Fail, FixText: j.say("check.expression.take_photo_again_with")}
 	switch {
@@ -213,12 +217,12 @@ func (j *judge) expression(f *featureMeasures) Check {
 	case ear < p.MinEyeAspect:
 		c.Value, c.Limit = floorTo(ear, 3), fmt.Sprintf("eye opening >= %.3f", p.MinEyeAspect)
 		c.MessageText = j.say("check.expression.expression_not_neutral_eyes")
-	case f.eyeBalance() < p.MinEyeBalance:
-		c.Value, c.Limit = floorTo(f.eyeBalance(), 2), fmt.Sprintf("the shorter eye's iris height >= %.2f of the other's", p.MinEyeBalance)
+	case balance < p.MinEyeBalance:
+		c.Value, c.Limit = floorTo(balance, 2), fmt.Sprintf(eyeBalanceLimit, p.MinEyeBalance)
 		c.MessageText = j.say("check.expression.expression_not_neutral_eyes")
 	default:
 		c = Check{ID: Expression, Status: Pass, Value: math.Round(f.smile*100) / 100,
-			Limit: fmt.Sprintf("smile probability <= %.2f, teeth <= %.3f of the opening, lips apart <= %.3f, mouth width >= %.3f of the eyes' span, eye opening >= %.3f, the shorter eye's iris height >= %.2f of the other's",
+			Limit: fmt.Sprintf("smile probability <= %.2f, teeth <= %.3f of the opening, lips apart <= %.3f, mouth width >= %.3f of the eyes' span, eye opening >= %.3f, "+eyeBalanceLimit,
 				p.MaxSmile, p.MaxTeeth, p.MaxLipGap, p.MinMouthSpan, p.MinEyeAspect, p.MinEyeBalance),
 			MessageText: j.say("check.expression.neutral_expression")}
 	}

@@ -38,7 +38,7 @@ func shutEye(img image.Image, lm [][2]float64, first int) *image.NRGBA {
 	}
 	low := math.Max(p(facedetect.EyeLowerA)[1], p(facedetect.EyeLowerB)[1])
 	skin := medianColor(out, image.Rect(int(cu-0.25*w), int(low+0.2*w), int(cu+0.25*w), int(low+0.4*w)))
-	paintPolygon(out, lid, 2, func(c color.NRGBA, t float64) color.NRGBA { return mix(c, skin, t) })
+	paintPolygon(out, lid, 2, func(c color.NRGBA, t float64) color.NRGBA { return blend(c, skin.R, skin.G, skin.B, t) })
 	lash := darkestColor(img, p, first)
 	line := [][2]float64{a, p(facedetect.EyeLowerA), p(facedetect.EyeLowerB), b}
 	half := math.Max(1, 0.05*w)
@@ -49,15 +49,9 @@ func shutEye(img image.Image, lm [][2]float64, first int) *image.NRGBA {
 		l := math.Hypot(n[0], n[1])
 		n = [2]float64{n[0] / l * half, n[1] / l * half}
 		quad := [][2]float64{{u[0] + n[0], u[1] + n[1]}, {v[0] + n[0], v[1] + n[1]}, {v[0] - n[0], v[1] - n[1]}, {u[0] - n[0], u[1] - n[1]}}
-		paintPolygon(out, quad, 1, func(c color.NRGBA, t float64) color.NRGBA { return mix(c, lash, t) })
+		paintPolygon(out, quad, 1, func(c color.NRGBA, t float64) color.NRGBA { return blend(c, lash.R, lash.G, lash.B, t) })
 	}
 	return out
-}
-
-// mix is c moved a share t of the way to to.
-func mix(c, to color.NRGBA, t float64) color.NRGBA {
-	m := func(x, y uint8) uint8 { return uint8(math.Round(float64(x)*(1-t) + float64(y)*t)) }
-	return color.NRGBA{m(c.R, to.R), m(c.G, to.G), m(c.B, to.B), c.A}
 }
 
 // medianColor is the per-channel median of img over r.
@@ -92,7 +86,7 @@ func darkestColor(img image.Image, p func(int) [2]float64, first int) color.NRGB
 				continue
 			}
 			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
-			in = append(in, px{0.299*float64(c.R) + 0.587*float64(c.G) + 0.114*float64(c.B), c})
+			in = append(in, px{float64(luma8(c.R, c.G, c.B)), c})
 		}
 	}
 	sort.Slice(in, func(i, j int) bool { return in[i].luma < in[j].luma })
@@ -209,12 +203,12 @@ func hideWhite(img image.Image, lm [][2]float64, first int) *image.NRGBA {
 	w := math.Hypot(b[0]-a[0], b[1]-a[1])
 	low := math.Max(p(facedetect.EyeLowerA)[1], p(facedetect.EyeLowerB)[1])
 	skin := medianColor(out, image.Rect(int(cu-0.25*w), int(low+0.2*w), int(cu+0.25*w), int(low+0.4*w)))
-	luma := func(c color.NRGBA) float64 { return 0.299*float64(c.R) + 0.587*float64(c.G) + 0.114*float64(c.B) }
+	luma := func(c color.NRGBA) float64 { return float64(luma8(c.R, c.G, c.B)) }
 	// Lighter than most of the skin: the white, and the catch-light.
 	const whiteOverSkin = 0.85
 	paintPolygon(out, poly, 1, func(c color.NRGBA, t float64) color.NRGBA {
 		if luma(c) > whiteOverSkin*luma(skin) {
-			return mix(c, skin, t)
+			return blend(c, skin.R, skin.G, skin.B, t)
 		}
 		return c
 	})
