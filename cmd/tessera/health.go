@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -21,18 +20,10 @@ const healthTimeout = 3 * time.Second
 // asks the port the server listens on in the same container
 // (TESSERA_ADDR, as serve reads it; :8080 without it).
 func runHealth(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("health", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("health", "usage: tessera health [--url URL]", stderr)
 	url := fs.String("url", readyURL(os.Getenv("TESSERA_ADDR")), "the address to ask; 200 is healthy (default from TESSERA_ADDR)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: tessera health [--url URL]")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		return exitUsage
+	if code, stop := stopped(fs.Parse(args)); stop {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fs.Usage()
