@@ -34,16 +34,46 @@ type measured struct {
 
 func measureImage(t *testing.T, name string, img image.Image) measured {
 	t.Helper()
-	v := testValidator(t)
+	x, err := encodeMeasure(testValidator(t), name, img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// encodeMeasure is measureImage returning its error: img encoded as a
+// JPEG of quality 92, then read and measured by v.
+func encodeMeasure(v *Validator, name string, img image.Image) (measured, error) {
 	ph, err := v.read(fixture.JPEG(img, 92, nil, nil))
 	if err != nil {
-		t.Fatalf("%s: %v", name, err)
+		return measured{}, fmt.Errorf("%s: %w", name, err)
 	}
 	m, err := v.measure(context.Background(), ph)
 	if err != nil {
-		t.Fatalf("%s: %v", name, err)
+		return measured{}, fmt.Errorf("%s: %w", name, err)
 	}
-	return measured{name: name, ph: ph, m: m}
+	return measured{name: name, ph: ph, m: m}, nil
+}
+
+// measureAsTaken is measureImage of photo p as displayed (its EXIF
+// orientation applied), named label/name. Several tests read the same
+// photos as taken (the skull, hair and crown fits, the capture checks and
+// their variants' originals): each is measured once per test binary and
+// shared (see shared), so the caller must not change what it gets.
+func measureAsTaken(t *testing.T, p faceset.Photo) measured {
+	t.Helper()
+	v := testValidator(t)
+	x, err := shared("as taken/"+p.Path, func() (measured, error) {
+		img, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
+		if err != nil {
+			return measured{}, err
+		}
+		return encodeMeasure(v, p.Label+"/"+p.Name, img)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
 }
 
 // judgeCapture returns the status of every capture check under the profile.
@@ -72,6 +102,8 @@ func (x measured) String() string {
 	return s
 }
 
+// loadImages measures every photo of folder label of ../shared/faces as
+// taken (measureAsTaken), each with its sitter's group.
 func loadImages(t *testing.T, label string) []measured {
 	t.Helper()
 	dir := faceset.Require(t)
@@ -81,8 +113,7 @@ func loadImages(t *testing.T, label string) []measured {
 	}
 	var out []measured
 	for _, p := range photos {
-		img := openImage(t, p.Path, imaging.AutoOrientation(true))
-		x := measureImage(t, label+"/"+p.Name, img)
+		x := measureAsTaken(t, p)
 		x.group = p.Person.Group
 		out = append(out, x)
 	}
@@ -271,7 +302,7 @@ func TestCaptureOnFaces(t *testing.T) {
 	}
 	for _, p := range photos {
 		img := openImage(t, p.Path)
-		orig := measureImage(t, p.Name, img)
+		orig := measureAsTaken(t, p)
 		if orig.m.face == nil {
 			t.Errorf("%s: no face, no variants", p.Name)
 			continue
@@ -370,7 +401,7 @@ func TestCaptureFramed(t *testing.T) {
 	n, tight := 0, 0
 	for _, p := range photos {
 		img := openImage(t, p.Path)
-		orig := measureImage(t, p.Name, img)
+		orig := measureAsTaken(t, p)
 		if orig.m.face == nil {
 			t.Errorf("%s/%s: no face", p.Label, p.Name)
 			continue

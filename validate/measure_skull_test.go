@@ -36,8 +36,7 @@ func skullSamples(t *testing.T) []skullSample {
 		if !hasOutline(p) {
 			continue
 		}
-		x := measureImage(t, p.Label+"/"+p.Name, openImage(t, p.Path))
-		g := x.m.face
+		g := measureAsTaken(t, p).m.face
 		if g == nil {
 			t.Fatalf("%s/%s: no face", p.Label, p.Name)
 		}
@@ -193,7 +192,7 @@ func TestHairVolume(t *testing.T) {
 		if !ok || top.note == "cut" || top.note == "covered" || skull == nil {
 			continue
 		}
-		g := measureImage(t, p.Label+"/"+p.Name, openImage(t, p.Path)).m.face
+		g := measureAsTaken(t, p).m.face
 		if g == nil {
 			t.Fatalf("%s/%s: no face", p.Label, p.Name)
 		}
