@@ -34,18 +34,75 @@ func openEngine(t testing.TB) *Engine {
 
 func loadGray(t testing.TB, path string) *image.Gray {
 	t.Helper()
-	f, err := os.Open(path)
+	g, err := decodeGray(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return g
+}
+
+// grayPhoto is one photo decoded to luma (loadGray) and the faces the
+// engine without a second detector finds in it (detectGray).
+type grayPhoto struct {
+	once  sync.Once
+	img   *image.Gray
+	faces []Face
+	err   error
+}
+
+var (
+	// grayPhotos holds detectGray's photos by path.
+	grayPhotos sync.Map // string -> *grayPhoto
+	// grayEngine is the engine detectGray finds faces with, open as long
+	// as the test binary runs.
+	grayEngine = sync.OnceValues(func() (*Engine, error) {
+		path, err := models.Find()
+		if err != nil {
+			return nil, err
+		}
+		return Open(path, Options{})
+	})
+)
+
+// detectGray returns the photo at path decoded to luma and the faces an
+// engine opened as openEngine opens it finds there. TestFacesOnSharedPhotos,
+// TestRefitBox and TestLandmarkBox read the same studio photos: each is
+// decoded and its faces found once per test binary and shared, so the
+// caller must not change what it gets.
+func detectGray(t *testing.T, path string) (*image.Gray, []Face) {
+	t.Helper()
+	v, _ := grayPhotos.LoadOrStore(path, &grayPhoto{})
+	x := v.(*grayPhoto)
+	x.once.Do(func() {
+		var e *Engine
+		if e, x.err = grayEngine(); x.err != nil {
+			return
+		}
+		if x.img, x.err = decodeGray(path); x.err != nil {
+			return
+		}
+		x.faces, x.err = e.Detect(context.Background(), x.img)
+	})
+	if x.err != nil {
+		t.Fatalf("%s: %v", path, x.err)
+	}
+	return x.img, x.faces
+}
+
+// decodeGray decodes the JPEG file at path to its luma.
+func decodeGray(path string) (*image.Gray, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	img, err := jpeg.Decode(f)
 	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	g := image.NewGray(img.Bounds())
 	draw.Draw(g, g.Rect, img, img.Bounds().Min, draw.Src)
-	return g
+	return g, nil
 }
 
 // TestFacesOnSharedPhotos is the engine's accuracy on the labelled photos:
@@ -60,15 +117,11 @@ func TestFacesOnSharedPhotos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := openEngine(t)
 	var withFace, oneFace int
 	var contour, pupil eyeStats
 	var heldOut eyeStats // pupils on the photos PupilShift was not measured on
 	for _, p := range photos {
-		faces, err := e.Detect(context.Background(), loadGray(t, p.Path))
-		if err != nil {
-			t.Fatalf("%s: %v", p.Path, err)
-		}
+		_, faces := detectGray(t, p.Path)
 		if p.Label == "nonface" {
 			if len(faces) != 0 {
 				t.Errorf("%s/%s: %d faces in a photo without faces", p.Label, p.Name, len(faces))
@@ -283,12 +336,11 @@ func TestRefitBox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := openEngine(t)
 	var down, side []float64
 	for _, p := range photos {
-		faces, err := e.Detect(context.Background(), loadGray(t, p.Path))
-		if err != nil || len(faces) != 1 {
-			t.Fatalf("%s/%s: %d faces, %v", p.Label, p.Name, len(faces), err)
+		_, faces := detectGray(t, p.Path)
+		if len(faces) != 1 {
+			t.Fatalf("%s/%s: %d faces", p.Label, p.Name, len(faces))
 		}
 		f := faces[0]
 		l, r := f.LeftEye(), f.RightEye()
@@ -341,10 +393,9 @@ func TestLandmarkBox(t *testing.T) {
 	e := openEngine(t)
 	var up, across, side []float64
 	for _, p := range photos {
-		img := loadGray(t, p.Path)
-		faces, err := e.Detect(context.Background(), img)
-		if err != nil || len(faces) != 1 {
-			t.Fatalf("%s/%s: %d faces, %v", p.Label, p.Name, len(faces), err)
+		img, faces := detectGray(t, p.Path)
+		if len(faces) != 1 {
+			t.Fatalf("%s/%s: %d faces", p.Label, p.Name, len(faces))
 		}
 		box := faces[0].Box
 		first, err := e.landmarks(img, box)

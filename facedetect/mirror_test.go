@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/draw"
 	"math"
+	"sync"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -31,15 +32,12 @@ func TestMirrorDetect(t *testing.T) {
 	const tol = 1e-9 // pixels
 	faces := 0
 	for _, p := range photos {
-		img := openRGB(t, p)
-		detect := func(m image.Image) []facedetect.Face {
-			f, err := e.DetectColor(context.Background(), luma(m), m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return f
+		img, got := asTaken(t, e, p)
+		mirror := imaging.FlipH(img)
+		mirrored, err := e.DetectColor(context.Background(), luma(mirror), mirror)
+		if err != nil {
+			t.Fatal(err)
 		}
-		got, mirrored := detect(img), detect(imaging.FlipH(img))
 		name := p.Label + "/" + p.Name
 		if len(got) != len(mirrored) {
 			t.Errorf("%s: %d faces, its mirror image %d", name, len(got), len(mirrored))
@@ -86,16 +84,41 @@ func photosAndEngine(t *testing.T, folders ...string) ([]faceset.Photo, *facedet
 	return photos, e
 }
 
-// openRGB decodes photo p as displayed, in 8-bit RGB: two images made
-// from it then read their luma from the same colours (a JPEG's YCbCr
-// converts to another luma).
-func openRGB(t *testing.T, p faceset.Photo) *image.NRGBA {
+// taken is one photo as taken and the faces found in it (asTaken).
+type taken struct {
+	once  sync.Once
+	img   *image.NRGBA
+	faces []facedetect.Face
+	err   error
+}
+
+// takenPhotos holds asTaken's photos by path.
+var takenPhotos sync.Map // string -> *taken
+
+// asTaken returns photo p decoded as displayed, in 8-bit RGB, and the
+// faces engine e finds in it. Two images made from it read their luma
+// from the same colours (a JPEG's YCbCr converts to another luma). Several
+// tests read the same photos as taken, with engines opened alike
+// (engine.Open): each photo is decoded and its faces found once per test
+// binary, by the first test to ask, and shared; the caller must not change
+// what it gets.
+func asTaken(t *testing.T, e *facedetect.Engine, p faceset.Photo) (*image.NRGBA, []facedetect.Face) {
 	t.Helper()
-	src, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
-	if err != nil {
-		t.Fatal(err)
+	v, _ := takenPhotos.LoadOrStore(p.Path, &taken{})
+	x := v.(*taken)
+	x.once.Do(func() {
+		src, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
+		if err != nil {
+			x.err = err
+			return
+		}
+		x.img = imaging.Clone(src)
+		x.faces, x.err = e.DetectColor(context.Background(), luma(x.img), x.img)
+	})
+	if x.err != nil {
+		t.Fatalf("%s/%s: %v", p.Label, p.Name, x.err)
 	}
-	return imaging.Clone(src)
+	return x.img, x.faces
 }
 
 // luma is m's luma, in m's bounds.

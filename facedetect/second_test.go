@@ -4,7 +4,6 @@ import (
 	"context"
 	"image"
 	"image/color"
-	"image/draw"
 	"testing"
 
 	"github.com/disintegration/imaging"
@@ -32,7 +31,7 @@ func TestSecondFaces(t *testing.T) {
 		name string
 		of   func(image.Image) image.Image
 	}{
-		{"as taken", func(m image.Image) image.Image { return m }},
+		{"as taken", nil},
 		{"mirrored", func(m image.Image) image.Image { return imaging.FlipH(m) }},
 		{"bordered", func(m image.Image) image.Image {
 			b := m.Bounds()
@@ -53,18 +52,20 @@ func TestSecondFaces(t *testing.T) {
 		if want < 0 && !tinted {
 			continue
 		}
-		img, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
-		if err != nil {
-			t.Fatal(err)
-		}
 		for _, v := range variants {
 			cur = p.Label + "/" + p.Name + " " + v.name
-			m := v.of(img)
-			g := image.NewGray(m.Bounds())
-			draw.Draw(g, g.Rect, m, m.Bounds().Min, draw.Src)
-			faces, err := e.DetectColor(context.Background(), g, m)
-			if err != nil {
-				t.Fatal(err)
+			var faces []facedetect.Face
+			if v.of == nil {
+				// Found here first: this test runs before the parallel
+				// ones that share it, with its debug hook set.
+				_, faces = asTaken(t, e, p)
+			} else {
+				img, _ := asTaken(t, e, p)
+				m := v.of(img)
+				var err error
+				if faces, err = e.DetectColor(context.Background(), luma(m), m); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if want >= 0 && len(faces) != want {
 				t.Errorf("%s: %d faces, want %d", cur, len(faces), want)
