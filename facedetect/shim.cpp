@@ -50,12 +50,23 @@ struct tess_predictor {
   dlib::shape_predictor sp;
 };
 
+// frontal_faces is dlib's HOG frontal face detector, built once per process:
+// get_frontal_face_detector decodes and deserializes the detector's
+// filters, which takes about 0.3 s, while a copy takes microseconds. Every
+// detector of every engine is a copy; the original is only read (copied
+// from), so it needs no lock once made, and C++ makes it once however many
+// threads ask first.
+static const dlib::frontal_face_detector &frontal_faces() {
+  static const dlib::frontal_face_detector det = dlib::get_frontal_face_detector();
+  return det;
+}
+
 extern "C" {
 
 tess_detector *tess_detector_new(void) {
   try {
     tess_detector *d = new tess_detector;
-    d->det = dlib::get_frontal_face_detector();
+    d->det = frontal_faces();
     return d;
   } catch (...) {
     return nullptr;
