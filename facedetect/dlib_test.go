@@ -41,18 +41,16 @@ func loadGray(t testing.TB, path string) *image.Gray {
 	return g
 }
 
-// grayPhoto is one photo decoded to luma (loadGray) and the faces the
-// engine without a second detector finds in it (detectGray).
-type grayPhoto struct {
+// grayFaces is the faces found in one photo's luma (detectGray).
+type grayFaces struct {
 	once  sync.Once
-	img   *image.Gray
 	faces []Face
 	err   error
 }
 
 var (
-	// grayPhotos holds detectGray's photos by path.
-	grayPhotos sync.Map // string -> *grayPhoto
+	// grayPhotos holds detectGray's faces by path.
+	grayPhotos sync.Map // string -> *grayFaces
 	// grayEngine is the engine detectGray finds faces with, open as long
 	// as the test binary runs.
 	grayEngine = sync.OnceValues(func() (*Engine, error) {
@@ -64,29 +62,27 @@ var (
 	})
 )
 
-// detectGray returns the photo at path decoded to luma and the faces an
-// engine opened as openEngine opens it finds there. TestFacesOnSharedPhotos,
-// TestRefitBox and TestLandmarkBox read the same studio photos: each is
-// decoded and its faces found once per test binary and shared, so the
-// caller must not change what it gets.
+// detectGray returns the photo at path decoded to luma (loadGray) and the
+// faces an engine opened as openEngine opens it finds there.
+// TestFacesOnSharedPhotos, TestRefitBox and TestLandmarkBox read the same
+// studio photos: each photo's faces are found once per test binary and
+// shared (the caller must not change them); the photo is decoded anew for
+// each caller.
 func detectGray(t *testing.T, path string) (*image.Gray, []Face) {
 	t.Helper()
-	v, _ := grayPhotos.LoadOrStore(path, &grayPhoto{})
-	x := v.(*grayPhoto)
+	img := loadGray(t, path)
+	v, _ := grayPhotos.LoadOrStore(path, &grayFaces{})
+	x := v.(*grayFaces)
 	x.once.Do(func() {
 		var e *Engine
-		if e, x.err = grayEngine(); x.err != nil {
-			return
+		if e, x.err = grayEngine(); x.err == nil {
+			x.faces, x.err = e.Detect(context.Background(), img)
 		}
-		if x.img, x.err = decodeGray(path); x.err != nil {
-			return
-		}
-		x.faces, x.err = e.Detect(context.Background(), x.img)
 	})
 	if x.err != nil {
 		t.Fatalf("%s: %v", path, x.err)
 	}
-	return x.img, x.faces
+	return img, x.faces
 }
 
 // decodeGray decodes the JPEG file at path to its luma.

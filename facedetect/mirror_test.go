@@ -84,41 +84,40 @@ func photosAndEngine(t *testing.T, folders ...string) ([]faceset.Photo, *facedet
 	return photos, e
 }
 
-// taken is one photo as taken and the faces found in it (asTaken).
+// taken is the faces found in one photo as taken (asTaken).
 type taken struct {
 	once  sync.Once
-	img   *image.NRGBA
 	faces []facedetect.Face
 	err   error
 }
 
-// takenPhotos holds asTaken's photos by path.
-var takenPhotos sync.Map // string -> *taken
+// takenFaces holds asTaken's faces by path.
+var takenFaces sync.Map // string -> *taken
 
 // asTaken returns photo p decoded as displayed, in 8-bit RGB, and the
 // faces engine e finds in it. Two images made from it read their luma
-// from the same colours (a JPEG's YCbCr converts to another luma). Several
-// tests read the same photos as taken, with engines opened alike
-// (engine.Open): each photo is decoded and its faces found once per test
-// binary, by the first test to ask, and shared; the caller must not change
-// what it gets.
+// from the same colours (a JPEG's YCbCr converts to another luma), as
+// validate reads a JPEG's luma (ycbcrLuma). Several tests read the same
+// photos as taken, with engines opened alike (engine.Open): each photo's
+// faces are found once per test binary, by the first test to ask, and
+// shared (the caller must not change them); the photo is decoded anew for
+// each, as holding them all would take several hundred megabytes.
 func asTaken(t *testing.T, e *facedetect.Engine, p faceset.Photo) (*image.NRGBA, []facedetect.Face) {
 	t.Helper()
-	v, _ := takenPhotos.LoadOrStore(p.Path, &taken{})
+	src, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := imaging.Clone(src)
+	v, _ := takenFaces.LoadOrStore(p.Path, &taken{})
 	x := v.(*taken)
 	x.once.Do(func() {
-		src, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
-		if err != nil {
-			x.err = err
-			return
-		}
-		x.img = imaging.Clone(src)
-		x.faces, x.err = e.DetectColor(context.Background(), luma(x.img), x.img)
+		x.faces, x.err = e.DetectColor(context.Background(), luma(img), img)
 	})
 	if x.err != nil {
 		t.Fatalf("%s/%s: %v", p.Label, p.Name, x.err)
 	}
-	return x.img, x.faces
+	return img, x.faces
 }
 
 // luma is m's luma, in m's bounds.
