@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include <dlib/image_processing.h>
@@ -65,9 +66,9 @@ extern "C" {
 
 tess_detector *tess_detector_new(void) {
   try {
-    tess_detector *d = new tess_detector;
+    std::unique_ptr<tess_detector> d(new tess_detector);
     d->det = frontal_faces();
-    return d;
+    return d.release();
   } catch (...) {
     return nullptr;
   }
