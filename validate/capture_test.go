@@ -301,7 +301,7 @@ func TestCaptureOnFaces(t *testing.T) {
 		{"gray", "color", func(img image.Image, _ measured) image.Image { return imaging.Grayscale(img) }},
 	}
 	for _, p := range photos {
-		img := openImage(t, p.Path)
+		img := openImage(t, p.Path, imaging.AutoOrientation(true))
 		orig := measureAsTaken(t, p)
 		if orig.m.face == nil {
 			t.Errorf("%s: no face, no variants", p.Name)
@@ -400,7 +400,7 @@ func TestCaptureFramed(t *testing.T) {
 	counts := map[string]tally{} // variant and check -> statuses
 	n, tight := 0, 0
 	for _, p := range photos {
-		img := openImage(t, p.Path)
+		img := openImage(t, p.Path, imaging.AutoOrientation(true))
 		orig := measureAsTaken(t, p)
 		if orig.m.face == nil {
 			t.Errorf("%s/%s: no face", p.Label, p.Name)
