@@ -32,7 +32,11 @@ func TestBrowserSheet(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := browser(t)
-	if _, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads}); err != nil {
+	// The tab's own browser context (browsertest.New opens each in one).
+	if _, err := chromedp.Call(ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
+		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
+		BrowserContextID: chromedp.FromContext(ctx).BrowserContextID,
+	}); err != nil {
 		t.Fatalf("downloads: %v", err)
 	}
 	// By keyboard alone: Tab to the file chooser (the file itself is

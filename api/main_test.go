@@ -15,15 +15,19 @@ import (
 	"testing"
 
 	"github.com/tessera-cie/tessera/heif"
+	"github.com/tessera-cie/tessera/internal/browsertest"
 	"github.com/tessera-cie/tessera/internal/testengine"
 	"github.com/tessera-cie/tessera/validate"
 )
 
 // TestMain lets the test binary serve as the child process HEIF files are
-// decoded in (heif.ServeChild).
+// decoded in (heif.ServeChild), and stops the browser the tests shared
+// (browsertest.Stop).
 func TestMain(m *testing.M) {
 	heif.ServeChild()
-	os.Exit(m.Run())
+	code := m.Run()
+	browsertest.Stop()
+	os.Exit(code)
 }
 
 // realValidator is a validator on the real engine, shared by the tests.

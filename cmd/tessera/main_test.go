@@ -11,15 +11,19 @@ import (
 	"github.com/disintegration/imaging"
 
 	"github.com/tessera-cie/tessera/heif"
+	"github.com/tessera-cie/tessera/internal/browsertest"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
 
 // TestMain lets the test binary serve as the child process HEIF files are
-// decoded in (heif.ServeChild).
+// decoded in (heif.ServeChild), and stops the browser the tests shared
+// (browsertest.Stop).
 func TestMain(m *testing.M) {
 	heif.ServeChild()
-	os.Exit(m.Run())
+	code := m.Run()
+	browsertest.Stop()
+	os.Exit(code)
 }
 
 // runArgs runs the command line args and returns the exit status and output.
