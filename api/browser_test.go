@@ -17,8 +17,8 @@ import (
 	"github.com/tessera-cie/tessera/internal/faceset"
 )
 
-// browser starts a fresh headless chromium with a 360 px wide window, the
-// width of a small phone.
+// browser opens a fresh tab of headless chromium (browsertest.New), 360 px
+// wide, the width of a small phone.
 func browser(t *testing.T) context.Context {
 	t.Helper()
 	return browsertest.New(t, 360, 780, 90*time.Second)

@@ -4,17 +4,22 @@
 // A test binary starts one chromium, at the first New, and each New opens
 // a tab in a browser context of its own: as empty as a fresh profile (no
 // cookies, storage or cache of another test's), without the 1.6 s of CPU
-// time a chromium takes to start and stop. Stop ends the browser; a test
-// binary that uses New calls it from TestMain.
+// time a chromium takes to start and stop. Stop ends the browser and
+// removes its profile; a test binary that uses New calls it from TestMain.
+// A binary that dies before (a panic, go test's -timeout) takes chromium
+// with it (chromedp starts it with Pdeathsig) but leaves its profile in
+// the temporary directory.
 package browsertest
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -43,6 +48,12 @@ var browser struct {
 func start(path string) (context.Context, error) {
 	browser.mu.Lock()
 	defer browser.mu.Unlock()
+	if browser.ctx != nil && browser.ctx.Err() != nil {
+		// It died (crashed, or was killed): start another, so that one
+		// test's crash fails that test only.
+		browser.cancel()
+		browser.ctx, browser.cancel = nil, nil
+	}
 	if browser.ctx != nil || browser.err != nil {
 		return browser.ctx, browser.err
 	}
@@ -62,7 +73,17 @@ func start(path string) (context.Context, error) {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	if err := chromedp.Do(ctx); err != nil { // starts chromium
+	// The browser's own context has no deadline (it serves every test);
+	// starting it has one.
+	started := make(chan error, 1)
+	go func() { started <- chromedp.Do(ctx) }()
+	var err error
+	select {
+	case err = <-started:
+	case <-time.After(startTimeout):
+		err = fmt.Errorf("chromium did not start in %v", startTimeout)
+	}
+	if err != nil {
 		cancelCtx()
 		cancelAlloc()
 		browser.err = err
@@ -75,6 +96,10 @@ func start(path string) (context.Context, error) {
 	}
 	return ctx, nil
 }
+
+// startTimeout bounds chromium's start, as each test's timeout bounded
+// it when every test started its own.
+const startTimeout = 60 * time.Second
 
 // New opens a tab of w x h pixels in a browser context of its own, in the
 // test binary's chromium, and returns a context that ends after timeout or
@@ -93,6 +118,12 @@ func New(t testing.TB, w, h int, timeout time.Duration) context.Context {
 	})
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(w), int64(h))); err != nil {
 		t.Fatalf("open a tab: %v", err)
+	}
+	// The tab is one of the browser's windows, not its only one: focus
+	// (:focus rings, document.activeElement) behaves as in the focused
+	// window all the same.
+	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		t.Fatalf("focus: %v", err)
 	}
 	return ctx
 }
