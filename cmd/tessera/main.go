@@ -52,6 +52,11 @@ func main() {
 	// them in a child process, bounded in CPU time) does that and exits.
 	heif.ServeChild()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first signal asks the command to finish what it has in hand (a
+	// server drains, the inbox ends its message, check writes its report);
+	// then the signals are let go, so a second one stops the program at
+	// once, as an operator's second Ctrl-C is meant to.
+	context.AfterFunc(ctx, stop)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -17,14 +17,23 @@ import (
 )
 
 // TestMain lets the test binary serve as the child process HEIF files are
-// decoded in (heif.ServeChild), and stops the browser the tests shared
-// (browsertest.Stop).
+// decoded in (heif.ServeChild), and as the tessera program itself
+// (mainChildEnv, for the tests of what main does), and stops the browser
+// the tests shared (browsertest.Stop).
 func TestMain(m *testing.M) {
 	heif.ServeChild()
+	if os.Getenv(mainChildEnv) != "" {
+		main()
+		return
+	}
 	code := m.Run()
 	browsertest.Stop()
 	os.Exit(code)
 }
+
+// mainChildEnv, set in a child test binary's environment, makes it run
+// main with its command line.
+const mainChildEnv = "TESSERA_TEST_MAIN"
 
 // runArgs runs the command line args and returns the exit status and output.
 func runArgs(t *testing.T, args ...string) (int, string, string) {

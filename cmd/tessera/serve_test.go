@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -203,4 +207,74 @@ func startServe(t *testing.T, args ...string) (base string, stderr *serveLog, st
 		t.Fatalf("never ready: %s", stderr.String())
 	}
 	return base, stderr, stop
+}
+
+// TestServeSecondSignal runs the tessera program (main, in a child
+// process) as `tessera serve --drain-delay 1m`: the first SIGINT starts the
+// drain (/readyz 503 draining) and the second stops the program at once,
+// not a minute later.
+func TestServeSecondSignal(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--drain-delay", "1m")
+	cmd.Env = append(os.Environ(), mainChildEnv+"=1")
+	stderr := &serveLog{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{}) // closed once waitErr is set
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+	})
+	readyz := func(base string) int {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// Listening, then ready (the models loaded), within startBound.
+	deadline := time.Now().Add(startBound)
+	re := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
+	base := ""
+	for time.Now().Before(deadline) {
+		if base == "" {
+			if m := re.FindStringSubmatch(stderr.String()); m != nil {
+				base = "http://" + m[1]
+			}
+		} else if readyz(base) == http.StatusOK {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if base == "" || readyz(base) != http.StatusOK {
+		t.Fatalf("not ready: %s", stderr.String())
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	for time.Now().Before(deadline) && readyz(base) != http.StatusServiceUnavailable {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := readyz(base); got != http.StatusServiceUnavailable {
+		t.Fatalf("after the first SIGINT /readyz answers %d, want 503 (draining): %s", got, stderr.String())
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-exited:
+		var ee *exec.ExitError
+		if !errors.As(waitErr, &ee) || ee.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
+			t.Errorf("after the second SIGINT: %v, want killed by SIGINT", waitErr)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("still running 10 s after the second SIGINT, in a drain of a minute: %s", stderr.String())
+	}
 }
