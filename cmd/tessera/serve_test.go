@@ -144,8 +144,8 @@ func TestServeOffice(t *testing.T) {
 	}
 }
 
-// startBound is how long startServe waits for the server to listen and
-// be ready.
+// startBound is how long awaitReady waits for a server to listen and be
+// ready.
 const startBound = time.Minute
 
 // startServe runs `tessera serve args...` until it is ready, and returns
@@ -169,12 +169,19 @@ func startServe(t *testing.T, args ...string) (base string, stderr *serveLog, st
 	}
 	t.Cleanup(func() { stop() })
 
+	return awaitReady(t, stderr, exited), stderr, stop
+}
+
+// awaitReady waits for the server whose log is stderr to log its listen
+// address and answer /readyz with 200, and returns its URL. A server that
+// exits first (exited is closed) fails the test at once.
+func awaitReady(t *testing.T, stderr *serveLog, exited <-chan struct{}) string {
+	t.Helper()
 	var addr string
 	re := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
 	// The bounds only keep a broken server from hanging the test: loading
 	// the models takes seconds when every core is busy with other tests.
 	deadline := time.Now().Add(startBound)
-	// A server that exits while starting fails the test at once.
 	up := func() bool {
 		select {
 		case <-exited:
@@ -192,7 +199,7 @@ func startServe(t *testing.T, args ...string) (base string, stderr *serveLog, st
 	if addr == "" {
 		t.Fatalf("no listen address in the log: %s", stderr.String())
 	}
-	base = "http://" + addr
+	base := "http://" + addr
 	ready := false
 	for !ready && up() {
 		if resp, err := http.Get(base + "/readyz"); err == nil {
@@ -206,7 +213,7 @@ func startServe(t *testing.T, args ...string) (base string, stderr *serveLog, st
 	if !ready {
 		t.Fatalf("never ready: %s", stderr.String())
 	}
-	return base, stderr, stop
+	return base
 }
 
 // TestServeSecondSignal runs the tessera program (main, in a child
@@ -231,7 +238,8 @@ func TestServeSecondSignal(t *testing.T) {
 		cmd.Process.Kill()
 		<-exited
 	})
-	readyz := func(base string) int {
+	base := awaitReady(t, stderr, exited)
+	readyz := func() int {
 		resp, err := http.Get(base + "/readyz")
 		if err != nil {
 			return 0
@@ -239,41 +247,19 @@ func TestServeSecondSignal(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	// running reports whether the child still runs before deadline; one
-	// that exited fails the test at once.
-	running := func(deadline time.Time) bool {
-		select {
-		case <-exited:
-			t.Fatalf("exited: %v: %s", waitErr, stderr.String())
-		default:
-		}
-		return time.Now().Before(deadline)
-	}
-	// Listening, then ready (the models loaded), within startBound.
-	deadline := time.Now().Add(startBound)
-	re := regexp.MustCompile(`addr=(127\.0\.0\.1:\d+)`)
-	base := ""
-	for running(deadline) {
-		if base == "" {
-			if m := re.FindStringSubmatch(stderr.String()); m != nil {
-				base = "http://" + m[1]
-			}
-		} else if readyz(base) == http.StatusOK {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if base == "" || readyz(base) != http.StatusOK {
-		t.Fatalf("not ready: %s", stderr.String())
-	}
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for running(deadline) && readyz(base) != http.StatusServiceUnavailable {
-		time.Sleep(20 * time.Millisecond)
+	// Draining, within 10 s; a program that exits instead fails the test.
+	deadline := time.Now().Add(10 * time.Second)
+	for readyz() != http.StatusServiceUnavailable && time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			t.Fatalf("exited on the first SIGINT: %v: %s", waitErr, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
-	if got := readyz(base); got != http.StatusServiceUnavailable {
+	if got := readyz(); got != http.StatusServiceUnavailable {
 		t.Fatalf("after the first SIGINT /readyz answers %d, want 503 (draining): %s", got, stderr.String())
 	}
 	// The second: sent again each second, in case the first reached the
