@@ -17,6 +17,7 @@ import (
 	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
+	"github.com/tessera-cie/tessera/internal/testshare"
 )
 
 // captureIDs are the checks of capture.go and measure_background.go.
@@ -59,11 +60,11 @@ func encodeMeasure(v *Validator, name string, img image.Image) (measured, error)
 // orientation applied), named label/name. Several tests read the same
 // photos as taken (the skull, hair and crown fits, the capture checks and
 // their variants' originals): each is measured once per test binary and
-// shared (see shared), so the caller must not change what it gets.
+// shared (testshare.Get), so the caller must not change what it gets.
 func measureAsTaken(t *testing.T, p faceset.Photo) measured {
 	t.Helper()
 	v := testValidator(t)
-	x, err := shared("as taken/"+p.Path, func() (measured, error) {
+	x, err := testshare.Get("as taken/"+p.Path, func() (measured, error) {
 		img, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
 		if err != nil {
 			return measured{}, err

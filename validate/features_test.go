@@ -21,6 +21,7 @@ import (
 	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/faceset"
 	"github.com/tessera-cie/tessera/internal/fixture"
+	"github.com/tessera-cie/tessera/internal/testshare"
 )
 
 // featureIDs are the checks of judge_features.go.
@@ -84,7 +85,7 @@ type facePhoto struct {
 
 // loadFaces judges every photo of the labels (profile icao: the grey and
 // coloured backdrops are not the point here). Each folder is judged once
-// per test binary and shared (see shared): the caller must not change the
+// per test binary and shared (testshare.Get): the caller must not change the
 // images or reports it gets.
 func loadFaces(t *testing.T, labels ...string) []facePhoto {
 	t.Helper()
@@ -92,7 +93,7 @@ func loadFaces(t *testing.T, labels ...string) []facePhoto {
 	v := testValidator(t)
 	var out []facePhoto
 	for _, label := range labels {
-		faces, err := shared("faces/"+label, func() ([]facePhoto, error) { return checkFaces(v, dir, label) })
+		faces, err := testshare.Get("faces/"+label, func() ([]facePhoto, error) { return checkFaces(v, dir, label) })
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,7 +3,6 @@ package validate
 import (
 	"context"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,29 +22,6 @@ func TestMain(m *testing.M) {
 func testValidator(t testing.TB) *Validator {
 	t.Helper()
 	return New(testengine.Engine(t))
-}
-
-// setup is one piece of test setup, made once per test binary.
-type setup struct {
-	once sync.Once
-	v    any
-	err  error
-}
-
-// setups holds the package's shared setups by key.
-var setups sync.Map // string -> *setup
-
-// shared returns what build returns for key, calling it once per test
-// binary however many tests ask: the studio photos decoded and measured
-// as they are, which a dozen tests read, none changes and checking again
-// would only repeat. build must not call t.Fatal (it runs inside a
-// sync.Once); each caller fails on the error.
-func shared[T any](key string, build func() (T, error)) (T, error) {
-	s, _ := setups.LoadOrStore(key, &setup{})
-	x := s.(*setup)
-	x.once.Do(func() { x.v, x.err = build() })
-	v, _ := x.v.(T)
-	return v, x.err
 }
 
 // testNow is the fixed "today" of the tests.

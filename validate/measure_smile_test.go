@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/testshare"
 )
 
 var updateSmile = flag.Bool("update-smile", false, "refit the expression model on ../shared/faces and rewrite measure_smile_model.go")
@@ -229,12 +230,12 @@ func smileSamplesOf(t *testing.T, folders ...[]measured) []smileSample {
 // file as it is, the bytes tessera check reads: not decoded and encoded
 // again (loadImages), which moves the landmarks by enough to move a face
 // near the expression model's limit. The folder is measured once per test
-// binary and shared (see shared): the caller must not change what it gets.
+// binary and shared (testshare.Get): the caller must not change what it gets.
 func loadFiles(t *testing.T, label string) []measured {
 	t.Helper()
 	dir := faceset.Require(t)
 	v := testValidator(t)
-	out, err := shared("files/"+label, func() ([]measured, error) { return measureFiles(v, dir, label) })
+	out, err := testshare.Get("files/"+label, func() ([]measured, error) { return measureFiles(v, dir, label) })
 	if err != nil {
 		t.Fatal(err)
 	}
