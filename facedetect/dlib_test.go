@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/testshare"
 	"github.com/tessera-cie/tessera/models"
 )
 
@@ -41,48 +42,38 @@ func loadGray(t testing.TB, path string) *image.Gray {
 	return g
 }
 
-// grayFaces is the faces found in one photo's luma (detectGray).
-type grayFaces struct {
-	once  sync.Once
-	faces []Face
-	err   error
-}
+// grayEngine is the engine studioFaces finds faces with, open as long as
+// the test binary runs.
+var grayEngine = sync.OnceValues(func() (*Engine, error) {
+	path, err := models.Find()
+	if err != nil {
+		return nil, err
+	}
+	return Open(path, Options{})
+})
 
-var (
-	// grayPhotos holds detectGray's faces by path.
-	grayPhotos sync.Map // string -> *grayFaces
-	// grayEngine is the engine detectGray finds faces with, open as long
-	// as the test binary runs.
-	grayEngine = sync.OnceValues(func() (*Engine, error) {
-		path, err := models.Find()
+// studioFaces returns the faces an engine opened as openEngine opens it
+// finds in the luma of the photo at path (loadGray).
+// TestFacesOnSharedPhotos, TestRefitBox and TestLandmarkBox read the same
+// studio photos: each photo's faces are found once per test binary and
+// shared (testshare.Get), so the caller must not change them.
+func studioFaces(t *testing.T, path string) []Face {
+	t.Helper()
+	faces, err := testshare.Get("luma faces/"+path, func() ([]Face, error) {
+		e, err := grayEngine()
 		if err != nil {
 			return nil, err
 		}
-		return Open(path, Options{})
-	})
-)
-
-// detectGray returns the photo at path decoded to luma (loadGray) and the
-// faces an engine opened as openEngine opens it finds there.
-// TestFacesOnSharedPhotos, TestRefitBox and TestLandmarkBox read the same
-// studio photos: each photo's faces are found once per test binary and
-// shared (the caller must not change them); the photo is decoded anew for
-// each caller.
-func detectGray(t *testing.T, path string) (*image.Gray, []Face) {
-	t.Helper()
-	img := loadGray(t, path)
-	v, _ := grayPhotos.LoadOrStore(path, &grayFaces{})
-	x := v.(*grayFaces)
-	x.once.Do(func() {
-		var e *Engine
-		if e, x.err = grayEngine(); x.err == nil {
-			x.faces, x.err = e.Detect(context.Background(), img)
+		img, err := decodeGray(path)
+		if err != nil {
+			return nil, err
 		}
+		return e.Detect(context.Background(), img)
 	})
-	if x.err != nil {
-		t.Fatalf("%s: %v", path, x.err)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	return img, x.faces
+	return faces
 }
 
 // decodeGray decodes the JPEG file at path to its luma.
@@ -117,7 +108,7 @@ func TestFacesOnSharedPhotos(t *testing.T) {
 	var contour, pupil eyeStats
 	var heldOut eyeStats // pupils on the photos PupilShift was not measured on
 	for _, p := range photos {
-		_, faces := detectGray(t, p.Path)
+		faces := studioFaces(t, p.Path)
 		if p.Label == "nonface" {
 			if len(faces) != 0 {
 				t.Errorf("%s/%s: %d faces in a photo without faces", p.Label, p.Name, len(faces))
@@ -334,7 +325,7 @@ func TestRefitBox(t *testing.T) {
 	}
 	var down, side []float64
 	for _, p := range photos {
-		_, faces := detectGray(t, p.Path)
+		faces := studioFaces(t, p.Path)
 		if len(faces) != 1 {
 			t.Fatalf("%s/%s: %d faces", p.Label, p.Name, len(faces))
 		}
@@ -389,7 +380,7 @@ func TestLandmarkBox(t *testing.T) {
 	e := openEngine(t)
 	var up, across, side []float64
 	for _, p := range photos {
-		img, faces := detectGray(t, p.Path)
+		img, faces := loadGray(t, p.Path), studioFaces(t, p.Path)
 		if len(faces) != 1 {
 			t.Fatalf("%s/%s: %d faces", p.Label, p.Name, len(faces))
 		}

@@ -5,13 +5,13 @@ import (
 	"image"
 	"image/draw"
 	"math"
-	"sync"
 	"testing"
 
 	"github.com/disintegration/imaging"
 	"github.com/tessera-cie/tessera/facedetect"
 	"github.com/tessera-cie/tessera/internal/engine"
 	"github.com/tessera-cie/tessera/internal/faceset"
+	"github.com/tessera-cie/tessera/internal/testshare"
 )
 
 // TestMirrorDetect checks that the engine, with its second detector, finds
@@ -84,24 +84,15 @@ func photosAndEngine(t *testing.T, folders ...string) ([]faceset.Photo, *facedet
 	return photos, e
 }
 
-// taken is the faces found in one photo as taken (asTaken).
-type taken struct {
-	once  sync.Once
-	faces []facedetect.Face
-	err   error
-}
-
-// takenFaces holds asTaken's faces by path.
-var takenFaces sync.Map // string -> *taken
-
 // asTaken returns photo p decoded as displayed, in 8-bit RGB, and the
 // faces engine e finds in it. Two images made from it read their luma
 // from the same colours (a JPEG's YCbCr converts to another luma), as
 // validate reads a JPEG's luma (ycbcrLuma). Several tests read the same
 // photos as taken, with engines opened alike (engine.Open): each photo's
 // faces are found once per test binary, by the first test to ask, and
-// shared (the caller must not change them); the photo is decoded anew for
-// each, as holding them all would take several hundred megabytes.
+// shared (testshare.Get; the caller must not change them); the photo is
+// decoded anew for each, as holding them all would take several hundred
+// megabytes.
 func asTaken(t *testing.T, e *facedetect.Engine, p faceset.Photo) (*image.NRGBA, []facedetect.Face) {
 	t.Helper()
 	src, err := imaging.Open(p.Path, imaging.AutoOrientation(true))
@@ -109,15 +100,13 @@ func asTaken(t *testing.T, e *facedetect.Engine, p faceset.Photo) (*image.NRGBA,
 		t.Fatal(err)
 	}
 	img := imaging.Clone(src)
-	v, _ := takenFaces.LoadOrStore(p.Path, &taken{})
-	x := v.(*taken)
-	x.once.Do(func() {
-		x.faces, x.err = e.DetectColor(context.Background(), luma(img), img)
+	faces, err := testshare.Get("faces as taken/"+p.Path, func() ([]facedetect.Face, error) {
+		return e.DetectColor(context.Background(), luma(img), img)
 	})
-	if x.err != nil {
-		t.Fatalf("%s/%s: %v", p.Label, p.Name, x.err)
+	if err != nil {
+		t.Fatalf("%s/%s: %v", p.Label, p.Name, err)
 	}
-	return img, x.faces
+	return img, faces
 }
 
 // luma is m's luma, in m's bounds.
