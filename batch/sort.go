@@ -1,6 +1,8 @@
 package batch
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Sorter copies checked photos into two folders: Dir/ok for the photos that
@@ -108,23 +111,118 @@ func (s *Sorter) Place(it Item) (string, error) {
 	if !fi.Mode().IsRegular() {
 		return "", fmt.Errorf("sort %s: not a regular file", it.Path)
 	}
-	dst, rel, err := createNew(s.root, sub, filepath.Base(it.Path))
+	rel, err := s.copyNew(src, sub, filepath.Base(it.Path), fi.ModTime())
 	if err != nil {
 		return "", fmt.Errorf("sort %s: %w", it.Path, err)
 	}
-	path := filepath.Join(s.Dir, rel)
-	if _, err := io.Copy(dst, src); err != nil {
-		dst.Close()
-		s.root.Remove(rel)
-		return "", fmt.Errorf("sort %s: copy: %w", it.Path, err)
+	return filepath.Join(s.Dir, rel), nil
+}
+
+// partPrefix begins the name of a copy still being written: hidden, and
+// never a name a photo is sorted under.
+const partPrefix = ".tessera-"
+
+// copyNew copies src into dir under root as name (or name-2, name-3...:
+// linkNew) and returns the copy's path under root. The copy is written
+// whole under a hidden name first (partPrefix), flushed to disk, and only
+// then linked under its own name, so a run stopped mid-copy (killed, or
+// the power gone) leaves no half photo under a photo's name, only a
+// hidden part file; a clerk's folder holds whole photos or none. Where
+// the file system has no hard links (some network shares), the name is
+// reserved empty and the whole copy renamed over it: stopped in between,
+// the name holds an empty file, never a part of the photo.
+func (s *Sorter) copyNew(src io.Reader, dir, name string, mtime time.Time) (string, error) {
+	part, tmp, err := createPart(s.root, dir)
+	if err != nil {
+		return "", err
 	}
-	if err := dst.Close(); err != nil {
-		s.root.Remove(rel)
-		return "", fmt.Errorf("sort %s: copy: %w", it.Path, err)
+	defer s.root.Remove(tmp) // after the link, only the name's second link
+	if _, err := io.Copy(part, src); err != nil {
+		part.Close()
+		return "", fmt.Errorf("copy: %w", err)
+	}
+	if err := part.Sync(); err != nil {
+		part.Close()
+		return "", fmt.Errorf("copy: %w", err)
+	}
+	if err := part.Close(); err != nil {
+		return "", fmt.Errorf("copy: %w", err)
 	}
 	// Keep the original's time: clerks sort by it.
-	_ = s.root.Chtimes(rel, fi.ModTime(), fi.ModTime())
-	return path, nil
+	_ = s.root.Chtimes(tmp, mtime, mtime)
+	rel, err := linkNew(s.root, tmp, dir, name, s.root.Link)
+	if err != nil {
+		return "", err
+	}
+	if d, err := s.root.Open(dir); err == nil { // the new name, to disk
+		d.Sync()
+		d.Close()
+	}
+	return rel, nil
+}
+
+// createPart creates a new hidden file in dir under root for a copy
+// being written, and returns it with its path under root.
+func createPart(root *os.Root, dir string) (*os.File, string, error) {
+	for range 100 {
+		var b [8]byte
+		rand.Read(b[:])
+		p := filepath.Join(dir, partPrefix+hex.EncodeToString(b[:])+".part")
+		f, err := root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err == nil {
+			return f, p, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, "", err
+		}
+	}
+	return nil, "", fmt.Errorf("%s: no free name for a copy", dir)
+}
+
+// linkNew gives the whole copy tmp its name in dir: name, or name-2,
+// name-3... when it is taken. A hard link (link, root.Link but in tests),
+// like O_EXCL in createNew, takes a name only if it is free (a link
+// planted under it counts as taken), in one step. Where the file system
+// has none, it falls back on createNew and a rename over the empty file
+// it made.
+func linkNew(root *os.Root, tmp, dir, name string, link func(oldname, newname string) error) (string, error) {
+	for n := 1; n <= maxSameName; n++ {
+		p := numbered(dir, name, n)
+		err := link(tmp, p)
+		if err == nil {
+			return p, nil
+		}
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if !errors.Is(err, syscall.EPERM) && !errors.Is(err, syscall.EOPNOTSUPP) && !errors.Is(err, syscall.ENOSYS) && !errors.Is(err, syscall.EMLINK) {
+			return "", err
+		}
+		f, p, err := createNew(root, dir, name)
+		if err != nil {
+			return "", err
+		}
+		f.Close()
+		if err := root.Rename(tmp, p); err != nil {
+			root.Remove(p)
+			return "", err
+		}
+		return p, nil
+	}
+	return "", fmt.Errorf("%s: too many files named %s", dir, name)
+}
+
+// maxSameName is how many copies of one name a folder takes (name-10000).
+const maxSameName = 10000
+
+// numbered is the n-th name for name in dir: name itself, then name-2,
+// name-3... before its extension.
+func numbered(dir, name string, n int) string {
+	if n == 1 {
+		return filepath.Join(dir, name)
+	}
+	ext := filepath.Ext(name)
+	return filepath.Join(dir, fmt.Sprintf("%s-%d%s", strings.TrimSuffix(name, ext), n, ext))
 }
 
 // createNew creates a file named name in dir under root, or name-2,
@@ -133,13 +231,8 @@ func (s *Sorter) Place(it Item) (string, error) {
 // overwritten even when two runs sort into the same folder, and a link
 // planted under the name counts as taken.
 func createNew(root *os.Root, dir, name string) (*os.File, string, error) {
-	ext := filepath.Ext(name)
-	stem := strings.TrimSuffix(name, ext)
-	for n := 1; n <= 10000; n++ {
-		p := filepath.Join(dir, name)
-		if n > 1 {
-			p = filepath.Join(dir, fmt.Sprintf("%s-%d%s", stem, n, ext))
-		}
+	for n := 1; n <= maxSameName; n++ {
+		p := numbered(dir, name, n)
 		f, err := root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
 			return f, p, nil
