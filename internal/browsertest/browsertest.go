@@ -5,17 +5,28 @@
 // a tab in a browser context of its own: as empty as a fresh profile (no
 // cookies, storage or cache of another test's), without the 1.6 s of CPU
 // time a chromium takes to start and stop. Stop ends the browser and
-// removes its profile; a test binary that uses New calls it from TestMain.
-// A binary that dies before (a panic, go test's -timeout) takes chromium
-// with it (chromedp starts it with Pdeathsig) but leaves its profile in
-// the temporary directory.
+// removes its files; a test binary that uses New calls it from TestMain.
+//
+// Chromium keeps its profile and its own temporary files (the
+// org.chromium.Chromium.* socket folders, left behind on every start
+// even when it is stopped) in one folder of the system's temporary
+// directory, browsertest-PID-*, which Stop removes. A binary that dies
+// before (a panic, go test's -timeout) takes chromium with it (chromedp
+// starts it with Pdeathsig) and leaves its folder, which the next start
+// of any test binary removes, its process being gone.
 package browsertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -57,8 +68,15 @@ func start(path string) (context.Context, error) {
 	if browser.ctx != nil || browser.err != nil {
 		return browser.ctx, browser.err
 	}
+	removeStale()
+	dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-", dirPrefix, os.Getpid()))
+	if err != nil {
+		return nil, err
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.Env("TMPDIR=" + dir),
 		chromedp.Flag("headless", true),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
@@ -68,8 +86,6 @@ func start(path string) (context.Context, error) {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		// No UserDataDir: chromedp makes a temporary profile and removes
-		// it when the allocator is cancelled (Stop).
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
@@ -77,24 +93,43 @@ func start(path string) (context.Context, error) {
 	// starting it has one.
 	started := make(chan error, 1)
 	go func() { started <- chromedp.Do(ctx) }()
-	var err error
 	select {
 	case err = <-started:
 	case <-time.After(startTimeout):
 		err = fmt.Errorf("chromium did not start in %v", startTimeout)
 	}
-	if err != nil {
+	stop := func() {
 		cancelCtx()
 		cancelAlloc()
+		os.RemoveAll(dir)
+	}
+	if err != nil {
+		stop()
 		browser.err = err
 		return nil, err
 	}
-	browser.ctx = ctx
-	browser.cancel = func() {
-		cancelCtx()
-		cancelAlloc()
-	}
+	browser.ctx, browser.cancel = ctx, stop
 	return ctx, nil
+}
+
+// dirPrefix begins the name of the folder a test binary's chromium keeps
+// its files in, followed by the binary's process id.
+const dirPrefix = "browsertest-"
+
+// removeStale removes the folders of test binaries that died with their
+// chromium running: those whose process is gone.
+func removeStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), dirPrefix+"*-*"))
+	for _, d := range dirs {
+		rest := strings.TrimPrefix(filepath.Base(d), dirPrefix)
+		pid, err := strconv.Atoi(rest[:max(0, strings.IndexByte(rest, '-'))])
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // startTimeout bounds chromium's start, as each test's timeout bounded
@@ -129,7 +164,7 @@ func New(t testing.TB, w, h int, timeout time.Duration) context.Context {
 }
 
 // Stop ends the test binary's chromium, if New started one, and removes
-// its profile. A test binary calls it from TestMain after its tests.
+// its folder. A test binary calls it from TestMain after its tests.
 func Stop() {
 	browser.mu.Lock()
 	defer browser.mu.Unlock()

@@ -1,9 +1,12 @@
 package browsertest
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -70,5 +73,58 @@ func TestNew(t *testing.T) {
 	}
 	if got, err := chromedp.Run(third, chromedp.Evaluate[string](`document.getElementById("c").textContent`)); err != nil || got != "none" {
 		t.Errorf("the new browser's tab: %q, %v", got, err)
+	}
+}
+
+// TestStopLeavesNothing: chromium's profile and its own temporary files
+// are gone after Stop, and the folder of a test binary that died with its
+// chromium is removed at the next start, while a live one's is kept.
+func TestStopLeavesNothing(t *testing.T) {
+	Path(t)
+	Stop() // a browser of this test's own, in its own temporary directory
+	// Short: chromium's socket path must fit a Unix socket's 108 bytes,
+	// which t.TempDir's long names do not leave room for.
+	tmp, err := os.MkdirTemp("", "bst")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	t.Setenv("TMPDIR", tmp)
+
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(tmp, fmt.Sprintf("%s%d-123", dirPrefix, dead.Process.Pid))
+	live := filepath.Join(tmp, fmt.Sprintf("%s%d-456", dirPrefix, os.Getppid()))
+	other := filepath.Join(tmp, "someone-elses")
+	for _, d := range []string{stale, live, other} {
+		if err := os.MkdirAll(filepath.Join(d, "profile"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	ctx := New(t, 360, 640, time.Minute)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	ours, _ := filepath.Glob(filepath.Join(tmp, fmt.Sprintf("%s%d-*", dirPrefix, os.Getpid())))
+	if len(ours) != 1 {
+		t.Fatalf("the running browser's folders: %v, want one", ours)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(ours[0], "profile")); len(entries) == 0 {
+		t.Errorf("%s: chromium keeps no profile there", ours[0])
+	}
+	Stop()
+	want := map[string]bool{filepath.Base(live): true, filepath.Base(other): true}
+	entries, _ := os.ReadDir(tmp)
+	for _, e := range entries {
+		if !want[e.Name()] {
+			t.Errorf("left in the temporary directory: %s", e.Name())
+		}
+		delete(want, e.Name())
+	}
+	for name := range want {
+		t.Errorf("%s was removed: its process lives, or it is not a browser's", name)
 	}
 }
