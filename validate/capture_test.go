@@ -509,7 +509,9 @@ func TestCaptureJudge(t *testing.T) {
 		{"dark skin in good light", "exposure", &cie, func(c *captureMeasures) { c.skinL, c.eyeWhite = 30, 55 }, Pass},
 		{"dark scene", "exposure", &cie, func(c *captureMeasures) { c.eyeWhite, c.bg.lMedian = 25, 30 }, Fail},
 		{"dim face, light backdrop", "exposure", &cie, func(c *captureMeasures) { c.eyeWhite = 20 }, Warn},
-		{"eyes unseen, dark scene", "exposure", &cie, func(c *captureMeasures) { c.eyeWhite, c.bg.lMedian = nan, 30 }, Fail},
+		// Shut or covered eyes before a dark backdrop: dim light, or a
+		// face in good light before a black backdrop; a person looks.
+		{"eyes unseen, dark scene", "exposure", &cie, func(c *captureMeasures) { c.eyeWhite, c.bg.lMedian = nan, 30 }, Warn},
 		{"eyes unseen, light scene", "exposure", &cie, func(c *captureMeasures) { c.eyeWhite = nan }, Pass},
 		{"burnt", "exposure", &cie, func(c *captureMeasures) { c.clipped = 0.3 }, Fail},
 		{"sharp", "sharpness", &cie, func(*captureMeasures) {}, Pass},
@@ -687,4 +689,42 @@ func said(c Check, lang string) Check {
 	r := Report{Checks: []Check{c}}
 	r.Say(lang)
 	return r.Checks[0]
+}
+
+// TestExposureBehindLenses: behind tinted lenses, the dark "whites of the
+// eyes" are the lenses: a face before a light backdrop passes exposure
+// and one before a dark backdrop cannot be judged; bare eyes as dark are
+// still a dim face.
+func TestExposureBehindLenses(t *testing.T) {
+	plain := bgMeasures{n: 500, fromFace: true, l: 95, lMedian: 95, c: 2, residual: 2, gradient: 5}
+	face := captureMeasures{bg: plain, hasFace: true, skinL: 65, eyeWhite: 8, sharp: 0.7, leftL: 65, rightL: 63}
+	lenses := featureMeasures{eyeRing: [2]float64{0.3, 0.32}, underEye: [2]float64{0.4, 0.45}}
+	bare := featureMeasures{eyeRing: [2]float64{0.8, 0.82}, underEye: [2]float64{0.9, 0.9}}
+	for _, tc := range []struct {
+		name     string
+		features *featureMeasures
+		backdrop float64
+		want     Status
+	}{
+		{"lenses, light backdrop", &lenses, 95, Pass},
+		{"lenses, dark backdrop", &lenses, 30, Warn},
+		{"bare eyes, light backdrop", &bare, 95, Warn},
+		{"bare eyes, dark backdrop", &bare, 30, Fail},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.features.lensesTinted(cie.Features); got != (tc.features == &lenses) {
+				t.Fatalf("lensesTinted = %v", got)
+			}
+			cm := face
+			cm.bg.lMedian = tc.backdrop
+			j := &judge{prof: &cie, lang: "en", now: testNow}
+			rep := &Report{}
+			j.captureChecks(rep, &photo{img: image.NewGray(image.Rect(0, 0, 4, 4))}, &measures{capture: &cm, features: tc.features})
+			rep.Say("en")
+			c, _ := rep.Find(Exposure)
+			if c.Status != tc.want {
+				t.Errorf("exposure %s (%s), want %s", c.Status, c.Message, tc.want)
+			}
+		})
+	}
 }

@@ -290,7 +290,7 @@ func (j *judge) eyesVisible(f *featureMeasures, burnt bool) Check {
 		c.Status = Warn
 		c.MessageText = j.say("check.eyesVisible.area_around_eyes_cannot")
 		c.FixText = j.say("check.eyesVisible.take_photo_again_with")
-	case ring < p.MinEyeRing && pair < p.MinPairRing && under < p.MinUnderEye:
+	case f.lensesTinted(p):
 		c.Status = Fail
 		c.MessageText = j.say("check.eyesVisible.eyes_covered_by_dark")
 		c.FixText = j.say("check.eyesVisible.take_off_sunglasses_or")
@@ -312,4 +312,15 @@ func (j *judge) eyesVisible(f *featureMeasures, burnt bool) Check {
 		c.MessageText = j.say("check.eyesVisible.eyes_clearly_visible")
 	}
 	return c
+}
+
+// lensesTinted reports whether the eyes are behind dark or tinted lenses,
+// as eyes_visible fails them: the skin round both eyes dark against the
+// cheeks, and the skin under them too. Exposure reads it as well: the
+// lightness there is the lens's, not the whites of the eyes.
+func (f *featureMeasures) lensesTinted(p FeatureLimits) bool {
+	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
+	pair := math.Max(f.eyeRing[0], f.eyeRing[1])
+	under := math.Min(f.underEye[0], f.underEye[1])
+	return ring < p.MinEyeRing && pair < p.MinPairRing && under < p.MinUnderEye
 }
