@@ -24,6 +24,7 @@ func TestDecide(t *testing.T) {
 		pec    bool
 	}{
 		{"a citizen", citizen("From: Mario Rossi <mario@example.it>\n"), "", "mario@example.it", false},
+		{"a display name that reads as the office's text", citizen("From: \"URGENTE: multa non pagata, paga su http://evil.example/pay\" <victim@example.it>\n"), "", "victim@example.it", false},
 		{"Reply-To naming another mailbox: From is answered", citizen("From: Ufficio <ufficio@example.it>\nReply-To: Anna <anna@example.it>\n"), "", "ufficio@example.it", false},
 		{"Reply-To naming the same mailbox with a +tag", citizen("From: Anna <anna@example.it>\nReply-To: Anna <Anna+cie@example.it>\n"), "", "Anna+cie@example.it", false},
 		{"Auto-Submitted: no is a person", citizen("From: mario@example.it\nAuto-Submitted: no\n"), "", "mario@example.it", false},
@@ -89,6 +90,9 @@ func TestDecide(t *testing.T) {
 			if tc.reason == "" {
 				if d.To == nil || d.To.Address != tc.to {
 					t.Fatalf("answer to %v, want %s", d.To, tc.to)
+				}
+				if d.To.Name != "" {
+					t.Errorf("the answer's To carries the sender's display name %q", d.To.Name)
 				}
 				if id, _ := d.Header.MessageID(); id != "m1@example.it" {
 					t.Errorf("the answer refers to %q, not the citizen's message", id)

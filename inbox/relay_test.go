@@ -38,6 +38,15 @@ func TestRelay(t *testing.T) {
 		"--b\nContent-Type: image/jpeg; name=\"" + mime.BEncoding.Encode("utf-8", name+".jpg") + "\"\n" +
 		"Content-Disposition: attachment; filename*=utf-8''" + strings.ReplaceAll(url.PathEscape(name), ".", "%2E") + ".jpg\n" +
 		"Content-Transfer-Encoding: base64\n\n" + fixture.Base64Lines(valid) + "\n--b--\n")
+	// The phishing text as the sender's display name, and as the transfer
+	// encoding of a part cut short (which an answer once named).
+	displayName := email(ar("dmarc=pass header.from=evil.example.net")+
+		"From: \"URGENTE: CIE sospesa, paghi 29,90 euro su pay.example.net/cie\" <d@evil.example.net>\nSubject: foto\nMessage-ID: <dn@evil.example.net>\n", valid)
+	encoding := fixture.CRLF(ar("dmarc=pass header.from=evil.example.net") +
+		"From: e@evil.example.net\nSubject: foto\nMessage-ID: <cte@evil.example.net>\n" +
+		"MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n" +
+		"--b\nContent-Type: image/jpeg; name=foto.jpg\nContent-Transfer-Encoding: base64\n\n" + fixture.Base64Lines(valid) + "\n" +
+		"--b\nContent-Type: image/jpeg; name=altra.jpg\nContent-Transfer-Encoding: x-paga 29,90 euro su pay.example.net/cie\n\n" + fixture.Base64Lines(valid))
 	// A PEC envelope from a provider nobody trusts, vouching for the victim.
 	forgedPEC := bytes.ReplaceAll(fixture.PEC(email("From: "+victim+"\nSubject: foto\nMessage-ID: <forged-pec@example.org>\n", valid)),
 		[]byte("pec.example.it"), []byte("pec.evil.example.net"))
@@ -67,6 +76,8 @@ func TestRelay(t *testing.T) {
 			email(ar("dmarc=fail header.from=example.org")+"From: "+victim+"\nSubject: foto\nMessage-ID: <ar2@example.org>\n"+ar("dmarc=pass header.from=example.org"), valid), "", f.Verify},
 		{"a PEC envelope from a provider not trusted", "opec-0001@pec.evil.example.net", forgedPEC, "", f.Verify},
 		{"words for the office to repeat", "phish@evil.example.net", phishing, "a@evil.example.net", f.Valid},
+		{"words as the sender's display name", "dn@evil.example.net", displayName, "d@evil.example.net", f.Valid},
+		{"words as a part's transfer encoding", "cte@evil.example.net", encoding, "e@evil.example.net", f.ToFix},
 	}
 	for _, a := range attacks {
 		r.imap.Deliver(t, a.msg)
@@ -114,6 +125,11 @@ func TestRelay(t *testing.T) {
 			subject, _ := a.Header.Subject()
 			text, files := parts(t, a)
 			texts[id] = text
+			// Addressed by the address alone: a display name is the
+			// sender's text.
+			if to, _ := a.Header.AddressList("To"); len(to) != 1 || to[0].Name != "" || a.Header.Get("To") != "<"+to[0].Address+">" {
+				t.Errorf("the answer to %s is addressed to %q, want the address alone", id, a.Header.Get("To"))
+			}
 			all := subject + "\n" + text + "\n" + strings.Join(files, "\n")
 			for _, bad := range []string{"sospesa", "29,90", "pay.example.net", "evil.example.net", "Gentile cittadino"} {
 				if strings.Contains(all, bad) {
@@ -130,8 +146,8 @@ func TestRelay(t *testing.T) {
 	} else if !strings.Contains(texts["citizen@example.it"], "foto1.jpg: va bene") {
 		t.Errorf("the citizen's answer:\n%s", texts["citizen@example.it"])
 	}
-	if n := len(sent); n != 4 {
-		t.Errorf("%d answers sent, want 4 (three to the attacker's own addresses, one to the citizen)", n)
+	if n := len(sent); n != 6 {
+		t.Errorf("%d answers sent, want 6 (five to the attacker's own addresses, one to the citizen)", n)
 	}
 	for _, m := range sent {
 		if slices.ContainsFunc(m.To, func(to string) bool { return strings.EqualFold(to, "altro@evil.example.net") }) {

@@ -252,10 +252,12 @@ func plainAddress(addr string) bool {
 }
 
 // asciiAddress is addr with its domain in ASCII (normalDomain), as an
-// SMTP server without SMTPUTF8 takes it.
+// SMTP server without SMTPUTF8 takes it, and without its display name:
+// the name is the sender's own text ("URGENTE: paga la multa su ..."),
+// which a reply from the office's address must not carry.
 func asciiAddress(addr *mail.Address) *mail.Address {
 	local, domain, _ := strings.Cut(addr.Address, "@")
-	return &mail.Address{Name: addr.Name, Address: local + "@" + normalDomain(domain)}
+	return &mail.Address{Address: local + "@" + normalDomain(domain)}
 }
 
 // domainOf is the normalised domain of addr (after its last @), or of

@@ -69,6 +69,20 @@ func (e *PartError) Error() string {
 
 func (e *PartError) Unwrap() error { return e.Err }
 
+// namedEncoding is the transfer encoding a part's Content-Transfer-Encoding
+// names, when it is one that mail defines to decode (RFC 2045: base64 and
+// quoted-printable): "" for none, an identity one (7bit, 8bit, binary), and
+// any other text. The header is the sender's, and the name goes into the
+// answer the office sends ("its encoding (%s) is invalid"): the sender's
+// own words must not.
+func namedEncoding(header string) string {
+	switch cte := strings.ToLower(strings.TrimSpace(header)); cte {
+	case "base64", "quoted-printable":
+		return cte
+	}
+	return ""
+}
+
 // TransferEncoding is the encoding that could not be decoded, for a
 // checker's message ("" when none: the part could not be read).
 func (e *PartError) TransferEncoding() string { return e.Encoding }
@@ -254,12 +268,7 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 		// whether the sender cut it or a multipart did, so the message
 		// says "invalid or cut short".
 		data = nil
-		cte := strings.ToLower(strings.TrimSpace(ent.Header.Get("Content-Transfer-Encoding")))
-		switch cte {
-		case "", "7bit", "8bit", "binary":
-			cte = ""
-		}
-		broken = &PartError{Encoding: cte, Err: err}
+		broken = &PartError{Encoding: namedEncoding(ent.Header.Get("Content-Transfer-Encoding")), Err: err}
 	}
 	sniffed := ""
 	if broken == nil {

@@ -186,6 +186,12 @@ func TestPartsFailAlone(t *testing.T) {
 			[]img{{"beside.jpg", true, ""}}},
 		{"an attached message with no header at all", attached("\n" + "body only\n"),
 			[]img{{"beside.jpg", true, ""}}},
+		// An encoding mail does not define, cut short: the header is the
+		// sender's text and goes nowhere (the answer says the part could
+		// not be read).
+		{"an unknown encoding carrying the sender's words", fixture.CRLF("From: a@b.it\nContent-Type: multipart/mixed; boundary=b\n\n--b\n" + jpegPart("first.jpg") +
+			"--b\nContent-Type: image/jpeg; name=photo.jpg\nContent-Transfer-Encoding: x-PAGA SUBITO la multa su www.evil-example.com/pay\n\n" + b64),
+			[]img{{"first.jpg", true, ""}, {"photo.jpg", false, ""}}},
 		{"base64 that ends within a group", fixture.CRLF("From: a@b.it\nContent-Type: image/jpeg; name=g.jpg\nContent-Transfer-Encoding: base64\n\n/9j/4AAQx\n"),
 			[]img{{"g.jpg", false, "base64"}}},
 	} {
