@@ -13,6 +13,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/tessera-cie/tessera/mailphoto"
 )
 
 // This file: the IMAP server, as the message pipeline sees it (conn) and
@@ -280,7 +282,10 @@ func (ic *imapConn) fetch(uid uint32, max int64) (raw []byte, size int64, err er
 	size = msgs[0].RFC822Size
 	section := &imap.FetchItemBodySection{Peek: true}
 	if size > max {
+		// The header alone, and no more of it than mailphoto.ReadHeader
+		// reads: a header is the sender's, as large as the message.
 		section.Specifier = imap.PartSpecifierHeader
+		section.Partial = &imap.SectionPartial{Size: mailphoto.MaxHeaderBytes + 1}
 	}
 	msgs, err = ic.c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
 	if err != nil {

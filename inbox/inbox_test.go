@@ -1175,3 +1175,34 @@ func histogramCount(t testing.TB, m *Metrics) uint64 {
 	}
 	return out.GetHistogram().GetSampleCount()
 }
+
+// TestHugeHeaders: a message whose header, or one part's header, is made
+// of a multitude of fields is filed unanswered as malformed, read within
+// mailphoto's bounds (MaxHeaderFields, MaxHeaderBytes: a part header of
+// tiny fields once took 120 bytes of memory a byte), and the citizen
+// writing after it is answered as usual.
+func TestHugeHeaders(t *testing.T) {
+	_, valid := photos(t)
+	r := newRig(t)
+	fields := strings.Repeat("X: y\n", 500_000) // 3 MB with CRLF
+	// Over MaxBytes: only its header is fetched, and it is too large.
+	r.deliver(t, fixture.CRLF("From: a@example.it\nSubject: foto\nMessage-ID: <hdr@example.it>\n"+fields+"Content-Type: text/plain\n\nx\n"))
+	// Under MaxBytes whole, a part's header of tiny fields.
+	r.deliver(t, fixture.CRLF("From: b@example.it\nSubject: foto\nMessage-ID: <part@example.it>\nContent-Type: multipart/mixed; boundary=b\n\n"+
+		"--b\n"+strings.Repeat("X:\n", 300_000)+"Content-Type: image/jpeg; name=f.jpg\nContent-Transfer-Encoding: base64\n\n"+fixture.Base64Lines(valid)+"\n--b--\n"))
+	r.deliver(t, email("From: Mario Rossi <mario@example.it>\nSubject: foto CIE\nMessage-ID: <citizen@example.it>\n", valid))
+	cfg := r.config()
+	cfg.MaxBytes = 2 << 20
+	r.once(t, cfg)
+	got := answers(t, r.smtp)
+	b := r.folders(t)
+	f := DefaultFolders()
+	for _, id := range []string{"hdr@example.it", "part@example.it"} {
+		if len(got[id]) != 0 || !slices.Contains(b[f.Discarded], id) {
+			t.Errorf("%s: %d answers, folders %v; want none, in %s", id, len(got[id]), b, f.Discarded)
+		}
+	}
+	if len(got["citizen@example.it"]) != 1 || !slices.Contains(b[f.Valid], "citizen@example.it") {
+		t.Errorf("the citizen: %d answers, folders %v; want the usual answer", len(got["citizen@example.it"]), b)
+	}
+}

@@ -41,12 +41,23 @@ const (
 	MaxParts = 500
 	// MaxDepth is how deep multiparts and attached messages may nest.
 	MaxDepth = 8
+	// MaxHeaderFields is how many lines shaped as header fields
+	// ("Name: value") a message may hold in all, its parts and attached
+	// messages included. go-message keeps each field it parses in about
+	// 120 bytes, and puts no bound on a part's header: a 15 MB message
+	// whose one part has 3.9 million "X:" lines took 1.8 GB to read. A
+	// photo's email has a few hundred fields, a forwarded chain some
+	// thousands; body lines with a colon count too (base64 has none).
+	MaxHeaderFields = 20000
+	// MaxHeaderBytes is how large a header read alone may be (ReadHeader),
+	// go-message's own bound on the header of the message it reads.
+	MaxHeaderBytes = 1 << 20
 )
 
 // ErrMalformed is returned for a message that cannot be parsed: no header,
 // not one part of it that can be told apart (a multipart without a
-// boundary, or whose first part cannot be read), too many parts or too
-// deep.
+// boundary, or whose first part cannot be read), too many parts, too deep,
+// or more header fields than MaxHeaderFields.
 var ErrMalformed = errors.New("malformed message")
 
 // A PartError is why a part of a message that may hold a photo could not
@@ -143,7 +154,11 @@ func ImageExt(ext string) bool {
 // Read parses the message in r and finds its images. An error wraps
 // ErrMalformed; no images is not an error.
 func Read(r io.Reader) (*Message, error) {
-	ent, err := message.Read(r)
+	fl := &fieldLimit{r: r, left: MaxHeaderFields, start: true}
+	ent, err := message.Read(fl)
+	if fl.over {
+		return nil, errTooManyFields
+	}
 	if err != nil && !lenient(err) {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
@@ -153,7 +168,11 @@ func Read(r io.Reader) (*Message, error) {
 	m := &Message{Header: ent.Header}
 	m.Subject, _ = ent.Header.Text("Subject")
 	w := &walker{}
-	if err := w.walk(ent, 0); err != nil {
+	err = w.walk(ent, 0)
+	if fl.over {
+		return nil, errTooManyFields
+	}
+	if err != nil {
 		return nil, err
 	}
 	if w.headers == 0 {
@@ -417,7 +436,18 @@ func extension(mt string) string {
 // ReadHeader reads only a message's header, for a message too large to
 // be read whole: Images and Attached are empty.
 func ReadHeader(r io.Reader) (*Message, error) {
-	h, err := textproto.ReadHeader(bufio.NewReader(r))
+	b, err := io.ReadAll(io.LimitReader(r, MaxHeaderBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	if end := headerEnd(b); len(b) > MaxHeaderBytes && (end < 0 || end > MaxHeaderBytes) {
+		return nil, fmt.Errorf("%w: a header over %d bytes", ErrMalformed, MaxHeaderBytes)
+	}
+	fl := &fieldLimit{r: bytes.NewReader(b), left: MaxHeaderFields, start: true}
+	h, err := textproto.ReadHeader(bufio.NewReader(fl))
+	if fl.over {
+		return nil, errTooManyFields
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
@@ -427,4 +457,47 @@ func ReadHeader(r io.Reader) (*Message, error) {
 	m := &Message{Header: message.Header{Header: h}, HeaderOnly: true}
 	m.Subject, _ = m.Header.Text("Subject")
 	return m, nil
+}
+
+// errTooManyFields is ErrMalformed for a message over MaxHeaderFields.
+var errTooManyFields = fmt.Errorf("%w: more than %d header fields", ErrMalformed, MaxHeaderFields)
+
+// fieldLimit reads r and counts the lines shaped as header fields
+// ("Name:", a name of printable ASCII without a colon, RFC 5322's
+// field-name) as they pass; past left of them it reads as the end of the
+// message and sets over. It counts every such line, in headers and bodies
+// alike, so that no part of the message escapes the count before the
+// parser has spent memory on it.
+type fieldLimit struct {
+	r     io.Reader
+	left  int
+	over  bool
+	start bool // at the start of a line
+	name  bool // within a line that so far reads as a field's name
+}
+
+func (f *fieldLimit) Read(p []byte) (int, error) {
+	if f.over {
+		return 0, io.ErrUnexpectedEOF
+	}
+	n, err := f.r.Read(p)
+	for i, c := range p[:n] {
+		switch {
+		case c == '\n':
+			f.start, f.name = true, false
+			continue
+		case f.start:
+			f.name = c > ' ' && c < 0x7f && c != ':'
+		case f.name && c == ':':
+			f.name = false
+			if f.left--; f.left < 0 {
+				f.over = true
+				return i, io.ErrUnexpectedEOF
+			}
+		case f.name:
+			f.name = c > ' ' && c < 0x7f
+		}
+		f.start = false
+	}
+	return n, err
 }

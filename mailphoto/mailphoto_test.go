@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"runtime"
 	"strings"
@@ -294,4 +295,105 @@ func TestNestedMemory(t *testing.T) {
 	if alloc > 3*uint64(len(data)) {
 		t.Errorf("allocated %d bytes for a message of %d", alloc, len(data))
 	}
+}
+
+// TestHeaderFieldsBounded: a message is read with at most MaxHeaderFields
+// lines shaped as fields, wherever they are, before the parser spends
+// memory on more: a part's header of millions of tiny fields is refused
+// as malformed at a few megabytes, not read into gigabytes; a message
+// under the bound, fields and colons in its text included, is read.
+func TestHeaderFieldsBounded(t *testing.T) {
+	photo := fixture.JPEG(fixture.Gradient(70, 90), 85, nil, nil)
+	withPart := func(partFields int, text string) []byte {
+		return fixture.CRLF("From: a@b.it\nSubject: foto\nContent-Type: multipart/mixed; boundary=b\n\n" +
+			"--b\nContent-Type: text/plain\n\n" + text + "\n" +
+			"--b\n" + strings.Repeat("X:\n", partFields) + "Content-Type: image/jpeg; name=f.jpg\nContent-Transfer-Encoding: base64\n\n" +
+			fixture.Base64Lines(photo) + "\n--b--\n")
+	}
+	for _, tc := range []struct {
+		name  string
+		msg   []byte
+		ok    bool
+		alloc uint64 // bytes the read may allocate, at most
+	}{
+		{"a part with fields up to the bound", withPart(MaxHeaderFields-20, "Buongiorno"), true, 64 << 20},
+		{"a text of colons up to the bound", withPart(0, strings.Repeat("Nota: vedi foto\n", MaxHeaderFields-20)), true, 64 << 20},
+		{"a part with one field too many", withPart(MaxHeaderFields, "Buongiorno"), false, 64 << 20},
+		{"a 15 MB part header of tiny fields", withPart(15<<20/4, "Buongiorno"), false, 64 << 20},
+		{"a text of colons past the bound", withPart(0, strings.Repeat("Nota: vedi foto\n", MaxHeaderFields+1)), false, 64 << 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			m, err := Read(bytes.NewReader(tc.msg))
+			runtime.ReadMemStats(&after)
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > tc.alloc {
+				t.Errorf("allocated %d MB reading %d MB, want at most %d MB", alloc>>20, len(tc.msg)>>20, tc.alloc>>20)
+			}
+			if !tc.ok {
+				if !errors.Is(err, ErrMalformed) {
+					t.Errorf("read with %v, want ErrMalformed", err)
+				}
+				return
+			}
+			if err != nil || len(m.Images) != 1 || !bytes.Equal(m.Images[0].Data, photo) {
+				t.Fatalf("read %+v, %v; want the photo", m, err)
+			}
+		})
+	}
+	// A header read alone (a message too large to fetch whole) has the
+	// same bound on its fields, and MaxHeaderBytes on its size.
+	for _, tc := range []struct {
+		name string
+		hdr  string
+		ok   bool
+	}{
+		{"a header", "From: a@b.it\nSubject: foto\n\n", true},
+		{"fields past the bound", "From: a@b.it\n" + strings.Repeat("X:\n", MaxHeaderFields) + "\n", false},
+		{"a header past MaxHeaderBytes", "From: a@b.it\nX-Long: " + strings.Repeat("a", MaxHeaderBytes) + "\n\n", false},
+	} {
+		t.Run("header only/"+tc.name, func(t *testing.T) {
+			m, err := ReadHeader(bytes.NewReader(fixture.CRLF(tc.hdr)))
+			if tc.ok != (err == nil) || (!tc.ok && !errors.Is(err, ErrMalformed)) {
+				t.Fatalf("ReadHeader: %v, %v; want ok %v", m, err, tc.ok)
+			}
+		})
+	}
+}
+
+// TestFieldLimitCounts counts the lines shaped as fields however the
+// reads split them.
+func TestFieldLimitCounts(t *testing.T) {
+	text := "From: a@b.it\r\nX-A:1\r\n\tfolded: no\r\n: no\r\nno colon\r\nna me: no\r\nY:\n\nbody: yes\n"
+	const want = 4 // From, X-A, Y, body
+	for _, chunk := range []int{1, 2, 3, 7, len(text)} {
+		f := &fieldLimit{r: &chunked{b: []byte(text), n: chunk}, left: 100, start: true}
+		var out bytes.Buffer
+		if _, err := out.ReadFrom(f); err != nil || out.String() != text {
+			t.Fatalf("chunks of %d: read %q, %v", chunk, out.String(), err)
+		}
+		if got := 100 - f.left; got != want {
+			t.Errorf("chunks of %d: %d fields, want %d", chunk, got, want)
+		}
+		f = &fieldLimit{r: &chunked{b: []byte(text), n: chunk}, left: want - 1, start: true}
+		if _, err := out.ReadFrom(f); err == nil || !f.over {
+			t.Errorf("chunks of %d, a bound of %d: %v, over %v", chunk, want-1, err, f.over)
+		}
+	}
+}
+
+// chunked reads b n bytes at a time.
+type chunked struct {
+	b []byte
+	n int
+}
+
+func (c *chunked) Read(p []byte) (int, error) {
+	if len(c.b) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), c.n)], c.b)
+	c.b = c.b[k:]
+	return k, nil
 }
