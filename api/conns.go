@@ -87,13 +87,26 @@ func refusal(status int, text string) []byte {
 		"Retry-After: 2\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s", status, text, lang, len(body), body)
 }
 
-// Accept returns the next connection within the limits.
+// Accept returns the next connection within the limits. An error the
+// system may get over (out of file descriptors or memory, a connection
+// reset before it was taken) is waited out, as net/http's Server waits
+// it out, up to acceptBackoffMax between tries: fasthttp ends its server
+// on any error but a timeout, and a flood of connections past the
+// process's file limit would otherwise stop tessera serve.
 func (l *connLimiter) Accept() (net.Conn, error) {
+	var wait time.Duration
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
-			return nil, err
+			if !passing(err) {
+				return nil, err
+			}
+			l.refused("accept_error")
+			wait = min(max(2*wait, acceptBackoffMin), acceptBackoffMax)
+			time.Sleep(wait)
+			continue
 		}
+		wait = 0
 		peer := addrOf(c.RemoteAddr())
 		cl := clientOfAddr(peer)
 		if l.trusted.trusts(peer) {
@@ -111,6 +124,25 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		}
 		return &limitedConn{Conn: c, leave: leave}, nil
 	}
+}
+
+// The wait after an accept error that passes (passing), doubled on each
+// error in a row: net/http's own (5 ms to 1 s).
+const (
+	acceptBackoffMin = 5 * time.Millisecond
+	acceptBackoffMax = time.Second
+)
+
+// passing reports whether an accept error is one the system may get over:
+// the process or the system out of file descriptors, buffers or memory, a
+// connection aborted before it was taken, an interrupted call.
+func passing(err error) bool {
+	for _, e := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM, syscall.ECONNABORTED, syscall.EINTR, syscall.EAGAIN, syscall.EPROTO, syscall.EPERM} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // refuse answers a refused connection of cl and closes it. It first

@@ -12,8 +12,10 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -702,5 +704,104 @@ func TestTally(t *testing.T) {
 	}
 	if _, over := g.add(client{}); over != overTotal {
 		t.Errorf("past the total: %q, want %q", over, overTotal)
+	}
+}
+
+// fewFilesEnv, set, makes the test binary a child that serves with the
+// file limit it names (serveWithFewFiles), for TestAcceptOutOfFiles.
+const fewFilesEnv = "TESSERA_TEST_SERVE_NOFILE"
+
+// serveWithFewFiles serves, when fewFilesEnv is set, on a loopback port it
+// prints, with at most that many files open, until the server ends; then
+// it exits 3.
+func serveWithFewFiles() {
+	limit, err := strconv.ParseUint(os.Getenv(fewFilesEnv), 10, 64)
+	if err != nil {
+		return
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: limit, Max: limit}); err != nil {
+		fmt.Println("setrlimit:", err)
+		os.Exit(2)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(2)
+	}
+	fmt.Println(ln.Addr())
+	s := New(Config{MaxConnsPerClient: 1000}, nil) // no engine: /healthz is enough
+	err = s.Serve(context.Background(), ln)
+	fmt.Println("served:", err)
+	os.Exit(3)
+}
+
+// TestAcceptOutOfFiles: more connections than the process may open files
+// (accept fails with EMFILE) do not end the server: it waits them out and
+// answers again once they close.
+func TestAcceptOutOfFiles(t *testing.T) {
+	const limit = 64
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d", fewFilesEnv, limit))
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan struct{}) // closed when the child has ended, with waited
+	var waited error
+	lines := bufio.NewScanner(out)
+	if !lines.Scan() {
+		t.Fatal("the child printed no address")
+	}
+	addr := lines.Text()
+	go func() {
+		for lines.Scan() {
+			t.Logf("child: %s", lines.Text())
+		}
+		waited = cmd.Wait()
+		close(ended)
+	}()
+	t.Cleanup(func() { cmd.Process.Kill(); <-ended })
+
+	// Three times the child's files, from addresses of their own.
+	var held []net.Conn
+	for i := range 3 * limit {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 1, byte(i/200), byte(2+i%200))}, Timeout: 5 * time.Second}
+		if c, err := d.Dial("tcp", addr); err == nil {
+			held = append(held, c)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // the server meets EMFILE in the meantime
+	for _, c := range held {
+		c.Close()
+	}
+	select {
+	case <-ended:
+		t.Fatalf("the server ended when out of files: %v", waited)
+	default:
+	}
+	// It answers again once the connections are closed.
+	hc := clientAt("127.0.0.2")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/healthz", nil)
+		resp, err := hc.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer after the flood: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	select {
+	case <-ended:
+		t.Fatalf("the server ended: %v", waited)
+	default:
 	}
 }

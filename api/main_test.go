@@ -25,6 +25,7 @@ import (
 // (browsertest.Stop).
 func TestMain(m *testing.M) {
 	heif.ServeChild()
+	serveWithFewFiles()
 	code := m.Run()
 	browsertest.Stop()
 	os.Exit(code)
