@@ -130,6 +130,7 @@ var german = entries{
 	"check.errorText.jpeg_precision":                 "%d-Bit-Abtastwerte",
 	"check.errorText.jpeg_lossless":                  "verlustfreie Kodierung",
 	"check.errorText.jpeg_hierarchical":              "hierarchische Kodierung",
+	"check.errorText.jpeg_many_scans":                "progressive Kodierung in mehr Durchgängen, als seine Größe zulässt",
 	"check.errorText.heif_too_large_dx":              "%s-Foto zu groß für die Prüfung: %s Pixel, die in diesem Format als %s zählen; zulässig sind höchstens %d Megapixel",
 	"check.errorText.image_too_large_dx":             "Bild zu groß (%s Pixel): Zulässig sind höchstens %d Megapixel",
 	"check.errorText.image_too_heavy_check":          "Bild zu umfangreich für die Prüfung (%s Pixel, mit vielen Daten pro Pixel): Senden Sie es kleiner, zum Beispiel mit 1000x1300 Pixel als JPG",

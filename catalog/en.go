@@ -130,6 +130,7 @@ var english = entries{
 	"check.errorText.jpeg_precision":                 "%d-bit samples",
 	"check.errorText.jpeg_lossless":                  "lossless coding",
 	"check.errorText.jpeg_hierarchical":              "hierarchical coding",
+	"check.errorText.jpeg_many_scans":                "progressive coding in more scans than its size allows",
 	"check.errorText.heif_too_large_dx":              "%s photo too large to check: %s pixels, which in this format count as %s; the maximum is %d megapixels",
 	"check.errorText.image_too_large_dx":             "Image too large (%s pixels): the maximum is %d megapixels",
 	"check.errorText.image_too_heavy_check":          "Image too heavy to check (%s pixels, with much data per pixel): send it smaller, for example 1000x1300 pixels as JPG",

@@ -130,6 +130,7 @@ var italian = entries{
 	"check.errorText.jpeg_precision":                 "campioni a %d bit",
 	"check.errorText.jpeg_lossless":                  "la codifica senza perdita (lossless)",
 	"check.errorText.jpeg_hierarchical":              "la codifica gerarchica",
+	"check.errorText.jpeg_many_scans":                "la codifica progressiva in più passate di quante ne ammettano le sue dimensioni",
 	"check.errorText.heif_too_large_dx":              "Foto %s troppo grande da controllare: %s pixel, che in questo formato contano come %s; il massimo è %d megapixel",
 	"check.errorText.image_too_large_dx":             "Immagine troppo grande (%s pixel): il massimo è %d megapixel",
 	"check.errorText.image_too_heavy_check":          "Immagine troppo pesante da controllare (%s pixel, con molti dati per pixel): inviala più piccola, per esempio 1000x1300 pixel in JPG",

@@ -3,11 +3,16 @@ package jpegturbo
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tessera-cie/tessera/internal/fixture"
 )
@@ -315,5 +320,78 @@ func TestUnnamedLayout(t *testing.T) {
 		if err := Verify(fixture.WithoutQuantTables(data)); err == nil || !strings.Contains(err.Error(), "Quantization table") {
 			t.Errorf("%s without quantisation tables: Verify %v", sample, err)
 		}
+	}
+}
+
+// manyScans is img as a grey progressive JPEG of n scans (at most 100,
+// jpegtran's bound on a script; at least 64): the DC, each AC coefficient
+// in a band of its own at half precision, then the last bit of as many of
+// them as make n. Each scan visits every block.
+func manyScans(t *testing.T, img image.Image, n int) []byte {
+	t.Helper()
+	var script strings.Builder
+	script.WriteString("0: 0-0, 0, 0;\n")
+	for k := 1; k < 64; k++ {
+		fmt.Fprintf(&script, "0: %d-%d, 0, 1;\n", k, k)
+	}
+	for k := 1; k <= n-64; k++ {
+		fmt.Fprintf(&script, "0: %d-%d, 1, 0;\n", k, k)
+	}
+	dir := t.TempDir()
+	in, scr, out := filepath.Join(dir, "in.jpg"), filepath.Join(dir, "scans.txt"), filepath.Join(dir, "out.jpg")
+	if err := os.WriteFile(in, cjpeg(t, img, "-grayscale"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(scr, []byte(script.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if msg, err := exec.Command("jpegtran", "-scans", scr, "-outfile", out, in).CombinedOutput(); err != nil {
+		t.Fatalf("jpegtran -scans: %v: %s (run `make deps`)", err, msg)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestScanWork: a progressive JPEG whose scans together visit more blocks
+// than MaxScanBlocks is refused by Verify as ManyScans, before it has
+// read them all; the same scans over a smaller picture, and an ordinary
+// progressive photo, are read.
+func TestScanWork(t *testing.T) {
+	grey := func(w, h int) image.Image {
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		for i := range g.Pix {
+			g.Pix[i] = byte(i % 251)
+		}
+		return g
+	}
+	for _, tc := range []struct {
+		name    string
+		w, h    int
+		refused bool
+	}{
+		// 100 scans of 495,616 blocks: 49.6 million visits.
+		{"100 scans over 5632x5632", 5632, 5632, true},
+		// The same scans of 65,536 blocks: 6.6 million.
+		{"100 scans over 2048x2048", 2048, 2048, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := manyScans(t, grey(tc.w, tc.h), 100)
+			start := time.Now()
+			err := Verify(data)
+			t.Logf("%d blocks a scan: %v in %v", tc.w*tc.h/64, err, time.Since(start))
+			var u *UnsupportedError
+			if refused := errors.As(err, &u) && u.Feature == ManyScans; refused != tc.refused {
+				t.Fatalf("Verify: %v, want refused as ManyScans %v", err, tc.refused)
+			}
+			if !tc.refused && err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+		})
+	}
+	if err := Verify(cjpeg(t, photo(4000, 3000), "-progressive")); err != nil {
+		t.Errorf("a progressive 12-megapixel photo: %v", err)
 	}
 }

@@ -84,10 +84,17 @@ static void verify_emit(j_common_ptr c, int level) {
   (void)level;
 }
 
-// At most maxScans scans in a progressive JPEG, as TJFLAG_LIMITSCANS.
+// At most maxScans scans in a progressive JPEG, as TJFLAG_LIMITSCANS, and
+// at most max_blocks block visits in all the scans (work: a scan of a
+// component costs as much whatever few bits it carries, so a file of many
+// near-empty scans costs seconds for kilobytes).
 struct verify_progress {
   struct jpeg_progress_mgr pub;
   struct verify_err *err;
+  int over;             // set when a bound was passed
+  int scan;             // the last scan counted
+  long long blocks;     // block visits of the scans counted
+  long long max_blocks; // their bound
 };
 
 static const int maxScans = 500;
@@ -98,15 +105,32 @@ static void verify_monitor(j_common_ptr c) {
   if (d->progressive_mode && d->input_scan_number > maxScans) {
     snprintf(p->err->msg, sizeof p->err->msg,
              "Progressive JPEG image has more than %d scans", maxScans);
+    p->over = 1;
     longjmp(p->err->back, 1);
+  }
+  if (d->input_scan_number != p->scan && d->comps_in_scan > 0) {
+    p->scan = d->input_scan_number;
+    for (int i = 0; i < d->comps_in_scan && i < MAX_COMPS_IN_SCAN; i++) {
+      jpeg_component_info *ci = d->cur_comp_info[i];
+      if (ci != NULL)
+        p->blocks += (long long)ci->width_in_blocks * ci->height_in_blocks;
+    }
+    if (p->blocks > p->max_blocks) {
+      snprintf(p->err->msg, sizeof p->err->msg,
+               "JPEG scans visit more than %lld blocks", p->max_blocks);
+      p->over = 1;
+      longjmp(p->err->back, 1);
+    }
   }
 }
 
-int tess_jpeg_verify(const uint8_t *buf, size_t len, char *err, int errlen) {
+int tess_jpeg_verify(const uint8_t *buf, size_t len, long long max_blocks,
+                     char *err, int errlen) {
   struct jpeg_decompress_struct d;
   struct verify_err e;
   struct verify_progress p;
   memset(&d, 0, sizeof d);
+  memset(&p, 0, sizeof p);
   d.err = jpeg_std_error(&e.pub);
   e.pub.error_exit = verify_exit;
   e.pub.emit_message = verify_emit;
@@ -114,11 +138,12 @@ int tess_jpeg_verify(const uint8_t *buf, size_t len, char *err, int errlen) {
   if (setjmp(e.back)) {
     put_err(err, errlen, e.msg);
     jpeg_destroy_decompress(&d);
-    return TESS_JPEG_FATAL;
+    return p.over ? TESS_JPEG_WORK : TESS_JPEG_FATAL;
   }
   jpeg_create_decompress(&d);
   p.pub.progress_monitor = verify_monitor;
   p.err = &e;
+  p.max_blocks = max_blocks;
   d.progress = &p.pub;
   jpeg_mem_src(&d, (unsigned char *)buf, (unsigned long)len);
   jpeg_read_header(&d, TRUE);

@@ -12,7 +12,9 @@ extern "C" {
 
 // The outcome of each call: done, done with a warning from the decoder
 // (its message in err), or refused (message in err).
-enum { TESS_JPEG_OK = 0, TESS_JPEG_WARNING = 1, TESS_JPEG_FATAL = 2 };
+// TESS_JPEG_WORK is tess_jpeg_verify's refusal of a JPEG whose scans
+// would visit more blocks than it was allowed.
+enum { TESS_JPEG_OK = 0, TESS_JPEG_WARNING = 1, TESS_JPEG_FATAL = 2, TESS_JPEG_WORK = 3 };
 
 // tess_jpeg_header reads the JPEG's size, chroma subsampling (TJSAMP_*)
 // and colour space (TJCS_*).
@@ -35,8 +37,12 @@ int tess_jpeg_pixels(const uint8_t *buf, size_t len, uint8_t *dst, int width,
 // tess_jpeg_verify reads every coefficient of the JPEG with libjpeg's own
 // API (jpeg_read_coefficients, as a lossless transform does), computing no
 // pixel: what libjpeg refuses outright is refused, with its message;
-// warnings are not. At most 500 scans of a progressive JPEG are read.
-int tess_jpeg_verify(const uint8_t *buf, size_t len, char *err, int errlen);
+// warnings are not. At most 500 scans of a progressive JPEG are read, and
+// at most max_blocks 8x8 blocks in all the scans together (each scan
+// visits every block of the components it codes): past either, it
+// returns TESS_JPEG_WORK.
+int tess_jpeg_verify(const uint8_t *buf, size_t len, long long max_blocks,
+                     char *err, int errlen);
 
 #ifdef __cplusplus
 }

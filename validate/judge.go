@@ -72,6 +72,8 @@ func jpegFeatureText(u *jpegturbo.UnsupportedError) catalog.Text {
 		return catalog.T("check.errorText.jpeg_precision", u.Bits)
 	case jpegturbo.Hierarchical:
 		return catalog.T("check.errorText.jpeg_hierarchical")
+	case jpegturbo.ManyScans:
+		return catalog.T("check.errorText.jpeg_many_scans")
 	}
 	return catalog.T("check.errorText.jpeg_lossless")
 }
