@@ -16,14 +16,19 @@ import (
 
 // A client is who the per-client limits count: the address a connection
 // comes from, or, behind a proxy the office trusts, the address that
-// proxy says it forwards. IPv6 addresses are counted by their /64, the
-// block one home or one phone is given: counting each address would let a
-// single subscriber be millions of clients.
+// proxy says it forwards. IPv6 addresses are counted by their /56, the
+// block a home is usually given: counting each address would let a single
+// subscriber be millions of clients, and counting each /64 (one network of
+// that home) let it be 256, enough to hold every connection and the whole
+// body budget at a few kilobytes a second (found by a reviewer). Phones
+// given a /64 each by their carrier may share a /56 with other phones, as
+// homes behind one IPv4 address share it.
 type client = netip.Prefix
 
-// ipv6ClientBits is the prefix an IPv6 client is counted by (RFC 6177:
-// a subscriber's link gets a /64 at least).
-const ipv6ClientBits = 64
+// ipv6ClientBits is the prefix an IPv6 client is counted by: RFC 6177
+// has a home site given a /56 or a /48 (a /64 at least), and a /56 is what
+// providers commonly give a household.
+const ipv6ClientBits = 56
 
 // clientOfAddr is the client an address belongs to; the zero client for
 // an address that cannot be read.

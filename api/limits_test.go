@@ -404,6 +404,8 @@ func TestTrustedProxy(t *testing.T) {
 		{"an address the citizen wrote before the proxy's", proxy, "203.0.113.9, 203.0.113.5", 429},
 		{"an IPv6 citizen", proxy, "2001:db8:1:2::1", 415},
 		{"the same /64", proxy, "2001:db8:1:2::ffff", 429},
+		{"another /64 of the same /56", proxy, "2001:db8:1:2a::1", 429},
+		{"another /56", proxy, "2001:db8:1:102::1", 415},
 		{"a citizen with a port", proxy, "198.51.100.7:4711", 415},
 		{"the same without", proxy, "198.51.100.7", 429},
 		{"an IPv6 citizen with a port", proxy, "[2001:db8:9:9::1]:443", 415},
@@ -418,12 +420,15 @@ func TestTrustedProxy(t *testing.T) {
 }
 
 // TestClientOfAddr: IPv4 addresses are clients of their own, IPv6 ones
-// by /64, IPv4-mapped IPv6 as IPv4.
+// by /56 (a home's, whatever /64 of it they come from), IPv4-mapped IPv6
+// as IPv4.
 func TestClientOfAddr(t *testing.T) {
 	tests := []struct{ addr, want string }{
 		{"192.0.2.1", "192.0.2.1/32"},
 		{"::ffff:192.0.2.1", "192.0.2.1/32"},
-		{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2a02:3:4:5:6", "2001:db8:1:2a00::/56"},
+		{"2001:db8:1:2aff::1", "2001:db8:1:2a00::/56"},
+		{"2001:db8:1:2b00::1", "2001:db8:1:2b00::/56"},
 	}
 	for _, tc := range tests {
 		if got := clientOfAddr(netip.MustParseAddr(tc.addr)); got.String() != tc.want {
