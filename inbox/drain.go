@@ -102,24 +102,68 @@ func (in *Inbox) prepare(ctx context.Context, c conn, k Key, checking *sync.Wait
 		m.err = err
 		return m
 	}
+	work := context.WithoutCancel(ctx)
+	// Recorded before a byte of it is parsed: a message that stopped the
+	// process maxReadTries times as it was read and checked is not read
+	// again but filed for a clerk, so that it cannot stop the inbox for
+	// ever (a restart takes the oldest message first).
+	tries, err := in.store.Reading(work, k)
+	if err != nil {
+		m.err = err
+		return m
+	}
+	in.after(k, parsing)
+	// A message being read when the process stopped is read and checked
+	// alone, the checks started ahead finished first and none started
+	// while it is: should the process stop again, the stop is its own,
+	// not that of the messages it was checked beside.
+	alone := tries > 1
+	if alone {
+		checking.Wait()
+	}
 	// What the store keys on is read from the headers; the photos are
 	// checked only when an answer is still to be made, read from the
 	// mailbox again after a restart (tessera never stores a photo).
-	m.r = in.read(raw, size)
-	work := context.WithoutCancel(ctx)
+	if tries > maxReadTries {
+		m.r = in.unread(raw, size, tries-1)
+	} else {
+		m.r = in.read(raw, size)
+	}
 	m.e, _, m.err = in.store.Begin(work, k, m.r.msgID, m.r.keys)
 	if m.err != nil || !(m.e.State == Received || m.e.State == Checked && m.e.Reason == "") {
+		m.err = errors.Join(m.err, in.store.Read(work, k))
 		return m
 	}
 	m.done = make(chan struct{})
+	check := func() {
+		defer close(m.done)
+		m.p, m.planErr = in.plan(work, m.r)
+		m.planErr = errors.Join(m.planErr, in.store.Read(work, k))
+	}
+	if alone {
+		check()
+		return m
+	}
 	checking.Add(1)
 	go func() {
 		defer checking.Done()
-		defer close(m.done)
-		m.p, m.planErr = in.plan(work, m.r)
+		check()
 	}()
 	return m
 }
+
+// maxReadTries is how many times a message may be being read and checked
+// when the process stops: the first time it may have been another's stop
+// (messages are checked side by side), the next two are its own (it is
+// then checked alone), and it is then filed for a clerk unread
+// (Inbox.unread).
+const maxReadTries = 3
+
+// parsing is the moment a message's reading is recorded (Store.Reading)
+// and its parsing begins: not a state the store keeps, only a point where
+// AfterStep is called (a process stopped there finds the count on
+// restart).
+const parsing State = "parsing"
 
 // plan returns the message's plan, waiting for it when it is being made
 // and making it now when it was not started.

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -493,6 +494,7 @@ func TestCrash(t *testing.T) {
 		folder  string
 		answers int
 	}{
+		{parsing, f.Valid, 1},
 		{Checked, f.Valid, 1},
 		{Sending, f.Discarded, 0},
 		{Replied, f.Valid, 1},
@@ -525,6 +527,75 @@ func TestCrash(t *testing.T) {
 			r.caughtUp(t)
 		})
 	}
+}
+
+// TestStoppedWhileRead: a message that stops the process each time it is
+// read (killed as its parsing begins, as a crash in a parser or a decoder,
+// or memory run out, would stop it) is read maxReadTries times, then
+// filed for a clerk unanswered and unread; the message after it, which
+// those stops held back, is answered.
+func TestStoppedWhileRead(t *testing.T) {
+	_, valid := photos(t)
+	f := DefaultFolders()
+	r := newRig(t)
+	r.deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <one@example.it>\n", valid))
+	r.deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <two@example.it>\n", valid))
+	for i := range maxReadTries {
+		if err := r.runChild(t, parsing); err == nil {
+			t.Fatalf("run %d: the process was not stopped", i+1)
+		}
+	}
+	if got := answers(t, r.smtp); len(got) != 0 {
+		t.Fatalf("answers while stopped: %v", got)
+	}
+	if err := r.runChild(t, ""); err != nil {
+		t.Fatalf("the run after: %v", err)
+	}
+	got := answers(t, r.smtp)
+	boxes := r.folders(t)
+	if len(boxes["INBOX"]) != 0 {
+		t.Errorf("left in INBOX: %v", boxes["INBOX"])
+	}
+	if n := len(got["one@example.it"]); n != 0 || len(boxes[f.Discarded]) != 1 {
+		t.Errorf("the message that stopped it: %d answers, folders %v; want none, filed in %s", n, boxes, f.Discarded)
+	}
+	if n := len(got["two@example.it"]); n != 1 || !slices.Contains(boxes[f.Valid], "two@example.it") {
+		t.Errorf("the next message: %d answers in %v; want 1 in %s", n, boxes, f.Valid)
+	}
+	r.caughtUp(t)
+}
+
+// TestStoppedBesideOthers: a message that stops the process while the
+// messages before and after it are checked beside it costs none of them
+// its answer: once it has stopped the process, it is read alone, and it
+// alone is filed unread.
+func TestStoppedBesideOthers(t *testing.T) {
+	_, valid := photos(t)
+	f := DefaultFolders()
+	r := newRig(t)
+	ids := []string{"one@example.it", "two@example.it", "three@example.it", "four@example.it"}
+	for _, id := range ids {
+		r.deliver(t, email("From: "+strings.TrimSuffix(id, "@example.it")+"@example.it\nSubject: foto\nMessage-ID: <"+id+">\n", valid))
+	}
+	for i := range maxReadTries {
+		if err := r.runChildAt(t, parsing, 2); err == nil {
+			t.Fatalf("run %d: the process was not stopped", i+1)
+		}
+	}
+	if err := r.runChild(t, ""); err != nil {
+		t.Fatalf("the run after: %v", err)
+	}
+	got := answers(t, r.smtp)
+	boxes := r.folders(t)
+	if n := len(got["two@example.it"]); n != 0 || len(boxes[f.Discarded]) != 1 {
+		t.Errorf("the message that stopped it: %d answers, folders %v; want none, one message in %s", n, boxes, f.Discarded)
+	}
+	for _, id := range []string{"one@example.it", "three@example.it", "four@example.it"} {
+		if n := len(got[id]); n != 1 || !slices.Contains(boxes[f.Valid], id) {
+			t.Errorf("%s: %d answers in %v; want 1 in %s", id, n, boxes, f.Valid)
+		}
+	}
+	r.caughtUp(t)
 }
 
 // TestUIDValidity: the process is killed half-way through the first
@@ -584,6 +655,10 @@ func (r *rig) caughtUp(t *testing.T) {
 	if open, err := store.Unfinished(context.Background(), "INBOX"); err != nil || len(open) != 0 {
 		t.Errorf("unfinished in the state: %+v %v", open, err)
 	}
+	var readings int
+	if err := store.db.QueryRow(`SELECT count(*) FROM readings`).Scan(&readings); err != nil || readings != 0 {
+		t.Errorf("readings left in the state: %d, %v", readings, err)
+	}
 }
 
 // runChild runs the inbox once in a new process (this test binary, see
@@ -591,8 +666,15 @@ func (r *rig) caughtUp(t *testing.T) {
 // killAfter ("" runs it to the end).
 func (r *rig) runChild(t *testing.T, killAfter State) error {
 	t.Helper()
+	return r.runChildAt(t, killAfter, 0)
+}
+
+// runChildAt is runChild killed at step killAfter of the message of UID
+// uid only (0: the first message to reach it).
+func (r *rig) runChildAt(t *testing.T, killAfter State, uid uint32) error {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(os.Environ(), fmt.Sprintf("CHILD_KILL_UID=%d", uid),
 		childEnv+"=1",
 		"CHILD_IMAP=imap+plain://"+r.imap.Addr, "CHILD_IMAP_USER="+r.imap.User, "CHILD_IMAP_PASSWORD="+r.imap.Password,
 		"CHILD_SMTP=smtp+plain://"+r.smtp.Addr, "CHILD_SMTP_USER="+r.smtp.User, "CHILD_SMTP_PASSWORD="+r.smtp.Password,
@@ -612,13 +694,14 @@ func child() int {
 		return 1
 	}
 	killAfter := State(os.Getenv("CHILD_KILL_AFTER"))
+	killUID, _ := strconv.ParseUint(os.Getenv("CHILD_KILL_UID"), 10, 32) // 0: any message's
 	cfg := Config{
 		IMAP: os.Getenv("CHILD_IMAP"), IMAPUser: os.Getenv("CHILD_IMAP_USER"), IMAPPassword: os.Getenv("CHILD_IMAP_PASSWORD"),
 		SMTP: os.Getenv("CHILD_SMTP"), SMTPUser: os.Getenv("CHILD_SMTP_USER"), SMTPPassword: os.Getenv("CHILD_SMTP_PASSWORD"),
 		From: mail.Address{Address: officeAddr},
 		Auth: testAuth,
 		AfterStep: func(k Key, s State) {
-			if s == killAfter {
+			if s == killAfter && (killUID == 0 || k.UID == uint32(killUID)) {
 				syscall.Kill(os.Getpid(), syscall.SIGKILL)
 				select {} // the signal is on its way
 			}

@@ -26,6 +26,7 @@ type reading struct {
 	msgID    string
 	keys     SenderKeys // the authenticated sender's, for the limits
 	sender   string     // keys.Address, for the logs
+	stopped  int        // times it stopped the process as it was read; not read when > 0
 }
 
 // read parses the message raw (only its header when size is over
@@ -53,6 +54,14 @@ func (in *Inbox) read(raw []byte, size int64) reading {
 	return r
 }
 
+// unread is the reading of a message not parsed because it stopped the
+// process stopped times as it was read: unreadable, known by the hash of
+// its bytes.
+func (in *Inbox) unread(raw []byte, size int64, stopped int) reading {
+	sum := sha256.Sum256(raw)
+	return reading{size: size, msgID: "sha256:" + hex.EncodeToString(sum[:16]), stopped: stopped}
+}
+
 // plan is what the inbox does with one message.
 type plan struct {
 	folder string
@@ -69,7 +78,11 @@ type plan struct {
 func (in *Inbox) plan(ctx context.Context, r reading) (*plan, error) {
 	f := in.cfg.Folders
 	if r.msg == nil {
-		return &plan{folder: f.Discarded, reason: Malformed, note: "unreadable"}, nil
+		note := "unreadable"
+		if r.stopped > 0 {
+			note = fmt.Sprintf("not read: it stopped tessera %d times as it was read", r.stopped)
+		}
+		return &plan{folder: f.Discarded, reason: Malformed, note: note}, nil
 	}
 	d := r.decision
 	if d.Reason != "" {

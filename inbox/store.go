@@ -102,6 +102,14 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_id ON messages (message_id);
 CREATE INDEX IF NOT EXISTS messages_by_updated ON messages (updated);
+CREATE TABLE IF NOT EXISTS readings (
+	mailbox     TEXT    NOT NULL,
+	uidvalidity INTEGER NOT NULL,
+	uid         INTEGER NOT NULL,
+	tries       INTEGER NOT NULL,
+	updated     INTEGER NOT NULL,
+	PRIMARY KEY (mailbox, uidvalidity, uid)
+);
 CREATE TABLE IF NOT EXISTS answers (sender TEXT NOT NULL, sent INTEGER NOT NULL, domain TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS answers_by_sender ON answers (sender, sent);
 CREATE INDEX IF NOT EXISTS answers_by_sent ON answers (sent);
@@ -421,6 +429,40 @@ func (s *Store) Unsend(ctx context.Context, k Key, why string) (attempts int, er
 	return attempts, err
 }
 
+// Reading records that message k is being read and its photos checked,
+// before the first byte of it is parsed, and returns how many times that
+// has begun without ending (Read): a message that stops the process as it
+// is read (a parser's or a decoder's crash, memory run out) is then known
+// on restart by its count, however far its parsing got.
+func (s *Store) Reading(ctx context.Context, k Key) (tries int, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		// Readings under an earlier UIDVALIDITY name messages the server
+		// has numbered anew: their keys will not come again.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM readings WHERE mailbox = ? AND uidvalidity <> ?`, k.Mailbox, k.UIDValidity); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `INSERT INTO readings (mailbox, uidvalidity, uid, tries, updated) VALUES (?, ?, ?, 1, ?)
+			ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET tries = tries + 1, updated = excluded.updated RETURNING tries`,
+			k.Mailbox, k.UIDValidity, k.UID, s.now().UnixMilli()).Scan(&tries)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("inbox: reading %s: %w", k, err)
+	}
+	return tries, nil
+}
+
+// Read records that the reading of k that Reading recorded has ended.
+func (s *Store) Read(ctx context.Context, k Key) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM readings WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`, k.Mailbox, k.UIDValidity, k.UID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("inbox: read %s: %w", k, err)
+	}
+	return nil
+}
+
 // Status is what `tessera inbox status` prints.
 type Status struct {
 	// States counts the messages in each state.
@@ -612,6 +654,11 @@ func (s *Store) Forget(ctx context.Context, t time.Time) (int64, error) {
 			return err
 		}
 		n, _ = r.RowsAffected()
+		// Readings of messages no longer in the mailbox (moved by a
+		// clerk while they stopped the process).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM readings WHERE updated < ?`, t.UnixMilli()); err != nil {
+			return err
+		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM answers WHERE sent < ?`, min(t.UnixMilli(), s.now().Add(-time.Hour).UnixMilli()))
 		return err
 	})
