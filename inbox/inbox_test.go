@@ -532,70 +532,55 @@ func TestCrash(t *testing.T) {
 // TestStoppedWhileRead: a message that stops the process each time it is
 // read (killed as its parsing begins, as a crash in a parser or a decoder,
 // or memory run out, would stop it) is read maxReadTries times, then
-// filed for a clerk unanswered and unread; the message after it, which
-// those stops held back, is answered.
+// filed for a clerk unanswered and unread. The messages those stops held
+// back are answered, and so are those checked beside it when it stopped
+// the process: once it has, it is read alone, and it alone is filed
+// unread.
 func TestStoppedWhileRead(t *testing.T) {
 	_, valid := photos(t)
 	f := DefaultFolders()
-	r := newRig(t)
-	r.deliver(t, email("From: mario@example.it\nSubject: foto\nMessage-ID: <one@example.it>\n", valid))
-	r.deliver(t, email("From: anna@example.it\nSubject: foto\nMessage-ID: <two@example.it>\n", valid))
-	for i := range maxReadTries {
-		if err := r.runChild(t, parsing); err == nil {
-			t.Fatalf("run %d: the process was not stopped", i+1)
-		}
+	for _, tc := range []struct {
+		name     string
+		messages int
+		stopper  uint32 // the UID of the message that stops the process
+	}{
+		{"the first of two", 2, 1},
+		{"the second of four, checked beside the first", 4, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			id := func(uid int) string { return fmt.Sprintf("m%d@example.it", uid) }
+			for uid := 1; uid <= tc.messages; uid++ {
+				r.deliver(t, email(fmt.Sprintf("From: citizen%d@example.it\nSubject: foto\nMessage-ID: <%s>\n", uid, id(uid)), valid))
+			}
+			for i := range maxReadTries {
+				if err := r.runChildAt(t, parsing, tc.stopper); err == nil {
+					t.Fatalf("run %d: the process was not stopped", i+1)
+				}
+			}
+			if got := answers(t, r.smtp); len(got) != 0 {
+				t.Fatalf("answers while stopped: %v", got)
+			}
+			if err := r.runChild(t, ""); err != nil {
+				t.Fatalf("the run after: %v", err)
+			}
+			got := answers(t, r.smtp)
+			boxes := r.folders(t)
+			if len(boxes["INBOX"]) != 0 {
+				t.Errorf("left in INBOX: %v", boxes["INBOX"])
+			}
+			for uid := 1; uid <= tc.messages; uid++ {
+				want, folder := 1, f.Valid
+				if uint32(uid) == tc.stopper {
+					want, folder = 0, f.Discarded
+				}
+				if n := len(got[id(uid)]); n != want || !slices.Contains(boxes[folder], id(uid)) {
+					t.Errorf("%s: %d answers, folders %v; want %d, in %s", id(uid), n, boxes, want, folder)
+				}
+			}
+			r.caughtUp(t)
+		})
 	}
-	if got := answers(t, r.smtp); len(got) != 0 {
-		t.Fatalf("answers while stopped: %v", got)
-	}
-	if err := r.runChild(t, ""); err != nil {
-		t.Fatalf("the run after: %v", err)
-	}
-	got := answers(t, r.smtp)
-	boxes := r.folders(t)
-	if len(boxes["INBOX"]) != 0 {
-		t.Errorf("left in INBOX: %v", boxes["INBOX"])
-	}
-	if n := len(got["one@example.it"]); n != 0 || len(boxes[f.Discarded]) != 1 {
-		t.Errorf("the message that stopped it: %d answers, folders %v; want none, filed in %s", n, boxes, f.Discarded)
-	}
-	if n := len(got["two@example.it"]); n != 1 || !slices.Contains(boxes[f.Valid], "two@example.it") {
-		t.Errorf("the next message: %d answers in %v; want 1 in %s", n, boxes, f.Valid)
-	}
-	r.caughtUp(t)
-}
-
-// TestStoppedBesideOthers: a message that stops the process while the
-// messages before and after it are checked beside it costs none of them
-// its answer: once it has stopped the process, it is read alone, and it
-// alone is filed unread.
-func TestStoppedBesideOthers(t *testing.T) {
-	_, valid := photos(t)
-	f := DefaultFolders()
-	r := newRig(t)
-	ids := []string{"one@example.it", "two@example.it", "three@example.it", "four@example.it"}
-	for _, id := range ids {
-		r.deliver(t, email("From: "+strings.TrimSuffix(id, "@example.it")+"@example.it\nSubject: foto\nMessage-ID: <"+id+">\n", valid))
-	}
-	for i := range maxReadTries {
-		if err := r.runChildAt(t, parsing, 2); err == nil {
-			t.Fatalf("run %d: the process was not stopped", i+1)
-		}
-	}
-	if err := r.runChild(t, ""); err != nil {
-		t.Fatalf("the run after: %v", err)
-	}
-	got := answers(t, r.smtp)
-	boxes := r.folders(t)
-	if n := len(got["two@example.it"]); n != 0 || len(boxes[f.Discarded]) != 1 {
-		t.Errorf("the message that stopped it: %d answers, folders %v; want none, one message in %s", n, boxes, f.Discarded)
-	}
-	for _, id := range []string{"one@example.it", "three@example.it", "four@example.it"} {
-		if n := len(got[id]); n != 1 || !slices.Contains(boxes[f.Valid], id) {
-			t.Errorf("%s: %d answers in %v; want 1 in %s", id, n, boxes, f.Valid)
-		}
-	}
-	r.caughtUp(t)
 }
 
 // TestUIDValidity: the process is killed half-way through the first
