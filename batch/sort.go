@@ -39,7 +39,8 @@ const (
 // by Prepare for an ok or ko folder that is one.
 var ErrLink = errors.New("a symbolic link: not followed")
 
-// Prepare creates Dir, Dir/ok and Dir/ko.
+// Prepare creates Dir, Dir/ok and Dir/ko, and removes from these the part
+// files of runs stopped mid-copy (copyNew) more than partAge ago.
 func (s *Sorter) Prepare() error {
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return fmt.Errorf("sort into %s: %w", s.Dir, err)
@@ -67,7 +68,34 @@ func (s *Sorter) Prepare() error {
 		}
 	}
 	s.root = root
+	for _, sub := range []string{OKFolder, KOFolder} {
+		removeParts(root, sub, time.Now().Add(-partAge))
+	}
 	return nil
+}
+
+// partAge is how old a part file must be to be taken for a run stopped
+// mid-copy: far longer than any copy takes, so that another run sorting
+// into the same folder keeps the one it is writing.
+const partAge = time.Hour
+
+// removeParts removes from dir under root the part files (partPrefix)
+// last written before t: what runs stopped mid-copy left.
+func removeParts(root *os.Root, dir string, t time.Time) {
+	d, err := root.Open(dir)
+	if err != nil {
+		return
+	}
+	entries, _ := d.ReadDir(-1)
+	d.Close()
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), partPrefix) || !strings.HasSuffix(e.Name(), ".part") || !e.Type().IsRegular() {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.ModTime().Before(t) {
+			root.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // Close releases Dir.

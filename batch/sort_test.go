@@ -361,3 +361,41 @@ func TestLinkNewWithoutLinks(t *testing.T) {
 		t.Errorf("a failing link: %v, want EIO", err)
 	}
 }
+
+// TestPrepareRemovesOldParts: the part files a stopped run left are
+// removed when a Sorter next starts, once they are partAge old; a recent
+// one, perhaps another run's copy under way, and anything else are kept.
+func TestPrepareRemovesOldParts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "smistate")
+	for _, sub := range []string{OKFolder, KOFolder} {
+		os.MkdirAll(filepath.Join(dir, sub), 0o700)
+	}
+	old := time.Now().Add(-2 * partAge)
+	files := map[string]bool{ // name: kept
+		"ok/" + partPrefix + "a1.part": false,
+		"ko/" + partPrefix + "b2.part": false,
+		"ok/" + partPrefix + "c3.part": true, // recent
+		"ok/foto.jpg":                  true,
+		"ok/.tessera-note.txt":         true,
+	}
+	for name, kept := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if !kept || name == "ok/foto.jpg" || name == "ok/.tessera-note.txt" {
+			os.Chtimes(p, old, old)
+		}
+	}
+	s := Sorter{Dir: dir}
+	if err := s.Prepare(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for name, kept := range files {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if kept != (err == nil) {
+			t.Errorf("%s: kept %v, want %v", name, err == nil, kept)
+		}
+	}
+}

@@ -103,6 +103,21 @@ func (in *Inbox) prepare(ctx context.Context, c conn, k Key, checking *sync.Wait
 		return m
 	}
 	work := context.WithoutCancel(ctx)
+	// A message being read when the process stopped is read and checked
+	// alone, the checks started ahead finished first and none started
+	// while it is: should the process stop again, the stop is its own,
+	// not that of the messages it was checked beside. Its count is asked
+	// before the wait and raised after it, so that a stop while the others
+	// finish is not counted as its own.
+	before, err := in.store.Tries(work, k)
+	if err != nil {
+		m.err = err
+		return m
+	}
+	alone := before > 0
+	if alone {
+		checking.Wait()
+	}
 	// Recorded before a byte of it is parsed: a message that stopped the
 	// process maxReadTries times as it was read and checked is not read
 	// again but filed for a clerk, so that it cannot stop the inbox for
@@ -113,14 +128,6 @@ func (in *Inbox) prepare(ctx context.Context, c conn, k Key, checking *sync.Wait
 		return m
 	}
 	in.after(k, parsing)
-	// A message being read when the process stopped is read and checked
-	// alone, the checks started ahead finished first and none started
-	// while it is: should the process stop again, the stop is its own,
-	// not that of the messages it was checked beside.
-	alone := tries > 1
-	if alone {
-		checking.Wait()
-	}
 	// What the store keys on is read from the headers; the photos are
 	// checked only when an answer is still to be made, read from the
 	// mailbox again after a restart (tessera never stores a photo).

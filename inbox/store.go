@@ -451,6 +451,21 @@ func (s *Store) Reading(ctx context.Context, k Key) (tries int, err error) {
 	return tries, nil
 }
 
+// Tries is how many readings of k have begun without ending (Reading),
+// counting none.
+func (s *Store) Tries(ctx context.Context, k Key) (int, error) {
+	var tries int
+	err := s.db.QueryRowContext(ctx, `SELECT tries FROM readings WHERE mailbox = ? AND uidvalidity = ? AND uid = ?`,
+		k.Mailbox, k.UIDValidity, k.UID).Scan(&tries)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("inbox: tries %s: %w", k, err)
+	}
+	return tries, nil
+}
+
 // Read records that the reading of k that Reading recorded has ended.
 func (s *Store) Read(ctx context.Context, k Key) error {
 	err := s.tx(ctx, func(tx *sql.Tx) error {

@@ -91,7 +91,7 @@ static void verify_emit(j_common_ptr c, int level) {
 struct verify_progress {
   struct jpeg_progress_mgr pub;
   struct verify_err *err;
-  int over;             // set when a bound was passed
+  volatile int over;    // set when a bound was passed (read after longjmp)
   int scan;             // the last scan counted
   long long blocks;     // block visits of the scans counted
   long long max_blocks; // their bound

@@ -43,11 +43,12 @@ const (
 	MaxDepth = 8
 	// MaxHeaderFields is how many lines shaped as header fields
 	// ("Name: value") a message may hold in all, its parts and attached
-	// messages included. go-message keeps each field it parses in about
-	// 120 bytes, and puts no bound on a part's header: a 15 MB message
-	// whose one part has 3.9 million "X:" lines took 1.8 GB to read. A
-	// photo's email has a few hundred fields, a forwarded chain some
-	// thousands; body lines with a colon count too (base64 has none).
+	// messages included (those in base64 or quoted-printable counted as
+	// decoded). go-message keeps each field it parses in about 120 bytes,
+	// and puts no bound on a part's header: a 15 MB message whose one part
+	// has 3.9 million "X:" lines took 1.9 GB to read. A photo's email has
+	// a few hundred fields, a forwarded chain some thousands; body lines
+	// with a colon count too (base64 has none).
 	MaxHeaderFields = 20000
 	// MaxHeaderBytes is how large a header read alone may be (ReadHeader),
 	// go-message's own bound on the header of the message it reads.
@@ -154,9 +155,9 @@ func ImageExt(ext string) bool {
 // Read parses the message in r and finds its images. An error wraps
 // ErrMalformed; no images is not an error.
 func Read(r io.Reader) (*Message, error) {
-	fl := &fieldLimit{r: r, left: MaxHeaderFields, start: true}
-	ent, err := message.Read(fl)
-	if fl.over {
+	fields := &fieldCount{left: MaxHeaderFields}
+	ent, err := message.Read(fields.limit(r))
+	if fields.over {
 		return nil, errTooManyFields
 	}
 	if err != nil && !lenient(err) {
@@ -167,9 +168,9 @@ func Read(r io.Reader) (*Message, error) {
 	}
 	m := &Message{Header: ent.Header}
 	m.Subject, _ = ent.Header.Text("Subject")
-	w := &walker{}
+	w := &walker{fields: fields}
 	err = w.walk(ent, 0)
-	if fl.over {
+	if fields.over {
 		return nil, errTooManyFields
 	}
 	if err != nil {
@@ -189,6 +190,7 @@ func lenient(err error) bool {
 }
 
 type walker struct {
+	fields   *fieldCount // the header fields of the whole message
 	imgs     []Image
 	attached []Attached
 	parts    int
@@ -262,7 +264,13 @@ func (w *walker) walk(ent *message.Entity, depth int) error {
 		name = ""
 	}
 	if mt == "message/rfc822" || mt == "message/global" {
-		inner, err := readAttached(ent.Body)
+		body := ent.Body
+		if namedEncoding(ent.Header.Get("Content-Transfer-Encoding")) != "" {
+			// Decoded, its bytes are new to the count: the raw ones
+			// (base64 has no colon) were counted as no field.
+			body = w.fields.limit(body)
+		}
+		inner, err := readAttached(body)
 		if err != nil {
 			w.unreadable(name, "message-%d.eml", fmt.Errorf("attached message: %w", err))
 			return nil
@@ -443,9 +451,9 @@ func ReadHeader(r io.Reader) (*Message, error) {
 	if end := headerEnd(b); len(b) > MaxHeaderBytes && (end < 0 || end > MaxHeaderBytes) {
 		return nil, fmt.Errorf("%w: a header over %d bytes", ErrMalformed, MaxHeaderBytes)
 	}
-	fl := &fieldLimit{r: bytes.NewReader(b), left: MaxHeaderFields, start: true}
-	h, err := textproto.ReadHeader(bufio.NewReader(fl))
-	if fl.over {
+	fields := &fieldCount{left: MaxHeaderFields}
+	h, err := textproto.ReadHeader(bufio.NewReader(fields.limit(bytes.NewReader(b))))
+	if fields.over {
 		return nil, errTooManyFields
 	}
 	if err != nil {
@@ -462,42 +470,55 @@ func ReadHeader(r io.Reader) (*Message, error) {
 // errTooManyFields is ErrMalformed for a message over MaxHeaderFields.
 var errTooManyFields = fmt.Errorf("%w: more than %d header fields", ErrMalformed, MaxHeaderFields)
 
-// fieldLimit reads r and counts the lines shaped as header fields
-// ("Name:", a name of printable ASCII without a colon, RFC 5322's
-// field-name) as they pass; past left of them it reads as the end of the
-// message and sets over. It counts every such line, in headers and bodies
-// alike, so that no part of the message escapes the count before the
-// parser has spent memory on it.
+// fieldCount counts the lines shaped as header fields of one message as
+// its bytes are read, raw and, for attached messages encoded in base64 or
+// quoted-printable, decoded (limit).
+type fieldCount struct {
+	left int  // fields yet allowed
+	over bool // past MaxHeaderFields: the message is refused
+}
+
+// limit is r, its lines counted by c.
+func (c *fieldCount) limit(r io.Reader) io.Reader {
+	return &fieldLimit{r: r, count: c, start: true}
+}
+
+// fieldLimit reads r and counts in count the lines shaped as header
+// fields as they pass: any line that does not begin with a blank (a
+// folded field's next line) and holds a colon, as go-message reads a
+// field, the blanks before the colon trimmed ("X :"). Past the count's
+// bound it reads as the end of the message and sets count.over. It
+// counts every such line, in headers and bodies alike, so that no part of
+// the message escapes the count before the parser has spent memory on
+// it.
 type fieldLimit struct {
 	r     io.Reader
-	left  int
-	over  bool
+	count *fieldCount
 	start bool // at the start of a line
-	name  bool // within a line that so far reads as a field's name
+	field bool // within a line that may still be a field: no blank first, no colon yet
 }
 
 func (f *fieldLimit) Read(p []byte) (int, error) {
-	if f.over {
+	if f.count.over {
 		return 0, io.ErrUnexpectedEOF
 	}
 	n, err := f.r.Read(p)
 	for i, c := range p[:n] {
 		switch {
 		case c == '\n':
-			f.start, f.name = true, false
+			f.start, f.field = true, false
 			continue
 		case f.start:
-			f.name = c > ' ' && c < 0x7f && c != ':'
-		case f.name && c == ':':
-			f.name = false
-			if f.left--; f.left < 0 {
-				f.over = true
-				return i, io.ErrUnexpectedEOF
-			}
-		case f.name:
-			f.name = c > ' ' && c < 0x7f
+			f.field = c != ' ' && c != '\t'
 		}
 		f.start = false
+		if f.field && c == ':' {
+			f.field = false
+			if f.count.left--; f.count.left < 0 {
+				f.count.over = true
+				return i, io.ErrUnexpectedEOF
+			}
+		}
 	}
 	return n, err
 }

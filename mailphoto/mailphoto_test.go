@@ -310,6 +310,17 @@ func TestHeaderFieldsBounded(t *testing.T) {
 			"--b\n" + strings.Repeat("X:\n", partFields) + "Content-Type: image/jpeg; name=f.jpg\nContent-Transfer-Encoding: base64\n\n" +
 			fixture.Base64Lines(photo) + "\n--b--\n")
 	}
+	withSpaced := func(partFields int, blank string) []byte {
+		return fixture.CRLF("From: a@b.it\nSubject: foto\nContent-Type: multipart/mixed; boundary=b\n\n" +
+			"--b\n" + strings.Repeat("X"+blank+":\n", partFields) + "Content-Type: image/jpeg; name=f.jpg\nContent-Transfer-Encoding: base64\n\n" +
+			fixture.Base64Lines(photo) + "\n--b--\n")
+	}
+	attachedB64 := func(innerFields string) []byte {
+		inner := fixture.CRLF("From: c@d.it\nContent-Type: multipart/mixed; boundary=c\n\n--c\n" + innerFields +
+			"Content-Type: image/jpeg; name=f.jpg\nContent-Transfer-Encoding: base64\n\n" + fixture.Base64Lines(photo) + "\n--c--\n")
+		return fixture.CRLF("From: a@b.it\nSubject: foto\nContent-Type: multipart/mixed; boundary=b\n\n" +
+			"--b\nContent-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n" + fixture.Base64Lines(inner) + "\n--b--\n")
+	}
 	for _, tc := range []struct {
 		name  string
 		msg   []byte
@@ -321,6 +332,12 @@ func TestHeaderFieldsBounded(t *testing.T) {
 		{"a part with one field too many", withPart(MaxHeaderFields, "Buongiorno"), false, 64 << 20},
 		{"a 15 MB part header of tiny fields", withPart(15<<20/4, "Buongiorno"), false, 64 << 20},
 		{"a text of colons past the bound", withPart(0, strings.Repeat("Nota: vedi foto\n", MaxHeaderFields+1)), false, 64 << 20},
+		// go-message trims the blanks before the colon: "X :" is a field.
+		{"a 15 MB part header of fields with a blank before the colon", withSpaced(15<<20/5, " "), false, 64 << 20},
+		{"a 15 MB part header of fields with a tab before the colon", withSpaced(15<<20/5, "\t"), false, 64 << 20},
+		// An attached message in base64: its fields are counted decoded.
+		{"an attached message in base64 of 2.9 million fields", attachedB64(strings.Repeat("X:\n", 2_900_000)), false, 64 << 20},
+		{"an attached message in base64", attachedB64("Subject: inoltro\n"), true, 64 << 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var before, after runtime.MemStats
@@ -362,23 +379,24 @@ func TestHeaderFieldsBounded(t *testing.T) {
 	}
 }
 
-// TestFieldLimitCounts counts the lines shaped as fields however the
-// reads split them.
+// TestFieldLimitCounts counts the lines go-message may read as fields
+// (no blank first, a colon: the blanks before it too) however the reads
+// split them.
 func TestFieldLimitCounts(t *testing.T) {
-	text := "From: a@b.it\r\nX-A:1\r\n\tfolded: no\r\n: no\r\nno colon\r\nna me: no\r\nY:\n\nbody: yes\n"
-	const want = 4 // From, X-A, Y, body
+	text := "From: a@b.it\r\nX-A:1\r\n\tfolded: no\r\nX :blank before\r\nX\t:tab before\r\n: empty name\r\nno colon\r\nY:\n\nbody: yes\n"
+	const want = 7 // From, X-A, X :, X\t:, : empty name, Y, body: all but the folded line and "no colon"
 	for _, chunk := range []int{1, 2, 3, 7, len(text)} {
-		f := &fieldLimit{r: &chunked{b: []byte(text), n: chunk}, left: 100, start: true}
+		c := &fieldCount{left: 100}
 		var out bytes.Buffer
-		if _, err := out.ReadFrom(f); err != nil || out.String() != text {
+		if _, err := out.ReadFrom(c.limit(&chunked{b: []byte(text), n: chunk})); err != nil || out.String() != text {
 			t.Fatalf("chunks of %d: read %q, %v", chunk, out.String(), err)
 		}
-		if got := 100 - f.left; got != want {
+		if got := 100 - c.left; got != want {
 			t.Errorf("chunks of %d: %d fields, want %d", chunk, got, want)
 		}
-		f = &fieldLimit{r: &chunked{b: []byte(text), n: chunk}, left: want - 1, start: true}
-		if _, err := out.ReadFrom(f); err == nil || !f.over {
-			t.Errorf("chunks of %d, a bound of %d: %v, over %v", chunk, want-1, err, f.over)
+		c = &fieldCount{left: want - 1}
+		if _, err := out.ReadFrom(c.limit(&chunked{b: []byte(text), n: chunk})); err == nil || !c.over {
+			t.Errorf("chunks of %d, a bound of %d: %v, over %v", chunk, want-1, err, c.over)
 		}
 	}
 }

@@ -101,7 +101,7 @@ func start(path string) (context.Context, error) {
 	stop := func() {
 		cancelCtx()
 		cancelAlloc()
-		os.RemoveAll(dir)
+		removeAll(dir)
 	}
 	if err != nil {
 		stop()
@@ -116,6 +116,17 @@ func start(path string) (context.Context, error) {
 // its files in, followed by the binary's process id.
 const dirPrefix = "browsertest-"
 
+// removeAll removes dir, trying again for a while: chromium's helper
+// processes may still write into it as they end ("directory not empty"),
+// as chromedp's own removal allows for.
+func removeAll(dir string) {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if err := os.RemoveAll(dir); err == nil || time.Now().After(deadline) {
+			return
+		}
+	}
+}
+
 // removeStale removes the folders of test binaries that died with their
 // chromium running: those whose process is gone.
 func removeStale() {
@@ -127,7 +138,7 @@ func removeStale() {
 			continue
 		}
 		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
-			os.RemoveAll(d)
+			removeAll(d)
 		}
 	}
 }
