@@ -318,9 +318,16 @@ func (j *judge) eyesVisible(f *featureMeasures, burnt bool) Check {
 // as eyes_visible fails them: the skin round both eyes dark against the
 // cheeks, and the skin under them too. Exposure reads it as well: the
 // lightness there is the lens's, not the whites of the eyes.
+//
+// Not when the area round the eyes cannot be read whole (a glare reading
+// missing, the eyes or cheeks outside the photo): eyes_visible then says
+// so, and fails no lens.
 func (f *featureMeasures) lensesTinted(p FeatureLimits) bool {
 	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
 	pair := math.Max(f.eyeRing[0], f.eyeRing[1])
 	under := math.Min(f.underEye[0], f.underEye[1])
+	if math.IsNaN(math.Max(f.eyeGlare[0], f.eyeGlare[1])) {
+		return false
+	}
 	return ring < p.MinEyeRing && pair < p.MinPairRing && under < p.MinUnderEye
 }
