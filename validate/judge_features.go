@@ -274,10 +274,7 @@ func floorTo(v float64, places int) float64 {
 // (wild/dlib/Tom_Cruise_avp_2014_4).
 func (j *judge) eyesVisible(f *featureMeasures, burnt bool) Check {
 	p := j.prof.Features
-	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
-	pair := math.Max(f.eyeRing[0], f.eyeRing[1])
-	under := math.Min(f.underEye[0], f.underEye[1])
-	glare := math.Max(f.eyeGlare[0], f.eyeGlare[1])
+	ring, pair, under, glare := f.eyeArea()
 	if burnt {
 		glare -= f.skinClipped
 	}
@@ -323,11 +320,18 @@ func (j *judge) eyesVisible(f *featureMeasures, burnt bool) Check {
 // missing, the eyes or cheeks outside the photo): eyes_visible then says
 // so, and fails no lens.
 func (f *featureMeasures) lensesTinted(p FeatureLimits) bool {
-	ring := math.Min(f.eyeRing[0], f.eyeRing[1])
-	pair := math.Max(f.eyeRing[0], f.eyeRing[1])
-	under := math.Min(f.underEye[0], f.underEye[1])
-	if math.IsNaN(math.Max(f.eyeGlare[0], f.eyeGlare[1])) {
+	ring, pair, under, glare := f.eyeArea()
+	if math.IsNaN(glare) {
 		return false
 	}
 	return ring < p.MinEyeRing && pair < p.MinPairRing && under < p.MinUnderEye
+}
+
+// eyeArea is what eyes_visible reads of the two eyes: the darker eye's
+// ring and the brighter's (pair), the darker skin under them, and the
+// larger share of glare over them; NaN where the area lies outside the
+// photo.
+func (f *featureMeasures) eyeArea() (ring, pair, under, glare float64) {
+	return math.Min(f.eyeRing[0], f.eyeRing[1]), math.Max(f.eyeRing[0], f.eyeRing[1]),
+		math.Min(f.underEye[0], f.underEye[1]), math.Max(f.eyeGlare[0], f.eyeGlare[1])
 }
