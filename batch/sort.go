@@ -89,7 +89,7 @@ func removeParts(root *os.Root, dir string, t time.Time) {
 	entries, _ := d.ReadDir(-1)
 	d.Close()
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), partPrefix) || !strings.HasSuffix(e.Name(), ".part") || !e.Type().IsRegular() {
+		if !strings.HasPrefix(e.Name(), partPrefix) || !strings.HasSuffix(e.Name(), partSuffix) || !e.Type().IsRegular() {
 			continue
 		}
 		if fi, err := e.Info(); err == nil && fi.ModTime().Before(t) {
@@ -146,9 +146,12 @@ func (s *Sorter) Place(it Item) (string, error) {
 	return filepath.Join(s.Dir, rel), nil
 }
 
-// partPrefix begins the name of a copy still being written: hidden, and
-// never a name a photo is sorted under.
-const partPrefix = ".tessera-"
+// partPrefix and partSuffix frame the name of a copy still being written:
+// hidden, and never a name a photo is sorted under.
+const (
+	partPrefix = ".tessera-"
+	partSuffix = ".part"
+)
 
 // copyNew copies src into dir under root as name (or name-2, name-3...:
 // linkNew) and returns the copy's path under root. The copy is written
@@ -195,7 +198,7 @@ func createPart(root *os.Root, dir string) (*os.File, string, error) {
 	for range 100 {
 		var b [8]byte
 		rand.Read(b[:])
-		p := filepath.Join(dir, partPrefix+hex.EncodeToString(b[:])+".part")
+		p := filepath.Join(dir, partPrefix+hex.EncodeToString(b[:])+partSuffix)
 		f, err := root.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
 			return f, p, nil
