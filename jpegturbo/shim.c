@@ -103,8 +103,6 @@ static void verify_monitor(j_common_ptr c) {
   j_decompress_ptr d = (j_decompress_ptr)c;
   struct verify_progress *p = (struct verify_progress *)c->progress;
   if (d->progressive_mode && d->input_scan_number > maxScans) {
-    snprintf(p->err->msg, sizeof p->err->msg,
-             "Progressive JPEG image has more than %d scans", maxScans);
     p->over = 1;
     longjmp(p->err->back, 1);
   }
@@ -116,8 +114,6 @@ static void verify_monitor(j_common_ptr c) {
         p->blocks += (long long)ci->width_in_blocks * ci->height_in_blocks;
     }
     if (p->blocks > p->max_blocks) {
-      snprintf(p->err->msg, sizeof p->err->msg,
-               "JPEG scans visit more than %lld blocks", p->max_blocks);
       p->over = 1;
       longjmp(p->err->back, 1);
     }

@@ -40,7 +40,7 @@ int tess_jpeg_pixels(const uint8_t *buf, size_t len, uint8_t *dst, int width,
 // warnings are not. At most 500 scans of a progressive JPEG are read, and
 // at most max_blocks 8x8 blocks in all the scans together (each scan
 // visits every block of the components it codes): past either, it
-// returns TESS_JPEG_WORK.
+// returns TESS_JPEG_WORK, err left empty.
 int tess_jpeg_verify(const uint8_t *buf, size_t len, long long max_blocks,
                      char *err, int errlen);
 
