@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -20,18 +19,43 @@ const AxeVersion = "4.14.1"
 // AA, what the AgID guidelines (EN 301 549) require of a public site.
 var axeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"}
 
+// axeDir is where `make deps` installs axe-core, from the module's root.
+const axeDir = "internal/browsertest/axe"
+
 // Axe returns the source of axe-core, which `make deps` installs with npm
 // next to this file; without it the test fails (it never skips: CI must
-// run it).
+// run it). The file is found from the test's working directory, its
+// package's folder, up to the module's go.mod: the tests are built with
+// -trimpath (Makefile), so the binary knows no folder of its source.
 func Axe(t testing.TB) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	path := filepath.Join(filepath.Dir(file), "axe", "node_modules", "axe-core", "axe.min.js")
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatalf("axe-core: %v", err)
+	}
+	path := filepath.Join(root, filepath.FromSlash(axeDir), "node_modules", "axe-core", "axe.min.js")
 	src, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("axe-core is not installed (%v): run `make deps`", err)
 	}
 	return string(src)
+}
+
+// moduleRoot is the nearest folder holding go.mod at or above the working
+// directory.
+func moduleRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		if filepath.Dir(dir) == dir {
+			return "", fmt.Errorf("no go.mod at or above %s", wd)
+		}
+	}
 }
 
 // Violation is one failed axe rule, with the elements that fail it.
