@@ -65,6 +65,22 @@ int tess_jpeg_pixels(const uint8_t *buf, size_t len, uint8_t *dst, int width,
   return outcome(h, rc, err, errlen);
 }
 
+int tess_jpeg_encode(const uint8_t *src, int width, int pitch, int height,
+                     int pixfmt, int subsamp, int quality, uint8_t *dst,
+                     size_t cap, size_t *len, char *err, int errlen) {
+  tjhandle h = tjInitCompress();
+  if (h == NULL) {
+    put_err(err, errlen, tjGetErrorStr2(NULL));
+    return TESS_JPEG_FATAL;
+  }
+  unsigned char *out = dst;
+  unsigned long size = (unsigned long)cap;
+  int rc = tjCompress2(h, src, width, pitch, height, pixfmt, &out, &size,
+                       subsamp, quality, TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT);
+  *len = (size_t)size;
+  return outcome(h, rc, err, errlen);
+}
+
 // Verify's error manager: a fatal error jumps back with libjpeg's
 // message; a warning is no refusal here (libjpeg reads on past it).
 struct verify_err {

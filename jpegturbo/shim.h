@@ -44,6 +44,15 @@ int tess_jpeg_pixels(const uint8_t *buf, size_t len, uint8_t *dst, int width,
 int tess_jpeg_verify(const uint8_t *buf, size_t len, long long max_blocks,
                      char *err, int errlen);
 
+// tess_jpeg_encode compresses width x height pixels of src, pitch bytes a
+// row, in pixel format pixfmt (TJPF_*), into a baseline JPEG of the
+// quality with chroma subsampling subsamp (TJSAMP_*) and the accurate
+// DCT, written into dst (cap bytes, at least tjBufSize's bound); *len is
+// set to its size.
+int tess_jpeg_encode(const uint8_t *src, int width, int pitch, int height,
+                     int pixfmt, int subsamp, int quality, uint8_t *dst,
+                     size_t cap, size_t *len, char *err, int errlen);
+
 #ifdef __cplusplus
 }
 #endif
