@@ -147,12 +147,21 @@ func (t *Table) GroupCell(id validate.CheckID, label, group string) *Cell {
 	return t.GroupCells[id][label][group]
 }
 
+// Settings say how Run goes about its work.
+type Settings struct {
+	// Jobs is how many photos are checked at once; at least one is.
+	Jobs int
+	// Resaved checks every photo a fourth time, re-saved as a JPEG of
+	// ResaveQuality, for the figure FigureResavedStable.
+	Resaved bool
+}
+
 // Run checks every .jpg, .jpeg and .png file of every subfolder of dir with
-// v, using jobs workers, and tabulates the outcomes against exp. A folder
-// with a labels.csv holds the photos it lists, scored against the clerk's
-// labels (Table.Figures). Each photo is checked three times: as it is,
-// mirrored, and in a plain border.
-func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.Options, exp Expectations, jobs int) (*Table, error) {
+// v, as set, and tabulates the outcomes against exp. A folder with a
+// labels.csv holds the photos it lists, scored against the clerk's labels
+// (Table.Figures). Each photo is checked three times: as it is, mirrored,
+// and in a plain border (four with set.Resaved).
+func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.Options, exp Expectations, set Settings) (*Table, error) {
 	t := &Table{Profile: opts.Profile, Cells: map[validate.CheckID]map[string]*Cell{}, GroupCells: map[validate.CheckID]map[string]map[string]*Cell{}}
 	if t.Profile == "" {
 		t.Profile = validate.DefaultProfile
@@ -161,7 +170,7 @@ func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.O
 	if err != nil {
 		return nil, err
 	}
-	outs, err := checkAll(ctx, v, items, opts, jobs)
+	outs, err := checkAll(ctx, v, items, opts, set)
 	if err != nil {
 		return nil, err
 	}
@@ -224,20 +233,20 @@ func (t *Table) list(dir string) ([]item, error) {
 	return items, nil
 }
 
-// checkAll checks the items and their variants with v, jobs at a time; the
-// error is that of the first item, in their order, that could not be
+// checkAll checks the items and their variants with v, set.Jobs at a time;
+// the error is that of the first item, in their order, that could not be
 // checked.
-func checkAll(ctx context.Context, v *validate.Validator, items []item, opts validate.Options, jobs int) ([]outcome, error) {
+func checkAll(ctx context.Context, v *validate.Validator, items []item, opts validate.Options, set Settings) ([]outcome, error) {
 	outs := make([]outcome, len(items))
 	errs := make([]error, len(items))
 	var g errgroup.Group
-	g.SetLimit(max(1, jobs))
+	g.SetLimit(max(1, set.Jobs))
 	for i, it := range items {
 		if ctx.Err() != nil {
 			break
 		}
 		g.Go(func() error {
-			errs[i] = checkOne(ctx, v, it.path, opts, &outs[i])
+			errs[i] = checkOne(ctx, v, it.path, opts, set.Resaved, &outs[i])
 			return nil
 		})
 	}
@@ -253,8 +262,9 @@ func checkAll(ctx context.Context, v *validate.Validator, items []item, opts val
 	return outs, nil
 }
 
-// checkOne checks the photo at path and its variants into out.
-func checkOne(ctx context.Context, v *validate.Validator, path string, opts validate.Options, out *outcome) error {
+// checkOne checks the photo at path and its variants (with the re-saved
+// one if resaved) into out.
+func checkOne(ctx context.Context, v *validate.Validator, path string, opts validate.Options, resaved bool, out *outcome) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -267,7 +277,7 @@ func checkOne(ctx context.Context, v *validate.Validator, path string, opts vali
 	if res.Image == nil {
 		return nil
 	}
-	out.variants, err = checkVariants(ctx, v, path, res.Image, opts)
+	out.variants, err = checkVariants(ctx, v, path, res.Image, opts, resaved)
 	return err
 }
 

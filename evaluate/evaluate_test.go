@@ -45,7 +45,7 @@ func TestTable(t *testing.T) {
 	write(".hidden", "d.jpg", blank)
 	exp := Expectations{"blank": {"face_count": validate.Pass}}
 
-	tab, err := Run(context.Background(), validator(t), dir, opts, exp, 2)
+	tab, err := Run(context.Background(), validator(t), dir, opts, exp, Settings{Jobs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func TestTable(t *testing.T) {
 // and holds face_count to every photo right.
 func TestSharedFaces(t *testing.T) {
 	dir := faceset.Require(t)
-	tab, err := Run(context.Background(), validator(t), dir, opts, SharedFaces(), 2)
+	tab, err := Run(context.Background(), validator(t), dir, opts, SharedFaces(), Settings{Jobs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +150,9 @@ func TestSharedFaces(t *testing.T) {
 				t.Errorf("no figure %q on %s", name, folder)
 			}
 		}
+		if f := tab.Figure(FigureResavedStable, folder); f != nil {
+			t.Errorf("%s: a figure %q not asked for: %+v", folder, f.Name, f)
+		}
 	}
 }
 
@@ -183,7 +186,7 @@ func TestFigures(t *testing.T) {
 		"b/broken.jpg,1,none,none,adult,neutral,closed,open,frontal,white,pass\n"))
 	write("plain/grey.jpg", photo)
 
-	tab, err := Run(context.Background(), validator(t), dir, opts, nil, 2)
+	tab, err := Run(context.Background(), validator(t), dir, opts, nil, Settings{Jobs: 2, Resaved: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,6 +209,10 @@ func TestFigures(t *testing.T) {
 		// borderline rows are.
 		{FigureMirrorStable, "wild", 3, 3, 0, ""},
 		{FigureBorderStable, "plain", 1, 1, 0, ""},
+		// Asked for (Settings.Resaved): a grey page re-saved as a JPEG
+		// is still a grey page without a face.
+		{FigureResavedStable, "wild", 3, 3, 0, ""},
+		{FigureResavedStable, "plain", 1, 1, 0, ""},
 	} {
 		f := tab.Figure(c.name, c.folder)
 		if f == nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
+	"github.com/tessera-cie/tessera/jpegturbo"
 	"github.com/tessera-cie/tessera/validate"
 )
 
@@ -22,16 +23,24 @@ const borderShare = 0.1
 // borderColour is the border's: white, the page a print is scanned on.
 var borderColour = color.NRGBA{255, 255, 255, 255}
 
-// variants are the reports of a photo's mirror image and of the photo in a
-// plain border: the same photo to a clerk, so the same verdicts.
-type variants struct{ mirror, border *validate.Report }
+// ResaveQuality is the JPEG quality a photo is re-saved at for
+// FigureResavedStable: GIMP's default when it exports a JPEG, about what a
+// phone's gallery or a photo editor writes when a photo is saved again.
+const ResaveQuality = 90
+
+// variants are the reports of a photo's mirror image, of the photo in a
+// plain border and, when asked for, of the photo re-saved as a JPEG of
+// ResaveQuality by libjpeg-turbo (nil otherwise): the same photo to a
+// clerk, so the same verdicts.
+type variants struct{ mirror, border, resaved *validate.Report }
 
 // checkVariants checks img mirrored and bordered, each as a lossless PNG
-// so that no pixel but the ones moved or added changes. The PNG is stored
-// uncompressed: it only carries the pixels to the check, and deflating a
-// 12-megapixel photo, then inflating it, cost about as much as checking it
-// (44 % of TestSharedFaces's CPU time).
-func checkVariants(ctx context.Context, v *validate.Validator, name string, img image.Image, opts validate.Options) (variants, error) {
+// so that no pixel but the ones moved or added changes, and, with resaved,
+// re-saved as a JPEG. The PNG is stored uncompressed: it only carries the
+// pixels to the check, and deflating a 12-megapixel photo, then inflating
+// it, cost about as much as checking it (44 % of TestSharedFaces's CPU
+// time).
+func checkVariants(ctx context.Context, v *validate.Validator, name string, img image.Image, opts validate.Options, resaved bool) (variants, error) {
 	var out variants
 	for _, c := range []struct {
 		into **validate.Report
@@ -51,7 +60,15 @@ func checkVariants(ctx context.Context, v *validate.Validator, name string, img 
 		}
 		*c.into = r
 	}
-	return out, nil
+	if !resaved {
+		return out, nil
+	}
+	data, err := jpegturbo.Encode(img, ResaveQuality)
+	if err != nil {
+		return out, fmt.Errorf("re-saving %s: %w", name, err)
+	}
+	out.resaved, err = v.Check(ctx, name+" (re-saved)", data, opts)
+	return out, err
 }
 
 // bordered is img inside a plain border of borderShare of its shorter side.

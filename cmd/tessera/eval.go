@@ -15,10 +15,11 @@ import (
 // label, as ../shared/faces) and prints per check a table of outcomes per
 // label and the accuracy against the labels' expected outcomes.
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("eval", "usage: tessera eval [--profile cie|icao] [--jobs N] [-v] DIR\n\nDIR holds one folder per label (neutral, smiling, canada, lisa, zoom, nonface); a people.csv gives each sitter's group, and smiling/strength.csv grades each smile (broad fails expression, none passes, slight is not scored). A folder with a labels.csv (wild) holds real photos in subfolders of its own, each with a clerk's labels: the figures at the end score the checks against them. Every photo is also checked mirrored and in a plain border, and the figures say how many kept their verdicts.", stderr)
+	fs := newFlags("eval", "usage: tessera eval [--profile cie|icao] [--jobs N] [--resaved] [-v] DIR\n\nDIR holds one folder per label (neutral, smiling, canada, lisa, zoom, nonface); a people.csv gives each sitter's group, and smiling/strength.csv grades each smile (broad fails expression, none passes, slight is not scored). A folder with a labels.csv (wild) holds real photos in subfolders of its own, each with a clerk's labels: the figures at the end score the checks against them. Every photo is also checked mirrored and in a plain border (and, with --resaved, re-saved as a JPEG of quality 90), and the figures say how many kept their verdicts.", stderr)
 	profile := new(string)
 	profileFlag(fs, profile, "rules to apply")
 	jobs := fs.Int("jobs", runtime.NumCPU(), "photos checked at once")
+	resaved := fs.Bool("resaved", false, "also check every photo re-saved as a JPEG, and count those that keep their verdicts")
 	verbose := fs.Bool("v", false, "list the photos that missed the expected outcome")
 	if code, stop := stopped(fs.Parse(args)); stop {
 		return code
@@ -38,7 +39,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer closeEngine()
-	t, err := evaluate.Run(ctx, v, fs.Arg(0), validate.Options{Profile: *profile, Lang: "en"}, evaluate.SharedFaces(), *jobs)
+	t, err := evaluate.Run(ctx, v, fs.Arg(0), validate.Options{Profile: *profile, Lang: "en"}, evaluate.SharedFaces(), evaluate.Settings{Jobs: *jobs, Resaved: *resaved})
 	if err != nil {
 		fmt.Fprintf(stderr, "tessera eval: %v\n", err)
 		return 1
