@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/jpeg"
+	"strings"
 	"testing"
 )
 
@@ -105,5 +106,39 @@ func TestEncodeRefuses(t *testing.T) {
 	}
 	if _, err := Encode(image.NewGray(image.Rectangle{}), 90); err == nil {
 		t.Error("an empty image encoded")
+	}
+	// Past a JPEG's 65500 pixels a side (a row of 65501 grey pixels, 64 KB).
+	if _, err := Encode(image.NewGray(image.Rect(0, 0, 65501, 1)), 90); err == nil || !strings.Contains(err.Error(), "larger than a JPEG") {
+		t.Errorf("65501 pixels wide: %v, want refused as larger than a JPEG can be", err)
+	}
+	// Pixels that do not fill the bounds: never handed to libjpeg.
+	short := &image.Gray{Rect: image.Rect(0, 0, 100, 100), Stride: 100, Pix: make([]uint8, 100*99)}
+	if _, err := Encode(short, 90); err == nil || !strings.Contains(err.Error(), "do not fill") {
+		t.Errorf("99 rows of a 100-row image: %v, want refused", err)
+	}
+}
+
+// TestBufBound: the buffer bound is tjBufSize's where it agrees (4:2:0
+// pads to 16 pixels as it does), at least as large for grey (padded to 16,
+// not 8), and neither wraps nor fits the buffer limit past 46340 pixels a
+// side, where libjpeg-turbo 2.1's own bound wraps.
+func TestBufBound(t *testing.T) {
+	for _, c := range []struct {
+		w, h int
+		gray bool
+		want uint64
+	}{
+		{640, 480, false, 640*480*3 + 2048},
+		{101, 77, false, 112*80*3 + 2048},
+		{100, 100, true, 112*112*2 + 2048}, // tjBufSize: 104*104*2 + 2048
+		{46341, 46341, true, 46352*46352*2 + 2048},
+		{65500, 65500, false, 65504*65504*3 + 2048},
+	} {
+		if got := bufBound(c.w, c.h, c.gray); got != c.want {
+			t.Errorf("%dx%d grey %v: %d, want %d", c.w, c.h, c.gray, got, c.want)
+		}
+	}
+	if bufBound(46341, 46341, true) <= maxBuf || bufBound(27000, 27000, false) <= maxBuf {
+		t.Error("a bound past 2 GB is under maxBuf")
 	}
 }

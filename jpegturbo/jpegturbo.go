@@ -1,7 +1,7 @@
 // Package jpegturbo decodes JPEG files with libjpeg-turbo (Debian's
 // libturbojpeg0), the reference decoder most software reads JPEG with,
 // through its TurboJPEG API (and libjpeg's own, for Verify) and a small
-// cgo shim.
+// cgo shim; Encode writes one as that library does.
 //
 // It reads what libjpeg reads, Go's image/jpeg does not: arithmetic
 // coding. It refuses what libjpeg refuses, with libjpeg's reason (a JPEG

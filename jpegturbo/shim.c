@@ -1,5 +1,6 @@
-// Package jpegturbo's C side: one TurboJPEG decompressor per call, or for
-// Verify one libjpeg decompressor, its outcome and message returned to Go.
+// Package jpegturbo's C side: one TurboJPEG decompressor (or compressor,
+// for Encode) per call, or for Verify one libjpeg decompressor, its
+// outcome and message returned to Go.
 #include "shim.h"
 
 #include <setjmp.h>
