@@ -12,7 +12,9 @@ export GOTOOLCHAIN := go1.27.3
 # (and dlib's C++ shim) any earlier checkout on this machine compiled, where
 # without it every clone compiled and vetted them again (78 s of CPU for
 # vet alone, issue 27). The binaries name their sources by import path.
-export GOFLAGS := -trimpath $(GOFLAGS)
+# GOFLAGS given in the environment or on make's command line are kept, after it.
+override GOFLAGS := -trimpath $(GOFLAGS)
+export GOFLAGS
 BIN := bin/tessera
 # Debian packages the build and the tests need; `make deps` installs the missing ones.
 DEB_BUILD := libdlib-dev libdlib-data libopencv-dnn-dev libopenblas-dev liblapack-dev libjpeg-dev libturbojpeg0-dev libheif-dev libpng-dev pkg-config g++

@@ -120,8 +120,11 @@ type Table struct {
 	// Figures are the clerk's figures of each folder with a labels.csv,
 	// then the stability of every folder: whether a photo's mirror image
 	// gets the same verdicts, and the photo in a plain border the same
-	// face checks.
+	// face checks (and, when Settings.Resaved asked for it, the photo
+	// re-saved as a JPEG the same verdicts).
 	Figures []Figure
+
+	resaved bool // Settings.Resaved
 }
 
 // Accuracy is the share of photos with the expected outcome over every
@@ -157,12 +160,12 @@ type Settings struct {
 }
 
 // Run checks every .jpg, .jpeg and .png file of every subfolder of dir with
-// v, as set, and tabulates the outcomes against exp. A folder with a
+// v, as cfg says, and tabulates the outcomes against exp. A folder with a
 // labels.csv holds the photos it lists, scored against the clerk's labels
 // (Table.Figures). Each photo is checked three times: as it is, mirrored,
-// and in a plain border (four with set.Resaved).
-func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.Options, exp Expectations, set Settings) (*Table, error) {
-	t := &Table{Profile: opts.Profile, Cells: map[validate.CheckID]map[string]*Cell{}, GroupCells: map[validate.CheckID]map[string]map[string]*Cell{}}
+// and in a plain border (four with cfg.Resaved).
+func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.Options, exp Expectations, cfg Settings) (*Table, error) {
+	t := &Table{Profile: opts.Profile, Cells: map[validate.CheckID]map[string]*Cell{}, GroupCells: map[validate.CheckID]map[string]map[string]*Cell{}, resaved: cfg.Resaved}
 	if t.Profile == "" {
 		t.Profile = validate.DefaultProfile
 	}
@@ -170,7 +173,7 @@ func Run(ctx context.Context, v *validate.Validator, dir string, opts validate.O
 	if err != nil {
 		return nil, err
 	}
-	outs, err := checkAll(ctx, v, items, opts, set)
+	outs, err := checkAll(ctx, v, items, opts, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -233,20 +236,20 @@ func (t *Table) list(dir string) ([]item, error) {
 	return items, nil
 }
 
-// checkAll checks the items and their variants with v, set.Jobs at a time;
+// checkAll checks the items and their variants with v, cfg.Jobs at a time;
 // the error is that of the first item, in their order, that could not be
 // checked.
-func checkAll(ctx context.Context, v *validate.Validator, items []item, opts validate.Options, set Settings) ([]outcome, error) {
+func checkAll(ctx context.Context, v *validate.Validator, items []item, opts validate.Options, cfg Settings) ([]outcome, error) {
 	outs := make([]outcome, len(items))
 	errs := make([]error, len(items))
 	var g errgroup.Group
-	g.SetLimit(max(1, set.Jobs))
+	g.SetLimit(max(1, cfg.Jobs))
 	for i, it := range items {
 		if ctx.Err() != nil {
 			break
 		}
 		g.Go(func() error {
-			errs[i] = checkOne(ctx, v, it.path, opts, set.Resaved, &outs[i])
+			errs[i] = checkOne(ctx, v, it.path, opts, cfg.Resaved, &outs[i])
 			return nil
 		})
 	}

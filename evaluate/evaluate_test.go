@@ -282,3 +282,51 @@ func TestVariants(t *testing.T) {
 		t.Errorf("scored %d/%d, missed %q", f.Right, f.Total, f.Misses)
 	}
 }
+
+// TestResavedFigure scores the re-saved figure on made-up outcomes: a
+// photo whose re-saved copy changes a verdict is missed with the check
+// named, one whose copy cannot be read is missed as unreadable, one that
+// could not be read itself is not counted; the figure is there whenever
+// it was asked for, and only then.
+func TestResavedFigure(t *testing.T) {
+	rep := func(err string, yaw validate.Status) *validate.Report {
+		return &validate.Report{Error: err, Checks: []validate.Check{{ID: validate.Yaw, Status: yaw}}}
+	}
+	same := func() variants {
+		return variants{mirror: rep("", validate.Pass), border: rep("", validate.Pass), resaved: rep("", validate.Pass)}
+	}
+	items := []item{{folder: "f", name: "a"}, {folder: "f", name: "b"}, {folder: "f", name: "c"}, {folder: "f", name: "d"}, {folder: "g", name: "e"}}
+	outs := []outcome{
+		{report: rep("", validate.Pass), variants: same()},
+		{report: rep("", validate.Pass), variants: same()},
+		{report: rep("damaged", validate.Skip)},
+		{report: rep("", validate.Pass), variants: same()},
+		{report: rep("damaged", validate.Skip)},
+	}
+	outs[0].resaved = rep("", validate.Fail)
+	outs[1].resaved = rep("not a JPEG", validate.Skip)
+
+	for _, asked := range []bool{false, true} {
+		tab := &Table{resaved: asked}
+		tab.figures(items, outs)
+		f, g := tab.Figure(FigureResavedStable, "f"), tab.Figure(FigureResavedStable, "g")
+		if !asked {
+			if f != nil || g != nil {
+				t.Errorf("not asked for, yet figures %+v %+v", f, g)
+			}
+			continue
+		}
+		if f == nil || g == nil {
+			t.Fatalf("asked for: figures %+v %+v", f, g)
+		}
+		if misses := strings.Join(f.Misses, "; "); f.Right != 1 || f.Total != 3 || misses != "a (yaw); b (unreadable: not a JPEG)" {
+			t.Errorf("f: %d/%d, missed %q; want 1/3, missed a (yaw); b (unreadable: not a JPEG)", f.Right, f.Total, misses)
+		}
+		if g.Total != 0 {
+			t.Errorf("g, no photo readable: %d/%d", g.Right, g.Total)
+		}
+		if m := tab.Figure(FigureMirrorStable, "f"); m == nil || m.Right != 3 || m.Total != 3 {
+			t.Errorf("mirror on f: %+v, want 3/3", m)
+		}
+	}
+}

@@ -63,12 +63,27 @@ func checkVariants(ctx context.Context, v *validate.Validator, name string, img 
 	if !resaved {
 		return out, nil
 	}
-	data, err := jpegturbo.Encode(img, ResaveQuality)
+	data, err := jpegturbo.Encode(opaque(img), ResaveQuality)
 	if err != nil {
 		return out, fmt.Errorf("re-saving %s: %w", name, err)
 	}
 	out.resaved, err = v.Check(ctx, name+" (re-saved)", data, opts)
 	return out, err
+}
+
+// opaque is img with every pixel made opaque, its colour kept: the photo
+// as the validator reads a translucent PNG's pixels (their colour, not
+// their alpha), which Encode would otherwise composite over black.
+func opaque(img image.Image) image.Image {
+	m, ok := img.(*image.NRGBA)
+	if !ok || m.Opaque() {
+		return img
+	}
+	c := &image.NRGBA{Pix: append([]uint8(nil), m.Pix...), Stride: m.Stride, Rect: m.Rect}
+	for i := 3; i < len(c.Pix); i += 4 {
+		c.Pix[i] = 0xff
+	}
+	return c
 }
 
 // bordered is img inside a plain border of borderShare of its shorter side.
