@@ -22,11 +22,7 @@ func TestEvalCommand(t *testing.T) {
 	for i := range grey.Pix {
 		grey.Pix[i] = 140
 	}
-	for _, name := range []string{"a.jpg", "b.png"} {
-		data := fixture.JPEG(grey, 90, nil, nil)
-		if strings.HasSuffix(name, ".png") {
-			data = fixture.PNG(grey, 0)
-		}
+	for name, data := range map[string][]byte{"a.jpg": fixture.JPEG(grey, 90, nil, nil), "b.png": fixture.PNG(grey, 0)} {
 		if err := os.WriteFile(filepath.Join(dir, "plain", name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
