@@ -56,6 +56,12 @@ func Encode(img image.Image, quality int) ([]byte, error) {
 	if r.Dx() > maxSide || r.Dy() > maxSide {
 		return nil, fmt.Errorf("jpegturbo: %dx%d is larger than a JPEG can be (%d pixels a side)", r.Dx(), r.Dy(), maxSide)
 	}
+	// Refused before a copy of the pixels is made (the default case below).
+	_, gray := img.(*image.Gray)
+	bound := bufBound(r.Dx(), r.Dy(), gray)
+	if bound > maxBuf {
+		return nil, fmt.Errorf("jpegturbo: %dx%d is too large to encode", r.Dx(), r.Dy())
+	}
 	if m, ok := img.(*image.NRGBA); ok && m.Opaque() {
 		// The same bytes as an *image.RGBA of these pixels.
 		img = &image.RGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
@@ -79,10 +85,6 @@ func Encode(img image.Image, quality int) ([]byte, error) {
 	// within pix (a malformed image's would not).
 	if need := (r.Dy()-1)*stride + r.Dx()*bpp; stride < r.Dx()*bpp || len(pix) < need {
 		return nil, fmt.Errorf("jpegturbo: the %dx%d image's pixels do not fill its bounds", r.Dx(), r.Dy())
-	}
-	bound := bufBound(r.Dx(), r.Dy(), samp == C.TJSAMP_GRAY)
-	if bound > maxBuf {
-		return nil, fmt.Errorf("jpegturbo: %dx%d is too large to encode", r.Dx(), r.Dy())
 	}
 	dst := make([]byte, int(bound))
 	var n C.size_t

@@ -111,6 +111,11 @@ func TestEncodeRefuses(t *testing.T) {
 	if _, err := Encode(image.NewGray(image.Rect(0, 0, 65501, 1)), 90); err == nil || !strings.Contains(err.Error(), "larger than a JPEG") {
 		t.Errorf("65501 pixels wide: %v, want refused as larger than a JPEG can be", err)
 	}
+	// Too large to encode: refused before the 3.6 GB copy in RGBA the
+	// colour model would need (the image has no pixels to copy).
+	if _, err := Encode(&image.CMYK{Rect: image.Rect(0, 0, 30000, 30000)}, 90); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("30000x30000 CMYK: %v, want refused as too large", err)
+	}
 	// Pixels that do not fill the bounds: never handed to libjpeg.
 	short := &image.Gray{Rect: image.Rect(0, 0, 100, 100), Stride: 100, Pix: make([]uint8, 100*99)}
 	if _, err := Encode(short, 90); err == nil || !strings.Contains(err.Error(), "do not fill") {
