@@ -53,6 +53,8 @@ var german = entries{
 	"check.pitch.head_bowed_by_about":                "Kopf um etwa %.0f° gesenkt (höchstens %.0f°)",
 	"check.pitch.raise_your_chin_little":             "Heben Sie das Kinn leicht an und halten Sie die Kamera auf Augenhöhe (nicht von oben), dann machen Sie das Foto neu.",
 	"check.pitch.near_limit":                         "%s: an der Grenze, zu überprüfen",
+	"check.pitch.taken_too_close":                    "Aus etwa %.0f cm aufgenommen: aus solcher Nähe wird das Gesicht verzerrt abgebildet, und der Kopf wirkt um %.0f° geneigt (höchstens %.0f°)",
+	"check.pitch.hold_camera_further":                "Machen Sie das Foto aus mindestens %.0f cm Abstand neu, die Kamera auf Augenhöhe: lassen Sie es von jemandem aufnehmen oder nutzen Sie ein Stativ und den Selbstauslöser.",
 	"check.eyesOpen.cannot_tell_whether_eyes":        "Es ist nicht erkennbar, ob die Augen offen sind",
 	"check.eyesOpen.take_photo_again_with":           "Machen Sie das Foto neu, mit dem ganzen Gesicht im Bild, gut beleuchtet und mit offenen Augen.",
 	"check.eyesOpen.eyes_open":                       "Augen offen",

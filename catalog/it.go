@@ -53,6 +53,8 @@ var italian = entries{
 	"check.pitch.head_bowed_by_about":                "Testa abbassata di circa %.0f° (massimo %.0f°)",
 	"check.pitch.raise_your_chin_little":             "Alza leggermente il mento e tieni la fotocamera all'altezza degli occhi (non dall'alto), poi scatta di nuovo.",
 	"check.pitch.near_limit":                         "%s: al limite, da verificare",
+	"check.pitch.taken_too_close":                    "Scattata da circa %.0f cm: da così vicino il volto risulta deformato e la testa appare inclinata di %.0f° (massimo %.0f°)",
+	"check.pitch.hold_camera_further":                "Scatta di nuovo da almeno %.0f cm, con la fotocamera all'altezza degli occhi: fatti aiutare da qualcuno, oppure usa un supporto e l'autoscatto.",
 	"check.eyesOpen.cannot_tell_whether_eyes":        "Non si riesce a vedere se gli occhi sono aperti",
 	"check.eyesOpen.take_photo_again_with":           "Scatta di nuovo con tutto il viso nella foto, ben illuminato, e gli occhi aperti.",
 	"check.eyesOpen.eyes_open":                       "Occhi aperti",

@@ -16,6 +16,11 @@ type meta struct {
 	dpiSource   string  // jfif, exif, png
 	taken       *time.Time
 	orientation int // EXIF orientation, 1 when absent
+	// The lens and the frame the camera wrote, for the camera's distance
+	// (cameraDistance): the focal length in 35 mm film terms and the size
+	// of the picture as saved, before any orientation; 0 when not given.
+	focal35               float64
+	exifWidth, exifHeight int
 }
 
 // readMeta reads DPI, capture date and orientation of a JPEG, PNG or HEIF
@@ -57,6 +62,7 @@ func readMeta(format string, data []byte) meta {
 var exifTags = map[string]bool{
 	"Orientation": true, "XResolution": true, "ResolutionUnit": true,
 	"DateTimeOriginal": true, "CreateDate": true, "ModifyDate": true,
+	"FocalLengthIn35mmFormat": true, "ExifImageWidth": true, "ExifImageHeight": true,
 }
 
 // exifMaxTags and exifMaxTagSize bound the reader's work on one file: a
@@ -111,6 +117,14 @@ func readExif(data []byte, format imagemeta.ImageFormat) map[string]any {
 func (m *meta) fromExif(tags map[string]any) {
 	if o, ok := exifInt(tags["Orientation"]); ok && o >= 1 && o <= 8 {
 		m.orientation = o
+	}
+	if f, ok := exifInt(tags["FocalLengthIn35mmFormat"]); ok && f > 0 {
+		m.focal35 = float64(f)
+	}
+	w, wok := exifInt(tags["ExifImageWidth"])
+	h, hok := exifInt(tags["ExifImageHeight"])
+	if wok && hok && w > 0 && h > 0 {
+		m.exifWidth, m.exifHeight = w, h
 	}
 	if m.dpi == 0 {
 		if d, ok := exifDPI(tags); ok {

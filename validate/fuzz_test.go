@@ -26,6 +26,7 @@ func fuzzSeeds(f *testing.F) {
 	good := fixture.JPEG(img, 80, &fixture.JFIF{Units: 1, XDen: 400, YDen: 400}, nil)
 	f.Add(good)
 	f.Add(fixture.JPEG(img, 80, nil, &fixture.Exif{XRes: 400, YRes: 400, ResolutionUnit: 2, Orientation: 6, DateTimeOriginal: testNow}))
+	f.Add(fixture.JPEG(img, 80, nil, &fixture.Exif{FocalLength35: 26, Width: 40, Height: 52}))
 	f.Add(fixture.PNG(img, 15748))
 	f.Add(fixture.PNGHeader(60000, 60000))
 	f.Add(fixture.HostileEXIFLoop(good))

@@ -102,6 +102,10 @@ func (v *Validator) measure(ctx context.Context, ph *photo) (*measures, error) {
 	if len(faces) == 1 {
 		m.face = geometry(faces[0], ph.img, ph.gray)
 		m.features = measureFeatures(seen, m.face)
+		if m.features != nil {
+			// The whole photo as the camera framed it, border and all.
+			m.features.distance = cameraDistance(ph.meta, ph.img.Bounds(), m.face.left, m.face.right)
+		}
 	}
 	m.capture = measureCapture(ph, m)
 	return m, nil

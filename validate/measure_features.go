@@ -23,6 +23,7 @@ type featureMeasures struct {
 	yaw, pitch float64 // degrees, sign convention in measure_pose.go
 	poseOK     bool
 	poseResid  float64 // mean landmark distance from the fitted model, eye distances
+	distance   float64 // camera to face, metres, from the file's lens (cameraDistance); 0 unknown
 
 	eyeAspect [2]float64 // per eye, left and right in the image
 	irisLuma  [2]float64 // darkest tenth inside each eye over the skin

@@ -14,6 +14,12 @@ type FeatureLimits struct {
 	// MaxPoseResid: landmarks further than this from the fitted face (mean,
 	// eye distances) are no face the model explains; pose then warns.
 	MaxPoseResid float64
+	// MinCameraDistance: metres. A photo whose file shows it was taken
+	// from closer (cameraDistance) has a face drawn in a perspective that
+	// reads as a tilt: a pitch past its limit then says how close the
+	// camera was and asks for it further away, rather than for the chin
+	// raised or lowered.
+	MinCameraDistance float64
 
 	MinEyeAspect float64 // eyes_open: eye height over eye width, each eye
 	MaxIrisLuma  float64 // eyes_open: darkest tenth inside the eye over the skin
@@ -59,6 +65,10 @@ var defaultFeatureLimits = FeatureLimits{
 	PoseErrYaw:   2.9,
 	PoseErrPitch: 4.8,
 	MaxPoseResid: 0.15, // real photos fit within 0.093 (the distorted 15 cm close-up of zoom/ the worst)
+	// The nose tip stands about 10 cm before the ears: from 1 m it is
+	// drawn about a tenth larger than they are, from arm's length (30-50
+	// cm) a quarter and more (measure_distance.go).
+	MinCameraDistance: 1,
 
 	MinEyeAspect: 0.17, // open eyes on neutral/ and canada/ measure 0.22 and more; a shut lid under 0.12
 	MaxIrisLuma:  0.60, // an open eye's iris and lashes are under 0.48 of the skin on every real photo; bare skin is 0.7-1.1

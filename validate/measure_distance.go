@@ -1,0 +1,89 @@
+package validate
+
+import (
+	"image"
+	"math"
+
+	"github.com/tessera-cie/tessera/facedetect"
+)
+
+// This file: how far the camera stood from the face, from what the file
+// says of its lens (judged with the pitch, in judge_features.go).
+//
+// A phone held at arm's length draws a face in strong perspective: the
+// nose, nearer the lens than the cheeks and the ears, is drawn larger
+// than they are, and the forehead and the chin, further, smaller. At
+// 30 cm the base of the nose is drawn about 30 % wider than from 1.5 m
+// (Ward et al., "Nasal distortion in short-distance photographs: the
+// selfie effect", JAMA Facial Plastic Surgery 20(4), 2018). The 68
+// landmarks are laid out as a face seen from afar, and the pose read
+// from them takes that distortion for a tilt: on wild/compreface/005_A,
+// a phone photo taken close up, "head bowed 23°".
+//
+// A camera that writes its lens down lets the distance be worked out by
+// similar triangles: the two eyes, an adult's mean span apart, span a
+// known part of the frame, and the frame a known angle. The frame's
+// angle is EXIF's focal length in 35 mm film terms (FocalLengthIn35mmFormat,
+// which phones write), over the frame's longer side. A photo cropped since
+// it was taken shows less than that angle, and would read as taken from
+// closer than it was: the distance is only worked out on a photo of the
+// size the camera wrote (ExifImageWidth and ExifImageHeight, either way
+// round, as the pixels read) and of a camera's proportions (4:3, 3:2 or
+// 16:9). On ../shared/faces every photo whose EXIF gives a 35 mm focal
+// length was cropped after it was taken, four of them with the EXIF size
+// brought up to date; none passes both tests (TestCameraDistanceOnFaces).
+// A scaled photo keeps its proportions, and the distance reads the same.
+
+const (
+	// eyeSpanMM is the mean distance between the pupils of an adult,
+	// millimetres: about 63, nearly every adult between 50 and 75 (N. A.
+	// Dodgson, "Variation and extrema of human interpupillary distance",
+	// Proc. SPIE 5291, 2004), so the distance is good to a fifth. A
+	// child's eyes are closer: a child reads as further from the camera
+	// than it was, never as closer.
+	eyeSpanMM = 63
+	// frameLongMM is the longer side, millimetres, of the 35 mm frame a
+	// 35 mm focal length is given against: 36 mm on a 3:2 camera; on a
+	// phone's 4:3 sensor, the 43.3 mm diagonal gives 34.6 mm, and the
+	// 16:9 photos it crops from it keep that width. Between the two.
+	frameLongMM = 35.3
+	// aspectTolerance is how far, as a share, the photo's proportions
+	// may stray from a camera's and still be the camera's whole frame:
+	// sensors' pixel counts round the ratio (4000x3000, 4032x3024,
+	// 4160x2336 for 16:9).
+	aspectTolerance = 0.01
+)
+
+// cameraAspects are the proportions, longer side over shorter, of the
+// frames cameras write: phones' 4:3 and 16:9, and the 3:2 of 35 mm film
+// that most other cameras keep.
+var cameraAspects = [...]float64{4.0 / 3, 3.0 / 2, 16.0 / 9}
+
+// cameraDistance returns how far, in metres, the camera stood from the
+// face whose pupils are left and right, in a photo of bounds b as
+// displayed, from what md says of the lens and frame; 0 when it cannot
+// be told (no focal length, a photo not as the camera framed it).
+func cameraDistance(md meta, b image.Rectangle, left, right facedetect.Point) float64 {
+	w, h := b.Dx(), b.Dy()
+	if md.focal35 <= 0 || w <= 0 || h <= 0 {
+		return 0
+	}
+	if !(md.exifWidth == w && md.exifHeight == h) && !(md.exifWidth == h && md.exifHeight == w) {
+		return 0
+	}
+	long, short := float64(max(w, h)), float64(min(w, h))
+	framed := false
+	for _, a := range cameraAspects {
+		if math.Abs(long/short/a-1) <= aspectTolerance {
+			framed = true
+		}
+	}
+	span := facedetect.Dist(left, right)
+	if !framed || span <= 0 {
+		return 0
+	}
+	// The eyes span span/long of the frame, span/long*frameLongMM on the
+	// 35 mm frame; the face is as much further than the focal length as
+	// the eyes are wider than that.
+	return md.focal35 * eyeSpanMM / (span / long * frameLongMM) / 1000
+}
