@@ -54,7 +54,7 @@ var english = entries{
 	"check.pitch.raise_your_chin_little":             "Raise your chin a little and hold the camera at eye level (not from above), then take the photo again.",
 	"check.pitch.near_limit":                         "%s: close to the limit, to be checked",
 	"check.pitch.taken_too_close":                    "Taken from about %.0f cm: from so close the face is drawn out of proportion, and the head reads as tilted by %.0f° (at most %.0f°)",
-	"check.pitch.hold_camera_further":                "Take the photo again from at least %.0f cm away, with the camera at eye level: ask someone to take it, or use a stand and the timer.",
+	"check.pitch.hold_camera_further":                "Take the photo again from at least %g m away, with the camera at eye level: ask someone to take it, or use a stand and the timer.",
 	"check.eyesOpen.cannot_tell_whether_eyes":        "Cannot tell whether the eyes are open",
 	"check.eyesOpen.take_photo_again_with":           "Take the photo again with the whole face in the frame, well lit, eyes open.",
 	"check.eyesOpen.eyes_open":                       "Eyes open",

@@ -21,10 +21,14 @@ type meta struct {
 	// of the picture as saved, before any orientation; 0 when not given.
 	focal35               float64
 	exifWidth, exifHeight int
+	// edited: the EXIF says the picture is not the frame the lens saw as
+	// the camera saved it: a digital zoom, or a modification date other
+	// than the date it was taken, as an editor writes.
+	edited bool
 }
 
-// readMeta reads DPI, capture date and orientation of a JPEG, PNG or HEIF
-// file. Damaged metadata is ignored: it never stops the photo from being
+// readMeta reads DPI, capture date, orientation, lens and frame of a
+// JPEG, PNG or HEIF file. Damaged metadata is ignored: it never stops the photo from being
 // checked.
 //
 // A HEIF file's orientation is its own rotation and mirroring, which
@@ -63,6 +67,7 @@ var exifTags = map[string]bool{
 	"Orientation": true, "XResolution": true, "ResolutionUnit": true,
 	"DateTimeOriginal": true, "CreateDate": true, "ModifyDate": true,
 	"FocalLengthIn35mmFormat": true, "ExifImageWidth": true, "ExifImageHeight": true,
+	"DigitalZoomRatio": true,
 }
 
 // exifMaxTags and exifMaxTagSize bound the reader's work on one file: a
@@ -125,6 +130,14 @@ func (m *meta) fromExif(tags map[string]any) {
 	h, hok := exifInt(tags["ExifImageHeight"])
 	if wok && hok && w > 0 && h > 0 {
 		m.exifWidth, m.exifHeight = w, h
+	}
+	if z, ok := tags["DigitalZoomRatio"].(interface{ Float64() float64 }); ok && z.Float64() > 1 {
+		m.edited = true
+	}
+	if mod, ok := tags["ModifyDate"].(string); ok {
+		if orig, ok := tags["DateTimeOriginal"].(string); !ok || strings.TrimRight(mod, "\x00 ") != strings.TrimRight(orig, "\x00 ") {
+			m.edited = true
+		}
 	}
 	if m.dpi == 0 {
 		if d, ok := exifDPI(tags); ok {

@@ -677,11 +677,6 @@ func TestFeatureJudge(t *testing.T) {
 		{"chin up 16°", func(f *featureMeasures) { f.pitch = 16 }, "pitch", Fail},
 		{"read bowed 8°, within the reading's error", func(f *featureMeasures) { f.pitch = -8 }, "pitch", Pass},
 		{"head bowed, past the limit at 95 %", func(f *featureMeasures) { f.pitch = -poseBetween(cie.Features.MaxPitch, cie.Features.PoseErrPitch) }, "pitch", Warn},
-		// Taken close up, the reading is put down to the distance: the
-		// verdict stays, the message and the fix change (TestTakenTooClose).
-		{"read bowed 20°, taken from 35 cm", func(f *featureMeasures) { f.pitch, f.distance = -20, 0.35 }, "pitch", Fail},
-		{"read bowed 20°, taken from 2 m", func(f *featureMeasures) { f.pitch, f.distance = -20, 2 }, "pitch", Fail},
-		{"level, taken from 35 cm", func(f *featureMeasures) { f.distance = 0.35 }, "pitch", Pass},
 		{"eyes open", func(f *featureMeasures) {}, "eyes_open", Pass},
 		{"one eye shut", func(f *featureMeasures) { f.eyeAspect[1] = 0.08 }, "eyes_open", Fail},
 		{"no iris", func(f *featureMeasures) { f.irisLuma[0] = 0.9 }, "eyes_open", Fail},

@@ -26,7 +26,7 @@ func fuzzSeeds(f *testing.F) {
 	good := fixture.JPEG(img, 80, &fixture.JFIF{Units: 1, XDen: 400, YDen: 400}, nil)
 	f.Add(good)
 	f.Add(fixture.JPEG(img, 80, nil, &fixture.Exif{XRes: 400, YRes: 400, ResolutionUnit: 2, Orientation: 6, DateTimeOriginal: testNow}))
-	f.Add(fixture.JPEG(img, 80, nil, &fixture.Exif{FocalLength35: 26, Width: 40, Height: 52}))
+	f.Add(fixture.JPEG(fixture.Gradient(40, 30), 80, nil, &fixture.Exif{FocalLength35: 26, Width: 40, Height: 30}))
 	f.Add(fixture.PNG(img, 15748))
 	f.Add(fixture.PNGHeader(60000, 60000))
 	f.Add(fixture.HostileEXIFLoop(good))
@@ -55,6 +55,9 @@ func FuzzReadMeta(f *testing.F) {
 			}
 			if m.dpi < 0 {
 				t.Fatalf("%s: dpi %v", format, m.dpi)
+			}
+			if m.focal35 < 0 || m.exifWidth < 0 || m.exifHeight < 0 || (m.exifWidth == 0) != (m.exifHeight == 0) {
+				t.Fatalf("%s: lens %v mm, frame %dx%d", format, m.focal35, m.exifWidth, m.exifHeight)
 			}
 		}
 	})

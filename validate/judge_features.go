@@ -99,15 +99,13 @@ func (j *judge) pitch(f *featureMeasures) Check {
 	}
 	c.Status = poseBand(f.pitch, p.MaxPitch, p.PoseErrPitch)
 	up := f.pitch > 0
-	if c.Status != Pass && f.distance > 0 && f.distance < p.MinCameraDistance {
+	switch {
+	case c.Status != Pass && f.distance > 0 && f.distance < p.MinCameraDistance:
 		// Taken too close: the perspective, as much as the head, reads
 		// as a tilt (measure_distance.go), and the photo is to be taken
 		// again from further away, whichever it is.
 		c.MessageText = j.say("check.pitch.taken_too_close", f.distance*100, math.Abs(f.pitch), p.MaxPitch)
-		c.FixText = j.say("check.pitch.hold_camera_further", p.MinCameraDistance*100)
-		return c
-	}
-	switch {
+		c.FixText = j.say("check.pitch.hold_camera_further", p.MinCameraDistance)
 	case c.Status == Pass:
 		c.MessageText = j.say("check.pitch.head_neither_raised_nor", math.Abs(f.pitch))
 		if math.Abs(f.pitch) > p.MaxPitch {

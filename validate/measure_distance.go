@@ -22,35 +22,42 @@ import (
 //
 // A camera that writes its lens down lets the distance be worked out by
 // similar triangles: the two eyes, an adult's mean span apart, span a
-// known part of the frame, and the frame a known angle. The frame's
-// angle is EXIF's focal length in 35 mm film terms (FocalLengthIn35mmFormat,
-// which phones write), over the frame's longer side. A photo cropped since
-// it was taken shows less than that angle, and would read as taken from
-// closer than it was: the distance is only worked out on a photo of the
-// size the camera wrote (ExifImageWidth and ExifImageHeight, either way
-// round, as the pixels read) and of a camera's proportions (4:3, 3:2 or
-// 16:9). On ../shared/faces every photo whose EXIF gives a 35 mm focal
-// length was cropped after it was taken, four of them with the EXIF size
-// brought up to date; none passes both tests (TestCameraDistanceOnFaces).
-// A scaled photo keeps its proportions, and the distance reads the same.
+// known part of the frame, and the frame a known angle. The angle is
+// EXIF's focal length in 35 mm film terms (FocalLengthIn35mmFormat, which
+// phones write), which by convention frames the 43.27 mm diagonal of 35 mm
+// film across the photo's diagonal.
+//
+// A photo cropped since it was taken shows less than that angle, and
+// would read as taken from closer than it was. So the distance is only
+// worked out on the frame as the camera saved it: of the size the EXIF
+// gives (ExifImageWidth and ExifImageHeight, either way round, as the
+// pixels read), of a camera's proportions (4:3, 3:2 or 16:9), not
+// digitally zoomed (DigitalZoomRatio) and not modified since it was taken
+// (ModifyDate, which an editor sets, the same as DateTimeOriginal). A
+// photo scaled by a program that brought the EXIF size up to date reads
+// the same distance; one that did not, none. On ../shared/faces every
+// photo whose EXIF gives a 35 mm focal length was cropped after it was
+// taken, and none is given a distance (TestCameraDistanceOnFaces).
+//
+// Where the phone gives the focal length of its 4:3 sensor for a 16:9
+// photo cut from it, the distance reads 7 % short; a wide-set pair of eyes
+// (70 mm) reads 10 % short. Both are within the margin of the limit
+// (MinCameraDistance): a face from arm's length reads half of it.
 
 const (
 	// eyeSpanMM is the mean distance between the pupils of an adult,
 	// millimetres: about 63, nearly every adult between 50 and 75 (N. A.
 	// Dodgson, "Variation and extrema of human interpupillary distance",
-	// Proc. SPIE 5291, 2004), so the distance is good to a fifth. A
-	// child's eyes are closer: a child reads as further from the camera
-	// than it was, never as closer.
+	// Proc. SPIE 5291, 2004). A child's eyes are closer: a child reads as
+	// further from the camera than it was, never as closer.
 	eyeSpanMM = 63
-	// frameLongMM is the longer side, millimetres, of the 35 mm frame a
-	// 35 mm focal length is given against: 36 mm on a 3:2 camera; on a
-	// phone's 4:3 sensor, the 43.3 mm diagonal gives 34.6 mm, and the
-	// 16:9 photos it crops from it keep that width. Between the two.
-	frameLongMM = 35.3
+	// filmDiagonalMM is the diagonal of the 36x24 mm frame of 35 mm film,
+	// against which a 35 mm equivalent focal length is given.
+	filmDiagonalMM = 43.27
 	// aspectTolerance is how far, as a share, the photo's proportions
 	// may stray from a camera's and still be the camera's whole frame:
-	// sensors' pixel counts round the ratio (4000x3000, 4032x3024,
-	// 4160x2336 for 16:9).
+	// sensors' pixel counts round the ratio (4032x3024, 4160x2336 for
+	// 16:9).
 	aspectTolerance = 0.01
 )
 
@@ -65,7 +72,7 @@ var cameraAspects = [...]float64{4.0 / 3, 3.0 / 2, 16.0 / 9}
 // be told (no focal length, a photo not as the camera framed it).
 func cameraDistance(md meta, b image.Rectangle, left, right facedetect.Point) float64 {
 	w, h := b.Dx(), b.Dy()
-	if md.focal35 <= 0 || w <= 0 || h <= 0 {
+	if md.focal35 <= 0 || md.edited || w <= 0 || h <= 0 {
 		return 0
 	}
 	if !(md.exifWidth == w && md.exifHeight == h) && !(md.exifWidth == h && md.exifHeight == w) {
@@ -76,14 +83,19 @@ func cameraDistance(md meta, b image.Rectangle, left, right facedetect.Point) fl
 	for _, a := range cameraAspects {
 		if math.Abs(long/short/a-1) <= aspectTolerance {
 			framed = true
+			break
 		}
 	}
 	span := facedetect.Dist(left, right)
-	if !framed || span <= 0 {
+	if !framed || !(span > 0) || math.IsInf(span, 0) {
 		return 0
 	}
-	// The eyes span span/long of the frame, span/long*frameLongMM on the
-	// 35 mm frame; the face is as much further than the focal length as
-	// the eyes are wider than that.
-	return md.focal35 * eyeSpanMM / (span / long * frameLongMM) / 1000
+	// The eyes span span/diagonal of the frame, that share of the film's
+	// diagonal; the face is as much further than the focal length as its
+	// eyes are wider than that.
+	d := md.focal35 * eyeSpanMM / (span / math.Hypot(long, short) * filmDiagonalMM) / 1000
+	if math.IsInf(d, 0) || math.IsNaN(d) {
+		return 0
+	}
+	return d
 }
