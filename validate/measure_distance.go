@@ -40,9 +40,11 @@ import (
 // taken, and none is given a distance (TestCameraDistanceOnFaces).
 //
 // Where the phone gives the focal length of its 4:3 sensor for a 16:9
-// photo cut from it, the distance reads 7 % short; a wide-set pair of eyes
-// (70 mm) reads 10 % short. Both are within the margin of the limit
-// (MinCameraDistance): a face from arm's length reads half of it.
+// photo cut from it, the distance reads 8 % short (the photo's longer
+// side spans 34.6 mm of film, not the 37.7 of a 16:9 diagonal); a
+// wide-set pair of eyes (70 mm) reads 10 % short. Both are within the
+// margin of the limit (MinCameraDistance): a face from arm's length reads
+// half of it.
 
 const (
 	// eyeSpanMM is the mean distance between the pupils of an adult,
