@@ -34,20 +34,24 @@ const (
 	exitFormat      = 3 // a FormatError, its text on standard error
 	exitUnsupported = 4 // an UnsupportedError
 	exitInternal    = 5 // the child itself failed: not the file's fault
-	exitCPU         = 6 // the CPU-time limit was reached
+	exitCPU         = 6 // SIGXCPU: the soft RLIMIT_CPU was reached
 )
 
-// cpuGraceSecs is how many seconds of CPU time, past its limit, a child
-// has to exit on its own (SIGXCPU, at the soft limit) before the kernel
-// kills it (the hard limit).
+// The child's CPU limits. At the soft one the kernel sends SIGXCPU and
+// the child exits with exitCPU, saying itself that the file took too long;
+// at the hard one, graceSecs later, the kernel kills it (the backstop).
 //
-// The child tells the limit itself, rather than the parent reading its
-// CPU time once it was killed: the count the kernel holds RLIMIT_CPU to
-// and the times wait4 reports are not the same count. Under load they
-// part: a child the kernel killed at its 2 s limit read under 1.9 s once
-// in a `make test` run (TestDecodeChild), and its file was reported as
-// the child's failure, not the file's.
-const cpuGraceSecs = 2
+// The child tells, rather than the parent reading its CPU time once it is
+// killed, because the two counts differ: the kernel holds RLIMIT_CPU to
+// user and system time sampled at each scheduler tick (a 4 ms tick charged
+// whole to whichever thread runs), while wait4 reports those times
+// rescaled to the scheduler's exact run time. With many short runs the
+// sampling strays either way: under load a child the kernel killed at
+// its 2 s limit reported under 1.9 s once in a `make test` run
+// (TestDecodeChild), and its file was taken for the child's failure, not
+// the file's; at SIGXCPU, exact times of 1.96-2.62 s were read for a 2 s
+// tick count.
+func graceSecs(secs uint64) uint64 { return max(2, secs/2) }
 
 // serves records that this program called ServeChild, so that a child
 // started from it decodes rather than running the program's main again.
@@ -89,16 +93,24 @@ func ServeChild() {
 		fmt.Fprintf(os.Stderr, "heif child: bad %s=%q", childEnv, v)
 		os.Exit(exitInternal)
 	}
-	// At the soft limit the kernel sends SIGXCPU, which a Go program
-	// ignores unless it asks for it: the child then exits, saying why. At
-	// the hard limit, cpuGraceSecs seconds on, it sends SIGKILL.
+	// SIGXCPU is asked for before the limit is set: on a Go thread an
+	// unrequested SIGXCPU is ignored, but it may land on one of libheif's
+	// threads, where its default action ends the process with a core dump.
 	xcpu := make(chan os.Signal, 1)
 	signal.Notify(xcpu, syscall.SIGXCPU)
 	go func() {
 		<-xcpu
 		os.Exit(exitCPU)
 	}()
-	if err := syscall.Setrlimit(syscall.RLIMIT_CPU, &syscall.Rlimit{Cur: secs, Max: secs + cpuGraceSecs}); err != nil {
+	// A hard limit this process inherited cannot be raised: the limits
+	// stay under it (the kernel then kills at it, the backstop).
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_CPU, &old); err != nil {
+		fmt.Fprintf(os.Stderr, "heif child: CPU limit: %v", err)
+		os.Exit(exitInternal)
+	}
+	limit := syscall.Rlimit{Cur: min(secs, old.Max), Max: min(secs+graceSecs(secs), old.Max)}
+	if err := syscall.Setrlimit(syscall.RLIMIT_CPU, &limit); err != nil {
 		fmt.Fprintf(os.Stderr, "heif child: CPU limit: %v", err)
 		os.Exit(exitInternal)
 	}
@@ -167,6 +179,7 @@ func DecodeChild(ctx context.Context, data []byte, cfg Config) (*image.RGBA, err
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("heif: start a child: %w", err)
 	}
+	tooLong := FormatError(fmt.Sprintf("decoding took over %d s of CPU time", secs))
 	m := image.NewRGBA(image.Rect(0, 0, cfg.Width, cfg.Height))
 	n, rerr := io.ReadFull(out, m.Pix)
 	extra, _ := io.Copy(io.Discard, out)
@@ -183,16 +196,17 @@ func DecodeChild(ctx context.Context, data []byte, cfg Config) (*image.RGBA, err
 	case errors.As(werr, &exit) && exit.ExitCode() == exitInternal:
 		return nil, fmt.Errorf("heif: child: %s", stderr.String())
 	case errors.As(werr, &exit) && exit.ExitCode() == exitCPU:
-		return nil, FormatError(fmt.Sprintf("decoding took over %d s of CPU time", secs))
+		return nil, tooLong
 	case errors.As(werr, &exit):
 		ws, ok := exit.Sys().(syscall.WaitStatus)
 		if !ok || !ws.Signaled() {
 			return nil, fmt.Errorf("heif: child: %v", werr)
 		}
-		// The hard limit: a child that did not exit at the soft one, well
-		// past it by either count.
+		// The hard limit: a child that did not exit at the soft one, past
+		// it by graceSecs by the kernel's count, and past the soft one by
+		// the exact one.
 		if used := exit.UserTime() + exit.SystemTime(); ws.Signal() == syscall.SIGKILL && used >= time.Duration(secs)*time.Second {
-			return nil, FormatError(fmt.Sprintf("decoding took over %d s of CPU time", secs))
+			return nil, tooLong
 		}
 		if ws.Signal() == syscall.SIGABRT || ws.Signal() == syscall.SIGSEGV || ws.Signal() == syscall.SIGBUS {
 			return nil, FormatError(fmt.Sprintf("the decoder crashed on the file (%v)", ws.Signal()))
