@@ -28,8 +28,8 @@ type meta struct {
 }
 
 // readMeta reads DPI, capture date, orientation, lens and frame of a
-// JPEG, PNG or HEIF file. Damaged metadata is ignored: it never stops the photo from being
-// checked.
+// JPEG, PNG or HEIF file. Damaged metadata is ignored: it never stops the
+// photo from being checked.
 //
 // A HEIF file's orientation is its own rotation and mirroring, which
 // heif.Decode applies; the EXIF orientation an iPhone writes beside them
@@ -134,8 +134,12 @@ func (m *meta) fromExif(tags map[string]any) {
 	if z, ok := tags["DigitalZoomRatio"].(interface{ Float64() float64 }); ok && z.Float64() > 1 {
 		m.edited = true
 	}
+	// readExif keeps only dates that parse.
 	if mod, ok := tags["ModifyDate"].(string); ok {
-		if orig, ok := tags["DateTimeOriginal"].(string); !ok || strings.TrimRight(mod, "\x00 ") != strings.TrimRight(orig, "\x00 ") {
+		modified, _ := parseExifDate(mod)
+		orig, ok := tags["DateTimeOriginal"].(string)
+		taken, err := parseExifDate(orig)
+		if !ok || err != nil || !modified.Equal(taken) {
 			m.edited = true
 		}
 	}
